@@ -1,0 +1,248 @@
+/**
+ * Fence core (wasm backend): seqno allocation, slot alloc/recycle, signal, signal_up_to.
+ *
+ * Contract: called only by the thread that owns the Runtime (the driver thread). Every function
+ * takes the arena base as its first argument and allocates nothing; there are no mutable statics,
+ * so any number of instances may run over one shared memory. The same functions, byte for byte on
+ * the same layout, are in bindings/core/ts-core.ts: change both together.
+ *
+ * Stores are plain: the fence region has a single writer. Cross-thread readers see a fence's state
+ * through the context's signaledSeqno, which the bindings publish with one atomic store.
+ */
+import {
+  NIL, H_FREE_HEAD, H_BUMP, H_IN_USE, H_MAX_FENCES, H_CTX_OFF, H_SLOT_OFF, H_NOTIFY_HEAD,
+  H_NOTIFY_TAIL, H_LAST_ORDER_CTX, H_LAST_ORDER_SEQ, H_LAST_ORDER_PENDING, ST_CREATED,
+  ST_SIGNALED, ST_SIGNAL_CALLS, ST_ORDERING, CTX_SIZE, C_FLAGS, C_LAST_SEQNO, C_SIGNALED_SEQNO,
+  C_HEAD, C_TAIL, C_PENDING, C_CREATED, CF_SEQNO64, SLOT_SHIFT, S_STATE, S_GEN, S_NEXT, S_ERROR,
+  S_SEQNO, S_TIMESTAMP, STATE_CTX_SHIFT, FS_ALLOC, FS_SIGNALED, FS_QUEUED, FS_PINNED, FS_JS,
+  FS_NOTIFY, SIG_OK, SIG_ALREADY, SIG_ORDERING,
+} from "../bindings/core/layout";
+
+// @ts-ignore: decorator
+@inline export function ctxPtr(base: usize, ctx: i32): usize {
+  return base + <usize>load<u32>(base + H_CTX_OFF) + <usize>(ctx * CTX_SIZE);
+}
+
+// @ts-ignore: decorator
+@inline export function slotPtr(base: usize, slot: i32): usize {
+  return base + <usize>load<u32>(base + H_SLOT_OFF) + (<usize>slot << SLOT_SHIFT);
+}
+
+/** F11: is seqno a later than b? 32-bit mode wraps: (int32)(lo32(a) - lo32(b)) > 0. */
+// @ts-ignore: decorator
+@inline function later(a: f64, b: f64, seqno64: bool): bool {
+  if (seqno64) return a > b;
+  return <i32>(<u32><u64>a - <u32><u64>b) > 0;
+}
+
+export function isLater(a: f64, b: f64, seqno64: i32): i32 {
+  return <i32>later(a, b, seqno64 != 0);
+}
+
+/** Pops a free slot (or the next never-used one); NIL when the arena is full. */
+// @ts-ignore: decorator
+@inline function allocSlot(base: usize): i32 {
+  let slot = load<i32>(base + H_FREE_HEAD);
+  if (slot != NIL) {
+    store<i32>(base + H_FREE_HEAD, load<i32>(slotPtr(base, slot) + S_NEXT));
+  } else {
+    slot = load<i32>(base + H_BUMP);
+    if (slot >= load<i32>(base + H_MAX_FENCES)) return NIL;
+    store<i32>(base + H_BUMP, slot + 1);
+  }
+  store<i32>(base + H_IN_USE, load<i32>(base + H_IN_USE) + 1);
+  return slot;
+}
+
+/** Recycles a slot: the generation moves on so stale handles are detected. */
+// @ts-ignore: decorator
+@inline function freeSlot(base: usize, p: usize, slot: i32): void {
+  store<u32>(p + S_STATE, 0);
+  store<u32>(p + S_GEN, load<u32>(p + S_GEN) + 1);
+  store<i32>(p + S_NEXT, load<i32>(base + H_FREE_HEAD));
+  store<i32>(base + H_FREE_HEAD, slot);
+  store<i32>(base + H_IN_USE, load<i32>(base + H_IN_USE) - 1);
+}
+
+/** Writes a fresh pending fence with the context's next seqno and links it at the tail (C2). */
+// @ts-ignore: decorator
+@inline function initFence(base: usize, c: usize, ctx: i32, slot: i32, seqno: f64): void {
+  const p = slotPtr(base, slot);
+  store<u32>(p + S_STATE, (<u32>ctx << STATE_CTX_SHIFT) | FS_ALLOC | FS_QUEUED);
+  store<i32>(p + S_NEXT, NIL);
+  store<i32>(p + S_ERROR, 0);
+  store<f64>(p + S_SEQNO, seqno);
+  store<f64>(p + S_TIMESTAMP, 0);
+  const tail = load<i32>(c + C_TAIL);
+  if (tail == NIL) store<i32>(c + C_HEAD, slot);
+  else store<i32>(slotPtr(base, tail) + S_NEXT, slot);
+  store<i32>(c + C_TAIL, slot);
+}
+
+/** Creates one pending fence on context `ctx`, pinned for a JS handle. Returns its slot or NIL. */
+export function fenceCreate(base: usize, ctx: i32): i32 {
+  const slot = allocSlot(base);
+  if (slot == NIL) return NIL;
+  const c = ctxPtr(base, ctx);
+  const seqno = load<f64>(c + C_LAST_SEQNO) + 1;
+  store<f64>(c + C_LAST_SEQNO, seqno);
+  initFence(base, c, ctx, slot, seqno);
+  const p = slotPtr(base, slot);
+  store<u32>(p + S_STATE, load<u32>(p + S_STATE) | FS_PINNED);
+  store<u32>(c + C_PENDING, load<u32>(c + C_PENDING) + 1);
+  store<f64>(c + C_CREATED, load<f64>(c + C_CREATED) + 1);
+  store<f64>(base + ST_CREATED, load<f64>(base + ST_CREATED) + 1);
+  return slot;
+}
+
+/**
+ * Creates n pending fences without handles (batch form). All or nothing: returns n, or 0 when
+ * fewer than n slots are free. The fences are recycled as soon as they are signaled.
+ */
+export function fencesCreate(base: usize, ctx: i32, n: i32): i32 {
+  if (load<i32>(base + H_MAX_FENCES) - load<i32>(base + H_IN_USE) < n) return 0;
+  const c = ctxPtr(base, ctx);
+  let seqno = load<f64>(c + C_LAST_SEQNO);
+  for (let i = 0; i < n; i++) {
+    seqno += 1;
+    initFence(base, c, ctx, allocSlot(base), seqno);
+  }
+  store<f64>(c + C_LAST_SEQNO, seqno);
+  store<u32>(c + C_PENDING, load<u32>(c + C_PENDING) + <u32>n);
+  store<f64>(c + C_CREATED, load<f64>(c + C_CREATED) + <f64>n);
+  store<f64>(base + ST_CREATED, load<f64>(base + ST_CREATED) + <f64>n);
+  return n;
+}
+
+/** Queues a signaled slot for the bindings (it has JS callbacks or waiters). */
+// @ts-ignore: decorator
+@inline function pushNotify(base: usize, p: usize, slot: i32): void {
+  store<i32>(p + S_NEXT, NIL);
+  const tail = load<i32>(base + H_NOTIFY_TAIL);
+  if (tail == NIL) store<i32>(base + H_NOTIFY_HEAD, slot);
+  else store<i32>(slotPtr(base, tail) + S_NEXT, slot);
+  store<i32>(base + H_NOTIFY_TAIL, slot);
+}
+
+/** Unlinks signaled fences from the head of a context's pending list, recycling unpinned ones. */
+function trimHead(base: usize, c: usize): void {
+  let head = load<i32>(c + C_HEAD);
+  while (head != NIL) {
+    const p = slotPtr(base, head);
+    const st = load<u32>(p + S_STATE);
+    if (!(st & FS_SIGNALED)) break;
+    const next = load<i32>(p + S_NEXT);
+    if (st & FS_PINNED) store<u32>(p + S_STATE, st & ~FS_QUEUED);
+    else freeSlot(base, p, head);
+    head = next;
+  }
+  store<i32>(c + C_HEAD, head);
+  if (head == NIL) store<i32>(c + C_TAIL, NIL);
+}
+
+/**
+ * Signals one fence (F2, F3, C3). Returns SIG_ALREADY if it was signaled, SIG_ORDERING if an
+ * older fence of its context is still pending (the fence is signaled all the same and the
+ * violation is described in the header), else SIG_OK. Callbacks are the caller's to run.
+ */
+export function fenceSignal(base: usize, slot: i32, timestamp: f64): i32 {
+  const p = slotPtr(base, slot);
+  const st = load<u32>(p + S_STATE);
+  if (st & FS_SIGNALED) return SIG_ALREADY;
+  const ctx = <i32>(st >>> STATE_CTX_SHIFT);
+  const c = ctxPtr(base, ctx);
+  trimHead(base, c);
+  const seqno = load<f64>(p + S_SEQNO);
+  let result = SIG_OK;
+  const head = load<i32>(c + C_HEAD);
+  if (head != slot) {
+    result = SIG_ORDERING;
+    store<i32>(base + H_LAST_ORDER_CTX, ctx);
+    store<f64>(base + H_LAST_ORDER_SEQ, seqno);
+    store<f64>(base + H_LAST_ORDER_PENDING, load<f64>(slotPtr(base, head) + S_SEQNO));
+    store<f64>(base + ST_ORDERING, load<f64>(base + ST_ORDERING) + 1);
+  }
+  store<u32>(p + S_STATE, st | FS_SIGNALED);
+  store<f64>(p + S_TIMESTAMP, timestamp);
+  store<u32>(c + C_PENDING, load<u32>(c + C_PENDING) - 1);
+  if (later(seqno, load<f64>(c + C_SIGNALED_SEQNO), (load<u32>(c + C_FLAGS) & CF_SEQNO64) != 0)) {
+    store<f64>(c + C_SIGNALED_SEQNO, seqno);
+  }
+  if (result == SIG_OK) trimHead(base, c);
+  store<f64>(base + ST_SIGNALED, load<f64>(base + ST_SIGNALED) + 1);
+  store<f64>(base + ST_SIGNAL_CALLS, load<f64>(base + ST_SIGNAL_CALLS) + 1);
+  return result;
+}
+
+/**
+ * The signaling loop (C3, R4): signals every pending fence of `ctx` whose seqno is not later than
+ * `seqno`, oldest first, stamping `timestamp` and, if `error` is non-zero, setting it on fences
+ * that have none. Fences with JS callbacks or waiters go on the notify list; fences without a
+ * handle are recycled at once. Returns how many fences it signaled.
+ */
+export function signalUpTo(base: usize, ctx: i32, seqno: f64, error: i32, timestamp: f64): i32 {
+  const c = ctxPtr(base, ctx);
+  const seqno64 = (load<u32>(c + C_FLAGS) & CF_SEQNO64) != 0;
+  const slotBase = base + <usize>load<u32>(base + H_SLOT_OFF);
+  let head = load<i32>(c + C_HEAD);
+  let count = 0;
+  let last = load<f64>(c + C_SIGNALED_SEQNO);
+  let freeHead = load<i32>(base + H_FREE_HEAD);
+  let freed = 0;
+  while (head != NIL) {
+    const p = slotBase + (<usize>head << SLOT_SHIFT);
+    let st = load<u32>(p + S_STATE);
+    const next = load<i32>(p + S_NEXT);
+    if (!(st & FS_SIGNALED)) {
+      const s = load<f64>(p + S_SEQNO);
+      if (later(s, seqno, seqno64)) break;
+      st |= FS_SIGNALED;
+      if (error != 0 && load<i32>(p + S_ERROR) == 0) store<i32>(p + S_ERROR, error);
+      store<f64>(p + S_TIMESTAMP, timestamp);
+      last = s;
+      count++;
+      if (st & FS_JS) {
+        st |= FS_NOTIFY;
+        pushNotify(base, p, head);
+      }
+    }
+    st &= ~FS_QUEUED;
+    if (st & (FS_PINNED | FS_NOTIFY)) {
+      store<u32>(p + S_STATE, st);
+    } else {
+      store<u32>(p + S_STATE, 0);
+      store<u32>(p + S_GEN, load<u32>(p + S_GEN) + 1);
+      store<i32>(p + S_NEXT, freeHead);
+      freeHead = head;
+      freed++;
+    }
+    head = next;
+  }
+  store<i32>(base + H_FREE_HEAD, freeHead);
+  store<i32>(base + H_IN_USE, load<i32>(base + H_IN_USE) - freed);
+  store<i32>(c + C_HEAD, head);
+  if (head == NIL) store<i32>(c + C_TAIL, NIL);
+  if (count > 0) {
+    store<u32>(c + C_PENDING, load<u32>(c + C_PENDING) - <u32>count);
+    if (later(last, load<f64>(c + C_SIGNALED_SEQNO), seqno64)) store<f64>(c + C_SIGNALED_SEQNO, last);
+    store<f64>(base + ST_SIGNALED, load<f64>(base + ST_SIGNALED) + <f64>count);
+  }
+  store<f64>(base + ST_SIGNAL_CALLS, load<f64>(base + ST_SIGNAL_CALLS) + 1);
+  return count;
+}
+
+/** Sets a pending fence's error (F4). Returns 1 (and changes nothing) if it is signaled. */
+export function fenceSetError(base: usize, slot: i32, error: i32): i32 {
+  const p = slotPtr(base, slot);
+  if (load<u32>(p + S_STATE) & FS_SIGNALED) return 1;
+  store<i32>(p + S_ERROR, error);
+  return 0;
+}
+
+/** The last JS handle is gone: unpin, and recycle the slot if nothing else holds it. */
+export function fenceUnpin(base: usize, slot: i32): void {
+  const p = slotPtr(base, slot);
+  const st = load<u32>(p + S_STATE) & ~(FS_PINNED | FS_JS);
+  if ((st & FS_SIGNALED) && !(st & (FS_QUEUED | FS_NOTIFY))) freeSlot(base, p, slot);
+  else store<u32>(p + S_STATE, st);
+}

@@ -1,0 +1,240 @@
+/**
+ * The arena: one WebAssembly.Memory holding every piece of shared state, laid out as
+ * core/layout.ts draws it. This class sizes and initializes it (cold path, shared by both
+ * backends) and gives the bindings typed views to read fence and context words directly, so a
+ * read never crosses into the core. Mutations of fence state go through the Core.
+ *
+ * Contract: the thread that created the arena is its driver thread; other threads that attach
+ * get read-only use of the fence region (see DESIGN: ownership of each word in layout.ts).
+ */
+import * as L from './core/layout.js';
+import { DmaFenceRangeError } from './errors.js';
+
+/** The arena starts past the wasm module's (empty) static data; address 0 stays unused. */
+export const ARENA_BASE = 1024;
+const PAGE = 65536;
+
+export interface ArenaSizes {
+  maxFences: number;
+  maxContexts: number;
+  /** Bytes the ring region needs (rings are laid out by hw-ring.ts). */
+  ringBytes: number;
+  maxRings: number;
+  /** Bytes of DMA memory plus its allocation map. */
+  dmaBytes: number;
+  dmaRegionBytes: number;
+}
+
+export interface ArenaLayout extends ArenaSizes {
+  base: number;
+  ctxOff: number;
+  slotOff: number;
+  ringsOff: number;
+  dmaOff: number;
+  /** Bytes from the arena base to its end. */
+  size: number;
+  pages: number;
+}
+
+const align = (n: number) => (n + L.ALIGN - 1) & ~(L.ALIGN - 1);
+
+export function computeLayout(s: ArenaSizes): ArenaLayout {
+  const ctxOff = L.HEADER_SIZE;
+  const slotOff = align(ctxOff + s.maxContexts * L.CTX_SIZE);
+  const ringsOff = align(slotOff + s.maxFences * L.SLOT_SIZE);
+  const dmaOff = align(ringsOff + s.ringBytes);
+  const size = align(dmaOff + s.dmaRegionBytes);
+  const pages = Math.ceil((ARENA_BASE + size) / PAGE);
+  if (pages > 65536) {
+    throw new DmaFenceRangeError('ERR_CAPACITY', `the arena would need ${ARENA_BASE + size} bytes, more than the 4 GiB a wasm memory holds`);
+  }
+  return { ...s, base: ARENA_BASE, ctxOff, slotOff, ringsOff, dmaOff, size, pages };
+}
+
+/** True where SharedArrayBuffer works (Node; browsers only when cross-origin isolated). */
+export function sharedMemoryAvailable(): boolean {
+  return typeof SharedArrayBuffer === 'function' && (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated !== false;
+}
+
+export class Arena {
+  readonly memory: WebAssembly.Memory;
+  readonly layout: ArenaLayout;
+  readonly base: number;
+  readonly shared: boolean;
+  readonly u8: Uint8Array;
+  readonly i32: Int32Array;
+  readonly u32: Uint32Array;
+  readonly f64: Float64Array;
+  /** Word index of the first slot, and of the first context entry. */
+  readonly slotWord0: number;
+  readonly ctxWord0: number;
+
+  constructor(layout: ArenaLayout, memory?: WebAssembly.Memory) {
+    this.layout = layout;
+    this.base = layout.base;
+    this.shared = memory ? isShared(memory.buffer) : sharedMemoryAvailable();
+    this.memory = memory ?? new WebAssembly.Memory({ initial: layout.pages, maximum: layout.pages, shared: this.shared });
+    const buf = this.memory.buffer;
+    this.u8 = new Uint8Array(buf);
+    this.i32 = new Int32Array(buf);
+    this.u32 = new Uint32Array(buf);
+    this.f64 = new Float64Array(buf);
+    this.slotWord0 = (this.base + layout.slotOff) >> 2;
+    this.ctxWord0 = (this.base + layout.ctxOff) >> 2;
+    if (!memory) this.init();
+  }
+
+  private init(): void {
+    const { i32, base, layout } = this;
+    const h = (off: number) => (base + off) >> 2;
+    i32[h(L.H_MAGIC)] = L.MAGIC;
+    i32[h(L.H_VERSION)] = L.LAYOUT_VERSION;
+    i32[h(L.H_MAX_FENCES)] = layout.maxFences;
+    i32[h(L.H_MAX_CONTEXTS)] = layout.maxContexts;
+    i32[h(L.H_CTX_OFF)] = layout.ctxOff;
+    i32[h(L.H_SLOT_OFF)] = layout.slotOff;
+    i32[h(L.H_FREE_HEAD)] = L.NIL;
+    i32[h(L.H_BUMP)] = 0;
+    i32[h(L.H_IN_USE)] = 0;
+    i32[h(L.H_CTX_COUNT)] = 0;
+    i32[h(L.H_NEXT_CTX_ID)] = 1;
+    i32[h(L.H_NOTIFY_HEAD)] = L.NIL;
+    i32[h(L.H_NOTIFY_TAIL)] = L.NIL;
+    i32[h(L.H_RINGS_OFF)] = layout.ringsOff;
+    i32[h(L.H_MAX_RINGS)] = layout.maxRings;
+    i32[h(L.H_DMA_OFF)] = layout.dmaOff;
+    i32[h(L.H_DMA_BYTES)] = layout.dmaBytes;
+  }
+
+  // ── header ──
+  header(off: number): number {
+    return this.i32[(this.base + off) >> 2];
+  }
+  setHeader(off: number, v: number): void {
+    this.i32[(this.base + off) >> 2] = v;
+  }
+  stat(off: number): number {
+    return this.f64[(this.base + off) >> 3];
+  }
+  addStat(off: number, n: number): void {
+    this.f64[(this.base + off) >> 3] += n;
+  }
+
+  // ── context entries ──
+  ctxWord(ctx: number): number {
+    return this.ctxWord0 + ctx * (L.CTX_SIZE >> 2);
+  }
+  /** Claims the next context table entry and the next id (C1). Returns the index, or -1 if full. */
+  createContext(seqno64: boolean, startSeqno: number, fixedId?: number): number {
+    const index = this.header(L.H_CTX_COUNT);
+    if (index >= this.layout.maxContexts) return -1;
+    const id = fixedId ?? this.allocContextIds(1);
+    this.setHeader(L.H_CTX_COUNT, index + 1);
+    const w = this.ctxWord(index);
+    this.u32[w + (L.C_ID >> 2)] = id;
+    this.u32[w + (L.C_FLAGS >> 2)] = L.CF_LIVE | (seqno64 ? L.CF_SEQNO64 : 0);
+    this.f64[(w >> 1) + (L.C_LAST_SEQNO >> 3)] = startSeqno - 1;
+    this.f64[(w >> 1) + (L.C_SIGNALED_SEQNO >> 3)] = startSeqno - 1;
+    this.i32[w + (L.C_HEAD >> 2)] = L.NIL;
+    this.i32[w + (L.C_TAIL >> 2)] = L.NIL;
+    this.u32[w + (L.C_PENDING >> 2)] = 0;
+    this.i32[w + (L.C_RING >> 2)] = L.NIL;
+    this.f64[(w >> 1) + (L.C_CREATED >> 3)] = 0;
+    return index;
+  }
+  /** C1: n consecutive fresh ids from the global counter; the first. */
+  allocContextIds(n: number): number {
+    const first = this.u32[(this.base + L.H_NEXT_CTX_ID) >> 2];
+    if (first + n > 0xffffffff) throw new DmaFenceRangeError('ERR_CAPACITY', 'context ids are exhausted (32-bit counter)');
+    this.u32[(this.base + L.H_NEXT_CTX_ID) >> 2] = first + n;
+    return first;
+  }
+  ctxId(ctx: number): number {
+    return this.u32[this.ctxWord(ctx) + (L.C_ID >> 2)];
+  }
+  ctxFlags(ctx: number): number {
+    return this.u32[this.ctxWord(ctx) + (L.C_FLAGS >> 2)];
+  }
+  ctxLastSeqno(ctx: number): number {
+    return this.f64[(this.ctxWord(ctx) >> 1) + (L.C_LAST_SEQNO >> 3)];
+  }
+  ctxSignaledSeqno(ctx: number): number {
+    return this.f64[(this.ctxWord(ctx) >> 1) + (L.C_SIGNALED_SEQNO >> 3)];
+  }
+  ctxPending(ctx: number): number {
+    return this.u32[this.ctxWord(ctx) + (L.C_PENDING >> 2)];
+  }
+  /** The seqno of the oldest pending fence of a context, or undefined. */
+  ctxOldestPending(ctx: number): number | undefined {
+    let s = this.i32[this.ctxWord(ctx) + (L.C_HEAD >> 2)];
+    while (s !== L.NIL) {
+      if (!(this.slotState(s) & L.FS_SIGNALED)) return this.slotSeqno(s);
+      s = this.i32[this.slotWord(s) + (L.S_NEXT >> 2)];
+    }
+    return undefined;
+  }
+
+  /** The slot of the pending fence with this seqno on a context, or NIL. */
+  ctxFindPending(ctx: number, seqno: number): number {
+    let s = this.i32[this.ctxWord(ctx) + (L.C_HEAD >> 2)];
+    while (s !== L.NIL) {
+      if (!(this.slotState(s) & L.FS_SIGNALED) && this.slotSeqno(s) === seqno) return s;
+      s = this.i32[this.slotWord(s) + (L.S_NEXT >> 2)];
+    }
+    return L.NIL;
+  }
+
+  // ── fence slots ──
+  slotWord(slot: number): number {
+    return this.slotWord0 + (slot << (L.SLOT_SHIFT - 2));
+  }
+  slotState(slot: number): number {
+    return this.u32[this.slotWord(slot)];
+  }
+  slotFlags(slot: number): number {
+    return this.u32[this.slotWord(slot)] & L.STATE_FLAGS_MASK;
+  }
+  slotCtx(slot: number): number {
+    return this.u32[this.slotWord(slot)] >>> L.STATE_CTX_SHIFT;
+  }
+  setSlotFlag(slot: number, flag: number, on: boolean): void {
+    const w = this.slotWord(slot);
+    this.u32[w] = on ? this.u32[w] | flag : this.u32[w] & ~flag;
+  }
+  slotGen(slot: number): number {
+    return this.u32[this.slotWord(slot) + (L.S_GEN >> 2)];
+  }
+  slotError(slot: number): number {
+    return this.i32[this.slotWord(slot) + (L.S_ERROR >> 2)];
+  }
+  slotSeqno(slot: number): number {
+    return this.f64[(this.slotWord(slot) >> 1) + (L.S_SEQNO >> 3)];
+  }
+  slotTimestamp(slot: number): number {
+    return this.f64[(this.slotWord(slot) >> 1) + (L.S_TIMESTAMP >> 3)];
+  }
+  inUse(): number {
+    return this.header(L.H_IN_USE);
+  }
+
+  /** Takes the notify list (slots signaled by a core loop that have JS callbacks or waiters),
+   *  in signal order, clearing their notify flag. Returns undefined when it is empty. */
+  takeNotified(): number[] | undefined {
+    let s = this.header(L.H_NOTIFY_HEAD);
+    if (s === L.NIL) return undefined;
+    const out: number[] = [];
+    while (s !== L.NIL) {
+      out.push(s);
+      const w = this.slotWord(s);
+      this.u32[w] &= ~L.FS_NOTIFY;
+      s = this.i32[w + (L.S_NEXT >> 2)];
+    }
+    this.setHeader(L.H_NOTIFY_HEAD, L.NIL);
+    this.setHeader(L.H_NOTIFY_TAIL, L.NIL);
+    return out;
+  }
+}
+
+export function isShared(buf: ArrayBufferLike): boolean {
+  return typeof SharedArrayBuffer === 'function' && buf instanceof SharedArrayBuffer;
+}

@@ -1,0 +1,23 @@
+/**
+ * The core contract: the hot functions both backends implement over the same arena bytes.
+ *
+ * Contract: called only from the thread that owns the Runtime; `base` is the arena's byte offset
+ * in the memory; no function allocates. Results and arena effects are identical between the wasm
+ * backend (assembly/) and the ts backend (ts-core.ts), which the differential tests check.
+ */
+export interface Core {
+  readonly backend: 'wasm' | 'ts';
+  /** F11: 1 if seqno a is later than b (32-bit wrapping rule unless seqno64), else 0. */
+  isLater(a: number, b: number, seqno64: number): number;
+  /** One pending, pinned fence on context index ctx; its slot, or NIL when the arena is full. */
+  fenceCreate(base: number, ctx: number): number;
+  /** n unpinned fences (all or nothing): n, or 0 when fewer than n slots are free. */
+  fencesCreate(base: number, ctx: number, n: number): number;
+  /** SIG_OK, SIG_ALREADY or SIG_ORDERING. */
+  fenceSignal(base: number, slot: number, timestamp: number): number;
+  /** How many fences it signaled; notify-flagged ones are queued on the notify list. */
+  signalUpTo(base: number, ctx: number, seqno: number, error: number, timestamp: number): number;
+  /** 0, or 1 if the fence is already signaled (nothing changed). */
+  fenceSetError(base: number, slot: number, error: number): number;
+  fenceUnpin(base: number, slot: number): void;
+}

@@ -1,0 +1,65 @@
+/**
+ * Wasm backend: loads build/dmafence.wasm (or the copy beside the bundle) and instantiates it over
+ * the runtime's memory. The exports already have the Core signatures, so the hot path calls them
+ * directly with no wrapper. One compiled module is shared by every runtime in the process.
+ */
+import type { Core } from './core.js';
+
+/** Where the wasm may be: beside the built bundle, or in build/ when running from source. */
+const CANDIDATES = ['../dmafence.wasm', '../../build/dmafence.wasm'];
+
+let compiled: Promise<WebAssembly.Module> | undefined;
+
+async function readBytes(url: URL): Promise<ArrayBuffer | Uint8Array | undefined> {
+  if (url.protocol === 'file:') {
+    const { readFile } = await import('node:fs/promises');
+    try {
+      return await readFile(url);
+    } catch {
+      return undefined;
+    }
+  }
+  const res = await fetch(url);
+  return res.ok ? res.arrayBuffer() : undefined;
+}
+
+/** The compiled core module, compiled once per process. `source` overrides where it comes from. */
+export function loadWasmModule(source?: WebAssembly.Module | BufferSource | URL | string): Promise<WebAssembly.Module> {
+  if (source instanceof WebAssembly.Module) return Promise.resolve(source);
+  if (source !== undefined) {
+    if (typeof source === 'string' || source instanceof URL) {
+      const url = new URL(source, import.meta.url);
+      return readBytes(url).then((bytes) => {
+        if (!bytes) throw new Error(`dmafence: cannot read the wasm core at ${url.href}`);
+        return WebAssembly.compile(bytes as BufferSource);
+      });
+    }
+    return WebAssembly.compile(source);
+  }
+  compiled ??= (async () => {
+    for (const rel of CANDIDATES) {
+      const url = new URL(rel, import.meta.url);
+      const bytes = await readBytes(url).catch(() => undefined);
+      if (bytes) return WebAssembly.compile(bytes as BufferSource);
+    }
+    throw new Error('dmafence: the wasm core (dmafence.wasm) was not found beside the bundle; run `npm run build`');
+  })();
+  return compiled;
+}
+
+/** Instantiates the core over `memory` (the shared arena). */
+export async function createWasmCore(memory: WebAssembly.Memory, source?: WebAssembly.Module | BufferSource | URL | string): Promise<Core> {
+  const module = await loadWasmModule(source);
+  const instance = await WebAssembly.instantiate(module, { env: { memory } });
+  const e = instance.exports as unknown as Omit<Core, 'backend'>;
+  return {
+    backend: 'wasm',
+    isLater: e.isLater,
+    fenceCreate: e.fenceCreate,
+    fencesCreate: e.fencesCreate,
+    fenceSignal: e.fenceSignal,
+    signalUpTo: e.signalUpTo,
+    fenceSetError: e.fenceSetError,
+    fenceUnpin: e.fenceUnpin,
+  };
+}

@@ -1,0 +1,312 @@
+/**
+ * DmaFence: the shareable, read-only handle of a fence (no signal method: C5). DriverFence: the
+ * emitter's handle, the only one that signals or sets an error.
+ *
+ * Contract: use them on the thread that owns the Runtime. A handle pins its fence's slot until
+ * `release()` (or Symbol.dispose, or garbage collection); after release every use throws
+ * ERR_STALE_HANDLE. Reads are direct arena reads (no call into the core).
+ */
+import type { FenceCallback, FenceRecord, FenceTable } from './fence-table.js';
+import * as L from './core/layout.js';
+import { seqnoLater } from './core/ts-core.js';
+import {
+  DmaFenceError, DmaFenceTypeError, abortReason, checkDuration, checkErrno, checkFunction, checkOptions, describe,
+} from './errors.js';
+
+/** Options of DmaFence.wait and Runtime.waitAny. */
+export interface WaitOptions {
+  /** Nanoseconds on the runtime's clock; 0 answers at once; omitted or Infinity: no timeout. */
+  timeoutNs?: number;
+  /** Aborting rejects the wait with the signal's reason (an AbortError); the fence is untouched. */
+  signal?: AbortSignal;
+}
+
+export function checkAbortSignal(v: unknown): AbortSignal | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v !== 'object' || v === null || typeof (v as AbortSignal).addEventListener !== 'function' || !('aborted' in v)) {
+    throw new DmaFenceTypeError('ERR_INVALID_ARG', `signal must be an AbortSignal, got ${describe(v)}`);
+  }
+  return v as AbortSignal;
+}
+
+/** Parses wait options (shared by wait and waitAny). */
+export function parseWaitOptions(opts: unknown): { timeoutNs: number; signal?: AbortSignal } {
+  const o = checkOptions('wait options', opts);
+  const timeoutNs = o.timeoutNs === undefined ? Infinity : checkDuration('timeoutNs', o.timeoutNs);
+  return { timeoutNs, signal: checkAbortSignal(o.signal) };
+}
+
+const stale = () => new DmaFenceError('ERR_STALE_HANDLE', 'this fence handle was released; it no longer refers to any fence');
+
+export class DmaFence {
+  #t: FenceTable;
+  #rec: FenceRecord | null;
+
+  /** @internal Handles are made by FenceContext, DriverFence, rings and the runtime. */
+  constructor(table: FenceTable, rec: FenceRecord) {
+    this.#t = table;
+    this.#rec = rec;
+    table.retain(rec, this, false);
+  }
+
+  #live(): FenceRecord {
+    if (this.#rec === null) throw stale();
+    return this.#rec;
+  }
+
+  /** @internal */
+  get _record(): FenceRecord {
+    return this.#live();
+  }
+  /** @internal */
+  get _table(): FenceTable {
+    return this.#t;
+  }
+
+  /** True once released: every other use then throws ERR_STALE_HANDLE. */
+  get released(): boolean {
+    return this.#rec === null;
+  }
+
+  /** F1, F13: signaled yet? Polls the issuer's `signaled` hook, which may signal it now. */
+  get signaled(): boolean {
+    return this.#t.isSignaled(this.#live(), this);
+  }
+
+  /** F5: 0 while pending (even with an error set), then `error || 1`. */
+  get status(): number {
+    const rec = this.#live();
+    if (!this.#t.isSignaled(rec, this)) return 0;
+    return this.#t.arena.slotError(rec.slot) || 1;
+  }
+
+  /** 0, or the negative errno set by the emitter (F4). */
+  get error(): number {
+    return this.#t.arena.slotError(this.#live().slot);
+  }
+
+  get seqno(): number {
+    return this.#t.arena.slotSeqno(this.#live().slot);
+  }
+
+  /** The context id (C1). */
+  get context(): number {
+    return this.#t.issuers[this.#live().ctx].id;
+  }
+
+  /** F12: when it was signaled, ns on the runtime clock. Reading it while pending throws. */
+  get timestamp(): number {
+    const rec = this.#live();
+    if (!this.#t.isSignaledRaw(rec)) throw new DmaFenceError('ERR_FENCE_PENDING', 'a pending fence has no timestamp');
+    return this.#t.arena.slotTimestamp(rec.slot);
+  }
+
+  /** F14: the issuer's name while pending; "detached-driver" once signaled. */
+  get driverName(): string {
+    const rec = this.#live();
+    return this.#t.isSignaledRaw(rec) ? 'detached-driver' : this.#t.issuers[rec.ctx].driverName;
+  }
+
+  /** F14: the timeline's name while pending; "signaled-timeline" once signaled. */
+  get timelineName(): string {
+    const rec = this.#live();
+    return this.#t.isSignaledRaw(rec) ? 'signaled-timeline' : this.#t.issuers[rec.ctx].timelineName;
+  }
+
+  /** The earliest deadline set on it (F15), or Infinity. */
+  get deadline(): number {
+    return this.#live().deadline;
+  }
+
+  /**
+   * F6, F7: fn(fence) runs once, synchronously, when the fence signals. Returns false if the fence
+   * is already signaled: fn will then never run. Enables signaling (F13).
+   */
+  addCallback(fn: FenceCallback): boolean {
+    const rec = this.#live();
+    checkFunction('callback', fn);
+    return this.#t.addCallback(rec, fn, this);
+  }
+
+  /** F8: true only if fn was still queued; it will then not run. */
+  removeCallback(fn: FenceCallback): boolean {
+    return this.#t.removeCallback(this.#live(), fn);
+  }
+
+  /**
+   * F9: resolves true when signaled, false when `timeoutNs` passes on the runtime clock first
+   * (timeoutNs 0 answers at once). Aborting `signal` rejects with an AbortError. Bad options
+   * reject with a coded error.
+   */
+  wait(opts?: WaitOptions): Promise<boolean> {
+    try {
+      const rec = this.#live();
+      const { timeoutNs, signal } = parseWaitOptions(opts);
+      if (signal?.aborted) return Promise.reject(abortReason(signal));
+      const t = this.#t;
+      if (t.isSignaled(rec, this)) return Promise.resolve(true);
+      if (timeoutNs === 0) return Promise.resolve(false);
+      t.enableSignaling(rec, this);
+      if (t.isSignaledRaw(rec)) return Promise.resolve(true);
+      return t.waitAny([rec], timeoutNs, signal).then((i) => i === 0);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /** F13: runs the issuer's enable hook if it has not run yet. */
+  enableSignaling(): void {
+    this.#t.enableSignaling(this.#live(), this);
+  }
+
+  /** F15: a hint that the fence is wanted by tNs; ignored once signaled. */
+  setDeadline(tNs: number): void {
+    const rec = this.#live();
+    checkDuration('tNs', tNs);
+    this.#t.setDeadline(rec, tNs, this);
+  }
+
+  /** Drops this handle's reference. Returns false if it was already released. */
+  release(): boolean {
+    const rec = this.#rec;
+    if (rec === null) return false;
+    this.#t.release(rec, this, false);
+    this.#rec = null;
+    return true;
+  }
+
+  [Symbol.dispose](): void {
+    this.release();
+  }
+
+  /** F11: is a later than b? Both must be of one context, else false and a violation. */
+  static isLater(a: DmaFence, b: DmaFence): boolean {
+    const [ra, rb, t] = pair(a, b);
+    if (ra.ctx !== rb.ctx) {
+      t.log.record({
+        kind: 'incomparable-contexts',
+        rule: 'F11',
+        message: `fences of contexts ${a.context} and ${b.context} are not comparable`,
+        detail: { a: a.context, b: b.context },
+      });
+      return false;
+    }
+    const seqno64 = (t.arena.ctxFlags(ra.ctx) & L.CF_SEQNO64) !== 0;
+    return seqnoLater(t.arena.slotSeqno(ra.slot), t.arena.slotSeqno(rb.slot), seqno64);
+  }
+
+  /** F11: the later of a and b, or null if that one is already signaled (or they are incomparable). */
+  static later(a: DmaFence, b: DmaFence): DmaFence | null {
+    const l = DmaFence.isLater(a, b) ? a : a.context === b.context ? b : null;
+    return l && !l.#t.isSignaledRaw(l.#live()) ? l : null;
+  }
+
+  /** F11 on bare seqnos: 32-bit wrapping comparison unless seqno64. */
+  static isLaterSeqno(a: number, b: number, seqno64 = false): boolean {
+    checkSeqno('a', a);
+    checkSeqno('b', b);
+    return seqnoLater(a, b, seqno64);
+  }
+}
+
+function pair(a: unknown, b: unknown): [FenceRecord, FenceRecord, FenceTable] {
+  if (!(a instanceof DmaFence) || !(b instanceof DmaFence)) {
+    throw new DmaFenceTypeError('ERR_INVALID_ARG', 'isLater/later take two DmaFence handles');
+  }
+  if (a._table !== b._table) throw new DmaFenceTypeError('ERR_FOREIGN_HANDLE', 'the two fences belong to different runtimes');
+  return [a._record, b._record, a._table];
+}
+
+export function checkSeqno(name: string, v: unknown): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > Number.MAX_SAFE_INTEGER) {
+    throw new DmaFenceTypeError('ERR_INVALID_SEQNO', `${name} must be an integer seqno in [0, 2^53 - 1], got ${describe(v)}`);
+  }
+  return v;
+}
+
+export interface SignalOptions {
+  /** F12: an explicit timestamp, ns; default the runtime clock's now. */
+  timestamp?: number;
+}
+
+export class DriverFence {
+  #t: FenceTable;
+  #rec: FenceRecord | null;
+  #fence: DmaFence | undefined;
+
+  /** @internal Made by FenceContext.createFence. */
+  constructor(table: FenceTable, rec: FenceRecord) {
+    this.#t = table;
+    this.#rec = rec;
+    table.retain(rec, this, true);
+  }
+
+  #live(): FenceRecord {
+    if (this.#rec === null) throw stale();
+    return this.#rec;
+  }
+
+  /** The shareable handle of this fence (one per DriverFence, made on first use). */
+  get fence(): DmaFence {
+    const rec = this.#live();
+    if (!this.#fence || this.#fence.released) this.#fence = new DmaFence(this.#t, rec);
+    return this.#fence;
+  }
+
+  get seqno(): number {
+    return this.#t.arena.slotSeqno(this.#live().slot);
+  }
+
+  get released(): boolean {
+    return this.#rec === null;
+  }
+
+  /**
+   * F4: sets the error the fence will signal with; only -4095..-1 (ERR_INVALID_ERRNO otherwise).
+   * On a signaled fence it changes nothing and records a set-error-after-signal violation.
+   */
+  setError(error: number): void {
+    const rec = this.#live();
+    checkErrno(error);
+    if (this.#t.core.fenceSetError(this.#t.arena.base, rec.slot, error) !== 0) {
+      this.#t.log.record({
+        kind: 'set-error-after-signal',
+        rule: 'F4',
+        message: `setError(${error}) on signaled fence ${this.#t.issuers[rec.ctx].id}:${this.seqno}; the error stays ${this.#t.arena.slotError(rec.slot)}`,
+        context: this.#t.issuers[rec.ctx].id,
+        seqno: this.seqno,
+      });
+    }
+  }
+
+  /**
+   * F2, F3: signals the fence and runs its callbacks synchronously. Returns false (and does
+   * nothing) if it was already signaled. Signaling past an older pending fence of the context is
+   * an ordering violation (C3), recorded.
+   */
+  signal(opts?: SignalOptions): boolean {
+    const rec = this.#live();
+    const o = checkOptions('signal options', opts);
+    let ts = this.#t.clock.now;
+    if (o.timestamp !== undefined) {
+      if (typeof o.timestamp !== 'number' || !Number.isFinite(o.timestamp)) {
+        throw new DmaFenceTypeError('ERR_INVALID_ARG', `timestamp must be a finite number of ns, got ${describe(o.timestamp)}`);
+      }
+      ts = o.timestamp;
+    }
+    return this.#t.signal(rec, ts);
+  }
+
+  /** Drops the emitter's reference. The context can still signal the fence (signalUpTo). */
+  release(): boolean {
+    const rec = this.#rec;
+    if (rec === null) return false;
+    this.#t.release(rec, this, true);
+    this.#rec = null;
+    return true;
+  }
+
+  [Symbol.dispose](): void {
+    this.release();
+  }
+}

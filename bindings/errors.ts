@@ -1,0 +1,112 @@
+/**
+ * Errors and error numbers. Usage errors carry a stable `code` and are thrown before anything
+ * changes; rule breaks are violations (see violations.ts), thrown only under `strict`.
+ */
+
+/** Linux error numbers used on fences (negate them for a fence error: `-Errno.EIO`). */
+export const Errno = Object.freeze({
+  ENOENT: 2,
+  ESRCH: 3,
+  EIO: 5,
+  EINVAL: 22,
+  EDEADLK: 35,
+  ENODATA: 61,
+  ETIME: 62,
+  ECANCELED: 125,
+} as const);
+export type Errno = (typeof Errno)[keyof typeof Errno];
+
+/** Every stable error code the library throws. */
+export type ErrorCode =
+  | 'ERR_INVALID_ARG'
+  | 'ERR_INVALID_ERRNO'
+  | 'ERR_INVALID_SEQNO'
+  | 'ERR_INVALID_TIMEOUT'
+  | 'ERR_CAPACITY'
+  | 'ERR_STALE_HANDLE'
+  | 'ERR_FOREIGN_HANDLE'
+  | 'ERR_FENCE_PENDING'
+  | 'ERR_ALREADY_SIGNALED'
+  | 'ERR_DISPOSED'
+  | 'ERR_DEADLOCK'
+  | 'ERR_RING_FULL'
+  | 'ERR_RING_STOPPED'
+  | 'ERR_RING_STATE'
+  | 'ERR_NOT_ISOLATED'
+  | 'ERR_DRIVER_BUSY'
+  | 'ERR_VIOLATION';
+
+export class DmaFenceTypeError extends TypeError {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string) {
+    super(message);
+    this.name = 'DmaFenceTypeError';
+    this.code = code;
+  }
+}
+
+export class DmaFenceRangeError extends RangeError {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string) {
+    super(message);
+    this.name = 'DmaFenceRangeError';
+    this.code = code;
+  }
+}
+
+/** A state error that is neither a type nor a range problem (stale handle, deadlock, ...). */
+export class DmaFenceError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string) {
+    super(message);
+    this.name = 'DmaFenceError';
+    this.code = code;
+  }
+}
+
+// ── Argument checks (cold path: they run once per public call, never per fence in a batch) ──
+
+export function checkInteger(name: string, v: unknown, min: number, max: number, code: ErrorCode = 'ERR_INVALID_ARG'): number {
+  if (typeof v !== 'number') throw new DmaFenceTypeError(code, `${name} must be a number, got ${describe(v)}`);
+  if (!Number.isInteger(v) || v < min || v > max) {
+    throw new DmaFenceRangeError(code, `${name} must be an integer in [${min}, ${max}], got ${v}`);
+  }
+  return v;
+}
+
+export function checkDuration(name: string, v: unknown): number {
+  if (typeof v !== 'number') throw new DmaFenceTypeError('ERR_INVALID_TIMEOUT', `${name} must be a number of nanoseconds, got ${describe(v)}`);
+  if (Number.isNaN(v) || v < 0) throw new DmaFenceRangeError('ERR_INVALID_TIMEOUT', `${name} must be >= 0 nanoseconds (or Infinity), got ${v}`);
+  return v;
+}
+
+/** F4: a fence error is an integer in [-4095, -1]. */
+export function checkErrno(v: unknown): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < -4095 || v > -1) {
+    throw new DmaFenceRangeError('ERR_INVALID_ERRNO', `a fence error must be an integer in [-4095, -1] (e.g. -Errno.EIO), got ${describe(v)}`);
+  }
+  return v;
+}
+
+export function checkOptions(name: string, v: unknown): Record<string, unknown> {
+  if (v === undefined) return {};
+  if (v === null || typeof v !== 'object') throw new DmaFenceTypeError('ERR_INVALID_ARG', `${name} must be an object, got ${describe(v)}`);
+  return v as Record<string, unknown>;
+}
+
+export function checkFunction(name: string, v: unknown): (...a: never[]) => unknown {
+  if (typeof v !== 'function') throw new DmaFenceTypeError('ERR_INVALID_ARG', `${name} must be a function, got ${describe(v)}`);
+  return v as (...a: never[]) => unknown;
+}
+
+export function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? v.slice(0, 40) + '…' : v);
+  if (typeof v === 'object') return Array.isArray(v) ? 'an array' : 'an object';
+  return typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint' ? String(v) : typeof v;
+}
+
+/** The rejection of an aborted wait: the signal's reason, or a standard AbortError. */
+export function abortReason(signal: AbortSignal): unknown {
+  return signal.reason ?? new DOMException('The operation was aborted', 'AbortError');
+}

@@ -1,0 +1,122 @@
+/**
+ * FenceContext: one emitter's timeline (C1-C5). It hands out seqnos in order, creates fences,
+ * and signals them in order with signalUpTo, the way hardware completion does.
+ *
+ * Contract: driver thread only. Reads (lastSeqno, signaledSeqno, pending) are direct arena reads
+ * and exact on the driver thread.
+ */
+import type { FenceTable, Issuer, IssuerOps } from './fence-table.js';
+import type { DmaFence } from './dma-fence.js';
+import { DriverFence, checkSeqno } from './dma-fence.js';
+import * as L from './core/layout.js';
+import { DmaFenceRangeError, checkErrno, checkInteger, checkOptions } from './errors.js';
+
+export interface ContextOptions extends IssuerOps {
+  /** Shown by fences while pending (F14). Default "dmafence". */
+  driverName?: string;
+  /** Shown by fences while pending (F14). Default "timeline-<id>". */
+  timelineName?: string;
+  /** Compare seqnos as 64-bit numbers (F11). Default false: the kernel's wrapping 32-bit rule. */
+  seqno64?: boolean;
+  /** The first fence's seqno (C2). Default 1. */
+  startSeqno?: number;
+}
+
+export interface SignalUpToOptions {
+  /** An errno in [-4095, -1] set on every fence it signals that has no error yet. */
+  error?: number;
+}
+
+export class FenceContext implements Issuer {
+  readonly id: number;
+  readonly driverName: string;
+  readonly timelineName: string;
+  readonly seqno64: boolean;
+  readonly ops: IssuerOps;
+  /** @internal index in the arena's context table */
+  readonly index: number;
+  /** @internal set when nothing can signal this context any more */
+  _dead = false;
+  #t: FenceTable;
+
+  /** @internal Made by Runtime.createContext. */
+  constructor(table: FenceTable, index: number, opts: ContextOptions) {
+    this.#t = table;
+    this.index = index;
+    this.id = table.arena.ctxId(index);
+    this.driverName = opts.driverName ?? 'dmafence';
+    this.timelineName = opts.timelineName ?? `timeline-${this.id}`;
+    this.seqno64 = opts.seqno64 ?? false;
+    this.ops = { enableSignaling: opts.enableSignaling, signaled: opts.signaled, setDeadline: opts.setDeadline };
+  }
+
+  get dead(): boolean {
+    return this._dead;
+  }
+
+  /** C4: the last seqno handed out (startSeqno - 1 before the first fence). */
+  get lastSeqno(): number {
+    return this.#t.arena.ctxLastSeqno(this.index);
+  }
+
+  /** C4: the highest seqno signaled so far (startSeqno - 1 before any). */
+  get signaledSeqno(): number {
+    return this.#t.arena.ctxSignaledSeqno(this.index);
+  }
+
+  /** C4: how many of its fences are pending. */
+  get pending(): number {
+    return this.#t.arena.ctxPending(this.index);
+  }
+
+  #checkSeqnoSpace(n: number): void {
+    if (this.lastSeqno + n > Number.MAX_SAFE_INTEGER) {
+      throw new DmaFenceRangeError('ERR_CAPACITY', `context ${this.id}: seqnos past 2^53 - 1 cannot be represented`);
+    }
+  }
+
+  #full(n: number): never {
+    throw new DmaFenceRangeError(
+      'ERR_CAPACITY',
+      `no room for ${n} more fence(s): ${this.#t.arena.inUse()} of maxFences ${this.#t.arena.layout.maxFences - 1} slots are in use (signal or release fences, or raise maxFences)`,
+    );
+  }
+
+  /** C2: a new pending fence with the next seqno, and the emitter's handle to it. */
+  createFence(): DriverFence {
+    this.#checkSeqnoSpace(1);
+    const slot = this.#t.core.fenceCreate(this.#t.arena.base, this.index);
+    if (slot === L.NIL) this.#full(1);
+    return new DriverFence(this.#t, this.#t.record(slot));
+  }
+
+  /**
+   * Batch form: n pending fences with consecutive seqnos and no handles, in one call into the
+   * core. They are signaled by signalUpTo and recycled at once. Returns the first seqno.
+   */
+  createFences(n: number): number {
+    checkInteger('n', n, 1, 0x7fffffff);
+    this.#checkSeqnoSpace(n);
+    const first = this.lastSeqno + 1;
+    if (this.#t.core.fencesCreate(this.#t.arena.base, this.index, n) !== n) this.#full(n);
+    return first;
+  }
+
+  /**
+   * C3: signals every pending fence with seqno not later than `seqno`, oldest first, in one call
+   * into the core; then runs their callbacks. Returns how many it signaled.
+   */
+  signalUpTo(seqno: number, opts?: SignalUpToOptions): number {
+    checkSeqno('seqno', seqno);
+    const o = checkOptions('signalUpTo options', opts);
+    const error = o.error === undefined ? 0 : checkErrno(o.error);
+    return this.#t.signalUpTo(this.index, seqno, error, this.#t.clock.now);
+  }
+
+  /** A new read-only handle to the pending fence with this seqno, or null if none is pending. */
+  findFence(seqno: number): DmaFence | null {
+    checkSeqno('seqno', seqno);
+    const slot = this.#t.arena.ctxFindPending(this.index, seqno);
+    return slot === L.NIL ? null : this.#t.handle(slot);
+  }
+}

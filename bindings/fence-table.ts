@@ -1,0 +1,341 @@
+/**
+ * The fence table: the JS side of fences that have handles. A FenceRecord exists only while some
+ * handle (DriverFence / DmaFence) pins the slot; batch fences never get one, so the signaling loop
+ * touches JS only for fences that have callbacks or waiters (FS_JS).
+ *
+ * Contract: driver thread only. It owns the rules that involve JS: callbacks in registration order,
+ * exactly once (F3, F6-F8); waiters; the issuer's hooks (F13-F15); references and the safety net
+ * for a last reference dropped with callbacks queued (F16) or a DriverFence lost to the GC.
+ */
+import type { Arena } from './arena.js';
+import type { Core } from './core/core.js';
+import type { Clock } from './sim/clock.js';
+import type { ViolationLog } from './violations.js';
+import type { DmaFence } from './dma-fence.js';
+import type { Timer } from './sim/clock.js';
+import * as L from './core/layout.js';
+import { Errno, abortReason } from './errors.js';
+
+/** The issuer's side of a context, as FenceContext provides it. */
+export interface Issuer {
+  readonly id: number;
+  readonly driverName: string;
+  readonly timelineName: string;
+  readonly ops: IssuerOps;
+  /** True once nothing can signal this context's fences any more (ring dropped, driver unloaded). */
+  readonly dead: boolean;
+}
+
+export interface IssuerOps {
+  /** F13: called at most once per fence; return false if the fence is already complete. */
+  enableSignaling?(f: DmaFence): boolean;
+  /** Polled by `signaled`/`status`/`wait`: return true if the fence is complete. */
+  signaled?(f: DmaFence): boolean;
+  /** F15: a deadline hint; called only when it moves the fence's earliest deadline earlier. */
+  setDeadline?(f: DmaFence, tNs: number): void;
+}
+
+export type FenceCallback = (fence: DmaFence) => void;
+
+export interface Waiter {
+  /** Runs once, at signal. */
+  wake(): void;
+  /** True if nothing but a signal can end it (no timeout). */
+  readonly unbounded: boolean;
+}
+
+export class FenceRecord {
+  refs = 0;
+  driverRefs = 0;
+  callbacks: { fn: FenceCallback; fence: DmaFence }[] = [];
+  waiters: Waiter[] = [];
+  deadline = Infinity;
+  constructor(
+    readonly slot: number,
+    readonly gen: number,
+    readonly ctx: number,
+  ) {}
+}
+
+interface Held {
+  rec: FenceRecord;
+  driver: boolean;
+}
+
+export class FenceTable {
+  readonly records: (FenceRecord | undefined)[];
+  readonly #registry: FinalizationRegistry<Held>;
+
+  constructor(
+    readonly arena: Arena,
+    readonly core: Core,
+    readonly clock: Clock,
+    readonly log: ViolationLog,
+    readonly issuers: Issuer[],
+    /** The DmaFence class, passed in to keep the import graph acyclic. */
+    private readonly DmaFence: new (t: FenceTable, rec: FenceRecord) => DmaFence,
+  ) {
+    this.records = new Array(arena.layout.maxFences);
+    this.#registry = new FinalizationRegistry((held) => this.#collected(held));
+  }
+
+  // ── references ──
+
+  /** The record of a slot, created (and the slot pinned) on first use. */
+  record(slot: number): FenceRecord {
+    let rec = this.records[slot];
+    if (!rec) {
+      rec = new FenceRecord(slot, this.arena.slotGen(slot), this.arena.slotCtx(slot));
+      this.arena.setSlotFlag(slot, L.FS_PINNED, true);
+      this.records[slot] = rec;
+    }
+    return rec;
+  }
+
+  /** A new DmaFence handle on a slot. */
+  handle(slot: number): DmaFence {
+    return new this.DmaFence(this, this.record(slot));
+  }
+
+  retain(rec: FenceRecord, handle: object, driver: boolean): void {
+    rec.refs++;
+    if (driver) rec.driverRefs++;
+    this.#registry.register(handle, { rec, driver }, handle);
+  }
+
+  /** An explicit release. Under strict, F16 throws before anything changes. */
+  release(rec: FenceRecord, handle: object, driver: boolean): void {
+    if (rec.refs === 1 && this.#hasListeners(rec) && !this.isSignaledRaw(rec)) {
+      this.log.check(this.#f16(rec));
+    }
+    this.#registry.unregister(handle);
+    this.#drop(rec, driver);
+  }
+
+  #collected(held: Held): void {
+    const { rec, driver } = held;
+    if (driver && !this.isSignaledRaw(rec) && !this.issuers[rec.ctx].dead) {
+      this.log.note({
+        kind: 'leaked-driver-fence',
+        rule: 'F16',
+        message: `a DriverFence of context ${this.issuers[rec.ctx].id} seqno ${this.arena.slotSeqno(rec.slot)} was garbage-collected while pending, without release()`,
+        context: this.issuers[rec.ctx].id,
+        seqno: this.arena.slotSeqno(rec.slot),
+      });
+    }
+    this.#drop(rec, driver);
+  }
+
+  #f16(rec: FenceRecord) {
+    const issuer = this.issuers[rec.ctx];
+    return {
+      kind: 'released-with-callbacks' as const,
+      rule: 'F16',
+      message: `the last reference to pending fence ${issuer.id}:${this.arena.slotSeqno(rec.slot)} was released with callbacks or waiters queued; it is signaled -EDEADLK so nobody waits forever`,
+      context: issuer.id,
+      seqno: this.arena.slotSeqno(rec.slot),
+    };
+  }
+
+  #drop(rec: FenceRecord, driver: boolean): void {
+    rec.refs--;
+    if (driver) rec.driverRefs--;
+    if (rec.refs > 0) return;
+    if (this.#hasListeners(rec) && !this.isSignaledRaw(rec)) {
+      // F16: nobody can reach this fence any more, but someone is waiting on it.
+      this.log.note(this.#f16(rec));
+      this.core.fenceSetError(this.arena.base, rec.slot, -Errno.EDEADLK);
+      this.arena.setSlotFlag(rec.slot, L.FS_FORCED, true);
+      this.signal(rec, this.clock.now);
+    }
+    this.records[rec.slot] = undefined;
+    this.core.fenceUnpin(this.arena.base, rec.slot);
+  }
+
+  #hasListeners(rec: FenceRecord): boolean {
+    return rec.callbacks.length > 0 || rec.waiters.length > 0;
+  }
+
+  // ── state ──
+
+  isSignaledRaw(rec: FenceRecord): boolean {
+    return (this.arena.slotState(rec.slot) & L.FS_SIGNALED) !== 0;
+  }
+
+  /** dma_fence_is_signaled: the flag, or the issuer's `signaled` hook (which then signals it). */
+  isSignaled(rec: FenceRecord, handle: DmaFence): boolean {
+    if (this.isSignaledRaw(rec)) return true;
+    const hook = this.issuers[rec.ctx].ops.signaled;
+    if (hook && hook(handle)) {
+      this.signal(rec, this.clock.now);
+      return true;
+    }
+    return false;
+  }
+
+  /** F13: the issuer's enable hook, at most once; false from it means complete: signal now. */
+  enableSignaling(rec: FenceRecord, handle: DmaFence): void {
+    const flags = this.arena.slotFlags(rec.slot);
+    if (flags & (L.FS_ENABLED | L.FS_SIGNALED)) return;
+    this.arena.setSlotFlag(rec.slot, L.FS_ENABLED, true);
+    const hook = this.issuers[rec.ctx].ops.enableSignaling;
+    if (hook && hook(handle) === false) this.signal(rec, this.clock.now);
+  }
+
+  /** F15: forward a deadline hint to the issuer if it is the earliest so far. */
+  setDeadline(rec: FenceRecord, tNs: number, handle: DmaFence): void {
+    if (this.isSignaledRaw(rec) || tNs >= rec.deadline) return;
+    rec.deadline = tNs;
+    this.issuers[rec.ctx].ops.setDeadline?.(handle, tNs);
+  }
+
+  // ── signaling ──
+
+  /**
+   * Signals one fence (F2, F3, C3) and runs its callbacks. Returns false if it was already
+   * signaled. Under strict, an ordering break throws before anything changes.
+   */
+  signal(rec: FenceRecord, timestamp: number): boolean {
+    const { arena, core } = this;
+    if (this.isSignaledRaw(rec)) return false;
+    const forced = (arena.slotFlags(rec.slot) & L.FS_FORCED) !== 0;
+    if (this.log.strict && !forced) {
+      const oldest = arena.ctxOldestPending(rec.ctx);
+      if (oldest !== arena.slotSeqno(rec.slot)) this.log.check(this.#ordering(rec.ctx, arena.slotSeqno(rec.slot), oldest!));
+    }
+    const r = core.fenceSignal(arena.base, rec.slot, timestamp);
+    if (r === L.SIG_ORDERING && !forced) {
+      this.log.note(this.#ordering(rec.ctx, arena.stat(L.H_LAST_ORDER_SEQ), arena.stat(L.H_LAST_ORDER_PENDING)));
+    }
+    this.#notify(rec);
+    return true;
+  }
+
+  #ordering(ctx: number, seqno: number, pending: number) {
+    const id = this.issuers[ctx].id;
+    return {
+      kind: 'ordering' as const,
+      rule: 'C3',
+      message: `context ${id}: seqno ${seqno} signaled while seqno ${pending} is still pending`,
+      context: id,
+      seqno,
+      detail: { pendingSeqno: pending },
+    };
+  }
+
+  /** The signaling loop for one context (C3), then the callbacks of the fences it signaled. */
+  signalUpTo(ctx: number, seqno: number, error: number, timestamp: number): number {
+    const n = this.core.signalUpTo(this.arena.base, ctx, seqno, error, timestamp);
+    this.drain();
+    return n;
+  }
+
+  /** Runs callbacks and wakes waiters of fences a core loop signaled, in signal order. */
+  drain(): void {
+    const slots = this.arena.takeNotified();
+    if (!slots) return;
+    for (const slot of slots) {
+      const rec = this.records[slot];
+      if (rec) this.#notify(rec);
+      else this.core.fenceUnpin(this.arena.base, slot);
+    }
+  }
+
+  /** F3: after the mark and the timestamp, callbacks in registration order, then waiters. */
+  #notify(rec: FenceRecord): void {
+    this.arena.setSlotFlag(rec.slot, L.FS_JS, false);
+    if (rec.callbacks.length) {
+      const cbs = rec.callbacks;
+      rec.callbacks = [];
+      for (const { fn, fence } of cbs) {
+        try {
+          fn(fence);
+        } catch (e) {
+          // A callback must not stop the others (the kernel's cannot fail): report it unhandled.
+          queueMicrotask(() => {
+            throw e;
+          });
+        }
+      }
+    }
+    if (rec.waiters.length) {
+      const ws = rec.waiters;
+      rec.waiters = [];
+      for (const w of ws) w.wake();
+    }
+  }
+
+  // ── listeners ──
+
+  /** F6, F7, F13: false if the fence is (or, per the enable hook, turns out to be) signaled. */
+  addCallback(rec: FenceRecord, fn: FenceCallback, handle: DmaFence): boolean {
+    if (this.isSignaled(rec, handle)) return false;
+    this.enableSignaling(rec, handle);
+    if (this.isSignaledRaw(rec)) return false;
+    rec.callbacks.push({ fn, fence: handle });
+    this.arena.setSlotFlag(rec.slot, L.FS_JS, true);
+    return true;
+  }
+
+  /** F8: true only if fn was still queued (it then never runs). */
+  removeCallback(rec: FenceRecord, fn: FenceCallback): boolean {
+    const i = rec.callbacks.findIndex((c) => c.fn === fn);
+    if (i < 0) return false;
+    rec.callbacks.splice(i, 1);
+    this.#syncJsFlag(rec);
+    return true;
+  }
+
+  addWaiter(rec: FenceRecord, w: Waiter): void {
+    rec.waiters.push(w);
+    this.arena.setSlotFlag(rec.slot, L.FS_JS, true);
+  }
+
+  removeWaiter(rec: FenceRecord, w: Waiter): void {
+    const i = rec.waiters.indexOf(w);
+    if (i >= 0) rec.waiters.splice(i, 1);
+    this.#syncJsFlag(rec);
+  }
+
+  #syncJsFlag(rec: FenceRecord): void {
+    if (!this.#hasListeners(rec) && !this.isSignaledRaw(rec)) this.arena.setSlotFlag(rec.slot, L.FS_JS, false);
+  }
+
+  /**
+   * Waits for the first of `recs` to signal (F9, F10): its index, or -1 when timeoutNs passes on
+   * the clock. The fences must be pending when called. Aborting rejects; nothing else changes.
+   */
+  waitAny(recs: FenceRecord[], timeoutNs: number, signal?: AbortSignal): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const waiters: Waiter[] = [];
+      let timer: Timer | undefined;
+      const finish = () => {
+        for (let i = 0; i < recs.length; i++) this.removeWaiter(recs[i], waiters[i]);
+        timer?.cancel();
+        signal?.removeEventListener('abort', onAbort);
+      };
+      const onAbort = () => {
+        finish();
+        reject(abortReason(signal!));
+      };
+      const unbounded = timeoutNs === Infinity;
+      recs.forEach((rec, i) => {
+        const w: Waiter = { unbounded, wake: () => (finish(), resolve(i)) };
+        waiters.push(w);
+        this.addWaiter(rec, w);
+      });
+      if (!unbounded) timer = this.clock.schedule(this.clock.now + timeoutNs, () => (finish(), resolve(-1)));
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  /** Waiters with no timeout on pending fences that nothing can signal any more. */
+  blockedWaiters(): number {
+    let n = 0;
+    for (const rec of this.records) {
+      if (!rec || !rec.waiters.length || !this.issuers[rec.ctx].dead || this.isSignaledRaw(rec)) continue;
+      for (const w of rec.waiters) if (w.unbounded) n++;
+    }
+    return n;
+  }
+}

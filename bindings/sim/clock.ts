@@ -1,0 +1,206 @@
+/**
+ * Clocks. Every duration in the API is nanoseconds on the runtime's clock.
+ *
+ * VirtualClock: deterministic discrete-event time. Nothing moves unless driven (advance, runUntil,
+ * runUntilIdle, runUntilSettled). Events at the same instant run in the order they were scheduled.
+ * Event sources (devices, added by the ring layer) report their next event time and are stepped
+ * in bulk by the core, so the clock crosses into JS only at instants where JS has work.
+ *
+ * Contract: driver thread only. Callbacks run synchronously inside the driving call; promise
+ * continuations run after it, in microtasks.
+ */
+import { DmaFenceError, checkDuration } from '../errors.js';
+
+export interface Timer {
+  readonly atNs: number;
+  cancel(): void;
+}
+
+/** Something that produces events on the clock without a JS timer per event (a device). */
+export interface EventSource {
+  /** The time of its next event, or Infinity when it has none. */
+  nextEventNs(): number;
+  /** Runs every event due at or before tNs. */
+  runUntil(tNs: number): void;
+}
+
+export interface Clock {
+  readonly kind: 'virtual' | 'real';
+  readonly now: number;
+  schedule(atNs: number, fn: () => void): Timer;
+}
+
+interface Entry extends Timer {
+  fn: (() => void) | null;
+  seq: number;
+}
+
+/** Counts returned by the driving calls. */
+export interface RunResult {
+  /** Timer and device steps run. */
+  events: number;
+  /** The clock after the call, ns. */
+  nowNs: number;
+}
+
+const macrotask: () => Promise<void> =
+  typeof setImmediate === 'function'
+    ? () => new Promise((r) => setImmediate(r))
+    : () => new Promise((r) => setTimeout(r, 0));
+
+export class VirtualClock implements Clock {
+  readonly kind = 'virtual' as const;
+  #now = 0;
+  #seq = 0;
+  #heap: Entry[] = [];
+  #sources: EventSource[] = [];
+  #live = 0;
+
+  /** The current virtual time, ns. */
+  get now(): number {
+    return this.#now;
+  }
+
+  /** Timers still scheduled. */
+  get pendingTimers(): number {
+    return this.#live;
+  }
+
+  addSource(src: EventSource): void {
+    this.#sources.push(src);
+  }
+  removeSource(src: EventSource): void {
+    const i = this.#sources.indexOf(src);
+    if (i >= 0) this.#sources.splice(i, 1);
+  }
+
+  schedule(atNs: number, fn: () => void): Timer {
+    const e: Entry = {
+      atNs: Math.max(atNs, this.#now),
+      fn,
+      seq: this.#seq++,
+      cancel: () => {
+        if (e.fn) {
+          e.fn = null;
+          this.#live--;
+        }
+      },
+    };
+    this.#live++;
+    this.#push(e);
+    return e;
+  }
+
+  /** Moves time forward by ns, running every event due on the way. */
+  advance(ns: number): RunResult {
+    checkDuration('ns', ns);
+    if (!Number.isFinite(ns)) throw new DmaFenceError('ERR_INVALID_TIMEOUT', 'advance() needs a finite duration; use runUntilIdle()');
+    return this.runUntil(this.#now + ns);
+  }
+
+  /** Runs every event due at or before tNs, then sets the clock to tNs (if later than now). */
+  runUntil(tNs: number): RunResult {
+    checkDuration('tNs', tNs);
+    if (!Number.isFinite(tNs)) throw new DmaFenceError('ERR_INVALID_TIMEOUT', 'runUntil() needs a finite time; use runUntilIdle()');
+    let events = 0;
+    while (this.#step(tNs)) events++;
+    if (tNs > this.#now) this.#now = tNs;
+    return { events, nowNs: this.#now };
+  }
+
+  /** Runs events until none is left. Time stops at the last event. */
+  runUntilIdle(): RunResult {
+    let events = 0;
+    while (this.#step(Infinity)) events++;
+    return { events, nowNs: this.#now };
+  }
+
+  /**
+   * Drives the clock until `promise` settles and returns its outcome. If nothing is left that
+   * could move the simulation while it is still pending, rejects with ERR_DEADLOCK.
+   */
+  async runUntilSettled<T>(promise: Promise<T>): Promise<T> {
+    let state = 0 as 0 | 1 | 2;
+    let value: T | undefined;
+    let reason: unknown;
+    promise.then(
+      (v) => ((state = 1), (value = v)),
+      (e) => ((state = 2), (reason = e)),
+    );
+    for (;;) {
+      await macrotask();
+      if (state === 1) return value as T;
+      if (state === 2) throw reason;
+      if (!this.#step(Infinity)) {
+        await macrotask();
+        if ((state as number) === 1) return value as T;
+        if ((state as number) === 2) throw reason;
+        throw new DmaFenceError('ERR_DEADLOCK', `the simulation went idle at ${this.#now} ns with the promise still pending: nothing left could ever settle it`);
+      }
+    }
+  }
+
+  /** Runs the earliest event due at or before limit. False if there is none. */
+  #step(limit: number): boolean {
+    let srcT = Infinity;
+    let src: EventSource | undefined;
+    for (const s of this.#sources) {
+      const t = s.nextEventNs();
+      if (t < srcT) (srcT = t), (src = s);
+    }
+    this.#dropCancelled();
+    const top = this.#heap[0];
+    const timerT = top ? top.atNs : Infinity;
+    const t = Math.min(srcT, timerT);
+    if (t > limit || t === Infinity) return false;
+    if (t > this.#now) this.#now = t;
+    if (timerT <= srcT) {
+      this.#pop();
+      const fn = top!.fn!;
+      top!.fn = null;
+      this.#live--;
+      fn();
+    } else {
+      // Devices run in bulk up to the next JS timer (or the limit): no JS per job.
+      src!.runUntil(Math.min(timerT, limit));
+    }
+    return true;
+  }
+
+  #dropCancelled(): void {
+    while (this.#heap.length && this.#heap[0].fn === null) this.#pop();
+  }
+
+  #less(a: Entry, b: Entry): boolean {
+    return a.atNs < b.atNs || (a.atNs === b.atNs && a.seq < b.seq);
+  }
+
+  #push(e: Entry): void {
+    const h = this.#heap;
+    h.push(e);
+    let i = h.length - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!this.#less(h[i], h[p])) break;
+      [h[i], h[p]] = [h[p], h[i]];
+      i = p;
+    }
+  }
+
+  #pop(): void {
+    const h = this.#heap;
+    const last = h.pop()!;
+    if (!h.length) return;
+    h[0] = last;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1, r = l + 1;
+      let m = i;
+      if (l < h.length && this.#less(h[l], h[m])) m = l;
+      if (r < h.length && this.#less(h[r], h[m])) m = r;
+      if (m === i) break;
+      [h[i], h[m]] = [h[m], h[i]];
+      i = m;
+    }
+  }
+}

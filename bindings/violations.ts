@@ -1,0 +1,70 @@
+/**
+ * Violations: rule breaks the kernel would WARN about (SEMANTICS.md ids in `rule`). They are
+ * recorded, never silently dropped; under `strict: true` the runtime throws a ViolationError
+ * instead, before changing anything where the break can be seen in advance.
+ */
+import { DmaFenceError } from './errors.js';
+
+export type ViolationKind =
+  | 'ordering'
+  | 'set-error-after-signal'
+  | 'released-with-callbacks'
+  | 'leaked-driver-fence'
+  | 'incomparable-contexts'
+  | 'premature-signal'
+  | 'unsignaled-at-drop'
+  | 'corruption'
+  | 'use-after-free';
+
+export interface Violation {
+  kind: ViolationKind;
+  /** The SEMANTICS.md rule it breaks. */
+  rule: string;
+  message: string;
+  /** Clock time when it was seen, ns. */
+  timeNs: number;
+  /** Context id and seqno of the fence concerned, where there is one. */
+  context?: number;
+  seqno?: number;
+  /** Kind-specific details (the pending seqno of an ordering break, the buffer of a corruption...). */
+  detail?: Record<string, unknown>;
+}
+
+export class ViolationError extends DmaFenceError {
+  readonly violation: Violation;
+  constructor(v: Violation) {
+    super('ERR_VIOLATION', `${v.kind} (${v.rule}): ${v.message}`);
+    this.name = 'ViolationError';
+    this.violation = v;
+  }
+}
+
+export class ViolationLog {
+  readonly list: Violation[] = [];
+  constructor(
+    readonly strict: boolean,
+    private readonly now: () => number,
+  ) {}
+
+  /** Builds the record, and throws it under strict without recording it. */
+  check(v: Omit<Violation, 'timeNs'>): Violation {
+    const full = { ...v, timeNs: this.now() };
+    if (this.strict) throw new ViolationError(full);
+    return full;
+  }
+
+  /** Records a violation that already happened (state changed); throws it under strict. */
+  record(v: Omit<Violation, 'timeNs'>): Violation {
+    const full = { ...v, timeNs: this.now() };
+    this.list.push(full);
+    if (this.strict) throw new ViolationError(full);
+    return full;
+  }
+
+  /** Records without throwing, for breaks found where nobody can catch (GC, device events). */
+  note(v: Omit<Violation, 'timeNs'>): Violation {
+    const full = { ...v, timeNs: this.now() };
+    this.list.push(full);
+    return full;
+  }
+}
