@@ -165,9 +165,8 @@ export function fenceSignal(base: usize, slot: i32, timestamp: f64): i32 {
   store<u32>(p + S_STATE, st | FS_SIGNALED);
   store<f64>(p + S_TIMESTAMP, timestamp);
   store<u32>(c + C_PENDING, load<u32>(c + C_PENDING) - 1);
-  if (later(seqno, load<f64>(c + C_SIGNALED_SEQNO), (load<u32>(c + C_FLAGS) & CF_SEQNO64) != 0)) {
-    store<f64>(c + C_SIGNALED_SEQNO, seqno);
-  }
+  // Seqnos are handed out as increasing numbers (C2) and never wrap as numbers: a plain max.
+  if (seqno > load<f64>(c + C_SIGNALED_SEQNO)) store<f64>(c + C_SIGNALED_SEQNO, seqno);
   if (result == SIG_OK) trimHead(base, c);
   store<f64>(base + ST_SIGNALED, load<f64>(base + ST_SIGNALED) + 1);
   store<f64>(base + ST_SIGNAL_CALLS, load<f64>(base + ST_SIGNAL_CALLS) + 1);
@@ -224,7 +223,7 @@ export function signalUpTo(base: usize, ctx: i32, seqno: f64, error: i32, timest
   if (head == NIL) store<i32>(c + C_TAIL, NIL);
   if (count > 0) {
     store<u32>(c + C_PENDING, load<u32>(c + C_PENDING) - <u32>count);
-    if (later(last, load<f64>(c + C_SIGNALED_SEQNO), seqno64)) store<f64>(c + C_SIGNALED_SEQNO, last);
+    if (last > load<f64>(c + C_SIGNALED_SEQNO)) store<f64>(c + C_SIGNALED_SEQNO, last);
     store<f64>(base + ST_SIGNALED, load<f64>(base + ST_SIGNALED) + <f64>count);
   }
   store<f64>(base + ST_SIGNAL_CALLS, load<f64>(base + ST_SIGNAL_CALLS) + 1);

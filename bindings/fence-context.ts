@@ -78,7 +78,7 @@ export class FenceContext implements Issuer {
   #full(n: number): never {
     throw new DmaFenceRangeError(
       'ERR_CAPACITY',
-      `no room for ${n} more fence(s): ${this.#t.arena.inUse()} of maxFences ${this.#t.arena.layout.maxFences - 1} slots are in use (signal or release fences, or raise maxFences)`,
+      `no room for ${n} more fence(s): ${this.#t.arena.inUse() - 1} of maxFences ${this.#t.arena.layout.maxFences - 1} slots are in use (signal or release fences, or raise maxFences)`,
     );
   }
 

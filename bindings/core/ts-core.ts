@@ -161,10 +161,8 @@ export class TsCore implements Core {
     u32[w + (S_STATE >> 2)] = (st | FS_SIGNALED) >>> 0;
     f64[(w >> 1) + (S_TIMESTAMP >> 3)] = timestamp;
     u32[c + (C_PENDING >> 2)]--;
-    const seqno64 = (u32[c + (C_FLAGS >> 2)] & CF_SEQNO64) !== 0;
-    if (seqnoLater(seqno, f64[(c >> 1) + (C_SIGNALED_SEQNO >> 3)], seqno64)) {
-      f64[(c >> 1) + (C_SIGNALED_SEQNO >> 3)] = seqno;
-    }
+    // Seqnos are handed out as increasing numbers (C2) and never wrap as numbers: a plain max.
+    if (seqno > f64[(c >> 1) + (C_SIGNALED_SEQNO >> 3)]) f64[(c >> 1) + (C_SIGNALED_SEQNO >> 3)] = seqno;
     if (result === SIG_OK) this.trimHead(base, c);
     f64[(base + ST_SIGNALED) >> 3]++;
     f64[(base + ST_SIGNAL_CALLS) >> 3]++;
@@ -217,9 +215,7 @@ export class TsCore implements Core {
     if (head === NIL) i32[c + (C_TAIL >> 2)] = NIL;
     if (count > 0) {
       u32[c + (C_PENDING >> 2)] -= count;
-      if (seqnoLater(last, f64[(c >> 1) + (C_SIGNALED_SEQNO >> 3)], seqno64)) {
-        f64[(c >> 1) + (C_SIGNALED_SEQNO >> 3)] = last;
-      }
+      if (last > f64[(c >> 1) + (C_SIGNALED_SEQNO >> 3)]) f64[(c >> 1) + (C_SIGNALED_SEQNO >> 3)] = last;
       f64[(base + ST_SIGNALED) >> 3] += count;
     }
     f64[(base + ST_SIGNAL_CALLS) >> 3]++;

@@ -1,0 +1,95 @@
+/** Bad input: coded errors, and nothing changes. */
+import { describe, expect, it } from 'vitest';
+import { createRuntime, DmaFence } from '../bindings/index.js';
+import { BACKENDS, codeOf, rejectionCode, runtime } from './helpers.js';
+
+function snapshot(rt: Awaited<ReturnType<typeof runtime>>): Buffer {
+  const { base, size } = rt.arena.layout;
+  return Buffer.from(rt.arena.u8.slice(base, base + size));
+}
+
+describe('createRuntime options', () => {
+  it('rejects wrong types and ranges with coded errors', async () => {
+    expect(await rejectionCode(createRuntime({ backend: 'gpu' as 'ts' }))).toBe('ERR_INVALID_ARG');
+    expect(await rejectionCode(createRuntime({ maxFences: 0 }))).toBe('ERR_INVALID_ARG');
+    expect(await rejectionCode(createRuntime({ maxFences: 1.5 }))).toBe('ERR_INVALID_ARG');
+    expect(await rejectionCode(createRuntime({ maxFences: NaN }))).toBe('ERR_INVALID_ARG');
+    expect(await rejectionCode(createRuntime({ maxContexts: 70000 }))).toBe('ERR_INVALID_ARG');
+    expect(await rejectionCode(createRuntime({ seed: -1 }))).toBe('ERR_INVALID_ARG');
+    expect(await rejectionCode(createRuntime({ strict: 1 as unknown as boolean }))).toBe('ERR_INVALID_ARG');
+    expect(await rejectionCode(createRuntime(5 as never))).toBe('ERR_INVALID_ARG');
+  });
+});
+
+describe.each(BACKENDS)('bad input (%s backend)', (backend) => {
+  it('context options and counts are checked before anything changes', async () => {
+    const rt = await runtime(backend);
+    const ctx = rt.createContext();
+    const before = snapshot(rt);
+    expect(codeOf(() => rt.createContext({ driverName: 5 as unknown as string }))).toBe('ERR_INVALID_ARG');
+    expect(codeOf(() => rt.createContext({ startSeqno: -1 }))).toBe('ERR_INVALID_SEQNO');
+    expect(codeOf(() => rt.createContext({ startSeqno: 2 ** 53 }))).toBe('ERR_INVALID_SEQNO');
+    expect(codeOf(() => rt.createContext({ enableSignaling: 'yes' as never }))).toBe('ERR_INVALID_ARG');
+    expect(codeOf(() => rt.createContext({ seqno64: 'no' as never }))).toBe('ERR_INVALID_ARG');
+    for (const n of [0, -1, 1.5, NaN, Infinity, '3']) expect(codeOf(() => ctx.createFences(n as number))).toBe('ERR_INVALID_ARG');
+    for (const s of [-1, 0.5, NaN, 2 ** 53, '1', undefined]) expect(codeOf(() => ctx.signalUpTo(s as number))).toBe('ERR_INVALID_SEQNO');
+    expect(codeOf(() => DmaFence.isLaterSeqno(-1, 0))).toBe('ERR_INVALID_SEQNO');
+    expect(snapshot(rt).equals(before)).toBe(true);
+  });
+
+  it('exhausted capacity is ERR_CAPACITY and changes nothing', async () => {
+    const rt = await runtime(backend, { maxFences: 8, maxContexts: 2 });
+    const ctx = rt.createContext();
+    rt.createContext();
+    expect(codeOf(() => rt.createContext())).toBe('ERR_CAPACITY');
+    ctx.createFences(5);
+    const before = snapshot(rt);
+    expect(codeOf(() => ctx.createFences(4))).toBe('ERR_CAPACITY');
+    expect(snapshot(rt).equals(before)).toBe(true);
+    const dfs = [ctx.createFence(), ctx.createFence(), ctx.createFence()];
+    expect(codeOf(() => ctx.createFence())).toBe('ERR_CAPACITY');
+    expect(ctx.lastSeqno).toBe(8);
+    ctx.signalUpTo(8);
+    for (const d of dfs) d.release();
+    expect(ctx.createFences(8)).toBe(9);
+  });
+
+  it('stale and foreign handles are detected, never served another fence', async () => {
+    const rt = await runtime(backend, { maxFences: 4 });
+    const other = await runtime(backend);
+    const ctx = rt.createContext();
+    const df = ctx.createFence();
+    const f = df.fence;
+    df.signal();
+    df.release();
+    f.release();
+    ctx.createFences(4); // reuses the slot
+    for (const read of [() => f.seqno, () => f.status, () => f.addCallback(() => 0), () => df.signal(), () => df.setError(-5)]) {
+      expect(codeOf(read)).toBe('ERR_STALE_HANDLE');
+    }
+    expect(f.release()).toBe(false);
+    expect(await rejectionCode(f.wait())).toBe('ERR_STALE_HANDLE');
+    const mine = rt.stubFence();
+    const theirs = other.stubFence();
+    expect(codeOf(() => DmaFence.isLater(mine, theirs))).toBe('ERR_FOREIGN_HANDLE');
+    expect(await rejectionCode(rt.waitAny([theirs]))).toBe('ERR_FOREIGN_HANDLE');
+    expect(await rejectionCode(rt.waitAny([{} as DmaFence]))).toBe('ERR_INVALID_ARG');
+    expect(codeOf(() => mine.addCallback('x' as never))).toBe('ERR_INVALID_ARG');
+  });
+
+  it('durations are checked: negative, NaN and non-numbers', async () => {
+    const rt = await runtime(backend);
+    expect(codeOf(() => rt.sim.advance(-1))).toBe('ERR_INVALID_TIMEOUT');
+    expect(codeOf(() => rt.sim.advance(NaN))).toBe('ERR_INVALID_TIMEOUT');
+    expect(codeOf(() => rt.sim.runUntil('5' as never))).toBe('ERR_INVALID_TIMEOUT');
+    const f = rt.createContext().createFence().fence;
+    expect(codeOf(() => f.setDeadline(-5))).toBe('ERR_INVALID_TIMEOUT');
+    expect(rt.sim.now).toBe(0);
+  });
+
+  it('a disposed runtime refuses work with ERR_DISPOSED', async () => {
+    const rt = await runtime(backend);
+    await rt.dispose();
+    expect(codeOf(() => rt.createContext())).toBe('ERR_DISPOSED');
+  });
+});
