@@ -41,7 +41,7 @@ export function isLater(a: f64, b: f64, seqno64: i32): i32 {
 
 /** Pops a free slot (or the next never-used one); NIL when the arena is full. */
 // @ts-ignore: decorator
-@inline function allocSlot(base: usize): i32 {
+@inline export function allocSlot(base: usize): i32 {
   let slot = load<i32>(base + H_FREE_HEAD);
   if (slot != NIL) {
     store<i32>(base + H_FREE_HEAD, load<i32>(slotPtr(base, slot) + S_NEXT));
@@ -66,7 +66,7 @@ export function isLater(a: f64, b: f64, seqno64: i32): i32 {
 
 /** Writes a fresh pending fence with the context's next seqno and links it at the tail (C2). */
 // @ts-ignore: decorator
-@inline function initFence(base: usize, c: usize, ctx: i32, slot: i32, seqno: f64): void {
+@inline export function initFence(base: usize, c: usize, ctx: i32, slot: i32, seqno: f64): void {
   const p = slotPtr(base, slot);
   store<u32>(p + S_STATE, (<u32>ctx << STATE_CTX_SHIFT) | FS_ALLOC | FS_QUEUED);
   store<i32>(p + S_NEXT, NIL);

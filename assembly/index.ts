@@ -4,3 +4,4 @@
  * one arena. The typed bindings are hand-written in bindings/core/wasm-core.ts.
  */
 export { isLater, fenceCreate, fencesCreate, fenceSignal, signalUpTo, fenceSetError, fenceUnpin } from "./fence";
+export { ringSubmit, ringReschedule, devicesRun } from "./ring";

@@ -17,12 +17,11 @@ const PAGE = 65536;
 export interface ArenaSizes {
   maxFences: number;
   maxContexts: number;
-  /** Bytes the ring region needs (rings are laid out by hw-ring.ts). */
-  ringBytes: number;
   maxRings: number;
-  /** Bytes of DMA memory plus its allocation map. */
+  /** Bytes per ring: header and its largest descriptor array. */
+  ringStride: number;
+  /** Bytes of DMA memory (a multiple of DMA_GRANULE); its owner map and corruption log follow. */
   dmaBytes: number;
-  dmaRegionBytes: number;
 }
 
 export interface ArenaLayout extends ArenaSizes {
@@ -31,6 +30,8 @@ export interface ArenaLayout extends ArenaSizes {
   slotOff: number;
   ringsOff: number;
   dmaOff: number;
+  dmaMapOff: number;
+  corrOff: number;
   /** Bytes from the arena base to its end. */
   size: number;
   pages: number;
@@ -42,13 +43,15 @@ export function computeLayout(s: ArenaSizes): ArenaLayout {
   const ctxOff = L.HEADER_SIZE;
   const slotOff = align(ctxOff + s.maxContexts * L.CTX_SIZE);
   const ringsOff = align(slotOff + s.maxFences * L.SLOT_SIZE);
-  const dmaOff = align(ringsOff + s.ringBytes);
-  const size = align(dmaOff + s.dmaRegionBytes);
+  const dmaOff = align(ringsOff + s.maxRings * s.ringStride);
+  const dmaMapOff = align(dmaOff + s.dmaBytes);
+  const corrOff = align(dmaMapOff + (s.dmaBytes >> L.DMA_GRANULE_SHIFT) * 4);
+  const size = align(corrOff + L.CORR_CAP * L.CORR_SIZE);
   const pages = Math.ceil((ARENA_BASE + size) / PAGE);
   if (pages > 65536) {
     throw new DmaFenceRangeError('ERR_CAPACITY', `the arena would need ${ARENA_BASE + size} bytes, more than the 4 GiB a wasm memory holds`);
   }
-  return { ...s, base: ARENA_BASE, ctxOff, slotOff, ringsOff, dmaOff, size, pages };
+  return { ...s, base: ARENA_BASE, ctxOff, slotOff, ringsOff, dmaOff, dmaMapOff, corrOff, size, pages };
 }
 
 /** True where SharedArrayBuffer works (Node; browsers only when cross-origin isolated). */
@@ -104,6 +107,11 @@ export class Arena {
     i32[h(L.H_MAX_RINGS)] = layout.maxRings;
     i32[h(L.H_DMA_OFF)] = layout.dmaOff;
     i32[h(L.H_DMA_BYTES)] = layout.dmaBytes;
+    i32[h(L.H_RING_STRIDE)] = layout.ringStride;
+    i32[h(L.H_RING_COUNT)] = 0;
+    i32[h(L.H_DMA_MAP_OFF)] = layout.dmaMapOff;
+    i32[h(L.H_CORR_OFF)] = layout.corrOff;
+    i32[h(L.H_CORR_COUNT)] = 0;
   }
 
   // ── header ──

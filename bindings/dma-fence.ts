@@ -104,13 +104,17 @@ export class DmaFence {
   /** F14: the issuer's name while pending; "detached-driver" once signaled. */
   get driverName(): string {
     const rec = this.#live();
-    return this.#t.isSignaledRaw(rec) ? 'detached-driver' : this.#t.issuers[rec.ctx].driverName;
+    if (this.#t.isSignaledRaw(rec)) return 'detached-driver';
+    this.#t.reachIssuer(rec, 'get_driver_name');
+    return this.#t.issuers[rec.ctx].driverName;
   }
 
   /** F14: the timeline's name while pending; "signaled-timeline" once signaled. */
   get timelineName(): string {
     const rec = this.#live();
-    return this.#t.isSignaledRaw(rec) ? 'signaled-timeline' : this.#t.issuers[rec.ctx].timelineName;
+    if (this.#t.isSignaledRaw(rec)) return 'signaled-timeline';
+    this.#t.reachIssuer(rec, 'get_timeline_name');
+    return this.#t.issuers[rec.ctx].timelineName;
   }
 
   /** The earliest deadline set on it (F15), or Infinity. */

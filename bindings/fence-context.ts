@@ -9,7 +9,8 @@ import type { FenceTable, Issuer, IssuerOps } from './fence-table.js';
 import type { DmaFence } from './dma-fence.js';
 import { DriverFence, checkSeqno } from './dma-fence.js';
 import * as L from './core/layout.js';
-import { DmaFenceRangeError, checkErrno, checkInteger, checkOptions } from './errors.js';
+import type { HwRing } from './hw-ring.js';
+import { DmaFenceRangeError, DmaFenceTypeError, checkErrno, checkInteger, checkOptions } from './errors.js';
 
 export interface ContextOptions extends IssuerOps {
   /** Shown by fences while pending (F14). Default "dmafence". */
@@ -37,6 +38,10 @@ export class FenceContext implements Issuer {
   readonly index: number;
   /** @internal set when nothing can signal this context any more */
   _dead = false;
+  /** @internal set once its driver is unloaded (T5) */
+  _unloaded = false;
+  /** @internal the ring that owns this context, if any */
+  _ring: HwRing | undefined;
   #t: FenceTable;
 
   /** @internal Made by Runtime.createContext. */
@@ -51,7 +56,22 @@ export class FenceContext implements Issuer {
   }
 
   get dead(): boolean {
-    return this._dead;
+    return this._dead || this._unloaded;
+  }
+
+  get unloaded(): boolean {
+    return this._unloaded;
+  }
+
+  /** The ring that owns this context (it creates and signals the fences), or undefined. */
+  get ring(): HwRing | undefined {
+    return this._ring;
+  }
+
+  #notRingOwned(): void {
+    if (this._ring) {
+      throw new DmaFenceTypeError('ERR_INVALID_ARG', `context ${this.id} belongs to ring ${this._ring.name}: submit jobs to the ring instead`);
+    }
   }
 
   /** C4: the last seqno handed out (startSeqno - 1 before the first fence). */
@@ -84,6 +104,7 @@ export class FenceContext implements Issuer {
 
   /** C2: a new pending fence with the next seqno, and the emitter's handle to it. */
   createFence(): DriverFence {
+    this.#notRingOwned();
     this.#checkSeqnoSpace(1);
     const slot = this.#t.core.fenceCreate(this.#t.arena.base, this.index);
     if (slot === L.NIL) this.#full(1);
@@ -95,6 +116,7 @@ export class FenceContext implements Issuer {
    * core. They are signaled by signalUpTo and recycled at once. Returns the first seqno.
    */
   createFences(n: number): number {
+    this.#notRingOwned();
     checkInteger('n', n, 1, 0x7fffffff);
     this.#checkSeqnoSpace(n);
     const first = this.lastSeqno + 1;
@@ -110,6 +132,7 @@ export class FenceContext implements Issuer {
     checkSeqno('seqno', seqno);
     const o = checkOptions('signalUpTo options', opts);
     const error = o.error === undefined ? 0 : checkErrno(o.error);
+    if (this._ring) return this._ring._signalUpTo(seqno, error);
     return this.#t.signalUpTo(this.index, seqno, error, this.#t.clock.now);
   }
 

@@ -24,6 +24,8 @@ export interface Issuer {
   readonly ops: IssuerOps;
   /** True once nothing can signal this context's fences any more (ring dropped, driver unloaded). */
   readonly dead: boolean;
+  /** True once its driver was unloaded (T5): reaching it from a pending fence is a use-after-free. */
+  readonly unloaded: boolean;
 }
 
 export interface IssuerOps {
@@ -158,13 +160,32 @@ export class FenceTable {
 
   // ── state ──
 
+  /** Signaled? A record whose slot was recycled (last handle gone) was signaled. */
   isSignaledRaw(rec: FenceRecord): boolean {
-    return (this.arena.slotState(rec.slot) & L.FS_SIGNALED) !== 0;
+    return this.records[rec.slot] !== rec || (this.arena.slotState(rec.slot) & L.FS_SIGNALED) !== 0;
+  }
+
+  /**
+   * T5: a pending fence reaches its issuer (its ops or names). If the driver was unloaded, that is
+   * a use-after-free, recorded. A signaled fence never reaches it (F14), so never gets here.
+   */
+  reachIssuer(rec: FenceRecord, op: string): void {
+    const issuer = this.issuers[rec.ctx];
+    if (!issuer.unloaded) return;
+    this.log.record({
+      kind: 'use-after-free',
+      rule: 'T5',
+      message: `${op} on pending fence ${issuer.id}:${this.arena.slotSeqno(rec.slot)} reached driver ${issuer.driverName}, which was unloaded`,
+      context: issuer.id,
+      seqno: this.arena.slotSeqno(rec.slot),
+      detail: { op, driver: issuer.driverName },
+    });
   }
 
   /** dma_fence_is_signaled: the flag, or the issuer's `signaled` hook (which then signals it). */
   isSignaled(rec: FenceRecord, handle: DmaFence): boolean {
     if (this.isSignaledRaw(rec)) return true;
+    this.reachIssuer(rec, 'signaled');
     const hook = this.issuers[rec.ctx].ops.signaled;
     if (hook && hook(handle)) {
       this.signal(rec, this.clock.now);
@@ -177,6 +198,7 @@ export class FenceTable {
   enableSignaling(rec: FenceRecord, handle: DmaFence): void {
     const flags = this.arena.slotFlags(rec.slot);
     if (flags & (L.FS_ENABLED | L.FS_SIGNALED)) return;
+    this.reachIssuer(rec, 'enable_signaling');
     this.arena.setSlotFlag(rec.slot, L.FS_ENABLED, true);
     const hook = this.issuers[rec.ctx].ops.enableSignaling;
     if (hook && hook(handle) === false) this.signal(rec, this.clock.now);
@@ -185,6 +207,7 @@ export class FenceTable {
   /** F15: forward a deadline hint to the issuer if it is the earliest so far. */
   setDeadline(rec: FenceRecord, tNs: number, handle: DmaFence): void {
     if (this.isSignaledRaw(rec) || tNs >= rec.deadline) return;
+    this.reachIssuer(rec, 'set_deadline');
     rec.deadline = tNs;
     this.issuers[rec.ctx].ops.setDeadline?.(handle, tNs);
   }
@@ -298,6 +321,8 @@ export class FenceTable {
   }
 
   #syncJsFlag(rec: FenceRecord): void {
+    // A callback may have released the last handle (and the slot been reused): touch only our own.
+    if (this.records[rec.slot] !== rec) return;
     if (!this.#hasListeners(rec) && !this.isSignaledRaw(rec)) this.arena.setSlotFlag(rec.slot, L.FS_JS, false);
   }
 
@@ -309,15 +334,21 @@ export class FenceTable {
     return new Promise((resolve, reject) => {
       const waiters: Waiter[] = [];
       let timer: Timer | undefined;
+      let done = false;
       const finish = () => {
+        if (done) return;
+        done = true;
         for (let i = 0; i < recs.length; i++) this.removeWaiter(recs[i], waiters[i]);
         timer?.cancel();
         signal?.removeEventListener('abort', onAbort);
+        for (const rec of recs) this.#drop(rec, false); // the wait's own references
       };
       const onAbort = () => {
         finish();
         reject(abortReason(signal!));
       };
+      // A waiter holds a reference, as in the kernel: the fence outlives its handles while waited on.
+      for (const rec of recs) rec.refs++;
       const unbounded = timeoutNs === Infinity;
       recs.forEach((rec, i) => {
         const w: Waiter = { unbounded, wake: () => (finish(), resolve(i)) };

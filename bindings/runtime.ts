@@ -6,7 +6,7 @@
  */
 import { Arena, computeLayout } from './arena.js';
 import type { Core } from './core/core.js';
-import { TsCore } from './core/ts-core.js';
+import { TsCore } from './core/ts-ring.js';
 import { createWasmCore } from './core/wasm-core.js';
 import * as L from './core/layout.js';
 import { DmaFence, parseWaitOptions } from './dma-fence.js';
@@ -15,6 +15,12 @@ import { FenceContext } from './fence-context.js';
 import type { ContextOptions } from './fence-context.js';
 import { FenceTable } from './fence-table.js';
 import { VirtualClock } from './sim/clock.js';
+import { DeviceEngine } from './sim/engine.js';
+import { DmaDevice } from './dma-device.js';
+import type { DeviceOptions } from './dma-device.js';
+import { DmaMemory } from './dma-memory.js';
+import { HwRing } from './hw-ring.js';
+import type { RingOptions } from './hw-ring.js';
 import { ViolationLog } from './violations.js';
 import type { Violation } from './violations.js';
 import {
@@ -34,6 +40,12 @@ export interface RuntimeOptions {
   maxContexts?: number;
   /** Throw rule breaks as ViolationError instead of recording them. Default false. */
   strict?: boolean;
+  /** Most hardware rings. Default 8. */
+  maxRings?: number;
+  /** Largest ring capacity (descriptors), a power of two. Default 1024. */
+  maxRingCapacity?: number;
+  /** Bytes of DMA memory (rounded up to 64). Default 1 MiB. */
+  dmaBytes?: number;
   /** Where the wasm core comes from, if not beside the bundle (a Module, bytes, or a URL). */
   wasm?: WebAssembly.Module | BufferSource | URL | string;
 }
@@ -46,9 +58,26 @@ export interface RuntimeStats {
   orderingViolations: number;
   /** Slots in use now (pending or pinned). */
   fencesInUse: number;
+  jobsSubmitted: number;
+  jobsCompleted: number;
+  dmaBytesWritten: number;
+  irqs: number;
+  corruptions: number;
+}
+
+/** A protocol event, for traces: ring state changes, STOP, ACK, resets, drops, violations. */
+export interface TraceEvent {
+  name: string;
+  timeNs: number;
+  args: Record<string, unknown>;
 }
 
 const MAX_FENCES_LIMIT = 1 << 24;
+
+function checkTimeout(name: string, v: unknown): number {
+  if (typeof v !== 'number' || Number.isNaN(v) || v < 0) throw new DmaFenceTypeError('ERR_INVALID_TIMEOUT', `${name} must be >= 0 ns (or Infinity), got ${describe(v)}`);
+  return v;
+}
 
 function parseOptions(opts: unknown) {
   const o = checkOptions('createRuntime options', opts);
@@ -64,8 +93,17 @@ function parseOptions(opts: unknown) {
     maxFences: o.maxFences === undefined ? 65536 : checkInteger('maxFences', o.maxFences, 1, MAX_FENCES_LIMIT),
     maxContexts: o.maxContexts === undefined ? 1024 : checkInteger('maxContexts', o.maxContexts, 1, L.MAX_CONTEXTS - 1),
     strict: (o.strict as boolean | undefined) ?? false,
+    maxRings: o.maxRings === undefined ? 8 : checkInteger('maxRings', o.maxRings, 0, 1024),
+    maxRingCapacity: o.maxRingCapacity === undefined ? 1024 : checkPow2('maxRingCapacity', o.maxRingCapacity),
+    dmaBytes: o.dmaBytes === undefined ? 1 << 20 : Math.ceil(checkInteger('dmaBytes', o.dmaBytes, 0, 2 ** 31) / L.DMA_GRANULE) * L.DMA_GRANULE,
     wasm: o.wasm as RuntimeOptions['wasm'],
   };
+}
+
+function checkPow2(name: string, v: unknown): number {
+  const n = checkInteger(name, v, 1, 1 << 20);
+  if (n & (n - 1)) throw new DmaFenceRangeError('ERR_INVALID_ARG', `${name} must be a power of two, got ${n}`);
+  return n;
 }
 
 /** Creates a runtime. Rejects with a coded error on bad options. */
@@ -78,10 +116,9 @@ export async function createRuntime(opts?: RuntimeOptions): Promise<Runtime> {
   const layout = computeLayout({
     maxFences: o.maxFences + 1,
     maxContexts: o.maxContexts + 1,
-    maxRings: 0,
-    ringBytes: 0,
-    dmaBytes: 0,
-    dmaRegionBytes: 0,
+    maxRings: o.maxRings,
+    ringStride: L.RING_SIZE + o.maxRingCapacity * L.DESC_SIZE,
+    dmaBytes: o.dmaBytes,
   });
   const arena = new Arena(layout);
   const core = o.backend === 'wasm' ? await createWasmCore(arena.memory, o.wasm) : new TsCore(arena.memory.buffer);
@@ -101,8 +138,16 @@ export class Runtime {
   readonly core: Core;
   /** @internal */
   readonly fences: FenceTable;
-  readonly #log: ViolationLog;
+  /** @internal */
+  readonly log: ViolationLog;
+  /** DMA memory, the device's write target (M1-M3). */
+  readonly memory: DmaMemory;
+  /** @internal */
+  readonly engine: DeviceEngine;
   readonly #contexts: FenceContext[] = [];
+  readonly #devices: DmaDevice[] = [];
+  readonly #trace: TraceEvent[] = [];
+  readonly #maxRingCapacity: number;
   readonly #stub: DmaFence;
   #disposed = false;
 
@@ -114,8 +159,12 @@ export class Runtime {
     this.seed = o.seed;
     this.strict = o.strict;
     this.sim = new VirtualClock();
-    this.#log = new ViolationLog(o.strict, () => this.sim.now);
-    this.fences = new FenceTable(arena, core, this.sim, this.#log, this.#contexts, DmaFence);
+    this.log = new ViolationLog(o.strict, () => this.sim.now, (v) => this.trace('violation', { kind: v.kind, message: v.message }));
+    this.fences = new FenceTable(arena, core, this.sim, this.log, this.#contexts, DmaFence);
+    this.memory = new DmaMemory(arena);
+    this.engine = new DeviceEngine(arena, core, this.sim, this.fences, this.memory, this.log);
+    this.sim.addSource(this.engine);
+    this.#maxRingCapacity = o.maxRingCapacity;
     // F17: the stub is context index 0 with id 0, seqno 0, signaled at time 0.
     const stubCtx = arena.createContext(false, 0, 0);
     this.#contexts.push(new FenceContext(this.fences, stubCtx, { driverName: 'stub', timelineName: 'stub' }));
@@ -184,9 +233,101 @@ export class Runtime {
     }
   }
 
+  /** A modeled DMA device (D1-D4). */
+  createDevice(opts?: DeviceOptions): DmaDevice {
+    this.#alive();
+    const d = new DmaDevice(opts, this.#devices.length);
+    this.#devices.push(d);
+    return d;
+  }
+
+  /** A hardware ring on a device, with its own fence context (R1, R2). */
+  createRing(opts: RingOptions): HwRing {
+    this.#alive();
+    const o = checkOptions('ring options', opts) as unknown as RingOptions;
+    if (!(o.device instanceof DmaDevice) || !this.#devices.includes(o.device)) {
+      throw new DmaFenceTypeError(o.device instanceof DmaDevice ? 'ERR_FOREIGN_HANDLE' : 'ERR_INVALID_ARG', 'device must be a DmaDevice made by this runtime');
+    }
+    const capacity = o.capacity === undefined ? Math.min(256, this.#maxRingCapacity) : checkPow2('capacity', o.capacity);
+    if (capacity > this.#maxRingCapacity) throw new DmaFenceRangeError('ERR_CAPACITY', `capacity ${capacity} exceeds maxRingCapacity ${this.#maxRingCapacity}`);
+    const timeoutNs = o.timeoutNs === undefined ? 5e6 : checkTimeout('timeoutNs', o.timeoutNs);
+    const stopTimeoutNs = o.stopTimeoutNs === undefined ? 100 * o.device.ackNs : checkTimeout('stopTimeoutNs', o.stopTimeoutNs);
+    if (!Number.isFinite(stopTimeoutNs)) throw new DmaFenceRangeError('ERR_INVALID_ARG', 'stopTimeoutNs must be finite: stop() must end');
+    if (o.resubmit !== undefined && typeof o.resubmit !== 'boolean') throw new DmaFenceTypeError('ERR_INVALID_ARG', `resubmit must be a boolean, got ${describe(o.resubmit)}`);
+    if (o.name !== undefined && typeof o.name !== 'string') throw new DmaFenceTypeError('ERR_INVALID_ARG', `name must be a string, got ${describe(o.name)}`);
+    const index = this.engine.rings.length;
+    if (index >= this.arena.layout.maxRings) throw new DmaFenceRangeError('ERR_CAPACITY', `all ${this.arena.layout.maxRings} rings are in use (raise maxRings)`);
+    const name = o.name ?? `ring${index}`;
+    const ctx = this.createContext({ driverName: o.device.name, timelineName: name });
+    const seed = (Math.imul(this.seed ^ 0x9e3779b9, 0x85ebca6b) + Math.imul(index + 1, 0xc2b2ae35)) >>> 0 || 1;
+    const ring = new HwRing(this, index, ctx, { device: o.device, capacity, timeoutNs, stopTimeoutNs, resubmit: o.resubmit ?? false, name }, seed);
+    ctx._ring = ring;
+    this.arena.i32[this.arena.ctxWord(ctx.index) + (L.C_RING >> 2)] = index;
+    this.arena.setHeader(L.H_RING_COUNT, index + 1);
+    this.engine.rings.push(ring);
+    o.device.rings.push(ring);
+    return ring;
+  }
+
+  /** The rings made so far. */
+  get rings(): readonly HwRing[] {
+    return this.engine.rings;
+  }
+
+  /**
+   * T5: unloads a driver: every fence of its contexts must be signaled (else ERR_DRIVER_BUSY,
+   * unless force), then one grace period (graceNs on the clock) passes, then it is gone. A later
+   * operation that reaches it through a pending fence is a use-after-free violation.
+   */
+  unloadDriver(name: string, opts?: { force?: boolean; graceNs?: number }): Promise<void> {
+    try {
+      this.#alive();
+      if (typeof name !== 'string') throw new DmaFenceTypeError('ERR_INVALID_ARG', `name must be a string, got ${describe(name)}`);
+      const o = checkOptions('unload options', opts);
+      const graceNs = o.graceNs === undefined ? 1000 : checkTimeout('graceNs', o.graceNs);
+      const ctxs = this.#contexts.filter((c) => c.index !== 0 && c.driverName === name);
+      if (!ctxs.length) throw new DmaFenceTypeError('ERR_INVALID_ARG', `no context has driver name ${describe(name)}`);
+      const pending = ctxs.reduce((n, c) => n + c.pending, 0);
+      if (pending && !o.force) throw new DmaFenceError('ERR_DRIVER_BUSY', `driver ${name} still has ${pending} pending fence(s): signal them before unloading (T5)`);
+      return new Promise((resolve) => {
+        this.sim.schedule(this.sim.now + graceNs, () => {
+          for (const c of ctxs) c._unloaded = true;
+          this.trace('driver-unloaded', { driver: name });
+          resolve();
+        });
+      });
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /** @internal */
+  trace(name: string, args: Record<string, unknown>): void {
+    this.#trace.push({ name, timeNs: this.sim.now, args });
+  }
+
+  /** Protocol events so far (ring states, STOP, ACK, resets, drops, violations), oldest first. */
+  get events(): readonly TraceEvent[] {
+    return this.#trace;
+  }
+
+  /** Chrome trace-event JSON of the protocol events (open it in Perfetto or chrome://tracing). */
+  exportTrace(): string {
+    const events = this.#trace.map((e) => ({
+      name: e.name,
+      ph: 'i',
+      s: 'g',
+      ts: e.timeNs / 1000,
+      pid: 1,
+      tid: typeof e.args.ring === 'string' ? e.args.ring : 'runtime',
+      args: e.args,
+    }));
+    return JSON.stringify({ traceEvents: events, displayTimeUnit: 'ns' });
+  }
+
   /** Rule breaks seen so far (oldest first). */
   get violations(): readonly Violation[] {
-    return this.#log.list;
+    return this.log.list;
   }
 
   /** Waits still pending with no timeout on fences nothing can signal any more (T2). */
@@ -202,6 +343,11 @@ export class Runtime {
       signalCalls: a.stat(L.ST_SIGNAL_CALLS) - 1,
       orderingViolations: a.stat(L.ST_ORDERING),
       fencesInUse: a.inUse() - 1,
+      jobsSubmitted: a.stat(L.ST_JOBS_SUBMITTED),
+      jobsCompleted: a.stat(L.ST_JOBS_COMPLETED),
+      dmaBytesWritten: a.stat(L.ST_DMA_BYTES),
+      irqs: a.stat(L.ST_IRQS),
+      corruptions: a.stat(L.ST_CORRUPTIONS),
     };
   }
 

@@ -44,6 +44,7 @@ export class ViolationLog {
   constructor(
     readonly strict: boolean,
     private readonly now: () => number,
+    private readonly onRecord: (v: Violation) => void = () => {},
   ) {}
 
   /** Builds the record, and throws it under strict without recording it. */
@@ -57,6 +58,7 @@ export class ViolationLog {
   record(v: Omit<Violation, 'timeNs'>): Violation {
     const full = { ...v, timeNs: this.now() };
     this.list.push(full);
+    this.onRecord(full);
     if (this.strict) throw new ViolationError(full);
     return full;
   }
@@ -65,6 +67,7 @@ export class ViolationLog {
   note(v: Omit<Violation, 'timeNs'>): Violation {
     const full = { ...v, timeNs: this.now() };
     this.list.push(full);
+    this.onRecord(full);
     return full;
   }
 }

@@ -20,4 +20,10 @@ export interface Core {
   /** 0, or 1 if the fence is already signaled (nothing changed). */
   fenceSetError(base: number, slot: number, error: number): number;
   fenceUnpin(base: number, slot: number): void;
+  /** n jobs on ring `ring` (pin: one job, its fence pinned; returns the slot). -1 ring full, -2 no fence slots. */
+  ringSubmit(base: number, ring: number, n: number, dst: number, bytes: number, pattern: number, allocId: number, pin: number, now: number): number;
+  /** Recomputes the ring's next device event after the bindings changed its state. */
+  ringReschedule(base: number, ring: number, now: number): void;
+  /** Steps every device through the events at or before `until`; DR_* bits, 0 when idle. */
+  devicesRun(base: number, until: number): number;
 }

@@ -34,9 +34,10 @@
  *   0 magic      4 version    8 maxFences  12 maxContexts 16 ctxOff   20 slotOff
  *  24 freeHead  28 bump      32 inUse     36 ctxCount    40 nextCtxId 44 notifyHead
  *  48 notifyTail 52 ringsOff 56 maxRings  60 dmaOff      64 dmaBytes  68 lastOrderCtx
- *  72 lastOrderSeq (f64)     80 lastOrderPending (f64)
+ *  72 lastOrderSeq (f64)     80 lastOrderPending (f64)  88 ringCount 92 ringStride
+ *  96 devNow f64 (last device event) 108 corrCount 112 dmaMapOff 116 corrOff 120 devRing
  * 128 stats, f64 each: created, signaled, signalCalls, orderingViolations, jobsSubmitted,
- *     jobsCompleted, dmaBytesWritten, irqsRaised
+ *     jobsCompleted, dmaBytesWritten, irqsRaised, corruptions
  * ╘═══════════════════════════════════════════════════════════════════════════════════════╛
  *
  * ╒═ Context entry (48 B) ═══════════════════════════════════════════════╕
@@ -56,6 +57,33 @@
  *   A slot is recycled when it is signaled, unpinned (no JS handle), unlinked from its context's
  *   pending list and not waiting in the notify list. Recycling bumps the generation, so a handle
  *   that kept (slot, generation) detects that it is stale.
+ *
+ * ╒═ Ring (RING_SIZE = 256 B header, then capacity × DESC_SIZE descriptors; stride ringStride) ═╕
+ * │ driver:  0 state  4 capacity  8 mask  12 ctx  16 tail  20 sigIdx  24 stop  28 inject       │
+ * │          32 timeoutNs f64     40 flags (RGF_*)  44 device id                               │
+ * │ device:  64 head (fetched)  68 retired  72 irqs  76 ack  80 engine (EN_*)  84 prng        │
+ * │          88 writeback f64   96 curStart f64  104 curEnd f64  112 curDur f64               │
+ * │          120 curWritten u32 124 curFlags (JF_*)  128 nextT f64  136 resetAt f64           │
+ * │ config:  160 baseNs f64  168 perByteNs f64  176 jitter f64  184 pHang f64  192 pSlow f64   │
+ * │          200 pLostIrq f64                                                                 │
+ * ╘═══════════════════════════════════════════════════════════════════════════════════════════╛
+ *   tail, head, retired and sigIdx are free-running u32 counters; index = counter & mask.
+ *   head - retired: jobs the device holds (at most one running); tail - sigIdx: jobs in flight
+ *   (their fences are pending); the ring is full when tail - sigIdx == capacity (R1, R3).
+ *
+ * ╒═ Descriptor (32 B) ═══════════════════════════════════════════════════════════╕
+ * │ 0 seqno f64 │ 8 dst u32 │ 12 bytes u32 │ 16 pattern u32 │ 20 allocId u32       │
+ * │ 24 start time f64 (written by the device when it fetches the descriptor)         │
+ * ╘══════════════════════════════════════════════════════════════════════════════╛
+ *
+ * ╒═ DMA region (at H_DMA_OFF) ══════════════════════════════════════════════════╕
+ * │ dmaBytes of memory │ owner map: u32 allocation id per DMA_GRANULE bytes      │
+ * │ corruption log: CORR_CAP entries × CORR_SIZE                                  │
+ * ╘══════════════════════════════════════════════════════════════════════════════╛
+ *   An allocation stamps a fresh id over its granules; free stamps 0. A job records the id of
+ *   its target at submit; a DMA write into a granule whose id differs is a corruption (M2).
+ *   Corruption entry (32 B): 0 ring u32, 4 dst u32, 8 seqno f64, 16 expected id u32,
+ *   20 found id u32, 24 time f64.
  * ```
  */
 
@@ -96,6 +124,15 @@ export const H_DMA_BYTES = 64;
 export const H_LAST_ORDER_CTX = 68;
 export const H_LAST_ORDER_SEQ = 72;
 export const H_LAST_ORDER_PENDING = 80;
+export const H_RING_COUNT = 88;
+export const H_RING_STRIDE = 92;
+/** The time of the last event the device engine processed, f64. */
+export const H_DEV_NOW = 96;
+/** Corruption log: entries written since the bindings last drained it. */
+export const H_CORR_COUNT = 108;
+/** Owner map and corruption log offsets (from the arena base). */
+export const H_DMA_MAP_OFF = 112;
+export const H_CORR_OFF = 116;
 
 // Statistics, f64 counters (exact to 2^53, never wrap).
 export const H_STATS = 128;
@@ -107,6 +144,7 @@ export const ST_JOBS_SUBMITTED = 160;
 export const ST_JOBS_COMPLETED = 168;
 export const ST_DMA_BYTES = 176;
 export const ST_IRQS = 184;
+export const ST_CORRUPTIONS = 192;
 
 // ── Context entry ───────────────────────────────────────────────────────────────────────
 export const CTX_SIZE = 48;
@@ -159,6 +197,103 @@ export const FS_NOTIFY = 32;
 export const FS_ENABLED = 64;
 /** Signaled by the F16 safety net or by a drop: the bindings record no ordering violation. */
 export const FS_FORCED = 128;
+
+// ── Ring ────────────────────────────────────────────────────────────────────────────────
+export const RING_SIZE = 256;
+export const R_STATE = 0;
+export const R_CAPACITY = 4;
+export const R_MASK = 8;
+export const R_CTX = 12;
+export const R_TAIL = 16;
+/** Jobs whose fences the driver's IRQ handler has signaled (or the protocols have). */
+export const R_SIG_IDX = 20;
+export const R_STOP = 24;
+/** Faults armed on demand for the next job (JF_HANG | JF_SLOW | JF_LOST_IRQ). */
+export const R_INJECT = 28;
+export const R_TIMEOUT_NS = 32;
+export const R_FLAGS = 40;
+export const R_HEAD = 64;
+export const R_RETIRED = 68;
+export const R_IRQS = 72;
+export const R_ACK = 76;
+export const R_ENGINE = 80;
+export const R_PRNG = 84;
+export const R_WRITEBACK = 88;
+export const R_CUR_START = 96;
+export const R_CUR_END = 104;
+export const R_CUR_DUR = 112;
+export const R_CUR_WRITTEN = 120;
+export const R_CUR_FLAGS = 124;
+export const R_NEXT_T = 128;
+export const R_BASE_NS = 160;
+export const R_PER_BYTE_NS = 168;
+export const R_JITTER = 176;
+export const R_P_HANG = 184;
+export const R_P_SLOW = 192;
+export const R_P_LOST_IRQ = 200;
+
+/** Ring states (R5). */
+export const RS_RUNNING = 0;
+export const RS_STOPPING = 1;
+export const RS_STOPPED = 2;
+export const RS_FAULTED = 3;
+export const RS_RESETTING = 4;
+export const RS_DROPPED = 5;
+
+/** Ring flags (driver). */
+export const RGF_STOPPABLE = 1;
+/** Draw from the PRNG at job start (some fault probability or jitter is non-zero). */
+export const RGF_RANDOM = 2;
+/** The IRQ handler is gone (dropped ring): completions signal nothing (T4). */
+export const RGF_NO_IRQ_HANDLER = 4;
+
+/** Engine flags (device). */
+export const EN_BUSY = 1;
+/** Halted by an ACK or an effective reset: executes and writes nothing until restarted (D4). */
+export const EN_HALTED = 2;
+
+/** Job flags (per running job). */
+export const JF_HANG = 1;
+export const JF_SLOW = 2;
+export const JF_LOST_IRQ = 4;
+
+/** A slow job takes this many times its duration. */
+export const SLOW_FACTOR = 10;
+/** A job writes its bytes in this many equal chunks, at equal steps of its duration (D1). */
+export const DMA_CHUNKS = 4;
+
+/** devicesRun results (bit set). */
+export const DR_IDLE = 0;
+/** Fences with JS callbacks or waiters were signaled: drain the notify list. */
+export const DR_NOTIFY = 1;
+/** A ring's oldest job ran past its timeout (R6): ring index in H_DEV_RING. */
+export const DR_TIMEOUT = 2;
+/** Corruption entries were logged (M2). */
+export const DR_CORRUPTION = 4;
+/** The ring the last DR_TIMEOUT is about. */
+export const H_DEV_RING = 120;
+
+// ── Descriptor ──────────────────────────────────────────────────────────────────────────
+export const DESC_SIZE = 32;
+export const D_SEQNO = 0;
+export const D_DST = 8;
+export const D_BYTES = 12;
+export const D_PATTERN = 16;
+export const D_ALLOC_ID = 20;
+export const D_START = 24;
+
+// ── DMA memory ──────────────────────────────────────────────────────────────────────────
+/** Allocation granule: ownership is tracked per 64 bytes. */
+export const DMA_GRANULE = 64;
+export const DMA_GRANULE_SHIFT = 6;
+export const CORR_SIZE = 32;
+export const CORR_CAP = 256;
+export const CE_RING = 0;
+export const CE_DST = 4;
+export const CE_SEQNO = 8;
+export const CE_EXPECTED = 16;
+export const CE_FOUND = 20;
+export const CE_TIME = 24;
 
 /** fenceSignal results. */
 export const SIG_OK = 0;

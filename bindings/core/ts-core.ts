@@ -6,7 +6,6 @@
  * Offsets are bytes; the views index by element, so `(base + off) >> 2` for 32-bit words and
  * `>> 3` for f64 (the arena is 16-byte aligned and every f64 field is 8-byte aligned).
  */
-import type { Core } from './core.js';
 import {
   NIL, H_FREE_HEAD, H_BUMP, H_IN_USE, H_MAX_FENCES, H_CTX_OFF, H_SLOT_OFF, H_NOTIFY_HEAD,
   H_NOTIFY_TAIL, H_LAST_ORDER_CTX, H_LAST_ORDER_SEQ, H_LAST_ORDER_PENDING, ST_CREATED,
@@ -21,13 +20,16 @@ export function seqnoLater(a: number, b: number, seqno64: boolean): boolean {
   return seqno64 ? a > b : (((a >>> 0) - (b >>> 0)) | 0) > 0;
 }
 
-export class TsCore implements Core {
-  readonly backend = 'ts' as const;
-  private i32: Int32Array;
-  private u32: Uint32Array;
-  private f64: Float64Array;
+/** The fence half of the ts core; ts-ring.ts adds the ring and device half (TsCore). */
+export class TsFenceCore {
+  protected i32: Int32Array;
+  protected u32: Uint32Array;
+  protected f64: Float64Array;
+
+  protected u8: Uint8Array;
 
   constructor(buffer: ArrayBufferLike) {
+    this.u8 = new Uint8Array(buffer);
     this.i32 = new Int32Array(buffer);
     this.u32 = new Uint32Array(buffer);
     this.f64 = new Float64Array(buffer);
@@ -38,15 +40,15 @@ export class TsCore implements Core {
   }
 
   /** Word index of slot `slot`'s first word. */
-  private slotWord(base: number, slot: number): number {
+  protected slotWord(base: number, slot: number): number {
     return (base + this.u32[(base + H_SLOT_OFF) >> 2] + (slot << SLOT_SHIFT)) >> 2;
   }
 
-  private ctxWord(base: number, ctx: number): number {
+  protected ctxWord(base: number, ctx: number): number {
     return (base + this.u32[(base + H_CTX_OFF) >> 2] + ctx * CTX_SIZE) >> 2;
   }
 
-  private allocSlot(base: number): number {
+  protected allocSlot(base: number): number {
     const i32 = this.i32;
     let slot = i32[(base + H_FREE_HEAD) >> 2];
     if (slot !== NIL) {
@@ -69,7 +71,7 @@ export class TsCore implements Core {
     i32[(base + H_IN_USE) >> 2]--;
   }
 
-  private initFence(base: number, c: number, ctx: number, slot: number, seqno: number): void {
+  protected initFence(base: number, c: number, ctx: number, slot: number, seqno: number): void {
     const i32 = this.i32;
     const w = this.slotWord(base, slot);
     this.u32[w + (S_STATE >> 2)] = ((ctx << STATE_CTX_SHIFT) | FS_ALLOC | FS_QUEUED) >>> 0;

@@ -61,5 +61,8 @@ export async function createWasmCore(memory: WebAssembly.Memory, source?: WebAss
     signalUpTo: e.signalUpTo,
     fenceSetError: e.fenceSetError,
     fenceUnpin: e.fenceUnpin,
+    ringSubmit: e.ringSubmit,
+    ringReschedule: e.ringReschedule,
+    devicesRun: e.devicesRun,
   };
 }

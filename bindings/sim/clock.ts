@@ -66,6 +66,11 @@ export class VirtualClock implements Clock {
     return this.#live;
   }
 
+  /** @internal An event source reports how far it ran (never backwards, never past the limit). */
+  _advanceTo(tNs: number): void {
+    if (tNs > this.#now) this.#now = tNs;
+  }
+
   addSource(src: EventSource): void {
     this.#sources.push(src);
   }

@@ -1,0 +1,287 @@
+/**
+ * Ring and device core (wasm backend): job submission and the device engine on the virtual clock.
+ *
+ * Contract: driver thread only (on the virtual clock the driver steps the device). No allocation,
+ * no mutable statics: every word is in the arena (core/layout.ts draws the ring). The same
+ * functions are in bindings/core/ts-ring.ts: change both together.
+ *
+ * The engine runs every ring's device in global time order up to a limit: it fetches
+ * descriptors in order, runs each job for its modeled duration, writes the job's bytes in
+ * DMA_CHUNKS chunks (checking ownership of every granule it writes, M2), writes the writeback
+ * word and raises the IRQ, whose handler runs signal_up_to (R4). It returns to the bindings only
+ * when they have work: fences with JS callbacks/waiters signaled, a timeout, a corruption.
+ */
+import {
+  NIL, H_MAX_FENCES, H_IN_USE, H_RINGS_OFF, H_RING_COUNT, H_RING_STRIDE, H_DEV_NOW, H_DEV_RING,
+  H_NOTIFY_HEAD, H_DMA_OFF, H_DMA_MAP_OFF, H_CORR_OFF, H_CORR_COUNT, ST_CREATED,
+  ST_JOBS_SUBMITTED, ST_JOBS_COMPLETED, ST_DMA_BYTES, ST_IRQS, ST_CORRUPTIONS, C_LAST_SEQNO,
+  C_PENDING, C_CREATED, FS_PINNED, S_STATE, RING_SIZE, R_STATE, R_MASK, R_CAPACITY, R_CTX, R_TAIL,
+  R_SIG_IDX, R_STOP, R_INJECT, R_TIMEOUT_NS, R_FLAGS, R_HEAD, R_RETIRED, R_IRQS, R_ENGINE, R_PRNG,
+  R_WRITEBACK, R_CUR_START, R_CUR_END, R_CUR_DUR, R_CUR_WRITTEN, R_CUR_FLAGS, R_NEXT_T, R_BASE_NS,
+  R_PER_BYTE_NS, R_JITTER, R_P_HANG, R_P_SLOW, R_P_LOST_IRQ, RS_RUNNING, RS_STOPPING,
+  RGF_STOPPABLE, RGF_RANDOM, RGF_NO_IRQ_HANDLER, EN_BUSY, EN_HALTED, JF_HANG, JF_SLOW, JF_LOST_IRQ,
+  SLOW_FACTOR, DMA_CHUNKS, DR_NOTIFY, DR_TIMEOUT, DR_CORRUPTION, DESC_SIZE, D_SEQNO, D_DST, D_BYTES,
+  D_PATTERN, D_ALLOC_ID, D_START, DMA_GRANULE_SHIFT, CORR_SIZE, CORR_CAP, CE_RING, CE_DST, CE_SEQNO,
+  CE_EXPECTED, CE_FOUND, CE_TIME,
+} from "../bindings/core/layout";
+import { ctxPtr, slotPtr, allocSlot, initFence, signalUpTo } from "./fence";
+
+// @ts-ignore: decorator
+@inline function ringPtr(base: usize, ring: i32): usize {
+  return base + <usize>load<u32>(base + H_RINGS_OFF) + <usize>(ring * load<i32>(base + H_RING_STRIDE));
+}
+
+// @ts-ignore: decorator
+@inline function descPtr(rp: usize, index: u32): usize {
+  return rp + RING_SIZE + <usize>((index & load<u32>(rp + R_MASK)) * DESC_SIZE);
+}
+
+/** xorshift32 in the ring's PRNG word: a uniform draw in [0, 1). */
+// @ts-ignore: decorator
+@inline function draw(rp: usize): f64 {
+  let x = load<u32>(rp + R_PRNG);
+  x ^= x << 13;
+  x ^= x >>> 17;
+  x ^= x << 5;
+  store<u32>(rp + R_PRNG, x);
+  return <f64>x / 4294967296.0;
+}
+
+/**
+ * Submits n jobs that write `bytes` bytes of `pattern` at DMA offset `dst` (allocation `allocId`).
+ * Each gets a fence with the ring context's next seqno (R2); the tail is published last.
+ * pin = 1 (n must be 1): the fence is pinned for a handle and its slot is returned. Otherwise
+ * returns n. -1: not enough ring space (R3); -2: not enough fence slots. Nothing changes then.
+ */
+export function ringSubmit(base: usize, ring: i32, n: i32, dst: u32, bytes: u32, pattern: u32, allocId: u32, pin: i32, now: f64): i32 {
+  const rp = ringPtr(base, ring);
+  const tail = load<u32>(rp + R_TAIL);
+  if (<i32>(load<u32>(rp + R_CAPACITY) - (tail - load<u32>(rp + R_SIG_IDX))) < n) return -1;
+  if (load<i32>(base + H_MAX_FENCES) - load<i32>(base + H_IN_USE) < n) return -2;
+  const ctx = load<i32>(rp + R_CTX);
+  const c = ctxPtr(base, ctx);
+  let seqno = load<f64>(c + C_LAST_SEQNO);
+  let slot = NIL;
+  for (let i = 0; i < n; i++) {
+    seqno += 1;
+    slot = allocSlot(base);
+    initFence(base, c, ctx, slot, seqno);
+    const d = descPtr(rp, tail + <u32>i);
+    store<f64>(d + D_SEQNO, seqno);
+    store<u32>(d + D_DST, dst);
+    store<u32>(d + D_BYTES, bytes);
+    store<u32>(d + D_PATTERN, pattern);
+    store<u32>(d + D_ALLOC_ID, allocId);
+    store<f64>(d + D_START, 0);
+  }
+  if (pin) {
+    const p = slotPtr(base, slot);
+    store<u32>(p + S_STATE, load<u32>(p + S_STATE) | FS_PINNED);
+  }
+  store<f64>(c + C_LAST_SEQNO, seqno);
+  store<u32>(c + C_PENDING, load<u32>(c + C_PENDING) + <u32>n);
+  store<f64>(c + C_CREATED, load<f64>(c + C_CREATED) + <f64>n);
+  store<f64>(base + ST_CREATED, load<f64>(base + ST_CREATED) + <f64>n);
+  store<f64>(base + ST_JOBS_SUBMITTED, load<f64>(base + ST_JOBS_SUBMITTED) + <f64>n);
+  // Publish: the device sees the jobs only once the tail moves (one atomic store on a shared arena).
+  atomic.store<u32>(rp + R_TAIL, tail + <u32>n);
+  if (!(load<u32>(rp + R_ENGINE) & (EN_BUSY | EN_HALTED)) && now < load<f64>(rp + R_NEXT_T)) {
+    store<f64>(rp + R_NEXT_T, now);
+  }
+  return pin ? slot : n;
+}
+
+/** The timeout handler (R6) is armed while running, and while draining (stopping with no STOP sent). */
+// @ts-ignore: decorator
+@inline function timeoutArmed(rp: usize): bool {
+  const state = load<u32>(rp + R_STATE);
+  if (!(load<f64>(rp + R_TIMEOUT_NS) < Infinity)) return false;
+  if (load<u32>(rp + R_HEAD) == load<u32>(rp + R_SIG_IDX)) return false;
+  return state == RS_RUNNING || (state == RS_STOPPING && load<u32>(rp + R_STOP) == 0);
+}
+
+// @ts-ignore: decorator
+@inline function timeoutDeadline(rp: usize): f64 {
+  return load<f64>(descPtr(rp, load<u32>(rp + R_SIG_IDX)) + D_START) + load<f64>(rp + R_TIMEOUT_NS);
+}
+
+/** Recomputes when the ring's device next has something to do; `now` if it can fetch now. */
+export function ringReschedule(base: usize, ring: i32, now: f64): void {
+  const rp = ringPtr(base, ring);
+  store<f64>(rp + R_NEXT_T, nextEvent(rp, now));
+}
+
+function nextEvent(rp: usize, now: f64): f64 {
+  const engine = load<u32>(rp + R_ENGINE);
+  let t = Infinity;
+  if (!(engine & EN_HALTED)) {
+    if (engine & EN_BUSY) {
+      t = load<f64>(rp + R_CUR_END);
+      const chunks = load<u32>(rp + R_CUR_WRITTEN);
+      const d = descPtr(rp, load<u32>(rp + R_HEAD) - 1);
+      if (load<u32>(d + D_BYTES) != 0 && chunks < <u32>DMA_CHUNKS) {
+        const c = load<f64>(rp + R_CUR_START) + Math.floor(load<f64>(rp + R_CUR_DUR) * <f64>(chunks + 1) / <f64>DMA_CHUNKS);
+        if (c < t) t = c;
+      }
+    } else if (canFetch(rp)) {
+      t = now;
+    }
+  }
+  if (timeoutArmed(rp)) {
+    const dl = timeoutDeadline(rp);
+    if (dl < t) t = dl;
+  }
+  return t;
+}
+
+// @ts-ignore: decorator
+@inline function canFetch(rp: usize): bool {
+  if (load<u32>(rp + R_HEAD) == atomic.load<u32>(rp + R_TAIL)) return false;
+  return !((load<u32>(rp + R_FLAGS) & RGF_STOPPABLE) && load<u32>(rp + R_STOP));
+}
+
+/** Starts the next job at time t (D1): duration from the latency model, faults drawn (D3). */
+function fetch(rp: usize, t: f64): void {
+  const head = load<u32>(rp + R_HEAD);
+  const d = descPtr(rp, head);
+  store<f64>(d + D_START, t);
+  store<u32>(rp + R_HEAD, head + 1);
+  let dur = Math.floor(load<f64>(rp + R_BASE_NS) + load<f64>(rp + R_PER_BYTE_NS) * <f64>load<u32>(d + D_BYTES));
+  let cf = load<u32>(rp + R_INJECT);
+  store<u32>(rp + R_INJECT, 0);
+  if (load<u32>(rp + R_FLAGS) & RGF_RANDOM) {
+    const uJitter = draw(rp);
+    const uHang = draw(rp);
+    const uSlow = draw(rp);
+    const uLost = draw(rp);
+    dur = Math.floor(dur * (1.0 + load<f64>(rp + R_JITTER) * uJitter));
+    if (uHang < load<f64>(rp + R_P_HANG)) cf |= JF_HANG;
+    if (uSlow < load<f64>(rp + R_P_SLOW)) cf |= JF_SLOW;
+    if (uLost < load<f64>(rp + R_P_LOST_IRQ)) cf |= JF_LOST_IRQ;
+  }
+  if (cf & JF_SLOW) dur *= SLOW_FACTOR;
+  store<f64>(rp + R_CUR_START, t);
+  store<f64>(rp + R_CUR_DUR, dur);
+  store<f64>(rp + R_CUR_END, cf & JF_HANG ? Infinity : t + dur);
+  store<u32>(rp + R_CUR_WRITTEN, 0);
+  store<u32>(rp + R_CUR_FLAGS, cf);
+  store<u32>(rp + R_ENGINE, load<u32>(rp + R_ENGINE) | EN_BUSY);
+}
+
+/** Writes chunk k of the running job (D1), checking every granule's owner first (M2). */
+function writeChunk(base: usize, ring: i32, d: usize, k: u32, t: f64): i32 {
+  const bytes = load<u32>(d + D_BYTES);
+  const lo = <u32>(<u64>bytes * k / DMA_CHUNKS);
+  const hi = <u32>(<u64>bytes * (k + 1) / DMA_CHUNKS);
+  if (hi == lo) return 0;
+  const dst = load<u32>(d + D_DST) + lo;
+  const expected = load<u32>(d + D_ALLOC_ID);
+  const map = base + <usize>load<u32>(base + H_DMA_MAP_OFF);
+  let status = 0;
+  for (let g = dst >> DMA_GRANULE_SHIFT, end = (dst + (hi - lo) - 1) >> DMA_GRANULE_SHIFT; g <= end; g++) {
+    const found = load<u32>(map + (<usize>g << 2));
+    if (found != expected) {
+      const n = load<i32>(base + H_CORR_COUNT);
+      if (n < CORR_CAP) {
+        const e = base + <usize>load<u32>(base + H_CORR_OFF) + <usize>(n * CORR_SIZE);
+        store<u32>(e + CE_RING, ring);
+        store<u32>(e + CE_DST, g << DMA_GRANULE_SHIFT);
+        store<f64>(e + CE_SEQNO, load<f64>(d + D_SEQNO));
+        store<u32>(e + CE_EXPECTED, expected);
+        store<u32>(e + CE_FOUND, found);
+        store<f64>(e + CE_TIME, t);
+        store<i32>(base + H_CORR_COUNT, n + 1);
+      }
+      store<f64>(base + ST_CORRUPTIONS, load<f64>(base + ST_CORRUPTIONS) + 1);
+      status = DR_CORRUPTION;
+      break;
+    }
+  }
+  memory.fill(base + <usize>load<u32>(base + H_DMA_OFF) + dst, <u8>load<u32>(d + D_PATTERN), hi - lo);
+  store<f64>(base + ST_DMA_BYTES, load<f64>(base + ST_DMA_BYTES) + <f64>(hi - lo));
+  return status;
+}
+
+/** One event of one ring's device at time t. Returns DR_* bits for the bindings. */
+function ringEvent(base: usize, ring: i32, rp: usize, t: f64): i32 {
+  let status = 0;
+  let engine = load<u32>(rp + R_ENGINE);
+  if (engine & EN_BUSY) {
+    const d = descPtr(rp, load<u32>(rp + R_HEAD) - 1);
+    if (load<u32>(d + D_BYTES) != 0) {
+      const start = load<f64>(rp + R_CUR_START);
+      const dur = load<f64>(rp + R_CUR_DUR);
+      let chunks = load<u32>(rp + R_CUR_WRITTEN);
+      while (chunks < <u32>DMA_CHUNKS && start + Math.floor(dur * <f64>(chunks + 1) / <f64>DMA_CHUNKS) <= t) {
+        status |= writeChunk(base, ring, d, chunks, t);
+        chunks++;
+      }
+      store<u32>(rp + R_CUR_WRITTEN, chunks);
+    }
+    if (t >= load<f64>(rp + R_CUR_END)) {
+      // Completion (R4): writeback in order, then the IRQ and its handler.
+      const retired = load<u32>(rp + R_RETIRED) + 1;
+      store<u32>(rp + R_RETIRED, retired);
+      const seqno = load<f64>(d + D_SEQNO);
+      store<f64>(rp + R_WRITEBACK, seqno);
+      store<u32>(rp + R_ENGINE, engine & ~EN_BUSY);
+      store<f64>(base + ST_JOBS_COMPLETED, load<f64>(base + ST_JOBS_COMPLETED) + 1);
+      if (!(load<u32>(rp + R_CUR_FLAGS) & JF_LOST_IRQ)) {
+        store<u32>(rp + R_IRQS, load<u32>(rp + R_IRQS) + 1);
+        store<f64>(base + ST_IRQS, load<f64>(base + ST_IRQS) + 1);
+        if (!(load<u32>(rp + R_FLAGS) & RGF_NO_IRQ_HANDLER)) {
+          signalUpTo(base, load<i32>(rp + R_CTX), seqno, 0, t);
+          store<u32>(rp + R_SIG_IDX, retired);
+        }
+      }
+      if (canFetch(rp)) fetch(rp, t);
+    }
+  } else if (!(engine & EN_HALTED) && canFetch(rp)) {
+    fetch(rp, t);
+  }
+  if (timeoutArmed(rp) && t >= timeoutDeadline(rp)) {
+    store<i32>(base + H_DEV_RING, ring);
+    status |= DR_TIMEOUT;
+  }
+  store<f64>(rp + R_NEXT_T, nextEvent(rp, t));
+  if (load<i32>(base + H_NOTIFY_HEAD) != NIL) status |= DR_NOTIFY;
+  return status;
+}
+
+/**
+ * Runs every ring's device, in global time order, through all events at or before `until`.
+ * Returns 0 when none is left before `until`, or DR_* bits as soon as the bindings have work;
+ * H_DEV_NOW holds the time of the last event processed.
+ */
+export function devicesRun(base: usize, until: f64): i32 {
+  const count = load<i32>(base + H_RING_COUNT);
+  const rings = base + <usize>load<u32>(base + H_RINGS_OFF);
+  const stride = <usize>load<i32>(base + H_RING_STRIDE);
+  for (;;) {
+    let best = -1;
+    let bestT = Infinity;
+    let second = Infinity;
+    for (let r = 0; r < count; r++) {
+      const t = load<f64>(rings + <usize>r * stride + R_NEXT_T);
+      if (t < bestT) {
+        second = bestT;
+        bestT = t;
+        best = r;
+      } else if (t < second) {
+        second = t;
+      }
+    }
+    if (best < 0 || bestT > until) return 0;
+    const limit = second < until ? second : until;
+    const rp = rings + <usize>best * stride;
+    // Stay on this ring while it has the earliest event: no rescan per job.
+    for (;;) {
+      const t = load<f64>(rp + R_NEXT_T);
+      if (t > limit || t == Infinity) break;
+      store<f64>(base + H_DEV_NOW, t);
+      const status = ringEvent(base, best, rp, t);
+      if (status) return status;
+    }
+  }
+  return 0; // unreachable: the loop returns
+}

@@ -1,0 +1,80 @@
+/**
+ * The device engine as an event source of the virtual clock: it asks the core to run every ring's
+ * device up to the clock's next JS event, and handles what the core hands back (callbacks and
+ * waiters to run, a timeout to handle, corruptions to record) at the exact virtual time it
+ * happened.
+ *
+ * Contract: driver thread only; called by VirtualClock while it is being driven.
+ */
+import * as L from '../core/layout.js';
+import type { Arena } from '../arena.js';
+import type { Core } from '../core/core.js';
+import type { FenceTable } from '../fence-table.js';
+import type { HwRing } from '../hw-ring.js';
+import type { DmaMemory } from '../dma-memory.js';
+import type { ViolationLog } from '../violations.js';
+import type { EventSource, VirtualClock } from './clock.js';
+
+export class DeviceEngine implements EventSource {
+  readonly rings: HwRing[] = [];
+
+  constructor(
+    private readonly arena: Arena,
+    private readonly core: Core,
+    private readonly clock: VirtualClock,
+    private readonly fences: FenceTable,
+    private readonly memory: DmaMemory,
+    private readonly log: ViolationLog,
+  ) {}
+
+  nextEventNs(): number {
+    let t = Infinity;
+    for (const r of this.rings) {
+      const n = r._nextT;
+      if (n < t) t = n;
+    }
+    return t;
+  }
+
+  runUntil(limit: number): void {
+    const a = this.arena;
+    const st = this.core.devicesRun(a.base, limit);
+    this.clock._advanceTo(a.stat(L.H_DEV_NOW));
+    if (st & L.DR_NOTIFY) this.fences.drain();
+    if (st & L.DR_TIMEOUT) this.rings[a.header(L.H_DEV_RING)]._onTimeout();
+    for (const r of this.rings) r._afterStep();
+    if (st & L.DR_CORRUPTION) this.#drainCorruptions();
+  }
+
+  /** M2: turns the core's corruption log into Corruption records and violations. */
+  #drainCorruptions(): void {
+    const a = this.arena;
+    const n = a.header(L.H_CORR_COUNT);
+    const at = a.base + a.header(L.H_CORR_OFF);
+    for (let i = 0; i < n; i++) {
+      const e = at + i * L.CORR_SIZE;
+      const ring = this.rings[a.u32[(e + L.CE_RING) >> 2]];
+      const found = a.u32[(e + L.CE_FOUND) >> 2];
+      const owner = found ? this.memory._owner(found) : undefined;
+      const c = {
+        ring: ring.name,
+        seqno: a.f64[(e + L.CE_SEQNO) >> 3],
+        offset: a.u32[(e + L.CE_DST) >> 2],
+        bufferId: a.u32[(e + L.CE_EXPECTED) >> 2],
+        newOwner: owner ? { id: owner.id, offset: owner.offset, size: owner.size } : null,
+        timeNs: a.f64[(e + L.CE_TIME) >> 3],
+      };
+      this.memory.corruptionLog.push(c);
+      this.log.note({
+        kind: 'corruption',
+        rule: 'M2',
+        message: `ring ${c.ring}: the job of fence ${ring.context.id}:${c.seqno} wrote DMA offset ${c.offset} of buffer ${c.bufferId}, freed since submit` +
+          (owner ? ` and now owned by buffer ${owner.id}` : ' (free memory)'),
+        context: ring.context.id,
+        seqno: c.seqno,
+        detail: { ...c },
+      });
+    }
+    a.setHeader(L.H_CORR_COUNT, 0);
+  }
+}
