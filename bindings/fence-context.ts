@@ -59,6 +59,11 @@ export class FenceContext implements Issuer {
     return this._dead || this._unloaded;
   }
 
+  /** A ring holds a reference to the fences of its jobs in flight, until it drops. */
+  get holdsFences(): boolean {
+    return this._ring !== undefined && !this.dead;
+  }
+
   get unloaded(): boolean {
     return this._unloaded;
   }

@@ -26,6 +26,8 @@ export interface Issuer {
   readonly dead: boolean;
   /** True once its driver was unloaded (T5): reaching it from a pending fence is a use-after-free. */
   readonly unloaded: boolean;
+  /** The issuer itself holds a reference to its pending fences (a ring's in-flight jobs do). */
+  readonly holdsFences: boolean;
 }
 
 export interface IssuerOps {
@@ -143,7 +145,11 @@ export class FenceTable {
     rec.refs--;
     if (driver) rec.driverRefs--;
     if (rec.refs > 0) return;
-    if (this.#hasListeners(rec) && !this.isSignaledRaw(rec)) {
+    const pendingWithListeners = this.#hasListeners(rec) && !this.isSignaledRaw(rec);
+    if (pendingWithListeners && this.issuers[rec.ctx].holdsFences) {
+      return; // the emitter's own reference keeps it (and its callbacks) until it signals
+    }
+    if (pendingWithListeners) {
       // F16: nobody can reach this fence any more, but someone is waiting on it.
       this.log.note(this.#f16(rec));
       this.core.fenceSetError(this.arena.base, rec.slot, -Errno.EDEADLK);
@@ -267,12 +273,14 @@ export class FenceTable {
   /** F3: after the mark and the timestamp, callbacks in registration order, then waiters. */
   #notify(rec: FenceRecord): void {
     this.arena.setSlotFlag(rec.slot, L.FS_JS, false);
+    let temp: DmaFence | undefined;
     if (rec.callbacks.length) {
       const cbs = rec.callbacks;
       rec.callbacks = [];
       for (const { fn, fence } of cbs) {
         try {
-          fn(fence);
+          // The handle it was added through may be released by now: then a live one for the call.
+          fn(fence.released ? (temp ??= new this.DmaFence(this, rec)) : fence);
         } catch (e) {
           // A callback must not stop the others (the kernel's cannot fail): report it unhandled.
           queueMicrotask(() => {
@@ -285,6 +293,12 @@ export class FenceTable {
       const ws = rec.waiters;
       rec.waiters = [];
       for (const w of ws) w.wake();
+    }
+    temp?.release();
+    // Kept only by its emitter until now: with the signal that reference is gone too.
+    if (rec.refs === 0 && this.records[rec.slot] === rec) {
+      this.records[rec.slot] = undefined;
+      this.core.fenceUnpin(this.arena.base, rec.slot);
     }
   }
 

@@ -258,7 +258,10 @@ export class HwRing {
       this.#checkRunning();
       const j = this.#parseJob(job);
       if (this.space > 0 && this.#spaceWaiters.length === 0) return Promise.resolve(this.#submitParsed(j));
-      return new Promise((resolve, reject) => this.#spaceWaiters.push({ job: j, resolve, reject }));
+      return new Promise((resolve, reject) => {
+        this.#spaceWaiters.push({ job: j, resolve, reject });
+        this.#syncWake();
+      });
     } catch (e) {
       return Promise.reject(e);
     }
@@ -272,6 +275,13 @@ export class HwRing {
 
   // ── engine hooks (called by the device engine between core steps) ──
 
+  /** Asks the core to return at every retirement while someone waits on this ring. */
+  #syncWake(): void {
+    const want = this.#spaceWaiters.length > 0 || (this.#stop !== undefined && !this.#get(L.R_STOP));
+    const flags = this.#get(L.R_FLAGS);
+    if (want !== ((flags & L.RGF_WAKE) !== 0)) this.#set(L.R_FLAGS, want ? flags | L.RGF_WAKE : flags & ~L.RGF_WAKE);
+  }
+
   /** @internal */
   _afterStep(): void {
     while (this.#spaceWaiters.length && this.space > 0 && this.#get(L.R_STATE) === L.RS_RUNNING) {
@@ -284,6 +294,7 @@ export class HwRing {
     }
     // Draining stops (non-stoppable device, or the 'wait' policy) end when nothing is in flight.
     if (this.#stop && this.#get(L.R_STATE) === L.RS_STOPPING && !this.#get(L.R_STOP) && this.inFlight === 0) this.#becomeStopped();
+    this.#syncWake();
   }
 
   /** @internal R6: the oldest job ran past timeoutNs. */
@@ -294,8 +305,9 @@ export class HwRing {
       this.#reschedule();
       return;
     }
-    this.#h.trace('timeout', { ring: this.name, seqno: this.#descSeqno(this.#get(L.R_SIG_IDX)) });
-    void this.#resetEngine('timeout');
+    const guilty = this.#descSeqno(this.#get(L.R_SIG_IDX));
+    this.#h.trace('timeout', { ring: this.name, seqno: guilty });
+    void this.#resetEngine('timeout', guilty);
   }
 
   /** Signals, normally, the jobs the device completed whose interrupt was not handled. */
@@ -342,8 +354,16 @@ export class HwRing {
 
   // ── reset (R6, D4) ──
 
-  /** Faults the ring, requests a reset, and resolves once it is effective and fences signaled. */
-  #resetEngine(reason: string): Promise<void> {
+  /** The seqno of the job the engine is running, if any. */
+  #runningSeqno(): number | undefined {
+    return this.#get(L.R_ENGINE) & L.EN_BUSY ? this.#descSeqno((this.#get(L.R_HEAD) - 1) >>> 0) : undefined;
+  }
+
+  /**
+   * Faults the ring and requests a reset; resolves once the reset is effective and the in-flight
+   * fences are signaled. `guilty` is fixed now (the timed-out job, or the one running).
+   */
+  #resetEngine(reason: string, guilty = this.#runningSeqno()): Promise<void> {
     if (this.#reset) return this.#reset;
     const h = this.#h;
     this.#setState(L.RS_FAULTED);
@@ -351,35 +371,40 @@ export class HwRing {
     this.#ackTimer?.cancel();
     this.#boundTimer?.cancel();
     this.#reschedule();
-    h.trace('reset-request', { ring: this.name, reason });
+    h.trace('reset-request', { ring: this.name, reason, guilty });
     this.#reset = new Promise((resolve) => {
       h.sim.schedule(h.sim.now + this.device.resetNs, () => {
         this.#reset = undefined;
-        this.#resetEffective(reason);
+        this.#resetEffective(reason, guilty);
         resolve();
       });
     });
     return this.#reset;
   }
 
-  /** D4: the engine is halted; only now are in-flight fences signaled (R6, T3). */
-  #resetEffective(reason: string): void {
+  /**
+   * D4: the engine is halted; only now are in-flight fences signaled (R6, T3): completed jobs
+   * normally, the guilty job -ETIME unless it completed meanwhile (a false alarm), the rest
+   * -ECANCELED, or run again with resubmit.
+   */
+  #resetEffective(reason: string, guilty: number | undefined): void {
     const h = this.#h;
-    const wasBusy = (this.#get(L.R_ENGINE) & L.EN_BUSY) !== 0;
     this.#set(L.R_ENGINE, L.EN_HALTED);
     h.trace('reset-effective', { ring: this.name, reason });
     this.#signalCompleted();
     const dropped = (this.#get(L.R_FLAGS) & L.RGF_NO_IRQ_HANDLER) !== 0;
-    if (wasBusy) {
-      // The job the engine was running is the guilty one: -ETIME.
-      const head = this.#get(L.R_HEAD);
-      this.#set(L.R_RETIRED, head);
-      this.#set(L.R_SIG_IDX, head);
-      if (!dropped) h.fences.signalUpTo(this.context.index, this.#descSeqno((head - 1) >>> 0), -Errno.ETIME, h.sim.now);
+    const sig = this.#get(L.R_SIG_IDX);
+    if (guilty !== undefined && sig !== this.#get(L.R_TAIL) && this.#descSeqno(sig) === guilty) {
+      const next = (sig + 1) >>> 0;
+      if (((this.#get(L.R_HEAD) - next) | 0) < 0) this.#set(L.R_HEAD, next);
+      this.#set(L.R_RETIRED, next);
+      this.#set(L.R_SIG_IDX, next);
+      if (!dropped) h.fences.signalUpTo(this.context.index, guilty, -Errno.ETIME, h.sim.now);
     }
     const lost = this.device.lost;
     if (this.resubmit && reason === 'timeout' && !this.#stop && !lost) {
-      // R6 with resubmit: the other in-flight jobs run again from the ring; nothing is lost.
+      // R6 with resubmit: the other in-flight jobs (an aborted one included) run again.
+      this.#set(L.R_HEAD, this.#get(L.R_RETIRED));
       this.#set(L.R_ENGINE, 0);
       this.#setState(L.RS_RUNNING);
     } else {
@@ -427,6 +452,7 @@ export class HwRing {
     this.#setState(L.RS_STOPPED);
     const s = this.#stop;
     this.#stop = undefined;
+    this.#syncWake();
     s?.resolve();
   }
 
@@ -461,7 +487,7 @@ export class HwRing {
         void this.#resetEngine('no-ack');
       });
     } else {
-      this._afterStep();
+      this._afterStep(); // draining: wakes the bindings at each retirement until empty
     }
     return promise;
   }

@@ -28,3 +28,13 @@ export async function rejectionCode(p: Promise<unknown>): Promise<string | undef
   }
   return undefined;
 }
+
+import type { DeviceOptions, RingOptions } from '../bindings/index.js';
+
+/** A runtime with one device and one ring on it. */
+export async function rig(backend: Backend, dev: DeviceOptions = {}, ring: Partial<RingOptions> = {}, rt: RuntimeOptions = {}) {
+  const r = await runtime(backend, { maxFences: 4096, maxRingCapacity: 64, dmaBytes: 1 << 16, ...rt });
+  const d = r.createDevice({ latency: { baseNs: 1000 }, ...dev });
+  const g = r.createRing({ device: d, capacity: 8, timeoutNs: 100_000, ...ring });
+  return { rt: r, dev: d, ring: g, mem: r.memory };
+}

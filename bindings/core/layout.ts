@@ -246,6 +246,8 @@ export const RGF_STOPPABLE = 1;
 export const RGF_RANDOM = 2;
 /** The IRQ handler is gone (dropped ring): completions signal nothing (T4). */
 export const RGF_NO_IRQ_HANDLER = 4;
+/** The bindings wait on this ring (space, a draining stop): return to them at every retirement. */
+export const RGF_WAKE = 8;
 
 /** Engine flags (device). */
 export const EN_BUSY = 1;
@@ -270,6 +272,8 @@ export const DR_NOTIFY = 1;
 export const DR_TIMEOUT = 2;
 /** Corruption entries were logged (M2). */
 export const DR_CORRUPTION = 4;
+/** A job retired on a ring flagged RGF_WAKE. */
+export const DR_RETIRE = 8;
 /** The ring the last DR_TIMEOUT is about. */
 export const H_DEV_RING = 120;
 
