@@ -13,7 +13,7 @@
  */
 import {
   NIL, H_MAX_FENCES, H_IN_USE, H_RINGS_OFF, H_RING_COUNT, H_RING_STRIDE, H_DEV_NOW, H_DEV_RING,
-  H_NOTIFY_HEAD, H_DMA_OFF, H_DMA_MAP_OFF, H_CORR_OFF, H_CORR_COUNT, ST_CREATED,
+  H_NOTIFY_HEAD, H_MODE, H_IRQ_WORD, MODE_DEVICE_THREAD, H_DMA_OFF, H_DMA_MAP_OFF, H_CORR_OFF, H_CORR_COUNT, ST_CREATED,
   ST_JOBS_SUBMITTED, ST_JOBS_COMPLETED, ST_DMA_BYTES, ST_IRQS, ST_CORRUPTIONS, C_LAST_SEQNO,
   C_PENDING, C_CREATED, FS_PINNED, S_STATE, RING_SIZE, R_STATE, R_MASK, R_CAPACITY, R_CTX, R_TAIL,
   R_SIG_IDX, R_STOP, R_INJECT, R_TIMEOUT_NS, R_FLAGS, R_HEAD, R_RETIRED, R_IRQS, R_ENGINE, R_PRNG,
@@ -85,7 +85,9 @@ export function ringSubmit(base: usize, ring: i32, n: i32, dst: u32, bytes: u32,
   store<f64>(base + ST_JOBS_SUBMITTED, load<f64>(base + ST_JOBS_SUBMITTED) + <f64>n);
   // Publish: the device sees the jobs only once the tail moves (one atomic store on a shared arena).
   atomic.store<u32>(rp + R_TAIL, tail + <u32>n);
-  if (!(load<u32>(rp + R_ENGINE) & (EN_BUSY | EN_HALTED)) && now < load<f64>(rp + R_NEXT_T)) {
+  // On the virtual clock the driver steps the device: tell it to fetch now. A device thread
+  // is woken by the bindings' doorbell instead, and owns R_NEXT_T.
+  if (!(load<u32>(base + H_MODE) & MODE_DEVICE_THREAD) && !(load<u32>(rp + R_ENGINE) & (EN_BUSY | EN_HALTED)) && now < load<f64>(rp + R_NEXT_T)) {
     store<f64>(rp + R_NEXT_T, now);
   }
   return pin ? slot : n;
@@ -93,7 +95,8 @@ export function ringSubmit(base: usize, ring: i32, n: i32, dst: u32, bytes: u32,
 
 /** The timeout handler (R6) is armed while running, and while draining (stopping with no STOP sent). */
 // @ts-ignore: decorator
-@inline function timeoutArmed(rp: usize): bool {
+@inline function timeoutArmed(base: usize, rp: usize): bool {
+  if (load<u32>(base + H_MODE) & MODE_DEVICE_THREAD) return false; // the driver's watchdog's job
   const state = load<u32>(rp + R_STATE);
   if (!(load<f64>(rp + R_TIMEOUT_NS) < Infinity)) return false;
   if (load<u32>(rp + R_HEAD) == load<u32>(rp + R_SIG_IDX)) return false;
@@ -108,10 +111,10 @@ export function ringSubmit(base: usize, ring: i32, n: i32, dst: u32, bytes: u32,
 /** Recomputes when the ring's device next has something to do; `now` if it can fetch now. */
 export function ringReschedule(base: usize, ring: i32, now: f64): void {
   const rp = ringPtr(base, ring);
-  store<f64>(rp + R_NEXT_T, nextEvent(rp, now));
+  store<f64>(rp + R_NEXT_T, nextEvent(base, rp, now));
 }
 
-function nextEvent(rp: usize, now: f64): f64 {
+function nextEvent(base: usize, rp: usize, now: f64): f64 {
   const engine = load<u32>(rp + R_ENGINE);
   let t = Infinity;
   if (!(engine & EN_HALTED)) {
@@ -127,7 +130,7 @@ function nextEvent(rp: usize, now: f64): f64 {
       t = now;
     }
   }
-  if (timeoutArmed(rp)) {
+  if (timeoutArmed(base, rp)) {
     const dl = timeoutDeadline(rp);
     if (dl < t) t = dl;
   }
@@ -221,12 +224,18 @@ function ringEvent(base: usize, ring: i32, rp: usize, t: f64): i32 {
     if (t >= load<f64>(rp + R_CUR_END)) {
       // Completion (R4): writeback in order, then the IRQ and its handler.
       const retired = load<u32>(rp + R_RETIRED) + 1;
-      store<u32>(rp + R_RETIRED, retired);
       const seqno = load<f64>(d + D_SEQNO);
       store<f64>(rp + R_WRITEBACK, seqno);
+      atomic.store<u32>(rp + R_RETIRED, retired); // publishes the writeback to a driver thread
       store<u32>(rp + R_ENGINE, engine & ~EN_BUSY);
       store<f64>(base + ST_JOBS_COMPLETED, load<f64>(base + ST_JOBS_COMPLETED) + 1);
-      if (!(load<u32>(rp + R_CUR_FLAGS) & JF_LOST_IRQ)) {
+      if (load<u32>(base + H_MODE) & MODE_DEVICE_THREAD) {
+        // The interrupt handler runs on the driver's thread: raise the IRQ word and go on.
+        if (!(load<u32>(rp + R_CUR_FLAGS) & JF_LOST_IRQ)) {
+          store<u32>(rp + R_IRQS, load<u32>(rp + R_IRQS) + 1);
+          atomic.add<u32>(base + H_IRQ_WORD, 1);
+        }
+      } else if (!(load<u32>(rp + R_CUR_FLAGS) & JF_LOST_IRQ)) {
         store<u32>(rp + R_IRQS, load<u32>(rp + R_IRQS) + 1);
         store<f64>(base + ST_IRQS, load<f64>(base + ST_IRQS) + 1);
         if (!(load<u32>(rp + R_FLAGS) & RGF_NO_IRQ_HANDLER)) {
@@ -240,11 +249,11 @@ function ringEvent(base: usize, ring: i32, rp: usize, t: f64): i32 {
   } else if (!(engine & EN_HALTED) && canFetch(rp)) {
     fetch(rp, t);
   }
-  if (timeoutArmed(rp) && t >= timeoutDeadline(rp)) {
+  if (timeoutArmed(base, rp) && t >= timeoutDeadline(rp)) {
     store<i32>(base + H_DEV_RING, ring);
     status |= DR_TIMEOUT;
   }
-  store<f64>(rp + R_NEXT_T, nextEvent(rp, t));
+  store<f64>(rp + R_NEXT_T, nextEvent(base, rp, t));
   if (load<i32>(base + H_NOTIFY_HEAD) != NIL) status |= DR_NOTIFY;
   return status;
 }

@@ -43,8 +43,6 @@ export interface DeviceOptions {
 
 export type InjectKind = 'hang' | 'slow' | 'lostIrq' | 'noAck';
 
-/** A delayed ACK comes this many times ackNs after STOP. */
-export const ACK_DELAY_FACTOR = 20;
 
 function prob(name: string, v: unknown): number {
   if (v === undefined) return 0;

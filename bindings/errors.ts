@@ -33,6 +33,7 @@ export type ErrorCode =
   | 'ERR_RING_STOPPED'
   | 'ERR_RING_STATE'
   | 'ERR_NOT_ISOLATED'
+  | 'ERR_REAL_CLOCK'
   | 'ERR_DRIVER_BUSY'
   | 'ERR_VIOLATION';
 

@@ -68,6 +68,10 @@ interface Held {
 
 export class FenceTable {
   readonly records: (FenceRecord | undefined)[];
+  /** Waits in progress. */
+  activeWaits = 0;
+  /** Called when a wait starts (the real clock holds the process alive while one is pending). */
+  onWait: (() => void) | undefined;
   readonly #registry: FinalizationRegistry<Held>;
 
   constructor(
@@ -349,9 +353,12 @@ export class FenceTable {
       const waiters: Waiter[] = [];
       let timer: Timer | undefined;
       let done = false;
+      this.activeWaits++;
+      this.onWait?.();
       const finish = () => {
         if (done) return;
         done = true;
+        this.activeWaits--;
         for (let i = 0; i < recs.length; i++) this.removeWaiter(recs[i], waiters[i]);
         timer?.cancel();
         signal?.removeEventListener('abort', onAbort);

@@ -16,12 +16,11 @@ import * as L from './core/layout.js';
 import type { Arena } from './arena.js';
 import type { Core } from './core/core.js';
 import type { DmaDevice } from './dma-device.js';
-import { ACK_DELAY_FACTOR } from './dma-device.js';
 import type { DmaBuffer, DmaMemory } from './dma-memory.js';
 import type { DmaFence } from './dma-fence.js';
 import type { FenceContext } from './fence-context.js';
 import type { FenceTable } from './fence-table.js';
-import type { Timer, VirtualClock } from './sim/clock.js';
+import type { Clock, Timer } from './sim/clock.js';
 import type { Violation, ViolationLog } from './violations.js';
 import { ViolationError } from './violations.js';
 import { DmaFenceError, DmaFenceRangeError, DmaFenceTypeError, Errno, checkInteger, checkOptions, describe } from './errors.js';
@@ -78,7 +77,11 @@ export interface RingHost {
   readonly arena: Arena;
   readonly core: Core;
   readonly fences: FenceTable;
-  readonly sim: VirtualClock;
+  readonly sim: Clock;
+  /** The device runs in its own thread (real clock): protocols act through its words. */
+  readonly real: boolean;
+  /** Wakes the device thread (real clock); nothing on the virtual clock. */
+  kick(): void;
   readonly log: ViolationLog;
   readonly memory: DmaMemory;
   trace(name: string, args: Record<string, unknown>): void;
@@ -107,6 +110,7 @@ export class HwRing {
   #stop?: { promise: Promise<void>; resolve: () => void };
   #reset?: Promise<void>;
   #ackTimer?: Timer;
+  #pendingReset?: () => void;
   #boundTimer?: Timer;
   #spaceWaiters: { job: ParsedJob; resolve: (f: DmaFence) => void; reject: (e: unknown) => void }[] = [];
 
@@ -141,14 +145,23 @@ export class HwRing {
     this.#setF(L.R_P_HANG, d.pHang);
     this.#setF(L.R_P_SLOW, d.pSlow);
     this.#setF(L.R_P_LOST_IRQ, d.pLostIrq);
+    this.#setF(L.R_ACK_NS, d.ackNs);
+    this.#setF(L.R_RESET_NS, d.resetNs);
+    this.#set(L.R_ACK_MODE, d.ack === 'ok' ? 0 : d.ack === 'delayed' ? 1 : 2);
+    this.#set(L.R_RESET_REQ, 0);
+    this.#set(L.R_NO_ACK, 0);
   }
 
   // ── arena words ──
   #get(off: number): number {
     return this.#h.arena.u32[(this.#rp + off) >> 2];
   }
+  /** Ring words are shared with the device (a thread, on the real clock): stores are atomic. */
   #set(off: number, v: number): void {
-    this.#h.arena.u32[(this.#rp + off) >> 2] = v;
+    Atomics.store(this.#h.arena.u32, (this.#rp + off) >> 2, v);
+  }
+  #load(off: number): number {
+    return Atomics.load(this.#h.arena.u32, (this.#rp + off) >> 2);
   }
   #getF(off: number): number {
     return this.#h.arena.f64[(this.#rp + off) >> 3];
@@ -166,8 +179,10 @@ export class HwRing {
     this.#h.trace('ring-state', { ring: this.name, from: STATES[from], to: STATES[s] });
     if (s !== L.RS_RUNNING) this.#rejectSpaceWaiters();
   }
+  /** The device's next event changed: recompute it (virtual clock) or wake the device thread. */
   #reschedule(): void {
-    this.#h.core.ringReschedule(this.#h.arena.base, this.index, this.#h.sim.now);
+    if (this.#h.real) this.#h.kick();
+    else this.#h.core.ringReschedule(this.#h.arena.base, this.index, this.#h.sim.now);
   }
 
   // ── observation (exact on the driver thread) ──
@@ -228,6 +243,7 @@ export class HwRing {
     const r = h.core.ringSubmit(h.arena.base, this.index, 1, j.dst, j.bytes, j.pattern, j.allocId, 1, h.sim.now);
     if (r === -1) throw new DmaFenceRangeError('ERR_RING_FULL', `ring ${this.name} is full (${this.capacity} jobs in flight): wait for completions or use submitAsync`);
     if (r === -2) throw new DmaFenceRangeError('ERR_CAPACITY', 'no free fence slot (raise maxFences)');
+    h.kick();
     return h.fences.handle(r);
   }
 
@@ -249,6 +265,7 @@ export class HwRing {
     const r = h.core.ringSubmit(h.arena.base, this.index, n, j.dst, j.bytes, j.pattern, j.allocId, 0, h.sim.now);
     if (r === -1) throw new DmaFenceRangeError('ERR_RING_FULL', `ring ${this.name} has room for ${this.space} jobs, not ${n}`);
     if (r === -2) throw new DmaFenceRangeError('ERR_CAPACITY', `no room for ${n} fences (raise maxFences)`);
+    h.kick();
     return this.context.lastSeqno - n + 1;
   }
 
@@ -282,8 +299,34 @@ export class HwRing {
     if (want !== ((flags & L.RGF_WAKE) !== 0)) this.#set(L.R_FLAGS, want ? flags | L.RGF_WAKE : flags & ~L.RGF_WAKE);
   }
 
+  /** @internal Real clock: the interrupt handler, on the driver's thread (R4). */
+  _irq(): void {
+    this.#signalCompleted();
+  }
+
+  /** @internal Real clock: the timeout handler's watchdog (R6), run by the driver's timer. */
+  _watchdog(): void {
+    const state = this.#get(L.R_STATE);
+    if (!(this.timeoutNs < Infinity)) return;
+    if (!(state === L.RS_RUNNING || (state === L.RS_STOPPING && !this.#get(L.R_STOP)))) return;
+    const sig = this.#get(L.R_SIG_IDX);
+    if (this.#load(L.R_HEAD) === sig) return;
+    const start = this.#h.arena.f64[(this.#rp + L.RING_SIZE + ((sig & (this.capacity - 1)) >>> 0) * L.DESC_SIZE + L.D_START) >> 3];
+    if (start > 0 && this.#h.sim.now - start >= this.timeoutNs) this._onTimeout();
+  }
+
   /** @internal */
   _afterStep(): void {
+    if (this.#h.real) {
+      // The device thread acts on its own; the driver sees its answers in the ring's words.
+      if (this.#pendingReset && this.#load(L.R_RESET_REQ) === 2) {
+        this.#set(L.R_RESET_REQ, 0);
+        const p = this.#pendingReset;
+        this.#pendingReset = undefined;
+        p();
+      }
+      if (this.#get(L.R_STATE) === L.RS_STOPPING && this.#get(L.R_STOP) && this.#load(L.R_ACK) === 1) this.#ackObserved();
+    }
     while (this.#spaceWaiters.length && this.space > 0 && this.#get(L.R_STATE) === L.RS_RUNNING) {
       const w = this.#spaceWaiters.shift()!;
       try {
@@ -312,10 +355,10 @@ export class HwRing {
 
   /** Signals, normally, the jobs the device completed whose interrupt was not handled. */
   #signalCompleted(): boolean {
-    const retired = this.#get(L.R_RETIRED);
+    const retired = this.#load(L.R_RETIRED); // the device publishes completions with this store
     if (retired === this.#get(L.R_SIG_IDX)) return false;
     const h = this.#h;
-    if (!(this.#get(L.R_FLAGS) & L.RGF_NO_IRQ_HANDLER)) h.fences.signalUpTo(this.context.index, this.completedSeqno, 0, h.sim.now);
+    if (!(this.#get(L.R_FLAGS) & L.RGF_NO_IRQ_HANDLER)) h.fences.signalUpTo(this.context.index, this.#descSeqno((retired - 1) >>> 0), 0, h.sim.now);
     this.#set(L.R_SIG_IDX, retired);
     return true;
   }
@@ -373,11 +416,22 @@ export class HwRing {
     this.#reschedule();
     h.trace('reset-request', { ring: this.name, reason, guilty });
     this.#reset = new Promise((resolve) => {
-      h.sim.schedule(h.sim.now + this.device.resetNs, () => {
+      const effective = () => {
         this.#reset = undefined;
         this.#resetEffective(reason, guilty);
         resolve();
-      });
+      };
+      if (h.real) {
+        // The device thread makes it effective after resetNs and answers in R_RESET_REQ.
+        this.#pendingReset = effective;
+        this.#set(L.R_RESET_REQ, 1);
+        h.kick();
+      } else {
+        h.sim.schedule(h.sim.now + this.device.resetNs, () => {
+          this.#set(L.R_ENGINE, L.EN_HALTED); // the device's side: nothing more executes or writes
+          effective();
+        });
+      }
     });
     return this.#reset;
   }
@@ -389,7 +443,6 @@ export class HwRing {
    */
   #resetEffective(reason: string, guilty: number | undefined): void {
     const h = this.#h;
-    this.#set(L.R_ENGINE, L.EN_HALTED);
     h.trace('reset-effective', { ring: this.name, reason });
     this.#signalCompleted();
     const dropped = (this.#get(L.R_FLAGS) & L.RGF_NO_IRQ_HANDLER) !== 0;
@@ -443,7 +496,7 @@ export class HwRing {
 
   /** @internal dev.inject */
   _inject(kind: 'hang' | 'slow' | 'lostIrq'): void {
-    this.#set(L.R_INJECT, this.#get(L.R_INJECT) | (kind === 'hang' ? L.JF_HANG : kind === 'slow' ? L.JF_SLOW : L.JF_LOST_IRQ));
+    Atomics.or(this.#h.arena.u32, (this.#rp + L.R_INJECT) >> 2, kind === 'hang' ? L.JF_HANG : kind === 'slow' ? L.JF_SLOW : L.JF_LOST_IRQ);
   }
 
   // ── stop (T3) ──
@@ -474,12 +527,19 @@ export class HwRing {
     this.#setState(L.RS_STOPPING);
     h.trace('stop', { ring: this.name });
     if (this.device.stoppable) {
-      this.#set(L.R_STOP, 1);
-      this.#reschedule();
-      const noAck = this.device._noAck > 0 ? (this.device._noAck--, true) : this.device.ack === 'never';
-      if (!noAck) {
-        const at = h.sim.now + this.device.ackNs * (this.device.ack === 'delayed' ? ACK_DELAY_FACTOR : 1);
-        this.#ackTimer = h.sim.schedule(at, () => this.#onAck());
+      const injectedNoAck = this.device._noAck > 0 ? (this.device._noAck--, true) : false;
+      if (h.real) {
+        // The device thread ACKs (or not) by itself; the driver sees R_ACK.
+        if (injectedNoAck) this.#set(L.R_NO_ACK, 1);
+        this.#set(L.R_STOP, 1);
+        this.#reschedule();
+      } else {
+        this.#set(L.R_STOP, 1);
+        this.#reschedule();
+        if (!injectedNoAck && this.device.ack !== 'never') {
+          const at = h.sim.now + this.device.ackNs * (this.device.ack === 'delayed' ? L.ACK_DELAY_FACTOR : 1);
+          this.#ackTimer = h.sim.schedule(at, () => this.#onAck());
+        }
       }
       this.#boundTimer = h.sim.schedule(h.sim.now + this.stopTimeoutNs, () => {
         if (this.#get(L.R_STATE) !== L.RS_STOPPING) return;
@@ -492,12 +552,17 @@ export class HwRing {
     return promise;
   }
 
-  /** The device ACKs STOP: it aborted its running job and executes nothing more. */
+  /** Virtual clock: the device ACKs STOP: it aborts its running job and executes nothing more. */
   #onAck(): void {
     if (this.#get(L.R_STATE) !== L.RS_STOPPING) return;
-    this.#boundTimer?.cancel();
-    this.#set(L.R_ACK, 1);
     this.#set(L.R_ENGINE, L.EN_HALTED);
+    this.#set(L.R_ACK, 1);
+    this.#ackObserved();
+  }
+
+  /** The driver sees the ACK: the device is idle, so what is left can be signaled (T3). */
+  #ackObserved(): void {
+    this.#boundTimer?.cancel();
     this.#h.trace('ack', { ring: this.name });
     this.#signalCompleted(); // finished jobs signal normally
     this.#cancelRest(); // aborted and never-started jobs: -ECANCELED

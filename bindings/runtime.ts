@@ -15,6 +15,10 @@ import { FenceContext } from './fence-context.js';
 import type { ContextOptions } from './fence-context.js';
 import { FenceTable } from './fence-table.js';
 import { VirtualClock } from './sim/clock.js';
+import { RealClock } from './sim/real-clock.js';
+import { RealDriver } from './worker/real-driver.js';
+import { sharedMemoryAvailable } from './arena.js';
+import { loadWasmModule } from './core/wasm-core.js';
 import { DeviceEngine } from './sim/engine.js';
 import { DmaDevice } from './dma-device.js';
 import type { DeviceOptions } from './dma-device.js';
@@ -109,8 +113,13 @@ function checkPow2(name: string, v: unknown): number {
 /** Creates a runtime. Rejects with a coded error on bad options. */
 export async function createRuntime(opts?: RuntimeOptions): Promise<Runtime> {
   const o = parseOptions(opts);
-  if (o.clock === 'real') {
-    throw new DmaFenceTypeError('ERR_INVALID_ARG', "clock: 'real' (the device in its own thread) is not available in this version; use the virtual clock");
+  if (o.clock === 'real' && !sharedMemoryAvailable()) {
+    throw new DmaFenceError(
+      'ERR_NOT_ISOLATED',
+      "clock: 'real' runs the device in its own thread on a SharedArrayBuffer, which this page does not have: " +
+        'serve it with the headers Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp ' +
+        "(the virtual clock works without them)",
+    );
   }
   // One extra slot and context for the stub fence (F17), which lives for the runtime's life.
   const layout = computeLayout({
@@ -122,7 +131,12 @@ export async function createRuntime(opts?: RuntimeOptions): Promise<Runtime> {
   });
   const arena = new Arena(layout);
   const core = o.backend === 'wasm' ? await createWasmCore(arena.memory, o.wasm) : new TsCore(arena.memory.buffer);
-  return new Runtime(arena, core, o);
+  const rt = new Runtime(arena, core, o);
+  if (o.clock === 'real') {
+    const module = o.backend === 'wasm' ? await loadWasmModule(o.wasm as WebAssembly.Module | undefined, true) : undefined;
+    await rt._startDevice(module);
+  }
+  return rt;
 }
 
 export class Runtime {
@@ -130,8 +144,16 @@ export class Runtime {
   readonly backend: 'wasm' | 'ts';
   readonly seed: number;
   readonly strict: boolean;
-  /** The virtual clock: drive it to move time (DESIGN: nothing moves unless driven). */
-  readonly sim: VirtualClock;
+  /**
+   * The clock. Virtual (default): nothing moves unless driven (advance, runUntil, runUntilIdle,
+   * runUntilSettled). Real: time passes by itself; only runUntilSettled (a plain wait) works.
+   */
+  readonly sim: VirtualClock | RealClock;
+  /** 'virtual' or 'real'. */
+  readonly clock: 'virtual' | 'real';
+  /** Whether the arena is a SharedArrayBuffer (always in Node; in browsers when isolated). */
+  readonly shared: boolean;
+  #driver: RealDriver | undefined;
   /** @internal */
   readonly arena: Arena;
   /** @internal */
@@ -158,12 +180,15 @@ export class Runtime {
     this.backend = core.backend;
     this.seed = o.seed;
     this.strict = o.strict;
-    this.sim = new VirtualClock();
+    this.clock = o.clock;
+    this.sim = o.clock === 'real' ? new RealClock() : new VirtualClock();
+    this.shared = arena.shared;
     this.log = new ViolationLog(o.strict, () => this.sim.now, (v) => this.trace('violation', { kind: v.kind, message: v.message }));
     this.fences = new FenceTable(arena, core, this.sim, this.log, this.#contexts, DmaFence);
     this.memory = new DmaMemory(arena);
-    this.engine = new DeviceEngine(arena, core, this.sim, this.fences, this.memory, this.log);
-    this.sim.addSource(this.engine);
+    // The engine is an event source of the virtual clock only; on the real clock it just lists the rings.
+    this.engine = new DeviceEngine(arena, core, this.sim as VirtualClock, this.fences, this.memory, this.log);
+    if (this.sim instanceof VirtualClock) this.sim.addSource(this.engine);
     this.#maxRingCapacity = o.maxRingCapacity;
     // F17: the stub is context index 0 with id 0, seqno 0, signaled at time 0.
     const stubCtx = arena.createContext(false, 0, 0);
@@ -171,6 +196,25 @@ export class Runtime {
     const slot = core.fenceCreate(arena.base, stubCtx);
     core.fenceSignal(arena.base, slot, 0);
     this.#stub = this.fences.handle(slot);
+  }
+
+  /** @internal Real clock: starts the device thread. */
+  async _startDevice(module: WebAssembly.Module | undefined): Promise<void> {
+    const sim = this.sim as RealClock;
+    this.#driver = await RealDriver.start(
+      { arena: this.arena, rings: this.engine.rings, fences: this.fences, memory: this.memory, log: this.log },
+      { backend: this.backend, module, originMs: sim.originMs },
+    );
+  }
+
+  /** @internal The device runs in its own thread. */
+  get real(): boolean {
+    return this.clock === 'real';
+  }
+
+  /** @internal Wakes the device thread after new work or a request (real clock). */
+  kick(): void {
+    this.#driver?.kick();
   }
 
   #alive(): void {
@@ -361,9 +405,10 @@ export class Runtime {
     return this.#disposed;
   }
 
-  /** Ends the runtime: later calls throw ERR_DISPOSED. Idempotent. */
+  /** Ends the runtime (and its device thread, on the real clock): later calls throw ERR_DISPOSED. Idempotent. */
   async dispose(): Promise<void> {
     this.#disposed = true;
+    await this.#driver?.dispose();
   }
 
   [Symbol.asyncDispose](): Promise<void> {

@@ -2,5 +2,7 @@
 // looks first) and make the command line entry executable.
 import { chmodSync, copyFileSync, mkdirSync } from 'node:fs';
 mkdirSync(new URL('../dist/', import.meta.url), { recursive: true });
-copyFileSync(new URL('../build/dmafence.wasm', import.meta.url), new URL('../dist/dmafence.wasm', import.meta.url));
+for (const f of ['dmafence.wasm', 'dmafence.unshared.wasm']) {
+  copyFileSync(new URL(`../build/${f}`, import.meta.url), new URL(`../dist/${f}`, import.meta.url));
+}
 chmodSync(new URL('../dist/cli.js', import.meta.url), 0o755);

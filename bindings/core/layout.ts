@@ -35,7 +35,9 @@
  *  24 freeHead  28 bump      32 inUse     36 ctxCount    40 nextCtxId 44 notifyHead
  *  48 notifyTail 52 ringsOff 56 maxRings  60 dmaOff      64 dmaBytes  68 lastOrderCtx
  *  72 lastOrderSeq (f64)     80 lastOrderPending (f64)  88 ringCount 92 ringStride
- *  96 devNow f64 (last device event) 108 corrCount 112 dmaMapOff 116 corrOff 120 devRing
+ *  96 devNow f64 (last device event)  104 mode  108 corrCount 112 dmaMapOff 116 corrOff
+ * 120 devRing  124 irqWord (device -> driver, Atomics.wait)  244 deviceCtl  248 doorbell
+ *     (driver -> device, Atomics.wait)
  * 128 stats, f64 each: created, signaled, signalCalls, orderingViolations, jobsSubmitted,
  *     jobsCompleted, dmaBytesWritten, irqsRaised, corruptions
  * ╘═══════════════════════════════════════════════════════════════════════════════════════╛
@@ -65,7 +67,8 @@
  * │          88 writeback f64   96 curStart f64  104 curEnd f64  112 curDur f64               │
  * │          120 curWritten u32 124 curFlags (JF_*)  128 nextT f64  136 resetAt f64           │
  * │ config:  160 baseNs f64  168 perByteNs f64  176 jitter f64  184 pHang f64  192 pSlow f64   │
- * │          200 pLostIrq f64                                                                 │
+ * │          200 pLostIrq f64  208 ackNs f64  216 resetNs f64  224 ackMode u32                │
+ * │ requests (real clock): 228 resetReq (driver 1, device 2 when effective)  232 noAck        │
  * ╘═══════════════════════════════════════════════════════════════════════════════════════════╛
  *   tail, head, retired and sigIdx are free-running u32 counters; index = counter & mask.
  *   head - retired: jobs the device holds (at most one running); tail - sigIdx: jobs in flight
@@ -231,6 +234,16 @@ export const R_JITTER = 176;
 export const R_P_HANG = 184;
 export const R_P_SLOW = 192;
 export const R_P_LOST_IRQ = 200;
+export const R_ACK_NS = 208;
+export const R_RESET_NS = 216;
+/** 0 ok, 1 delayed (ACK_DELAY_FACTOR × ackNs), 2 never. */
+export const R_ACK_MODE = 224;
+/** Real clock: the driver writes 1 to request a reset; the device writes 2 once it is effective. */
+export const R_RESET_REQ = 228;
+/** Real clock: the next STOP gets no ACK (inject('noAck')). */
+export const R_NO_ACK = 232;
+/** A delayed ACK comes this many times ackNs after STOP. */
+export const ACK_DELAY_FACTOR = 20;
 
 /** Ring states (R5). */
 export const RS_RUNNING = 0;
@@ -276,6 +289,19 @@ export const DR_CORRUPTION = 4;
 export const DR_RETIRE = 8;
 /** The ring the last DR_TIMEOUT is about. */
 export const H_DEV_RING = 120;
+/** MODE_* bits. */
+export const H_MODE = 104;
+/** Bumped (atomically) by the device thread at every interrupt; the driver waits on it. */
+export const H_IRQ_WORD = 124;
+/** Bumped (atomically) by the driver when it gives the device work or a request. */
+export const H_DOORBELL = 248;
+/** Device thread control: DEVICE_RUN, or DEVICE_EXIT to end it (driver writes, device reads). */
+export const H_DEVICE_CTL = 244;
+export const DEVICE_RUN = 1;
+export const DEVICE_EXIT = 2;
+/** The device runs in its own thread (real clock): completions only publish `retired` and raise
+ *  the IRQ word; the driver's interrupt handler signals; timeouts are the driver's watchdog's. */
+export const MODE_DEVICE_THREAD = 1;
 
 // ── Descriptor ──────────────────────────────────────────────────────────────────────────
 export const DESC_SIZE = 32;

@@ -7,7 +7,7 @@ import type { Core } from './core.js';
 import { TsFenceCore } from './ts-core.js';
 import {
   NIL, H_MAX_FENCES, H_IN_USE, H_RINGS_OFF, H_RING_COUNT, H_RING_STRIDE, H_DEV_NOW, H_DEV_RING,
-  H_NOTIFY_HEAD, H_DMA_OFF, H_DMA_MAP_OFF, H_CORR_OFF, H_CORR_COUNT, ST_CREATED,
+  H_NOTIFY_HEAD, H_MODE, H_IRQ_WORD, MODE_DEVICE_THREAD, H_DMA_OFF, H_DMA_MAP_OFF, H_CORR_OFF, H_CORR_COUNT, ST_CREATED,
   ST_JOBS_SUBMITTED, ST_JOBS_COMPLETED, ST_DMA_BYTES, ST_IRQS, ST_CORRUPTIONS, C_LAST_SEQNO,
   C_PENDING, C_CREATED, FS_PINNED, RING_SIZE, R_STATE, R_MASK, R_CAPACITY, R_CTX, R_TAIL,
   R_SIG_IDX, R_STOP, R_INJECT, R_TIMEOUT_NS, R_FLAGS, R_HEAD, R_RETIRED, R_IRQS, R_ENGINE, R_PRNG,
@@ -73,13 +73,18 @@ export class TsCore extends TsFenceCore implements Core {
     f64[F(base + ST_CREATED)] += n;
     f64[F(base + ST_JOBS_SUBMITTED)] += n;
     Atomics.store(u32, W(rp + R_TAIL), (tail + n) >>> 0);
-    if (!(u32[W(rp + R_ENGINE)] & (EN_BUSY | EN_HALTED)) && now < f64[F(rp + R_NEXT_T)]) f64[F(rp + R_NEXT_T)] = now;
+    // On the virtual clock the driver steps the device: tell it to fetch now. A device thread
+    // is woken by the bindings' doorbell instead, and owns R_NEXT_T.
+    if (!(u32[W(base + H_MODE)] & MODE_DEVICE_THREAD) && !(u32[W(rp + R_ENGINE)] & (EN_BUSY | EN_HALTED)) && now < f64[F(rp + R_NEXT_T)]) {
+      f64[F(rp + R_NEXT_T)] = now;
+    }
     return pin ? slot : n;
   }
 
   /** The timeout handler (R6) is armed while running, and while draining (stopping with no STOP sent). */
-  #timeoutArmed(rp: number): boolean {
+  #timeoutArmed(base: number, rp: number): boolean {
     const u32 = this.u32;
+    if (u32[W(base + H_MODE)] & MODE_DEVICE_THREAD) return false; // the driver's watchdog's job
     const state = u32[W(rp + R_STATE)];
     if (!(this.f64[F(rp + R_TIMEOUT_NS)] < Infinity)) return false;
     if (u32[W(rp + R_HEAD)] === u32[W(rp + R_SIG_IDX)]) return false;
@@ -92,10 +97,10 @@ export class TsCore extends TsFenceCore implements Core {
 
   ringReschedule(base: number, ring: number, now: number): void {
     const rp = this.#ringPtr(base, ring);
-    this.f64[F(rp + R_NEXT_T)] = this.#nextEvent(rp, now);
+    this.f64[F(rp + R_NEXT_T)] = this.#nextEvent(base, rp, now);
   }
 
-  #nextEvent(rp: number, now: number): number {
+  #nextEvent(base: number, rp: number, now: number): number {
     const { u32, f64 } = this;
     const engine = u32[W(rp + R_ENGINE)];
     let t = Infinity;
@@ -112,7 +117,7 @@ export class TsCore extends TsFenceCore implements Core {
         t = now;
       }
     }
-    if (this.#timeoutArmed(rp)) {
+    if (this.#timeoutArmed(base, rp)) {
       const dl = this.#timeoutDeadline(rp);
       if (dl < t) t = dl;
     }
@@ -206,12 +211,18 @@ export class TsCore extends TsFenceCore implements Core {
       }
       if (t >= f64[F(rp + R_CUR_END)]) {
         const retired = (u32[W(rp + R_RETIRED)] + 1) >>> 0;
-        u32[W(rp + R_RETIRED)] = retired;
         const seqno = f64[F(d + D_SEQNO)];
         f64[F(rp + R_WRITEBACK)] = seqno;
+        Atomics.store(u32, W(rp + R_RETIRED), retired); // publishes the writeback to a driver thread
         u32[W(rp + R_ENGINE)] = engine & ~EN_BUSY;
         f64[F(base + ST_JOBS_COMPLETED)]++;
-        if (!(u32[W(rp + R_CUR_FLAGS)] & JF_LOST_IRQ)) {
+        if (u32[W(base + H_MODE)] & MODE_DEVICE_THREAD) {
+          // The interrupt handler runs on the driver's thread: raise the IRQ word and go on.
+          if (!(u32[W(rp + R_CUR_FLAGS)] & JF_LOST_IRQ)) {
+            u32[W(rp + R_IRQS)]++;
+            Atomics.add(u32, W(base + H_IRQ_WORD), 1);
+          }
+        } else if (!(u32[W(rp + R_CUR_FLAGS)] & JF_LOST_IRQ)) {
           u32[W(rp + R_IRQS)]++;
           f64[F(base + ST_IRQS)]++;
           if (!(u32[W(rp + R_FLAGS)] & RGF_NO_IRQ_HANDLER)) {
@@ -225,11 +236,11 @@ export class TsCore extends TsFenceCore implements Core {
     } else if (!(engine & EN_HALTED) && this.#canFetch(rp)) {
       this.#fetch(rp, t);
     }
-    if (this.#timeoutArmed(rp) && t >= this.#timeoutDeadline(rp)) {
+    if (this.#timeoutArmed(base, rp) && t >= this.#timeoutDeadline(rp)) {
       i32[W(base + H_DEV_RING)] = ring;
       status |= DR_TIMEOUT;
     }
-    f64[F(rp + R_NEXT_T)] = this.#nextEvent(rp, t);
+    f64[F(rp + R_NEXT_T)] = this.#nextEvent(base, rp, t);
     if (i32[W(base + H_NOTIFY_HEAD)] !== NIL) status |= DR_NOTIFY;
     return status;
   }

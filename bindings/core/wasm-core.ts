@@ -5,10 +5,15 @@
  */
 import type { Core } from './core.js';
 
-/** Where the wasm may be: beside the built bundle, or in build/ when running from source. */
-const CANDIDATES = ['../dmafence.wasm', '../../build/dmafence.wasm'];
+/**
+ * Where the wasm may be: beside the built bundle, or in build/ when running from source. Two
+ * builds: one importing a shared memory (threads), one a plain memory (pages that are not
+ * cross-origin isolated, where SharedArrayBuffer does not exist).
+ */
+const FILES = { shared: 'dmafence.wasm', unshared: 'dmafence.unshared.wasm' };
+const DIRS = ['../', '../../build/'];
 
-let compiled: Promise<WebAssembly.Module> | undefined;
+const compiled: Partial<Record<keyof typeof FILES, Promise<WebAssembly.Module>>> = {};
 
 async function readBytes(url: URL): Promise<ArrayBuffer | Uint8Array | undefined> {
   if (url.protocol === 'file:') {
@@ -24,7 +29,7 @@ async function readBytes(url: URL): Promise<ArrayBuffer | Uint8Array | undefined
 }
 
 /** The compiled core module, compiled once per process. `source` overrides where it comes from. */
-export function loadWasmModule(source?: WebAssembly.Module | BufferSource | URL | string): Promise<WebAssembly.Module> {
+export function loadWasmModule(source?: WebAssembly.Module | BufferSource | URL | string, shared = true): Promise<WebAssembly.Module> {
   if (source instanceof WebAssembly.Module) return Promise.resolve(source);
   if (source !== undefined) {
     if (typeof source === 'string' || source instanceof URL) {
@@ -36,20 +41,20 @@ export function loadWasmModule(source?: WebAssembly.Module | BufferSource | URL 
     }
     return WebAssembly.compile(source);
   }
-  compiled ??= (async () => {
-    for (const rel of CANDIDATES) {
-      const url = new URL(rel, import.meta.url);
+  const variant = shared ? 'shared' : 'unshared';
+  return (compiled[variant] ??= (async () => {
+    for (const dir of DIRS) {
+      const url = new URL(dir + FILES[variant], import.meta.url);
       const bytes = await readBytes(url).catch(() => undefined);
       if (bytes) return WebAssembly.compile(bytes as BufferSource);
     }
-    throw new Error('dmafence: the wasm core (dmafence.wasm) was not found beside the bundle; run `npm run build`');
-  })();
-  return compiled;
+    throw new Error(`dmafence: the wasm core (${FILES[variant]}) was not found beside the bundle; run \`npm run build\``);
+  })());
 }
 
 /** Instantiates the core over `memory` (the shared arena). */
 export async function createWasmCore(memory: WebAssembly.Memory, source?: WebAssembly.Module | BufferSource | URL | string): Promise<Core> {
-  const module = await loadWasmModule(source);
+  const module = await loadWasmModule(source, typeof SharedArrayBuffer === 'function' && memory.buffer instanceof SharedArrayBuffer);
   const instance = await WebAssembly.instantiate(module, { env: { memory } });
   const e = instance.exports as unknown as Omit<Core, 'backend'>;
   return {

@@ -43,38 +43,45 @@ export class DeviceEngine implements EventSource {
     if (st & L.DR_NOTIFY) this.fences.drain();
     if (st & L.DR_TIMEOUT) this.rings[a.header(L.H_DEV_RING)]._onTimeout();
     for (const r of this.rings) r._afterStep();
-    if (st & L.DR_CORRUPTION) this.#drainCorruptions();
-  }
-
-  /** M2: turns the core's corruption log into Corruption records and violations. */
-  #drainCorruptions(): void {
-    const a = this.arena;
-    const n = a.header(L.H_CORR_COUNT);
-    const at = a.base + a.header(L.H_CORR_OFF);
-    for (let i = 0; i < n; i++) {
-      const e = at + i * L.CORR_SIZE;
-      const ring = this.rings[a.u32[(e + L.CE_RING) >> 2]];
-      const found = a.u32[(e + L.CE_FOUND) >> 2];
-      const owner = found ? this.memory._owner(found) : undefined;
-      const c = {
-        ring: ring.name,
-        seqno: a.f64[(e + L.CE_SEQNO) >> 3],
-        offset: a.u32[(e + L.CE_DST) >> 2],
-        bufferId: a.u32[(e + L.CE_EXPECTED) >> 2],
-        newOwner: owner ? { id: owner.id, offset: owner.offset, size: owner.size } : null,
-        timeNs: a.f64[(e + L.CE_TIME) >> 3],
-      };
-      this.memory.corruptionLog.push(c);
-      this.log.note({
-        kind: 'corruption',
-        rule: 'M2',
-        message: `ring ${c.ring}: the job of fence ${ring.context.id}:${c.seqno} wrote DMA offset ${c.offset} of buffer ${c.bufferId}, freed since submit` +
-          (owner ? ` and now owned by buffer ${owner.id}` : ' (free memory)'),
-        context: ring.context.id,
-        seqno: c.seqno,
-        detail: { ...c },
-      });
+    if (st & L.DR_CORRUPTION) {
+      drainCorruptions(a, this.rings, this.memory, this.log, 0);
+      a.setHeader(L.H_CORR_COUNT, 0);
     }
-    a.setHeader(L.H_CORR_COUNT, 0);
   }
+}
+
+/**
+ * M2: turns the core's corruption log entries [from, count) into Corruption records and
+ * violations. Returns the count read. (On the virtual clock the log is emptied after; a device
+ * thread keeps appending, up to CORR_CAP details, and the driver remembers how far it read.)
+ */
+export function drainCorruptions(a: Arena, rings: readonly HwRing[], memory: DmaMemory, log: ViolationLog, from: number): number {
+  const n = Math.min(a.header(L.H_CORR_COUNT), L.CORR_CAP);
+  const at = a.base + a.header(L.H_CORR_OFF);
+  for (let i = from; i < n; i++) {
+    const e = at + i * L.CORR_SIZE;
+    const ring = rings[a.u32[(e + L.CE_RING) >> 2]];
+    const found = a.u32[(e + L.CE_FOUND) >> 2];
+    const owner = found ? memory._owner(found) : undefined;
+    const c = {
+      ring: ring.name,
+      seqno: a.f64[(e + L.CE_SEQNO) >> 3],
+      offset: a.u32[(e + L.CE_DST) >> 2],
+      bufferId: a.u32[(e + L.CE_EXPECTED) >> 2],
+      newOwner: owner ? { id: owner.id, offset: owner.offset, size: owner.size } : null,
+      timeNs: a.f64[(e + L.CE_TIME) >> 3],
+    };
+    memory.corruptionLog.push(c);
+    log.note({
+      kind: 'corruption',
+      rule: 'M2',
+      message:
+        `ring ${c.ring}: the job of fence ${ring.context.id}:${c.seqno} wrote DMA offset ${c.offset} of buffer ${c.bufferId}, freed since submit` +
+        (owner ? ` and now owned by buffer ${owner.id}` : ' (free memory)'),
+      context: ring.context.id,
+      seqno: c.seqno,
+      detail: { ...c },
+    });
+  }
+  return Math.max(n, from);
 }

@@ -1,0 +1,39 @@
+/**
+ * Entry of the device thread: a worker_threads worker in Node, a module Web Worker in browsers.
+ * It receives the runtime's shared memory and the compiled core, instantiates its own core over
+ * the same arena (each instance has its own globals and none of them is used), and runs the
+ * device loop until the driver ends it.
+ */
+import { TsCore } from '../core/ts-ring.js';
+import type { Core } from '../core/core.js';
+import { createWasmCore } from '../core/wasm-core.js';
+import { runDeviceLoop } from './device-loop.js';
+
+export interface DeviceWorkerInit {
+  memory: WebAssembly.Memory;
+  base: number;
+  originMs: number;
+  backend: 'wasm' | 'ts';
+  module?: WebAssembly.Module;
+}
+
+async function start(init: DeviceWorkerInit, done: (msg: unknown) => void): Promise<void> {
+  const core: Core = init.backend === 'wasm' ? await createWasmCore(init.memory, init.module) : new TsCore(init.memory.buffer);
+  done({ ready: true });
+  runDeviceLoop(core, init);
+  done({ exited: true });
+}
+
+const nodeWorker = typeof process !== 'undefined' && process.versions?.node ? await import('node:worker_threads') : undefined;
+if (nodeWorker?.parentPort) {
+  const port = nodeWorker.parentPort;
+  port.once('message', (init: DeviceWorkerInit) => {
+    start(init, (m) => port.postMessage(m)).catch((e) => port.postMessage({ error: String(e?.stack ?? e) }));
+  });
+} else {
+  const scope = globalThis as unknown as { onmessage: ((e: MessageEvent) => void) | null; postMessage(m: unknown): void };
+  scope.onmessage = (e: MessageEvent) => {
+    scope.onmessage = null;
+    start(e.data as DeviceWorkerInit, (m) => scope.postMessage(m)).catch((err) => scope.postMessage({ error: String(err?.stack ?? err) }));
+  };
+}

@@ -1,0 +1,167 @@
+/**
+ * The driver's side of the real clock: starts the device thread, waits on the IRQ word with
+ * Atomics.waitAsync and runs the interrupt handler of every ring on the driver's thread (so
+ * fences resolve their waiters and callbacks here), runs the timeout watchdog (R6), and holds a
+ * host handle while anything is in flight or waited on (a pending Atomics.waitAsync does not keep
+ * Node's event loop alive).
+ *
+ * Contract: driver thread only. dispose() ends the device thread and leaves nothing running.
+ */
+import type { Arena } from '../arena.js';
+import * as L from '../core/layout.js';
+import type { DmaMemory } from '../dma-memory.js';
+import type { FenceTable } from '../fence-table.js';
+import type { HwRing } from '../hw-ring.js';
+import type { ViolationLog } from '../violations.js';
+import { drainCorruptions } from '../sim/engine.js';
+import type { DeviceWorkerInit } from './device-worker.js';
+
+interface WorkerLike {
+  postMessage(m: unknown): void;
+  terminate(): unknown;
+}
+
+/** Where the device worker's built file is: beside the bundle, or in dist/ from source. */
+const WORKER_CANDIDATES = ['./device-worker.js', '../../dist/worker/device-worker.js'];
+
+async function spawn(init: DeviceWorkerInit, onMessage: (m: { ready?: boolean; exited?: boolean; error?: string }) => void): Promise<WorkerLike> {
+  if (typeof process !== 'undefined' && process.versions?.node) {
+    const { Worker } = await import('node:worker_threads');
+    const { existsSync } = await import('node:fs');
+    const { fileURLToPath } = await import('node:url');
+    const url = WORKER_CANDIDATES.map((c) => new URL(c, import.meta.url)).find((u) => existsSync(fileURLToPath(u)));
+    if (!url) throw new Error('dmafence: the device worker (worker/device-worker.js) was not found beside the bundle; run `npm run build`');
+    const w = new Worker(url);
+    w.on('message', onMessage);
+    w.on('error', (e) => onMessage({ error: String(e?.stack ?? e) }));
+    w.on('message', (m: { ready?: boolean }) => {
+      if (m.ready) w.unref(); // from now on the driver's own handle decides whether the process stays alive
+    });
+    w.postMessage(init);
+    return w;
+  }
+  const w = new Worker(new URL(WORKER_CANDIDATES[0], import.meta.url), { type: 'module' });
+  w.onmessage = (e) => onMessage(e.data);
+  w.onerror = (e) => onMessage({ error: String(e.message) });
+  w.postMessage(init);
+  return w;
+}
+
+export class RealDriver {
+  readonly #arena: Arena;
+  readonly #i32: Int32Array;
+  readonly #rings: readonly HwRing[];
+  readonly #fences: FenceTable;
+  readonly #memory: DmaMemory;
+  readonly #log: ViolationLog;
+  #worker!: WorkerLike;
+  #keepAlive: ReturnType<typeof setInterval> | undefined;
+  #corrSeen = 0;
+  #disposed = false;
+  #exited!: Promise<void>;
+  #error: string | undefined;
+
+  private constructor(arena: Arena, rings: readonly HwRing[], fences: FenceTable, memory: DmaMemory, log: ViolationLog) {
+    this.#arena = arena;
+    this.#i32 = arena.i32;
+    this.#rings = rings;
+    this.#fences = fences;
+    this.#memory = memory;
+    this.#log = log;
+  }
+
+  static async start(
+    parts: { arena: Arena; rings: readonly HwRing[]; fences: FenceTable; memory: DmaMemory; log: ViolationLog },
+    init: Omit<DeviceWorkerInit, 'memory' | 'base'>,
+  ): Promise<RealDriver> {
+    const d = new RealDriver(parts.arena, parts.rings, parts.fences, parts.memory, parts.log);
+    const a = parts.arena;
+    a.setHeader(L.H_MODE, L.MODE_DEVICE_THREAD);
+    Atomics.store(a.i32, (a.base + L.H_DEVICE_CTL) >> 2, L.DEVICE_RUN);
+    let ready!: () => void;
+    let failed!: (e: Error) => void;
+    const started = new Promise<void>((res, rej) => ((ready = res), (failed = rej)));
+    let exited!: () => void;
+    d.#exited = new Promise<void>((r) => (exited = r));
+    d.#worker = await spawn({ ...init, memory: a.memory, base: a.base }, (m) => {
+      if (m.ready) ready();
+      if (m.exited) exited();
+      if (m.error) {
+        d.#error = m.error;
+        failed(new Error(`dmafence: the device thread failed: ${m.error}`));
+        exited();
+      }
+    });
+    await started;
+    parts.fences.onWait = () => d.ensureAlive();
+    void d.#irqLoop();
+    return d;
+  }
+
+  #w(off: number): number {
+    return (this.#arena.base + off) >> 2;
+  }
+
+  /** Tells the device there is new work or a request. */
+  kick(): void {
+    Atomics.add(this.#i32, this.#w(L.H_DOORBELL), 1);
+    Atomics.notify(this.#i32, this.#w(L.H_DOORBELL));
+    this.ensureAlive();
+  }
+
+  /** The interrupt handler: every ring signals up to what its device retired. */
+  service(): void {
+    for (const r of this.#rings) r._irq();
+    for (const r of this.#rings) r._afterStep();
+    if (this.#arena.header(L.H_CORR_COUNT) > this.#corrSeen) {
+      this.#corrSeen = drainCorruptions(this.#arena, this.#rings, this.#memory, this.#log, this.#corrSeen);
+    }
+  }
+
+  async #irqLoop(): Promise<void> {
+    const idx = this.#w(L.H_IRQ_WORD);
+    while (!this.#disposed) {
+      const seen = Atomics.load(this.#i32, idx);
+      this.service();
+      const r = Atomics.waitAsync(this.#i32, idx, seen);
+      if (r.async) await r.value;
+    }
+  }
+
+  /** Holds the process alive (and runs the watchdog) while anything is in flight or waited on. */
+  ensureAlive(): void {
+    if (this.#keepAlive || this.#disposed) return;
+    const period = Math.max(1, Math.min(20, Math.min(...this.#rings.map((r) => r.timeoutNs / 4e6))));
+    this.#keepAlive = setInterval(() => this.#tick(), period);
+  }
+
+  #tick(): void {
+    this.service();
+    for (const r of this.#rings) r._watchdog();
+    const busy = this.#rings.some((r) => r.inFlight > 0 || r.state === 'stopping' || r.state === 'resetting') || this.#fences.activeWaits > 0;
+    if (!busy) {
+      clearInterval(this.#keepAlive);
+      this.#keepAlive = undefined;
+    }
+  }
+
+  /** Ends the device thread. */
+  async dispose(): Promise<void> {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    clearInterval(this.#keepAlive);
+    this.#keepAlive = undefined;
+    Atomics.store(this.#i32, this.#w(L.H_DEVICE_CTL), L.DEVICE_EXIT);
+    Atomics.add(this.#i32, this.#w(L.H_DOORBELL), 1);
+    Atomics.notify(this.#i32, this.#w(L.H_DOORBELL));
+    Atomics.add(this.#i32, this.#w(L.H_IRQ_WORD), 1);
+    Atomics.notify(this.#i32, this.#w(L.H_IRQ_WORD)); // ends the pending waitAsync
+    const timeout = new Promise<void>((r) => setTimeout(r, 1000));
+    await Promise.race([this.#exited, timeout]);
+    await this.#worker.terminate();
+  }
+
+  get error(): string | undefined {
+    return this.#error;
+  }
+}
