@@ -170,6 +170,15 @@ export class DmaFence {
     this.#t.setDeadline(rec, tNs, this);
   }
 
+  /**
+   * A small serialisable handle for another thread (attachRuntime(rt.share()).fence(handle)).
+   * It does not pin the fence: keep this handle until the other thread is done with it.
+   */
+  share(): { kind: 'dmafence/fence'; slot: number; gen: number; context: number; seqno: number } {
+    const rec = this.#live();
+    return { kind: 'dmafence/fence', slot: rec.slot, gen: rec.gen, context: this.context, seqno: this.seqno };
+  }
+
   /** Drops this handle's reference. Returns false if it was already released. */
   release(): boolean {
     const rec = this.#rec;

@@ -237,6 +237,7 @@ export class FenceTable {
       if (oldest !== arena.slotSeqno(rec.slot)) this.log.check(this.#ordering(rec.ctx, arena.slotSeqno(rec.slot), oldest!));
     }
     const r = core.fenceSignal(arena.base, rec.slot, timestamp);
+    this.publish();
     if (r === L.SIG_ORDERING && !forced) {
       this.log.note(this.#ordering(rec.ctx, arena.stat(L.H_LAST_ORDER_SEQ), arena.stat(L.H_LAST_ORDER_PENDING)));
     }
@@ -263,8 +264,21 @@ export class FenceTable {
     return n;
   }
 
+  /**
+   * Wakes threads attached with attachRuntime that wait on fences. Costs one atomic load when
+   * none waits. Called after every signaling pass.
+   */
+  publish(): void {
+    const a = this.arena;
+    const i = (a.base + L.H_REMOTE_WAITERS) >> 2;
+    if (!a.shared || Atomics.load(a.i32, i) === 0) return;
+    Atomics.add(a.i32, (a.base + L.H_SIGNAL_EPOCH) >> 2, 1);
+    Atomics.notify(a.i32, (a.base + L.H_SIGNAL_EPOCH) >> 2);
+  }
+
   /** Runs callbacks and wakes waiters of fences a core loop signaled, in signal order. */
   drain(): void {
+    this.publish();
     const slots = this.arena.takeNotified();
     if (!slots) return;
     for (const slot of slots) {

@@ -19,6 +19,7 @@ import { RealClock } from './sim/real-clock.js';
 import { RealDriver } from './worker/real-driver.js';
 import { sharedMemoryAvailable } from './arena.js';
 import { loadWasmModule } from './core/wasm-core.js';
+import type { SharedRuntimeHandle } from './attach.js';
 import { DeviceEngine } from './sim/engine.js';
 import { DmaDevice } from './dma-device.js';
 import type { DeviceOptions } from './dma-device.js';
@@ -196,6 +197,15 @@ export class Runtime {
     const slot = core.fenceCreate(arena.base, stubCtx);
     core.fenceSignal(arena.base, slot, 0);
     this.#stub = this.fences.handle(slot);
+  }
+
+  /**
+   * A serialisable handle of this runtime's arena, for attachRuntime in another thread (post it
+   * with postMessage). Needs shared memory (ERR_NOT_ISOLATED otherwise).
+   */
+  share(): SharedRuntimeHandle {
+    if (!this.arena.shared) throw new DmaFenceError('ERR_NOT_ISOLATED', 'this runtime is not on shared memory (the page is not cross-origin isolated)');
+    return { kind: 'dmafence/runtime', memory: this.arena.memory, base: this.arena.base };
   }
 
   /** @internal Real clock: starts the device thread. */

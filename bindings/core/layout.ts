@@ -36,8 +36,8 @@
  *  48 notifyTail 52 ringsOff 56 maxRings  60 dmaOff      64 dmaBytes  68 lastOrderCtx
  *  72 lastOrderSeq (f64)     80 lastOrderPending (f64)  88 ringCount 92 ringStride
  *  96 devNow f64 (last device event)  104 mode  108 corrCount 112 dmaMapOff 116 corrOff
- * 120 devRing  124 irqWord (device -> driver, Atomics.wait)  244 deviceCtl  248 doorbell
- *     (driver -> device, Atomics.wait)
+ * 120 devRing  124 irqWord (device -> driver, Atomics.wait)  236 remoteWaiters  240 signalEpoch
+ * 244 deviceCtl  248 doorbell (driver -> device, Atomics.wait)
  * 128 stats, f64 each: created, signaled, signalCalls, orderingViolations, jobsSubmitted,
  *     jobsCompleted, dmaBytesWritten, irqsRaised, corruptions
  * ╘═══════════════════════════════════════════════════════════════════════════════════════╛
@@ -295,6 +295,10 @@ export const H_MODE = 104;
 export const H_IRQ_WORD = 124;
 /** Bumped (atomically) by the driver when it gives the device work or a request. */
 export const H_DOORBELL = 248;
+/** Threads attached with attachRuntime that are waiting on a fence (they add and subtract). */
+export const H_REMOTE_WAITERS = 236;
+/** Bumped by the driver after signaling while remote waiters exist; they Atomics.wait on it. */
+export const H_SIGNAL_EPOCH = 240;
 /** Device thread control: DEVICE_RUN, or DEVICE_EXIT to end it (driver writes, device reads). */
 export const H_DEVICE_CTL = 244;
 export const DEVICE_RUN = 1;

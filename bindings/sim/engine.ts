@@ -41,6 +41,7 @@ export class DeviceEngine implements EventSource {
     const st = this.core.devicesRun(a.base, limit);
     this.clock._advanceTo(a.stat(L.H_DEV_NOW));
     if (st & L.DR_NOTIFY) this.fences.drain();
+    else this.fences.publish();
     if (st & L.DR_TIMEOUT) this.rings[a.header(L.H_DEV_RING)]._onTimeout();
     for (const r of this.rings) r._afterStep();
     if (st & L.DR_CORRUPTION) {

@@ -113,6 +113,7 @@ export class RealDriver {
   service(): void {
     for (const r of this.#rings) r._irq();
     for (const r of this.#rings) r._afterStep();
+    this.#fences.publish();
     if (this.#arena.header(L.H_CORR_COUNT) > this.#corrSeen) {
       this.#corrSeen = drainCorruptions(this.#arena, this.#rings, this.#memory, this.#log, this.#corrSeen);
     }
