@@ -1,5 +1,5 @@
-// After tsc: put the wasm core beside the built bindings (dist/dmafence.wasm, where the loader
-// looks first) and make the command line entry executable.
+// After rollup: put the wasm cores beside the bundles (where the loader looks first) and make the
+// command line entry executable.
 import { chmodSync, copyFileSync, mkdirSync } from 'node:fs';
 mkdirSync(new URL('../dist/', import.meta.url), { recursive: true });
 for (const f of ['dmafence.wasm', 'dmafence.unshared.wasm']) {

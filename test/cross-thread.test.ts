@@ -24,7 +24,7 @@ describe.each(BACKENDS)('cross-thread fences (%s backend)', (backend) => {
               if (i % 5 === 0) dfs[i].setError(-Errno.EIO);
               dfs[i].signal();
             }
-            if (i < N) setImmediate(step);
+            if (i < N) setTimeout(step, 0);
           };
           step();
         } else if (m.results) resolve(m);

@@ -4,6 +4,7 @@
  * directly with no wrapper. One compiled module is shared by every runtime in the process.
  */
 import type { Core } from './core.js';
+import { compileUrl, readBytes } from '../platform.js';
 
 /**
  * Where the wasm may be: beside the built bundle, or in build/ when running from source. Two
@@ -11,22 +12,10 @@ import type { Core } from './core.js';
  * cross-origin isolated, where SharedArrayBuffer does not exist).
  */
 const FILES = { shared: 'dmafence.wasm', unshared: 'dmafence.unshared.wasm' };
-const DIRS = ['../', '../../build/'];
+/** Beside the bundle (dist/), or build/ when running from source (bindings/core/). */
+const DIRS = ['./', '../../build/'];
 
 const compiled: Partial<Record<keyof typeof FILES, Promise<WebAssembly.Module>>> = {};
-
-async function readBytes(url: URL): Promise<ArrayBuffer | Uint8Array | undefined> {
-  if (url.protocol === 'file:') {
-    const { readFile } = await import('node:fs/promises');
-    try {
-      return await readFile(url);
-    } catch {
-      return undefined;
-    }
-  }
-  const res = await fetch(url);
-  return res.ok ? res.arrayBuffer() : undefined;
-}
 
 /** The compiled core module, compiled once per process. `source` overrides where it comes from. */
 export function loadWasmModule(source?: WebAssembly.Module | BufferSource | URL | string, shared = true): Promise<WebAssembly.Module> {
@@ -44,9 +33,8 @@ export function loadWasmModule(source?: WebAssembly.Module | BufferSource | URL 
   const variant = shared ? 'shared' : 'unshared';
   return (compiled[variant] ??= (async () => {
     for (const dir of DIRS) {
-      const url = new URL(dir + FILES[variant], import.meta.url);
-      const bytes = await readBytes(url).catch(() => undefined);
-      if (bytes) return WebAssembly.compile(bytes as BufferSource);
+      const module = await compileUrl(new URL(dir + FILES[variant], import.meta.url)).catch(() => undefined);
+      if (module) return module;
     }
     throw new Error(`dmafence: the wasm core (${FILES[variant]}) was not found beside the bundle; run \`npm run build\``);
   })());

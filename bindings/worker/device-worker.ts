@@ -8,6 +8,7 @@ import { TsCore } from '../core/ts-ring.js';
 import type { Core } from '../core/core.js';
 import { createWasmCore } from '../core/wasm-core.js';
 import { runDeviceLoop } from './device-loop.js';
+import { parentChannel } from '../platform.js';
 
 export interface DeviceWorkerInit {
   memory: WebAssembly.Memory;
@@ -24,16 +25,7 @@ async function start(init: DeviceWorkerInit, done: (msg: unknown) => void): Prom
   done({ exited: true });
 }
 
-const nodeWorker = typeof process !== 'undefined' && process.versions?.node ? await import('node:worker_threads') : undefined;
-if (nodeWorker?.parentPort) {
-  const port = nodeWorker.parentPort;
-  port.once('message', (init: DeviceWorkerInit) => {
-    start(init, (m) => port.postMessage(m)).catch((e) => port.postMessage({ error: String(e?.stack ?? e) }));
-  });
-} else {
-  const scope = globalThis as unknown as { onmessage: ((e: MessageEvent) => void) | null; postMessage(m: unknown): void };
-  scope.onmessage = (e: MessageEvent) => {
-    scope.onmessage = null;
-    start(e.data as DeviceWorkerInit, (m) => scope.postMessage(m)).catch((err) => scope.postMessage({ error: String(err?.stack ?? err) }));
-  };
-}
+const channel = await parentChannel();
+channel.once((init) => {
+  start(init as DeviceWorkerInit, (m) => channel.post(m)).catch((e) => channel.post({ error: String((e as Error)?.stack ?? e) }));
+});

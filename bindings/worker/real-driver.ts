@@ -15,37 +15,11 @@ import type { HwRing } from '../hw-ring.js';
 import type { ViolationLog } from '../violations.js';
 import { drainCorruptions } from '../sim/engine.js';
 import type { DeviceWorkerInit } from './device-worker.js';
-
-interface WorkerLike {
-  postMessage(m: unknown): void;
-  terminate(): unknown;
-}
+import { DEVICE_WORKER, startWorker } from '../platform.js';
+import type { WorkerLike } from '../platform.js';
 
 /** Where the device worker's built file is: beside the bundle, or in dist/ from source. */
-const WORKER_CANDIDATES = ['./device-worker.js', '../../dist/worker/device-worker.js'];
-
-async function spawn(init: DeviceWorkerInit, onMessage: (m: { ready?: boolean; exited?: boolean; error?: string }) => void): Promise<WorkerLike> {
-  if (typeof process !== 'undefined' && process.versions?.node) {
-    const { Worker } = await import('node:worker_threads');
-    const { existsSync } = await import('node:fs');
-    const { fileURLToPath } = await import('node:url');
-    const url = WORKER_CANDIDATES.map((c) => new URL(c, import.meta.url)).find((u) => existsSync(fileURLToPath(u)));
-    if (!url) throw new Error('dmafence: the device worker (worker/device-worker.js) was not found beside the bundle; run `npm run build`');
-    const w = new Worker(url);
-    w.on('message', onMessage);
-    w.on('error', (e) => onMessage({ error: String(e?.stack ?? e) }));
-    w.on('message', (m: { ready?: boolean }) => {
-      if (m.ready) w.unref(); // from now on the driver's own handle decides whether the process stays alive
-    });
-    w.postMessage(init);
-    return w;
-  }
-  const w = new Worker(new URL(WORKER_CANDIDATES[0], import.meta.url), { type: 'module' });
-  w.onmessage = (e) => onMessage(e.data);
-  w.onerror = (e) => onMessage({ error: String(e.message) });
-  w.postMessage(init);
-  return w;
-}
+const WORKER_CANDIDATES = ['./' + DEVICE_WORKER, '../../dist/' + DEVICE_WORKER];
 
 export class RealDriver {
   readonly #arena: Arena;
@@ -83,7 +57,8 @@ export class RealDriver {
     const started = new Promise<void>((res, rej) => ((ready = res), (failed = rej)));
     let exited!: () => void;
     d.#exited = new Promise<void>((r) => (exited = r));
-    d.#worker = await spawn({ ...init, memory: a.memory, base: a.base }, (m) => {
+    const urls = WORKER_CANDIDATES.map((c) => new URL(c, import.meta.url));
+    d.#worker = await startWorker(urls, { ...init, memory: a.memory, base: a.base }, (m) => {
       if (m.ready) ready();
       if (m.exited) exited();
       if (m.error) {

@@ -8,6 +8,8 @@ parentPort.once('message', async ({ runtime, fences }) => {
   const results = fences.map(() => ({ added: false, runs: 0 }));
   const remotes = fences.map((h) => view.fence(h));
   parentPort.postMessage({ started: true });
+  // Start adding once the owner has begun signaling, so the two really race.
+  while (!remotes[0].signaled) await new Promise((r) => setImmediate(r));
   for (let i = 0; i < remotes.length; i++) {
     results[i].added = remotes[i].addCallback(() => results[i].runs++);
   }

@@ -1,0 +1,55 @@
+/**
+ * Host services that differ between Node and browsers, in one place: reading a file next to the
+ * bundle, and starting the device worker. This is the Node build; platform.browser.ts replaces it
+ * in the browser bundle (rollup swaps the module), so that bundle has no node: imports.
+ */
+
+/** The bytes at a URL beside the bundle, or undefined if there is nothing there. */
+export async function readBytes(url: URL): Promise<Uint8Array | ArrayBuffer | undefined> {
+  if (url.protocol === 'file:') {
+    const { readFile } = await import('node:fs/promises');
+    return readFile(url).catch(() => undefined);
+  }
+  const res = await fetch(url);
+  return res.ok ? res.arrayBuffer() : undefined;
+}
+
+export interface WorkerLike {
+  postMessage(m: unknown): void;
+  terminate(): unknown;
+}
+
+export type WorkerMessage = { ready?: boolean; exited?: boolean; error?: string };
+
+/** Starts the first worker script of `urls` that exists; it holds the process only until ready. */
+export async function startWorker(urls: URL[], init: unknown, onMessage: (m: WorkerMessage) => void): Promise<WorkerLike> {
+  const { Worker } = await import('node:worker_threads');
+  const { existsSync } = await import('node:fs');
+  const { fileURLToPath } = await import('node:url');
+  const url = urls.find((u) => u.protocol === 'file:' && existsSync(fileURLToPath(u)));
+  if (!url) throw new Error('dmafence: the device worker (device-worker.js) was not found beside the bundle; run `npm run build`');
+  const w = new Worker(url);
+  w.on('message', (m: WorkerMessage) => {
+    if (m.ready) w.unref(); // from now on the driver's own handle decides whether the process stays alive
+    onMessage(m);
+  });
+  w.on('error', (e) => onMessage({ error: String(e?.stack ?? e) }));
+  w.postMessage(init);
+  return w;
+}
+
+/** Compiles the wasm core at a URL (Node reads the file; see the browser build for streaming). */
+export async function compileUrl(url: URL): Promise<WebAssembly.Module | undefined> {
+  const bytes = await readBytes(url).catch(() => undefined);
+  return bytes ? WebAssembly.compile(bytes as BufferSource) : undefined;
+}
+
+/** The device worker's file name beside the bundle. */
+export const DEVICE_WORKER = 'device-worker.js';
+
+/** Inside the device worker: the channel to the thread that started it. */
+export async function parentChannel(): Promise<{ once(fn: (m: unknown) => void): void; post(m: unknown): void }> {
+  const { parentPort } = await import('node:worker_threads');
+  if (!parentPort) throw new Error('dmafence: device-worker.js must run as a worker');
+  return { once: (fn) => parentPort.once('message', fn), post: (m) => parentPort.postMessage(m) };
+}

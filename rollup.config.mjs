@@ -1,0 +1,20 @@
+// Bundles the bindings (compiled by tsc into build/ts) into dist/: the Node entry, the browser
+// entry (platform.js swapped for platform.browser.js), the device worker, the command line, and
+// one bundled .d.ts. The wasm files are copied beside them by scripts/finish-build.mjs.
+import { dts } from 'rollup-plugin-dts';
+
+const browserPlatform = {
+  name: 'browser-platform',
+  resolveId(source, importer) {
+    if (importer && /platform\.js$/.test(source)) return this.resolve(source.replace(/platform\.js$/, 'platform.browser.js'), importer);
+    return null;
+  },
+};
+
+const out = { dir: 'dist', format: 'es', sourcemap: true, entryFileNames: '[name].js', chunkFileNames: '[name]-[hash].js' /* beside the entries: relative URLs (the wasm) hold */ };
+
+export default [
+  { input: { index: 'build/ts/index.js', cli: 'build/ts/cli.js', 'device-worker': 'build/ts/worker/device-worker.js' }, output: out, external: [/^node:/] },
+  { input: { browser: 'build/ts/index.js', 'device-worker.browser': 'build/ts/worker/device-worker.js' }, output: out, plugins: [browserPlatform] },
+  { input: 'build/ts/index.d.ts', output: { file: 'dist/index.d.ts', format: 'es' }, plugins: [dts()] },
+];

@@ -1,0 +1,57 @@
+/**
+ * The published package: `npm pack` of this checkout, installed into a clean temporary project,
+ * imported from Node by name, on both backends and both clocks. Needs `npm run build` first
+ * (npm test does it).
+ */
+import { describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const npm = (args: string[], cwd: string) => execFileSync('npm', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+
+describe('package', () => {
+  it('the packed tarball installs into a clean project and works from Node', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dmafence-pack-'));
+    try {
+      const listing = JSON.parse(npm(['pack', '--json', '--pack-destination', dir], root))[0];
+      const files = listing.files.map((f: { path: string }) => f.path);
+      expect(files).toEqual(expect.arrayContaining(['dist/index.js', 'dist/browser.js', 'dist/index.d.ts', 'dist/dmafence.wasm', 'dist/device-worker.js', 'dist/cli.js']));
+      expect(files.some((f: string) => f.startsWith('bindings/') || f.startsWith('test/') || f.startsWith('build/'))).toBe(false);
+      const app = join(dir, 'app');
+      execFileSync('mkdir', ['-p', app]);
+      writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }));
+      npm(['install', '--offline', '--no-audit', '--no-fund', join(dir, listing.filename)], app);
+      expect(existsSync(join(app, 'node_modules/dmafence/dist/index.d.ts'))).toBe(true);
+      writeFileSync(
+        join(app, 'main.js'),
+        `import { createRuntime } from 'dmafence';
+const out = [];
+for (const backend of ['wasm', 'ts']) {
+  for (const clock of ['virtual', 'real']) {
+    const rt = await createRuntime({ backend, clock });
+    const ring = rt.createRing({ device: rt.createDevice({ latency: { baseNs: 1000 } }) });
+    const buf = rt.memory.alloc(256);
+    const f = ring.submit({ dst: buf, pattern: 7 });
+    const ok = await rt.sim.runUntilSettled(f.wait({ timeoutNs: 5e9 }));
+    out.push([backend, clock, ok, f.status, buf.read()[255]].join(':'));
+    await rt.dispose();
+  }
+}
+console.log(out.join(' '));
+`,
+      );
+      const printed = execFileSync(process.execPath, ['main.js'], { cwd: app, encoding: 'utf8', timeout: 60_000 }).trim();
+      expect(printed).toBe('wasm:virtual:true:1:7 wasm:real:true:1:7 ts:virtual:true:1:7 ts:real:true:1:7');
+      const cli = execFileSync(join(app, 'node_modules/.bin/dmafence'), ['teardown', '--jobs', '20', '--json'], { cwd: app, encoding: 'utf8' });
+      expect(JSON.parse(cli).rows.length).toBe(16);
+      const pkg = JSON.parse(readFileSync(join(app, 'node_modules/dmafence/package.json'), 'utf8'));
+      expect(pkg.exports['.']).toMatchObject({ browser: './dist/browser.js', node: './dist/index.js', types: './dist/index.d.ts' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
