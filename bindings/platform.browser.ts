@@ -12,8 +12,16 @@ export interface WorkerLike {
 
 export type WorkerMessage = { ready?: boolean; exited?: boolean; error?: string };
 
+/** Starts the first worker script of `urls` the server has (the bundle's own comes first). */
 export async function startWorker(urls: URL[], init: unknown, onMessage: (m: WorkerMessage) => void): Promise<WorkerLike> {
-  const w = new Worker(urls[0], { type: 'module' });
+  let url = urls[0];
+  for (const u of urls) {
+    if ((await fetch(u, { method: 'HEAD' }).catch(() => undefined))?.ok) {
+      url = u;
+      break;
+    }
+  }
+  const w = new Worker(url, { type: 'module' });
   w.onmessage = (e) => onMessage(e.data as WorkerMessage);
   w.onerror = (e) => onMessage({ error: String(e.message) });
   w.postMessage(init);
