@@ -188,17 +188,24 @@ export function signalUpTo(base: usize, ctx: i32, seqno: f64, error: i32, timest
   let last = load<f64>(c + C_SIGNALED_SEQNO);
   let freeHead = load<i32>(base + H_FREE_HEAD);
   let freed = 0;
+  // Draining (the target covers the newest seqno, and by less than 2^30 in 32-bit mode, so every
+  // pending seqno, at most maxFences < 2^24 older, is covered too): no per-fence compare.
+  const newest = load<f64>(c + C_LAST_SEQNO);
+  const drain = seqno64 ? seqno >= newest : !later(newest, seqno, false) && <u32>(<u32><u64>seqno - <u32><u64>newest) < 0x40000000;
+  if (drain) last = newest > last ? newest : last;
   while (head != NIL) {
     const p = slotBase + (<usize>head << SLOT_SHIFT);
     let st = load<u32>(p + S_STATE);
     const next = load<i32>(p + S_NEXT);
     if (!(st & FS_SIGNALED)) {
-      const s = load<f64>(p + S_SEQNO);
-      if (later(s, seqno, seqno64)) break;
+      if (!drain) {
+        const s = load<f64>(p + S_SEQNO);
+        if (later(s, seqno, seqno64)) break;
+        last = s;
+      }
       st |= FS_SIGNALED;
       if (error != 0 && load<i32>(p + S_ERROR) == 0) store<i32>(p + S_ERROR, error);
       store<f64>(p + S_TIMESTAMP, timestamp);
-      last = s;
       count++;
       if (st & FS_JS) {
         st |= FS_NOTIFY;

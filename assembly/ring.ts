@@ -226,10 +226,13 @@ function ringEvent(base: usize, ring: i32, rp: usize, t: f64): i32 {
       const retired = load<u32>(rp + R_RETIRED) + 1;
       const seqno = load<f64>(d + D_SEQNO);
       store<f64>(rp + R_WRITEBACK, seqno);
-      atomic.store<u32>(rp + R_RETIRED, retired); // publishes the writeback to a driver thread
+      const threaded = (load<u32>(base + H_MODE) & MODE_DEVICE_THREAD) != 0;
+      // A driver thread reads the writeback after this store: publish it atomically then only.
+      if (threaded) atomic.store<u32>(rp + R_RETIRED, retired);
+      else store<u32>(rp + R_RETIRED, retired);
       store<u32>(rp + R_ENGINE, engine & ~EN_BUSY);
       store<f64>(base + ST_JOBS_COMPLETED, load<f64>(base + ST_JOBS_COMPLETED) + 1);
-      if (load<u32>(base + H_MODE) & MODE_DEVICE_THREAD) {
+      if (threaded) {
         // The interrupt handler runs on the driver's thread: raise the IRQ word and go on.
         if (!(load<u32>(rp + R_CUR_FLAGS) & JF_LOST_IRQ)) {
           store<u32>(rp + R_IRQS, load<u32>(rp + R_IRQS) + 1);

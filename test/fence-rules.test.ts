@@ -402,6 +402,18 @@ describe.each(BACKENDS)('fence rules (%s backend)', (backend) => {
     expect(codeOf(() => ctx.signalUpTo(1, { error: 3 }))).toBe('ERR_INVALID_ERRNO');
   });
 
+  it('C3: signalUpTo across the 32-bit wrap signals exactly the fences not later than the target', async () => {
+    const rt = await runtime(backend);
+    const ctx = rt.createContext({ startSeqno: 0xfffffff0 });
+    const first = ctx.createFences(32); // 0xfffffff0 .. 0x10000000f
+    expect(first).toBe(0xfffffff0);
+    expect(ctx.signalUpTo(0x100000005)).toBe(22); // low 32 bits 5: later than every 0xffffff.. seqno
+    expect([ctx.pending, ctx.signaledSeqno]).toEqual([10, 0x100000005]);
+    expect(ctx.signalUpTo(0xfffffff8)).toBe(0); // behind: nothing
+    expect(ctx.signalUpTo(0x100000000 + 40)).toBe(10); // drains the rest
+    expect([ctx.pending, ctx.signaledSeqno]).toEqual([0, 0x10000000f]);
+  });
+
   it('C3: under strict an out-of-order signal throws and signals nothing', async () => {
     const rt = await runtime(backend, { strict: true });
     const ctx = rt.createContext();

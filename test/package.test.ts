@@ -33,7 +33,7 @@ const out = [];
 for (const backend of ['wasm', 'ts']) {
   for (const clock of ['virtual', 'real']) {
     const rt = await createRuntime({ backend, clock });
-    const ring = rt.createRing({ device: rt.createDevice({ latency: { baseNs: 1000 } }) });
+    const ring = rt.createRing({ device: rt.createDevice({ latency: { baseNs: 1000 } }), timeoutNs: 10e9 });
     const buf = rt.memory.alloc(256);
     const f = ring.submit({ dst: buf, pattern: 7 });
     const ok = await rt.sim.runUntilSettled(f.wait({ timeoutNs: 5e9 }));

@@ -182,17 +182,24 @@ export class TsFenceCore {
     let last = f64[(c >> 1) + (C_SIGNALED_SEQNO >> 3)];
     let freeHead = i32[(base + H_FREE_HEAD) >> 2];
     let freed = 0;
+    // Draining (the target covers the newest seqno, and by less than 2^30 in 32-bit mode, so every
+    // pending seqno, at most maxFences < 2^24 older, is covered too): no per-fence compare.
+    const newest = f64[(c >> 1) + (C_LAST_SEQNO >> 3)];
+    const drain = seqno64 ? seqno >= newest : !seqnoLater(newest, seqno, false) && ((target32 - (newest >>> 0)) >>> 0) < 0x40000000;
+    if (drain && newest > last) last = newest;
     while (head !== NIL) {
       const w = slotBase + (head << (SLOT_SHIFT - 2));
       let st = u32[w];
       const next = i32[w + (S_NEXT >> 2)];
       if (!(st & FS_SIGNALED)) {
-        const s = f64[(w >> 1) + (S_SEQNO >> 3)];
-        if (seqno64 ? s > seqno : (((s >>> 0) - target32) | 0) > 0) break;
+        if (!drain) {
+          const s = f64[(w >> 1) + (S_SEQNO >> 3)];
+          if (seqno64 ? s > seqno : (((s >>> 0) - target32) | 0) > 0) break;
+          last = s;
+        }
         st |= FS_SIGNALED;
         if (error !== 0 && i32[w + (S_ERROR >> 2)] === 0) i32[w + (S_ERROR >> 2)] = error;
         f64[(w >> 1) + (S_TIMESTAMP >> 3)] = timestamp;
-        last = s;
         count++;
         if (st & FS_JS) {
           st |= FS_NOTIFY;

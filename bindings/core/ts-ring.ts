@@ -213,10 +213,13 @@ export class TsCore extends TsFenceCore implements Core {
         const retired = (u32[W(rp + R_RETIRED)] + 1) >>> 0;
         const seqno = f64[F(d + D_SEQNO)];
         f64[F(rp + R_WRITEBACK)] = seqno;
-        Atomics.store(u32, W(rp + R_RETIRED), retired); // publishes the writeback to a driver thread
+        const threaded = (u32[W(base + H_MODE)] & MODE_DEVICE_THREAD) !== 0;
+        // A driver thread reads the writeback after this store: publish it atomically then only.
+        if (threaded) Atomics.store(u32, W(rp + R_RETIRED), retired);
+        else u32[W(rp + R_RETIRED)] = retired;
         u32[W(rp + R_ENGINE)] = engine & ~EN_BUSY;
         f64[F(base + ST_JOBS_COMPLETED)]++;
-        if (u32[W(base + H_MODE)] & MODE_DEVICE_THREAD) {
+        if (threaded) {
           // The interrupt handler runs on the driver's thread: raise the IRQ word and go on.
           if (!(u32[W(rp + R_CUR_FLAGS)] & JF_LOST_IRQ)) {
             u32[W(rp + R_IRQS)]++;

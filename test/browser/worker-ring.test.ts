@@ -11,7 +11,7 @@ describe.each(BACKENDS)('worker ring in the browser (%s backend)', (backend) => 
     expect(globalThis.crossOriginIsolated).toBe(true);
     const rt = await createRuntime({ backend, clock: 'real' });
     expect(rt.shared).toBe(true);
-    const ring = rt.createRing({ device: rt.createDevice({ latency: { baseNs: 0 } }), capacity: 256 });
+    const ring = rt.createRing({ device: rt.createDevice({ latency: { baseNs: 0 } }), capacity: 256, timeoutNs: 10e9 });
     const total = 20_000;
     let submitted = 0;
     while (submitted < total) {

@@ -1,0 +1,235 @@
+#!/usr/bin/env node
+// dmafence benchmarks: the WebAssembly core against its TypeScript twin, same process, same run,
+// interleaved (rounds alternate which backend goes first; samples are pooled per backend).
+// Figures are medians; ratios compare the two backends within this run only.
+//
+//   npm run bench                  quick default run (under 3 minutes on 2 cores)
+//   npm run bench -- --long        longer: more rounds, more time per task
+//   npm run bench -- --quick       a few seconds, for checking that it runs
+//   npm run bench -- --json F      also write the figures, with the machine, to F
+import { Bench } from 'tinybench';
+import { writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { createRuntime } from '../dist/index.js';
+
+const args = process.argv.slice(2);
+const mode = args.includes('--long') ? 'long' : args.includes('--quick') ? 'quick' : 'default';
+const jsonAt = args.indexOf('--json');
+const jsonPath = jsonAt >= 0 ? args[jsonAt + 1] : undefined;
+if (jsonAt >= 0 && !jsonPath) {
+  console.error('--json needs a file name');
+  process.exit(2);
+}
+const CFG = {
+  quick: { rounds: 1, time: 60, signalN: 100_000, realJobs: 20_000, latencySamples: 200 },
+  default: { rounds: 3, time: 700, signalN: 1_000_000, realJobs: 300_000, latencySamples: 2000 },
+  long: { rounds: 6, time: 2000, signalN: 1_000_000, realJobs: 1_000_000, latencySamples: 10_000 },
+}[mode];
+const BACKENDS = ['wasm', 'ts'];
+const log = (s) => process.stderr.write(s + '\n');
+
+/** Runs a pair of tasks (one per backend) for CFG.rounds rounds; returns pooled samples (ms). */
+async function pair(name, make) {
+  const samples = { wasm: [], ts: [] };
+  const ctxs = {};
+  for (const b of BACKENDS) ctxs[b] = await make(b);
+  for (let round = 0; round < CFG.rounds; round++) {
+    const order = round % 2 ? [...BACKENDS].reverse() : BACKENDS;
+    for (const b of order) {
+      const { fn, beforeEach } = ctxs[b];
+      const bench = new Bench({ time: CFG.time, warmupTime: Math.min(200, CFG.time), iterations: 5, warmupIterations: 2, retainSamples: true });
+      bench.add(`${name} ${b}`, fn, beforeEach ? { beforeEach } : undefined);
+      await bench.run();
+      const r = bench.tasks[0].result;
+      if (r.state !== 'completed') throw new Error(`${name} ${b}: ${r.state} ${r.error ?? ''}`);
+      samples[b].push(...r.latency.samples);
+    }
+  }
+  for (const b of BACKENDS) await ctxs[b].dispose?.();
+  return samples;
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const pct = (xs, p) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+};
+
+const results = [];
+function record(workload, unit, units, samples, extra = {}) {
+  const row = { workload, unit, ...extra };
+  for (const b of BACKENDS) row[b] = { median: units / (median(samples[b]) / 1000), samples: samples[b].length };
+  row.ratio = row.wasm.median / row.ts.median;
+  results.push(row);
+  log(`  ${workload}: wasm ${fmt(row.wasm.median)} ${unit}, ts ${fmt(row.ts.median)} ${unit}, wasm/ts ${row.ratio.toFixed(2)}`);
+}
+
+function fmt(x) {
+  if (x >= 1e9) return (x / 1e9).toFixed(2) + ' G';
+  if (x >= 1e6) return (x / 1e6).toFixed(2) + ' M';
+  if (x >= 1e3) return (x / 1e3).toFixed(1) + ' k';
+  return x.toFixed(1);
+}
+
+// ── signal loop: N pending fences on one context, one signalUpTo ─────────────────────────────
+log(`dmafence bench (${mode}): ${CFG.rounds} round(s), ${CFG.time} ms per task per round`);
+{
+  const N = CFG.signalN;
+  const s = await pair('signal loop', async (backend) => {
+    const rt = await createRuntime({ backend, maxFences: N + 16 });
+    const ctx = rt.createContext();
+    let last = 0;
+    return {
+      beforeEach: () => {
+        last = ctx.createFences(N) + N - 1;
+      },
+      fn: () => {
+        ctx.signalUpTo(last);
+      },
+      dispose: () => rt.dispose(),
+    };
+  });
+  record('signal loop (1M pending, one signalUpTo)'.replace('1M', N >= 1e6 ? '1M' : `${N / 1000}k`), 'fences/s', N, s, { hot: true, goal: { wasm: 500e6 } });
+}
+
+// ── create + signal in batches of 1024 ───────────────────────────────────────────────────────
+{
+  const s = await pair('create+signal', async (backend) => {
+    const rt = await createRuntime({ backend, maxFences: 4096 });
+    const ctx = rt.createContext();
+    return {
+      fn: () => {
+        const first = ctx.createFences(1024);
+        ctx.signalUpTo(first + 1023);
+      },
+    };
+  });
+  record('create+signal, batches of 1024', 'fences/s', 1024, s, { hot: true });
+}
+
+// ── object API: DriverFence, one callback, one signal, through the public objects ───────────
+{
+  const K = 1000;
+  const s = await pair('object API', async (backend) => {
+    const rt = await createRuntime({ backend, maxFences: 4096 });
+    const ctx = rt.createContext();
+    let hits = 0;
+    const cb = () => hits++;
+    return {
+      fn: () => {
+        for (let i = 0; i < K; i++) {
+          const df = ctx.createFence();
+          const f = df.fence;
+          f.addCallback(cb);
+          df.signal();
+          f.release();
+          df.release();
+        }
+      },
+    };
+  });
+  record('object API (create, addCallback, signal, release)', 'fences/s', K, s, { goal: { wasm: 5e6 } });
+}
+
+// ── pipeline on the virtual clock: submit -> ring -> device -> writeback -> IRQ -> signal ───
+for (const bytes of [0, 4096]) {
+  for (const rings of [1, 8]) {
+    const s = await pair(`pipeline ${bytes} B x${rings}`, async (backend) => {
+      const rt = await createRuntime({ backend, maxFences: 16384, maxRings: 8, maxRingCapacity: 1024, dmaBytes: 1 << 16 });
+      const dev = rt.createDevice({ latency: { baseNs: 1000, perByteNs: 0.25 } });
+      const rs = Array.from({ length: rings }, () => rt.createRing({ device: dev, capacity: 1024 }));
+      const job = bytes ? { dst: rt.memory.alloc(bytes) } : {};
+      return {
+        fn: () => {
+          for (const r of rs) r.submitBatch(1024, job);
+          rt.sim.runUntilIdle();
+        },
+      };
+    });
+    record(`pipeline, virtual clock, ${bytes ? '4 KiB' : 'zero-byte'} jobs, ${rings} ring${rings > 1 ? 's' : ''}`, 'jobs/s', 1024 * rings, s, {
+      hot: true,
+      goal: bytes === 0 && rings === 1 ? { wasm: 100e6 } : undefined,
+    });
+  }
+}
+
+// ── pipeline on the real clock: the device in a worker thread ─────────────────────────────────
+{
+  const sustained = { wasm: [], ts: [] };
+  const latency = { wasm: [], ts: [] };
+  for (let round = 0; round < CFG.rounds; round++) {
+    for (const backend of round % 2 ? [...BACKENDS].reverse() : BACKENDS) {
+      const rt = await createRuntime({ backend, clock: 'real', maxFences: 1 << 14, maxRingCapacity: 1024 });
+      const ring = rt.createRing({ device: rt.createDevice({ latency: { baseNs: 0 } }), capacity: 1024, timeoutNs: 10e9 });
+      // Sustained: keep the ring full for CFG.realJobs jobs.
+      const t0 = performance.now();
+      let submitted = 0;
+      while (submitted < CFG.realJobs) {
+        const n = Math.min(ring.space, CFG.realJobs - submitted);
+        if (n > 0) {
+          ring.submitBatch(n, {});
+          submitted += n;
+        }
+        if (ring.space === 0) await new Promise((r) => setImmediate(r));
+      }
+      const last = await ring.submitAsync({});
+      await last.wait();
+      sustained[backend].push(performance.now() - t0);
+      last.release();
+      // Latency: one job at a time, submit to callback on this thread.
+      for (let i = 0; i < CFG.latencySamples; i++) {
+        const s = performance.now();
+        const f = ring.submit({});
+        await new Promise((res) => f.addCallback(res));
+        latency[backend].push((performance.now() - s) * 1000);
+        f.release();
+      }
+      await rt.dispose();
+    }
+  }
+  const row = { workload: 'pipeline, real clock (device in a worker), zero-byte jobs', unit: 'jobs/s', goal: { wasm: 30e6 }, hot: true };
+  for (const b of BACKENDS) {
+    row[b] = { median: CFG.realJobs / (median(sustained[b]) / 1000), samples: sustained[b].length, latencyUs: { p50: pct(latency[b], 50), p99: pct(latency[b], 99) } };
+  }
+  row.ratio = row.wasm.median / row.ts.median;
+  results.push(row);
+  log(`  ${row.workload}: wasm ${fmt(row.wasm.median)} jobs/s, ts ${fmt(row.ts.median)} jobs/s; submit-to-callback p50/p99 wasm ${row.wasm.latencyUs.p50.toFixed(1)}/${row.wasm.latencyUs.p99.toFixed(1)} µs, ts ${row.ts.latencyUs.p50.toFixed(1)}/${row.ts.latencyUs.p99.toFixed(1)} µs`);
+}
+
+// ── memory: arena bytes per in-flight fence and per ring slot, from the layout ───────────────
+{
+  const size = async (o) => (await createRuntime(o)).capacity.arenaBytes;
+  const perFence = ((await size({ maxFences: 1 << 17 })) - (await size({ maxFences: 1 << 16 }))) / (1 << 16);
+  const perSlot = ((await size({ maxRings: 1, maxRingCapacity: 2048 })) - (await size({ maxRings: 1, maxRingCapacity: 1024 }))) / 1024;
+  results.push({ workload: 'memory: arena bytes per in-flight fence', unit: 'bytes', value: perFence, goal: { max: 32 } });
+  results.push({ workload: 'memory: arena bytes per ring slot (descriptor)', unit: 'bytes', value: perSlot });
+  log(`  memory: ${perFence} B per in-flight fence, ${perSlot} B per ring slot`);
+}
+
+// ── report ───────────────────────────────────────────────────────────────────────────────────
+const cpus = os.cpus();
+const machine = { node: process.version, cpu: cpus[0]?.model ?? 'unknown', cores: cpus.length, platform: `${os.platform()} ${os.arch()}`, date: new Date().toISOString(), mode };
+const lines = [];
+lines.push(`| workload | wasm (median) | ts (median) | wasm/ts | goal |`);
+lines.push(`|---|---:|---:|---:|---|`);
+for (const r of results) {
+  if (r.value !== undefined) {
+    lines.push(`| ${r.workload} | ${r.value} ${r.unit} | ${r.value} ${r.unit} | same layout | ${r.goal ? `<= ${r.goal.max} B: ${r.value <= r.goal.max ? 'met' : 'missed'}` : ''} |`);
+    continue;
+  }
+  const lat = (b) => (r[b].latencyUs ? ` (p50 ${r[b].latencyUs.p50.toFixed(0)} µs, p99 ${r[b].latencyUs.p99.toFixed(0)} µs)` : '');
+  let goal = '';
+  if (r.goal?.wasm) goal = `>= ${fmt(r.goal.wasm)}${r.unit}: ${r.wasm.median >= r.goal.wasm ? 'met' : `missed (${((r.wasm.median / r.goal.wasm) * 100).toFixed(0)}%)`}`;
+  if (r.hot) goal += `${goal ? '; ' : ''}wasm ahead: ${r.ratio > 1 ? 'yes' : 'no'}`;
+  lines.push(`| ${r.workload} | ${fmt(r.wasm.median)} ${r.unit}${lat('wasm')} | ${fmt(r.ts.median)} ${r.unit}${lat('ts')} | ${r.ratio.toFixed(2)} | ${goal} |`);
+}
+console.log(`\ndmafence benchmarks (${mode}): Node ${machine.node}, ${machine.cpu}, ${machine.cores} cores\n`);
+console.log(lines.join('\n'));
+if (jsonPath) {
+  writeFileSync(jsonPath, JSON.stringify({ machine, results }, null, 2) + '\n');
+  log(`\nwrote ${jsonPath}`);
+}
