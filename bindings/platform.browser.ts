@@ -5,12 +5,8 @@ export async function readBytes(url: URL): Promise<Uint8Array | ArrayBuffer | un
   return res.ok ? res.arrayBuffer() : undefined;
 }
 
-export interface WorkerLike {
-  postMessage(m: unknown): void;
-  terminate(): unknown;
-}
-
-export type WorkerMessage = { ready?: boolean; exited?: boolean; error?: string };
+import type { WorkerLike, WorkerMessage } from './platform.js'; // types only: erased, no import at run time
+export type { WorkerLike, WorkerMessage };
 
 /** Starts the first worker script of `urls` the server has (the bundle's own comes first). */
 export async function startWorker(urls: URL[], init: unknown, onMessage: (m: WorkerMessage) => void): Promise<WorkerLike> {

@@ -56,9 +56,7 @@ export class ViolationLog {
 
   /** Records a violation that already happened (state changed); throws it under strict. */
   record(v: Omit<Violation, 'timeNs'>): Violation {
-    const full = { ...v, timeNs: this.now() };
-    this.list.push(full);
-    this.onRecord(full);
+    const full = this.note(v);
     if (this.strict) throw new ViolationError(full);
     return full;
   }

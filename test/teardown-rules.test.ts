@@ -163,6 +163,16 @@ describe.each(BACKENDS)('teardown rules (%s backend)', (backend) => {
     void ring;
   });
 
+  it('T3: the protocol is traced: events in order, exportable as Chrome trace-event JSON', async () => {
+    const { rt, ring } = await rig(backend, { ackNs: 300 });
+    ring.submit({});
+    await rt.sim.runUntilSettled(ring.drop());
+    expect(rt.events.map((e) => e.name)).toEqual(['drop', 'ring-state', 'stop', 'ack', 'ring-state', 'ring-state']);
+    const trace = JSON.parse(rt.exportTrace());
+    expect(trace.traceEvents.length).toBe(rt.events.length);
+    expect(trace.traceEvents[3]).toMatchObject({ name: 'ack', ph: 'i', tid: ring.name, ts: 0.3 });
+  });
+
   it('T6: device loss: once the reset is effective every wait completes and completed reads as the maximum', async () => {
     const { rt, dev, ring } = await rig(backend, { resetNs: 400 });
     const fs = [0, 1, 2].map(() => ring.submit({}));
