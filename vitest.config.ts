@@ -8,6 +8,7 @@ const ISOLATION = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-E
 export default defineConfig({
   test: {
     testTimeout: 120_000,
+    reporters: ['default', './test/reporters/summary.ts'],
     projects: [
       {
         test: {

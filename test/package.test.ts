@@ -17,7 +17,8 @@ describe('package', () => {
   it('the packed tarball installs into a clean project and works from Node', () => {
     const dir = mkdtempSync(join(tmpdir(), 'dmafence-pack-'));
     try {
-      const listing = JSON.parse(npm(['pack', '--json', '--pack-destination', dir], root))[0];
+      // --ignore-scripts: no rebuild of dist/ under the other test files (npm test has built it).
+      const listing = JSON.parse(npm(['pack', '--json', '--ignore-scripts', '--pack-destination', dir], root))[0];
       const files = listing.files.map((f: { path: string }) => f.path);
       expect(files).toEqual(expect.arrayContaining(['dist/index.js', 'dist/browser.js', 'dist/index.d.ts', 'dist/dmafence.wasm', 'dist/device-worker.js', 'dist/cli.js']));
       expect(files.some((f: string) => f.startsWith('bindings/') || f.startsWith('test/') || f.startsWith('build/'))).toBe(false);
