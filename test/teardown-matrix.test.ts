@@ -61,6 +61,7 @@ describe('determinism', () => {
     const c = await runTeardownMatrix({ backend: 'ts', seed: 9, jobs: 80 });
     expect(strip(b)).toEqual(strip(a));
     expect(strip(c)).toEqual(strip(a));
+    expect(a.every((r) => r.counts.events > 0 && r.counts.jobsCompleted > 0)).toBe(true);
   });
 
   it('a different seed gives a different run', async () => {

@@ -51,6 +51,8 @@ export interface TeardownResult {
   report: DropReport | null;
   /** Counts of every violation kind seen. */
   violations: Record<string, number>;
+  /** Protocol events (rt.events) and device counters: equal for equal seeds, on either backend. */
+  counts: { events: number; jobsSubmitted: number; jobsCompleted: number; irqs: number; dmaBytesWritten: number; fencesSignaled: number };
 }
 
 const JOB_BYTES = 4096;
@@ -165,6 +167,14 @@ export async function runTeardown(opts: TeardownOptions = {}): Promise<TeardownR
     deadlock,
     report,
     violations: counts,
+    counts: {
+      events: rt.events.length,
+      jobsSubmitted: rt.stats.jobsSubmitted,
+      jobsCompleted: rt.stats.jobsCompleted,
+      irqs: rt.stats.irqs,
+      dmaBytesWritten: rt.stats.dmaBytesWritten,
+      fencesSignaled: rt.stats.fencesSignaled,
+    },
   };
   for (const f of handles) f.release();
   await rt.dispose();
