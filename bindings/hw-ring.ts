@@ -207,6 +207,17 @@ export class HwRing {
   get irqs(): number {
     return this.#get(L.R_IRQS);
   }
+  /**
+   * @internal When the device started the job of fence `seqno` (ns on the runtime clock), while
+   * its descriptor is still in the ring; undefined otherwise. For benchmarks of the interrupt path.
+   */
+  _jobStartNs(seqno: number): number | undefined {
+    const i = (seqno - (this.context.lastSeqno - ((this.#get(L.R_TAIL) - 1) >>> 0))) >>> 0;
+    if (this.#descSeqno(i) !== seqno) return undefined;
+    const t = this.#h.arena.f64[(this.#rp + L.RING_SIZE + ((i & (this.capacity - 1)) >>> 0) * L.DESC_SIZE + L.D_START) >> 3];
+    return t > 0 ? t : undefined;
+  }
+
   /** @internal next device event time, for the engine */
   get _nextT(): number {
     return this.#getF(L.R_NEXT_T);
