@@ -42,8 +42,8 @@ function render(v) {
       </div>
       <div class="buttons">
         <button class="hang">Hang the next job</button>
-        <button class="danger drop">Drop: signal-on-drop</button>
-        <button class="clean">Drop: emitter-guarantee</button>
+        <button class="danger drop">Drop busy: signal-on-drop</button>
+        <button class="clean">Drop busy: emitter-guarantee</button>
       </div>
     </div>`;
   if (!v.el) document.querySelector('#rings').append(el);
@@ -56,6 +56,7 @@ function render(v) {
 
 async function drop(v, policy) {
   if (v.ring.state === 'dropped') return;
+  feed(v, 16); // drop while the ring is busy: that is when policies differ
   const report = await v.ring.drop({ policy });
   v.el.querySelector('h2').title = JSON.stringify(report.fences);
   // Memory pressure: someone else takes the freed memory at once.
@@ -72,10 +73,10 @@ async function drop(v, policy) {
   }, 2500);
 }
 
-function feed(v) {
+function feed(v, jobs) {
   const r = v.ring;
-  // Bursty work: 0 to 40 jobs a frame, about what the device can do on average.
-  let burst = Math.floor(Math.random() * Math.random() * 80);
+  // Bursty work: 0 to 80 jobs a frame (20 on average), about what the device can do.
+  let burst = jobs ?? Math.floor(Math.random() * Math.random() * 80);
   while (burst-- > 0 && r.state === 'running' && r.space > 0) {
     let buf;
     try {
