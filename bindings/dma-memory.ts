@@ -9,7 +9,7 @@
  */
 import type { Arena } from './arena.js';
 import * as L from './core/layout.js';
-import type { DmaFence } from './dma-fence.js';
+import { DmaFence } from './dma-fence.js';
 import { DmaFenceError, DmaFenceRangeError, DmaFenceTypeError, checkInteger, describe } from './errors.js';
 
 export class DmaBuffer {
@@ -155,6 +155,8 @@ export class DmaMemory {
    */
   freeAfter(buf: DmaBuffer, fence: DmaFence): void {
     this.#check(buf);
+    if (!(fence instanceof DmaFence)) throw new DmaFenceTypeError('ERR_INVALID_ARG', `freeAfter needs a DmaFence, got ${describe(fence)}`);
+    if (fence._table.arena !== this.#arena) throw new DmaFenceTypeError('ERR_FOREIGN_HANDLE', 'that fence belongs to another runtime');
     const own = fence._table.handle(fence._record.slot);
     const done = () => {
       if (!buf.freed) this.#release(buf);

@@ -1,6 +1,7 @@
 /** Bad input: coded errors, and nothing changes. */
 import { describe, expect, it } from 'vitest';
 import { createRuntime, DmaFence } from '../bindings/index.js';
+import type { VirtualClock } from '../bindings/index.js';
 import { BACKENDS, codeOf, rejectionCode, runtime } from './helpers.js';
 
 function snapshot(rt: Awaited<ReturnType<typeof runtime>>): Buffer {
@@ -85,6 +86,22 @@ describe.each(BACKENDS)('bad input (%s backend)', (backend) => {
     const f = rt.createContext().createFence().fence;
     expect(codeOf(() => f.setDeadline(-5))).toBe('ERR_INVALID_TIMEOUT');
     expect(rt.sim.now).toBe(0);
+  });
+
+  it('the clock and DMA memory check their arguments', async () => {
+    const rt = await runtime(backend);
+    const other = await runtime(backend);
+    expect(codeOf(() => rt.sim.schedule(NaN, () => 0))).toBe('ERR_INVALID_TIMEOUT');
+    expect(codeOf(() => rt.sim.schedule(10, 'x' as never))).toBe('ERR_INVALID_ARG');
+    expect(await rejectionCode(rt.sim.runUntilSettled(5 as never))).toBe('ERR_INVALID_ARG');
+    const ring = other.createRing({ device: other.createDevice() });
+    const buf = rt.memory.alloc(64);
+    expect(codeOf(() => rt.memory.freeAfter(buf, {} as never))).toBe('ERR_INVALID_ARG');
+    expect(codeOf(() => rt.memory.freeAfter(buf, ring.submit({})))).toBe('ERR_FOREIGN_HANDLE');
+    expect(codeOf(() => other.memory.free(buf))).toBe('ERR_FOREIGN_HANDLE');
+    expect(codeOf(() => ring.submit({ dst: buf }))).toBe('ERR_FOREIGN_HANDLE');
+    expect(buf.freed).toBe(false);
+    expect((rt.sim as VirtualClock).pendingTimers).toBe(0);
   });
 
   it('a disposed runtime refuses work with ERR_DISPOSED', async () => {

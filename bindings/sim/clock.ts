@@ -9,7 +9,7 @@
  * Contract: driver thread only. Callbacks run synchronously inside the driving call; promise
  * continuations run after it, in microtasks.
  */
-import { DmaFenceError, checkDuration } from '../errors.js';
+import { DmaFenceError, DmaFenceTypeError, checkDuration, describe } from '../errors.js';
 
 export interface Timer {
   readonly atNs: number;
@@ -79,7 +79,10 @@ export class VirtualClock implements Clock {
     if (i >= 0) this.#sources.splice(i, 1);
   }
 
+  /** Runs fn when the clock reaches atNs (at once, on the next drive, if that is past). */
   schedule(atNs: number, fn: () => void): Timer {
+    if (typeof atNs !== 'number' || Number.isNaN(atNs)) throw new DmaFenceTypeError('ERR_INVALID_TIMEOUT', `atNs must be a number of ns, got ${describe(atNs)}`);
+    if (typeof fn !== 'function') throw new DmaFenceTypeError('ERR_INVALID_ARG', `fn must be a function, got ${describe(fn)}`);
     const e: Entry = {
       atNs: Math.max(atNs, this.#now),
       fn,
@@ -125,6 +128,9 @@ export class VirtualClock implements Clock {
    * could move the simulation while it is still pending, rejects with ERR_DEADLOCK.
    */
   async runUntilSettled<T>(promise: Promise<T>): Promise<T> {
+    if (!promise || typeof (promise as { then?: unknown }).then !== 'function') {
+      throw new DmaFenceTypeError('ERR_INVALID_ARG', `runUntilSettled needs a promise, got ${describe(promise)}`);
+    }
     let state = 0 as 0 | 1 | 2;
     let value: T | undefined;
     let reason: unknown;
