@@ -82,9 +82,11 @@ export interface RingHost {
   readonly real: boolean;
   /** Wakes the device thread (real clock); nothing on the virtual clock. */
   kick(): void;
+  /** Per-job spans are recorded (createRuntime({ trace: true }), virtual clock). */
+  readonly tracing: boolean;
   readonly log: ViolationLog;
   readonly memory: DmaMemory;
-  trace(name: string, args: Record<string, unknown>): void;
+  trace(name: string, args: Record<string, unknown>, durNs?: number): void;
 }
 
 interface ParsedJob {
@@ -111,6 +113,7 @@ export class HwRing {
   #reset?: Promise<void>;
   #ackTimer?: Timer;
   #pendingReset?: () => void;
+  #traced = 0;
   #boundTimer?: Timer;
   #spaceWaiters: { job: ParsedJob; resolve: (f: DmaFence) => void; reject: (e: unknown) => void }[] = [];
 
@@ -134,7 +137,7 @@ export class HwRing {
     this.#set(L.R_MASK, o.capacity - 1);
     this.#set(L.R_CTX, context.index);
     for (const w of [L.R_TAIL, L.R_SIG_IDX, L.R_STOP, L.R_INJECT, L.R_HEAD, L.R_RETIRED, L.R_IRQS, L.R_ACK, L.R_ENGINE, L.R_CUR_WRITTEN, L.R_CUR_FLAGS]) this.#set(w, 0);
-    this.#set(L.R_FLAGS, (d.stoppable ? L.RGF_STOPPABLE : 0) | (random ? L.RGF_RANDOM : 0));
+    this.#set(L.R_FLAGS, (d.stoppable ? L.RGF_STOPPABLE : 0) | (random ? L.RGF_RANDOM : 0) | (host.tracing && !host.real ? L.RGF_TRACE : 0));
     this.#set(L.R_PRNG, seed);
     this.#setF(L.R_TIMEOUT_NS, o.timeoutNs);
     this.#setF(L.R_WRITEBACK, context.lastSeqno);
@@ -308,6 +311,18 @@ export class HwRing {
     const want = this.#spaceWaiters.length > 0 || (this.#stop !== undefined && !this.#get(L.R_STOP));
     const flags = this.#get(L.R_FLAGS);
     if (want !== ((flags & L.RGF_WAKE) !== 0)) this.#set(L.R_FLAGS, want ? flags | L.RGF_WAKE : flags & ~L.RGF_WAKE);
+  }
+
+  /** @internal Tracing: the job that just completed at `now`, as a span from its start. */
+  _traceRetired(now: number): void {
+    const retired = this.#get(L.R_RETIRED);
+    if (retired === this.#traced) return;
+    this.#traced = retired;
+    const i = (retired - 1) >>> 0;
+    const d = this.#rp + L.RING_SIZE + ((i & (this.capacity - 1)) >>> 0) * L.DESC_SIZE;
+    const start = this.#h.arena.f64[(d + L.D_START) >> 3];
+    const bytes = this.#h.arena.u32[(d + L.D_BYTES) >> 2];
+    this.#h.trace('job', { ring: this.name, seqno: this.#descSeqno(i), bytes, startNs: start }, now - start);
   }
 
   /** @internal Real clock: the interrupt handler, on the driver's thread (R4). */

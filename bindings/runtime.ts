@@ -51,6 +51,11 @@ export interface RuntimeOptions {
   maxRingCapacity?: number;
   /** Bytes of DMA memory (rounded up to 64). Default 1 MiB. */
   dmaBytes?: number;
+  /**
+   * Record every job as a span in rt.events / exportTrace() (virtual clock). Off by default: the
+   * core then returns to JS at every job, which costs throughput. Protocol events are always kept.
+   */
+  trace?: boolean;
   /** Where the wasm core comes from, if not beside the bundle (a Module, bytes, or a URL). */
   wasm?: WebAssembly.Module | BufferSource | URL | string;
 }
@@ -70,10 +75,13 @@ export interface RuntimeStats {
   corruptions: number;
 }
 
-/** A protocol event, for traces: ring state changes, STOP, ACK, resets, drops, violations. */
+/** A traced event: ring state changes, STOP, ACK, resets, drops, violations; with trace: true, jobs. */
 export interface TraceEvent {
   name: string;
+  /** When it happened, or (a span) when it ended, ns. */
   timeNs: number;
+  /** Spans (jobs): how long it took, ns. */
+  durNs?: number;
   args: Record<string, unknown>;
 }
 
@@ -98,11 +106,17 @@ function parseOptions(opts: unknown) {
     maxFences: o.maxFences === undefined ? 65536 : checkInteger('maxFences', o.maxFences, 1, MAX_FENCES_LIMIT),
     maxContexts: o.maxContexts === undefined ? 1024 : checkInteger('maxContexts', o.maxContexts, 1, L.MAX_CONTEXTS - 1),
     strict: (o.strict as boolean | undefined) ?? false,
+    trace: checkBool('trace', o.trace),
     maxRings: o.maxRings === undefined ? 8 : checkInteger('maxRings', o.maxRings, 0, 1024),
     maxRingCapacity: o.maxRingCapacity === undefined ? 1024 : checkPow2('maxRingCapacity', o.maxRingCapacity),
     dmaBytes: o.dmaBytes === undefined ? 1 << 20 : Math.ceil(checkInteger('dmaBytes', o.dmaBytes, 0, 2 ** 31) / L.DMA_GRANULE) * L.DMA_GRANULE,
     wasm: o.wasm as RuntimeOptions['wasm'],
   };
+}
+
+function checkBool(name: string, v: unknown): boolean {
+  if (v !== undefined && typeof v !== 'boolean') throw new DmaFenceTypeError('ERR_INVALID_ARG', `${name} must be a boolean, got ${describe(v)}`);
+  return v === true;
 }
 
 function checkPow2(name: string, v: unknown): number {
@@ -191,6 +205,8 @@ export class Runtime {
     this.engine = new DeviceEngine(arena, core, this.sim as VirtualClock, this.fences, this.memory, this.log);
     if (this.sim instanceof VirtualClock) this.sim.addSource(this.engine);
     this.#maxRingCapacity = o.maxRingCapacity;
+    this.tracing = o.trace;
+    this.engine.tracing = o.trace;
     // F17: the stub is context index 0 with id 0, seqno 0, signaled at time 0.
     const stubCtx = arena.createContext(false, 0, 0);
     this.#contexts.push(new FenceContext(this.fences, stubCtx, { driverName: 'stub', timelineName: 'stub' }));
@@ -355,9 +371,12 @@ export class Runtime {
     }
   }
 
+  /** Per-job spans are recorded. */
+  readonly tracing: boolean;
+
   /** @internal */
-  trace(name: string, args: Record<string, unknown>): void {
-    this.#trace.push({ name, timeNs: this.sim.now, args });
+  trace(name: string, args: Record<string, unknown>, durNs?: number): void {
+    this.#trace.push(durNs === undefined ? { name, timeNs: this.sim.now, args } : { name, timeNs: this.sim.now, durNs, args });
   }
 
   /** Protocol events so far (ring states, STOP, ACK, resets, drops, violations), oldest first. */
@@ -367,15 +386,12 @@ export class Runtime {
 
   /** Chrome trace-event JSON of the protocol events (open it in Perfetto or chrome://tracing). */
   exportTrace(): string {
-    const events = this.#trace.map((e) => ({
-      name: e.name,
-      ph: 'i',
-      s: 'g',
-      ts: e.timeNs / 1000,
-      pid: 1,
-      tid: typeof e.args.ring === 'string' ? e.args.ring : 'runtime',
-      args: e.args,
-    }));
+    const events = this.#trace.map((e) => {
+      const tid = typeof e.args.ring === 'string' ? e.args.ring : 'runtime';
+      return e.durNs === undefined
+        ? { name: e.name, ph: 'i', s: 'g', ts: e.timeNs / 1000, pid: 1, tid, args: e.args }
+        : { name: e.name, ph: 'X', ts: (e.timeNs - e.durNs) / 1000, dur: e.durNs / 1000, pid: 1, tid, args: e.args };
+    });
     return JSON.stringify({ traceEvents: events, displayTimeUnit: 'ns' });
   }
 

@@ -173,6 +173,21 @@ describe.each(BACKENDS)('teardown rules (%s backend)', (backend) => {
     expect(trace.traceEvents[3]).toMatchObject({ name: 'ack', ph: 'i', tid: ring.name, ts: 0.3 });
   });
 
+  it('D1: with trace: true every job is a span (start to completion), exported as complete events', async () => {
+    const { rt, ring } = await rig(backend, { latency: { baseNs: 1000, perByteNs: 1 } }, {}, { trace: true });
+    const buf = rt.memory.alloc(500);
+    ring.submit({});
+    ring.submit({ dst: buf });
+    rt.sim.runUntilIdle();
+    const jobs = rt.events.filter((e) => e.name === 'job');
+    expect(jobs.map((e) => [e.args.seqno, e.args.startNs, e.durNs, e.timeNs])).toEqual([
+      [1, 0, 1000, 1000],
+      [2, 1000, 1500, 2500],
+    ]);
+    const x = JSON.parse(rt.exportTrace()).traceEvents.filter((e: { ph: string }) => e.ph === 'X');
+    expect(x[1]).toMatchObject({ name: 'job', ts: 1, dur: 1.5, tid: ring.name, args: { bytes: 500 } });
+  });
+
   it('T6: device loss: once the reset is effective every wait completes and completed reads as the maximum', async () => {
     const { rt, dev, ring } = await rig(backend, { resetNs: 400 });
     const fs = [0, 1, 2].map(() => ring.submit({}));

@@ -261,6 +261,8 @@ export const RGF_RANDOM = 2;
 export const RGF_NO_IRQ_HANDLER = 4;
 /** The bindings wait on this ring (space, a draining stop): return to them at every retirement. */
 export const RGF_WAKE = 8;
+/** Tracing (createRuntime({ trace: true })): return at every retirement so the job is recorded. */
+export const RGF_TRACE = 16;
 
 /** Engine flags (device). */
 export const EN_BUSY = 1;

@@ -17,6 +17,8 @@ import type { EventSource, VirtualClock } from './clock.js';
 
 export class DeviceEngine implements EventSource {
   readonly rings: HwRing[] = [];
+  /** Record every job as a span (createRuntime({ trace: true })). */
+  tracing = false;
 
   constructor(
     private readonly arena: Arena,
@@ -42,6 +44,7 @@ export class DeviceEngine implements EventSource {
     this.clock._advanceTo(a.stat(L.H_DEV_NOW));
     if (st & L.DR_NOTIFY) this.fences.drain();
     else this.fences.publish();
+    if (st & L.DR_RETIRE && this.tracing) for (const r of this.rings) r._traceRetired(a.stat(L.H_DEV_NOW));
     if (st & L.DR_TIMEOUT) this.rings[a.header(L.H_DEV_RING)]._onTimeout();
     for (const r of this.rings) r._afterStep();
     if (st & L.DR_CORRUPTION) {
