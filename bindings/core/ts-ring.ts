@@ -158,6 +158,22 @@ export class TsCore extends TsFenceCore implements Core {
     u32[W(rp + R_ENGINE)] |= EN_BUSY;
   }
 
+  /**
+   * memory.fill for the ts backend. Over a SharedArrayBuffer V8's fill costs per element, so a
+   * Uint8Array fill runs at less than half its ArrayBuffer speed; filling the aligned middle as
+   * 32-bit words (a quarter of the elements) gets it back. Same bytes either way.
+   */
+  #fill(at: number, len: number, byte: number): void {
+    const u8 = this.u8;
+    const end = at + len;
+    let i = at;
+    while (i < end && i & 3) u8[i++] = byte;
+    const word = Math.imul(byte, 0x01010101) >>> 0;
+    const u32 = this.u32;
+    if ((end & ~3) > i) u32.fill(word, i >> 2, (end & ~3) >> 2);
+    for (i = Math.max(i, end & ~3); i < end; i++) u8[i] = byte;
+  }
+
   #writeChunk(base: number, ring: number, d: number, k: number, t: number): number {
     const { u32, i32, f64 } = this;
     const bytes = u32[W(d + D_BYTES)];
@@ -187,8 +203,7 @@ export class TsCore extends TsFenceCore implements Core {
         break;
       }
     }
-    const at = base + u32[W(base + H_DMA_OFF)] + dst;
-    this.u8.fill(u32[W(d + D_PATTERN)] & 0xff, at, at + (hi - lo));
+    this.#fill(base + u32[W(base + H_DMA_OFF)] + dst, hi - lo, u32[W(d + D_PATTERN)] & 0xff);
     f64[F(base + ST_DMA_BYTES)] += hi - lo;
     return status;
   }
