@@ -172,8 +172,16 @@ export class HwRing {
   #setF(off: number, v: number): void {
     this.#h.arena.f64[(this.#rp + off) >> 3] = v;
   }
+  /** Byte address of the descriptor at free-running index i. */
+  #desc(i: number): number {
+    return this.#rp + L.RING_SIZE + ((i & (this.capacity - 1)) >>> 0) * L.DESC_SIZE;
+  }
   #descSeqno(i: number): number {
-    return this.#h.arena.f64[(this.#rp + L.RING_SIZE + ((i & (this.capacity - 1)) >>> 0) * L.DESC_SIZE + L.D_SEQNO) >> 3];
+    return this.#h.arena.f64[(this.#desc(i) + L.D_SEQNO) >> 3];
+  }
+  /** When the device started the job at index i, or 0 if it has not. */
+  #descStart(i: number): number {
+    return this.#h.arena.f64[(this.#desc(i) + L.D_START) >> 3];
   }
   #setState(s: number): void {
     const from = this.#get(L.R_STATE);
@@ -217,7 +225,7 @@ export class HwRing {
   _jobStartNs(seqno: number): number | undefined {
     const i = (seqno - (this.context.lastSeqno - ((this.#get(L.R_TAIL) - 1) >>> 0))) >>> 0;
     if (this.#descSeqno(i) !== seqno) return undefined;
-    const t = this.#h.arena.f64[(this.#rp + L.RING_SIZE + ((i & (this.capacity - 1)) >>> 0) * L.DESC_SIZE + L.D_START) >> 3];
+    const t = this.#descStart(i);
     return t > 0 ? t : undefined;
   }
 
@@ -319,9 +327,8 @@ export class HwRing {
     if (retired === this.#traced) return;
     this.#traced = retired;
     const i = (retired - 1) >>> 0;
-    const d = this.#rp + L.RING_SIZE + ((i & (this.capacity - 1)) >>> 0) * L.DESC_SIZE;
-    const start = this.#h.arena.f64[(d + L.D_START) >> 3];
-    const bytes = this.#h.arena.u32[(d + L.D_BYTES) >> 2];
+    const start = this.#descStart(i);
+    const bytes = this.#h.arena.u32[(this.#desc(i) + L.D_BYTES) >> 2];
     this.#h.trace('job', { ring: this.name, seqno: this.#descSeqno(i), bytes, startNs: start }, now - start);
   }
 
@@ -337,7 +344,7 @@ export class HwRing {
     if (!(state === L.RS_RUNNING || (state === L.RS_STOPPING && !this.#get(L.R_STOP)))) return;
     const sig = this.#get(L.R_SIG_IDX);
     if (this.#load(L.R_HEAD) === sig) return;
-    const start = this.#h.arena.f64[(this.#rp + L.RING_SIZE + ((sig & (this.capacity - 1)) >>> 0) * L.DESC_SIZE + L.D_START) >> 3];
+    const start = this.#descStart(sig);
     if (start > 0 && this.#h.sim.now - start >= this.timeoutNs) this._onTimeout();
   }
 
