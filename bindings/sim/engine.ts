@@ -14,6 +14,7 @@ import type { HwRing } from '../hw-ring.js';
 import type { DmaMemory } from '../dma-memory.js';
 import type { ViolationLog } from '../violations.js';
 import type { EventSource, VirtualClock } from './clock.js';
+import { drainCorruptions } from '../corruptions.js';
 
 export class DeviceEngine implements EventSource {
   readonly rings: HwRing[] = [];
@@ -52,40 +53,4 @@ export class DeviceEngine implements EventSource {
       a.setHeader(L.H_CORR_COUNT, 0);
     }
   }
-}
-
-/**
- * M2: turns the core's corruption log entries [from, count) into Corruption records and
- * violations. Returns the count read. (On the virtual clock the log is emptied after; a device
- * thread keeps appending, up to CORR_CAP details, and the driver remembers how far it read.)
- */
-export function drainCorruptions(a: Arena, rings: readonly HwRing[], memory: DmaMemory, log: ViolationLog, from: number): number {
-  const n = Math.min(a.header(L.H_CORR_COUNT), L.CORR_CAP);
-  const at = a.base + a.header(L.H_CORR_OFF);
-  for (let i = from; i < n; i++) {
-    const e = at + i * L.CORR_SIZE;
-    const ring = rings[a.u32[(e + L.CE_RING) >> 2]];
-    const found = a.u32[(e + L.CE_FOUND) >> 2];
-    const owner = found ? memory._owner(found) : undefined;
-    const c = {
-      ring: ring.name,
-      seqno: a.f64[(e + L.CE_SEQNO) >> 3],
-      offset: a.u32[(e + L.CE_DST) >> 2],
-      bufferId: a.u32[(e + L.CE_EXPECTED) >> 2],
-      newOwner: owner ? { id: owner.id, offset: owner.offset, size: owner.size } : null,
-      timeNs: a.f64[(e + L.CE_TIME) >> 3],
-    };
-    memory.corruptionLog.push(c);
-    log.note({
-      kind: 'corruption',
-      rule: 'M2',
-      message:
-        `ring ${c.ring}: the job of fence ${ring.context.id}:${c.seqno} wrote DMA offset ${c.offset} of buffer ${c.bufferId}, freed since submit` +
-        (owner ? ` and now owned by buffer ${owner.id}` : ' (free memory)'),
-      context: ring.context.id,
-      seqno: c.seqno,
-      detail: { ...c },
-    });
-  }
-  return Math.max(n, from);
 }

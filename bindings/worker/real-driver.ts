@@ -13,7 +13,7 @@ import type { DmaMemory } from '../dma-memory.js';
 import type { FenceTable } from '../fence-table.js';
 import type { HwRing } from '../hw-ring.js';
 import type { ViolationLog } from '../violations.js';
-import { drainCorruptions } from '../sim/engine.js';
+import { drainCorruptions } from '../corruptions.js';
 import type { DeviceWorkerInit } from './device-worker.js';
 import { DEVICE_WORKER, startWorker } from '../platform.js';
 import type { WorkerLike } from '../platform.js';

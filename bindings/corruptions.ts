@@ -1,0 +1,45 @@
+/**
+ * The core's corruption log (M2), read into Corruption records on DmaMemory and violations.
+ *
+ * Contract: driver thread only. The core appends an entry per chunk write that lands in memory
+ * its job no longer owns (up to CORR_CAP details; stats.corruptions counts all). On the virtual
+ * clock the engine empties the log after reading it; a device thread keeps appending, and the
+ * real-clock driver remembers how far it has read.
+ */
+import * as L from './core/layout.js';
+import type { Arena } from './arena.js';
+import type { HwRing } from './hw-ring.js';
+import type { DmaMemory } from './dma-memory.js';
+import type { ViolationLog } from './violations.js';
+
+/** Reads log entries [from, count) into records and violations; returns how far it read. */
+export function drainCorruptions(a: Arena, rings: readonly HwRing[], memory: DmaMemory, log: ViolationLog, from: number): number {
+  const n = Math.min(a.header(L.H_CORR_COUNT), L.CORR_CAP);
+  const at = a.base + a.header(L.H_CORR_OFF);
+  for (let i = from; i < n; i++) {
+    const e = at + i * L.CORR_SIZE;
+    const ring = rings[a.u32[(e + L.CE_RING) >> 2]];
+    const found = a.u32[(e + L.CE_FOUND) >> 2];
+    const owner = found ? memory._owner(found) : undefined;
+    const c = {
+      ring: ring.name,
+      seqno: a.f64[(e + L.CE_SEQNO) >> 3],
+      offset: a.u32[(e + L.CE_DST) >> 2],
+      bufferId: a.u32[(e + L.CE_EXPECTED) >> 2],
+      newOwner: owner ? { id: owner.id, offset: owner.offset, size: owner.size } : null,
+      timeNs: a.f64[(e + L.CE_TIME) >> 3],
+    };
+    memory.corruptionLog.push(c);
+    log.note({
+      kind: 'corruption',
+      rule: 'M2',
+      message:
+        `ring ${c.ring}: the job of fence ${ring.context.id}:${c.seqno} wrote DMA offset ${c.offset} of buffer ${c.bufferId}, freed since submit` +
+        (owner ? ` and now owned by buffer ${owner.id}` : ' (free memory)'),
+      context: ring.context.id,
+      seqno: c.seqno,
+      detail: { ...c },
+    });
+  }
+  return Math.max(n, from);
+}
