@@ -11,7 +11,7 @@
  * the other reads throw ERR_STALE_HANDLE.
  */
 import * as L from './core/layout.js';
-import { DmaFenceError, DmaFenceTypeError, abortReason, checkFunction, describe } from './errors.js';
+import { DmaFenceError, DmaFenceRangeError, DmaFenceTypeError, abortReason, checkFunction, describe } from './errors.js';
 import { parseWaitOptions } from './dma-fence.js';
 import type { WaitOptions } from './dma-fence.js';
 
@@ -62,7 +62,12 @@ export class AttachedRuntime {
   /** A view of a fence shared by the owning thread. */
   fence(h: SharedFenceHandle): RemoteFence {
     if (typeof h !== 'object' || h === null || h.kind !== 'dmafence/fence') throw new DmaFenceTypeError('ERR_INVALID_ARG', `expected a shared fence handle, got ${describe(h)}`);
-    return new RemoteFence(this, h);
+    const maxFences = this.i32[(this.base + L.H_MAX_FENCES) >> 2];
+    const int = (v: unknown, max: number) => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= max;
+    if (!int(h.slot, maxFences - 1) || !int(h.gen, 0xffffffff) || !int(h.context, 0xffffffff) || !int(h.seqno, Number.MAX_SAFE_INTEGER)) {
+      throw new DmaFenceRangeError('ERR_INVALID_ARG', 'that fence handle does not fit this arena (was it made by fence.share() on this runtime?)');
+    }
+    return new RemoteFence(this, { ...h });
   }
 
   /** @internal */

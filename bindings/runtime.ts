@@ -110,8 +110,14 @@ function parseOptions(opts: unknown) {
     maxRings: o.maxRings === undefined ? 8 : checkInteger('maxRings', o.maxRings, 0, 1024),
     maxRingCapacity: o.maxRingCapacity === undefined ? 1024 : checkPow2('maxRingCapacity', o.maxRingCapacity),
     dmaBytes: o.dmaBytes === undefined ? 1 << 20 : Math.ceil(checkInteger('dmaBytes', o.dmaBytes, 0, 2 ** 31) / L.DMA_GRANULE) * L.DMA_GRANULE,
-    wasm: o.wasm as RuntimeOptions['wasm'],
+    wasm: checkWasmSource(o.wasm),
   };
+}
+
+function checkWasmSource(v: unknown): RuntimeOptions['wasm'] {
+  const ok = v === undefined || typeof v === 'string' || v instanceof URL || v instanceof WebAssembly.Module || v instanceof ArrayBuffer || ArrayBuffer.isView(v);
+  if (!ok) throw new DmaFenceTypeError('ERR_INVALID_ARG', `wasm must be a WebAssembly.Module, the bytes of one, or a URL, got ${describe(v)}`);
+  return v as RuntimeOptions['wasm'];
 }
 
 function checkBool(name: string, v: unknown): boolean {

@@ -1,6 +1,6 @@
 /** Bad input: coded errors, and nothing changes. */
 import { describe, expect, it } from 'vitest';
-import { createRuntime, DmaFence } from '../bindings/index.js';
+import { attachRuntime, createRuntime, DmaFence, runTeardownMatrix } from '../bindings/index.js';
 import type { VirtualClock } from '../bindings/index.js';
 import { BACKENDS, codeOf, rejectionCode, runtime } from './helpers.js';
 
@@ -19,6 +19,29 @@ describe('createRuntime options', () => {
     expect(await rejectionCode(createRuntime({ seed: -1 }))).toBe('ERR_INVALID_ARG');
     expect(await rejectionCode(createRuntime({ strict: 1 as unknown as boolean }))).toBe('ERR_INVALID_ARG');
     expect(await rejectionCode(createRuntime(5 as never))).toBe('ERR_INVALID_ARG');
+    expect(await rejectionCode(createRuntime({ wasm: 5 as never }))).toBe('ERR_INVALID_ARG');
+    expect(await rejectionCode(createRuntime({ wasm: {} as never }))).toBe('ERR_INVALID_ARG');
+  });
+
+  it('the real clock checks schedule and runUntilSettled like the virtual one', async () => {
+    const rt = await createRuntime({ clock: 'real' });
+    try {
+      expect(codeOf(() => rt.sim.schedule(NaN, () => 0))).toBe('ERR_INVALID_TIMEOUT');
+      expect(codeOf(() => rt.sim.schedule(1, 'x' as never))).toBe('ERR_INVALID_ARG');
+      expect(await rejectionCode(rt.sim.runUntilSettled(5 as never))).toBe('ERR_INVALID_ARG');
+    } finally {
+      await rt.dispose();
+    }
+  });
+
+  it('a forged or foreign fence handle is refused by an attached view; the matrix checks onRow first', async () => {
+    const rt = await createRuntime({ maxFences: 8 });
+    const view = attachRuntime(rt.share());
+    const h = { kind: 'dmafence/fence' as const, slot: 0, gen: 0, context: 1, seqno: 1 };
+    for (const bad of [{ slot: -1 }, { slot: 9 }, { slot: 1e9 }, { slot: 0.5 }, { gen: -1 }, { seqno: NaN }, { context: '1' }]) {
+      expect(codeOf(() => view.fence({ ...h, ...bad } as never))).toBe('ERR_INVALID_ARG');
+    }
+    await expect(runTeardownMatrix({ jobs: 2 }, 'x' as never)).rejects.toMatchObject({ code: 'ERR_INVALID_ARG' });
   });
 });
 

@@ -43,6 +43,19 @@ export interface RunResult {
   nowNs: number;
 }
 
+/** The arguments of schedule(), checked the same on both clocks. */
+export function checkTimer(atNs: unknown, fn: unknown): void {
+  if (typeof atNs !== 'number' || Number.isNaN(atNs)) throw new DmaFenceTypeError('ERR_INVALID_TIMEOUT', `atNs must be a number of ns, got ${describe(atNs)}`);
+  if (typeof fn !== 'function') throw new DmaFenceTypeError('ERR_INVALID_ARG', `fn must be a function, got ${describe(fn)}`);
+}
+
+/** The argument of runUntilSettled(), checked the same on both clocks. */
+export function checkPromise(p: unknown): void {
+  if (!p || typeof (p as { then?: unknown }).then !== 'function') {
+    throw new DmaFenceTypeError('ERR_INVALID_ARG', `runUntilSettled needs a promise, got ${describe(p)}`);
+  }
+}
+
 const macrotask: () => Promise<void> =
   typeof setImmediate === 'function'
     ? () => new Promise((r) => setImmediate(r))
@@ -81,8 +94,7 @@ export class VirtualClock implements Clock {
 
   /** Runs fn when the clock reaches atNs (at once, on the next drive, if that is past). */
   schedule(atNs: number, fn: () => void): Timer {
-    if (typeof atNs !== 'number' || Number.isNaN(atNs)) throw new DmaFenceTypeError('ERR_INVALID_TIMEOUT', `atNs must be a number of ns, got ${describe(atNs)}`);
-    if (typeof fn !== 'function') throw new DmaFenceTypeError('ERR_INVALID_ARG', `fn must be a function, got ${describe(fn)}`);
+    checkTimer(atNs, fn);
     const e: Entry = {
       atNs: Math.max(atNs, this.#now),
       fn,
@@ -128,9 +140,7 @@ export class VirtualClock implements Clock {
    * could move the simulation while it is still pending, rejects with ERR_DEADLOCK.
    */
   async runUntilSettled<T>(promise: Promise<T>): Promise<T> {
-    if (!promise || typeof (promise as { then?: unknown }).then !== 'function') {
-      throw new DmaFenceTypeError('ERR_INVALID_ARG', `runUntilSettled needs a promise, got ${describe(promise)}`);
-    }
+    checkPromise(promise);
     let state = 0 as 0 | 1 | 2;
     let value: T | undefined;
     let reason: unknown;

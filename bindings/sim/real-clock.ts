@@ -4,6 +4,7 @@
  * runUntilSettled simply waits, so code written for both clocks can call it.
  */
 import { DmaFenceError } from '../errors.js';
+import { checkPromise, checkTimer } from './clock.js';
 import type { Clock, RunResult, Timer } from './clock.js';
 
 export function wallMs(): number {
@@ -20,6 +21,7 @@ export class RealClock implements Clock {
   }
 
   schedule(atNs: number, fn: () => void): Timer {
+    checkTimer(atNs, fn);
     const h = setTimeout(fn, Math.max(0, (atNs - this.now) / 1e6));
     return { atNs, cancel: () => clearTimeout(h) };
   }
@@ -38,6 +40,11 @@ export class RealClock implements Clock {
   }
   /** Waits for the promise: real time moves on its own. */
   runUntilSettled<T>(promise: Promise<T>): Promise<T> {
+    try {
+      checkPromise(promise);
+    } catch (e) {
+      return Promise.reject(e);
+    }
     return promise;
   }
 }

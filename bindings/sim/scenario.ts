@@ -186,6 +186,7 @@ export async function runTeardownMatrix(
   opts: Omit<TeardownOptions, 'device' | 'policy'> = {},
   onRow?: (r: TeardownResult, index: number, total: number) => void,
 ): Promise<TeardownResult[]> {
+  if (onRow !== undefined && typeof onRow !== 'function') throw new DmaFenceTypeError('ERR_INVALID_ARG', `onRow must be a function, got ${describe(onRow)}`);
   const rows: TeardownResult[] = [];
   const total = DEVICE_KINDS.length * DROP_POLICIES.length;
   for (const device of DEVICE_KINDS) {
