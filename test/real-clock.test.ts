@@ -73,12 +73,12 @@ describe.each(BACKENDS)('real clock (%s backend)', (backend) => {
     const seen = [[], []] as number[][];
     const total = 1_000_000;
     let submitted = 0;
-    let round = 0;
+    const rounds = [0, 0]; // per ring, so both rings get observed fences whatever the timing
     while (submitted < total) {
       for (let r = 0; r < 2; r++) {
         const n = Math.min(rings[r].space, total - submitted);
         if (n <= 0) continue;
-        if (round++ % 16 === 0) {
+        if (rounds[r]++ % 16 === 0) {
           // A handle fence among the batches: observed by a callback on the driver's thread.
           const f = rings[r].submit({});
           f.addCallback((x) => seen[r].push(x.seqno));
