@@ -7,6 +7,7 @@
  */
 import { DmaFenceTypeError, checkOptions, describe } from './errors.js';
 import type { HwRing } from './hw-ring.js';
+import type { Lifetime } from './lifetime.js';
 
 export interface LatencyOptions {
   /** Fixed part of a job's duration, ns. Default 1000. */
@@ -73,9 +74,11 @@ export class DmaDevice {
   /** @internal STOPs that will not be ACKed (inject('noAck')) */
   _noAck = 0;
   #lost = false;
+  readonly #life: Lifetime;
 
   /** @internal Made by Runtime.createDevice. */
-  constructor(opts: unknown, index: number) {
+  constructor(opts: unknown, index: number, life: Lifetime) {
+    this.#life = life;
     const o = checkOptions('device options', opts) as DeviceOptions;
     const lat = checkOptions('latency', o.latency) as LatencyOptions;
     const faults = checkOptions('faults', o.faults) as FaultOptions;
@@ -107,6 +110,7 @@ export class DmaDevice {
    * starts; 'noAck' for the next STOP it receives.
    */
   inject(kind: InjectKind): void {
+    this.#life.check();
     if (kind === 'noAck') {
       this._noAck++;
       return;

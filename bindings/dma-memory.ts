@@ -8,6 +8,7 @@
  * range that changed hands since its job was submitted: a corruption (M2).
  */
 import type { Arena } from './arena.js';
+import type { Lifetime } from './lifetime.js';
 import * as L from './core/layout.js';
 import { DmaFence } from './dma-fence.js';
 import { DmaFenceError, DmaFenceRangeError, DmaFenceTypeError, checkInteger, describe } from './errors.js';
@@ -70,9 +71,12 @@ export class DmaMemory {
   /** @internal */
   readonly corruptionLog: Corruption[] = [];
 
+  readonly #life: Lifetime;
+
   /** @internal Made by the runtime. */
-  constructor(arena: Arena) {
+  constructor(arena: Arena, life: Lifetime) {
     this.#arena = arena;
+    this.#life = life;
     this.#dataOff = arena.base + arena.layout.dmaOff;
     this.#mapWord = (arena.base + arena.header(L.H_DMA_MAP_OFF)) >> 2;
     this.#granules = arena.layout.dmaBytes >> L.DMA_GRANULE_SHIFT;
@@ -98,6 +102,7 @@ export class DmaMemory {
 
   /** M1: first fit, lowest address. Throws ERR_CAPACITY (nothing changes) when nothing fits. */
   alloc(bytes: number): DmaBuffer {
+    this.#life.check();
     checkInteger('bytes', bytes, 1, Math.max(1, this.size));
     const need = Math.ceil(bytes / L.DMA_GRANULE);
     const i = this.#free.findIndex(([, len]) => len >= need);

@@ -88,10 +88,66 @@ export function checkErrno(v: unknown): number {
   return v;
 }
 
-export function checkOptions(name: string, v: unknown): Record<string, unknown> {
+/**
+ * An options object (or undefined: no options). With `keys`, every own key must be one of them:
+ * a misspelled key is ERR_INVALID_ARG naming it and the closest valid key, never silently ignored.
+ */
+export function checkOptions(name: string, v: unknown, keys?: readonly string[]): Record<string, unknown> {
   if (v === undefined) return {};
-  if (v === null || typeof v !== 'object') throw new DmaFenceTypeError('ERR_INVALID_ARG', `${name} must be an object, got ${describe(v)}`);
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new DmaFenceTypeError('ERR_INVALID_ARG', `${name} must be an object, got ${describe(v)}`);
+  if (keys) {
+    for (const k of Object.keys(v)) {
+      if (keys.includes(k)) continue;
+      const near = closest(k, keys);
+      throw new DmaFenceTypeError(
+        'ERR_INVALID_ARG',
+        `${name} has no option ${JSON.stringify(k)}${near ? ` (did you mean ${JSON.stringify(near)}?)` : ''}; valid: ${keys.join(', ')}`,
+      );
+    }
+  }
   return v as Record<string, unknown>;
+}
+
+/** The valid key nearest to `k` by edit distance (case-insensitive), if it is near enough to be a typo. */
+export function closest(k: string, keys: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestD = Infinity;
+  for (const c of keys) {
+    const d = editDistance(k.toLowerCase(), c.toLowerCase());
+    if (d < bestD) (bestD = d), (best = c);
+  }
+  return best !== undefined && bestD <= Math.max(2, Math.floor(best.length / 3)) ? best : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) {
+      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    prev = cur;
+  }
+  return prev[b.length];
+}
+
+/** One of a fixed set of strings (a mode, a policy, a kind); null and other types are refused. */
+export function checkEnum<T extends string>(name: string, v: unknown, values: readonly T[]): T {
+  if (typeof v !== 'string' || !values.includes(v as T)) {
+    const near = typeof v === 'string' ? closest(v, values) : undefined;
+    throw new DmaFenceTypeError(
+      'ERR_INVALID_ARG',
+      `${name} must be one of ${values.map((x) => `'${x}'`).join(', ')}, got ${describe(v)}${near ? ` (did you mean '${near}'?)` : ''}`,
+    );
+  }
+  return v as T;
+}
+
+/** A boolean option: undefined gives the default; anything but a boolean is refused. */
+export function checkBoolean(name: string, v: unknown, dflt: boolean): boolean {
+  if (v === undefined) return dflt;
+  if (typeof v !== 'boolean') throw new DmaFenceTypeError('ERR_INVALID_ARG', `${name} must be a boolean, got ${describe(v)}`);
+  return v;
 }
 
 export function checkFunction(name: string, v: unknown): (...a: never[]) => unknown {

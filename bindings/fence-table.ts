@@ -13,6 +13,7 @@ import type { Clock } from './sim/clock.js';
 import type { ViolationLog } from './violations.js';
 import type { DmaFence } from './dma-fence.js';
 import type { Timer } from './sim/clock.js';
+import type { Lifetime } from './lifetime.js';
 import * as L from './core/layout.js';
 import { Errno, abortReason } from './errors.js';
 
@@ -82,6 +83,8 @@ export class FenceTable {
     readonly issuers: Issuer[],
     /** The DmaFence class, passed in to keep the import graph acyclic. */
     private readonly DmaFence: new (t: FenceTable, rec: FenceRecord) => DmaFence,
+    /** Ends with the runtime: every handle's member checks it. */
+    readonly life: Lifetime,
   ) {
     this.records = new Array(arena.layout.maxFences);
     this.#registry = new FinalizationRegistry((held) => this.#collected(held));

@@ -17,6 +17,7 @@ import type { Arena } from './arena.js';
 import type { Core } from './core/core.js';
 import type { DmaDevice } from './dma-device.js';
 import type { DmaBuffer, DmaMemory } from './dma-memory.js';
+import type { Lifetime } from './lifetime.js';
 import type { DmaFence } from './dma-fence.js';
 import type { FenceContext } from './fence-context.js';
 import type { FenceTable } from './fence-table.js';
@@ -86,6 +87,8 @@ export interface RingHost {
   readonly tracing: boolean;
   readonly log: ViolationLog;
   readonly memory: DmaMemory;
+  /** Ends with the runtime (dispose): every member checks it. */
+  readonly life: Lifetime;
   trace(name: string, args: Record<string, unknown>, durNs?: number): void;
 }
 

@@ -27,6 +27,7 @@ import { DmaMemory } from './dma-memory.js';
 import { HwRing } from './hw-ring.js';
 import type { RingOptions } from './hw-ring.js';
 import { ViolationLog } from './violations.js';
+import { Lifetime } from './lifetime.js';
 import type { Violation } from './violations.js';
 import {
   DmaFenceError, DmaFenceRangeError, DmaFenceTypeError, abortReason, checkFunction, checkInteger, checkOptions, describe,
@@ -192,7 +193,8 @@ export class Runtime {
   readonly #trace: TraceEvent[] = [];
   readonly #maxRingCapacity: number;
   readonly #stub: DmaFence;
-  #disposed = false;
+  /** @internal The switch that ends every object of this runtime (dispose). */
+  readonly life = new Lifetime();
 
   /** @internal Use createRuntime. */
   constructor(arena: Arena, core: Core, o: ReturnType<typeof parseOptions>) {
@@ -205,8 +207,8 @@ export class Runtime {
     this.sim = o.clock === 'real' ? new RealClock() : new VirtualClock();
     this.shared = arena.shared;
     this.log = new ViolationLog(o.strict, () => this.sim.now, (v) => this.trace('violation', { kind: v.kind, message: v.message }));
-    this.fences = new FenceTable(arena, core, this.sim, this.log, this.#contexts, DmaFence);
-    this.memory = new DmaMemory(arena);
+    this.fences = new FenceTable(arena, core, this.sim, this.log, this.#contexts, DmaFence, this.life);
+    this.memory = new DmaMemory(arena, this.life);
     // The engine is an event source of the virtual clock only; on the real clock it just lists the rings.
     this.engine = new DeviceEngine(arena, core, this.sim as VirtualClock, this.fences, this.memory, this.log);
     if (this.sim instanceof VirtualClock) this.sim.addSource(this.engine);
@@ -250,7 +252,7 @@ export class Runtime {
   }
 
   #alive(): void {
-    if (this.#disposed) throw new DmaFenceError('ERR_DISPOSED', 'this runtime was disposed');
+    this.life.check();
   }
 
   /** A new fence context (C1: the next id from the global counter). */
@@ -312,7 +314,7 @@ export class Runtime {
   /** A modeled DMA device (D1-D4). */
   createDevice(opts?: DeviceOptions): DmaDevice {
     this.#alive();
-    const d = new DmaDevice(opts, this.#devices.length);
+    const d = new DmaDevice(opts, this.#devices.length, this.life);
     this.#devices.push(d);
     return d;
   }
@@ -434,12 +436,12 @@ export class Runtime {
   }
 
   get disposed(): boolean {
-    return this.#disposed;
+    return this.life.disposed;
   }
 
   /** Ends the runtime (and its device thread, on the real clock): later calls throw ERR_DISPOSED. Idempotent. */
   async dispose(): Promise<void> {
-    this.#disposed = true;
+    this.life.end();
     await this.#driver?.dispose();
   }
 
