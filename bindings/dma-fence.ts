@@ -31,9 +31,11 @@ export function checkAbortSignal(v: unknown): AbortSignal | undefined {
   return v as AbortSignal;
 }
 
+const WAIT_KEYS = ['timeoutNs', 'signal'] as const;
+
 /** Parses wait options (shared by wait and waitAny). */
 export function parseWaitOptions(opts: unknown): { timeoutNs: number; signal?: AbortSignal } {
-  const o = checkOptions('wait options', opts);
+  const o = checkOptions('wait options', opts, WAIT_KEYS);
   const timeoutNs = o.timeoutNs === undefined ? Infinity : checkDuration('timeoutNs', o.timeoutNs);
   return { timeoutNs, signal: checkAbortSignal(o.signal) };
 }
@@ -52,6 +54,7 @@ export class DmaFence {
   }
 
   #live(): FenceRecord {
+    this.#t.life.check();
     if (this.#rec === null) throw stale();
     return this.#rec;
   }
@@ -67,19 +70,23 @@ export class DmaFence {
 
   /** True once released: every other use then throws ERR_STALE_HANDLE. */
   get released(): boolean {
+    this.#t.life.check();
     return this.#rec === null;
   }
 
   /** F1, F13: signaled yet? Polls the issuer's `signaled` hook, which may signal it now. */
   get signaled(): boolean {
-    return this.#t.isSignaled(this.#live(), this);
+    const r = this.#t.isSignaled(this.#live(), this);
+    this.#t.rethrowCallbackErrors();
+    return r;
   }
 
   /** F5: 0 while pending (even with an error set), then `error || 1`. */
   get status(): number {
     const rec = this.#live();
-    if (!this.#t.isSignaled(rec, this)) return 0;
-    return this.#t.arena.slotError(rec.slot) || 1;
+    const signaled = this.#t.isSignaled(rec, this);
+    this.#t.rethrowCallbackErrors();
+    return signaled ? this.#t.arena.slotError(rec.slot) || 1 : 0;
   }
 
   /** 0, or the negative errno set by the emitter (F4). */
@@ -131,7 +138,9 @@ export class DmaFence {
   addCallback(fn: FenceCallback): boolean {
     const rec = this.#live();
     checkFunction('callback', fn);
-    return this.#t.addCallback(rec, fn, this);
+    const r = this.#t.addCallback(rec, fn, this);
+    this.#t.rethrowCallbackErrors();
+    return r;
   }
 
   /** F8: true only if fn was still queued; it will then not run. */
@@ -150,10 +159,10 @@ export class DmaFence {
       const { timeoutNs, signal } = parseWaitOptions(opts);
       if (signal?.aborted) return Promise.reject(abortReason(signal));
       const t = this.#t;
-      if (t.isSignaled(rec, this)) return Promise.resolve(true);
+      const signaled = t.isSignaled(rec, this) || (timeoutNs !== 0 && (t.enableSignaling(rec, this), t.isSignaledRaw(rec)));
+      t.rethrowCallbackErrors();
+      if (signaled) return Promise.resolve(true);
       if (timeoutNs === 0) return Promise.resolve(false);
-      t.enableSignaling(rec, this);
-      if (t.isSignaledRaw(rec)) return Promise.resolve(true);
       return t.waitAny([rec], timeoutNs, signal).then((i) => i === 0);
     } catch (e) {
       return Promise.reject(e);
@@ -163,6 +172,7 @@ export class DmaFence {
   /** F13: runs the issuer's enable hook if it has not run yet. */
   enableSignaling(): void {
     this.#t.enableSignaling(this.#live(), this);
+    this.#t.rethrowCallbackErrors();
   }
 
   /** F15: a hint that the fence is wanted by tNs; ignored once signaled. */
@@ -184,9 +194,11 @@ export class DmaFence {
   /** Drops this handle's reference. Returns false if it was already released. */
   release(): boolean {
     const rec = this.#rec;
+    this.#t.life.check();
     if (rec === null) return false;
     this.#t.release(rec, this, false);
     this.#rec = null;
+    this.#t.rethrowCallbackErrors();
     return true;
   }
 
@@ -257,6 +269,7 @@ export class DriverFence {
   }
 
   #live(): FenceRecord {
+    this.#t.life.check();
     if (this.#rec === null) throw stale();
     return this.#rec;
   }
@@ -273,6 +286,7 @@ export class DriverFence {
   }
 
   get released(): boolean {
+    this.#t.life.check();
     return this.#rec === null;
   }
 
@@ -301,7 +315,7 @@ export class DriverFence {
    */
   signal(opts?: SignalOptions): boolean {
     const rec = this.#live();
-    const o = checkOptions('signal options', opts);
+    const o = checkOptions('signal options', opts, ['timestamp']);
     let ts = this.#t.clock.now;
     if (o.timestamp !== undefined) {
       if (typeof o.timestamp !== 'number' || !Number.isFinite(o.timestamp)) {
@@ -309,15 +323,19 @@ export class DriverFence {
       }
       ts = o.timestamp;
     }
-    return this.#t.signal(rec, ts);
+    const r = this.#t.signal(rec, ts);
+    this.#t.rethrowCallbackErrors();
+    return r;
   }
 
   /** Drops the emitter's reference. The context can still signal the fence (signalUpTo). */
   release(): boolean {
     const rec = this.#rec;
+    this.#t.life.check();
     if (rec === null) return false;
     this.#t.release(rec, this, true);
     this.#rec = null;
+    this.#t.rethrowCallbackErrors();
     return true;
   }
 

@@ -34,7 +34,9 @@ export type ErrorCode =
   | 'ERR_NOT_ISOLATED'
   | 'ERR_REAL_CLOCK'
   | 'ERR_DRIVER_BUSY'
-  | 'ERR_VIOLATION';
+  | 'ERR_VIOLATION'
+  | 'ERR_CALLBACK'
+  | 'ERR_WASM';
 
 export class DmaFenceTypeError extends TypeError {
   readonly code: ErrorCode;
@@ -61,6 +63,21 @@ export class DmaFenceError extends Error {
     super(message);
     this.name = 'DmaFenceError';
     this.code = code;
+  }
+}
+
+/**
+ * Fence callbacks threw (with no rt.on('callbackError') listener). Thrown by the public call that
+ * ran them, after it finished its work: what it signaled stays signaled. `errors` holds what the
+ * callbacks threw, in the order they ran.
+ */
+export class CallbackError extends DmaFenceError {
+  readonly errors: unknown[];
+  constructor(errors: unknown[]) {
+    const first = errors[0];
+    super('ERR_CALLBACK', `${errors.length} fence callback(s) threw; the first: ${first instanceof Error ? first.message : String(first)}`);
+    this.name = 'CallbackError';
+    this.errors = errors;
   }
 }
 

@@ -29,13 +29,12 @@ export interface SignalUpToOptions {
 }
 
 export class FenceContext implements Issuer {
-  readonly id: number;
-  readonly driverName: string;
-  readonly timelineName: string;
-  readonly seqno64: boolean;
-  readonly ops: IssuerOps;
-  /** @internal index in the arena's context table */
-  readonly index: number;
+  readonly #id: number;
+  readonly #driverName: string;
+  readonly #timelineName: string;
+  readonly #seqno64: boolean;
+  readonly #ops: IssuerOps;
+  readonly #index: number;
   /** @internal set when nothing can signal this context any more */
   _dead = false;
   /** @internal set once its driver is unloaded (T5) */
@@ -47,12 +46,41 @@ export class FenceContext implements Issuer {
   /** @internal Made by Runtime.createContext. */
   constructor(table: FenceTable, index: number, opts: ContextOptions) {
     this.#t = table;
-    this.index = index;
-    this.id = table.arena.ctxId(index);
-    this.driverName = opts.driverName ?? 'dmafence';
-    this.timelineName = opts.timelineName ?? `timeline-${this.id}`;
-    this.seqno64 = opts.seqno64 ?? false;
-    this.ops = { enableSignaling: opts.enableSignaling, signaled: opts.signaled, setDeadline: opts.setDeadline };
+    this.#index = index;
+    this.#id = table.arena.ctxId(index);
+    this.#driverName = opts.driverName ?? 'dmafence';
+    this.#timelineName = opts.timelineName ?? `timeline-${this.#id}`;
+    this.#seqno64 = opts.seqno64 ?? false;
+    this.#ops = { enableSignaling: opts.enableSignaling, signaled: opts.signaled, setDeadline: opts.setDeadline };
+  }
+
+  /** C1: the context id, from the runtime's global counter. */
+  get id(): number {
+    this.#t.life.check();
+    return this.#id;
+  }
+  /** F14: what its fences report as driver name while pending. */
+  get driverName(): string {
+    this.#t.life.check();
+    return this.#driverName;
+  }
+  /** F14: what its fences report as timeline name while pending. */
+  get timelineName(): string {
+    this.#t.life.check();
+    return this.#timelineName;
+  }
+  /** F11: seqnos compare as 64-bit numbers (else the kernel's wrapping 32-bit rule). */
+  get seqno64(): boolean {
+    this.#t.life.check();
+    return this.#seqno64;
+  }
+  /** @internal the issuer's hooks */
+  get ops(): IssuerOps {
+    return this.#ops;
+  }
+  /** @internal index in the arena's context table */
+  get index(): number {
+    return this.#index;
   }
 
   get dead(): boolean {
@@ -70,6 +98,7 @@ export class FenceContext implements Issuer {
 
   /** The ring that owns this context (it creates and signals the fences), or undefined. */
   get ring(): HwRing | undefined {
+    this.#t.life.check();
     return this._ring;
   }
 
@@ -81,16 +110,19 @@ export class FenceContext implements Issuer {
 
   /** C4: the last seqno handed out (startSeqno - 1 before the first fence). */
   get lastSeqno(): number {
+    this.#t.life.check();
     return this.#t.arena.ctxLastSeqno(this.index);
   }
 
   /** C4: the highest seqno signaled so far (startSeqno - 1 before any). */
   get signaledSeqno(): number {
+    this.#t.life.check();
     return this.#t.arena.ctxSignaledSeqno(this.index);
   }
 
   /** C4: how many of its fences are pending. */
   get pending(): number {
+    this.#t.life.check();
     return this.#t.arena.ctxPending(this.index);
   }
 
@@ -109,6 +141,7 @@ export class FenceContext implements Issuer {
 
   /** C2: a new pending fence with the next seqno, and the emitter's handle to it. */
   createFence(): DriverFence {
+    this.#t.life.check();
     this.#notRingOwned();
     this.#checkSeqnoSpace(1);
     const slot = this.#t.core.fenceCreate(this.#t.arena.base, this.index);
@@ -121,6 +154,7 @@ export class FenceContext implements Issuer {
    * core. They are signaled by signalUpTo and recycled at once. Returns the first seqno.
    */
   createFences(n: number): number {
+    this.#t.life.check();
     this.#notRingOwned();
     checkInteger('n', n, 1, 0x7fffffff);
     this.#checkSeqnoSpace(n);
@@ -134,15 +168,18 @@ export class FenceContext implements Issuer {
    * into the core; then runs their callbacks. Returns how many it signaled.
    */
   signalUpTo(seqno: number, opts?: SignalUpToOptions): number {
+    this.#t.life.check();
     checkSeqno('seqno', seqno);
-    const o = checkOptions('signalUpTo options', opts);
+    const o = checkOptions('signalUpTo options', opts, ['error']);
     const error = o.error === undefined ? 0 : checkErrno(o.error);
-    if (this._ring) return this._ring._signalUpTo(seqno, error);
-    return this.#t.signalUpTo(this.index, seqno, error, this.#t.clock.now);
+    const n = this._ring ? this._ring._signalUpTo(seqno, error) : this.#t.signalUpTo(this.#index, seqno, error, this.#t.clock.now);
+    this.#t.rethrowCallbackErrors();
+    return n;
   }
 
   /** A new read-only handle to the pending fence with this seqno, or null if none is pending. */
   findFence(seqno: number): DmaFence | null {
+    this.#t.life.check();
     checkSeqno('seqno', seqno);
     const slot = this.#t.arena.ctxFindPending(this.index, seqno);
     return slot === L.NIL ? null : this.#t.handle(slot);

@@ -16,7 +16,7 @@ import type { Timer } from './sim/clock.js';
 import type { Lifetime } from './lifetime.js';
 import * as L from './core/layout.js';
 import { publishSignals } from './attach.js';
-import { Errno, abortReason } from './errors.js';
+import { CallbackError, Errno, abortReason } from './errors.js';
 
 /** The issuer's side of a context, as FenceContext provides it. */
 export interface Issuer {
@@ -43,6 +43,9 @@ export interface IssuerOps {
 
 export type FenceCallback = (fence: DmaFence) => void;
 
+/** A listener of rt.on('callbackError'): the error a fence callback threw, and the fence. */
+export type CallbackErrorListener = (error: unknown, fence: DmaFence) => void;
+
 export interface Waiter {
   /** Runs once, at signal. */
   wake(): void;
@@ -56,6 +59,11 @@ export class FenceRecord {
   callbacks: { fn: FenceCallback; fence: DmaFence }[] = [];
   waiters: Waiter[] = [];
   deadline = Infinity;
+  /**
+   * Signaled, on the notify list, callbacks not yet run: the record must stay attached to its
+   * slot (and the slot pinned) until they have run, even if its last handle is released meanwhile.
+   */
+  notifyPending = false;
   constructor(
     readonly slot: number,
     readonly gen: number,
@@ -125,6 +133,7 @@ export class FenceTable {
   }
 
   #collected(held: Held): void {
+    if (this.life.disposed) return; // the runtime is gone: nothing to keep or report
     const { rec, driver } = held;
     if (driver && !this.isSignaledRaw(rec) && !this.issuers[rec.ctx].dead) {
       this.log.note({
@@ -153,6 +162,10 @@ export class FenceTable {
     rec.refs--;
     if (driver) rec.driverRefs--;
     if (rec.refs > 0) return;
+    // A record detached from its slot (the slot recycled, maybe reused) never touches the slot again.
+    if (this.records[rec.slot] !== rec) return;
+    // Its callbacks are still to run (notify list, or running now): #notify detaches it after them.
+    if (rec.notifyPending) return;
     const pendingWithListeners = this.#hasListeners(rec) && !this.isSignaledRaw(rec);
     if (pendingWithListeners && this.issuers[rec.ctx].holdsFences) {
       return; // the emitter's own reference keeps it (and its callbacks) until it signals
@@ -162,8 +175,16 @@ export class FenceTable {
       this.log.note(this.#f16(rec));
       this.core.fenceSetError(this.arena.base, rec.slot, -Errno.EDEADLK);
       this.arena.setSlotFlag(rec.slot, L.FS_FORCED, true);
+      rec.refs++; // the forced signal's callbacks run on an attached record
       this.signal(rec, this.clock.now);
+      rec.refs--;
+      if (rec.refs > 0 || this.records[rec.slot] !== rec) return;
     }
+    this.#detach(rec);
+  }
+
+  /** The record leaves its slot: the slot is unpinned (and recycled if signaled and unlinked). */
+  #detach(rec: FenceRecord): void {
     this.records[rec.slot] = undefined;
     this.core.fenceUnpin(this.arena.base, rec.slot);
   }
@@ -276,48 +297,108 @@ export class FenceTable {
     publishSignals(this.arena);
   }
 
-  /** Runs callbacks and wakes waiters of fences a core loop signaled, in signal order. */
+  /**
+   * Runs callbacks and wakes waiters of fences a core loop signaled, in signal order. The records
+   * are taken from the slots before any callback runs and marked notify-pending, so a callback
+   * that releases handles or creates fences can neither recycle a slot whose callbacks are still
+   * queued nor have a new fence in a reused slot mistaken for an old one.
+   */
   drain(): void {
     this.publish();
     const slots = this.arena.takeNotified();
     if (!slots) return;
-    for (const slot of slots) {
-      const rec = this.records[slot];
+    const recs: (FenceRecord | undefined)[] = new Array(slots.length);
+    for (let i = 0; i < slots.length; i++) {
+      const rec = this.records[slots[i]];
+      if (rec) rec.notifyPending = true;
+      recs[i] = rec;
+    }
+    for (let i = 0; i < slots.length; i++) {
+      const rec = recs[i];
       if (rec) this.#notify(rec);
-      else this.core.fenceUnpin(this.arena.base, slot);
+      else this.core.fenceUnpin(this.arena.base, slots[i]);
     }
   }
 
-  /** F3: after the mark and the timestamp, callbacks in registration order, then waiters. */
+  /**
+   * F3: after the mark and the timestamp, callbacks in registration order, then waiters. The
+   * record holds a reference of its own while they run, so it stays attached to its slot whatever
+   * they do; once they have run, a record nobody references leaves its slot.
+   */
   #notify(rec: FenceRecord): void {
+    if (this.records[rec.slot] !== rec) return;
+    rec.notifyPending = true;
+    rec.refs++;
     this.arena.setSlotFlag(rec.slot, L.FS_JS, false);
     let temp: DmaFence | undefined;
-    if (rec.callbacks.length) {
-      const cbs = rec.callbacks;
-      rec.callbacks = [];
-      for (const { fn, fence } of cbs) {
-        try {
+    try {
+      while (rec.callbacks.length) {
+        const cbs = rec.callbacks;
+        rec.callbacks = [];
+        for (const { fn, fence } of cbs) {
           // The handle it was added through may be released by now: then a live one for the call.
-          fn(fence.released ? (temp ??= new this.DmaFence(this, rec)) : fence);
-        } catch (e) {
-          // A callback must not stop the others (the kernel's cannot fail): report it unhandled.
-          queueMicrotask(() => {
-            throw e;
-          });
+          const h = fence.released ? (temp ??= new this.DmaFence(this, rec)) : fence;
+          try {
+            fn(h);
+          } catch (e) {
+            this.#callbackError(e, h);
+          }
         }
       }
+      if (rec.waiters.length) {
+        const ws = rec.waiters;
+        rec.waiters = [];
+        for (const w of ws) w.wake();
+      }
+    } finally {
+      temp?.release();
+      rec.notifyPending = false;
+      rec.refs--;
+      // Nobody references it any more (its emitter's reference went with the signal): leave the slot.
+      if (rec.refs === 0 && this.records[rec.slot] === rec) this.#detach(rec);
     }
-    if (rec.waiters.length) {
-      const ws = rec.waiters;
-      rec.waiters = [];
-      for (const w of ws) w.wake();
+  }
+
+  // ── callback errors ──
+
+  /** Listeners of rt.on('callbackError'). */
+  readonly callbackErrorListeners = new Set<CallbackErrorListener>();
+  #callbackErrors: unknown[] = [];
+
+  /**
+   * A callback threw. It does not stop the others (a kernel callback cannot fail). With a
+   * 'callbackError' listener the listener gets it now; without one it is kept and thrown, as
+   * ERR_CALLBACK, by the public call that ran the callback (or, for callbacks run while the clock
+   * is driven, by that driving call) once that call has done all its work.
+   */
+  #callbackError(e: unknown, fence: DmaFence): void {
+    if (this.callbackErrorListeners.size) {
+      for (const l of [...this.callbackErrorListeners]) {
+        try {
+          l(e, fence);
+        } catch (e2) {
+          this.#callbackErrors.push(e2);
+        }
+      }
+      return;
     }
-    temp?.release();
-    // Kept only by its emitter until now: with the signal that reference is gone too.
-    if (rec.refs === 0 && this.records[rec.slot] === rec) {
-      this.records[rec.slot] = undefined;
-      this.core.fenceUnpin(this.arena.base, rec.slot);
+    this.#callbackErrors.push(e);
+    // Real clock: the interrupt handler runs callbacks outside any public call; what no call has
+    // thrown by the next microtask is reported as an uncaught exception.
+    if (this.clock.kind === 'real' && this.#callbackErrors.length === 1) {
+      queueMicrotask(() => this.rethrowCallbackErrors());
     }
+  }
+
+  /**
+   * Throws the callback errors kept since the last call (ERR_CALLBACK, with `errors`), if any.
+   * Public calls that can run callbacks end with it; the state they changed stays changed.
+   */
+  rethrowCallbackErrors(): void {
+    if (!this.#callbackErrors.length) return;
+    const errors = this.#callbackErrors;
+    this.#callbackErrors = [];
+    throw new CallbackError(errors);
   }
 
   // ── listeners ──
@@ -367,30 +448,37 @@ export class FenceTable {
       const waiters: Waiter[] = [];
       let timer: Timer | undefined;
       let done = false;
+      let untrack = () => {};
       this.activeWaits++;
       this.onWait?.();
       const finish = () => {
-        if (done) return;
+        if (done) return false;
         done = true;
+        untrack();
         this.activeWaits--;
+        if (this.life.disposed) return true; // the arena is gone: nothing to unhook
         for (let i = 0; i < recs.length; i++) this.removeWaiter(recs[i], waiters[i]);
         timer?.cancel();
         signal?.removeEventListener('abort', onAbort);
         for (const rec of recs) this.#drop(rec, false); // the wait's own references
+        return true;
       };
       const onAbort = () => {
-        finish();
-        reject(abortReason(signal!));
+        if (finish()) reject(abortReason(signal!));
       };
+      // dispose: the wait rejects ERR_DISPOSED.
+      untrack = this.life.track((e) => {
+        if (finish()) reject(e);
+      });
       // A waiter holds a reference, as in the kernel: the fence outlives its handles while waited on.
       for (const rec of recs) rec.refs++;
       const unbounded = timeoutNs === Infinity;
       recs.forEach((rec, i) => {
-        const w: Waiter = { unbounded, wake: () => (finish(), resolve(i)) };
+        const w: Waiter = { unbounded, wake: () => finish() && resolve(i) };
         waiters.push(w);
         this.addWaiter(rec, w);
       });
-      if (!unbounded) timer = this.clock.schedule(this.clock.now + timeoutNs, () => (finish(), resolve(-1)));
+      if (!unbounded) timer = this.clock.schedule(this.clock.now + timeoutNs, () => finish() && resolve(-1));
       signal?.addEventListener('abort', onAbort, { once: true });
     });
   }

@@ -9,11 +9,12 @@ import type { Core } from './core/core.js';
 import { TsCore } from './core/ts-ring.js';
 import { createWasmCore } from './core/wasm-core.js';
 import * as L from './core/layout.js';
-import { DmaFence, parseWaitOptions } from './dma-fence.js';
+import { DmaFence, checkAbortSignal, parseWaitOptions } from './dma-fence.js';
 import type { WaitOptions } from './dma-fence.js';
 import { FenceContext } from './fence-context.js';
 import type { ContextOptions } from './fence-context.js';
 import { FenceTable } from './fence-table.js';
+import type { CallbackErrorListener, FenceRecord } from './fence-table.js';
 import { VirtualClock } from './sim/clock.js';
 import { RealClock } from './sim/real-clock.js';
 import { RealDriver } from './worker/real-driver.js';
@@ -26,13 +27,23 @@ import { DmaDevice } from './dma-device.js';
 import type { DeviceOptions } from './dma-device.js';
 import { DmaMemory } from './dma-memory.js';
 import { HwRing } from './hw-ring.js';
-import type { RingOptions } from './hw-ring.js';
+import type { RingHost, RingOptions } from './hw-ring.js';
 import { ViolationLog } from './violations.js';
 import { Lifetime } from './lifetime.js';
 import type { Violation } from './violations.js';
 import {
-  DmaFenceError, DmaFenceRangeError, DmaFenceTypeError, abortReason, checkFunction, checkInteger, checkOptions, describe,
+  DmaFenceError, DmaFenceRangeError, DmaFenceTypeError, abortReason, checkBoolean, checkEnum, checkFunction, checkInteger, checkOptions, describe,
 } from './errors.js';
+
+/** Options of unloadDriver. */
+export interface UnloadOptions {
+  /** Unload even with fences pending (they then reach an unloaded driver: T5). Default false. */
+  force?: boolean;
+  /** The grace period after the last fence op, ns on the runtime clock. Default 1000. */
+  graceNs?: number;
+  /** Aborting rejects the returned promise with the signal's reason; the unload goes on. */
+  signal?: AbortSignal;
+}
 
 export interface RuntimeOptions {
   /** 'wasm' (default): the AssemblyScript core; 'ts': the same core in plain TypeScript. */
@@ -94,26 +105,50 @@ function checkTimeout(name: string, v: unknown): number {
   return v;
 }
 
+const RUNTIME_KEYS = ['backend', 'clock', 'seed', 'maxFences', 'maxContexts', 'strict', 'maxRings', 'maxRingCapacity', 'dmaBytes', 'trace', 'wasm'] as const;
+
+/** The largest arena: byte addresses must stay below 2^31 for the typed-array views (i32 indexing). */
+const MAX_ARENA_BYTES = 2 ** 31 - 65536;
+
 function parseOptions(opts: unknown) {
-  const o = checkOptions('createRuntime options', opts);
-  const backend = o.backend ?? 'wasm';
-  if (backend !== 'wasm' && backend !== 'ts') throw new DmaFenceTypeError('ERR_INVALID_ARG', `backend must be 'wasm' or 'ts', got ${describe(backend)}`);
-  const clock = o.clock ?? 'virtual';
-  if (clock !== 'virtual' && clock !== 'real') throw new DmaFenceTypeError('ERR_INVALID_ARG', `clock must be 'virtual' or 'real', got ${describe(clock)}`);
-  if (o.strict !== undefined && typeof o.strict !== 'boolean') throw new DmaFenceTypeError('ERR_INVALID_ARG', `strict must be a boolean, got ${describe(o.strict)}`);
-  return {
-    backend: backend as 'wasm' | 'ts',
-    clock: clock as 'virtual' | 'real',
+  const o = checkOptions('createRuntime options', opts, RUNTIME_KEYS);
+  const backend = o.backend === undefined ? 'wasm' : checkEnum('backend', o.backend, ['wasm', 'ts'] as const);
+  const clock = o.clock === undefined ? 'virtual' : checkEnum('clock', o.clock, ['virtual', 'real'] as const);
+  const parsed = {
+    backend,
+    clock,
     seed: o.seed === undefined ? 1 : checkInteger('seed', o.seed, 0, 0xffffffff),
     maxFences: o.maxFences === undefined ? 65536 : checkInteger('maxFences', o.maxFences, 1, MAX_FENCES_LIMIT),
     maxContexts: o.maxContexts === undefined ? 1024 : checkInteger('maxContexts', o.maxContexts, 1, L.MAX_CONTEXTS - 1),
-    strict: (o.strict as boolean | undefined) ?? false,
-    trace: checkBool('trace', o.trace),
+    strict: checkBoolean('strict', o.strict, false),
+    trace: checkBoolean('trace', o.trace, false),
     maxRings: o.maxRings === undefined ? 8 : checkInteger('maxRings', o.maxRings, 0, 1024),
     maxRingCapacity: o.maxRingCapacity === undefined ? 1024 : checkPow2('maxRingCapacity', o.maxRingCapacity),
     dmaBytes: o.dmaBytes === undefined ? 1 << 20 : Math.ceil(checkInteger('dmaBytes', o.dmaBytes, 0, 2 ** 31) / L.DMA_GRANULE) * L.DMA_GRANULE,
     wasm: checkWasmSource(o.wasm),
   };
+  checkArenaFits(parsed);
+  return parsed;
+}
+
+/**
+ * The arena must fit one wasm memory the typed-array views can index: ERR_CAPACITY, saying what
+ * fits, before any size is computed with 32-bit arithmetic.
+ */
+function checkArenaFits(o: { maxFences: number; maxContexts: number; maxRings: number; maxRingCapacity: number; dmaBytes: number }): void {
+  const ringBytes = o.maxRings * (L.RING_SIZE + o.maxRingCapacity * L.DESC_SIZE);
+  const fixed = L.HEADER_SIZE + (o.maxContexts + 1) * L.CTX_SIZE + (o.maxFences + 1) * L.SLOT_SIZE + L.CORR_CAP * L.CORR_SIZE + 8 * L.ALIGN;
+  const dma = o.dmaBytes + (o.dmaBytes / L.DMA_GRANULE) * 4; // the bytes and their owner map
+  const total = fixed + ringBytes + dma;
+  if (total <= MAX_ARENA_BYTES) return;
+  const left = MAX_ARENA_BYTES - fixed - ringBytes;
+  const dmaFits = left > 0 ? Math.floor(left / (1 + 4 / L.DMA_GRANULE) / L.DMA_GRANULE) * L.DMA_GRANULE : 0;
+  throw new DmaFenceRangeError(
+    'ERR_CAPACITY',
+    `the arena would need ${total} bytes, more than the ${MAX_ARENA_BYTES} one runtime can have: ` +
+      `rings take ${ringBytes} (maxRings ${o.maxRings} × maxRingCapacity ${o.maxRingCapacity} descriptors of ${L.DESC_SIZE} bytes), ` +
+      `DMA memory ${dma} with its owner map; ${left > 0 ? `with these rings, dmaBytes up to ${dmaFits} fits` : 'lower maxRings or maxRingCapacity'}`,
+  );
 }
 
 function checkWasmSource(v: unknown): RuntimeOptions['wasm'] {
@@ -122,15 +157,33 @@ function checkWasmSource(v: unknown): RuntimeOptions['wasm'] {
   return v as RuntimeOptions['wasm'];
 }
 
-function checkBool(name: string, v: unknown): boolean {
-  if (v !== undefined && typeof v !== 'boolean') throw new DmaFenceTypeError('ERR_INVALID_ARG', `${name} must be a boolean, got ${describe(v)}`);
-  return v === true;
-}
-
 function checkPow2(name: string, v: unknown): number {
   const n = checkInteger(name, v, 1, 1 << 20);
   if (n & (n - 1)) throw new DmaFenceRangeError('ERR_INVALID_ARG', `${name} must be a power of two, got ${n}`);
   return n;
+}
+
+/** The exports a dmafence core module must have (a wrong module is refused, not half-used). */
+const CORE_EXPORTS = ['isLater', 'fenceCreate', 'fencesCreate', 'fenceSignal', 'signalUpTo', 'fenceSetError', 'fenceUnpin', 'ringSubmit', 'ringReschedule', 'devicesRun'];
+
+/**
+ * Loading the wasm core: bytes that do not compile, a URL that cannot be read, a module that is
+ * not dmafence's core, all become ERR_WASM with what went wrong.
+ */
+async function withWasmCode<T>(p: Promise<T>): Promise<T> {
+  let v: T;
+  try {
+    v = await p;
+  } catch (e) {
+    if ((e as { code?: string }).code) throw e;
+    throw new DmaFenceError('ERR_WASM', `the wasm core could not be loaded: ${(e as Error).message ?? String(e)} (pass createRuntime({ wasm }) the dmafence.wasm shipped in the package, or use backend: 'ts')`);
+  }
+  const has = v instanceof WebAssembly.Module
+    ? new Set(WebAssembly.Module.exports(v).map((x) => x.name))
+    : new Set(CORE_EXPORTS.filter((n) => typeof (v as Record<string, unknown>)[n] === 'function'));
+  const missing = CORE_EXPORTS.filter((n) => !has.has(n));
+  if (missing.length) throw new DmaFenceError('ERR_WASM', `that wasm module is not the dmafence core: it lacks ${missing.join(', ')}`);
+  return v;
 }
 
 /** Creates a runtime. Rejects with a coded error on bad options. */
@@ -153,29 +206,33 @@ export async function createRuntime(opts?: RuntimeOptions): Promise<Runtime> {
     dmaBytes: o.dmaBytes,
   });
   const arena = new Arena(layout);
-  const core = o.backend === 'wasm' ? await createWasmCore(arena.memory, o.wasm) : new TsCore(arena.memory.buffer);
+  const core = o.backend === 'wasm' ? await withWasmCode(createWasmCore(arena.memory, o.wasm)) : new TsCore(arena.memory.buffer);
   const rt = new Runtime(arena, core, o);
   if (o.clock === 'real') {
-    const module = o.backend === 'wasm' ? await loadWasmModule(o.wasm as WebAssembly.Module | undefined, true) : undefined;
+    const module = o.backend === 'wasm' ? await withWasmCode(loadWasmModule(o.wasm, true)) : undefined;
     await rt._startDevice(module);
   }
   return rt;
 }
 
+/** Events of rt.on(). */
+export interface RuntimeEvents {
+  /** A fence callback threw: the error and the fence. With a listener, nothing is thrown elsewhere. */
+  callbackError: CallbackErrorListener;
+}
+
+const CONTEXT_KEYS = ['driverName', 'timelineName', 'seqno64', 'startSeqno', 'enableSignaling', 'signaled', 'setDeadline'] as const;
+const RING_KEYS = ['device', 'capacity', 'timeoutNs', 'stopTimeoutNs', 'resubmit', 'name'] as const;
+const UNLOAD_KEYS = ['force', 'graceNs', 'signal'] as const;
+
 export class Runtime {
-  /** Which core runs the hot paths. */
-  readonly backend: 'wasm' | 'ts';
-  readonly seed: number;
-  readonly strict: boolean;
-  /**
-   * The clock. Virtual (default): nothing moves unless driven (advance, runUntil, runUntilIdle,
-   * runUntilSettled). Real: time passes by itself; only runUntilSettled (a plain wait) works.
-   */
-  readonly sim: VirtualClock | RealClock;
-  /** 'virtual' or 'real'. */
-  readonly clock: 'virtual' | 'real';
-  /** Whether the arena is a SharedArrayBuffer (always in Node; in browsers when isolated). */
-  readonly shared: boolean;
+  readonly #backend: 'wasm' | 'ts';
+  readonly #seed: number;
+  readonly #strict: boolean;
+  readonly #sim: VirtualClock | RealClock;
+  readonly #clock: 'virtual' | 'real';
+  readonly #memory: DmaMemory;
+  readonly #tracing: boolean;
   #driver: RealDriver | undefined;
   /** @internal */
   readonly arena: Arena;
@@ -185,8 +242,6 @@ export class Runtime {
   readonly fences: FenceTable;
   /** @internal */
   readonly log: ViolationLog;
-  /** DMA memory, the device's write target (M1-M3). */
-  readonly memory: DmaMemory;
   /** @internal */
   readonly engine: DeviceEngine;
   readonly #contexts: FenceContext[] = [];
@@ -196,32 +251,107 @@ export class Runtime {
   readonly #stub: DmaFence;
   /** @internal The switch that ends every object of this runtime (dispose). */
   readonly life = new Lifetime();
+  /** What rings need of the runtime: internal parts that stay usable while a dispose unwinds. */
+  readonly #ringHost: RingHost;
 
   /** @internal Use createRuntime. */
   constructor(arena: Arena, core: Core, o: ReturnType<typeof parseOptions>) {
     this.arena = arena;
     this.core = core;
-    this.backend = core.backend;
-    this.seed = o.seed;
-    this.strict = o.strict;
-    this.clock = o.clock;
-    this.sim = o.clock === 'real' ? new RealClock() : new VirtualClock();
-    this.shared = arena.shared;
-    this.log = new ViolationLog(o.strict, () => this.sim.now, (v) => this.trace('violation', { kind: v.kind, message: v.message }));
-    this.fences = new FenceTable(arena, core, this.sim, this.log, this.#contexts, DmaFence, this.life);
-    this.memory = new DmaMemory(arena, this.life);
+    this.#backend = core.backend;
+    this.#seed = o.seed;
+    this.#strict = o.strict;
+    this.#clock = o.clock;
+    const sim = (this.#sim = o.clock === 'real' ? new RealClock(this.life) : new VirtualClock(this.life));
+    this.log = new ViolationLog(o.strict, () => sim.now, (v) => this.trace('violation', { kind: v.kind, message: v.message }));
+    this.fences = new FenceTable(arena, core, sim, this.log, this.#contexts, DmaFence, this.life);
+    if (sim instanceof VirtualClock) sim.onDriven = () => this.fences.rethrowCallbackErrors();
+    this.#memory = new DmaMemory(arena, this.life);
     // The engine is an event source of the virtual clock only; on the real clock it just lists the rings.
-    this.engine = new DeviceEngine(arena, core, this.sim as VirtualClock, this.fences, this.memory, this.log);
-    if (this.sim instanceof VirtualClock) this.sim.addSource(this.engine);
+    this.engine = new DeviceEngine(arena, core, sim as VirtualClock, this.fences, this.#memory, this.log);
+    if (sim instanceof VirtualClock) sim.addSource(this.engine);
     this.#maxRingCapacity = o.maxRingCapacity;
-    this.tracing = o.trace;
+    this.#tracing = o.trace;
     this.engine.tracing = o.trace;
+    const rt = this;
+    this.#ringHost = {
+      arena, core, fences: this.fences, sim, log: this.log, memory: this.#memory, life: this.life, tracing: o.trace,
+      real: o.clock === 'real',
+      kick: () => this.#driver?.kick(),
+      trace: (name, args, durNs) => rt.trace(name, args, durNs),
+    };
     // F17: the stub is context index 0 with id 0, seqno 0, signaled at time 0.
     const stubCtx = arena.createContext(false, 0, 0);
     this.#contexts.push(new FenceContext(this.fences, stubCtx, { driverName: 'stub', timelineName: 'stub' }));
     const slot = core.fenceCreate(arena.base, stubCtx);
     core.fenceSignal(arena.base, slot, 0);
     this.#stub = this.fences.handle(slot);
+  }
+
+  /** Which core runs the hot paths: 'wasm' or 'ts'. */
+  get backend(): 'wasm' | 'ts' {
+    this.#alive();
+    return this.#backend;
+  }
+  /** The seed of the PRNG behind device timing and faults. */
+  get seed(): number {
+    this.#alive();
+    return this.#seed;
+  }
+  /** Rule breaks throw ViolationError instead of being recorded. */
+  get strict(): boolean {
+    this.#alive();
+    return this.#strict;
+  }
+  /**
+   * The clock. Virtual (default): nothing moves unless driven (advance, runUntil, runUntilIdle,
+   * runUntilSettled). Real: time passes by itself; only runUntilSettled (a plain wait) works.
+   */
+  get sim(): VirtualClock | RealClock {
+    this.#alive();
+    return this.#sim;
+  }
+  /** 'virtual' or 'real'. */
+  get clock(): 'virtual' | 'real' {
+    this.#alive();
+    return this.#clock;
+  }
+  /** Whether the arena is a SharedArrayBuffer (always in Node; in browsers when isolated). */
+  get shared(): boolean {
+    this.#alive();
+    return this.arena.shared;
+  }
+  /** DMA memory, the device's write target (M1-M3). */
+  get memory(): DmaMemory {
+    this.#alive();
+    return this.#memory;
+  }
+  /** Per-job spans are recorded (createRuntime({ trace: true })). */
+  get tracing(): boolean {
+    this.#alive();
+    return this.#tracing;
+  }
+
+  /**
+   * Listens to runtime events. 'callbackError': a fence callback threw; the listener gets the
+   * error and the fence, synchronously, and nothing is thrown elsewhere. Without a listener the
+   * errors are thrown as one CallbackError (ERR_CALLBACK) by the public call that ran the
+   * callbacks, after it finished its work; for callbacks run while the virtual clock is driven,
+   * by that driving call; on the real clock, callbacks run by the interrupt handler with no
+   * listener are reported as an uncaught exception.
+   */
+  on<K extends keyof RuntimeEvents>(event: K, listener: RuntimeEvents[K]): void {
+    this.#alive();
+    checkEnum('event', event, ['callbackError'] as const);
+    checkFunction('listener', listener);
+    this.fences.callbackErrorListeners.add(listener);
+  }
+
+  /** Removes a listener added with on(). Returns true if it was there. */
+  off<K extends keyof RuntimeEvents>(event: K, listener: RuntimeEvents[K]): boolean {
+    this.#alive();
+    checkEnum('event', event, ['callbackError'] as const);
+    return this.fences.callbackErrorListeners.delete(listener);
   }
 
   /**
@@ -235,21 +365,11 @@ export class Runtime {
 
   /** @internal Real clock: starts the device thread. */
   async _startDevice(module: WebAssembly.Module | undefined): Promise<void> {
-    const sim = this.sim as RealClock;
+    const sim = this.#sim as RealClock;
     this.#driver = await RealDriver.start(
-      { arena: this.arena, rings: this.engine.rings, fences: this.fences, memory: this.memory, log: this.log },
-      { backend: this.backend, module, originMs: sim.originMs },
+      { arena: this.arena, rings: this.engine.rings, fences: this.fences, memory: this.#memory, log: this.log },
+      { backend: this.#backend, module, originMs: sim.originMs },
     );
-  }
-
-  /** @internal The device runs in its own thread. */
-  get real(): boolean {
-    return this.clock === 'real';
-  }
-
-  /** @internal Wakes the device thread after new work or a request (real clock). */
-  kick(): void {
-    this.#driver?.kick();
   }
 
   #alive(): void {
@@ -259,7 +379,7 @@ export class Runtime {
   /** A new fence context (C1: the next id from the global counter). */
   createContext(opts?: ContextOptions): FenceContext {
     this.#alive();
-    const o = checkOptions('context options', opts) as ContextOptions;
+    const o = checkOptions('context options', opts, CONTEXT_KEYS) as ContextOptions;
     for (const k of ['driverName', 'timelineName'] as const) {
       if (o[k] !== undefined && typeof o[k] !== 'string') throw new DmaFenceTypeError('ERR_INVALID_ARG', `${k} must be a string, got ${describe(o[k])}`);
     }
@@ -296,11 +416,14 @@ export class Runtime {
       if (!Array.isArray(fences)) throw new DmaFenceTypeError('ERR_INVALID_ARG', `fences must be an array of DmaFence, got ${describe(fences)}`);
       if (fences.length === 0) throw new DmaFenceRangeError('ERR_INVALID_ARG', 'waitAny needs at least one fence (-EINVAL)');
       const { timeoutNs, signal } = parseWaitOptions(opts);
-      const recs = fences.map((f, i) => {
-        if (!(f instanceof DmaFence)) throw new DmaFenceTypeError('ERR_INVALID_ARG', `fences[${i}] is not a DmaFence`);
+      // An index loop, not map: a hole in the array is an error, not skipped.
+      const recs: FenceRecord[] = [];
+      for (let i = 0; i < fences.length; i++) {
+        const f: unknown = fences[i];
+        if (!(f instanceof DmaFence)) throw new DmaFenceTypeError('ERR_INVALID_ARG', `fences[${i}] is not a DmaFence, got ${describe(f)}`);
         if (f._table !== this.fences) throw new DmaFenceTypeError('ERR_FOREIGN_HANDLE', `fences[${i}] belongs to another runtime`);
-        return f._record;
-      });
+        recs.push(f._record);
+      }
       if (signal?.aborted) return Promise.reject(abortReason(signal));
       for (let i = 0; i < fences.length; i++) if (fences[i].signaled) return Promise.resolve(i);
       if (timeoutNs === 0) return Promise.resolve(-1);
@@ -323,7 +446,8 @@ export class Runtime {
   /** A hardware ring on a device, with its own fence context (R1, R2). */
   createRing(opts: RingOptions): HwRing {
     this.#alive();
-    const o = checkOptions('ring options', opts) as unknown as RingOptions;
+    if (opts === undefined) throw new DmaFenceTypeError('ERR_INVALID_ARG', 'createRing needs options with a device: createRing({ device })');
+    const o = checkOptions('ring options', opts, RING_KEYS) as unknown as RingOptions;
     if (!(o.device instanceof DmaDevice) || !this.#devices.includes(o.device)) {
       throw new DmaFenceTypeError(o.device instanceof DmaDevice ? 'ERR_FOREIGN_HANDLE' : 'ERR_INVALID_ARG', 'device must be a DmaDevice made by this runtime');
     }
@@ -338,8 +462,8 @@ export class Runtime {
     if (index >= this.arena.layout.maxRings) throw new DmaFenceRangeError('ERR_CAPACITY', `all ${this.arena.layout.maxRings} rings are in use (raise maxRings)`);
     const name = o.name ?? `ring${index}`;
     const ctx = this.createContext({ driverName: o.device.name, timelineName: name });
-    const seed = (Math.imul(this.seed ^ 0x9e3779b9, 0x85ebca6b) + Math.imul(index + 1, 0xc2b2ae35)) >>> 0 || 1;
-    const ring = new HwRing(this, index, ctx, { device: o.device, capacity, timeoutNs, stopTimeoutNs, resubmit: o.resubmit ?? false, name }, seed);
+    const seed = (Math.imul(this.#seed ^ 0x9e3779b9, 0x85ebca6b) + Math.imul(index + 1, 0xc2b2ae35)) >>> 0 || 1;
+    const ring = new HwRing(this.#ringHost, index, ctx, { device: o.device, capacity, timeoutNs, stopTimeoutNs, resubmit: o.resubmit ?? false, name }, seed);
     ctx._ring = ring;
     this.arena.i32[this.arena.ctxWord(ctx.index) + (L.C_RING >> 2)] = index;
     this.arena.setHeader(L.H_RING_COUNT, index + 1);
@@ -350,7 +474,8 @@ export class Runtime {
 
   /** The rings made so far. */
   get rings(): readonly HwRing[] {
-    return this.engine.rings;
+    this.#alive();
+    return [...this.engine.rings];
   }
 
   /**
@@ -358,43 +483,53 @@ export class Runtime {
    * unless force), then one grace period (graceNs on the clock) passes, then it is gone. A later
    * operation that reaches it through a pending fence is a use-after-free violation.
    */
-  unloadDriver(name: string, opts?: { force?: boolean; graceNs?: number }): Promise<void> {
+  unloadDriver(name: string, opts?: UnloadOptions): Promise<void> {
     try {
       this.#alive();
       if (typeof name !== 'string') throw new DmaFenceTypeError('ERR_INVALID_ARG', `name must be a string, got ${describe(name)}`);
-      const o = checkOptions('unload options', opts);
+      const o = checkOptions('unload options', opts, UNLOAD_KEYS);
       const graceNs = o.graceNs === undefined ? 1000 : checkTimeout('graceNs', o.graceNs);
+      const force = checkBoolean('force', o.force, false);
+      const signal = checkAbortSignal(o.signal);
       const ctxs = this.#contexts.filter((c) => c.index !== 0 && c.driverName === name);
       if (!ctxs.length) throw new DmaFenceTypeError('ERR_INVALID_ARG', `no context has driver name ${describe(name)}`);
       const pending = ctxs.reduce((n, c) => n + c.pending, 0);
-      if (pending && !o.force) throw new DmaFenceError('ERR_DRIVER_BUSY', `driver ${name} still has ${pending} pending fence(s): signal them before unloading (T5)`);
-      return new Promise((resolve) => {
-        this.sim.schedule(this.sim.now + graceNs, () => {
+      if (pending && !force) throw new DmaFenceError('ERR_DRIVER_BUSY', `driver ${name} still has ${pending} pending fence(s): signal them before unloading (T5)`);
+      if (signal?.aborted) return Promise.reject(abortReason(signal));
+      return new Promise((resolve, reject) => {
+        const sim = this.#sim;
+        let untrack = () => {};
+        // Aborting rejects this promise; the unload itself goes on (the grace period has begun).
+        const onAbort = () => (untrack(), reject(abortReason(signal!)));
+        sim.schedule(sim.now + graceNs, () => {
           for (const c of ctxs) c._unloaded = true;
           this.trace('driver-unloaded', { driver: name });
+          signal?.removeEventListener('abort', onAbort);
+          untrack();
           resolve();
         });
+        untrack = this.life.track(reject);
+        signal?.addEventListener('abort', onAbort, { once: true });
       });
     } catch (e) {
       return Promise.reject(e);
     }
   }
 
-  /** Per-job spans are recorded. */
-  readonly tracing: boolean;
-
   /** @internal */
   trace(name: string, args: Record<string, unknown>, durNs?: number): void {
-    this.#trace.push(durNs === undefined ? { name, timeNs: this.sim.now, args } : { name, timeNs: this.sim.now, durNs, args });
+    this.#trace.push(durNs === undefined ? { name, timeNs: this.#sim.now, args } : { name, timeNs: this.#sim.now, durNs, args });
   }
 
   /** Protocol events so far (ring states, STOP, ACK, resets, drops, violations), oldest first. */
   get events(): readonly TraceEvent[] {
+    this.#alive();
     return this.#trace;
   }
 
   /** Chrome trace-event JSON of the protocol events (open it in Perfetto or chrome://tracing). */
   exportTrace(): string {
+    this.#alive();
     const events = this.#trace.map((e) => {
       const tid = typeof e.args.ring === 'string' ? e.args.ring : 'runtime';
       return e.durNs === undefined
@@ -406,15 +541,18 @@ export class Runtime {
 
   /** Rule breaks seen so far (oldest first). */
   get violations(): readonly Violation[] {
+    this.#alive();
     return this.log.list;
   }
 
   /** Waits still pending with no timeout on fences nothing can signal any more (T2). */
   get blockedWaiters(): number {
+    this.#alive();
     return this.fences.blockedWaiters();
   }
 
   get stats(): RuntimeStats {
+    this.#alive();
     const a = this.arena;
     return {
       fencesCreated: a.stat(L.ST_CREATED) - 1,
@@ -432,15 +570,23 @@ export class Runtime {
 
   /** Capacities fixed at creation, and the arena's size in bytes. */
   get capacity(): { maxFences: number; maxContexts: number; arenaBytes: number } {
+    this.#alive();
     const l = this.arena.layout;
     return { maxFences: l.maxFences - 1, maxContexts: l.maxContexts - 1, arenaBytes: l.size };
   }
 
+  /** True once dispose() was called. The one member (with dispose) that works after it. */
   get disposed(): boolean {
     return this.life.disposed;
   }
 
-  /** Ends the runtime (and its device thread, on the real clock): later calls throw ERR_DISPOSED. Idempotent. */
+  /**
+   * Ends the runtime: every pending wait, stop, reset, drop, submitAsync and unloadDriver rejects
+   * ERR_DISPOSED; from then on every member of every object of this runtime (fences, contexts,
+   * rings, devices, memory, buffers, the clock) throws or rejects ERR_DISPOSED and changes
+   * nothing; threads attached with attachRuntime see it too (their waits reject ERR_DISPOSED).
+   * On the real clock it ends the device thread and holds the process no longer. Idempotent.
+   */
   async dispose(): Promise<void> {
     if (this.life.disposed) return;
     this.life.end();

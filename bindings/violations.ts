@@ -54,11 +54,13 @@ export class ViolationLog {
     return full;
   }
 
-  /** Records a violation that already happened (state changed); throws it under strict. */
+  /**
+   * A rule break: recorded, or under strict thrown instead (and then not recorded: the caller
+   * changed nothing, or what it changed is the break itself, which the throw reports).
+   */
   record(v: Omit<Violation, 'timeNs'>): Violation {
-    const full = this.note(v);
-    if (this.strict) throw new ViolationError(full);
-    return full;
+    if (this.strict) this.check(v);
+    return this.note(v);
   }
 
   /** Records without throwing, for breaks found where nobody can catch (GC, device events). */

@@ -10,6 +10,7 @@
  * continuations run after it, in microtasks.
  */
 import { DmaFenceError, DmaFenceTypeError, checkDuration, describe } from '../errors.js';
+import type { Lifetime } from '../lifetime.js';
 
 export interface Timer {
   readonly atNs: number;
@@ -68,6 +69,20 @@ export class VirtualClock implements Clock {
   #heap: Entry[] = [];
   #sources: EventSource[] = [];
   #live = 0;
+  readonly #life: Lifetime | undefined;
+  /** @internal Runs after each driving call has done its work (it throws kept callback errors). */
+  onDriven: (() => void) | undefined;
+
+  /** @internal Made by the runtime (rt.sim). */
+  constructor(life?: Lifetime) {
+    this.#life = life;
+    // At dispose: no timer or device step runs again.
+    life?.onEnd(() => {
+      this.#heap = [];
+      this.#sources = [];
+      this.#live = 0;
+    });
+  }
 
   /** The current virtual time, ns. */
   get now(): number {
@@ -76,6 +91,7 @@ export class VirtualClock implements Clock {
 
   /** Timers still scheduled. */
   get pendingTimers(): number {
+    this.#life?.check();
     return this.#live;
   }
 
@@ -84,9 +100,11 @@ export class VirtualClock implements Clock {
     if (tNs > this.#now) this.#now = tNs;
   }
 
+  /** @internal */
   addSource(src: EventSource): void {
     this.#sources.push(src);
   }
+  /** @internal */
   removeSource(src: EventSource): void {
     const i = this.#sources.indexOf(src);
     if (i >= 0) this.#sources.splice(i, 1);
@@ -94,6 +112,7 @@ export class VirtualClock implements Clock {
 
   /** Runs fn when the clock reaches atNs (at once, on the next drive, if that is past). */
   schedule(atNs: number, fn: () => void): Timer {
+    this.#life?.check();
     checkTimer(atNs, fn);
     const e: Entry = {
       atNs: Math.max(atNs, this.#now),
@@ -113,6 +132,7 @@ export class VirtualClock implements Clock {
 
   /** Moves time forward by ns, running every event due on the way. */
   advance(ns: number): RunResult {
+    this.#life?.check();
     checkDuration('ns', ns);
     if (!Number.isFinite(ns)) throw new DmaFenceError('ERR_INVALID_TIMEOUT', 'advance() needs a finite duration; use runUntilIdle()');
     return this.runUntil(this.#now + ns);
@@ -120,18 +140,22 @@ export class VirtualClock implements Clock {
 
   /** Runs every event due at or before tNs, then sets the clock to tNs (if later than now). */
   runUntil(tNs: number): RunResult {
+    this.#life?.check();
     checkDuration('tNs', tNs);
     if (!Number.isFinite(tNs)) throw new DmaFenceError('ERR_INVALID_TIMEOUT', 'runUntil() needs a finite time; use runUntilIdle()');
     let events = 0;
     while (this.#step(tNs)) events++;
     if (tNs > this.#now) this.#now = tNs;
+    this.onDriven?.();
     return { events, nowNs: this.#now };
   }
 
   /** Runs events until none is left. Time stops at the last event. */
   runUntilIdle(): RunResult {
+    this.#life?.check();
     let events = 0;
     while (this.#step(Infinity)) events++;
+    this.onDriven?.();
     return { events, nowNs: this.#now };
   }
 
@@ -140,6 +164,7 @@ export class VirtualClock implements Clock {
    * could move the simulation while it is still pending, rejects with ERR_DEADLOCK.
    */
   async runUntilSettled<T>(promise: Promise<T>): Promise<T> {
+    this.#life?.check();
     checkPromise(promise);
     let state = 0 as 0 | 1 | 2;
     let value: T | undefined;
@@ -150,12 +175,18 @@ export class VirtualClock implements Clock {
     );
     for (;;) {
       await macrotask();
+      this.onDriven?.();
       if (state === 1) return value as T;
       if (state === 2) throw reason;
-      if (!this.#step(Infinity)) {
+      // Disposed while driving: the promise was rejected ERR_DISPOSED if it was tracked; else this.
+      this.#life?.check();
+      const stepped = this.#step(Infinity);
+      this.onDriven?.();
+      if (!stepped) {
         await macrotask();
         if ((state as number) === 1) return value as T;
         if ((state as number) === 2) throw reason;
+        this.#life?.check();
         throw new DmaFenceError('ERR_DEADLOCK', `the simulation went idle at ${this.#now} ns with the promise still pending: nothing left could ever settle it`);
       }
     }

@@ -4,6 +4,7 @@
  * runUntilSettled simply waits, so code written for both clocks can call it.
  */
 import { DmaFenceError } from '../errors.js';
+import type { Lifetime } from '../lifetime.js';
 import { checkPromise, checkTimer } from './clock.js';
 import type { Clock, RunResult, Timer } from './clock.js';
 
@@ -15,18 +16,42 @@ export class RealClock implements Clock {
   readonly kind = 'real' as const;
   /** The clock's epoch, in ms of performance.timeOrigin + performance.now(). */
   readonly originMs = wallMs();
+  readonly #life: Lifetime | undefined;
+  /** Host timers still scheduled: dispose clears them, so nothing holds the process. */
+  readonly #timers = new Set<ReturnType<typeof setTimeout>>();
+
+  /** @internal Made by the runtime (rt.sim). */
+  constructor(life?: Lifetime) {
+    this.#life = life;
+    life?.onEnd(() => {
+      for (const h of this.#timers) clearTimeout(h);
+      this.#timers.clear();
+    });
+  }
 
   get now(): number {
     return (wallMs() - this.originMs) * 1e6;
   }
 
   schedule(atNs: number, fn: () => void): Timer {
+    this.#life?.check();
     checkTimer(atNs, fn);
-    const h = setTimeout(fn, Math.max(0, (atNs - this.now) / 1e6));
-    return { atNs, cancel: () => clearTimeout(h) };
+    const h = setTimeout(() => {
+      this.#timers.delete(h);
+      fn();
+    }, Math.max(0, (atNs - this.now) / 1e6));
+    this.#timers.add(h);
+    return {
+      atNs,
+      cancel: () => {
+        clearTimeout(h);
+        this.#timers.delete(h);
+      },
+    };
   }
 
   #refuse(): never {
+    this.#life?.check();
     throw new DmaFenceError('ERR_REAL_CLOCK', 'this runtime runs on the real clock: time passes by itself and cannot be driven');
   }
   advance(_ns: number): RunResult {
@@ -41,6 +66,7 @@ export class RealClock implements Clock {
   /** Waits for the promise: real time moves on its own. */
   runUntilSettled<T>(promise: Promise<T>): Promise<T> {
     try {
+      this.#life?.check();
       checkPromise(promise);
     } catch (e) {
       return Promise.reject(e);
