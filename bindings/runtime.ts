@@ -359,6 +359,7 @@ export class Runtime {
    * with postMessage). Needs shared memory (ERR_NOT_ISOLATED otherwise).
    */
   share(): SharedRuntimeHandle {
+    this.#alive();
     if (!this.arena.shared) throw new DmaFenceError('ERR_NOT_ISOLATED', 'this runtime is not on shared memory (the page is not cross-origin isolated)');
     return shareRuntime(this.arena);
   }
