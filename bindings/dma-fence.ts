@@ -63,6 +63,13 @@ export class DmaFence {
   get _record(): FenceRecord {
     return this.#live();
   }
+  /**
+   * @internal A real DmaFence handle (made by a runtime), not an object that only shares its
+   * prototype: a brand check on the private field, so forged objects are refused with a code.
+   */
+  static _is(x: unknown): x is DmaFence {
+    return typeof x === 'object' && x !== null && #t in x;
+  }
   /** @internal */
   get _table(): FenceTable {
     return this.#t;
@@ -237,7 +244,7 @@ export class DmaFence {
 }
 
 function pair(a: unknown, b: unknown): [FenceRecord, FenceRecord, FenceTable] {
-  if (!(a instanceof DmaFence) || !(b instanceof DmaFence)) {
+  if (!DmaFence._is(a) || !DmaFence._is(b)) {
     throw new DmaFenceTypeError('ERR_INVALID_ARG', 'isLater/later take two DmaFence handles');
   }
   if (a._table !== b._table) throw new DmaFenceTypeError('ERR_FOREIGN_HANDLE', 'the two fences belong to different runtimes');

@@ -221,6 +221,9 @@ export interface RuntimeEvents {
   callbackError: CallbackErrorListener;
 }
 
+/** Every device any runtime made: tells a foreign device from a forged one. */
+const ISSUED_DEVICES = new WeakSet<object>();
+
 const CONTEXT_KEYS = ['driverName', 'timelineName', 'seqno64', 'startSeqno', 'enableSignaling', 'signaled', 'setDeadline'] as const;
 const RING_KEYS = ['device', 'capacity', 'timeoutNs', 'stopTimeoutNs', 'resubmit', 'name'] as const;
 const UNLOAD_KEYS = ['force', 'graceNs', 'signal'] as const;
@@ -421,7 +424,7 @@ export class Runtime {
       const recs: FenceRecord[] = [];
       for (let i = 0; i < fences.length; i++) {
         const f: unknown = fences[i];
-        if (!(f instanceof DmaFence)) throw new DmaFenceTypeError('ERR_INVALID_ARG', `fences[${i}] is not a DmaFence, got ${describe(f)}`);
+        if (!DmaFence._is(f)) throw new DmaFenceTypeError('ERR_INVALID_ARG', `fences[${i}] is not a DmaFence, got ${describe(f)}`);
         if (f._table !== this.fences) throw new DmaFenceTypeError('ERR_FOREIGN_HANDLE', `fences[${i}] belongs to another runtime`);
         recs.push(f._record);
       }
@@ -441,6 +444,7 @@ export class Runtime {
     this.#alive();
     const d = new DmaDevice(opts, this.#devices.length, this.life);
     this.#devices.push(d);
+    ISSUED_DEVICES.add(d);
     return d;
   }
 
@@ -449,8 +453,10 @@ export class Runtime {
     this.#alive();
     if (opts === undefined) throw new DmaFenceTypeError('ERR_INVALID_ARG', 'createRing needs options with a device: createRing({ device })');
     const o = checkOptions('ring options', opts, RING_KEYS) as unknown as RingOptions;
-    if (!(o.device instanceof DmaDevice) || !this.#devices.includes(o.device)) {
-      throw new DmaFenceTypeError(o.device instanceof DmaDevice ? 'ERR_FOREIGN_HANDLE' : 'ERR_INVALID_ARG', 'device must be a DmaDevice made by this runtime');
+    if (!this.#devices.includes(o.device)) {
+      // Made by another runtime, or an object that only looks like a device.
+      const foreign = ISSUED_DEVICES.has(o.device as object);
+      throw new DmaFenceTypeError(foreign ? 'ERR_FOREIGN_HANDLE' : 'ERR_INVALID_ARG', `device must be a DmaDevice made by this runtime${foreign ? ' (that one belongs to another)' : `, got ${describe(o.device)}`}`);
     }
     const capacity = o.capacity === undefined ? Math.min(256, this.#maxRingCapacity) : checkPow2('capacity', o.capacity);
     if (capacity > this.#maxRingCapacity) throw new DmaFenceRangeError('ERR_CAPACITY', `capacity ${capacity} exceeds maxRingCapacity ${this.#maxRingCapacity}`);

@@ -9,6 +9,12 @@ export function runtime(backend: Backend, opts: RuntimeOptions = {}): Promise<Ru
   return createRuntime({ backend, maxFences: 256, maxContexts: 16, ...opts });
 }
 
+/** The arena's bytes now: to check that a refused call changed nothing. */
+export function arenaSnapshot(rt: Runtime): Buffer {
+  const { base, size } = rt.arena.layout;
+  return Buffer.from(rt.arena.u8.slice(base, base + size));
+}
+
 /** Expects fn to throw an error with this code, and returns it. */
 export function codeOf(fn: () => unknown): string | undefined {
   try {
