@@ -525,13 +525,15 @@ export class Runtime {
 
   /** @internal */
   trace(name: string, args: Record<string, unknown>, durNs?: number): void {
-    this.#trace.push(durNs === undefined ? { name, timeNs: this.#sim.now, args } : { name, timeNs: this.#sim.now, durNs, args });
+    const e = durNs === undefined ? { name, timeNs: this.#sim.now, args } : { name, timeNs: this.#sim.now, durNs, args };
+    Object.freeze(args);
+    this.#trace.push(Object.freeze(e));
   }
 
   /** Protocol events so far (ring states, STOP, ACK, resets, drops, violations), oldest first. */
   get events(): readonly TraceEvent[] {
     this.#alive();
-    return this.#trace;
+    return Object.freeze(this.#trace.slice());
   }
 
   /** Chrome trace-event JSON of the protocol events (open it in Perfetto or chrome://tracing). */
@@ -549,7 +551,7 @@ export class Runtime {
   /** Rule breaks seen so far (oldest first). */
   get violations(): readonly Violation[] {
     this.#alive();
-    return this.log.list;
+    return Object.freeze(this.log.list.slice());
   }
 
   /** Waits still pending with no timeout on fences nothing can signal any more (T2). */

@@ -65,7 +65,7 @@ export class ViolationLog {
 
   /** Records without throwing, for breaks found where nobody can catch (GC, device events). */
   note(v: Omit<Violation, 'timeNs'>): Violation {
-    const full = { ...v, timeNs: this.now() };
+    const full: Violation = Object.freeze({ ...v, timeNs: this.now() });
     this.list.push(full);
     this.onRecord(full);
     return full;

@@ -63,7 +63,10 @@ const macrotask: () => Promise<void> =
     : () => new Promise((r) => setTimeout(r, 0));
 
 export class VirtualClock implements Clock {
-  readonly kind = 'virtual' as const;
+  /** 'virtual'. */
+  get kind(): 'virtual' {
+    return 'virtual';
+  }
   #now = 0;
   #seq = 0;
   #heap: Entry[] = [];

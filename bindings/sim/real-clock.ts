@@ -13,9 +13,15 @@ export function wallMs(): number {
 }
 
 export class RealClock implements Clock {
-  readonly kind = 'real' as const;
+  /** 'real'. */
+  get kind(): 'real' {
+    return 'real';
+  }
+  readonly #originMs = wallMs();
   /** The clock's epoch, in ms of performance.timeOrigin + performance.now(). */
-  readonly originMs = wallMs();
+  get originMs(): number {
+    return this.#originMs;
+  }
   readonly #life: Lifetime | undefined;
   /** Host timers still scheduled: dispose clears them, so nothing holds the process. */
   readonly #timers = new Set<ReturnType<typeof setTimeout>>();
@@ -30,7 +36,7 @@ export class RealClock implements Clock {
   }
 
   get now(): number {
-    return (wallMs() - this.originMs) * 1e6;
+    return (wallMs() - this.#originMs) * 1e6;
   }
 
   schedule(atNs: number, fn: () => void): Timer {
