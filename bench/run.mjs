@@ -2,24 +2,57 @@
 // dmafence benchmarks: the WebAssembly core against its TypeScript twin, same process, same run,
 // interleaved (rounds alternate which backend goes first; samples are pooled per backend).
 // Figures are medians; ratios compare the two backends within this run only.
-//
-//   npm run bench                  quick default run (under 3 minutes on 2 cores)
-//   npm run bench -- --long        longer: more rounds, more time per task
-//   npm run bench -- --quick       a few seconds, for checking that it runs
-//   npm run bench -- --json F      also write the figures, with the machine, to F
+// `npm run bench -- --help` lists the flags.
 import { Bench } from 'tinybench';
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { createRuntime } from '../dist/index.js';
+import { parseArgs } from 'node:util';
+import { appendSamples, median, percentile as pct } from './stats.mjs';
 
-const args = process.argv.slice(2);
-const mode = args.includes('--long') ? 'long' : args.includes('--quick') ? 'quick' : 'default';
-const jsonAt = args.indexOf('--json');
-const jsonPath = jsonAt >= 0 ? args[jsonAt + 1] : undefined;
-if (jsonAt >= 0 && !jsonPath) {
-  console.error('--json needs a file name');
+const USAGE = `usage: npm run bench [-- FLAGS]      (or: node bench/run.mjs [FLAGS])
+
+Runs every workload on both backends (wasm and ts) in one process, interleaved, and prints the
+median throughput per backend and the wasm/ts ratio. No figure is asserted.
+
+  (no flag)      the default run: 3 rounds, 700 ms per task per round (about a minute on 2 cores)
+  --quick        a few seconds: 1 round, 60 ms per task, smaller workloads (checks that it runs)
+  --long         longer: 6 rounds, 2 s per task per round, 1M real-clock jobs
+  --json F       also write the figures, with the Node version, CPU model and core count, to file F
+  -h, --help     print this help and exit
+
+--quick and --long exclude each other.`;
+
+/** Exits with status 2 and a message naming what was wrong. */
+function usageError(msg) {
+  process.stderr.write(`bench: ${msg}\nRun with --help for the flags.\n`);
   process.exit(2);
 }
+
+let flags;
+try {
+  flags = parseArgs({
+    args: process.argv.slice(2),
+    strict: true,
+    allowPositionals: false,
+    options: {
+      quick: { type: 'boolean' },
+      long: { type: 'boolean' },
+      json: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  }).values;
+} catch (e) {
+  usageError(e instanceof Error ? e.message : String(e));
+}
+if (flags.help) {
+  process.stdout.write(USAGE + '\n');
+  process.exit(0);
+}
+if (flags.quick && flags.long) usageError('--quick and --long exclude each other');
+const jsonPath = flags.json;
+if (jsonPath !== undefined && jsonPath === '') usageError('--json needs a file name');
+const mode = flags.long ? 'long' : flags.quick ? 'quick' : 'default';
+const { createRuntime } = await import('../dist/index.js'); // after the flags: --help needs no build
 const CFG = {
   quick: { rounds: 1, time: 60, signalN: 100_000, realJobs: 20_000, latencySamples: 200 },
   default: { rounds: 3, time: 700, signalN: 1_000_000, realJobs: 300_000, latencySamples: 2000 },
@@ -34,7 +67,7 @@ async function pair(name, make) {
   const ctxs = {};
   for (const b of BACKENDS) ctxs[b] = await make(b);
   for (let round = 0; round < CFG.rounds; round++) {
-    const order = round % 2 ? [...BACKENDS].reverse() : BACKENDS;
+    const order = round % 2 ? BACKENDS.slice().reverse() : BACKENDS;
     for (const b of order) {
       const { fn, beforeEach } = ctxs[b];
       const bench = new Bench({ time: CFG.time, warmupTime: Math.min(200, CFG.time), iterations: 5, warmupIterations: 2, retainSamples: true });
@@ -42,26 +75,17 @@ async function pair(name, make) {
       await bench.run();
       const r = bench.tasks[0].result;
       if (r.state !== 'completed') throw new Error(`${name} ${b}: ${r.state} ${r.error ?? ''}`);
-      samples[b].push(...r.latency.samples);
+      appendSamples(samples[b], r.latency.samples);
     }
   }
   for (const b of BACKENDS) await ctxs[b].dispose?.();
   return samples;
 }
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
-const pct = (xs, p) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
-};
 
 const results = [];
 function record(workload, unit, units, samples, extra = {}) {
-  const row = { workload, unit, ...extra };
+  const row = Object.assign({ workload, unit }, extra);
   for (const b of BACKENDS) row[b] = { median: units / (median(samples[b]) / 1000), samples: samples[b].length };
   row.ratio = row.wasm.median / row.ts.median;
   results.push(row);
@@ -163,7 +187,7 @@ for (const bytes of [0, 4096]) {
   const latency = { wasm: [], ts: [] };
   const endToEnd = { wasm: [], ts: [] };
   for (let round = 0; round < CFG.rounds; round++) {
-    for (const backend of round % 2 ? [...BACKENDS].reverse() : BACKENDS) {
+    for (const backend of round % 2 ? BACKENDS.slice().reverse() : BACKENDS) {
       const rt = await createRuntime({ backend, clock: 'real', maxFences: 1 << 14, maxRingCapacity: 1024 });
       const ring = rt.createRing({ device: rt.createDevice({ latency: { baseNs: 0 } }), capacity: 1024, timeoutNs: 10e9 });
       // Sustained: keep the ring full for CFG.realJobs jobs.
