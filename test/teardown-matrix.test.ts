@@ -73,6 +73,29 @@ describe('determinism', () => {
   it('scenario options are validated', async () => {
     await expect(runTeardown({ device: 'melted' as never })).rejects.toMatchObject({ code: 'ERR_INVALID_ARG' });
     await expect(runTeardown({ policy: 'hope' as never })).rejects.toMatchObject({ code: 'ERR_INVALID_ARG' });
-    await expect(runTeardown({ jobs: 1 })).rejects.toMatchObject({ code: 'ERR_INVALID_ARG' });
+    await expect(runTeardown({ jobs: 0 })).rejects.toMatchObject({ code: 'ERR_INVALID_ARG' });
+    await expect(runTeardown({ jobs: 1_000_001 })).rejects.toMatchObject({ code: 'ERR_INVALID_ARG' });
+    await expect(runTeardown({ jobs: 2.5 })).rejects.toMatchObject({ code: 'ERR_INVALID_ARG' });
+  });
+});
+
+describe('jobs: 1 to 1,000,000 (the fence table follows the job count)', () => {
+  it.each(BACKENDS)('%s: half the jobs (rounded up) are submitted, then the ring is dropped', async (backend) => {
+    for (const [jobs, submitted] of [[1, 1], [2, 1], [3, 2], [200, 100]] as const) {
+      const r = await runTeardown({ backend, jobs, device: 'stoppable', policy: 'emitter-guarantee' });
+      expect(r.jobs, `jobs ${jobs}`).toBe(submitted);
+      expect(r.counts.jobsSubmitted).toBe(submitted);
+      expect(clean(r)).toBe(true);
+    }
+  });
+
+  it.each(BACKENDS)('%s: jobs 20000 runs (was "no free fence slot" from 8194 on), and every policy still does what it does', async (backend) => {
+    const eg = await runTeardown({ backend, jobs: 20_000, device: 'hung', policy: 'emitter-guarantee' });
+    expect(eg.jobs).toBe(10_000);
+    expect(clean(eg)).toBe(true);
+    expect(eg.counts.jobsCompleted).toBeGreaterThan(9_000);
+    const leak = await runTeardown({ backend, jobs: 20_000, device: 'stoppable', policy: 'leak' });
+    expect(leak.unsignaled).toBeGreaterThan(0);
+    expect(leak.blockedWaiters).toBe(leak.unsignaled);
   });
 });

@@ -26,7 +26,8 @@ export interface TeardownOptions {
   seed?: number;
   device?: DeviceKind;
   policy?: DropPolicy;
-  /** Jobs the producer submits in all; the drop comes after half of them. Default 200. */
+  /** The producer's jobs, 1 to MAX_TEARDOWN_JOBS (default 200). The ring is dropped once half of
+   *  them (rounded up) are submitted; the rest are never submitted. */
   jobs?: number;
 }
 
@@ -35,6 +36,7 @@ export interface TeardownResult {
   seed: number;
   device: DeviceKind;
   policy: DropPolicy;
+  /** Jobs actually submitted before the drop: half of the `jobs` option, rounded up. */
   jobs: number;
   /** DMA writes into memory that had changed hands (M2). */
   corruptions: number;
@@ -55,10 +57,14 @@ export interface TeardownResult {
   counts: { events: number; jobsSubmitted: number; jobsCompleted: number; irqs: number; dmaBytesWritten: number; fencesSignaled: number };
 }
 
+/** The largest `jobs` a teardown run takes. */
+export const MAX_TEARDOWN_JOBS = 1_000_000;
 const JOB_BYTES = 4096;
 const RING_CAPACITY = 16;
 /** The memory-pressure client keeps a reused range this long before freeing it. */
 const HOLD_NS = 40_000;
+/** The producer refills the ring this often. */
+const TICK_NS = 500;
 /** After the drop, the device gets this long to do damage. */
 const SETTLE_NS = 1_000_000;
 
@@ -79,11 +85,16 @@ export async function runTeardown(opts: TeardownOptions = {}): Promise<TeardownR
   const seed = o.seed === undefined ? 1 : checkInteger('seed', o.seed, 0, 0xffffffff);
   const kind = o.device ?? 'stoppable';
   const policy = o.policy ?? 'emitter-guarantee';
-  const jobs = o.jobs === undefined ? 200 : checkInteger('jobs', o.jobs, 2, 1_000_000);
+  const jobs = o.jobs === undefined ? 200 : checkInteger('jobs', o.jobs, 1, MAX_TEARDOWN_JOBS);
   if (!DEVICE_KINDS.includes(kind)) throw new DmaFenceTypeError('ERR_INVALID_ARG', `device must be one of ${DEVICE_KINDS.join(', ')}, got ${describe(kind)}`);
   if (!DROP_POLICIES.includes(policy)) throw new DmaFenceTypeError('ERR_INVALID_ARG', `policy must be one of ${DROP_POLICIES.join(', ')}, got ${describe(policy)}`);
 
-  const rt = await createRuntime({ backend, seed, maxFences: 4096, maxRings: 1, maxRingCapacity: RING_CAPACITY, dmaBytes: 1 << 20 });
+  /** The producer stops here and the ring is dropped. */
+  const dropAfter = Math.ceil(jobs / 2);
+  // Every submitted fence keeps a slot until the end (its handle is kept to the last): the fence
+  // table follows the job count. Memory and the ring do not (jobs flow through them).
+  const maxFences = dropAfter + 2 * RING_CAPACITY;
+  const rt = await createRuntime({ backend, seed, maxFences, maxRings: 1, maxRingCapacity: RING_CAPACITY, dmaBytes: 1 << 20 });
   const dev = rt.createDevice(deviceOptions(kind));
   const ring = rt.createRing({
     device: dev,
@@ -95,8 +106,9 @@ export async function runTeardown(opts: TeardownOptions = {}): Promise<TeardownR
   const mem = rt.memory;
   const handles: DmaFence[] = [];
   let waiting = 0;
+  /** Waits that failed other than by the dispose at the end (a bug: thrown after the run). */
+  const waitFailures: unknown[] = [];
   let submitted = 0;
-  const dropAfter = Math.floor(jobs / 2);
 
   /** Another client grabs freed memory at once (first fit hands it the range just freed). */
   const reuse = () => {
@@ -110,27 +122,45 @@ export async function runTeardown(opts: TeardownOptions = {}): Promise<TeardownR
   };
 
   const produce = () => {
-    while (submitted < jobs && ring.state === 'running' && ring.space > 0) {
+    while (submitted < dropAfter && ring.state === 'running' && ring.space > 0) {
       const buf = mem.alloc(JOB_BYTES);
       const f = ring.submit({ dst: buf, pattern: (submitted % 255) + 1 });
       submitted++;
       mem.freeAfter(buf, f);
       f.addCallback(reuse);
       waiting++;
-      void f.wait().then(() => waiting--);
+      // A wait still blocked at the end rejects ERR_DISPOSED when the runtime is disposed.
+      void f.wait().then(
+        () => waiting--,
+        (e: unknown) => {
+          if ((e as { code?: unknown } | null)?.code !== 'ERR_DISPOSED') waitFailures.push(e);
+        },
+      );
       handles.push(f);
     }
   };
 
-  // Produce until the drop point, refilling the ring as jobs complete.
-  const dropPoint = new Promise<void>((resolve) => {
-    const tick = () => {
-      produce();
-      if (submitted >= dropAfter) resolve();
-      else rt.sim.schedule(rt.sim.now + 500, tick);
-    };
-    tick();
-  });
+  // Produce until the drop point, refilling the ring every TICK_NS as jobs complete.
+  let reached = false;
+  let nextTickNs = 0;
+  let reachedDropPoint!: () => void;
+  const dropPoint = new Promise<void>((resolve) => (reachedDropPoint = resolve));
+  const tick = () => {
+    produce();
+    if (submitted >= dropAfter) {
+      reached = true;
+      reachedDropPoint();
+    } else {
+      nextTickNs = rt.sim.now + TICK_NS;
+      rt.sim.schedule(nextTickNs, tick);
+    }
+  };
+  tick();
+  // While the next tick cannot reach the drop point (a tick submits at most RING_CAPACITY jobs),
+  // drive the clock synchronously, one tick at a time: the same events in the same order as
+  // runUntilSettled, without its macrotask per event (which made a large --jobs take minutes).
+  while (!reached && submitted + RING_CAPACITY < dropAfter) rt.sim.runUntil(nextTickNs);
+  // The last ticks: runUntilSettled stops right after the tick that reaches the drop point.
   await rt.sim.runUntilSettled(dropPoint);
   if (kind === 'hung' || kind === 'hung-no-tdr') {
     // The next job the device starts hangs: let it start, so it is running at the drop.
@@ -142,7 +172,9 @@ export async function runTeardown(opts: TeardownOptions = {}): Promise<TeardownR
   let report: DropReport | null = null;
   let deadlock = false;
   try {
-    report = await rt.sim.runUntilSettled(ring.drop({ policy }));
+    const dropping = ring.drop({ policy });
+    dropping.catch(() => {}); // a drop that never ends rejects ERR_DISPOSED at dispose: read through runUntilSettled only
+    report = await rt.sim.runUntilSettled(dropping);
   } catch (e) {
     if ((e as { code?: string }).code !== 'ERR_DEADLOCK') throw e;
     deadlock = true;
@@ -150,6 +182,8 @@ export async function runTeardown(opts: TeardownOptions = {}): Promise<TeardownR
   const teardownNs = deadlock ? null : (report?.timeNs ?? rt.sim.now - start);
   rt.sim.runUntil(rt.sim.now + SETTLE_NS);
   await new Promise((r) => setTimeout(r, 0)); // let settled waits run their continuations
+
+  if (waitFailures.length) throw waitFailures[0];
 
   const counts: Record<string, number> = {};
   for (const v of rt.violations) counts[v.kind] = (counts[v.kind] ?? 0) + 1;
