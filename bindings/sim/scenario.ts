@@ -14,7 +14,7 @@ import type { DmaBuffer } from '../dma-memory.js';
 import type { DeviceOptions } from '../dma-device.js';
 import type { DropPolicy, DropReport } from '../hw-ring.js';
 import { DROP_POLICIES } from '../hw-ring.js';
-import { DmaFenceTypeError, checkInteger, checkOptions, describe } from '../errors.js';
+import { DmaFenceTypeError, checkEnum, checkInteger, checkOptions, describe } from '../errors.js';
 
 /** stoppable: honours STOP. non-stoppable: ignores it. hung: its running job hangs and it never
  *  ACKs. hung-no-tdr: the same with no timeout handler on the ring. */
@@ -80,11 +80,11 @@ function deviceOptions(kind: DeviceKind): DeviceOptions {
 }
 
 export async function runTeardown(opts: TeardownOptions = {}): Promise<TeardownResult> {
-  const o = checkOptions('teardown options', opts) as TeardownOptions;
-  const backend = o.backend ?? 'wasm';
+  const o = checkOptions('teardown options', opts, ['backend', 'seed', 'device', 'policy', 'jobs']) as TeardownOptions;
+  const backend = o.backend === undefined ? 'wasm' : checkEnum('backend', o.backend, ['wasm', 'ts'] as const);
   const seed = o.seed === undefined ? 1 : checkInteger('seed', o.seed, 0, 0xffffffff);
-  const kind = o.device ?? 'stoppable';
-  const policy = o.policy ?? 'emitter-guarantee';
+  const kind = o.device === undefined ? 'stoppable' : o.device;
+  const policy = o.policy === undefined ? 'emitter-guarantee' : o.policy;
   const jobs = o.jobs === undefined ? 200 : checkInteger('jobs', o.jobs, 1, MAX_TEARDOWN_JOBS);
   if (!DEVICE_KINDS.includes(kind)) throw new DmaFenceTypeError('ERR_INVALID_ARG', `device must be one of ${DEVICE_KINDS.join(', ')}, got ${describe(kind)}`);
   if (!DROP_POLICIES.includes(policy)) throw new DmaFenceTypeError('ERR_INVALID_ARG', `policy must be one of ${DROP_POLICIES.join(', ')}, got ${describe(policy)}`);
@@ -221,11 +221,12 @@ export async function runTeardownMatrix(
   onRow?: (r: TeardownResult, index: number, total: number) => void,
 ): Promise<TeardownResult[]> {
   if (onRow !== undefined && typeof onRow !== 'function') throw new DmaFenceTypeError('ERR_INVALID_ARG', `onRow must be a function, got ${describe(onRow)}`);
+  const o = checkOptions('teardown matrix options', opts, ['backend', 'seed', 'jobs']);
   const rows: TeardownResult[] = [];
   const total = DEVICE_KINDS.length * DROP_POLICIES.length;
   for (const device of DEVICE_KINDS) {
     for (const policy of DROP_POLICIES) {
-      const r = await runTeardown({ ...opts, device, policy });
+      const r = await runTeardown({ ...o, device, policy });
       rows.push(r);
       onRow?.(r, rows.length, total);
     }
