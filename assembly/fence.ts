@@ -6,8 +6,12 @@
  * so any number of instances may run over one shared memory. The same functions, byte for byte on
  * the same layout, are in bindings/core/ts-core.ts: change both together.
  *
- * Stores are plain: the fence region has a single writer. Cross-thread readers see a fence's state
- * through the context's signaledSeqno, which the bindings publish with one atomic store.
+ * Stores are plain: the fence region has a single writer. Views in other threads (attachRuntime)
+ * read slots seqlock style, so the order of the stores is part of the contract (layout.ts, "Fence
+ * slot"): a signal writes error and timestamp before the SIGNALED bit, which is an atomic store
+ * on a slot that stays (a view may capture its values); a recycle bumps the generation before it
+ * clears the state; a call that may reuse a recycled slot runs one atomic read-modify-write
+ * first (reuseFence); a new fence's state word is written last.
  */
 import {
   NIL, H_FREE_HEAD, H_BUMP, H_IN_USE, H_MAX_FENCES, H_CTX_OFF, H_SLOT_OFF, H_NOTIFY_HEAD,
@@ -54,11 +58,22 @@ export function isLater(a: f64, b: f64, seqno64: i32): i32 {
   return slot;
 }
 
-/** Recycles a slot: the generation moves on so stale handles are detected. */
+/**
+ * Before a call hands out recycled slots: the generation bumps of their recycling (earlier calls)
+ * become visible to other threads before any word of the new fences. One atomic read-modify-write
+ * (sequentially consistent: a full barrier) per call, and only when the free list is not empty.
+ * (Binaryen's validator refuses a bare atomic.fence from this compiler; the ts core does the same.)
+ */
+// @ts-ignore: decorator
+@inline export function reuseFence(base: usize): void {
+  if (load<i32>(base + H_FREE_HEAD) != NIL) atomic.add<i32>(base + H_FREE_HEAD, 0);
+}
+
+/** Recycles a slot: the generation moves on (first) so stale handles are detected. */
 // @ts-ignore: decorator
 @inline function freeSlot(base: usize, p: usize, slot: i32): void {
-  store<u32>(p + S_STATE, 0);
   store<u32>(p + S_GEN, load<u32>(p + S_GEN) + 1);
+  store<u32>(p + S_STATE, 0);
   store<i32>(p + S_NEXT, load<i32>(base + H_FREE_HEAD));
   store<i32>(base + H_FREE_HEAD, slot);
   store<i32>(base + H_IN_USE, load<i32>(base + H_IN_USE) - 1);
@@ -68,11 +83,11 @@ export function isLater(a: f64, b: f64, seqno64: i32): i32 {
 // @ts-ignore: decorator
 @inline export function initFence(base: usize, c: usize, ctx: i32, slot: i32, seqno: f64): void {
   const p = slotPtr(base, slot);
-  store<u32>(p + S_STATE, (<u32>ctx << STATE_CTX_SHIFT) | FS_ALLOC | FS_QUEUED);
   store<i32>(p + S_NEXT, NIL);
   store<i32>(p + S_ERROR, 0);
   store<f64>(p + S_SEQNO, seqno);
   store<f64>(p + S_TIMESTAMP, 0);
+  store<u32>(p + S_STATE, (<u32>ctx << STATE_CTX_SHIFT) | FS_ALLOC | FS_QUEUED);
   const tail = load<i32>(c + C_TAIL);
   if (tail == NIL) store<i32>(c + C_HEAD, slot);
   else store<i32>(slotPtr(base, tail) + S_NEXT, slot);
@@ -81,12 +96,13 @@ export function isLater(a: f64, b: f64, seqno64: i32): i32 {
 
 /** Creates one pending fence on context `ctx`, pinned for a JS handle. Returns its slot or NIL. */
 export function fenceCreate(base: usize, ctx: i32): i32 {
+  reuseFence(base);
   const slot = allocSlot(base);
   if (slot == NIL) return NIL;
   const c = ctxPtr(base, ctx);
   const seqno = load<f64>(c + C_LAST_SEQNO) + 1;
-  store<f64>(c + C_LAST_SEQNO, seqno);
   initFence(base, c, ctx, slot, seqno);
+  store<f64>(c + C_LAST_SEQNO, seqno); // after the fence is linked (a view's watermark, layout.ts)
   const p = slotPtr(base, slot);
   store<u32>(p + S_STATE, load<u32>(p + S_STATE) | FS_PINNED);
   store<u32>(c + C_PENDING, load<u32>(c + C_PENDING) + 1);
@@ -101,6 +117,7 @@ export function fenceCreate(base: usize, ctx: i32): i32 {
  */
 export function fencesCreate(base: usize, ctx: i32, n: i32): i32 {
   if (load<i32>(base + H_MAX_FENCES) - load<i32>(base + H_IN_USE) < n) return 0;
+  reuseFence(base);
   const c = ctxPtr(base, ctx);
   let seqno = load<f64>(c + C_LAST_SEQNO);
   for (let i = 0; i < n; i++) {
@@ -162,8 +179,10 @@ export function fenceSignal(base: usize, slot: i32, timestamp: f64): i32 {
     store<f64>(base + H_LAST_ORDER_PENDING, load<f64>(slotPtr(base, head) + S_SEQNO));
     store<f64>(base + ST_ORDERING, load<f64>(base + ST_ORDERING) + 1);
   }
-  store<u32>(p + S_STATE, st | FS_SIGNALED);
+  // Error (set before, F4) and timestamp first, then the SIGNALED bit, published (F3's order as
+  // other threads see it).
   store<f64>(p + S_TIMESTAMP, timestamp);
+  atomic.store<u32>(p + S_STATE, st | FS_SIGNALED);
   store<u32>(c + C_PENDING, load<u32>(c + C_PENDING) - 1);
   // Seqnos are handed out as increasing numbers (C2) and never wrap as numbers: a plain max.
   if (seqno > load<f64>(c + C_SIGNALED_SEQNO)) store<f64>(c + C_SIGNALED_SEQNO, seqno);
@@ -214,10 +233,12 @@ export function signalUpTo(base: usize, ctx: i32, seqno: f64, error: i32, timest
     }
     st &= ~FS_QUEUED;
     if (st & (FS_PINNED | FS_NOTIFY)) {
-      store<u32>(p + S_STATE, st);
+      // The slot stays: a view may capture error and timestamp once it sees SIGNALED.
+      atomic.store<u32>(p + S_STATE, st);
     } else {
-      store<u32>(p + S_STATE, 0);
+      // Recycled at once: the generation moves first, then the state clears.
       store<u32>(p + S_GEN, load<u32>(p + S_GEN) + 1);
+      store<u32>(p + S_STATE, 0);
       store<i32>(p + S_NEXT, freeHead);
       freeHead = head;
       freed++;

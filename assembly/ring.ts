@@ -24,7 +24,7 @@ import {
   D_PATTERN, D_ALLOC_ID, D_START, DMA_GRANULE_SHIFT, CORR_SIZE, CORR_CAP, CE_RING, CE_DST, CE_SEQNO,
   CE_EXPECTED, CE_FOUND, CE_TIME,
 } from "../bindings/core/layout";
-import { ctxPtr, slotPtr, allocSlot, initFence, signalUpTo } from "./fence";
+import { ctxPtr, slotPtr, allocSlot, initFence, reuseFence, signalUpTo } from "./fence";
 
 // @ts-ignore: decorator
 @inline function ringPtr(base: usize, ring: i32): usize {
@@ -58,6 +58,7 @@ export function ringSubmit(base: usize, ring: i32, n: i32, dst: u32, bytes: u32,
   const tail = load<u32>(rp + R_TAIL);
   if (<i32>(load<u32>(rp + R_CAPACITY) - (tail - load<u32>(rp + R_SIG_IDX))) < n) return -1;
   if (load<i32>(base + H_MAX_FENCES) - load<i32>(base + H_IN_USE) < n) return -2;
+  reuseFence(base);
   const ctx = load<i32>(rp + R_CTX);
   const c = ctxPtr(base, ctx);
   let seqno = load<f64>(c + C_LAST_SEQNO);

@@ -5,7 +5,8 @@
  * read never crosses into the core. Mutations of fence state go through the Core.
  *
  * Contract: the thread that created the arena is its driver thread; other threads that attach
- * get read-only use of the fence region (see DESIGN: ownership of each word in layout.ts).
+ * get read-only use of the fence region and write only their own remote waiter entries (see
+ * DESIGN: ownership of each word in layout.ts).
  */
 import * as L from './core/layout.js';
 import { DmaFenceRangeError } from './errors.js';
@@ -71,6 +72,8 @@ export class Arena {
   /** Word index of the first slot, and of the first context entry. */
   readonly slotWord0: number;
   readonly ctxWord0: number;
+  /** Owner only: when publishSignals next looks for expired remote waiter registrations (wall ms). */
+  remoteScanAt = 0;
 
   constructor(layout: ArenaLayout, memory?: WebAssembly.Memory) {
     this.layout = layout;
@@ -112,6 +115,22 @@ export class Arena {
     i32[h(L.H_DMA_MAP_OFF)] = layout.dmaMapOff;
     i32[h(L.H_CORR_OFF)] = layout.corrOff;
     i32[h(L.H_CORR_COUNT)] = 0;
+    // Identity (below the base, outside the arena proper): a random id every share handle
+    // carries, and the wall-clock time base of remote waiters' leases.
+    let hi = 0;
+    let lo = 0;
+    while (hi === 0 && lo === 0) {
+      hi = randomU32() & 0x1fffff; // 21 bits: the id is a safe integer
+      lo = randomU32();
+    }
+    this.u32[h(L.H_RUNTIME_ID)] = lo;
+    this.u32[h(L.H_RUNTIME_ID_HI)] = hi;
+    this.f64[(base + L.H_TIME_BASE) >> 3] = performance.timeOrigin + performance.now();
+  }
+
+  /** The runtime's identity (layout.ts, "Identity"): a random integer in [1, 2^53). */
+  get id(): number {
+    return this.u32[(this.base + L.H_RUNTIME_ID_HI) >> 2] * 2 ** 32 + this.u32[(this.base + L.H_RUNTIME_ID) >> 2];
   }
 
   // ── header ──
@@ -137,7 +156,6 @@ export class Arena {
     const index = this.header(L.H_CTX_COUNT);
     if (index >= this.layout.maxContexts) return -1;
     const id = fixedId ?? this.allocContextIds(1);
-    this.setHeader(L.H_CTX_COUNT, index + 1);
     const w = this.ctxWord(index);
     this.u32[w + (L.C_ID >> 2)] = id;
     this.u32[w + (L.C_FLAGS >> 2)] = L.CF_LIVE | (seqno64 ? L.CF_SEQNO64 : 0);
@@ -148,6 +166,8 @@ export class Arena {
     this.u32[w + (L.C_PENDING >> 2)] = 0;
     this.i32[w + (L.C_RING >> 2)] = L.NIL;
     this.f64[(w >> 1) + (L.C_CREATED >> 3)] = 0;
+    // Counted last, once the entry is whole: a view in another thread scans entries up to the count.
+    Atomics.store(this.i32, (this.base + L.H_CTX_COUNT) >> 2, index + 1);
     return index;
   }
   /** C1: n consecutive fresh ids from the global counter; the first. */
@@ -241,6 +261,12 @@ export class Arena {
     this.setHeader(L.H_NOTIFY_TAIL, L.NIL);
     return out;
   }
+}
+
+function randomU32(): number {
+  const c = (globalThis as { crypto?: { getRandomValues?: (a: Uint32Array) => Uint32Array } }).crypto;
+  if (c?.getRandomValues) return c.getRandomValues(new Uint32Array(1))[0];
+  return Math.floor(Math.random() * 2 ** 32) >>> 0;
 }
 
 export function isShared(buf: ArrayBufferLike): boolean {

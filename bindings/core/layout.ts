@@ -16,10 +16,15 @@
  *   ring head, writeback, IRQ, ACK, device ... the device (core-stepped on the virtual clock,
  *                                              its own thread on the real clock)
  *   DMA memory bytes ......................... the device (job writes) and the driver (alloc/free)
+ *   remote waiter table entries .............. the attached view that claimed the entry; the driver
+ *                                              only frees entries whose lease expired long ago
  *
  * ```
+ * ┌──────────────────────────────────────────────────────────────────────────────────────────┐
+ * │ Identity          IDENTITY_SIZE bytes just below the arena base: not arena state         │
+ * └──────────────────────────────────────────────────────────────────────────────────────────┘
  * ╒═══════════════════ Arena ═══════════════════════════════════════════════════════════════╕
- * │ Header            HEADER_SIZE bytes: capacities, region offsets, free list, statistics   │
+ * │ Header            HEADER_SIZE bytes: capacities, offsets, free list, stats, waiters      │
  * ├──────────────────────────────────────────────────────────────────────────────────────────┤
  * │ Context table     maxContexts × CTX_SIZE                                                 │
  * ├──────────────────────────────────────────────────────────────────────────────────────────┤
@@ -30,17 +35,33 @@
  * │ DMA memory        dmaBytes, followed by its allocation map        (H_DMA_OFF)            │
  * ╘══════════════════════════════════════════════════════════════════════════════════════════╛
  *
- * ╒═ Header (256 B) ══════════════════════════════════════════════════════════════════════╕
- *   0 magic      4 version    8 maxFences  12 maxContexts 16 ctxOff   20 slotOff
- *  24 freeHead  28 bump      32 inUse     36 ctxCount    40 nextCtxId 44 notifyHead
- *  48 notifyTail 52 ringsOff 56 maxRings  60 dmaOff      64 dmaBytes  68 lastOrderCtx
- *  72 lastOrderSeq (f64)     80 lastOrderPending (f64)  88 ringCount 92 ringStride
- *  96 devNow f64 (last device event)  104 mode  108 corrCount 112 dmaMapOff 116 corrOff
- * 120 devRing  124 irqWord (device -> driver, Atomics.wait)  236 remoteWaiters  240 signalEpoch
- * 244 deviceCtl  248 doorbell (driver -> device, Atomics.wait)
+ * ╒═ Identity (IDENTITY_SIZE = 16 B, at negative offsets: just below the arena base) ════════╕
+ * -16 runtimeId lo u32  -12 runtimeId hi u32 (random, < 2^21: the id is a safe integer, never 0)
+ *  -8 timeBase f64 (wall-clock ms at creation: remote waiters' leases count from it)
+ *     Written once at creation. Random and wall-clock, so outside the arena proper: the arena's
+ *     bytes stay a pure function of the operations on it (both backends write the same bytes).
+ * ╘═════════════════════════════════════════════════════════════════════════════════════════╛
+ *
+ * ╒═ Header (HEADER_SIZE = 768 B) ═════════════════════════════════════════════════════════╕
+ *   0 magic       4 version     8 maxFences  12 maxContexts  16 ctxOff     20 slotOff
+ *  24 freeHead   28 bump       32 inUse     36 ctxCount     40 nextCtxId  44 notifyHead
+ *  48 notifyTail 52 ringsOff   56 maxRings  60 dmaOff       64 dmaBytes   68 lastOrderCtx
+ *  72 lastOrderSeq f64         80 lastOrderPending f64      88 ringCount  92 ringStride
+ *  96 devNow f64 (last device event)       104 mode        108 corrCount 112 dmaMapOff
+ * 116 corrOff   120 devRing   124 irqWord (device -> driver, Atomics.wait)
  * 128 stats, f64 each: created, signaled, signalCalls, orderingViolations, jobsSubmitted,
- *     jobsCompleted, dmaBytesWritten, irqsRaised, corruptions
- * ╘═══════════════════════════════════════════════════════════════════════════════════════╛
+ *     jobsCompleted, dmaBytesWritten, irqsRaised, corruptions (to 200)
+ * 200 disposed (1 once the owner disposed the runtime)   204 (free, to 236)
+ * 236 remoteWaiters (total of the table's counts)   240 signalEpoch
+ * 244 deviceCtl          248 doorbell (driver -> device, Atomics.wait)     252 (free)
+ * 256 remote waiter table: RW_ENTRIES × RW_SIZE (8 B), one entry per waiting attached view:
+ *       0 claim i32: tag << RW_TAG_SHIFT | RW_CLAIMED | count (waits of that view, at most
+ *         RW_COUNT_MAX); a free entry keeps its last tag, so a claim is never taken for another's
+ *       4 lease i32: ms since timeBase until which the view promises to look again (wraps: compare
+ *         with (int32)(a - b))
+ *     The views write their own entries (compareExchange); the owner frees entries whose lease
+ *     expired long ago (compareExchange too), subtracting their count from remoteWaiters.
+ * ╘═════════════════════════════════════════════════════════════════════════════════════════╛
  *
  * ╒═ Context entry (48 B) ═══════════════════════════════════════════════╕
  * │ 0 id u32 │ 4 flags u32 │ 8 lastSeqno f64 │ 16 signaledSeqno f64       │
@@ -50,6 +71,9 @@
  *   The pending queue is an intrusive singly-linked list through the slots' `next` words, in
  *   seqno order (seqnos are handed out in order, C2). Fences signaled out of order stay linked
  *   and are unlinked lazily when they reach the head.
+ *   Between core calls pendingHead is NIL or the oldest unsignaled fence, and a fence's head link
+ *   is written before lastSeqno moves past it: a view in another thread proves with it (and
+ *   signaledSeqno) that a fence whose slot has moved on was signaled.
  *
  * ╒═ Fence slot (32 B) ═══════════════════════════════════════════════════════════╕
  * │ 0 state u32: flags (low 16) | context index (high 16) │ 4 generation u32       │
@@ -58,7 +82,15 @@
  * ╘═════════════════════════════════════════════════════════════════════════════════╛
  *   A slot is recycled when it is signaled, unpinned (no JS handle), unlinked from its context's
  *   pending list and not waiting in the notify list. Recycling bumps the generation, so a handle
- *   that kept (slot, generation) detects that it is stale.
+ *   that kept (slot, generation) detects that it is stale; a reader also checks the context index
+ *   and the seqno, so a generation that wrapped (2^32 recycles) never makes a stale handle read a
+ *   newer fence.
+ *   Publication order (both cores; readers in other threads rely on it, seqlock style): a signal
+ *   writes error and timestamp before the state word's SIGNALED bit (an atomic store where the
+ *   slot is kept); a recycle bumps the generation before it clears the state word; a core call
+ *   that may reuse a recycled slot first runs a barrier (an atomic read-modify-write), so a new
+ *   fence's words are never visible before the generation bump; a new fence's state word is
+ *   written last.
  *
  * ╒═ Ring (RING_SIZE = 256 B header, then capacity × DESC_SIZE descriptors; stride ringStride) ═╕
  * │ driver:  0 state  4 capacity  8 mask  12 ctx  16 tail  20 sigIdx  24 stop  28 inject       │
@@ -93,14 +125,23 @@
 /** Arena magic: "DMAF". */
 export const MAGIC = 0x464d4144;
 /** Bumped whenever any offset below changes. */
-export const LAYOUT_VERSION = 1;
+export const LAYOUT_VERSION = 2;
 /** "No slot / no context / end of list". */
 export const NIL = -1;
 /** 16-byte alignment of the arena and of every region. */
 export const ALIGN = 16;
 
+// ── Identity (below the arena base) ────────────────────────────────────────────────────
+export const IDENTITY_SIZE = 16;
+/** The runtime's identity, two u32 words (lo, hi < 2^21: a safe integer in [1, 2^53)), random,
+ *  drawn at creation; every share handle carries it. */
+export const H_RUNTIME_ID = -16;
+export const H_RUNTIME_ID_HI = -12;
+/** Wall-clock ms (performance.timeOrigin + performance.now()) at creation, f64. */
+export const H_TIME_BASE = -8;
+
 // ── Header ──────────────────────────────────────────────────────────────────────────────
-export const HEADER_SIZE = 256;
+export const HEADER_SIZE = 768;
 export const H_MAGIC = 0;
 export const H_VERSION = 4;
 export const H_MAX_FENCES = 8;
@@ -131,11 +172,17 @@ export const H_RING_COUNT = 88;
 export const H_RING_STRIDE = 92;
 /** The time of the last event the device engine processed, f64. */
 export const H_DEV_NOW = 96;
+/** MODE_* bits. */
+export const H_MODE = 104;
 /** Corruption log: entries written since the bindings last drained it. */
 export const H_CORR_COUNT = 108;
 /** Owner map and corruption log offsets (from the arena base). */
 export const H_DMA_MAP_OFF = 112;
 export const H_CORR_OFF = 116;
+/** The ring the last DR_TIMEOUT is about. */
+export const H_DEV_RING = 120;
+/** Bumped (atomically) by the device thread at every interrupt; the driver waits on it. */
+export const H_IRQ_WORD = 124;
 
 // Statistics, f64 counters (exact to 2^53, never wrap).
 export const H_STATS = 128;
@@ -148,6 +195,32 @@ export const ST_JOBS_COMPLETED = 168;
 export const ST_DMA_BYTES = 176;
 export const ST_IRQS = 184;
 export const ST_CORRUPTIONS = 192;
+
+/** 1 once the owner disposed the runtime (it then bumps and notifies the signal epoch). */
+export const H_DISPOSED = 200;
+/** Total of the remote waiter table's counts: the owner's one load per signaling pass. */
+export const H_REMOTE_WAITERS = 236;
+/** Bumped by the driver after signaling while remote waiters exist, and at dispose; attached
+ *  views Atomics.wait on it. */
+export const H_SIGNAL_EPOCH = 240;
+/** Device thread control: DEVICE_RUN, or DEVICE_EXIT to end it (driver writes, device reads). */
+export const H_DEVICE_CTL = 244;
+export const DEVICE_RUN = 1;
+export const DEVICE_EXIT = 2;
+/** Bumped (atomically) by the driver when it gives the device work or a request. */
+export const H_DOORBELL = 248;
+
+/** The remote waiter table: one entry per attached view that waits (claimed by the view). */
+export const RW_TABLE = 256;
+export const RW_ENTRIES = 64;
+export const RW_SIZE = 8;
+/** tag << RW_TAG_SHIFT | RW_CLAIMED | count. */
+export const RW_CLAIM = 0;
+/** ms since H_TIME_BASE (wrapping i32) until which the view's registration is good. */
+export const RW_LEASE = 4;
+export const RW_TAG_SHIFT = 16;
+export const RW_CLAIMED = 0x8000;
+export const RW_COUNT_MAX = 0x7fff;
 
 // ── Context entry ───────────────────────────────────────────────────────────────────────
 export const CTX_SIZE = 48;
@@ -289,22 +362,6 @@ export const DR_TIMEOUT = 2;
 export const DR_CORRUPTION = 4;
 /** A job retired on a ring flagged RGF_WAKE. */
 export const DR_RETIRE = 8;
-/** The ring the last DR_TIMEOUT is about. */
-export const H_DEV_RING = 120;
-/** MODE_* bits. */
-export const H_MODE = 104;
-/** Bumped (atomically) by the device thread at every interrupt; the driver waits on it. */
-export const H_IRQ_WORD = 124;
-/** Bumped (atomically) by the driver when it gives the device work or a request. */
-export const H_DOORBELL = 248;
-/** Threads attached with attachRuntime that are waiting on a fence (they add and subtract). */
-export const H_REMOTE_WAITERS = 236;
-/** Bumped by the driver after signaling while remote waiters exist; they Atomics.wait on it. */
-export const H_SIGNAL_EPOCH = 240;
-/** Device thread control: DEVICE_RUN, or DEVICE_EXIT to end it (driver writes, device reads). */
-export const H_DEVICE_CTL = 244;
-export const DEVICE_RUN = 1;
-export const DEVICE_EXIT = 2;
 /** The device runs in its own thread (real clock): completions only publish `retired` and raise
  *  the IRQ word; the driver's interrupt handler signals; timeouts are the driver's watchdog's. */
 export const MODE_DEVICE_THREAD = 1;

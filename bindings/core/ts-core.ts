@@ -5,6 +5,11 @@
  *
  * Offsets are bytes; the views index by element, so `(base + off) >> 2` for 32-bit words and
  * `>> 3` for f64 (the arena is 16-byte aligned and every f64 field is 8-byte aligned).
+ *
+ * The order of the stores is part of the contract, as in the wasm core (views in other threads
+ * read slots seqlock style; layout.ts, "Fence slot"): error and timestamp before the SIGNALED bit
+ * (Atomics.store on a slot that stays), the generation bump before the state clears, one atomic
+ * read-modify-write before a call may reuse a recycled slot (reuseFence), a new state word last.
  */
 import {
   NIL, H_FREE_HEAD, H_BUMP, H_IN_USE, H_MAX_FENCES, H_CTX_OFF, H_SLOT_OFF, H_NOTIFY_HEAD,
@@ -62,10 +67,19 @@ export class TsFenceCore {
     return slot;
   }
 
+  /**
+   * Before a call hands out recycled slots: the generation bumps of their recycling become visible
+   * to other threads before any word of the new fences (an atomic read-modify-write: JS has no
+   * standalone fence). Once per call, only when the free list is not empty.
+   */
+  protected reuseFence(base: number): void {
+    if (this.i32[(base + H_FREE_HEAD) >> 2] !== NIL) Atomics.add(this.i32, (base + H_FREE_HEAD) >> 2, 0);
+  }
+
   private freeSlot(base: number, w: number, slot: number): void {
     const i32 = this.i32;
-    this.u32[w + (S_STATE >> 2)] = 0;
     this.u32[w + (S_GEN >> 2)] = (this.u32[w + (S_GEN >> 2)] + 1) >>> 0;
+    this.u32[w + (S_STATE >> 2)] = 0;
     i32[w + (S_NEXT >> 2)] = i32[(base + H_FREE_HEAD) >> 2];
     i32[(base + H_FREE_HEAD) >> 2] = slot;
     i32[(base + H_IN_USE) >> 2]--;
@@ -74,11 +88,11 @@ export class TsFenceCore {
   protected initFence(base: number, c: number, ctx: number, slot: number, seqno: number): void {
     const i32 = this.i32;
     const w = this.slotWord(base, slot);
-    this.u32[w + (S_STATE >> 2)] = ((ctx << STATE_CTX_SHIFT) | FS_ALLOC | FS_QUEUED) >>> 0;
     i32[w + (S_NEXT >> 2)] = NIL;
     i32[w + (S_ERROR >> 2)] = 0;
     this.f64[(w >> 1) + (S_SEQNO >> 3)] = seqno;
     this.f64[(w >> 1) + (S_TIMESTAMP >> 3)] = 0;
+    this.u32[w + (S_STATE >> 2)] = ((ctx << STATE_CTX_SHIFT) | FS_ALLOC | FS_QUEUED) >>> 0;
     const tail = i32[c + (C_TAIL >> 2)];
     if (tail === NIL) i32[c + (C_HEAD >> 2)] = slot;
     else i32[this.slotWord(base, tail) + (S_NEXT >> 2)] = slot;
@@ -86,13 +100,14 @@ export class TsFenceCore {
   }
 
   fenceCreate(base: number, ctx: number): number {
+    this.reuseFence(base);
     const slot = this.allocSlot(base);
     if (slot === NIL) return NIL;
     const c = this.ctxWord(base, ctx);
     const f64 = this.f64;
     const seqno = f64[(c >> 1) + (C_LAST_SEQNO >> 3)] + 1;
-    f64[(c >> 1) + (C_LAST_SEQNO >> 3)] = seqno;
     this.initFence(base, c, ctx, slot, seqno);
+    f64[(c >> 1) + (C_LAST_SEQNO >> 3)] = seqno; // after the fence is linked (a view's watermark, layout.ts)
     this.u32[this.slotWord(base, slot) + (S_STATE >> 2)] |= FS_PINNED;
     this.u32[c + (C_PENDING >> 2)]++;
     f64[(c >> 1) + (C_CREATED >> 3)]++;
@@ -103,6 +118,7 @@ export class TsFenceCore {
   fencesCreate(base: number, ctx: number, n: number): number {
     const i32 = this.i32;
     if (i32[(base + H_MAX_FENCES) >> 2] - i32[(base + H_IN_USE) >> 2] < n) return 0;
+    this.reuseFence(base);
     const c = this.ctxWord(base, ctx);
     const f64 = this.f64;
     let seqno = f64[(c >> 1) + (C_LAST_SEQNO >> 3)];
@@ -160,8 +176,9 @@ export class TsFenceCore {
       f64[(base + H_LAST_ORDER_PENDING) >> 3] = f64[(this.slotWord(base, head) >> 1) + (S_SEQNO >> 3)];
       f64[(base + ST_ORDERING) >> 3]++;
     }
-    u32[w + (S_STATE >> 2)] = (st | FS_SIGNALED) >>> 0;
+    // Error (set before, F4) and timestamp first, then the SIGNALED bit, published.
     f64[(w >> 1) + (S_TIMESTAMP >> 3)] = timestamp;
+    Atomics.store(u32, w + (S_STATE >> 2), (st | FS_SIGNALED) >>> 0);
     u32[c + (C_PENDING >> 2)]--;
     // Seqnos are handed out as increasing numbers (C2) and never wrap as numbers: a plain max.
     if (seqno > f64[(c >> 1) + (C_SIGNALED_SEQNO >> 3)]) f64[(c >> 1) + (C_SIGNALED_SEQNO >> 3)] = seqno;
@@ -208,10 +225,12 @@ export class TsFenceCore {
       }
       st &= ~FS_QUEUED;
       if (st & (FS_PINNED | FS_NOTIFY)) {
-        u32[w] = st >>> 0;
+        // The slot stays: a view may capture error and timestamp once it sees SIGNALED.
+        Atomics.store(u32, w, st >>> 0);
       } else {
-        u32[w] = 0;
+        // Recycled at once: the generation moves first, then the state clears.
         u32[w + (S_GEN >> 2)] = (u32[w + (S_GEN >> 2)] + 1) >>> 0;
+        u32[w] = 0;
         i32[w + (S_NEXT >> 2)] = freeHead;
         freeHead = head;
         freed++;

@@ -50,6 +50,7 @@ export class TsCore extends TsFenceCore implements Core {
     const tail = u32[W(rp + R_TAIL)];
     if (((u32[W(rp + R_CAPACITY)] - ((tail - u32[W(rp + R_SIG_IDX)]) >>> 0)) | 0) < n) return -1;
     if (i32[W(base + H_MAX_FENCES)] - i32[W(base + H_IN_USE)] < n) return -2;
+    this.reuseFence(base);
     const ctx = i32[W(rp + R_CTX)];
     const c = this.ctxWord(base, ctx);
     let seqno = f64[(c >> 1) + (C_LAST_SEQNO >> 3)];
