@@ -113,12 +113,16 @@ const disposed = () => new DmaFenceError('ERR_DISPOSED', 'the owner disposed thi
 
 export type RemoteCallback = (fence: RemoteFence) => void;
 
-/** A view of another thread's runtime, from `attachRuntime(rt.share())`. Reads only. */
+/**
+ * A view of another thread's runtime, from `attachRuntime(rt.share())`. It reads fence state
+ * only; while it waits it writes its own entry of the arena's remote waiter table. Every member
+ * throws ERR_DISPOSED once the owner disposed the runtime.
+ */
 export class AttachedRuntime {
   readonly #memory: WebAssembly.Memory;
   readonly #base: number;
-  /** @internal */ readonly i32: Int32Array;
-  /** @internal */ readonly u32: Uint32Array;
+  readonly #i32: Int32Array;
+  readonly #u32: Uint32Array;
   readonly #id: number;
   readonly #timeBase: number;
   readonly #maxFences: number;
@@ -144,8 +148,8 @@ export class AttachedRuntime {
     this.#memory = memory;
     this.#base = base;
     this.#id = id;
-    this.i32 = new Int32Array(memory.buffer);
-    this.u32 = new Uint32Array(memory.buffer);
+    this.#i32 = new Int32Array(memory.buffer);
+    this.#u32 = new Uint32Array(memory.buffer);
     const h = (off: number) => (base + off) >> 2;
     this.#maxFences = this.i32[h(L.H_MAX_FENCES)];
     this.#maxContexts = this.i32[h(L.H_MAX_CONTEXTS)];
@@ -157,6 +161,15 @@ export class AttachedRuntime {
     this.#totalIndex = h(L.H_REMOTE_WAITERS);
   }
 
+  /** @internal views of the memory (getters: a view's words cannot be swapped from outside) */
+  get i32(): Int32Array {
+    return this.#i32;
+  }
+  /** @internal */
+  get u32(): Uint32Array {
+    return this.#u32;
+  }
+
   /** The runtime's memory (shared). */
   get memory(): WebAssembly.Memory {
     this._check();
@@ -166,11 +179,6 @@ export class AttachedRuntime {
   get base(): number {
     this._check();
     return this.#base;
-  }
-  /** The runtime's identity (SharedRuntimeHandle.runtime). */
-  get runtime(): number {
-    this._check();
-    return this.#id;
   }
 
   /** @internal Throws ERR_DISPOSED once the owner disposed the runtime. */
