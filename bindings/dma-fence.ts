@@ -42,6 +42,20 @@ export function parseWaitOptions(opts: unknown): { timeoutNs: number; signal?: A
 
 const stale = () => new DmaFenceError('ERR_STALE_HANDLE', 'this fence handle was released; it no longer refers to any fence');
 
+/**
+ * The shareable, read-only handle of a fence (C5: no signal method). Reads go straight to the
+ * arena. A handle pins its fence's slot until `release()` (or `Symbol.dispose`, or garbage
+ * collection); after release every member throws ERR_STALE_HANDLE, and after the runtime's
+ * dispose ERR_DISPOSED. Use it on the runtime's driver thread; for another thread, `share()` it.
+ *
+ * @example
+ * ```ts
+ * const f = ring.submit({});
+ * f.addCallback((fence) => console.log(fence.status));   // 1, or a negative errno
+ * const ok = await rt.sim.runUntilSettled(f.wait({ timeoutNs: 1e6 }));
+ * f.release();
+ * ```
+ */
 export class DmaFence {
   #t: FenceTable;
   #rec: FenceRecord | null;
@@ -263,6 +277,19 @@ export interface SignalOptions {
   timestamp?: number;
 }
 
+/**
+ * The emitter's handle of a fence: the only one that signals or sets an error (C5). Made by
+ * `ctx.createFence()`. Release it when done; a DriverFence garbage-collected while its fence is
+ * pending is a recorded `leaked-driver-fence` violation (F16).
+ *
+ * @example
+ * ```ts
+ * const df = ctx.createFence();
+ * df.setError(-Errno.EIO);   // F4: only -4095..-1, only while pending
+ * df.signal();               // F2, F3: callbacks run now; false if already signaled
+ * df.release();
+ * ```
+ */
 export class DriverFence {
   #t: FenceTable;
   #rec: FenceRecord | null;

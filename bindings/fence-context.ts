@@ -28,6 +28,18 @@ export interface SignalUpToOptions {
   error?: number;
 }
 
+/**
+ * One emitter's timeline (C1-C5): it hands out seqnos in order (C2), creates fences, and signals
+ * them in order with `signalUpTo` (C3), the way hardware completion does. A ring's context is
+ * the ring's: its fences come from `ring.submit`. Driver thread only; reads are exact there.
+ *
+ * @example
+ * ```ts
+ * const ctx = rt.createContext({ timelineName: 'copy' });
+ * const first = ctx.createFences(1024);        // batch: no handles
+ * ctx.signalUpTo(first + 1023);                // oldest first; returns 1024
+ * ```
+ */
 export class FenceContext implements Issuer {
   readonly #id: number;
   readonly #driverName: string;

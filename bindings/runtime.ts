@@ -186,7 +186,25 @@ async function withWasmCode<T>(p: Promise<T>): Promise<T> {
   return v;
 }
 
-/** Creates a runtime. Rejects with a coded error on bad options. */
+/**
+ * Creates a runtime: one arena (shared memory where available), one core (wasm or ts), one clock.
+ * Capacities are fixed for the runtime's life.
+ *
+ * Rejects with a coded error and creates nothing on bad options: ERR_INVALID_ARG (a wrong type, a
+ * misspelled key, `null` for a default), ERR_CAPACITY (the arena would not fit one memory),
+ * ERR_NOT_ISOLATED (`clock: 'real'` without SharedArrayBuffer), ERR_WASM (the `wasm` option does
+ * not load or is not the dmafence core).
+ *
+ * @example
+ * ```ts
+ * const rt = await createRuntime({ backend: 'wasm', seed: 1, maxFences: 1 << 16 });
+ * const ctx = rt.createContext({ driverName: 'sim', timelineName: 'gfx0' });
+ * const df = ctx.createFence();
+ * df.fence.addCallback((f) => console.log('signaled', f.seqno));
+ * df.signal();
+ * await rt.dispose();
+ * ```
+ */
 export async function createRuntime(opts?: RuntimeOptions): Promise<Runtime> {
   const o = parseOptions(opts);
   if (o.clock === 'real' && !sharedMemoryAvailable()) {
@@ -228,6 +246,24 @@ const CONTEXT_KEYS = ['driverName', 'timelineName', 'seqno64', 'startSeqno', 'en
 const RING_KEYS = ['device', 'capacity', 'timeoutNs', 'stopTimeoutNs', 'resubmit', 'name'] as const;
 const UNLOAD_KEYS = ['force', 'graceNs', 'signal'] as const;
 
+/**
+ * A runtime: the arena, the core, the clock, and everything made from them (contexts, fences,
+ * devices, rings, DMA memory). Made by {@link createRuntime}.
+ *
+ * Threading: the thread that creates it is its driver thread, and every member is called from
+ * it. Other threads use `attachRuntime(rt.share())`. After `dispose()` every member except
+ * `disposed` and `dispose()` throws (or rejects) ERR_DISPOSED.
+ *
+ * @example
+ * ```ts
+ * const rt = await createRuntime();
+ * const ring = rt.createRing({ device: rt.createDevice() });
+ * const f = ring.submit({});
+ * rt.sim.runUntilIdle();          // the virtual clock moves only when driven
+ * console.log(f.signaled);        // true
+ * await rt.dispose();
+ * ```
+ */
 export class Runtime {
   readonly #backend: 'wasm' | 'ts';
   readonly #seed: number;
