@@ -22,21 +22,21 @@ export function drainCorruptions(a: Arena, rings: readonly HwRing[], memory: Dma
     const found = a.u32[(e + L.CE_FOUND) >> 2];
     const owner = found ? memory._owner(found) : undefined;
     const c = {
-      ring: ring.name,
+      ring: ring._name,
       seqno: a.f64[(e + L.CE_SEQNO) >> 3],
       offset: a.u32[(e + L.CE_DST) >> 2],
       bufferId: a.u32[(e + L.CE_EXPECTED) >> 2],
-      newOwner: owner ? { id: owner.id, offset: owner.offset, size: owner.size } : null,
+      newOwner: owner ? { id: owner._id, offset: owner._offset, size: owner._size } : null,
       timeNs: a.f64[(e + L.CE_TIME) >> 3],
     };
-    memory.corruptionLog.push(c);
+    memory._recordCorruption(c);
     log.note({
       kind: 'corruption',
       rule: 'M2',
       message:
-        `ring ${c.ring}: the job of fence ${ring.context.id}:${c.seqno} wrote DMA offset ${c.offset} of buffer ${c.bufferId}, freed since submit` +
+        `ring ${c.ring}: the job of fence ${ring._contextId}:${c.seqno} wrote DMA offset ${c.offset} of buffer ${c.bufferId}, freed since submit` +
         (owner ? ` and now owned by buffer ${owner.id}` : ' (free memory)'),
-      context: ring.context.id,
+      context: ring._contextId,
       seqno: c.seqno,
       detail: { ...c },
     });

@@ -4,8 +4,11 @@
  * configuration, arms faults on demand, and reports device loss (T6).
  *
  * Contract: driver thread only. Resets are per engine: a ring's timeout resets that ring's engine.
+ * The configuration is read-only (getters over private fields; the object is frozen), and every
+ * public member throws (or rejects) ERR_DISPOSED once the runtime is disposed.
  */
-import { DmaFenceTypeError, checkOptions, describe } from './errors.js';
+import { checkAbortSignal } from './dma-fence.js';
+import { DmaFenceTypeError, abortReason, checkBoolean, checkEnum, checkOptions, describe } from './errors.js';
 import type { HwRing } from './hw-ring.js';
 import type { Lifetime } from './lifetime.js';
 
@@ -42,8 +45,18 @@ export interface DeviceOptions {
   name?: string;
 }
 
-export type InjectKind = 'hang' | 'slow' | 'lostIrq' | 'noAck';
+export interface LoseOptions {
+  /** Aborting rejects the returned promise with the signal's reason; the loss goes on. */
+  signal?: AbortSignal;
+}
 
+export type InjectKind = 'hang' | 'slow' | 'lostIrq' | 'noAck';
+const INJECT_KINDS: readonly InjectKind[] = ['hang', 'slow', 'lostIrq', 'noAck'];
+const ACK_MODES = ['ok', 'delayed', 'never'] as const;
+
+const DEVICE_KEYS = ['stoppable', 'latency', 'resetNs', 'ackNs', 'faults', 'name'] as const;
+const LATENCY_KEYS = ['baseNs', 'perByteNs', 'jitter'] as const;
+const FAULT_KEYS = ['hang', 'slow', 'lostIrq', 'ack'] as const;
 
 function prob(name: string, v: unknown): number {
   if (v === undefined) return 0;
@@ -58,75 +71,202 @@ function ns(name: string, v: unknown, dflt: number): number {
 }
 
 export class DmaDevice {
-  readonly name: string;
-  readonly stoppable: boolean;
-  readonly baseNs: number;
-  readonly perByteNs: number;
-  readonly jitter: number;
-  readonly resetNs: number;
-  readonly ackNs: number;
-  readonly pHang: number;
-  readonly pSlow: number;
-  readonly pLostIrq: number;
-  readonly ack: 'ok' | 'delayed' | 'never';
-  /** @internal the rings (engines) attached */
-  readonly rings: HwRing[] = [];
-  /** @internal STOPs that will not be ACKed (inject('noAck')) */
-  _noAck = 0;
+  readonly #name: string;
+  readonly #stoppable: boolean;
+  readonly #baseNs: number;
+  readonly #perByteNs: number;
+  readonly #jitter: number;
+  readonly #resetNs: number;
+  readonly #ackNs: number;
+  readonly #pHang: number;
+  readonly #pSlow: number;
+  readonly #pLostIrq: number;
+  readonly #ack: 'ok' | 'delayed' | 'never';
+  readonly #rings: HwRing[] = [];
+  /** STOPs that will not be ACKed (inject('noAck')) */
+  #noAck = 0;
   #lost = false;
   readonly #life: Lifetime;
 
   /** @internal Made by Runtime.createDevice. */
   constructor(opts: unknown, index: number, life: Lifetime) {
     this.#life = life;
-    const o = checkOptions('device options', opts) as DeviceOptions;
-    const lat = checkOptions('latency', o.latency) as LatencyOptions;
-    const faults = checkOptions('faults', o.faults) as FaultOptions;
-    if (o.stoppable !== undefined && typeof o.stoppable !== 'boolean') throw new DmaFenceTypeError('ERR_INVALID_ARG', `stoppable must be a boolean, got ${describe(o.stoppable)}`);
+    const o = checkOptions('device options', opts, DEVICE_KEYS) as DeviceOptions;
+    const lat = checkOptions('latency', o.latency, LATENCY_KEYS) as LatencyOptions;
+    const faults = checkOptions('faults', o.faults, FAULT_KEYS) as FaultOptions;
+    const stoppable = checkBoolean('stoppable', o.stoppable, true);
     if (o.name !== undefined && typeof o.name !== 'string') throw new DmaFenceTypeError('ERR_INVALID_ARG', `name must be a string, got ${describe(o.name)}`);
-    if (faults.ack !== undefined && !['ok', 'delayed', 'never'].includes(faults.ack)) {
-      throw new DmaFenceTypeError('ERR_INVALID_ARG', `faults.ack must be 'ok', 'delayed' or 'never', got ${describe(faults.ack)}`);
-    }
-    this.name = o.name ?? `dev${index}`;
-    this.stoppable = o.stoppable ?? true;
-    this.baseNs = ns('latency.baseNs', lat.baseNs, 1000);
-    this.perByteNs = ns('latency.perByteNs', lat.perByteNs, 0);
-    this.jitter = prob('latency.jitter', lat.jitter);
-    this.resetNs = ns('resetNs', o.resetNs, 10_000);
-    this.ackNs = ns('ackNs', o.ackNs, 1_000);
-    this.pHang = prob('faults.hang', faults.hang);
-    this.pSlow = prob('faults.slow', faults.slow);
-    this.pLostIrq = prob('faults.lostIrq', faults.lostIrq);
-    this.ack = faults.ack ?? 'ok';
+    const ack = faults.ack === undefined ? 'ok' : checkEnum('faults.ack', faults.ack, ACK_MODES);
+    // Every check before any field is set: a refused device leaves nothing behind.
+    const baseNs = ns('latency.baseNs', lat.baseNs, 1000);
+    const perByteNs = ns('latency.perByteNs', lat.perByteNs, 0);
+    const jitter = prob('latency.jitter', lat.jitter);
+    const resetNs = ns('resetNs', o.resetNs, 10_000);
+    const ackNs = ns('ackNs', o.ackNs, 1_000);
+    const pHang = prob('faults.hang', faults.hang);
+    const pSlow = prob('faults.slow', faults.slow);
+    const pLostIrq = prob('faults.lostIrq', faults.lostIrq);
+    this.#name = o.name ?? `dev${index}`;
+    this.#stoppable = stoppable;
+    this.#baseNs = baseNs;
+    this.#perByteNs = perByteNs;
+    this.#jitter = jitter;
+    this.#resetNs = resetNs;
+    this.#ackNs = ackNs;
+    this.#pHang = pHang;
+    this.#pSlow = pSlow;
+    this.#pLostIrq = pLostIrq;
+    this.#ack = ack;
+    Object.freeze(this);
   }
 
+  /** A name for traces and reports. */
+  get name(): string {
+    this.#life.check();
+    return this.#name;
+  }
+  /** Honours STOP (D2). */
+  get stoppable(): boolean {
+    this.#life.check();
+    return this.#stoppable;
+  }
+  /** Fixed part of a job's duration, ns. */
+  get baseNs(): number {
+    this.#life.check();
+    return this.#baseNs;
+  }
+  /** Per byte written, ns. */
+  get perByteNs(): number {
+    this.#life.check();
+    return this.#perByteNs;
+  }
+  /** 0..1: the largest seeded stretch of a duration. */
+  get jitter(): number {
+    this.#life.check();
+    return this.#jitter;
+  }
+  /** Reset request to effective reset, ns. */
+  get resetNs(): number {
+    this.#life.check();
+    return this.#resetNs;
+  }
+  /** STOP to ACK, ns. */
+  get ackNs(): number {
+    this.#life.check();
+    return this.#ackNs;
+  }
+  /** Per-job probability of a hang. */
+  get pHang(): number {
+    this.#life.check();
+    return this.#pHang;
+  }
+  /** Per-job probability of a slow job. */
+  get pSlow(): number {
+    this.#life.check();
+    return this.#pSlow;
+  }
+  /** Per-job probability of a lost interrupt. */
+  get pLostIrq(): number {
+    this.#life.check();
+    return this.#pLostIrq;
+  }
+  /** How the device answers STOP: 'ok', 'delayed' or 'never'. */
+  get ack(): 'ok' | 'delayed' | 'never' {
+    this.#life.check();
+    return this.#ack;
+  }
   /** True once lose() was called: its rings cannot restart. */
   get lost(): boolean {
+    this.#life.check();
     return this.#lost;
+  }
+
+  /** @internal The configuration without the dispose check, for its rings. */
+  get _config() {
+    return {
+      name: this.#name, stoppable: this.#stoppable, baseNs: this.#baseNs, perByteNs: this.#perByteNs, jitter: this.#jitter,
+      resetNs: this.#resetNs, ackNs: this.#ackNs, pHang: this.#pHang, pSlow: this.#pSlow, pLostIrq: this.#pLostIrq, ack: this.#ack,
+    };
+  }
+  /** @internal the rings (engines) attached; Runtime.createRing adds to it */
+  get rings(): HwRing[] {
+    return this.#rings;
+  }
+  /** @internal */
+  get _lost(): boolean {
+    return this.#lost;
+  }
+  /** @internal A STOP is being sent: true if inject('noAck') armed it not to be ACKed (used up). */
+  _takeNoAck(): boolean {
+    if (this.#noAck === 0) return false;
+    this.#noAck--;
+    return true;
   }
 
   /**
    * Arms a fault on demand (D3): 'hang' | 'slow' | 'lostIrq' for the next job each of its rings
-   * starts; 'noAck' for the next STOP it receives.
+   * starts; 'noAck' for the next STOP it receives. Any other kind: ERR_INVALID_ARG, nothing armed.
    */
   inject(kind: InjectKind): void {
     this.#life.check();
-    if (kind === 'noAck') {
-      this._noAck++;
-      return;
-    }
-    if (kind !== 'hang' && kind !== 'slow' && kind !== 'lostIrq') {
-      throw new DmaFenceTypeError('ERR_INVALID_ARG', `inject takes 'hang', 'slow', 'lostIrq' or 'noAck', got ${describe(kind)}`);
-    }
-    for (const r of this.rings) r._inject(kind);
+    const k = checkEnum('kind', kind, INJECT_KINDS);
+    if (k === 'noAck') this.#noAck++;
+    else for (const r of this.#rings) r._inject(k);
   }
 
   /**
    * T6: the device is lost. Every ring resets; once the reset is effective every fence of theirs is
-   * signaled (so every wait completes) and their completed seqno reads as the maximum.
+   * signaled (so every wait completes) and their completed seqno reads as the maximum. A dropped
+   * ring is left as it is. Aborting `signal` rejects the promise (with its reason); the loss goes
+   * on. Dispose rejects it with ERR_DISPOSED.
    */
-  lose(): Promise<void> {
-    this.#lost = true;
-    return Promise.all(this.rings.map((r) => r._deviceLost())).then(() => undefined);
+  lose(opts?: LoseOptions): Promise<void> {
+    try {
+      this.#life.check();
+      const o = checkOptions('lose options', opts, ['signal']);
+      const signal = checkAbortSignal(o.signal);
+      if (signal?.aborted) return Promise.reject(abortReason(signal));
+      this.#lost = true;
+      const done = Promise.all(this.#rings.map((r) => r._deviceLost())).then(() => undefined);
+      return settle(this.#life, done, signal);
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
+}
+
+/**
+ * @internal The public face of a protocol promise: it rejects with ERR_DISPOSED at dispose, and
+ * with the signal's reason when `signal` aborts; the protocol itself goes on either way. `extra`
+ * registers another way to end it early (a ring's drop), given the reject function; it returns
+ * the function that unregisters.
+ */
+export function settle<T>(
+  life: Lifetime,
+  p: Promise<T>,
+  signal: AbortSignal | undefined,
+  extra?: (reject: (e: unknown) => void) => () => void,
+): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    let done = false;
+    let untrack = () => {};
+    let untrackExtra = () => {};
+    const onAbort = () => finish(() => reject(abortReason(signal!)));
+    const finish = (f: () => void) => {
+      if (done) return;
+      done = true;
+      untrack();
+      untrackExtra();
+      signal?.removeEventListener('abort', onAbort);
+      f();
+    };
+    untrack = life.track((e) => finish(() => reject(e)));
+    if (done) return;
+    if (extra) untrackExtra = extra((e) => finish(() => reject(e)));
+    signal?.addEventListener('abort', onAbort, { once: true });
+    p.then(
+      (v) => finish(() => resolve(v)),
+      (e) => finish(() => reject(e)),
+    );
+  });
 }

@@ -4,7 +4,8 @@
  * waiters to run, a timeout to handle, corruptions to record) at the exact virtual time it
  * happened.
  *
- * Contract: driver thread only; called by VirtualClock while it is being driven.
+ * Contract: driver thread only; called by VirtualClock while it is being driven. Once the runtime
+ * is disposed it reports no event and runs nothing.
  */
 import * as L from '../core/layout.js';
 import type { Arena } from '../arena.js';
@@ -31,6 +32,7 @@ export class DeviceEngine implements EventSource {
   ) {}
 
   nextEventNs(): number {
+    if (this.fences.life.disposed) return Infinity; // a disposed runtime's device does nothing more
     let t = Infinity;
     for (const r of this.rings) {
       const n = r._nextT;
@@ -40,6 +42,7 @@ export class DeviceEngine implements EventSource {
   }
 
   runUntil(limit: number): void {
+    if (this.fences.life.disposed) return;
     const a = this.arena;
     const st = this.core.devicesRun(a.base, limit);
     this.clock._advanceTo(a.stat(L.H_DEV_NOW));

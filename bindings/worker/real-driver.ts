@@ -107,14 +107,15 @@ export class RealDriver {
   /** Holds the process alive (and runs the watchdog) while anything is in flight or waited on. */
   ensureAlive(): void {
     if (this.#keepAlive || this.#disposed) return;
-    const period = Math.max(1, Math.min(20, Math.min(...this.#rings.map((r) => r.timeoutNs / 4e6))));
+    const period = Math.max(1, Math.min(20, Math.min(...this.#rings.map((r) => r._timeoutNs / 4e6))));
     this.#keepAlive = setInterval(() => this.#tick(), period);
   }
 
   #tick(): void {
+    if (this.#disposed) return;
     this.service();
     for (const r of this.#rings) r._watchdog();
-    const busy = this.#rings.some((r) => r.inFlight > 0 || r.state === 'stopping' || r.state === 'resetting') || this.#fences.activeWaits > 0;
+    const busy = this.#rings.some((r) => r._busy) || this.#fences.activeWaits > 0;
     if (!busy) {
       clearInterval(this.#keepAlive);
       this.#keepAlive = undefined;
@@ -132,8 +133,15 @@ export class RealDriver {
     Atomics.notify(this.#i32, this.#w(L.H_DOORBELL));
     Atomics.add(this.#i32, this.#w(L.H_IRQ_WORD), 1);
     Atomics.notify(this.#i32, this.#w(L.H_IRQ_WORD)); // ends the pending waitAsync
-    const timeout = new Promise<void>((r) => setTimeout(r, 1000));
-    await Promise.race([this.#exited, timeout]);
+    // Wait (at most 1 s) for the device thread to leave its loop, then end it. The timer is
+    // cleared as soon as the thread is gone: nothing may hold the process after dispose.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<void>((r) => (timer = setTimeout(r, 1000)));
+    try {
+      await Promise.race([this.#exited, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
     await this.#worker.terminate();
   }
 
