@@ -463,9 +463,9 @@ export class HwRing {
       this.#alive();
       const o = checkOptions('submitAsync options', opts, PROTOCOL_KEYS);
       const signal = checkAbortSignal(o.signal);
+      if (signal?.aborted) return Promise.reject(abortReason(signal));
       this.#checkRunning();
       const j = this.#parseJob(job);
-      if (signal?.aborted) return Promise.reject(abortReason(signal));
       if (this.#capacity - this.#inFlight() > 0 && this.#spaceWaiters.length === 0) return Promise.resolve(this.#submitParsed(j));
       return new Promise<DmaFence>((resolve, reject) => {
         let done = false;
