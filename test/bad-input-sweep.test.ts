@@ -1,0 +1,213 @@
+/**
+ * The bad-input sweep: every public function and every option, from one table. Each row calls one
+ * member with one bad argument and expects a coded error (thrown, or the promise rejected), and
+ * that nothing changed: the arena's bytes, the violations, the events, the clock.
+ */
+import { describe, expect, it } from 'vitest';
+import { attachRuntime, createRuntime, DmaFence, runTeardown, runTeardownMatrix } from '../bindings/index.js';
+import type { DmaBuffer, DmaDevice, DriverFence, FenceContext, HwRing, Runtime } from '../bindings/index.js';
+import { arenaSnapshot, BACKENDS, runtime } from './helpers.js';
+
+interface World {
+  rt: Runtime;
+  other: Runtime;
+  ctx: FenceContext;
+  df: DriverFence;
+  f: DmaFence;
+  dev: DmaDevice;
+  ring: HwRing;
+  buf: DmaBuffer;
+}
+
+async function world(backend: 'wasm' | 'ts'): Promise<World> {
+  const rt = await runtime(backend, { maxFences: 64, dmaBytes: 1 << 12, maxRingCapacity: 16 });
+  const other = await runtime(backend, { maxFences: 16, dmaBytes: 1 << 12 });
+  const ctx = rt.createContext();
+  const df = ctx.createFence();
+  const dev = rt.createDevice();
+  const ring = rt.createRing({ device: dev, capacity: 8 });
+  const buf = rt.memory.alloc(256);
+  return { rt, other, ctx, df, f: df.fence, dev, ring, buf };
+}
+
+type Row = [api: string, call: (w: World) => unknown, code: string];
+
+/** A plain object dressed as a handle: same fields, not issued by anybody. */
+const forged = (of: object) => Object.assign(Object.create(Object.getPrototypeOf(of)), { ...of });
+
+const ROWS: Row[] = [
+  // ── createRuntime ──
+  ['createRuntime(opts)', () => createRuntime(5 as never), 'ERR_INVALID_ARG'],
+  ['createRuntime({ misspelled })', () => createRuntime({ maxFence: 8 } as never), 'ERR_INVALID_ARG'],
+  ['createRuntime({ backend: null })', () => createRuntime({ backend: null } as never), 'ERR_INVALID_ARG'],
+  ['createRuntime({ clock: null })', () => createRuntime({ clock: null } as never), 'ERR_INVALID_ARG'],
+  ['createRuntime({ seed: 1.5 })', () => createRuntime({ seed: 1.5 }), 'ERR_INVALID_ARG'],
+  ['createRuntime({ maxContexts: 0 })', () => createRuntime({ maxContexts: 0 }), 'ERR_INVALID_ARG'],
+  ['createRuntime({ maxRings: -1 })', () => createRuntime({ maxRings: -1 }), 'ERR_INVALID_ARG'],
+  ['createRuntime({ maxRingCapacity: 3 })', () => createRuntime({ maxRingCapacity: 3 }), 'ERR_INVALID_ARG'],
+  ['createRuntime({ dmaBytes: 2 ** 31 })', () => createRuntime({ dmaBytes: 2 ** 31 }), 'ERR_CAPACITY'],
+  ['createRuntime({ trace: 1 })', () => createRuntime({ trace: 1 } as never), 'ERR_INVALID_ARG'],
+  ['createRuntime({ wasm: bad bytes })', () => createRuntime({ wasm: new Uint8Array(8) }), 'ERR_WASM'],
+  // ── Runtime ──
+  ['rt.createContext(5)', (w) => w.rt.createContext(5 as never), 'ERR_INVALID_ARG'],
+  ['rt.createContext({ misspelled })', (w) => w.rt.createContext({ startseqno: 1 } as never), 'ERR_INVALID_ARG'],
+  ['rt.createContext({ timelineName: 5 })', (w) => w.rt.createContext({ timelineName: 5 } as never), 'ERR_INVALID_ARG'],
+  ['rt.createContext({ signaled: 5 })', (w) => w.rt.createContext({ signaled: 5 } as never), 'ERR_INVALID_ARG'],
+  ['rt.createContext({ setDeadline: {} })', (w) => w.rt.createContext({ setDeadline: {} } as never), 'ERR_INVALID_ARG'],
+  ['rt.allocContextIds(0)', (w) => w.rt.allocContextIds(0), 'ERR_INVALID_ARG'],
+  ['rt.allocContextIds("2")', (w) => w.rt.allocContextIds('2' as never), 'ERR_INVALID_ARG'],
+  ['rt.waitAny(non-array)', (w) => w.rt.waitAny(w.f as never), 'ERR_INVALID_ARG'],
+  ['rt.waitAny([])', (w) => w.rt.waitAny([]), 'ERR_INVALID_ARG'],
+  ['rt.waitAny(holes)', (w) => w.rt.waitAny(new Array(2) as never), 'ERR_INVALID_ARG'],
+  ['rt.waitAny(forged)', (w) => w.rt.waitAny([forged(w.f)]), 'ERR_INVALID_ARG'],
+  ['rt.waitAny(foreign)', (w) => w.rt.waitAny([w.other.stubFence()]), 'ERR_FOREIGN_HANDLE'],
+  ['rt.waitAny({ misspelled })', (w) => w.rt.waitAny([w.f], { timeout: 1 } as never), 'ERR_INVALID_ARG'],
+  ['rt.waitAny({ timeoutNs: -1 })', (w) => w.rt.waitAny([w.f], { timeoutNs: -1 }), 'ERR_INVALID_TIMEOUT'],
+  ['rt.waitAny({ signal: {} })', (w) => w.rt.waitAny([w.f], { signal: {} as never }), 'ERR_INVALID_ARG'],
+  ['rt.createDevice(5)', (w) => w.rt.createDevice(5 as never), 'ERR_INVALID_ARG'],
+  ['rt.createDevice({ stopable })', (w) => w.rt.createDevice({ stopable: false } as never), 'ERR_INVALID_ARG'],
+  ['rt.createDevice({ latency: { base } })', (w) => w.rt.createDevice({ latency: { base: 5 } } as never), 'ERR_INVALID_ARG'],
+  ['rt.createDevice({ faults: { hangs } })', (w) => w.rt.createDevice({ faults: { hangs: 0.1 } } as never), 'ERR_INVALID_ARG'],
+  ['rt.createDevice({ faults: { ack: null } })', (w) => w.rt.createDevice({ faults: { ack: null } } as never), 'ERR_INVALID_ARG'],
+  ['rt.createDevice({ stoppable: null })', (w) => w.rt.createDevice({ stoppable: null } as never), 'ERR_INVALID_ARG'],
+  ['rt.createDevice({ resetNs: -1 })', (w) => w.rt.createDevice({ resetNs: -1 }), 'ERR_INVALID_ARG'],
+  ['rt.createDevice({ latency: { jitter: 2 } })', (w) => w.rt.createDevice({ latency: { jitter: 2 } }), 'ERR_INVALID_ARG'],
+  ['rt.createRing()', (w) => w.rt.createRing(undefined as never), 'ERR_INVALID_ARG'],
+  ['rt.createRing({ device: forged })', (w) => w.rt.createRing({ device: forged(w.dev) }), 'ERR_INVALID_ARG'],
+  ['rt.createRing({ device: foreign })', (w) => w.rt.createRing({ device: w.other.createDevice() }), 'ERR_FOREIGN_HANDLE'],
+  ['rt.createRing({ misspelled })', (w) => w.rt.createRing({ device: w.dev, timeout: 5 } as never), 'ERR_INVALID_ARG'],
+  ['rt.createRing({ capacity: 6 })', (w) => w.rt.createRing({ device: w.dev, capacity: 6 }), 'ERR_INVALID_ARG'],
+  ['rt.createRing({ capacity: 32 })', (w) => w.rt.createRing({ device: w.dev, capacity: 32 }), 'ERR_CAPACITY'],
+  ['rt.createRing({ timeoutNs: NaN })', (w) => w.rt.createRing({ device: w.dev, timeoutNs: NaN }), 'ERR_INVALID_TIMEOUT'],
+  ['rt.createRing({ stopTimeoutNs: Infinity })', (w) => w.rt.createRing({ device: w.dev, stopTimeoutNs: Infinity }), 'ERR_INVALID_ARG'],
+  ['rt.createRing({ resubmit: 1 })', (w) => w.rt.createRing({ device: w.dev, resubmit: 1 } as never), 'ERR_INVALID_ARG'],
+  ['rt.unloadDriver(5)', (w) => w.rt.unloadDriver(5 as never), 'ERR_INVALID_ARG'],
+  ['rt.unloadDriver(unknown)', (w) => w.rt.unloadDriver('nobody'), 'ERR_INVALID_ARG'],
+  ['rt.unloadDriver(busy)', (w) => w.rt.unloadDriver('dmafence'), 'ERR_DRIVER_BUSY'],
+  ['rt.unloadDriver({ force: "x" })', (w) => w.rt.unloadDriver('dmafence', { force: 'x' } as never), 'ERR_INVALID_ARG'],
+  ['rt.unloadDriver({ misspelled })', (w) => w.rt.unloadDriver('dmafence', { grace: 1 } as never), 'ERR_INVALID_ARG'],
+  ['rt.unloadDriver({ graceNs: -1 })', (w) => w.rt.unloadDriver('dmafence', { graceNs: -1 }), 'ERR_INVALID_TIMEOUT'],
+  ['rt.on(unknown event)', (w) => w.rt.on('error' as 'callbackError', () => {}), 'ERR_INVALID_ARG'],
+  ['rt.on(no function)', (w) => w.rt.on('callbackError', null as never), 'ERR_INVALID_ARG'],
+  ['rt.off(unknown event)', (w) => w.rt.off('error' as 'callbackError', () => {}), 'ERR_INVALID_ARG'],
+  // ── FenceContext ──
+  ['ctx.createFences(0)', (w) => w.ctx.createFences(0), 'ERR_INVALID_ARG'],
+  ['ctx.createFences(1e9)', (w) => w.ctx.createFences(1e9), 'ERR_CAPACITY'],
+  ['ctx.signalUpTo(-1)', (w) => w.ctx.signalUpTo(-1), 'ERR_INVALID_SEQNO'],
+  ['ctx.signalUpTo(1, { misspelled })', (w) => w.ctx.signalUpTo(1, { errno: -5 } as never), 'ERR_INVALID_ARG'],
+  ['ctx.signalUpTo(1, { error: 5 })', (w) => w.ctx.signalUpTo(1, { error: 5 }), 'ERR_INVALID_ERRNO'],
+  ['ctx.findFence(0.5)', (w) => w.ctx.findFence(0.5), 'ERR_INVALID_SEQNO'],
+  ['ring context createFence', (w) => w.ring.context.createFence(), 'ERR_INVALID_ARG'],
+  // ── DriverFence / DmaFence ──
+  ['df.setError(0)', (w) => w.df.setError(0), 'ERR_INVALID_ERRNO'],
+  ['df.setError(-4096)', (w) => w.df.setError(-4096), 'ERR_INVALID_ERRNO'],
+  ['df.setError("-5")', (w) => w.df.setError('-5' as never), 'ERR_INVALID_ERRNO'],
+  ['df.signal({ misspelled })', (w) => w.df.signal({ timestampNs: 1 } as never), 'ERR_INVALID_ARG'],
+  ['df.signal({ timestamp: NaN })', (w) => w.df.signal({ timestamp: NaN }), 'ERR_INVALID_ARG'],
+  ['f.addCallback(5)', (w) => w.f.addCallback(5 as never), 'ERR_INVALID_ARG'],
+  ['f.wait({ misspelled })', (w) => w.f.wait({ timeout: 1 } as never), 'ERR_INVALID_ARG'],
+  ['f.wait({ timeoutNs: NaN })', (w) => w.f.wait({ timeoutNs: NaN }), 'ERR_INVALID_TIMEOUT'],
+  ['f.wait({ signal: 5 })', (w) => w.f.wait({ signal: 5 as never }), 'ERR_INVALID_ARG'],
+  ['f.setDeadline(-1)', (w) => w.f.setDeadline(-1), 'ERR_INVALID_TIMEOUT'],
+  ['DmaFence.isLater(forged)', (w) => DmaFence.isLater(w.f, forged(w.f)), 'ERR_INVALID_ARG'],
+  ['DmaFence.isLater(foreign)', (w) => DmaFence.isLater(w.f, w.other.stubFence()), 'ERR_FOREIGN_HANDLE'],
+  ['DmaFence.later(5)', (w) => DmaFence.later(w.f, 5 as never), 'ERR_INVALID_ARG'],
+  ['DmaFence.isLaterSeqno(NaN)', () => DmaFence.isLaterSeqno(NaN, 1), 'ERR_INVALID_SEQNO'],
+  // ── clock ──
+  ['sim.advance(-1)', (w) => w.rt.sim.advance(-1), 'ERR_INVALID_TIMEOUT'],
+  ['sim.advance(Infinity)', (w) => w.rt.sim.advance(Infinity), 'ERR_INVALID_TIMEOUT'],
+  ['sim.runUntil("5")', (w) => w.rt.sim.runUntil('5' as never), 'ERR_INVALID_TIMEOUT'],
+  ['sim.schedule(NaN)', (w) => w.rt.sim.schedule(NaN, () => {}), 'ERR_INVALID_TIMEOUT'],
+  ['sim.schedule(1, 5)', (w) => w.rt.sim.schedule(1, 5 as never), 'ERR_INVALID_ARG'],
+  ['sim.runUntilSettled(5)', (w) => w.rt.sim.runUntilSettled(5 as never), 'ERR_INVALID_ARG'],
+  // ── device ──
+  ['dev.inject("hung")', (w) => w.dev.inject('hung' as never), 'ERR_INVALID_ARG'],
+  ['dev.inject(null)', (w) => w.dev.inject(null as never), 'ERR_INVALID_ARG'],
+  // ── ring ──
+  ['ring.submit(5)', (w) => w.ring.submit(5 as never), 'ERR_INVALID_ARG'],
+  ['ring.submit({ misspelled })', (w) => w.ring.submit({ dest: w.buf } as never), 'ERR_INVALID_ARG'],
+  ['ring.submit({ dst: forged })', (w) => w.ring.submit({ dst: forged(w.buf) }), 'ERR_INVALID_ARG'],
+  ['ring.submit({ dst: plain object })', (w) => w.ring.submit({ dst: { offset: 0, size: 64, id: 1 } as never }), 'ERR_INVALID_ARG'],
+  ['ring.submit({ dst: foreign })', (w) => w.ring.submit({ dst: w.other.memory.alloc(64) }), 'ERR_FOREIGN_HANDLE'],
+  ['ring.submit({ offset: -1 })', (w) => w.ring.submit({ dst: w.buf, offset: -1 }), 'ERR_INVALID_ARG'],
+  ['ring.submit({ offset: past end })', (w) => w.ring.submit({ dst: w.buf, offset: 257 }), 'ERR_INVALID_ARG'],
+  ['ring.submit({ bytes: too many })', (w) => w.ring.submit({ dst: w.buf, bytes: 257 }), 'ERR_INVALID_ARG'],
+  ['ring.submit({ bytes without dst })', (w) => w.ring.submit({ bytes: 5 }), 'ERR_INVALID_ARG'],
+  ['ring.submit({ pattern: 256 })', (w) => w.ring.submit({ pattern: 256 }), 'ERR_INVALID_ARG'],
+  ['ring.submitBatch(0)', (w) => w.ring.submitBatch(0, {}), 'ERR_INVALID_ARG'],
+  ['ring.submitBatch(n > capacity)', (w) => w.ring.submitBatch(9, {}), 'ERR_INVALID_ARG'],
+  ['ring.submitBatch(1, { misspelled })', (w) => w.ring.submitBatch(1, { patern: 1 } as never), 'ERR_INVALID_ARG'],
+  ['ring.submitAsync(5)', (w) => w.ring.submitAsync(5 as never), 'ERR_INVALID_ARG'],
+  ['ring.drop({ polcy })', (w) => w.ring.drop({ polcy: 'leak' } as never), 'ERR_INVALID_ARG'],
+  ['ring.drop({ policy: null })', (w) => w.ring.drop({ policy: null } as never), 'ERR_INVALID_ARG'],
+  ['ring.drop({ policy: "nope" })', (w) => w.ring.drop({ policy: 'nope' } as never), 'ERR_INVALID_ARG'],
+  ['ring.restart() while running', (w) => w.ring.restart(), 'ERR_RING_STATE'],
+  ['ring.submitAsync({}, { misspelled })', (w) => w.ring.submitAsync({}, { signl: undefined } as never), 'ERR_INVALID_ARG'],
+  ['ring.submitAsync({}, { signal: 5 })', (w) => w.ring.submitAsync({}, { signal: 5 } as never), 'ERR_INVALID_ARG'],
+  ['ring.submitAsync({}, { signal: aborted })', (w) => w.ring.submitAsync({}, { signal: AbortSignal.abort() }), 'ABORT'],
+  ['ring.stop({ misspelled })', (w) => w.ring.stop({ timeoutNs: 1 } as never), 'ERR_INVALID_ARG'],
+  ['ring.stop({ signal: aborted })', (w) => w.ring.stop({ signal: AbortSignal.abort() }), 'ABORT'],
+  ['ring.reset({ signal: {} })', (w) => w.ring.reset({ signal: {} } as never), 'ERR_INVALID_ARG'],
+  ['ring.reset({ signal: aborted })', (w) => w.ring.reset({ signal: AbortSignal.abort() }), 'ABORT'],
+  ['ring.drop({ signal: aborted })', (w) => w.ring.drop({ signal: AbortSignal.abort() }), 'ABORT'],
+  ['f.wait({ signal: aborted })', (w) => w.f.wait({ signal: AbortSignal.abort() }), 'ABORT'],
+  ['rt.waitAny({ signal: aborted })', (w) => w.rt.waitAny([w.f], { signal: AbortSignal.abort() }), 'ABORT'],
+  ['rt.unloadDriver({ signal: aborted })', (w) => w.rt.unloadDriver(w.dev.name, { signal: AbortSignal.abort() }), 'ABORT'],
+  // ── memory ──
+  ['mem.alloc(0)', (w) => w.rt.memory.alloc(0), 'ERR_INVALID_ARG'],
+  ['mem.alloc(too big)', (w) => w.rt.memory.alloc(1 << 13), 'ERR_INVALID_ARG'],
+  ['mem.alloc(1.5)', (w) => w.rt.memory.alloc(1.5), 'ERR_INVALID_ARG'],
+  ['mem.free(forged)', (w) => w.rt.memory.free(forged(w.buf)), 'ERR_INVALID_ARG'],
+  ['mem.free(foreign)', (w) => w.rt.memory.free(w.other.memory.alloc(64)), 'ERR_FOREIGN_HANDLE'],
+  ['mem.freeAfter(buf, 5)', (w) => w.rt.memory.freeAfter(w.buf, 5 as never), 'ERR_INVALID_ARG'],
+  ['mem.freeAfter(buf, foreign)', (w) => w.rt.memory.freeAfter(w.buf, w.other.stubFence()), 'ERR_FOREIGN_HANDLE'],
+  // ── cross-thread ──
+  ['attachRuntime(5)', () => attachRuntime(5 as never), 'ERR_INVALID_ARG'],
+  ['attachRuntime({ misspelled })', (w) => attachRuntime({ ...w.rt.share(), extra: 1 } as never), 'ERR_INVALID_ARG'],
+  ['attachRuntime(another runtime id)', (w) => attachRuntime({ ...w.rt.share(), runtime: 1 } as never), 'ERR_FOREIGN_HANDLE'],
+  ['view.fence(5)', (w) => attachRuntime(w.rt.share()).fence(5 as never), 'ERR_INVALID_ARG'],
+  ['view.fence(never-issued seqno)', (w) => attachRuntime(w.rt.share()).fence({ ...w.f.share(), seqno: 99 }), 'ERR_INVALID_ARG'],
+  ['view.fence(another runtime)', (w) => attachRuntime(w.rt.share()).fence(w.other.createContext().createFence().fence.share()), 'ERR_FOREIGN_HANDLE'],
+  ['remote.wait({ misspelled })', (w) => attachRuntime(w.rt.share()).fence(w.f.share()).wait({ timeout: 1 } as never), 'ERR_INVALID_ARG'],
+  ['remote.addCallback(5)', (w) => attachRuntime(w.rt.share()).fence(w.f.share()).addCallback(5 as never), 'ERR_INVALID_ARG'],
+  // ── teardown scenario ──
+  ['runTeardown({ misspelled })', () => runTeardown({ job: 5 } as never), 'ERR_INVALID_ARG'],
+  ['runTeardownMatrix(opts, 5)', () => runTeardownMatrix({}, 5 as never), 'ERR_INVALID_ARG'],
+];
+
+async function codeOfCall(fn: () => unknown): Promise<string | undefined> {
+  try {
+    const r = fn();
+    if (r && typeof (r as Promise<unknown>).then === 'function') await r;
+  } catch (e) {
+    // An aborted signal rejects with its reason (a DOMException named AbortError), by design.
+    if (e instanceof DOMException && e.name === 'AbortError') return 'ABORT';
+    return (e as { code?: string }).code ?? `uncoded ${(e as Error).name}: ${(e as Error).message}`;
+  }
+  return undefined;
+}
+
+function observable(w: World) {
+  return {
+    arena: arenaSnapshot(w.rt),
+    violations: w.rt.violations.length,
+    events: w.rt.events.length,
+    now: w.rt.sim.now,
+    corruptions: w.rt.memory.corruptions.length,
+    ring: w.ring.state,
+    buf: w.buf.freed,
+  };
+}
+
+describe.each(BACKENDS)('bad-input sweep (%s)', (backend) => {
+  it.each(ROWS)('%s: coded error, nothing changes', async (_api, call, code) => {
+    const w = await world(backend);
+    const before = observable(w);
+    expect(await codeOfCall(() => call(w))).toBe(code);
+    const after = observable(w);
+    expect(after.arena.equals(before.arena), 'arena bytes unchanged').toBe(true);
+    expect({ ...after, arena: 0 }).toEqual({ ...before, arena: 0 });
+    await w.rt.dispose();
+    await w.other.dispose();
+  });
+});
