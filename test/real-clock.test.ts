@@ -3,9 +3,30 @@
  * waiting on the IRQ word (R4), timeouts (R6) and STOP/ACK (T3) in real time. Both backends.
  * The worker runs built JS (dist/), which `npm test` builds first.
  */
+import { execFile } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { Errno, createRuntime, runTeardown } from '../bindings/index.js';
 import { BACKENDS, rejectionCode } from './helpers.js';
+
+/**
+ * A program on the built package: a real-clock runtime with a job in flight and a stop() pending
+ * (the device never ACKs), then dispose. It reports how long the process lived after dispose, what
+ * still held it, and how the pending stop ended.
+ */
+const EXIT_PROGRAM = `(async () => {
+const { createRuntime } = await import(${JSON.stringify(new URL('../dist/index.js', import.meta.url).href)});
+const rt = await createRuntime({ backend: process.argv[1], clock: 'real' });
+const dev = rt.createDevice({ latency: { baseNs: 100000 }, faults: { ack: 'never' } });
+const ring = rt.createRing({ device: dev, timeoutNs: 1e10, stopTimeoutNs: 1e10 });
+await ring.submit({}).wait({ timeoutNs: 5e9 });
+ring.submit({});
+let stop = 'pending';
+ring.stop().then(() => (stop = 'resolved'), (e) => (stop = e.code));
+await rt.dispose();
+const t = performance.now();
+const holding = process.getActiveResourcesInfo();
+process.on('exit', () => console.log(JSON.stringify({ lingerMs: performance.now() - t, holding, stop })));
+})();`;
 
 const activeWorkers = () => process.getActiveResourcesInfo().filter((r) => r === 'MessagePort' || r === 'Worker').length;
 
@@ -27,6 +48,38 @@ describe.each(BACKENDS)('real clock (%s backend)', (backend) => {
     expect(await rejectionCode(Promise.resolve().then(() => rt.sim.advance(1)))).toBe('ERR_REAL_CLOCK');
     await rt.dispose();
     expect(activeWorkers()).toBe(before);
+  });
+
+  it('dispose: a real-clock program exits at once after await rt.dispose(); a pending stop() rejects ERR_DISPOSED', async () => {
+    const started = performance.now();
+    const { code, out } = await new Promise<{ code: number | null; out: string }>((resolve) => {
+      const child = execFile(process.execPath, ['-e', EXIT_PROGRAM, backend], { timeout: 5000 }, (err, stdout, stderr) =>
+        resolve({ code: err ? ((err as { code?: number }).code ?? null) : 0, out: stdout + stderr }),
+      );
+      void child;
+    });
+    expect(code, out).toBe(0); // exited by itself, within the generous 5 s bound
+    const r = JSON.parse(out.trim().split('\n').pop()!);
+    // Nothing (no timer, no worker) holds the process after dispose; its stdio pipes do not count.
+    expect(r.holding.filter((x: string) => x !== 'PipeWrap' && x !== 'TTYWrap')).toEqual([]);
+    expect(r.lingerMs).toBeLessThan(900); // it used to stay 1 s for a timer of the driver's
+    expect(r.stop).toBe('ERR_DISPOSED');
+    expect(performance.now() - started).toBeLessThan(5000);
+  });
+
+  it('T3/T4: real clock, non-stoppable device, hung job, no timeout handler: emitter-guarantee is bounded, resets, then drops', async () => {
+    const rt = await createRuntime({ backend, clock: 'real' });
+    const dev = rt.createDevice({ stoppable: false, latency: { baseNs: 0 }, resetNs: 1e6 });
+    const ring = rt.createRing({ device: dev, capacity: 8, timeoutNs: Infinity, stopTimeoutNs: 20e6 });
+    dev.inject('hang');
+    const fs = [ring.submit({}), ring.submit({})];
+    await new Promise((r) => setTimeout(r, 5));
+    const report = await Promise.race([ring.drop(), new Promise<never>((_, no) => setTimeout(() => no(new Error('the drop never ended')), 5000))]);
+    expect(report.fences).toMatchObject({ total: 2, timedOut: 1, canceled: 1, unsignaled: 0 });
+    expect(fs.map((f) => f.status)).toEqual([-Errno.ETIME, -Errno.ECANCELED]);
+    expect([ring.state, report.violations]).toEqual(['dropped', []]);
+    expect(report.timeNs).toBeGreaterThanOrEqual(20e6);
+    await rt.dispose();
   });
 
   it('F9: a wait times out in real time', async () => {
