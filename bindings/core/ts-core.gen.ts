@@ -1,0 +1,650 @@
+/**
+ * generated from assembly/ by scripts/gen-ts-core.mjs; do not edit.
+ *
+ * The ts backend: the core of assembly/ (fence.ts, ring.ts), its one source, translated to
+ * plain TypeScript over the same arena bytes, function by function: typed-array views made once,
+ * no allocation per call. `npm run gen:core` writes this file (build:ts runs it before tsc) and
+ * test/gen-core.test.ts fails when it differs from what the generator makes.
+ *
+ * Translation: load<T>(p) / store<T>(p, v) index a view by (p) >>> log2(width) (every access is
+ * proved aligned by the generator); atomic.* are Atomics.*; a 32-bit integer is carried as a JS
+ * integer congruent to it modulo 2^32 and made exact (| 0 for i32, >>> 0 for u32) where its value
+ * matters; >> on an unsigned type is >>>; integer * is Math.imul unless a constant is small;
+ * integer / truncates; memory.fill is memoryFill (32-bit words).
+ * Assumptions: ++ and -- on an integer local never wrap; u64 values stay below 2^53; callers
+ * pass in-range arguments (as to the wasm exports); the arena base and the region offsets in the
+ * header are ALIGN-aligned (arena.ts).
+ */
+import type { Core } from './core.js';
+import {
+  NIL, H_MAX_FENCES, H_CTX_OFF, H_SLOT_OFF, H_FREE_HEAD, H_BUMP, H_IN_USE, H_NOTIFY_HEAD,
+  H_NOTIFY_TAIL, H_RINGS_OFF, H_DMA_OFF, H_LAST_ORDER_CTX, H_LAST_ORDER_SEQ, H_LAST_ORDER_PENDING,
+  H_RING_COUNT, H_RING_STRIDE, H_DEV_NOW, H_MODE, H_CORR_COUNT, H_DMA_MAP_OFF, H_CORR_OFF,
+  H_DEV_RING, H_IRQ_WORD, ST_CREATED, ST_SIGNALED, ST_SIGNAL_CALLS, ST_ORDERING, ST_JOBS_SUBMITTED,
+  ST_JOBS_COMPLETED, ST_DMA_BYTES, ST_IRQS, ST_CORRUPTIONS, CTX_SIZE, C_FLAGS, C_LAST_SEQNO,
+  C_SIGNALED_SEQNO, C_HEAD, C_TAIL, C_PENDING, C_CREATED, CF_SEQNO64, SLOT_SHIFT, S_STATE, S_GEN,
+  S_NEXT, S_ERROR, S_SEQNO, S_TIMESTAMP, STATE_CTX_SHIFT, FS_ALLOC, FS_SIGNALED, FS_QUEUED,
+  FS_PINNED, FS_JS, FS_NOTIFY, RING_SIZE, R_STATE, R_CAPACITY, R_MASK, R_CTX, R_TAIL, R_SIG_IDX,
+  R_STOP, R_INJECT, R_TIMEOUT_NS, R_FLAGS, R_HEAD, R_RETIRED, R_IRQS, R_ENGINE, R_PRNG,
+  R_WRITEBACK, R_CUR_START, R_CUR_END, R_CUR_DUR, R_CUR_WRITTEN, R_CUR_FLAGS, R_NEXT_T, R_BASE_NS,
+  R_PER_BYTE_NS, R_JITTER, R_P_HANG, R_P_SLOW, R_P_LOST_IRQ, RS_RUNNING, RS_STOPPING,
+  RGF_STOPPABLE, RGF_RANDOM, RGF_NO_IRQ_HANDLER, RGF_WAKE, RGF_TRACE, EN_BUSY, EN_HALTED, JF_HANG,
+  JF_SLOW, JF_LOST_IRQ, SLOW_FACTOR, DMA_CHUNKS, DR_NOTIFY, DR_TIMEOUT, DR_CORRUPTION, DR_RETIRE,
+  MODE_DEVICE_THREAD, DESC_SIZE, D_SEQNO, D_DST, D_BYTES, D_PATTERN, D_ALLOC_ID, D_START,
+  DMA_GRANULE_SHIFT, CORR_SIZE, CORR_CAP, CE_RING, CE_DST, CE_SEQNO, CE_EXPECTED, CE_FOUND,
+  CE_TIME, SIG_OK, SIG_ALREADY, SIG_ORDERING,
+} from './layout.js';
+
+export class TsCore implements Core {
+  readonly backend = 'ts' as const;
+  private readonly u8: Uint8Array;
+  private readonly i32: Int32Array;
+  private readonly u32: Uint32Array;
+  private readonly f64: Float64Array;
+
+  constructor(buffer: ArrayBufferLike) {
+    this.u8 = new Uint8Array(buffer);
+    this.i32 = new Int32Array(buffer);
+    this.u32 = new Uint32Array(buffer);
+    this.f64 = new Float64Array(buffer);
+  }
+
+  // ── assembly/fence.ts ──────────────────────────────────────────────────────────────────────────
+
+  private ctxPtr(base: number, ctx: number): number {
+    const u32 = this.u32;
+    return base + u32[(base + H_CTX_OFF) >>> 2] + (ctx * CTX_SIZE);
+  }
+
+  private slotPtr(base: number, slot: number): number {
+    const u32 = this.u32;
+    return base + u32[(base + H_SLOT_OFF) >>> 2] + (slot << SLOT_SHIFT);
+  }
+
+  /** F11: is seqno a later than b? 32-bit mode wraps: (int32)(lo32(a) - lo32(b)) > 0. */
+  private later(a: number, b: number, seqno64: boolean): boolean {
+    if (seqno64) return a > b;
+    return (((a >>> 0) - (b >>> 0)) | 0) > 0;
+  }
+
+  isLater(a: number, b: number, seqno64: number): number {
+    return (this.later(a, b, seqno64 !== 0) ? 1 : 0);
+  }
+
+  /** Pops a free slot (or the next never-used one); NIL when the arena is full. */
+  private allocSlot(base: number): number {
+    const i32 = this.i32;
+    let slot = i32[(base + H_FREE_HEAD) >>> 2];
+    if (slot !== NIL) {
+      i32[(base + H_FREE_HEAD) >>> 2] = i32[(this.slotPtr(base, slot) + S_NEXT) >>> 2];
+    } else {
+      slot = i32[(base + H_BUMP) >>> 2];
+      if (slot >= i32[(base + H_MAX_FENCES) >>> 2]) return NIL;
+      i32[(base + H_BUMP) >>> 2] = slot + 1;
+    }
+    i32[(base + H_IN_USE) >>> 2]++;
+    return slot;
+  }
+
+  /**
+   * Before a call hands out recycled slots: the generation bumps of their recycling (earlier calls)
+   * become visible to other threads before any word of the new fences. One atomic read-modify-write
+   * (sequentially consistent: a full barrier) per call, and only when the free list is not empty.
+   * (Binaryen's validator refuses a bare atomic.fence from this compiler; the ts core does the same.)
+   */
+  private reuseFence(base: number): void {
+    const i32 = this.i32;
+    if (i32[(base + H_FREE_HEAD) >>> 2] !== NIL) Atomics.add(i32, (base + H_FREE_HEAD) >>> 2, 0);
+  }
+
+  /** Recycles a slot: the generation moves on (first) so stale handles are detected. */
+  private freeSlot(base: number, p: number, slot: number): void {
+    const i32 = this.i32;
+    const u32 = this.u32;
+    u32[(p + S_GEN) >>> 2]++;
+    u32[(p + S_STATE) >>> 2] = 0;
+    i32[(p + S_NEXT) >>> 2] = i32[(base + H_FREE_HEAD) >>> 2];
+    i32[(base + H_FREE_HEAD) >>> 2] = slot;
+    i32[(base + H_IN_USE) >>> 2]--;
+  }
+
+  /** Writes a fresh pending fence with the context's next seqno and links it at the tail (C2). */
+  private initFence(base: number, c: number, ctx: number, slot: number, seqno: number): void {
+    const i32 = this.i32;
+    const u32 = this.u32;
+    const f64 = this.f64;
+    const p = this.slotPtr(base, slot);
+    i32[(p + S_NEXT) >>> 2] = NIL;
+    i32[(p + S_ERROR) >>> 2] = 0;
+    f64[(p + S_SEQNO) >>> 3] = seqno;
+    f64[(p + S_TIMESTAMP) >>> 3] = 0;
+    u32[(p + S_STATE) >>> 2] = (ctx << STATE_CTX_SHIFT) | FS_ALLOC | FS_QUEUED;
+    const tail = i32[(c + C_TAIL) >>> 2];
+    if (tail === NIL)
+      i32[(c + C_HEAD) >>> 2] = slot;
+    else
+      i32[(this.slotPtr(base, tail) + S_NEXT) >>> 2] = slot;
+    i32[(c + C_TAIL) >>> 2] = slot;
+  }
+
+  /** Creates one pending fence on context `ctx`, pinned for a JS handle. Returns its slot or NIL. */
+  fenceCreate(base: number, ctx: number): number {
+    const u32 = this.u32;
+    const f64 = this.f64;
+    this.reuseFence(base);
+    const slot = this.allocSlot(base);
+    if (slot === NIL) return NIL;
+    const c = this.ctxPtr(base, ctx);
+    const seqno = f64[(c + C_LAST_SEQNO) >>> 3] + 1;
+    this.initFence(base, c, ctx, slot, seqno);
+    f64[(c + C_LAST_SEQNO) >>> 3] = seqno; // after the fence is linked (a view's watermark, layout.ts)
+    const p = this.slotPtr(base, slot);
+    u32[(p + S_STATE) >>> 2] |= FS_PINNED;
+    u32[(c + C_PENDING) >>> 2]++;
+    f64[(c + C_CREATED) >>> 3]++;
+    f64[(base + ST_CREATED) >>> 3]++;
+    return slot;
+  }
+
+  /**
+   * Creates n pending fences without handles (batch form). All or nothing: returns n, or 0 when
+   * fewer than n slots are free. The fences are recycled as soon as they are signaled.
+   */
+  fencesCreate(base: number, ctx: number, n: number): number {
+    const i32 = this.i32;
+    const u32 = this.u32;
+    const f64 = this.f64;
+    if (((i32[(base + H_MAX_FENCES) >>> 2] - i32[(base + H_IN_USE) >>> 2]) | 0) < n) return 0;
+    this.reuseFence(base);
+    const c = this.ctxPtr(base, ctx);
+    let seqno = f64[(c + C_LAST_SEQNO) >>> 3];
+    for (let i = 0; i < n; i++) {
+      seqno += 1;
+      this.initFence(base, c, ctx, this.allocSlot(base), seqno);
+    }
+    f64[(c + C_LAST_SEQNO) >>> 3] = seqno;
+    u32[(c + C_PENDING) >>> 2] += n;
+    f64[(c + C_CREATED) >>> 3] += n;
+    f64[(base + ST_CREATED) >>> 3] += n;
+    return n;
+  }
+
+  /** Queues a signaled slot for the bindings (it has JS callbacks or waiters). */
+  private pushNotify(base: number, p: number, slot: number): void {
+    const i32 = this.i32;
+    i32[(p + S_NEXT) >>> 2] = NIL;
+    const tail = i32[(base + H_NOTIFY_TAIL) >>> 2];
+    if (tail === NIL)
+      i32[(base + H_NOTIFY_HEAD) >>> 2] = slot;
+    else
+      i32[(this.slotPtr(base, tail) + S_NEXT) >>> 2] = slot;
+    i32[(base + H_NOTIFY_TAIL) >>> 2] = slot;
+  }
+
+  /** Unlinks signaled fences from the head of a context's pending list, recycling unpinned ones. */
+  private trimHead(base: number, c: number): void {
+    const i32 = this.i32;
+    const u32 = this.u32;
+    let head = i32[(c + C_HEAD) >>> 2];
+    while (head !== NIL) {
+      const p = this.slotPtr(base, head);
+      const st = u32[(p + S_STATE) >>> 2];
+      if (!(st & FS_SIGNALED)) break;
+      const next = i32[(p + S_NEXT) >>> 2];
+      if (st & FS_PINNED)
+        u32[(p + S_STATE) >>> 2] = st & ~FS_QUEUED;
+      else
+        this.freeSlot(base, p, head);
+      head = next;
+    }
+    i32[(c + C_HEAD) >>> 2] = head;
+    if (head === NIL) i32[(c + C_TAIL) >>> 2] = NIL;
+  }
+
+  /**
+   * Signals one fence (F2, F3, C3). Returns SIG_ALREADY if it was signaled, SIG_ORDERING if an
+   * older fence of its context is still pending (the fence is signaled all the same and the
+   * violation is described in the header), else SIG_OK. Callbacks are the caller's to run.
+   */
+  fenceSignal(base: number, slot: number, timestamp: number): number {
+    const i32 = this.i32;
+    const u32 = this.u32;
+    const f64 = this.f64;
+    const p = this.slotPtr(base, slot);
+    const st = u32[(p + S_STATE) >>> 2];
+    if (st & FS_SIGNALED) return SIG_ALREADY;
+    const ctx = (st >>> STATE_CTX_SHIFT);
+    const c = this.ctxPtr(base, ctx);
+    this.trimHead(base, c);
+    const seqno = f64[(p + S_SEQNO) >>> 3];
+    let result = SIG_OK;
+    const head = i32[(c + C_HEAD) >>> 2];
+    if (head !== slot) {
+      result = SIG_ORDERING;
+      i32[(base + H_LAST_ORDER_CTX) >>> 2] = ctx;
+      f64[(base + H_LAST_ORDER_SEQ) >>> 3] = seqno;
+      f64[(base + H_LAST_ORDER_PENDING) >>> 3] = f64[(this.slotPtr(base, head) + S_SEQNO) >>> 3];
+      f64[(base + ST_ORDERING) >>> 3]++;
+    }
+    // Error (set before, F4) and timestamp first, then the SIGNALED bit, published (F3's order as
+    // other threads see it).
+    f64[(p + S_TIMESTAMP) >>> 3] = timestamp;
+    Atomics.store(u32, (p + S_STATE) >>> 2, st | FS_SIGNALED);
+    u32[(c + C_PENDING) >>> 2]--;
+    // Seqnos are handed out as increasing numbers (C2) and never wrap as numbers: a plain max.
+    if (seqno > f64[(c + C_SIGNALED_SEQNO) >>> 3]) f64[(c + C_SIGNALED_SEQNO) >>> 3] = seqno;
+    if (result === SIG_OK) this.trimHead(base, c);
+    f64[(base + ST_SIGNALED) >>> 3]++;
+    f64[(base + ST_SIGNAL_CALLS) >>> 3]++;
+    return result;
+  }
+
+  /**
+   * The signaling loop (C3, R4): signals every pending fence of `ctx` whose seqno is not later than
+   * `seqno`, oldest first, stamping `timestamp` and, if `error` is non-zero, setting it on fences
+   * that have none. Fences with JS callbacks or waiters go on the notify list; fences without a
+   * handle are recycled at once. Returns how many fences it signaled.
+   */
+  signalUpTo(base: number, ctx: number, seqno: number, error: number, timestamp: number): number {
+    const i32 = this.i32;
+    const u32 = this.u32;
+    const f64 = this.f64;
+    const c = this.ctxPtr(base, ctx);
+    const seqno64 = (u32[(c + C_FLAGS) >>> 2] & CF_SEQNO64) !== 0;
+    const slotBase = base + u32[(base + H_SLOT_OFF) >>> 2];
+    let head = i32[(c + C_HEAD) >>> 2];
+    let count = 0;
+    let last = f64[(c + C_SIGNALED_SEQNO) >>> 3];
+    let freeHead = i32[(base + H_FREE_HEAD) >>> 2];
+    let freed = 0;
+    // Draining (the target covers the newest seqno, and by less than 2^30 in 32-bit mode, so every
+    // pending seqno, at most maxFences < 2^24 older, is covered too): no per-fence compare.
+    const newest = f64[(c + C_LAST_SEQNO) >>> 3];
+    const drain = seqno64 ? seqno >= newest : !this.later(newest, seqno, false) && (((seqno >>> 0) - (newest >>> 0)) >>> 0) < 0x40000000;
+    if (drain) last = newest > last ? newest : last;
+    while (head !== NIL) {
+      const p = slotBase + (head << SLOT_SHIFT);
+      let st = u32[(p + S_STATE) >>> 2];
+      const next = i32[(p + S_NEXT) >>> 2];
+      if (!(st & FS_SIGNALED)) {
+        if (!drain) {
+          const s = f64[(p + S_SEQNO) >>> 3];
+          if (this.later(s, seqno, seqno64)) break;
+          last = s;
+        }
+        st |= FS_SIGNALED;
+        if (error !== 0 && i32[(p + S_ERROR) >>> 2] === 0) i32[(p + S_ERROR) >>> 2] = error;
+        f64[(p + S_TIMESTAMP) >>> 3] = timestamp;
+        count++;
+        if (st & FS_JS) {
+          st |= FS_NOTIFY;
+          this.pushNotify(base, p, head);
+        }
+      }
+      st &= ~FS_QUEUED;
+      if (st & (FS_PINNED | FS_NOTIFY)) {
+        // The slot stays: a view may capture error and timestamp once it sees SIGNALED.
+        Atomics.store(u32, (p + S_STATE) >>> 2, st);
+      } else {
+        // Recycled at once: the generation moves first, then the state clears.
+        u32[(p + S_GEN) >>> 2]++;
+        u32[(p + S_STATE) >>> 2] = 0;
+        i32[(p + S_NEXT) >>> 2] = freeHead;
+        freeHead = head;
+        freed++;
+      }
+      head = next;
+    }
+    i32[(base + H_FREE_HEAD) >>> 2] = freeHead;
+    i32[(base + H_IN_USE) >>> 2] -= freed;
+    i32[(c + C_HEAD) >>> 2] = head;
+    if (head === NIL) i32[(c + C_TAIL) >>> 2] = NIL;
+    if (count > 0) {
+      u32[(c + C_PENDING) >>> 2] -= count;
+      if (last > f64[(c + C_SIGNALED_SEQNO) >>> 3]) f64[(c + C_SIGNALED_SEQNO) >>> 3] = last;
+      f64[(base + ST_SIGNALED) >>> 3] += count;
+    }
+    f64[(base + ST_SIGNAL_CALLS) >>> 3]++;
+    return count;
+  }
+
+  /** Sets a pending fence's error (F4). Returns 1 (and changes nothing) if it is signaled. */
+  fenceSetError(base: number, slot: number, error: number): number {
+    const i32 = this.i32;
+    const u32 = this.u32;
+    const p = this.slotPtr(base, slot);
+    if (u32[(p + S_STATE) >>> 2] & FS_SIGNALED) return 1;
+    i32[(p + S_ERROR) >>> 2] = error;
+    return 0;
+  }
+
+  /** The last JS handle is gone: unpin, and recycle the slot if nothing else holds it. */
+  fenceUnpin(base: number, slot: number): void {
+    const u32 = this.u32;
+    const p = this.slotPtr(base, slot);
+    const st = u32[(p + S_STATE) >>> 2] & ~(FS_PINNED | FS_JS);
+    if ((st & FS_SIGNALED) && !(st & (FS_QUEUED | FS_NOTIFY)))
+      this.freeSlot(base, p, slot);
+    else
+      u32[(p + S_STATE) >>> 2] = st;
+  }
+
+  // ── assembly/ring.ts ───────────────────────────────────────────────────────────────────────────
+
+  private ringPtr(base: number, ring: number): number {
+    const i32 = this.i32;
+    const u32 = this.u32;
+    return base + u32[(base + H_RINGS_OFF) >>> 2] + Math.imul(ring, i32[(base + H_RING_STRIDE) >>> 2]);
+  }
+
+  private descPtr(rp: number, index: number): number {
+    const u32 = this.u32;
+    return rp + RING_SIZE + ((index & u32[(rp + R_MASK) >>> 2]) * DESC_SIZE);
+  }
+
+  /** xorshift32 in the ring's PRNG word: a uniform draw in [0, 1). */
+  private draw(rp: number): number {
+    const u32 = this.u32;
+    let x = u32[(rp + R_PRNG) >>> 2];
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    u32[(rp + R_PRNG) >>> 2] = x;
+    return (x >>> 0) / 4294967296.0;
+  }
+
+  /**
+   * Submits n jobs that write `bytes` bytes of `pattern` at DMA offset `dst` (allocation `allocId`).
+   * Each gets a fence with the ring context's next seqno (R2); the tail is published last.
+   * pin = 1 (n must be 1): the fence is pinned for a handle and its slot is returned. Otherwise
+   * returns n. -1: not enough ring space (R3); -2: not enough fence slots. Nothing changes then.
+   */
+  ringSubmit(base: number, ring: number, n: number, dst: number, bytes: number, pattern: number, allocId: number, pin: number, now: number): number {
+    const i32 = this.i32;
+    const u32 = this.u32;
+    const f64 = this.f64;
+    const rp = this.ringPtr(base, ring);
+    const tail = u32[(rp + R_TAIL) >>> 2];
+    if (((u32[(rp + R_CAPACITY) >>> 2] - (tail - u32[(rp + R_SIG_IDX) >>> 2])) | 0) < n) return -1;
+    if (((i32[(base + H_MAX_FENCES) >>> 2] - i32[(base + H_IN_USE) >>> 2]) | 0) < n) return -2;
+    this.reuseFence(base);
+    const ctx = i32[(rp + R_CTX) >>> 2];
+    const c = this.ctxPtr(base, ctx);
+    let seqno = f64[(c + C_LAST_SEQNO) >>> 3];
+    let slot = NIL;
+    for (let i = 0; i < n; i++) {
+      seqno += 1;
+      slot = this.allocSlot(base);
+      this.initFence(base, c, ctx, slot, seqno);
+      const d = this.descPtr(rp, tail + i);
+      f64[(d + D_SEQNO) >>> 3] = seqno;
+      u32[(d + D_DST) >>> 2] = dst;
+      u32[(d + D_BYTES) >>> 2] = bytes;
+      u32[(d + D_PATTERN) >>> 2] = pattern;
+      u32[(d + D_ALLOC_ID) >>> 2] = allocId;
+      f64[(d + D_START) >>> 3] = 0;
+    }
+    if (pin) {
+      const p = this.slotPtr(base, slot);
+      u32[(p + S_STATE) >>> 2] |= FS_PINNED;
+    }
+    f64[(c + C_LAST_SEQNO) >>> 3] = seqno;
+    u32[(c + C_PENDING) >>> 2] += n;
+    f64[(c + C_CREATED) >>> 3] += n;
+    f64[(base + ST_CREATED) >>> 3] += n;
+    f64[(base + ST_JOBS_SUBMITTED) >>> 3] += n;
+    // Publish: the device sees the jobs only once the tail moves (one atomic store on a shared arena).
+    Atomics.store(u32, (rp + R_TAIL) >>> 2, tail + n);
+    // On the virtual clock the driver steps the device: tell it to fetch now. A device thread
+    // is woken by the bindings' doorbell instead, and owns R_NEXT_T.
+    if (!(u32[(base + H_MODE) >>> 2] & MODE_DEVICE_THREAD) && !(u32[(rp + R_ENGINE) >>> 2] & (EN_BUSY | EN_HALTED)) && now < f64[(rp + R_NEXT_T) >>> 3]) {
+      f64[(rp + R_NEXT_T) >>> 3] = now;
+    }
+    return pin ? slot : n;
+  }
+
+  /** The timeout handler (R6) is armed while running, and while draining (stopping with no STOP sent). */
+  private timeoutArmed(base: number, rp: number): boolean {
+    const u32 = this.u32;
+    const f64 = this.f64;
+    if (u32[(base + H_MODE) >>> 2] & MODE_DEVICE_THREAD) return false; // the driver's watchdog's job
+    const state = u32[(rp + R_STATE) >>> 2];
+    if (!(f64[(rp + R_TIMEOUT_NS) >>> 3] < Infinity)) return false;
+    if (u32[(rp + R_HEAD) >>> 2] === u32[(rp + R_SIG_IDX) >>> 2]) return false;
+    return state === RS_RUNNING || (state === RS_STOPPING && u32[(rp + R_STOP) >>> 2] === 0);
+  }
+
+  private timeoutDeadline(rp: number): number {
+    const u32 = this.u32;
+    const f64 = this.f64;
+    return f64[(this.descPtr(rp, u32[(rp + R_SIG_IDX) >>> 2]) + D_START) >>> 3] + f64[(rp + R_TIMEOUT_NS) >>> 3];
+  }
+
+  /** Recomputes when the ring's device next has something to do; `now` if it can fetch now. */
+  ringReschedule(base: number, ring: number, now: number): void {
+    const f64 = this.f64;
+    const rp = this.ringPtr(base, ring);
+    f64[(rp + R_NEXT_T) >>> 3] = this.nextEvent(base, rp, now);
+  }
+
+  private nextEvent(base: number, rp: number, now: number): number {
+    const u32 = this.u32;
+    const f64 = this.f64;
+    const engine = u32[(rp + R_ENGINE) >>> 2];
+    let t = Infinity;
+    if (!(engine & EN_HALTED)) {
+      if (engine & EN_BUSY) {
+        t = f64[(rp + R_CUR_END) >>> 3];
+        const chunks = u32[(rp + R_CUR_WRITTEN) >>> 2];
+        const d = this.descPtr(rp, u32[(rp + R_HEAD) >>> 2] - 1);
+        if (u32[(d + D_BYTES) >>> 2] !== 0 && chunks < DMA_CHUNKS) {
+          const c = f64[(rp + R_CUR_START) >>> 3] + Math.floor(f64[(rp + R_CUR_DUR) >>> 3] * ((chunks + 1) >>> 0) / DMA_CHUNKS);
+          if (c < t) t = c;
+        }
+      } else if (this.canFetch(rp)) {
+        t = now;
+      }
+    }
+    if (this.timeoutArmed(base, rp)) {
+      const dl = this.timeoutDeadline(rp);
+      if (dl < t) t = dl;
+    }
+    return t;
+  }
+
+  private canFetch(rp: number): boolean {
+    const u32 = this.u32;
+    if (u32[(rp + R_HEAD) >>> 2] === Atomics.load(u32, (rp + R_TAIL) >>> 2)) return false;
+    return !((u32[(rp + R_FLAGS) >>> 2] & RGF_STOPPABLE) && u32[(rp + R_STOP) >>> 2]);
+  }
+
+  /** Starts the next job at time t (D1): duration from the latency model, faults drawn (D3). */
+  private fetch(rp: number, t: number): void {
+    const u32 = this.u32;
+    const f64 = this.f64;
+    const head = u32[(rp + R_HEAD) >>> 2];
+    const d = this.descPtr(rp, head);
+    f64[(d + D_START) >>> 3] = t;
+    u32[(rp + R_HEAD) >>> 2] = head + 1;
+    let dur = Math.floor(f64[(rp + R_BASE_NS) >>> 3] + f64[(rp + R_PER_BYTE_NS) >>> 3] * u32[(d + D_BYTES) >>> 2]);
+    let cf = u32[(rp + R_INJECT) >>> 2];
+    u32[(rp + R_INJECT) >>> 2] = 0;
+    if (u32[(rp + R_FLAGS) >>> 2] & RGF_RANDOM) {
+      const uJitter = this.draw(rp);
+      const uHang = this.draw(rp);
+      const uSlow = this.draw(rp);
+      const uLost = this.draw(rp);
+      dur = Math.floor(dur * (1.0 + f64[(rp + R_JITTER) >>> 3] * uJitter));
+      if (uHang < f64[(rp + R_P_HANG) >>> 3]) cf |= JF_HANG;
+      if (uSlow < f64[(rp + R_P_SLOW) >>> 3]) cf |= JF_SLOW;
+      if (uLost < f64[(rp + R_P_LOST_IRQ) >>> 3]) cf |= JF_LOST_IRQ;
+    }
+    if (cf & JF_SLOW) dur *= SLOW_FACTOR;
+    f64[(rp + R_CUR_START) >>> 3] = t;
+    f64[(rp + R_CUR_DUR) >>> 3] = dur;
+    f64[(rp + R_CUR_END) >>> 3] = cf & JF_HANG ? Infinity : t + dur;
+    u32[(rp + R_CUR_WRITTEN) >>> 2] = 0;
+    u32[(rp + R_CUR_FLAGS) >>> 2] = cf;
+    u32[(rp + R_ENGINE) >>> 2] |= EN_BUSY;
+  }
+
+  /** Writes chunk k of the running job (D1), checking every granule's owner first (M2). */
+  private writeChunk(base: number, ring: number, d: number, k: number, t: number): number {
+    const i32 = this.i32;
+    const u32 = this.u32;
+    const f64 = this.f64;
+    const bytes = u32[(d + D_BYTES) >>> 2];
+    const lo = Math.floor(bytes * k / DMA_CHUNKS) >>> 0;
+    const hi = Math.floor(bytes * ((k + 1) >>> 0) / DMA_CHUNKS) >>> 0;
+    if (hi === lo) return 0;
+    const dst = u32[(d + D_DST) >>> 2] + lo;
+    const expected = u32[(d + D_ALLOC_ID) >>> 2];
+    const map = base + u32[(base + H_DMA_MAP_OFF) >>> 2];
+    let status = 0;
+    for (let g = dst >>> DMA_GRANULE_SHIFT, end = (dst + (hi - lo) - 1) >>> DMA_GRANULE_SHIFT; g <= end; g++) {
+      const found = u32[(map + (g << 2)) >>> 2];
+      if (found !== expected) {
+        const n = i32[(base + H_CORR_COUNT) >>> 2];
+        if (n < CORR_CAP) {
+          const e = base + u32[(base + H_CORR_OFF) >>> 2] + (n * CORR_SIZE);
+          u32[(e + CE_RING) >>> 2] = ring;
+          u32[(e + CE_DST) >>> 2] = g << DMA_GRANULE_SHIFT;
+          f64[(e + CE_SEQNO) >>> 3] = f64[(d + D_SEQNO) >>> 3];
+          u32[(e + CE_EXPECTED) >>> 2] = expected;
+          u32[(e + CE_FOUND) >>> 2] = found;
+          f64[(e + CE_TIME) >>> 3] = t;
+          i32[(base + H_CORR_COUNT) >>> 2] = n + 1;
+        }
+        f64[(base + ST_CORRUPTIONS) >>> 3]++;
+        status = DR_CORRUPTION;
+        break;
+      }
+    }
+    this.memoryFill((base + u32[(base + H_DMA_OFF) >>> 2] + dst) >>> 0, u32[(d + D_PATTERN) >>> 2] & 255, (hi - lo) >>> 0);
+    f64[(base + ST_DMA_BYTES) >>> 3] += ((hi - lo) >>> 0);
+    return status;
+  }
+
+  /** One event of one ring's device at time t. Returns DR_* bits for the bindings. */
+  private ringEvent(base: number, ring: number, rp: number, t: number): number {
+    const i32 = this.i32;
+    const u32 = this.u32;
+    const f64 = this.f64;
+    let status = 0;
+    let engine = u32[(rp + R_ENGINE) >>> 2];
+    if (engine & EN_BUSY) {
+      const d = this.descPtr(rp, u32[(rp + R_HEAD) >>> 2] - 1);
+      if (u32[(d + D_BYTES) >>> 2] !== 0) {
+        const start = f64[(rp + R_CUR_START) >>> 3];
+        const dur = f64[(rp + R_CUR_DUR) >>> 3];
+        let chunks = u32[(rp + R_CUR_WRITTEN) >>> 2];
+        while (chunks < DMA_CHUNKS && start + Math.floor(dur * ((chunks + 1) >>> 0) / DMA_CHUNKS) <= t) {
+          status |= this.writeChunk(base, ring, d, chunks, t);
+          chunks++;
+        }
+        u32[(rp + R_CUR_WRITTEN) >>> 2] = chunks;
+      }
+      if (t >= f64[(rp + R_CUR_END) >>> 3]) {
+        // Completion (R4): writeback in order, then the IRQ and its handler.
+        const retired = u32[(rp + R_RETIRED) >>> 2] + 1;
+        const seqno = f64[(d + D_SEQNO) >>> 3];
+        f64[(rp + R_WRITEBACK) >>> 3] = seqno;
+        const threaded = (u32[(base + H_MODE) >>> 2] & MODE_DEVICE_THREAD) !== 0;
+        // A driver thread reads the writeback after this store: publish it atomically then only.
+        if (threaded)
+          Atomics.store(u32, (rp + R_RETIRED) >>> 2, retired);
+        else
+          u32[(rp + R_RETIRED) >>> 2] = retired;
+        u32[(rp + R_ENGINE) >>> 2] = engine & ~EN_BUSY;
+        f64[(base + ST_JOBS_COMPLETED) >>> 3]++;
+        if (threaded) {
+          // The interrupt handler runs on the driver's thread: raise the IRQ word and go on.
+          if (!(u32[(rp + R_CUR_FLAGS) >>> 2] & JF_LOST_IRQ)) {
+            u32[(rp + R_IRQS) >>> 2]++;
+            Atomics.add(u32, (base + H_IRQ_WORD) >>> 2, 1);
+          }
+        } else if (!(u32[(rp + R_CUR_FLAGS) >>> 2] & JF_LOST_IRQ)) {
+          u32[(rp + R_IRQS) >>> 2]++;
+          f64[(base + ST_IRQS) >>> 3]++;
+          if (!(u32[(rp + R_FLAGS) >>> 2] & RGF_NO_IRQ_HANDLER)) {
+            this.signalUpTo(base, i32[(rp + R_CTX) >>> 2], seqno, 0, t);
+            u32[(rp + R_SIG_IDX) >>> 2] = retired;
+          }
+        }
+        if (u32[(rp + R_FLAGS) >>> 2] & (RGF_WAKE | RGF_TRACE)) status |= DR_RETIRE;
+        if (this.canFetch(rp)) this.fetch(rp, t);
+      }
+    } else if (!(engine & EN_HALTED) && this.canFetch(rp)) {
+      this.fetch(rp, t);
+    }
+    if (this.timeoutArmed(base, rp) && t >= this.timeoutDeadline(rp)) {
+      i32[(base + H_DEV_RING) >>> 2] = ring;
+      status |= DR_TIMEOUT;
+    }
+    f64[(rp + R_NEXT_T) >>> 3] = this.nextEvent(base, rp, t);
+    if (i32[(base + H_NOTIFY_HEAD) >>> 2] !== NIL) status |= DR_NOTIFY;
+    return status;
+  }
+
+  /**
+   * Runs every ring's device, in global time order, through all events at or before `until`.
+   * Returns 0 when none is left before `until`, or DR_* bits as soon as the bindings have work;
+   * H_DEV_NOW holds the time of the last event processed.
+   */
+  devicesRun(base: number, until: number): number {
+    const i32 = this.i32;
+    const u32 = this.u32;
+    const f64 = this.f64;
+    const count = i32[(base + H_RING_COUNT) >>> 2];
+    const rings = base + u32[(base + H_RINGS_OFF) >>> 2];
+    const stride = i32[(base + H_RING_STRIDE) >>> 2];
+    for (;;) {
+      let best = -1;
+      let bestT = Infinity;
+      let second = Infinity;
+      for (let r = 0; r < count; r++) {
+        const t = f64[(rings + Math.imul(r, stride) + R_NEXT_T) >>> 3];
+        if (t < bestT) {
+          second = bestT;
+          bestT = t;
+          best = r;
+        } else if (t < second) {
+          second = t;
+        }
+      }
+      if (best < 0 || bestT > until) return 0;
+      const limit = second < until ? second : until;
+      const rp = rings + Math.imul(best, stride);
+      // Stay on this ring while it has the earliest event: no rescan per job.
+      for (;;) {
+        const t = f64[(rp + R_NEXT_T) >>> 3];
+        if (t > limit || t === Infinity) break;
+        f64[(base + H_DEV_NOW) >>> 3] = t;
+        const status = this.ringEvent(base, best, rp, t);
+        if (status) return status;
+      }
+    }
+    return 0; // unreachable: the loop returns
+  }
+
+  // ── support (not from assembly/) ───────────────────────────────────────────────────────────────
+
+  /**
+   * memory.fill(at, byte, len) over the arena (support code of the generator, not from assembly/):
+   * the unaligned head and tail byte by byte, the aligned middle as 32-bit words (V8's
+   * TypedArray.prototype.fill costs per element on a SharedArrayBuffer, so a quarter of the
+   * elements is the speed). Same bytes as a byte fill.
+   */
+  private memoryFill(at: number, byte: number, len: number): void {
+    const u8 = this.u8;
+    const end = at + len;
+    let i = at;
+    while (i < end && i & 3) u8[i++] = byte;
+    const last = end - (end & 3); // not end & ~3: exact above 2^31 too
+    if (last > i) {
+      this.u32.fill(Math.imul(byte, 0x01010101) >>> 0, i >>> 2, last >>> 2);
+      i = last;
+    }
+    while (i < end) u8[i++] = byte;
+  }
+}
