@@ -123,6 +123,8 @@ interface ParsedJob {
   bytes: number;
   pattern: number;
   allocId: number;
+  /** The job's buffer, if any: a job waiting for space is refused if it is freed meanwhile. */
+  buf?: DmaBuffer;
 }
 
 interface SpaceWaiter {
@@ -411,7 +413,7 @@ export class HwRing {
       // Unreachable with an issued buffer; the core must never be handed such a range.
       throw new DmaFenceRangeError('ERR_INVALID_ARG', `job range [${dst}, ${dst + bytes}) is outside its buffer`);
     }
-    return { dst, bytes, pattern, allocId: buf._id };
+    return { dst, bytes, pattern, allocId: buf._id, buf };
   }
 
   #checkRunning(): void {
@@ -580,6 +582,7 @@ export class HwRing {
     while (this.#spaceWaiters.length && this.#capacity - this.#inFlight() > 0 && this.#state() === L.RS_RUNNING) {
       const w = this.#spaceWaiters.shift()!;
       try {
+        if (w.job.buf?._freed) throw new DmaFenceError('ERR_STALE_HANDLE', `dst buffer ${w.job.buf._id} was freed while its job waited for space`);
         w.resolve(this.#submitParsed(w.job));
       } catch (e) {
         w.reject(e);

@@ -197,6 +197,22 @@ describe.each(BACKENDS)('ring lifecycle (%s backend)', (backend) => {
     expect(rt.stats.jobsSubmitted).toBe(1);
   });
 
+  it('M2: a job waiting for space whose buffer is freed meanwhile is refused ERR_STALE_HANDLE and writes nothing', async () => {
+    const { rt, ring, mem } = await rig(backend, {}, { capacity: 2 });
+    ring.submit({});
+    ring.submit({});
+    const buf = mem.alloc(64);
+    const waiting = rejectionCode(ring.submitAsync({ dst: buf, pattern: 0x5a }));
+    const next = ring.submitAsync({});
+    mem.free(buf);
+    const taker = mem.alloc(64); // the same range, a new owner
+    expect(await rt.sim.runUntilSettled(waiting)).toBe('ERR_STALE_HANDLE');
+    expect((await rt.sim.runUntilSettled(next)).seqno).toBe(3);
+    rt.sim.runUntilIdle();
+    expect(taker.read().every((b) => b === 0)).toBe(true);
+    expect([mem.corruptions.length, rt.stats.jobsSubmitted]).toEqual([0, 3]);
+  });
+
   // ── read-only members ──
 
   it('read-only: assigning any documented read-only member of HwRing, DmaDevice, DmaMemory, DmaBuffer throws and changes nothing', async () => {
