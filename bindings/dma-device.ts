@@ -237,32 +237,22 @@ export class DmaDevice {
 
 /**
  * @internal The public face of a protocol promise: it rejects with ERR_DISPOSED at dispose, and
- * with the signal's reason when `signal` aborts; the protocol itself goes on either way. `extra`
- * registers another way to end it early (a ring's drop), given the reject function; it returns
- * the function that unregisters.
+ * with the signal's reason when `signal` aborts; the protocol itself goes on either way.
  */
-export function settle<T>(
-  life: Lifetime,
-  p: Promise<T>,
-  signal: AbortSignal | undefined,
-  extra?: (reject: (e: unknown) => void) => () => void,
-): Promise<T> {
+export function settle<T>(life: Lifetime, p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     let done = false;
     let untrack = () => {};
-    let untrackExtra = () => {};
     const onAbort = () => finish(() => reject(abortReason(signal!)));
     const finish = (f: () => void) => {
       if (done) return;
       done = true;
       untrack();
-      untrackExtra();
       signal?.removeEventListener('abort', onAbort);
       f();
     };
     untrack = life.track((e) => finish(() => reject(e)));
     if (done) return;
-    if (extra) untrackExtra = extra((e) => finish(() => reject(e)));
     signal?.addEventListener('abort', onAbort, { once: true });
     p.then(
       (v) => finish(() => resolve(v)),

@@ -133,6 +133,21 @@ interface SpaceWaiter {
   reject(e: unknown): void;
 }
 
+/** A protocol's promise with its settle functions (a rejection nobody awaits is not reported). */
+interface Pending {
+  promise: Promise<void>;
+  resolve(): void;
+  reject(e: unknown): void;
+}
+
+function pending(): Pending {
+  let resolve!: () => void;
+  let reject!: (e: unknown) => void;
+  const promise = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
+  promise.catch(() => {});
+  return { promise, resolve, reject };
+}
+
 const JOB_KEYS = ['dst', 'offset', 'bytes', 'pattern'] as const;
 const PROTOCOL_KEYS = ['signal'] as const;
 const DROP_KEYS = ['policy', 'signal'] as const;
@@ -161,9 +176,9 @@ export class HwRing {
   /** Byte address of the ring header. */
   readonly #rp: number;
   /** The stop protocol in progress (T3): resolved once the device is proven idle. */
-  #stop?: { promise: Promise<void>; resolve: () => void };
-  /** The reset in progress: resolves once it is effective. */
-  #reset?: Promise<void>;
+  #stop?: Pending & { armed: boolean };
+  /** The reset in progress: resolves once it is effective (rejects if the ring is dropped first). */
+  #reset?: Pending;
   #ackTimer?: Timer;
   #resetTimer?: Timer;
   #pendingReset?: () => void;
@@ -172,8 +187,6 @@ export class HwRing {
   #spaceWaiters: SpaceWaiter[] = [];
   /** Set when a drop begins, never cleared: one drop per ring. */
   #drop?: { policy: DropPolicy };
-  /** Public stop()/reset() promises to reject if the ring is dropped before they end. */
-  readonly #onDropped = new Set<(e: unknown) => void>();
 
   /** @internal Made by Runtime.createRing. */
   constructor(host: RingHost, index: number, context: FenceContext, o: Required<Omit<RingOptions, 'name'>> & { name: string }, seed: number) {
@@ -284,7 +297,6 @@ export class HwRing {
     this.#ackTimer = this.#boundTimer = this.#resetTimer = undefined;
     this.#pendingReset = undefined;
     this.#spaceWaiters = [];
-    this.#onDropped.clear();
   }
 
   // ── observation (exact on the driver thread) ──
@@ -670,8 +682,8 @@ export class HwRing {
    * fences are signaled. `guilty` is fixed now (the timed-out job, or the one running).
    */
   #resetEngine(reason: string, guilty = this.#runningSeqno()): Promise<void> {
-    if (this.#reset) return this.#reset;
     if (this.#state() === L.RS_DROPPED) return Promise.resolve();
+    if (this.#reset) return this.#reset.promise;
     const h = this.#h;
     this.#setState(L.RS_FAULTED);
     this.#setState(L.RS_RESETTING);
@@ -680,27 +692,26 @@ export class HwRing {
     this.#ackTimer = this.#boundTimer = undefined;
     this.#reschedule();
     h.trace('reset-request', { ring: this.#name, reason, guilty });
-    this.#reset = new Promise((resolve) => {
-      const effective = () => {
-        this.#reset = undefined;
-        this.#resetTimer = undefined;
-        this.#resetEffective(reason, guilty);
-        resolve();
-      };
-      if (h.real) {
-        // The device thread makes it effective after resetNs and answers in R_RESET_REQ.
-        this.#pendingReset = effective;
-        this.#set(L.R_RESET_REQ, 1);
-        h.kick();
-      } else {
-        this.#resetTimer = h.sim.schedule(h.sim.now + this.#dev.resetNs, () => {
-          if (this.#disposed) return;
-          this.#set(L.R_ENGINE, L.EN_HALTED); // the device's side: nothing more executes or writes
-          effective();
-        });
-      }
-    });
-    return this.#reset;
+    const reset = (this.#reset = pending());
+    const effective = () => {
+      if (this.#reset === reset) this.#reset = undefined;
+      this.#resetTimer = undefined;
+      this.#resetEffective(reason, guilty);
+      reset.resolve();
+    };
+    if (h.real) {
+      // The device thread makes it effective after resetNs and answers in R_RESET_REQ.
+      this.#pendingReset = effective;
+      this.#set(L.R_RESET_REQ, 1);
+      h.kick();
+    } else {
+      this.#resetTimer = h.sim.schedule(h.sim.now + this.#dev.resetNs, () => {
+        if (this.#disposed) return;
+        this.#set(L.R_ENGINE, L.EN_HALTED); // the device's side: nothing more executes or writes
+        effective();
+      });
+    }
+    return reset.promise;
   }
 
   /**
@@ -768,22 +779,19 @@ export class HwRing {
       const signal = checkAbortSignal(o.signal);
       if (signal?.aborted) return Promise.reject(abortReason(signal));
       if (this.#drop) throw this.#stateError('it cannot be reset');
-      return settle(this.#h.life, this.#resetEngine('requested'), signal, (reject) => this.#whenDropped(reject));
+      return settle(this.#h.life, this.#resetEngine('requested'), signal);
     } catch (e) {
       return Promise.reject(e);
     }
   }
 
-  #whenDropped(reject: (e: unknown) => void): () => void {
-    this.#onDropped.add(reject);
-    return () => this.#onDropped.delete(reject);
-  }
-
   /** @internal T6 */
   _deviceLost(): Promise<void> {
     if (this.#disposed || this.#state() === L.RS_DROPPED) return Promise.resolve();
-    if (this.#reset) return this.#reset.then(() => this._deviceLost());
-    return this.#resetEngine('device-lost');
+    const again = () => this._deviceLost();
+    if (this.#reset) return this.#reset.promise.then(again, again);
+    // A drop before the reset is effective rejects it: the loss leaves a dropped ring as it is.
+    return this.#resetEngine('device-lost').catch(() => {});
   }
 
   /** @internal dev.inject */
@@ -824,46 +832,34 @@ export class HwRing {
       const signal = checkAbortSignal(o.signal);
       if (signal?.aborted) return Promise.reject(abortReason(signal));
       if (this.#state() === L.RS_DROPPED) throw this.#stateError('it cannot stop');
-      return settle(this.#h.life, this.#stopProtocol(), signal, (reject) => this.#whenDropped(reject));
+      return settle(this.#h.life, this.#stopProtocol(true), signal);
     } catch (e) {
       return Promise.reject(e);
     }
   }
 
-  #stopProtocol(): Promise<void> {
+  /**
+   * The stop protocol (T3), shared by every caller. `arm` false ('wait' policy): block submission
+   * and drain, nothing more. `arm` true (stop(), emitter-guarantee): also STOP a stoppable device
+   * (ACK within the bound, else reset), and bound the drain of a non-stoppable one that has no
+   * timeout handler. A stop() during a 'wait' drain arms it: stop() is bounded on every device.
+   */
+  #stopProtocol(arm: boolean): Promise<void> {
     const h = this.#h;
     const s = this.#state();
     if (s === L.RS_STOPPED) return Promise.resolve();
-    if (this.#stop) return this.#stop.promise;
-    let resolve!: () => void;
-    const promise = new Promise<void>((r) => (resolve = r));
-    this.#stop = { promise, resolve };
-    if (s === L.RS_FAULTED || s === L.RS_RESETTING) return promise; // the reset ends in stopped
-    this.#setState(L.RS_STOPPING);
-    h.trace('stop', { ring: this.#name });
-    if (this.#dev.stoppable) {
-      const injectedNoAck = this.#device._takeNoAck();
-      if (h.real) {
-        // The device thread ACKs (or not) by itself; the driver sees R_ACK.
-        if (injectedNoAck) this.#set(L.R_NO_ACK, 1);
-        this.#set(L.R_STOP, 1);
-        this.#reschedule();
-      } else {
-        this.#set(L.R_STOP, 1);
-        this.#reschedule();
-        if (!injectedNoAck && this.#dev.ack !== 'never') {
-          const at = h.sim.now + this.#dev.ackNs * (this.#dev.ack === 'delayed' ? L.ACK_DELAY_FACTOR : 1);
-          this.#ackTimer = h.sim.schedule(at, () => this.#onAck());
-        }
-      }
-      this.#boundTimer = h.sim.schedule(h.sim.now + this.#stopTimeoutNs, () => {
-        this.#boundTimer = undefined;
-        if (this.#disposed || this.#state() !== L.RS_STOPPING) return;
-        h.trace('ack-timeout', { ring: this.#name });
-        void this.#resetEngine('no-ack');
-      });
-    } else {
-      if (!(this.#timeoutNs < Infinity)) {
+    if (!this.#stop) {
+      this.#stop = { ...pending(), armed: false };
+      if (s === L.RS_FAULTED || s === L.RS_RESETTING) return this.#stop.promise; // the reset ends in stopped
+      this.#setState(L.RS_STOPPING);
+      this.#reschedule();
+    }
+    const stop = this.#stop;
+    if (arm && !stop.armed && this.#state() === L.RS_STOPPING) {
+      stop.armed = true;
+      h.trace('stop', { ring: this.#name });
+      if (this.#dev.stoppable) this.#sendStop();
+      else if (!(this.#timeoutNs < Infinity)) {
         // No timeout handler would ever end a hung job: the wait for the jobs is bounded too.
         this.#boundTimer = h.sim.schedule(h.sim.now + this.#stopTimeoutNs, () => {
           this.#boundTimer = undefined;
@@ -872,9 +868,36 @@ export class HwRing {
           void this.#resetEngine('stop-timeout');
         });
       }
-      this._afterStep(); // draining: wakes the bindings at each retirement until empty
     }
-    return promise;
+    if (!this.#get(L.R_STOP)) this._afterStep(); // draining: wakes the bindings at each retirement until empty
+    return stop.promise;
+  }
+
+  /** STOP to a stoppable device: it must ACK within stopTimeoutNs, else the ring faults and resets. */
+  #sendStop(): void {
+    const h = this.#h;
+    const injectedNoAck = this.#device._takeNoAck();
+    if (h.real) {
+      // The device thread ACKs (or not) by itself; the driver sees R_ACK.
+      if (injectedNoAck) this.#set(L.R_NO_ACK, 1);
+      this.#set(L.R_STOP, 1);
+      this.#syncWake();
+      this.#reschedule();
+    } else {
+      this.#set(L.R_STOP, 1);
+      this.#syncWake();
+      this.#reschedule();
+      if (!injectedNoAck && this.#dev.ack !== 'never') {
+        const at = h.sim.now + this.#dev.ackNs * (this.#dev.ack === 'delayed' ? L.ACK_DELAY_FACTOR : 1);
+        this.#ackTimer = h.sim.schedule(at, () => this.#onAck());
+      }
+    }
+    this.#boundTimer = h.sim.schedule(h.sim.now + this.#stopTimeoutNs, () => {
+      this.#boundTimer = undefined;
+      if (this.#disposed || this.#state() !== L.RS_STOPPING) return;
+      h.trace('ack-timeout', { ring: this.#name });
+      void this.#resetEngine('no-ack');
+    });
   }
 
   /** Virtual clock: the device ACKs STOP: it aborts its running job and executes nothing more. */
@@ -974,18 +997,8 @@ export class HwRing {
     const before = h.log.list.length;
     const watched = this.#pinPending();
     h.trace('drop', { ring: this.#name, policy });
-    if (policy === 'emitter-guarantee') {
-      await this.#stopProtocol();
-    } else if (policy === 'wait') {
-      if (this.#state() === L.RS_RUNNING) {
-        let resolve!: () => void;
-        const promise = new Promise<void>((r) => (resolve = r));
-        this.#stop = { promise, resolve };
-        this.#setState(L.RS_STOPPING);
-        this.#reschedule();
-        this._afterStep();
-      }
-      await this.#stopProtocol();
+    if (policy === 'emitter-guarantee' || policy === 'wait') {
+      await this.#stopProtocol(policy === 'emitter-guarantee');
     } else if (policy === 'signal-on-drop') {
       const last = this.#ctx.lastSeqno;
       this.#checkPremature(last, 'signal-on-drop');
@@ -1042,12 +1055,14 @@ export class HwRing {
     // No reset will be requested for it any more; a STOP already sent stays (the device obeys it).
     this.#boundTimer?.cancel();
     this.#boundTimer = undefined;
+    // A stop or reset still under way never proves the device idle now: they reject (the reset
+    // still halts the engine when it takes effect, and changes nothing else).
+    const err = () => new DmaFenceError('ERR_RING_STATE', `ring ${this.#name} was dropped (${policy}) before the device was proven idle`);
+    this.#stop?.reject(err());
     this.#stop = undefined;
+    this.#reset?.reject(err());
     this.#syncWake();
     this.#reschedule();
-    const pending = [...this.#onDropped];
-    this.#onDropped.clear();
-    for (const reject of pending) reject(new DmaFenceError('ERR_RING_STATE', `ring ${this.#name} was dropped (${policy}) before the device was proven idle`));
     for (const f of watched) {
       if (this.#statusOf(f) !== 0) continue;
       h.log.note(this.#unsignaledAtDrop(h.arena.slotSeqno(f._record.slot)));

@@ -147,6 +147,22 @@ describe.each(BACKENDS)('ring lifecycle (%s backend)', (backend) => {
     expect(rt.events.filter((e) => e.name === 'reset-request').length).toBe(1);
   });
 
+  it('T3: stop() during a wait drop that nothing else can end arms the stop (bounded on every device), and the drop completes', async () => {
+    for (const stoppable of [false, true]) {
+      const { rt, dev, ring } = await rig(backend, { stoppable, resetNs: 1000, ackNs: 300 }, { timeoutNs: Infinity, stopTimeoutNs: 20_000 });
+      dev.inject('hang');
+      const f = ring.submit({});
+      const drop = ring.drop({ policy: 'wait' });
+      rt.sim.runUntil(100_000);
+      expect(ring.state).toBe('stopping'); // 'wait' relies on a timeout handler: there is none
+      const t0 = rt.sim.now;
+      await rt.sim.runUntilSettled(ring.stop());
+      const report = await rt.sim.runUntilSettled(drop);
+      expect([f.status, ring.state, report.violations]).toEqual([stoppable ? -Errno.ECANCELED : -Errno.ETIME, 'dropped', []]);
+      expect(rt.sim.now - t0).toBe(stoppable ? 300 : 21_000); // the ACK, or the bound then the reset
+    }
+  });
+
   // ── M2 / R2: forged buffers ──
 
   it('R2/M2: a forged buffer aimed at another live buffer is refused; nothing is written or submitted', async () => {
