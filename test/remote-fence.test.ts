@@ -233,9 +233,12 @@ describe.each(BACKENDS)('remote fences (%s backend)', (backend) => {
       l.df.fence.release();
       l.df.release();
     };
-    const end = performance.now() + 2500;
+    // At least 2.5 s, and on until the worker has seen every kind of answer and read enough (a
+    // loaded machine may need longer); 25 s at most.
+    const start = performance.now();
+    const covered = () => Atomics.load(ctl, 1) === 15 && Atomics.load(ctl, 2) >= 200_000;
     let fences = 0;
-    while (performance.now() < end) {
+    while (performance.now() - start < 2500 || (!covered() && performance.now() - start < 25_000)) {
       for (let n = 0; n < 400; n++) {
         const df = ctx.createFence();
         const s = df.seqno;
@@ -269,11 +272,19 @@ describe.each(BACKENDS)('remote fences (%s backend)', (backend) => {
       await new Promise((r) => setImmediate(r));
     }
     Atomics.store(ctl, 0, 1);
+    // Every fence signaled and every handle released before anything awaits: a DriverFence left
+    // pending and unreachable would be (rightly) reported as leaked when the GC finds it.
+    for (const l of pending) {
+      if (l.mode === 2) ctx.signalUpTo(l.s);
+      else (l.df.signal(), release(l));
+    }
+    for (const l of signaled) release(l);
+    pending.length = signaled.length = 0;
     const stats = await result;
     await w.terminate();
     expect(stats.samples).toEqual([]);
     expect(stats.wrong).toBe(0);
-    expect(stats.reads).toBeGreaterThan(1_000_000);
+    expect(stats.reads).toBeGreaterThan(200_000);
     // The race really ran every way: pending, signaled and stale answers, values captured.
     expect(fences).toBeGreaterThan(20_000);
     expect(stats.pendingReads).toBeGreaterThan(0);
@@ -282,7 +293,7 @@ describe.each(BACKENDS)('remote fences (%s backend)', (backend) => {
     expect(stats.staleReads + stats.refusedStale).toBeGreaterThan(0);
     expect(rt.violations).toEqual([]);
     await rt.dispose();
-  }, 30_000);
+  }, 60_000);
 });
 
 describe('remote fences: runtime identity and dispose', () => {

@@ -15,7 +15,9 @@ Error.stackTraceLimit = 0;
 
 parentPort.once('message', ({ runtime, template, mailbox, slotsInMailbox, views: nViews }) => {
   const view = attachRuntime(runtime);
-  const ctl = new Int32Array(mailbox, 0, 4 + slotsInMailbox); // 0 stop, 4.. entry versions
+  // 0 stop; 1 coverage bits seen so far (1 pending, 2 signaled, 4 captured, 8 stale); 2 reads
+  // (published now and then); 4.. entry versions. The owner runs until the race was seen every way.
+  const ctl = new Int32Array(mailbox, 0, 4 + slotsInMailbox);
   const entries = new Float64Array(mailbox, Math.ceil((4 * (4 + slotsInMailbox)) / 8) * 8, 3 * slotsInMailbox);
   const stats = { reads: 0, attached: 0, refusedStale: 0, signaledReads: 0, pendingReads: 0, staleReads: 0, capturedReads: 0, wrong: 0, samples: [] };
   const wrong = (v, what) => {
@@ -43,6 +45,8 @@ parentPort.once('message', ({ runtime, template, mailbox, slotsInMailbox, views:
   const views = [];
   let next = 0;
   while (Atomics.load(ctl, 0) === 0) {
+    Atomics.store(ctl, 2, Math.min(stats.reads, 0x7fffffff));
+    Atomics.or(ctl, 1, (stats.pendingReads ? 1 : 0) | (stats.signaledReads ? 2 : 0) | (stats.capturedReads ? 4 : 0) | (stats.staleReads + stats.refusedStale ? 8 : 0));
     const v = take(next++ % slotsInMailbox);
     if (v) {
       if (views.length < nViews) views.push(v);
