@@ -36,7 +36,8 @@ export type ErrorCode =
   | 'ERR_DRIVER_BUSY'
   | 'ERR_VIOLATION'
   | 'ERR_CALLBACK'
-  | 'ERR_WASM';
+  | 'ERR_WASM'
+  | 'ERR_DEVICE_THREAD';
 
 export class DmaFenceTypeError extends TypeError {
   readonly code: ErrorCode;

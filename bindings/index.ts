@@ -3,21 +3,21 @@
  * The public API; see README.md and DESIGN in the docs for the contract.
  */
 export { createRuntime, Runtime } from './runtime.js';
-export type { RuntimeOptions, RuntimeStats } from './runtime.js';
+export type { RuntimeOptions, RuntimeStats, RuntimeEvents, UnloadOptions } from './runtime.js';
 export { FenceContext } from './fence-context.js';
 export type { ContextOptions, SignalUpToOptions } from './fence-context.js';
 export { DmaFence, DriverFence } from './dma-fence.js';
 export type { WaitOptions, SignalOptions } from './dma-fence.js';
-export type { FenceCallback, IssuerOps } from './fence-table.js';
-export { Errno, DmaFenceError, DmaFenceTypeError, DmaFenceRangeError } from './errors.js';
+export type { FenceCallback, IssuerOps, CallbackErrorListener } from './fence-table.js';
+export { Errno, DmaFenceError, DmaFenceTypeError, DmaFenceRangeError, CallbackError } from './errors.js';
 export type { ErrorCode } from './errors.js';
 export { ViolationError } from './violations.js';
 export type { Violation, ViolationKind } from './violations.js';
 export type { RunResult } from './sim/clock.js';
 export { HwRing, DROP_POLICIES } from './hw-ring.js';
-export type { RingOptions, Job, DropOptions, DropPolicy, DropReport, RingState } from './hw-ring.js';
+export type { RingOptions, Job, DropOptions, DropPolicy, DropReport, RingState, ProtocolOptions } from './hw-ring.js';
 export { DmaDevice } from './dma-device.js';
-export type { DeviceOptions, LatencyOptions, FaultOptions, InjectKind } from './dma-device.js';
+export type { DeviceOptions, LatencyOptions, FaultOptions, InjectKind, LoseOptions } from './dma-device.js';
 export { DmaMemory, DmaBuffer } from './dma-memory.js';
 export type { Corruption } from './dma-memory.js';
 export type { TraceEvent } from './runtime.js';

@@ -3,6 +3,7 @@
  * bundle, and starting the device worker. This is the Node build; platform.browser.ts replaces it
  * in the browser bundle (rollup swaps the module), so that bundle has no node: imports.
  */
+import { DmaFenceError } from './errors.js';
 
 /** The bytes at a URL beside the bundle, or undefined if there is nothing there. */
 export async function readBytes(url: URL): Promise<Uint8Array | ArrayBuffer | undefined> {
@@ -27,8 +28,11 @@ export async function startWorker(urls: URL[], init: unknown, onMessage: (m: Wor
   const { existsSync } = await import('node:fs');
   const { fileURLToPath } = await import('node:url');
   const url = urls.find((u) => u.protocol === 'file:' && existsSync(fileURLToPath(u)));
-  if (!url) throw new Error('dmafence: the device worker (device-worker.js) was not found beside the bundle; run `npm run build`');
-  const w = new Worker(url);
+  if (!url) {
+    throw new DmaFenceError('ERR_DEVICE_THREAD', "the device worker (device-worker.js) is missing beside dmafence's bundle: reinstall the package (from a source checkout: npm run build)");
+  }
+  // Flags that only make sense for the main script (node --input-type=module -e ...) would stop the worker.
+  const w = new Worker(url, { execArgv: process.execArgv.filter((a) => !a.startsWith('--input-type') && a !== '-e' && a !== '--eval') });
   w.on('message', (m: WorkerMessage) => {
     if (m.ready) w.unref(); // from now on the driver's own handle decides whether the process stays alive
     onMessage(m);
@@ -50,6 +54,6 @@ export const DEVICE_WORKER = 'device-worker.js';
 /** Inside the device worker: the channel to the thread that started it. */
 export async function parentChannel(): Promise<{ once(fn: (m: unknown) => void): void; post(m: unknown): void }> {
   const { parentPort } = await import('node:worker_threads');
-  if (!parentPort) throw new Error('dmafence: device-worker.js must run as a worker');
+  if (!parentPort) throw new DmaFenceError('ERR_DEVICE_THREAD', 'device-worker.js runs only as the device thread of a runtime with clock: \'real\'');
   return { once: (fn) => parentPort.once('message', fn), post: (m) => parentPort.postMessage(m) };
 }

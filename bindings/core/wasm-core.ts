@@ -5,6 +5,7 @@
  */
 import type { Core } from './core.js';
 import { compileUrl, readBytes } from '../platform.js';
+import { DmaFenceError } from '../errors.js';
 
 /**
  * Where the wasm may be: beside the built bundle, or in build/ when running from source. Two
@@ -24,7 +25,7 @@ export function loadWasmModule(source?: WebAssembly.Module | BufferSource | URL 
     if (typeof source === 'string' || source instanceof URL) {
       const url = new URL(source, import.meta.url);
       return readBytes(url).then((bytes) => {
-        if (!bytes) throw new Error(`dmafence: cannot read the wasm core at ${url.href}`);
+        if (!bytes) throw new DmaFenceError('ERR_WASM', `cannot read the wasm core at ${url.href}`);
         return WebAssembly.compile(bytes as BufferSource);
       });
     }
@@ -36,7 +37,7 @@ export function loadWasmModule(source?: WebAssembly.Module | BufferSource | URL 
       const module = await compileUrl(new URL(dir + FILES[variant], import.meta.url)).catch(() => undefined);
       if (module) return module;
     }
-    throw new Error(`dmafence: the wasm core (${FILES[variant]}) was not found beside the bundle; run \`npm run build\``);
+    throw new DmaFenceError('ERR_WASM', `the wasm core (${FILES[variant]}) is missing beside dmafence's bundle: reinstall the package, or pass createRuntime({ wasm }) (from a source checkout: npm run build)`);
   })());
 }
 

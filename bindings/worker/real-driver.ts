@@ -9,6 +9,7 @@
  */
 import type { Arena } from '../arena.js';
 import * as L from '../core/layout.js';
+import { DmaFenceError } from '../errors.js';
 import type { DmaMemory } from '../dma-memory.js';
 import type { FenceTable } from '../fence-table.js';
 import type { HwRing } from '../hw-ring.js';
@@ -63,7 +64,7 @@ export class RealDriver {
       if (m.exited) exited();
       if (m.error) {
         d.#error = m.error;
-        failed(new Error(`dmafence: the device thread failed: ${m.error}`));
+        failed(new DmaFenceError('ERR_DEVICE_THREAD', `the device thread failed: ${m.error}`));
         exited();
       }
     });
