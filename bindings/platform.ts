@@ -31,8 +31,13 @@ export async function startWorker(urls: URL[], init: unknown, onMessage: (m: Wor
   if (!url) {
     throw new DmaFenceError('ERR_DEVICE_THREAD', "the device worker (device-worker.js) is missing beside dmafence's bundle: reinstall the package (from a source checkout: npm run build)");
   }
-  // Flags that only make sense for the main script (node --input-type=module -e ...) would stop the worker.
-  const w = new Worker(url, { execArgv: process.execArgv.filter((a) => !a.startsWith('--input-type') && a !== '-e' && a !== '--eval') });
+  // The worker inherits the process's flags; `node --input-type=module -e code` would stop it (the
+  // flag is refused for a worker file): then it gets the flags without those (and without the code).
+  const argv = process.execArgv;
+  const i = argv.findIndex((a) => a === '-e' || a === '--eval' || a === '-p' || a === '--print');
+  const w = argv.some((a) => a.startsWith('--input-type'))
+    ? new Worker(url, { execArgv: argv.filter((a, k) => !a.startsWith('--input-type') && (i < 0 || (k !== i && k !== i + 1))) })
+    : new Worker(url);
   w.on('message', (m: WorkerMessage) => {
     if (m.ready) w.unref(); // from now on the driver's own handle decides whether the process stays alive
     onMessage(m);

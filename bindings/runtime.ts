@@ -325,6 +325,8 @@ export class Runtime {
     const slot = core.fenceCreate(arena.base, stubCtx);
     core.fenceSignal(arena.base, slot, 0);
     this.#stub = this.fences.handle(slot);
+    // Nothing of a runtime is assignable from outside (its state is in private fields).
+    Object.freeze(this);
   }
 
   /** Which core runs the hot paths: 'wasm' or 'ts'. */
