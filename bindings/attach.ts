@@ -350,6 +350,7 @@ export class AttachedRuntime {
   }
 
   /**
+   * @internal
    * Waits until `done()` is true or timeoutNs passes (real time). Registers as a remote waiter
    * first, then reads the epoch, then checks: the owner bumps the epoch after any signal it makes
    * while a remote waiter exists (and at dispose), so the wait cannot sleep through the signal it

@@ -52,12 +52,15 @@ export class DmaBuffer {
   get _offset(): number {
     return this.#offset;
   }
+  /** @internal */
   get _size(): number {
     return this.#size;
   }
+  /** @internal */
   get _id(): number {
     return this.#id;
   }
+  /** @internal */
   get _freed(): boolean {
     return this.#freed;
   }

@@ -370,6 +370,7 @@ export class HwRing {
   get _name(): string {
     return this.#name;
   }
+  /** @internal */
   get _contextId(): number {
     return this.#ctxId;
   }
