@@ -3,8 +3,11 @@
  *
  * Contract: called only by the thread that owns the Runtime (the driver thread). Every function
  * takes the arena base as its first argument and allocates nothing; there are no mutable statics,
- * so any number of instances may run over one shared memory. The same functions, byte for byte on
- * the same layout, are in bindings/core/ts-core.ts: change both together.
+ * so any number of instances may run over one shared memory. This file is the one source of the
+ * core: scripts/gen-ts-core.mjs generates the ts backend (bindings/core/ts-core.gen.ts) from it at
+ * build time. Write every place where u32 wrap, signedness or integer division matters with an
+ * explicit cast (`<u32>`, `<i32>`): no-ops for asc, and the generator then gets JS right (its
+ * --strict build fails on an implicit one).
  *
  * Stores are plain: the fence region has a single writer. Views in other threads (attachRuntime)
  * read slots seqlock style, so the order of the stores is part of the contract (layout.ts, "Fence
@@ -116,7 +119,7 @@ export function fenceCreate(base: usize, ctx: i32): i32 {
  * fewer than n slots are free. The fences are recycled as soon as they are signaled.
  */
 export function fencesCreate(base: usize, ctx: i32, n: i32): i32 {
-  if (load<i32>(base + H_MAX_FENCES) - load<i32>(base + H_IN_USE) < n) return 0;
+  if (<i32>(load<i32>(base + H_MAX_FENCES) - load<i32>(base + H_IN_USE)) < n) return 0;
   reuseFence(base);
   const c = ctxPtr(base, ctx);
   let seqno = load<f64>(c + C_LAST_SEQNO);

@@ -2,8 +2,8 @@
  * Ring and device core (wasm backend): job submission and the device engine on the virtual clock.
  *
  * Contract: driver thread only (on the virtual clock the driver steps the device). No allocation,
- * no mutable statics: every word is in the arena (core/layout.ts draws the ring). The same
- * functions are in bindings/core/ts-ring.ts: change both together.
+ * no mutable statics: every word is in the arena (core/layout.ts draws the ring). Like fence.ts,
+ * the one source of the core: the ts backend is generated from it (scripts/gen-ts-core.mjs).
  *
  * The engine runs every ring's device in global time order up to a limit: it fetches
  * descriptors in order, runs each job for its modeled duration, writes the job's bytes in
@@ -44,7 +44,7 @@ import { ctxPtr, slotPtr, allocSlot, initFence, reuseFence, signalUpTo } from ".
   x ^= x >>> 17;
   x ^= x << 5;
   store<u32>(rp + R_PRNG, x);
-  return <f64>x / 4294967296.0;
+  return <f64><u32>x / 4294967296.0;
 }
 
 /**
@@ -57,7 +57,7 @@ export function ringSubmit(base: usize, ring: i32, n: i32, dst: u32, bytes: u32,
   const rp = ringPtr(base, ring);
   const tail = load<u32>(rp + R_TAIL);
   if (<i32>(load<u32>(rp + R_CAPACITY) - (tail - load<u32>(rp + R_SIG_IDX))) < n) return -1;
-  if (load<i32>(base + H_MAX_FENCES) - load<i32>(base + H_IN_USE) < n) return -2;
+  if (<i32>(load<i32>(base + H_MAX_FENCES) - load<i32>(base + H_IN_USE)) < n) return -2;
   reuseFence(base);
   const ctx = load<i32>(rp + R_CTX);
   const c = ctxPtr(base, ctx);
@@ -124,7 +124,7 @@ function nextEvent(base: usize, rp: usize, now: f64): f64 {
       const chunks = load<u32>(rp + R_CUR_WRITTEN);
       const d = descPtr(rp, load<u32>(rp + R_HEAD) - 1);
       if (load<u32>(d + D_BYTES) != 0 && chunks < <u32>DMA_CHUNKS) {
-        const c = load<f64>(rp + R_CUR_START) + Math.floor(load<f64>(rp + R_CUR_DUR) * <f64>(chunks + 1) / <f64>DMA_CHUNKS);
+        const c = load<f64>(rp + R_CUR_START) + Math.floor(load<f64>(rp + R_CUR_DUR) * <f64><u32>(chunks + 1) / <f64>DMA_CHUNKS);
         if (c < t) t = c;
       }
     } else if (canFetch(rp)) {
@@ -176,13 +176,13 @@ function fetch(rp: usize, t: f64): void {
 function writeChunk(base: usize, ring: i32, d: usize, k: u32, t: f64): i32 {
   const bytes = load<u32>(d + D_BYTES);
   const lo = <u32>(<u64>bytes * k / DMA_CHUNKS);
-  const hi = <u32>(<u64>bytes * (k + 1) / DMA_CHUNKS);
+  const hi = <u32>(<u64>bytes * <u32>(k + 1) / DMA_CHUNKS);
   if (hi == lo) return 0;
   const dst = load<u32>(d + D_DST) + lo;
   const expected = load<u32>(d + D_ALLOC_ID);
   const map = base + <usize>load<u32>(base + H_DMA_MAP_OFF);
   let status = 0;
-  for (let g = dst >> DMA_GRANULE_SHIFT, end = (dst + (hi - lo) - 1) >> DMA_GRANULE_SHIFT; g <= end; g++) {
+  for (let g = dst >>> DMA_GRANULE_SHIFT, end = (dst + (hi - lo) - 1) >>> DMA_GRANULE_SHIFT; g <= end; g++) {
     const found = load<u32>(map + (<usize>g << 2));
     if (found != expected) {
       const n = load<i32>(base + H_CORR_COUNT);
@@ -201,8 +201,8 @@ function writeChunk(base: usize, ring: i32, d: usize, k: u32, t: f64): i32 {
       break;
     }
   }
-  memory.fill(base + <usize>load<u32>(base + H_DMA_OFF) + dst, <u8>load<u32>(d + D_PATTERN), hi - lo);
-  store<f64>(base + ST_DMA_BYTES, load<f64>(base + ST_DMA_BYTES) + <f64>(hi - lo));
+  memory.fill(<usize>(base + <usize>load<u32>(base + H_DMA_OFF) + dst), <u8>load<u32>(d + D_PATTERN), <usize>(hi - lo));
+  store<f64>(base + ST_DMA_BYTES, load<f64>(base + ST_DMA_BYTES) + <f64><u32>(hi - lo));
   return status;
 }
 
@@ -216,7 +216,7 @@ function ringEvent(base: usize, ring: i32, rp: usize, t: f64): i32 {
       const start = load<f64>(rp + R_CUR_START);
       const dur = load<f64>(rp + R_CUR_DUR);
       let chunks = load<u32>(rp + R_CUR_WRITTEN);
-      while (chunks < <u32>DMA_CHUNKS && start + Math.floor(dur * <f64>(chunks + 1) / <f64>DMA_CHUNKS) <= t) {
+      while (chunks < <u32>DMA_CHUNKS && start + Math.floor(dur * <f64><u32>(chunks + 1) / <f64>DMA_CHUNKS) <= t) {
         status |= writeChunk(base, ring, d, chunks, t);
         chunks++;
       }

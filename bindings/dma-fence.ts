@@ -10,7 +10,7 @@ import type { FenceCallback, FenceRecord, FenceTable } from './fence-table.js';
 import * as L from './core/layout.js';
 import { shareFence } from './attach.js';
 import type { SharedFenceHandle } from './attach.js';
-import { seqnoLater } from './core/ts-core.js';
+import { seqnoLater } from './core/seqno.js';
 import {
   DmaFenceError, DmaFenceTypeError, abortReason, checkDuration, checkErrno, checkFunction, checkOptions, describe,
 } from './errors.js';

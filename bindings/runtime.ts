@@ -6,7 +6,7 @@
  */
 import { Arena, computeLayout } from './arena.js';
 import type { Core } from './core/core.js';
-import { TsCore } from './core/ts-ring.js';
+import { TsCore } from './core/ts-core.gen.js';
 import { createWasmCore } from './core/wasm-core.js';
 import * as L from './core/layout.js';
 import { DmaFence, checkAbortSignal, parseWaitOptions } from './dma-fence.js';

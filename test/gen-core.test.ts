@@ -6,17 +6,16 @@
  * - every memory access is aligned for its width (the generator proves it; here its constant
  *   offsets and its assumptions about the arena are checked against the layout);
  * - the generator refuses what it does not understand and notes implicit wraps;
- * - differential: the wasm core, the hand-written ts core and the generated one run the same
+ * - differential: the wasm core and the generated ts core run the same
  *   random operations (fences, rings, devices, faults, DMA memory, protocols) with identical
  *   results at every step and identical arena bytes at the end; the same at the u32 edges (ring
  *   counters about to wrap, a context index with the state word's top bit, 32-bit seqno wrap);
  *   and the teardown matrix is identical.
  *
- * Runtimes get the generated core through a mock of ts-ring.js that picks the class per runtime
- * (`impl.use`); runtime.ts is not touched. test/gen-core.vitest.config.ts runs the whole suite
- * with the generated core.
+ * The generated core is the ts backend (there is no hand-written one any more): every other suite
+ * runs on it as backend 'ts'.
  */
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, cpSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,37 +25,19 @@ import { ARENA_BASE, Arena, computeLayout } from '../bindings/arena.js';
 import { runTeardownMatrix } from '../bindings/index.js';
 import type { DmaBuffer, DmaDevice, DmaFence, DriverFence, FenceContext, HwRing, Runtime, RuntimeOptions, TeardownResult } from '../bindings/index.js';
 import { TsCore as GenTsCore } from '../bindings/core/ts-core.gen.js';
-import { TsCore as HandTsCore } from '../bindings/core/ts-ring.js';
 import { createWasmCore } from '../bindings/core/wasm-core.js';
 import { ALIGNED_HEADER_WORDS, OUTPUT, ROOT, generate } from '../scripts/gen-ts-core.mjs';
 import { runtime } from './helpers.js';
 
-const impl = vi.hoisted(() => ({ use: 'hand' as 'hand' | 'gen' }));
-vi.mock('../bindings/core/ts-ring.js', async (importOriginal) => {
-  const orig = await importOriginal<typeof import('../bindings/core/ts-ring.js')>();
-  const gen = await import('../bindings/core/ts-core.gen.js');
-  /** `new TsCore(buffer)` in runtime.ts: the hand-written class or the generated one. */
-  function TsCore(buffer: ArrayBufferLike) {
-    return impl.use === 'gen' ? new gen.TsCore(buffer) : new orig.TsCore(buffer);
-  }
-  return { ...orig, TsCore, HandTsCore: orig.TsCore };
-});
+type Kind = 'wasm' | 'ts';
+const KINDS: Kind[] = ['wasm', 'ts'];
 
-type Kind = 'wasm' | 'hand' | 'gen';
-const KINDS: Kind[] = ['wasm', 'hand', 'gen'];
-
-/** A runtime on one of the three cores (and a check that it got that core). */
+/** A runtime on one of the two cores (and a check that 'ts' is the generated core). */
 async function rtOf(kind: Kind, opts: RuntimeOptions): Promise<Runtime> {
-  impl.use = kind === 'gen' ? 'gen' : 'hand';
-  try {
-    const rt = await runtime(kind === 'wasm' ? 'wasm' : 'ts', opts);
-    const core = (rt as unknown as { core: object }).core;
-    if (kind === 'gen' && !(core instanceof GenTsCore)) throw new Error('the generated core was not swapped in');
-    if (kind === 'hand' && core instanceof GenTsCore) throw new Error('the hand-written core was expected');
-    return rt;
-  } finally {
-    impl.use = 'hand';
-  }
+  const rt = await runtime(kind, opts);
+  const core = (rt as unknown as { core: object }).core;
+  if (kind === 'ts' && !(core instanceof GenTsCore)) throw new Error('the ts backend is not the generated core');
+  return rt;
 }
 
 function arenaBytes(rt: Runtime): Buffer {
@@ -362,7 +343,7 @@ const coverage = { runs: 0, jobs: 0, bytes: 0, corruptions: 0, fences: 0, violat
 
 const settle = () => new Promise((r) => setImmediate(r));
 
-async function threeWay(ops: Op[], opts: RuntimeOptions, prepare?: (m: Model) => void) {
+async function twoWay(ops: Op[], opts: RuntimeOptions, prepare?: (m: Model) => void) {
   const models = [] as Model[];
   for (const k of KINDS) {
     const m = new Model(await rtOf(k, opts), k);
@@ -394,11 +375,11 @@ async function threeWay(ops: Op[], opts: RuntimeOptions, prepare?: (m: Model) =>
 
 const OPTS: RuntimeOptions = { maxFences: 96, maxRings: 6, maxRingCapacity: 8, dmaBytes: 1 << 14, seed: 7 };
 
-describe('generated ts core: differential against the wasm core and the hand-written ts core', () => {
+describe('generated ts core: differential against the wasm core', () => {
   it('fences, rings, devices, faults, DMA memory and protocols: identical results at every step, identical arena bytes', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(opArb, { minLength: 20, maxLength: 100 }), fc.integer({ min: 1, max: 1000 }), async (ops, seed) => {
-        await threeWay(ops, { ...OPTS, seed });
+        await twoWay(ops, { ...OPTS, seed });
       }),
       { numRuns: 300 },
     );
@@ -427,7 +408,7 @@ describe('generated ts core: differential against the wasm core and the hand-wri
   it('u32 edges: ring counters and 32-bit seqnos wrapping, the PRNG with its top bit set', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(opArb, { minLength: 20, maxLength: 80 }), async (ops) => {
-        await threeWay([{ op: 'submitBatch', ring: 0, n: 5, job: 1 }, { op: 'idle' }, ...ops, { op: 'submitBatch', ring: 1, n: 3, job: 3 }, { op: 'idle' }], OPTS, nearWrap);
+        await twoWay([{ op: 'submitBatch', ring: 0, n: 5, job: 1 }, { op: 'idle' }, ...ops, { op: 'submitBatch', ring: 1, n: 3, job: 3 }, { op: 'idle' }], OPTS, nearWrap);
       }),
       { numRuns: 40 },
     );
@@ -438,7 +419,7 @@ describe('generated ts core: differential against the wasm core and the hand-wri
     const ops: Op[] = [];
     for (let i = 0; i < 40; i++) ops.push({ op: 'submit', ring: 2 + (i % 2), job: i % 4, hold: i % 3 === 0 }, { op: 'create', ctx: i % 3 }, { op: 'advance', ns: 900 });
     ops.push({ op: 'signalUpTo', ctx: 0, ahead: 8, error: 0 }, { op: 'idle' }, { op: 'drop', ring: 3, policy: 'signal-on-drop' }, { op: 'idle' });
-    await threeWay(ops, opts, (m) => {
+    await twoWay(ops, opts, (m) => {
       while (m.ctxs.length < 32_770) m.ctxs.push(m.rt.createContext());
       m.ctxs.splice(0, m.ctxs.length, ...m.ctxs.slice(-3));
       m.rings.push(m.rt.createRing({ device: m.devs[0], capacity: 8 }), m.rt.createRing({ device: m.devs[1], capacity: 4 }));
@@ -449,12 +430,10 @@ describe('generated ts core: differential against the wasm core and the hand-wri
     const rt = await rtOf('wasm', {});
     const wasm = await createWasmCore(rt.arena.memory);
     const gen = new GenTsCore(rt.arena.memory.buffer);
-    const hand = new HandTsCore(rt.arena.memory.buffer);
     const seq = fc.oneof(fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }), fc.integer({ min: 0xfffff000, max: 0x100001000 }), fc.nat(1000));
     fc.assert(
       fc.property(seq, seq, fc.nat(1), (a, b, s) => {
         expect(gen.isLater(a, b, s)).toBe(wasm.isLater(a, b, s));
-        expect(hand.isLater(a, b, s)).toBe(wasm.isLater(a, b, s));
       }),
       { numRuns: 5000 },
     );
@@ -464,8 +443,7 @@ describe('generated ts core: differential against the wasm core and the hand-wri
   it('the teardown matrix is the same on the generated core as on the wasm core', async () => {
     const strip = (rows: TeardownResult[]) => rows.map(({ backend: _b, report, ...r }) => ({ ...r, fences: report?.fences, violations: report?.violations.map((v) => [v.kind, v.seqno, v.timeNs]) }));
     const a = await runTeardownMatrix({ backend: 'wasm', seed: 5, jobs: 80 });
-    impl.use = 'gen';
-    const g = await runTeardownMatrix({ backend: 'ts', seed: 5, jobs: 80 }).finally(() => (impl.use = 'hand'));
+    const g = await runTeardownMatrix({ backend: 'ts', seed: 5, jobs: 80 });
     expect(strip(g)).toEqual(strip(a));
   });
 });

@@ -2,8 +2,9 @@
  * The core contract: the hot functions both backends implement over the same arena bytes.
  *
  * Contract: called only from the thread that owns the Runtime; `base` is the arena's byte offset
- * in the memory; no function allocates. Results and arena effects are identical between the wasm
- * backend (assembly/) and the ts backend (ts-core.ts), which the differential tests check.
+ * in the memory; no function allocates. The wasm backend is assembly/ compiled by asc; the ts
+ * backend (ts-core.gen.ts) is generated from the same assembly/ sources by scripts/gen-ts-core.mjs.
+ * Results and arena effects are identical, which the differential tests check.
  */
 export interface Core {
   readonly backend: 'wasm' | 'ts';

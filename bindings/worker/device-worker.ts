@@ -4,7 +4,7 @@
  * the same arena (each instance has its own globals and none of them is used), and runs the
  * device loop until the driver ends it.
  */
-import { TsCore } from '../core/ts-ring.js';
+import { TsCore } from '../core/ts-core.gen.js';
 import type { Core } from '../core/core.js';
 import { createWasmCore } from '../core/wasm-core.js';
 import { runDeviceLoop } from './device-loop.js';
