@@ -117,6 +117,14 @@ export type RemoteCallback = (fence: RemoteFence) => void;
  * A view of another thread's runtime, from `attachRuntime(rt.share())`. It reads fence state
  * only; while it waits it writes its own entry of the arena's remote waiter table. Every member
  * throws ERR_DISPOSED once the owner disposed the runtime.
+ *
+ * @example
+ * ```ts
+ * // in a worker, given rt.share() and fence.share() posted by the owner thread
+ * const view = attachRuntime(runtimeHandle);
+ * const f = view.fence(fenceHandle);
+ * if (await f.wait({ timeoutNs: 1e9 })) console.log(f.status);
+ * ```
  */
 export class AttachedRuntime {
   readonly #memory: WebAssembly.Memory;
@@ -468,10 +476,12 @@ export class RemoteFence {
     if (recycled) this.#final = RECYCLED;
   }
 
+  /** The fence's seqno (C2). Throws ERR_DISPOSED once the owner disposed the runtime. */
   get seqno(): number {
     this.#rt._check();
     return this.#seqno;
   }
+  /** The fence's context id (C1). Throws ERR_DISPOSED once the owner disposed the runtime. */
   get context(): number {
     this.#rt._check();
     return this.#context;
@@ -651,6 +661,15 @@ export function markDisposed(arena: Arena): void {
  * well formed (ERR_INVALID_ARG), on shared memory (ERR_NOT_ISOLATED), this runtime's own
  * (ERR_FOREIGN_HANDLE: its id must be the one in the arena) and the runtime not disposed
  * (ERR_DISPOSED).
+ *
+ * @example
+ * ```ts
+ * // owner thread
+ * worker.postMessage({ rt: rt.share(), fence: ring.submit({}).share() });
+ * // worker thread
+ * const view = attachRuntime(msg.rt);
+ * view.fence(msg.fence).addCallback((f) => console.log('signaled', f.status));
+ * ```
  */
 export function attachRuntime(handle: SharedRuntimeHandle): AttachedRuntime {
   const o = parseHandle('a shared runtime handle', 'rt.share()', handle, RUNTIME_KEYS, 'dmafence/runtime');

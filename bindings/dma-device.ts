@@ -35,11 +35,19 @@ export interface FaultOptions {
 export interface DeviceOptions {
   /** Honours STOP (D2). Default true. */
   stoppable?: boolean;
+  /**
+   * How long each job takes (D1): `baseNs + perByteNs × bytes`, stretched by up to `jitter`.
+   * Default `{ baseNs: 1000, perByteNs: 0, jitter: 0 }`.
+   */
   latency?: LatencyOptions;
   /** Reset request to effective reset, ns (D3, D4). Default 10000. */
   resetNs?: number;
   /** STOP to ACK, ns. Default 1000. */
   ackNs?: number;
+  /**
+   * Per-job fault probabilities and the STOP/ACK behaviour (D2, D3). Default none:
+   * `{ hang: 0, slow: 0, lostIrq: 0, ack: 'ok' }`.
+   */
   faults?: FaultOptions;
   /** A name for traces and reports. Default "dev<N>". */
   name?: string;
@@ -70,6 +78,21 @@ function ns(name: string, v: unknown, dflt: number): number {
   return v;
 }
 
+/**
+ * A modeled DMA device (D1-D4), from `rt.createDevice(opts)`: each of its rings is one engine.
+ * Jobs take `baseNs + perByteNs × bytes` (D1); a stoppable device ACKs STOP within ackNs (D2); a
+ * reset takes resetNs to be effective (D3, D4); faults are seeded per job or armed with
+ * `inject()`. Its options are readable as fields. Every member throws ERR_DISPOSED after
+ * `rt.dispose()`.
+ *
+ * @example
+ * ```ts
+ * const dev = rt.createDevice({ stoppable: true, latency: { baseNs: 1000 }, faults: { hang: 0.01 } });
+ * const ring = rt.createRing({ device: dev, timeoutNs: 5e6 });
+ * dev.inject('hang');                                  // the next job hangs; R6 resets the ring
+ * await dev.lose();                                    // T6: every ring resets, every fence signals
+ * ```
+ */
 export class DmaDevice {
   readonly #name: string;
   readonly #stoppable: boolean;

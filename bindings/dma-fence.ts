@@ -115,6 +115,7 @@ export class DmaFence {
     return this.#t.arena.slotError(this.#live().slot);
   }
 
+  /** C2: its sequence number on its context. */
   get seqno(): number {
     return this.#t.arena.slotSeqno(this.#live().slot);
   }
@@ -223,6 +224,7 @@ export class DmaFence {
     return true;
   }
 
+  /** `using` support: the same as `release()`. */
   [Symbol.dispose](): void {
     this.release();
   }
@@ -315,10 +317,12 @@ export class DriverFence {
     return this.#fence;
   }
 
+  /** C2: the fence's sequence number on its context. */
   get seqno(): number {
     return this.#t.arena.slotSeqno(this.#live().slot);
   }
 
+  /** True once this emitter handle is released: every other use then throws ERR_STALE_HANDLE. */
   get released(): boolean {
     this.#t.life.check();
     return this.#rec === null;
@@ -373,6 +377,7 @@ export class DriverFence {
     return true;
   }
 
+  /** `using` support: the same as `release()`. */
   [Symbol.dispose](): void {
     this.release();
   }

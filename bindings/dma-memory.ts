@@ -22,6 +22,11 @@ import { DmaFenceError, DmaFenceRangeError, DmaFenceTypeError, checkInteger, des
 /** Only DmaMemory.alloc makes buffers: the constructor refuses any other caller. */
 const ISSUE = Symbol('DmaMemory.alloc');
 
+/**
+ * A range of DMA memory from `rt.memory.alloc()` (M1), the `dst` of ring jobs. Only buffers this
+ * runtime handed out are accepted (ERR_INVALID_ARG for look-alikes, ERR_FOREIGN_HANDLE for another
+ * runtime's); a freed one is ERR_STALE_HANDLE wherever it is used.
+ */
 export class DmaBuffer {
   readonly #mem: DmaMemory;
   readonly #offset: number;
@@ -110,6 +115,21 @@ export interface Corruption {
   timeNs: number;
 }
 
+/**
+ * DMA memory (`rt.memory`), the device's write target (M1-M3): first-fit allocation at the lowest
+ * address, and a corruption record for every DMA write into a range that changed hands since its
+ * job was submitted (M2, recorded as a `corruption` violation). Every member throws ERR_DISPOSED
+ * after `rt.dispose()`.
+ *
+ * @example
+ * ```ts
+ * const buf = rt.memory.alloc(4096);                   // ERR_CAPACITY when nothing fits
+ * const f = ring.submit({ dst: buf, pattern: 0x5a });
+ * rt.memory.freeAfter(buf, f);                         // M3: freed when the fence signals
+ * rt.sim.runUntilIdle();
+ * console.log(rt.memory.corruptions.length);           // 0: the write landed before the free
+ * ```
+ */
 export class DmaMemory {
   readonly #arena: Arena;
   readonly #mapWord: number;

@@ -39,8 +39,15 @@ export type ErrorCode =
   | 'ERR_WASM'
   | 'ERR_DEVICE_THREAD';
 
+/**
+ * A wrong type or malformed input (a bad option key, a non-function callback, a foreign object):
+ * a `TypeError` with a stable `code` (ERR_INVALID_ARG, ERR_INVALID_ERRNO, ERR_FOREIGN_HANDLE...).
+ * Thrown before anything changes.
+ */
 export class DmaFenceTypeError extends TypeError {
+  /** The stable error code (see ErrorCode); match on it, not on the message. */
   readonly code: ErrorCode;
+  /** An error with this code and message (the library makes them; exported for `instanceof`). */
   constructor(code: ErrorCode, message: string) {
     super(message);
     this.name = 'DmaFenceTypeError';
@@ -48,8 +55,14 @@ export class DmaFenceTypeError extends TypeError {
   }
 }
 
+/**
+ * A value out of range (a capacity, a seqno, a timeout, a full arena): a `RangeError` with a stable
+ * `code` (ERR_INVALID_SEQNO, ERR_INVALID_TIMEOUT, ERR_CAPACITY...). Thrown before anything changes.
+ */
 export class DmaFenceRangeError extends RangeError {
+  /** The stable error code (see ErrorCode); match on it, not on the message. */
   readonly code: ErrorCode;
+  /** An error with this code and message (the library makes them; exported for `instanceof`). */
   constructor(code: ErrorCode, message: string) {
     super(message);
     this.name = 'DmaFenceRangeError';
@@ -59,7 +72,9 @@ export class DmaFenceRangeError extends RangeError {
 
 /** A state error that is neither a type nor a range problem (stale handle, deadlock, ...). */
 export class DmaFenceError extends Error {
+  /** The stable error code (see ErrorCode); match on it, not on the message. */
   readonly code: ErrorCode;
+  /** An error with this code and message (the library makes them; exported for `instanceof`). */
   constructor(code: ErrorCode, message: string) {
     super(message);
     this.name = 'DmaFenceError';
@@ -73,7 +88,9 @@ export class DmaFenceError extends Error {
  * callbacks threw, in the order they ran.
  */
 export class CallbackError extends DmaFenceError {
+  /** What the callbacks threw, in the order they ran. */
   readonly errors: unknown[];
+  /** ERR_CALLBACK, its message naming the first error. */
   constructor(errors: unknown[]) {
     const first = errors[0];
     super('ERR_CALLBACK', `${errors.length} fence callback(s) threw; the first: ${first instanceof Error ? first.message : String(first)}`);

@@ -95,6 +95,7 @@ export class FenceContext implements Issuer {
     return this.#index;
   }
 
+  /** True once nothing can signal its fences any more (its ring dropped, or its driver unloaded: T2, T5). */
   get dead(): boolean {
     return this._dead || this._unloaded;
   }
@@ -104,6 +105,7 @@ export class FenceContext implements Issuer {
     return this._ring !== undefined && !this.dead;
   }
 
+  /** T5: true once its driver was unloaded (rt.unloadDriver). */
   get unloaded(): boolean {
     return this._unloaded;
   }

@@ -43,6 +43,10 @@ export type DropPolicy = 'emitter-guarantee' | 'wait' | 'signal-on-drop' | 'leak
 export const DROP_POLICIES: readonly DropPolicy[] = ['emitter-guarantee', 'wait', 'signal-on-drop', 'leak'];
 
 export interface RingOptions {
+  /**
+   * The device it runs on (one engine of it), from this runtime's `rt.createDevice()`. Required:
+   * ERR_INVALID_ARG without it, ERR_FOREIGN_HANDLE for another runtime's device.
+   */
   device: DmaDevice;
   /** Descriptors, a power of two up to the runtime's maxRingCapacity. Default 256. */
   capacity?: number;
@@ -161,6 +165,23 @@ interface DeviceConfig {
   ack: 'ok' | 'delayed' | 'never';
 }
 
+/**
+ * A hardware ring (R1-R6) on a device engine, from `rt.createRing(opts)`, with its own fence
+ * context (R2): `submit` writes a descriptor and returns the job's fence, which the ring signals
+ * when the device completes the job (R4). It also runs the recovery and teardown protocols: the
+ * timeout handler (R6), `stop` (T3), `reset` (D4), `drop` under a policy (T4) and device loss
+ * (T6), and never signals a fence while the device may still write for it (T1) under
+ * 'emitter-guarantee'. Every member throws ERR_DISPOSED after `rt.dispose()`.
+ *
+ * @example
+ * ```ts
+ * const ring = rt.createRing({ device: rt.createDevice(), capacity: 256, name: 'gfx0' });
+ * const f = ring.submit({ dst: rt.memory.alloc(64) });   // ERR_RING_FULL when full (R3)
+ * rt.sim.runUntilIdle();
+ * console.log(f.signaled, ring.completedSeqno);          // true 1
+ * const report = await rt.sim.runUntilSettled(ring.drop()); // T4: 'emitter-guarantee'
+ * ```
+ */
 export class HwRing {
   readonly #name: string;
   readonly #device: DmaDevice;

@@ -598,6 +598,10 @@ export class Runtime {
     return this.fences.blockedWaiters();
   }
 
+  /**
+   * Counters the core keeps in the arena (fences created and signaled, jobs, IRQs, DMA bytes,
+   * corruptions); a fresh object per read.
+   */
   get stats(): RuntimeStats {
     this.#alive();
     const a = this.arena;
@@ -641,6 +645,7 @@ export class Runtime {
     await this.#driver?.dispose();
   }
 
+  /** `await using` support: the same as `dispose()`. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.dispose();
   }

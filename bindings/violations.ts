@@ -30,8 +30,15 @@ export interface Violation {
   detail?: Record<string, unknown>;
 }
 
+/**
+ * A rule break thrown under `strict: true` (code ERR_VIOLATION) instead of being recorded in
+ * `rt.violations`; thrown before anything changes where the break can be seen in advance. The
+ * rule id (SEMANTICS.md: C3, F4, F11, F16, M2, T1, T2, T5) is in `violation.rule`.
+ */
 export class ViolationError extends DmaFenceError {
+  /** The break: its kind, SEMANTICS rule id, message, time and fence. */
   readonly violation: Violation;
+  /** ERR_VIOLATION, its message naming the kind and rule (the runtime makes them). */
   constructor(v: Violation) {
     super('ERR_VIOLATION', `${v.kind} (${v.rule}): ${v.message}`);
     this.name = 'ViolationError';

@@ -12,6 +12,11 @@ export function wallMs(): number {
   return performance.timeOrigin + performance.now();
 }
 
+/**
+ * The real clock (`createRuntime({ clock: 'real' })`, as `rt.sim`): time passes by itself and the
+ * device runs in its own thread. It cannot be driven: `advance`, `runUntil` and `runUntilIdle`
+ * throw ERR_REAL_CLOCK; `runUntilSettled` just waits, so the same code runs on both clocks.
+ */
 export class RealClock implements Clock {
   /** 'real'. */
   get kind(): 'real' {
@@ -35,10 +40,12 @@ export class RealClock implements Clock {
     });
   }
 
+  /** Nanoseconds since the clock's origin (real time). */
   get now(): number {
     return (wallMs() - this.#originMs) * 1e6;
   }
 
+  /** Runs fn when real time reaches atNs (at once, on a later turn, if that is past); `cancel()` the Timer to drop it. */
   schedule(atNs: number, fn: () => void): Timer {
     this.#life?.check();
     checkTimer(atNs, fn);
@@ -60,12 +67,15 @@ export class RealClock implements Clock {
     this.#life?.check();
     throw new DmaFenceError('ERR_REAL_CLOCK', 'this runtime runs on the real clock: time passes by itself and cannot be driven');
   }
+  /** Throws ERR_REAL_CLOCK: real time cannot be driven. */
   advance(_ns: number): RunResult {
     this.#refuse();
   }
+  /** Throws ERR_REAL_CLOCK: real time cannot be driven. */
   runUntil(_tNs: number): RunResult {
     this.#refuse();
   }
+  /** Throws ERR_REAL_CLOCK: real time cannot be driven. */
   runUntilIdle(): RunResult {
     this.#refuse();
   }

@@ -22,9 +22,13 @@ export type DeviceKind = 'stoppable' | 'non-stoppable' | 'hung' | 'hung-no-tdr';
 export const DEVICE_KINDS: readonly DeviceKind[] = ['stoppable', 'non-stoppable', 'hung', 'hung-no-tdr'];
 
 export interface TeardownOptions {
+  /** The core: 'wasm' (default) or 'ts'. */
   backend?: 'wasm' | 'ts';
+  /** Seed of the device's timing and faults. Default 1. */
   seed?: number;
+  /** The device under the ring. Default 'stoppable'. */
   device?: DeviceKind;
+  /** The drop policy (T4). Default 'emitter-guarantee'. */
   policy?: DropPolicy;
   /** The producer's jobs, 1 to MAX_TEARDOWN_JOBS (default 200). The ring is dropped once half of
    *  them (rounded up) are submitted; the rest are never submitted. */
