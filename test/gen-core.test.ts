@@ -131,6 +131,7 @@ type Op =
   | { op: 'signal'; i: number }
   | { op: 'signalUpTo'; ctx: number; ahead: number; error: number }
   | { op: 'addCallback'; i: number }
+  | { op: 'removeCallback'; i: number }
   | { op: 'release'; i: number }
   | { op: 'wait0'; i: number }
   | { op: 'submit'; ring: number; job: number; hold: boolean }
@@ -154,6 +155,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ op: fc.constant('signal' as const), i: fc.nat(30) }),
   fc.record({ op: fc.constant('signalUpTo' as const), ctx: fc.nat(2), ahead: fc.integer({ min: -2, max: 8 }), error: fc.constantFrom(0, -125) }),
   fc.record({ op: fc.constant('addCallback' as const), i: fc.nat(30) }),
+  fc.record({ op: fc.constant('removeCallback' as const), i: fc.nat(30) }),
   fc.record({ op: fc.constant('release' as const), i: fc.nat(30) }),
   fc.record({ op: fc.constant('wait0' as const), i: fc.nat(30) }),
   { weight: 8, arbitrary: fc.record({ op: fc.constant('submit' as const), ring: fc.nat(3), job: fc.nat(3), hold: fc.boolean() }) },
@@ -182,6 +184,8 @@ class Model {
   held: DmaFence[] = [];
   bufs: DmaBuffer[];
   log: string[] = [];
+  /** The callback last added to each fence index (removeCallback takes it off again). */
+  cbs = new Map<number, (f: DmaFence) => void>();
   constructor(readonly rt: Runtime, readonly tag = '') {
     this.ctxs = [rt.createContext(), rt.createContext({ startSeqno: 0xfffffff0 }), rt.createContext({ seqno64: true })];
     const faults = { hang: 0.03, slow: 0.05, lostIrq: 0.03 };
@@ -252,7 +256,16 @@ class Model {
           const df = pick(o.i);
           if (!df) return;
           const id = `${df.fence.context}:${df.seqno}`;
-          return df.fence.addCallback((f) => this.log.push(`cb ${id} ${f.status} @${this.now()}`));
+          const fn = (f: DmaFence) => this.log.push(`cb ${id} ${f.status} @${this.now()}`);
+          this.cbs.set(o.i % this.fences.length, fn);
+          return df.fence.addCallback(fn);
+        });
+      case 'removeCallback':
+        return guard(() => {
+          const df = pick(o.i);
+          const fn = this.cbs.get(o.i % Math.max(1, this.fences.length));
+          if (!df || !fn) return;
+          return df.fence.removeCallback(fn);
         });
       case 'release':
         return guard(() => {
