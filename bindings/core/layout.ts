@@ -34,92 +34,10 @@
  * ├──────────────────────────────────────────────────────────────────────────────────────────┤
  * │ DMA memory        dmaBytes, followed by its allocation map        (H_DMA_OFF)            │
  * ╘══════════════════════════════════════════════════════════════════════════════════════════╛
- *
- * ╒═ Identity (IDENTITY_SIZE = 16 B, at negative offsets: just below the arena base) ════════╕
- * -16 runtimeId lo u32  -12 runtimeId hi u32 (random, < 2^21: the id is a safe integer, never 0)
- *  -8 timeBase f64 (wall-clock ms at creation: remote waiters' leases count from it)
- *     Written once at creation. Random and wall-clock, so outside the arena proper: the arena's
- *     bytes stay a pure function of the operations on it (both backends write the same bytes).
- * ╘═════════════════════════════════════════════════════════════════════════════════════════╛
- *
- * ╒═ Header (HEADER_SIZE = 768 B) ═════════════════════════════════════════════════════════╕
- *   0 magic       4 version     8 maxFences  12 maxContexts  16 ctxOff     20 slotOff
- *  24 freeHead   28 bump       32 inUse     36 ctxCount     40 nextCtxId  44 notifyHead
- *  48 notifyTail 52 ringsOff   56 maxRings  60 dmaOff       64 dmaBytes   68 lastOrderCtx
- *  72 lastOrderSeq f64         80 lastOrderPending f64      88 ringCount  92 ringStride
- *  96 devNow f64 (last device event)       104 mode        108 corrCount 112 dmaMapOff
- * 116 corrOff   120 devRing   124 irqWord (device -> driver, Atomics.wait)
- * 128 stats, f64 each: created, signaled, signalCalls, orderingViolations, jobsSubmitted,
- *     jobsCompleted, dmaBytesWritten, irqsRaised, corruptions (to 200)
- * 200 disposed (1 once the owner disposed the runtime)   204 (free, to 236)
- * 236 remoteWaiters (total of the table's counts)   240 signalEpoch
- * 244 deviceCtl          248 doorbell (driver -> device, Atomics.wait)     252 (free)
- * 256 remote waiter table: RW_ENTRIES × RW_SIZE (8 B), one entry per waiting attached view:
- *       0 claim i32: tag << RW_TAG_SHIFT | RW_CLAIMED | count (waits of that view, at most
- *         RW_COUNT_MAX); a free entry keeps its last tag, so a claim is never taken for another's
- *       4 lease i32: ms since timeBase until which the view promises to look again (wraps: compare
- *         with (int32)(a - b))
- *     The views write their own entries (compareExchange); the owner frees entries whose lease
- *     expired long ago (compareExchange too), subtracting their count from remoteWaiters.
- * ╘═════════════════════════════════════════════════════════════════════════════════════════╛
- *
- * ╒═ Context entry (48 B) ═══════════════════════════════════════════════╕
- * │ 0 id u32 │ 4 flags u32 │ 8 lastSeqno f64 │ 16 signaledSeqno f64       │
- * │ 24 pendingHead u32 │ 28 pendingTail u32 │ 32 pending u32 │ 36 ring u32 │
- * │ 40 fences ever created (f64)                                         │
- * ╘══════════════════════════════════════════════════════════════════════╛
- *   The pending queue is an intrusive singly-linked list through the slots' `next` words, in
- *   seqno order (seqnos are handed out in order, C2). Fences signaled out of order stay linked
- *   and are unlinked lazily when they reach the head.
- *   Between core calls pendingHead is NIL or the oldest unsignaled fence, and a fence's head link
- *   is written before lastSeqno moves past it: a view in another thread proves with it (and
- *   signaledSeqno) that a fence whose slot has moved on was signaled.
- *
- * ╒═ Fence slot (32 B) ═══════════════════════════════════════════════════════════╕
- * │ 0 state u32: flags (low 16) | context index (high 16) │ 4 generation u32       │
- * │ 8 next u32 (pending list, notify list or free list)   │ 12 error i32           │
- * │ 16 seqno f64 (an integer, exact up to 2^53)           │ 24 timestamp f64 (ns)  │
- * ╘═════════════════════════════════════════════════════════════════════════════════╛
- *   A slot is recycled when it is signaled, unpinned (no JS handle), unlinked from its context's
- *   pending list and not waiting in the notify list. Recycling bumps the generation, so a handle
- *   that kept (slot, generation) detects that it is stale; a reader also checks the context index
- *   and the seqno, so a generation that wrapped (2^32 recycles) never makes a stale handle read a
- *   newer fence.
- *   Publication order (both cores; readers in other threads rely on it, seqlock style): a signal
- *   writes error and timestamp before the state word's SIGNALED bit (an atomic store where the
- *   slot is kept); a recycle bumps the generation before it clears the state word; a core call
- *   that may reuse a recycled slot first runs a barrier (an atomic read-modify-write), so a new
- *   fence's words are never visible before the generation bump; a new fence's state word is
- *   written last.
- *
- * ╒═ Ring (RING_SIZE = 256 B header, then capacity × DESC_SIZE descriptors; stride ringStride) ═╕
- * │ driver:  0 state  4 capacity  8 mask  12 ctx  16 tail  20 sigIdx  24 stop  28 inject       │
- * │          32 timeoutNs f64     40 flags (RGF_*)  44 device id                               │
- * │ device:  64 head (fetched)  68 retired  72 irqs  76 ack  80 engine (EN_*)  84 prng        │
- * │          88 writeback f64   96 curStart f64  104 curEnd f64  112 curDur f64               │
- * │          120 curWritten u32 124 curFlags (JF_*)  128 nextT f64  136 resetAt f64           │
- * │ config:  160 baseNs f64  168 perByteNs f64  176 jitter f64  184 pHang f64  192 pSlow f64   │
- * │          200 pLostIrq f64  208 ackNs f64  216 resetNs f64  224 ackMode u32                │
- * │ requests (real clock): 228 resetReq (driver 1, device 2 when effective)  232 noAck        │
- * ╘═══════════════════════════════════════════════════════════════════════════════════════════╛
- *   tail, head, retired and sigIdx are free-running u32 counters; index = counter & mask.
- *   head - retired: jobs the device holds (at most one running); tail - sigIdx: jobs in flight
- *   (their fences are pending); the ring is full when tail - sigIdx == capacity (R1, R3).
- *
- * ╒═ Descriptor (32 B) ═══════════════════════════════════════════════════════════╕
- * │ 0 seqno f64 │ 8 dst u32 │ 12 bytes u32 │ 16 pattern u32 │ 20 allocId u32       │
- * │ 24 start time f64 (written by the device when it fetches the descriptor)         │
- * ╘══════════════════════════════════════════════════════════════════════════════╛
- *
- * ╒═ DMA region (at H_DMA_OFF) ══════════════════════════════════════════════════╕
- * │ dmaBytes of memory │ owner map: u32 allocation id per DMA_GRANULE bytes      │
- * │ corruption log: CORR_CAP entries × CORR_SIZE                                  │
- * ╘══════════════════════════════════════════════════════════════════════════════╛
- *   An allocation stamps a fresh id over its granules; free stamps 0. A job records the id of
- *   its target at submit; a DMA write into a granule whose id differs is a corruption (M2).
- *   Corruption entry (32 B): 0 ring u32, 4 dst u32, 8 seqno f64, 16 expected id u32,
- *   20 found id u32, 24 time f64.
  * ```
+ *
+ * Each region is drawn as a box of `offset name` rows right above its constants below
+ * (test/layout.test.ts checks every drawn row against the constants).
  */
 
 /** Arena magic: "DMAF". */
@@ -132,6 +50,14 @@ export const NIL = -1;
 export const ALIGN = 16;
 
 // ── Identity (below the arena base) ────────────────────────────────────────────────────
+/*
+ * ╒═ Identity (IDENTITY_SIZE = 16 B, at negative offsets: just below the arena base) ════════╕
+ * │ -16 runtimeId u32 (lo)   -12 runtimeIdHi u32 (random, < 2^21: the id is a safe integer, not 0) │
+ * │  -8 timeBase f64 (wall-clock ms at creation: remote waiters' leases count from it)       │
+ * ╘══════════════════════════════════════════════════════════════════════════════════════════╛
+ *   Written once at creation. Random and wall-clock, so outside the arena proper: the arena's
+ *   bytes stay a pure function of the operations on it (both backends write the same bytes).
+ */
 export const IDENTITY_SIZE = 16;
 /** The runtime's identity, two u32 words (lo, hi < 2^21: a safe integer in [1, 2^53)), random,
  *  drawn at creation; every share handle carries it. */
@@ -141,6 +67,24 @@ export const H_RUNTIME_ID_HI = -12;
 export const H_TIME_BASE = -8;
 
 // ── Header ──────────────────────────────────────────────────────────────────────────────
+/*
+ * ╒═ Header (HEADER_SIZE = 768 B) ═══════════════════════════════════════════════════════════╕
+ * │   0 magic        4 version      8 maxFences   12 maxContexts  16 ctxOff       20 slotOff │
+ * │  24 freeHead    28 bump        32 inUse      36 ctxCount     40 nextCtxId    44 notifyHead │
+ * │  48 notifyTail  52 ringsOff    56 maxRings   60 dmaOff       64 dmaBytes     68 lastOrderCtx │
+ * │  72 lastOrderSeq f64           80 lastOrderPending f64       88 ringCount    92 ringStride │
+ * │  96 devNow f64 (last device event)          104 mode (MODE_*)             108 corrCount  │
+ * │ 112 dmaMapOff  116 corrOff    120 devRing  124 irqWord (device -> driver, Atomics.wait)  │
+ * │ 128 stats, f64 each: 128 created  136 signaled  144 signalCalls  152 ordering            │
+ * │      160 jobsSubmitted  168 jobsCompleted  176 dmaBytes  184 irqs  192 corruptions       │
+ * │ 200 disposed (1 once the owner disposed the runtime)       204 (free, to 236)            │
+ * │ 236 remoteWaiters (total of the table's counts)             240 signalEpoch              │
+ * │ 244 deviceCtl    248 doorbell (driver -> device, Atomics.wait)     252 (free)            │
+ * │ 256 rwTable: RW_ENTRIES × RW_SIZE, one remote waiter entry per waiting view (to 768)     │
+ * ╘══════════════════════════════════════════════════════════════════════════════════════════╛
+ *   Written and never read (kept for inspection of a dump): maxRings, dmaBytes, lastOrderCtx
+ *   (the bindings know the context of the fence they signaled), and the context entry's ring.
+ */
 export const HEADER_SIZE = 768;
 export const H_MAGIC = 0;
 export const H_VERSION = 4;
@@ -174,6 +118,9 @@ export const H_RING_STRIDE = 92;
 export const H_DEV_NOW = 96;
 /** MODE_* bits. */
 export const H_MODE = 104;
+/** The device runs in its own thread (real clock): completions only publish `retired` and raise
+ *  the IRQ word; the driver's interrupt handler signals; timeouts are the driver's watchdog's. */
+export const MODE_DEVICE_THREAD = 1;
 /** Corruption log: entries written since the bindings last drained it. */
 export const H_CORR_COUNT = 108;
 /** Owner map and corruption log offsets (from the arena base). */
@@ -214,6 +161,16 @@ export const H_DOORBELL = 248;
 export const RW_TABLE = 256;
 export const RW_ENTRIES = 64;
 export const RW_SIZE = 8;
+/*
+ * ╒═ Remote waiter entry (RW_SIZE = 8 B, RW_ENTRIES of them at RW_TABLE) ════════════════════╕
+ * │ 0 claim i32: tag << RW_TAG_SHIFT | RW_CLAIMED | count (waits of that view, <= RW_COUNT_MAX) │
+ * │ 4 lease i32: ms since timeBase until which the view promises to look again (wraps)       │
+ * ╘══════════════════════════════════════════════════════════════════════════════════════════╛
+ *   A free entry keeps its last tag, so a claim is never taken for another's. Leases wrap:
+ *   compare with (int32)(a - b). The views write their own entries (compareExchange); the owner
+ *   frees entries whose lease expired long ago (compareExchange too), subtracting their count
+ *   from remoteWaiters.
+ */
 /** tag << RW_TAG_SHIFT | RW_CLAIMED | count. */
 export const RW_CLAIM = 0;
 /** ms since H_TIME_BASE (wrapping i32) until which the view's registration is good. */
@@ -223,6 +180,20 @@ export const RW_CLAIMED = 0x8000;
 export const RW_COUNT_MAX = 0x7fff;
 
 // ── Context entry ───────────────────────────────────────────────────────────────────────
+/*
+ * ╒═ Context entry (CTX_SIZE = 48 B) ════════════════════════════════════════════════════════╕
+ * │ 0 id u32 │ 4 flags u32 (CF_*) │ 8 lastSeqno f64 │ 16 signaledSeqno f64                   │
+ * │ 24 head u32 (oldest pending) │ 28 tail u32 (newest pending) │ 32 pending u32 │ 36 ring u32 │
+ * │ 40 created f64 (fences ever created)                                                     │
+ * ╘══════════════════════════════════════════════════════════════════════════════════════════╛
+ *   The pending queue is an intrusive singly-linked list through the slots' `next` words, in
+ *   seqno order (seqnos are handed out in order, C2). Fences signaled out of order stay linked
+ *   and are unlinked lazily when they reach the head.
+ *   Between core calls head is NIL or the oldest unsignaled fence, and a fence's head link
+ *   is written before lastSeqno moves past it: a view in another thread proves with it (and
+ *   signaledSeqno) that a fence whose slot has moved on was signaled.
+ *   `ring` (the owning ring's index, or NIL) is written and never read.
+ */
 export const CTX_SIZE = 48;
 export const C_ID = 0;
 export const C_FLAGS = 4;
@@ -244,6 +215,24 @@ export const CF_SEQNO64 = 2;
 export const MAX_CONTEXTS = 65535;
 
 // ── Fence slot ──────────────────────────────────────────────────────────────────────────
+/*
+ * ╒═ Fence slot (SLOT_SIZE = 32 B) ══════════════════════════════════════════════════════════╕
+ * │ 0 state u32: flags (low half) | context index (high half)   │ 4 gen u32 (generation)     │
+ * │ 8 next u32 (pending list, notify list or free list)   │ 12 error i32                     │
+ * │ 16 seqno f64 (an integer, exact up to 2^53)           │ 24 timestamp f64 (ns)            │
+ * ╘══════════════════════════════════════════════════════════════════════════════════════════╛
+ *   A slot is recycled when it is signaled, unpinned (no JS handle), unlinked from its context's
+ *   pending list and not waiting in the notify list. Recycling bumps the generation, so a handle
+ *   that kept (slot, generation) detects that it is stale; a reader also checks the context index
+ *   and the seqno, so a generation that wrapped (2^32 recycles) never makes a stale handle read a
+ *   newer fence.
+ *   Publication order (both cores; readers in other threads rely on it, seqlock style): a signal
+ *   writes error and timestamp before the state word's SIGNALED bit (an atomic store where the
+ *   slot is kept); a recycle bumps the generation before it clears the state word; a core call
+ *   that may reuse a recycled slot first runs a barrier (an atomic read-modify-write), so a new
+ *   fence's words are never visible before the generation bump; a new fence's state word is
+ *   written last.
+ */
 export const SLOT_SIZE = 32;
 /** log2(SLOT_SIZE): slot index to byte offset. */
 export const SLOT_SHIFT = 5;
@@ -275,6 +264,22 @@ export const FS_ENABLED = 64;
 export const FS_FORCED = 128;
 
 // ── Ring ────────────────────────────────────────────────────────────────────────────────
+/*
+ * ╒═ Ring (RING_SIZE = 256 B header, then capacity × DESC_SIZE descriptors; stride ringStride) ╕
+ * │ driver:  0 state  4 capacity  8 mask  12 ctx  16 tail  20 sigIdx  24 stop  28 inject     │
+ * │          32 timeoutNs f64     40 flags (RGF_*)     44 (free, to 64)                      │
+ * │ device:  64 head (fetched)  68 retired  72 irqs  76 ack  80 engine (EN_*)  84 prng       │
+ * │          88 writeback f64   96 curStart f64  104 curEnd f64  112 curDur f64              │
+ * │          120 curWritten u32  124 curFlags (JF_*)  128 nextT f64     136 (free, to 160)   │
+ * │ config:  160 baseNs f64  168 perByteNs f64  176 jitter f64  184 pHang f64  192 pSlow f64 │
+ * │          200 pLostIrq f64  208 ackNs f64  216 resetNs f64  224 ackMode u32               │
+ * │ requests (real clock): 228 resetReq   232 noAck          236 (free, to 256)              │
+ * ╘══════════════════════════════════════════════════════════════════════════════════════════╛
+ *   tail, head, retired and sigIdx are free-running u32 counters; index = counter & mask.
+ *   head - retired: jobs the device holds (at most one running); tail - sigIdx: jobs in flight
+ *   (their fences are pending); the ring is full when tail - sigIdx == capacity (R1, R3).
+ *   resetReq: the driver writes 1 to request a reset, the device 2 once it is effective.
+ */
 export const RING_SIZE = 256;
 export const R_STATE = 0;
 export const R_CAPACITY = 4;
@@ -352,6 +357,49 @@ export const SLOW_FACTOR = 10;
 /** A job writes its bytes in this many equal chunks, at equal steps of its duration (D1). */
 export const DMA_CHUNKS = 4;
 
+// ── Descriptor ──────────────────────────────────────────────────────────────────────────
+/*
+ * ╒═ Descriptor (DESC_SIZE = 32 B) ══════════════════════════════════════════════════════════╕
+ * │ 0 seqno f64 │ 8 dst u32 │ 12 bytes u32 │ 16 pattern u32 │ 20 allocId u32                 │
+ * │ 24 start f64 (start time, written by the device when it fetches the descriptor)          │
+ * ╘══════════════════════════════════════════════════════════════════════════════════════════╛
+ */
+export const DESC_SIZE = 32;
+export const D_SEQNO = 0;
+export const D_DST = 8;
+export const D_BYTES = 12;
+export const D_PATTERN = 16;
+export const D_ALLOC_ID = 20;
+export const D_START = 24;
+
+// ── DMA memory ──────────────────────────────────────────────────────────────────────────
+/*
+ * ╒═ DMA region (at H_DMA_OFF) ══════════════════════════════════════════════════════════════╕
+ * │ dmaBytes of memory │ owner map (at H_DMA_MAP_OFF): u32 allocation id per DMA_GRANULE bytes │
+ * │ corruption log (at H_CORR_OFF): CORR_CAP entries × CORR_SIZE                             │
+ * ╘══════════════════════════════════════════════════════════════════════════════════════════╛
+ *   An allocation stamps a fresh id over its granules; free stamps 0. A job records the id of
+ *   its target at submit; a DMA write into a granule whose id differs is a corruption (M2).
+ */
+/** Allocation granule: ownership is tracked per 64 bytes. */
+export const DMA_GRANULE = 64;
+export const DMA_GRANULE_SHIFT = 6;
+export const CORR_CAP = 256;
+/*
+ * ╒═ Corruption entry (CORR_SIZE = 32 B) ════════════════════════════════════════════════════╕
+ * │ 0 ring u32 │ 4 dst u32 │ 8 seqno f64 │ 16 expected u32 (allocation id) │ 20 found u32    │
+ * │ 24 time f64                                                                              │
+ * ╘══════════════════════════════════════════════════════════════════════════════════════════╛
+ */
+export const CORR_SIZE = 32;
+export const CE_RING = 0;
+export const CE_DST = 4;
+export const CE_SEQNO = 8;
+export const CE_EXPECTED = 16;
+export const CE_FOUND = 20;
+export const CE_TIME = 24;
+
+// ── Core call results (return values, not arena words) ──────────────────────────────────
 /** devicesRun results (bit set). */
 export const DR_IDLE = 0;
 /** Fences with JS callbacks or waiters were signaled: drain the notify list. */
@@ -362,31 +410,6 @@ export const DR_TIMEOUT = 2;
 export const DR_CORRUPTION = 4;
 /** A job retired on a ring flagged RGF_WAKE. */
 export const DR_RETIRE = 8;
-/** The device runs in its own thread (real clock): completions only publish `retired` and raise
- *  the IRQ word; the driver's interrupt handler signals; timeouts are the driver's watchdog's. */
-export const MODE_DEVICE_THREAD = 1;
-
-// ── Descriptor ──────────────────────────────────────────────────────────────────────────
-export const DESC_SIZE = 32;
-export const D_SEQNO = 0;
-export const D_DST = 8;
-export const D_BYTES = 12;
-export const D_PATTERN = 16;
-export const D_ALLOC_ID = 20;
-export const D_START = 24;
-
-// ── DMA memory ──────────────────────────────────────────────────────────────────────────
-/** Allocation granule: ownership is tracked per 64 bytes. */
-export const DMA_GRANULE = 64;
-export const DMA_GRANULE_SHIFT = 6;
-export const CORR_SIZE = 32;
-export const CORR_CAP = 256;
-export const CE_RING = 0;
-export const CE_DST = 4;
-export const CE_SEQNO = 8;
-export const CE_EXPECTED = 16;
-export const CE_FOUND = 20;
-export const CE_TIME = 24;
 
 /** fenceSignal results. */
 export const SIG_OK = 0;
