@@ -2,12 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { attachRuntime, createRuntime, DmaFence, runTeardownMatrix } from '../bindings/index.js';
 import type { VirtualClock } from '../bindings/index.js';
-import { BACKENDS, codeOf, rejectionCode, runtime } from './helpers.js';
-
-function snapshot(rt: Awaited<ReturnType<typeof runtime>>): Buffer {
-  const { base, size } = rt.arena.layout;
-  return Buffer.from(rt.arena.u8.slice(base, base + size));
-}
+import { arenaSnapshot, BACKENDS, codeOf, rejectionCode, runtime } from './helpers.js';
 
 describe('createRuntime options', () => {
   it('rejects wrong types and ranges with coded errors', async () => {
@@ -49,7 +44,7 @@ describe.each(BACKENDS)('bad input (%s backend)', (backend) => {
   it('context options and counts are checked before anything changes', async () => {
     const rt = await runtime(backend);
     const ctx = rt.createContext();
-    const before = snapshot(rt);
+    const before = arenaSnapshot(rt);
     expect(codeOf(() => rt.createContext({ driverName: 5 as unknown as string }))).toBe('ERR_INVALID_ARG');
     expect(codeOf(() => rt.createContext({ startSeqno: -1 }))).toBe('ERR_INVALID_SEQNO');
     expect(codeOf(() => rt.createContext({ startSeqno: 2 ** 53 }))).toBe('ERR_INVALID_SEQNO');
@@ -58,7 +53,7 @@ describe.each(BACKENDS)('bad input (%s backend)', (backend) => {
     for (const n of [0, -1, 1.5, NaN, Infinity, '3']) expect(codeOf(() => ctx.createFences(n as number))).toBe('ERR_INVALID_ARG');
     for (const s of [-1, 0.5, NaN, 2 ** 53, '1', undefined]) expect(codeOf(() => ctx.signalUpTo(s as number))).toBe('ERR_INVALID_SEQNO');
     expect(codeOf(() => DmaFence.isLaterSeqno(-1, 0))).toBe('ERR_INVALID_SEQNO');
-    expect(snapshot(rt).equals(before)).toBe(true);
+    expect(arenaSnapshot(rt).equals(before)).toBe(true);
   });
 
   it('exhausted capacity is ERR_CAPACITY and changes nothing', async () => {
@@ -67,9 +62,9 @@ describe.each(BACKENDS)('bad input (%s backend)', (backend) => {
     rt.createContext();
     expect(codeOf(() => rt.createContext())).toBe('ERR_CAPACITY');
     ctx.createFences(5);
-    const before = snapshot(rt);
+    const before = arenaSnapshot(rt);
     expect(codeOf(() => ctx.createFences(4))).toBe('ERR_CAPACITY');
-    expect(snapshot(rt).equals(before)).toBe(true);
+    expect(arenaSnapshot(rt).equals(before)).toBe(true);
     const dfs = [ctx.createFence(), ctx.createFence(), ctx.createFence()];
     expect(codeOf(() => ctx.createFence())).toBe('ERR_CAPACITY');
     expect(ctx.lastSeqno).toBe(8);

@@ -15,6 +15,17 @@ export function arenaSnapshot(rt: Runtime): Buffer {
   return Buffer.from(rt.arena.u8.slice(base, base + size));
 }
 
+/** The WebAssembly.Memory that holds the arena: to check how it was made (shared or not). */
+export function arenaMemory(rt: Runtime): WebAssembly.Memory {
+  return rt.arena.memory;
+}
+
+/** The backend core's own F11 comparison (the one the signaling paths run), as a boolean: to check
+ *  that each backend's core follows the 32-bit wrapping rule, not only the bindings' copy. */
+export function coreIsLater(rt: Runtime, a: number, b: number, seqno64 = false): boolean {
+  return rt.core.isLater(a, b, seqno64 ? 1 : 0) === 1;
+}
+
 /** Expects fn to throw an error with this code, and returns it. */
 export function codeOf(fn: () => unknown): string | undefined {
   try {

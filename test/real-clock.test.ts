@@ -6,7 +6,7 @@
 import { execFile } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { Errno, createRuntime, runTeardown } from '../bindings/index.js';
-import { BACKENDS, rejectionCode } from './helpers.js';
+import { arenaMemory, BACKENDS, rejectionCode } from './helpers.js';
 
 /**
  * A program on the built package: a real-clock runtime with a job in flight and a stop() pending
@@ -173,7 +173,7 @@ describe('no SharedArrayBuffer (a page that is not cross-origin isolated)', () =
       for (const backend of ['wasm', 'ts'] as const) {
         const rt = await createRuntime({ backend });
         expect(rt.shared).toBe(false);
-        expect(rt.arena.memory.buffer instanceof SharedArrayBuffer).toBe(false);
+        expect(arenaMemory(rt).buffer instanceof SharedArrayBuffer).toBe(false);
         const unshared = await runTeardown({ backend, device: 'stoppable', policy: 'signal-on-drop', seed: 3 });
         const strip = (r: typeof shared) => ({ ...r, backend: '', report: r.report?.fences });
         expect(strip(unshared)).toEqual(strip(shared));
