@@ -8,12 +8,12 @@
  */
 import * as L from './core/layout.js';
 import type { Arena } from './arena.js';
-import type { HwRing } from './hw-ring.js';
+import type { RingInterrupts } from './ring/interrupts.js';
 import type { DmaMemory } from './dma-memory.js';
 import type { ViolationLog } from './violations.js';
 
 /** Reads log entries [from, count) into records and violations; returns how far it read. */
-export function drainCorruptions(a: Arena, rings: readonly HwRing[], memory: DmaMemory, log: ViolationLog, from: number): number {
+export function drainCorruptions(a: Arena, rings: readonly RingInterrupts[], memory: DmaMemory, log: ViolationLog, from: number): number {
   const n = Math.min(a.header(L.H_CORR_COUNT), L.CORR_CAP);
   const at = a.base + a.header(L.H_CORR_OFF);
   for (let i = from; i < n; i++) {
@@ -22,7 +22,7 @@ export function drainCorruptions(a: Arena, rings: readonly HwRing[], memory: Dma
     const found = a.u32[(e + L.CE_FOUND) >> 2];
     const owner = found ? memory._owner(found) : undefined;
     const c = {
-      ring: ring._name,
+      ring: ring.name,
       seqno: a.f64[(e + L.CE_SEQNO) >> 3],
       offset: a.u32[(e + L.CE_DST) >> 2],
       bufferId: a.u32[(e + L.CE_EXPECTED) >> 2],
@@ -34,9 +34,9 @@ export function drainCorruptions(a: Arena, rings: readonly HwRing[], memory: Dma
       kind: 'corruption',
       rule: 'M2',
       message:
-        `ring ${c.ring}: the job of fence ${ring._contextId}:${c.seqno} wrote DMA offset ${c.offset} of buffer ${c.bufferId}, freed since submit` +
+        `ring ${c.ring}: the job of fence ${ring.contextId}:${c.seqno} wrote DMA offset ${c.offset} of buffer ${c.bufferId}, freed since submit` +
         (owner ? ` and now owned by buffer ${owner.id}` : ' (free memory)'),
-      context: ring._contextId,
+      context: ring.contextId,
       seqno: c.seqno,
       detail: { ...c },
     });

@@ -51,8 +51,9 @@ export class FenceContext implements Issuer {
   _dead = false;
   /** @internal set once its driver is unloaded (T5) */
   _unloaded = false;
-  /** @internal the ring that owns this context, if any */
-  _ring: HwRing | undefined;
+  /** The ring that owns this context, if any (for `ring`), and its signal guard (T1, T4). */
+  #ring: HwRing | undefined;
+  #guard: ((seqno: number) => void) | undefined;
   #t: FenceTable;
 
   /** @internal Made by Runtime.createContext. */
@@ -64,6 +65,15 @@ export class FenceContext implements Issuer {
     this.#timelineName = opts.timelineName ?? `timeline-${this.#id}`;
     this.#seqno64 = opts.seqno64 ?? false;
     this.#ops = { enableSignaling: opts.enableSignaling, signaled: opts.signaled, setDeadline: opts.setDeadline };
+  }
+
+  /**
+   * @internal Made by its ring: `guard` runs before every signalUpTo by hand (it throws to refuse,
+   * or records the T1 violations of signaling that early).
+   */
+  _bindRing(ring: HwRing, guard: (seqno: number) => void): void {
+    this.#ring = ring;
+    this.#guard = guard;
   }
 
   /** C1: the context id, from the runtime's global counter. */
@@ -102,7 +112,7 @@ export class FenceContext implements Issuer {
 
   /** A ring holds a reference to the fences of its jobs in flight, until it drops. */
   get holdsFences(): boolean {
-    return this._ring !== undefined && !this.dead;
+    return this.#ring !== undefined && !this.dead;
   }
 
   /** T5: true once its driver was unloaded (rt.unloadDriver). */
@@ -113,12 +123,12 @@ export class FenceContext implements Issuer {
   /** The ring that owns this context (it creates and signals the fences), or undefined. */
   get ring(): HwRing | undefined {
     this.#t.life.check();
-    return this._ring;
+    return this.#ring;
   }
 
   #notRingOwned(): void {
-    if (this._ring) {
-      throw new DmaFenceTypeError('ERR_INVALID_ARG', `context ${this.id} belongs to ring ${this._ring.name}: submit jobs to the ring instead`);
+    if (this.#ring) {
+      throw new DmaFenceTypeError('ERR_INVALID_ARG', `context ${this.id} belongs to ring ${this.#ring.name}: submit jobs to the ring instead`);
     }
   }
 
@@ -186,7 +196,8 @@ export class FenceContext implements Issuer {
     checkSeqno('seqno', seqno);
     const o = checkOptions('signalUpTo options', opts, ['error']);
     const error = o.error === undefined ? 0 : checkErrno(o.error);
-    const n = this._ring ? this._ring._signalUpTo(seqno, error) : this.#t.signalUpTo(this.#index, seqno, error, this.#t.clock.now);
+    this.#guard?.(seqno);
+    const n = this.#t.signalUpTo(this.#index, seqno, error, this.#t.clock.now);
     this.#t.rethrowCallbackErrors();
     return n;
   }

@@ -17,7 +17,7 @@ import { FenceTable } from './fence-table.js';
 import type { CallbackErrorListener, FenceRecord } from './fence-table.js';
 import { VirtualClock } from './sim/clock.js';
 import { RealClock } from './sim/real-clock.js';
-import { RealDriver } from './worker/real-driver.js';
+import { RealDriver } from './sim/real-driver.js';
 import { sharedMemoryAvailable } from './arena.js';
 import { loadWasmModule } from './core/wasm-core.js';
 import type { SharedRuntimeHandle } from './attach.js';
@@ -292,6 +292,7 @@ export class Runtime {
   readonly life = new Lifetime();
   /** What rings need of the runtime: internal parts that stay usable while a dispose unwinds. */
   readonly #ringHost: RingHost;
+  readonly #rings: HwRing[] = [];
 
   /** @internal Use createRuntime. */
   constructor(arena: Arena, core: Core, o: ReturnType<typeof parseOptions>) {
@@ -318,6 +319,7 @@ export class Runtime {
       real: o.clock === 'real',
       kick: () => this.#driver?.kick(),
       trace: (name, args, durNs) => rt.trace(name, args, durNs),
+      attach: (handlers) => this.engine.rings.push(handlers),
     };
     // F17: the stub is context index 0 with id 0, seqno 0, signaled at time 0.
     const stubCtx = arena.createContext(false, 0, 0);
@@ -503,16 +505,15 @@ export class Runtime {
     if (!Number.isFinite(stopTimeoutNs)) throw new DmaFenceRangeError('ERR_INVALID_ARG', 'stopTimeoutNs must be finite: stop() must end');
     if (o.resubmit !== undefined && typeof o.resubmit !== 'boolean') throw new DmaFenceTypeError('ERR_INVALID_ARG', `resubmit must be a boolean, got ${describe(o.resubmit)}`);
     if (o.name !== undefined && typeof o.name !== 'string') throw new DmaFenceTypeError('ERR_INVALID_ARG', `name must be a string, got ${describe(o.name)}`);
-    const index = this.engine.rings.length;
+    const index = this.#rings.length;
     if (index >= this.arena.layout.maxRings) throw new DmaFenceRangeError('ERR_CAPACITY', `all ${this.arena.layout.maxRings} rings are in use (raise maxRings)`);
     const name = o.name ?? `ring${index}`;
     const ctx = this.createContext({ driverName: o.device.name, timelineName: name });
     const seed = (Math.imul(this.#seed ^ 0x9e3779b9, 0x85ebca6b) + Math.imul(index + 1, 0xc2b2ae35)) >>> 0 || 1;
     const ring = new HwRing(this.#ringHost, index, ctx, { device: o.device, capacity, timeoutNs, stopTimeoutNs, resubmit: o.resubmit ?? false, name }, seed);
-    ctx._ring = ring;
     this.arena.i32[this.arena.ctxWord(ctx.index) + (L.C_RING >> 2)] = index;
     this.arena.setHeader(L.H_RING_COUNT, index + 1);
-    this.engine.rings.push(ring);
+    this.#rings.push(ring);
     o.device.rings.push(ring);
     return ring;
   }
@@ -520,7 +521,7 @@ export class Runtime {
   /** The rings made so far. */
   get rings(): readonly HwRing[] {
     this.#alive();
-    return [...this.engine.rings];
+    return [...this.#rings];
   }
 
   /**

@@ -11,14 +11,15 @@ import * as L from '../core/layout.js';
 import type { Arena } from '../arena.js';
 import type { Core } from '../core/core.js';
 import type { FenceTable } from '../fence-table.js';
-import type { HwRing } from '../hw-ring.js';
+import type { RingInterrupts } from '../ring/interrupts.js';
 import type { DmaMemory } from '../dma-memory.js';
 import type { ViolationLog } from '../violations.js';
 import type { EventSource, VirtualClock } from './clock.js';
 import { drainCorruptions } from '../corruptions.js';
 
 export class DeviceEngine implements EventSource {
-  readonly rings: HwRing[] = [];
+  /** Every ring's interrupt handlers, in ring index order (the real driver reads the same list). */
+  readonly rings: RingInterrupts[] = [];
   /** Record every job as a span (createRuntime({ trace: true })). */
   tracing = false;
 
@@ -35,7 +36,7 @@ export class DeviceEngine implements EventSource {
     if (this.fences.life.disposed) return Infinity; // a disposed runtime's device does nothing more
     let t = Infinity;
     for (const r of this.rings) {
-      const n = r._nextT;
+      const n = r.nextEventNs();
       if (n < t) t = n;
     }
     return t;
@@ -48,9 +49,9 @@ export class DeviceEngine implements EventSource {
     this.clock._advanceTo(a.stat(L.H_DEV_NOW));
     if (st & L.DR_NOTIFY) this.fences.drain();
     else this.fences.publish();
-    if (st & L.DR_RETIRE && this.tracing) for (const r of this.rings) r._traceRetired(a.stat(L.H_DEV_NOW));
-    if (st & L.DR_TIMEOUT) this.rings[a.header(L.H_DEV_RING)]._onTimeout();
-    for (const r of this.rings) r._afterStep();
+    if (st & L.DR_RETIRE && this.tracing) for (const r of this.rings) r.retired(a.stat(L.H_DEV_NOW));
+    if (st & L.DR_TIMEOUT) this.rings[a.header(L.H_DEV_RING)].timeout();
+    for (const r of this.rings) r.afterStep();
     if (st & L.DR_CORRUPTION) {
       drainCorruptions(a, this.rings, this.memory, this.log, 0);
       a.setHeader(L.H_CORR_COUNT, 0);

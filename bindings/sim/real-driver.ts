@@ -12,10 +12,10 @@ import * as L from '../core/layout.js';
 import { DmaFenceError } from '../errors.js';
 import type { DmaMemory } from '../dma-memory.js';
 import type { FenceTable } from '../fence-table.js';
-import type { HwRing } from '../hw-ring.js';
+import type { RingInterrupts } from '../ring/interrupts.js';
 import type { ViolationLog } from '../violations.js';
 import { drainCorruptions } from '../corruptions.js';
-import type { DeviceWorkerInit } from './device-worker.js';
+import type { DeviceWorkerInit } from '../worker/device-worker.js';
 import { DEVICE_WORKER, startWorker } from '../platform.js';
 import type { WorkerLike } from '../platform.js';
 
@@ -25,7 +25,7 @@ const WORKER_CANDIDATES = ['./' + DEVICE_WORKER, '../../dist/' + DEVICE_WORKER];
 export class RealDriver {
   readonly #arena: Arena;
   readonly #i32: Int32Array;
-  readonly #rings: readonly HwRing[];
+  readonly #rings: readonly RingInterrupts[];
   readonly #fences: FenceTable;
   readonly #memory: DmaMemory;
   readonly #log: ViolationLog;
@@ -36,7 +36,7 @@ export class RealDriver {
   #exited!: Promise<void>;
   #error: string | undefined;
 
-  private constructor(arena: Arena, rings: readonly HwRing[], fences: FenceTable, memory: DmaMemory, log: ViolationLog) {
+  private constructor(arena: Arena, rings: readonly RingInterrupts[], fences: FenceTable, memory: DmaMemory, log: ViolationLog) {
     this.#arena = arena;
     this.#i32 = arena.i32;
     this.#rings = rings;
@@ -46,7 +46,7 @@ export class RealDriver {
   }
 
   static async start(
-    parts: { arena: Arena; rings: readonly HwRing[]; fences: FenceTable; memory: DmaMemory; log: ViolationLog },
+    parts: { arena: Arena; rings: readonly RingInterrupts[]; fences: FenceTable; memory: DmaMemory; log: ViolationLog },
     init: Omit<DeviceWorkerInit, 'memory' | 'base'>,
   ): Promise<RealDriver> {
     const d = new RealDriver(parts.arena, parts.rings, parts.fences, parts.memory, parts.log);
@@ -87,8 +87,8 @@ export class RealDriver {
 
   /** The interrupt handler: every ring signals up to what its device retired. */
   service(): void {
-    for (const r of this.#rings) r._irq();
-    for (const r of this.#rings) r._afterStep();
+    for (const r of this.#rings) r.irq();
+    for (const r of this.#rings) r.afterStep();
     this.#fences.publish();
     if (this.#arena.header(L.H_CORR_COUNT) > this.#corrSeen) {
       this.#corrSeen = drainCorruptions(this.#arena, this.#rings, this.#memory, this.#log, this.#corrSeen);
@@ -108,15 +108,15 @@ export class RealDriver {
   /** Holds the process alive (and runs the watchdog) while anything is in flight or waited on. */
   ensureAlive(): void {
     if (this.#keepAlive || this.#disposed) return;
-    const period = Math.max(1, Math.min(20, Math.min(...this.#rings.map((r) => r._timeoutNs / 4e6))));
+    const period = Math.max(1, Math.min(20, Math.min(...this.#rings.map((r) => r.timeoutNs / 4e6))));
     this.#keepAlive = setInterval(() => this.#tick(), period);
   }
 
   #tick(): void {
     if (this.#disposed) return;
     this.service();
-    for (const r of this.#rings) r._watchdog();
-    const busy = this.#rings.some((r) => r._busy) || this.#fences.activeWaits > 0;
+    for (const r of this.#rings) r.watchdog();
+    const busy = this.#rings.some((r) => r.busy()) || this.#fences.activeWaits > 0;
     if (!busy) {
       clearInterval(this.#keepAlive);
       this.#keepAlive = undefined;

@@ -1,0 +1,114 @@
+/**
+ * Drop (T2, T4): ending a ring under a policy, and the DropReport of what happened to the fences
+ * that were in flight when it began.
+ *
+ * Contract: driver thread only; called by HwRing.drop once per ring (ring.drop checks the
+ * options and that no drop began). Under strict, checkDropInAdvance throws before anything changes.
+ */
+import * as L from '../core/layout.js';
+import type { DmaFence } from '../dma-fence.js';
+import type { Violation } from '../violations.js';
+import { ViolationError } from '../violations.js';
+import { DmaFenceError, Errno } from '../errors.js';
+import type { RingProtocols } from './protocols.js';
+import type { DropPolicy, DropReport } from './types.js';
+
+/** Strict: the rule breaks a drop will certainly commit, thrown before anything changes. */
+export function checkDropInAdvance(p: RingProtocols, policy: DropPolicy): void {
+  if (policy === 'signal-on-drop') p.checkPremature(p.ctx.lastSeqno, 'signal-on-drop');
+  if (policy === 'leak') {
+    const a = p.h.arena;
+    for (let s = a.i32[a.ctxWord(p.ctx.index) + (L.C_HEAD >> 2)]; s !== L.NIL; s = a.i32[a.slotWord(s) + (L.S_NEXT >> 2)]) {
+      if (!(a.slotState(s) & L.FS_SIGNALED)) p.h.log.check(unsignaledAtDrop(p, a.slotSeqno(s)));
+    }
+  }
+}
+
+export function unsignaledAtDrop(p: RingProtocols, seqno: number): Omit<Violation, 'timeNs'> {
+  return {
+    kind: 'unsignaled-at-drop',
+    rule: 'T2',
+    message: `ring ${p.name} dropped with fence ${p.ctxId}:${seqno} pending: nothing will ever signal it`,
+    context: p.ctxId,
+    seqno,
+    detail: { ring: p.name },
+  };
+}
+
+export async function runDrop(p: RingProtocols, policy: DropPolicy): Promise<DropReport> {
+  const h = p.h;
+  const start = h.sim.now;
+  const before = h.log.list.length;
+  const watched = pinPending(p);
+  h.trace('drop', { ring: p.name, policy });
+  if (policy === 'emitter-guarantee' || policy === 'wait') {
+    await p.stopProtocol(policy === 'emitter-guarantee');
+  } else if (policy === 'signal-on-drop') {
+    const last = p.ctx.lastSeqno;
+    p.checkPremature(last, 'signal-on-drop');
+    h.fences.signalUpTo(p.ctx.index, last, -Errno.ECANCELED, h.sim.now);
+  }
+  if (p.disposed) throw new DmaFenceError('ERR_DISPOSED', 'this runtime was disposed');
+  dropNow(p, watched, policy);
+  const fences = { total: watched.length, ok: 0, canceled: 0, timedOut: 0, otherError: 0, unsignaled: 0 };
+  let thrown: { e: unknown } | undefined;
+  for (const f of watched) {
+    const st = statusOf(p, f);
+    if (st === 0) fences.unsignaled++;
+    else if (st === 1) fences.ok++;
+    else if (st === -Errno.ECANCELED) fences.canceled++;
+    else if (st === -Errno.ETIME) fences.timedOut++;
+    else fences.otherError++;
+    try {
+      f.release();
+    } catch (e) {
+      thrown ??= { e }; // what a fence callback threw: released all the same, reported below
+    }
+  }
+  const report = { ring: p.name, policy, timeNs: h.sim.now - start, fences, violations: h.log.list.slice(before) };
+  if (thrown) throw thrown.e;
+  if (h.log.strict && report.violations.length) throw new ViolationError(report.violations[0]);
+  return report;
+}
+
+/** F5 status of a pinned fence, read from the arena (no hook runs, nothing is thrown). */
+export function statusOf(p: RingProtocols, f: DmaFence): number {
+  const a = p.h.arena;
+  const slot = f._record.slot;
+  return a.slotState(slot) & L.FS_SIGNALED ? a.slotError(slot) || 1 : 0;
+}
+
+/** Handles to every pending fence of the ring, so the report can read their final status. */
+export function pinPending(p: RingProtocols): DmaFence[] {
+  const a = p.h.arena;
+  const out: DmaFence[] = [];
+  let s = a.i32[a.ctxWord(p.ctx.index) + (L.C_HEAD >> 2)];
+  while (s !== L.NIL) {
+    const next = a.i32[a.slotWord(s) + (L.S_NEXT >> 2)];
+    if (!(a.slotState(s) & L.FS_SIGNALED)) out.push(p.h.fences.handle(s));
+    s = next;
+  }
+  return out;
+}
+
+export function dropNow(p: RingProtocols, watched: DmaFence[], policy: DropPolicy): void {
+  const h = p.h;
+  p.w.set(L.R_FLAGS, p.w.get(L.R_FLAGS) | L.RGF_NO_IRQ_HANDLER);
+  p.setState(L.RS_DROPPED);
+  p.ctx._dead = true;
+  // No reset will be requested for it any more; a STOP already sent stays (the device obeys it).
+  p.boundTimer?.cancel();
+  p.boundTimer = undefined;
+  // A stop or reset still under way never proves the device idle now: they reject (the reset
+  // still halts the engine when it takes effect, and changes nothing else).
+  const err = () => new DmaFenceError('ERR_RING_STATE', `ring ${p.name} was dropped (${policy}) before the device was proven idle`);
+  p.stop?.reject(err());
+  p.stop = undefined;
+  p.reset?.reject(err());
+  p.syncWake();
+  p.reschedule();
+  for (const f of watched) {
+    if (statusOf(p, f) !== 0) continue;
+    h.log.note(unsignaledAtDrop(p, h.arena.slotSeqno(f._record.slot)));
+  }
+}

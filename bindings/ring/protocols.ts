@@ -1,0 +1,432 @@
+/**
+ * The ring's recovery protocols (the driver's side): the timeout handler (R6), STOP/ACK (T3),
+ * reset (D4), device loss (T6), the state machine's one writer (R5), and the T1 check that a
+ * fence never signals while the device may still write for it.
+ *
+ * Contract: driver thread only. The guarantee lives at the emitter (T3, T4): a ring signals an
+ * in-flight fence only when its job completed (writeback), or once the device is proven idle
+ * (ACK, or an effective reset). On the virtual clock the protocols act for the device (ACK,
+ * reset taking effect) at the modeled times, between core steps. Dropped is final.
+ */
+import * as L from '../core/layout.js';
+import type { DmaDevice } from '../dma-device.js';
+import type { FenceContext } from '../fence-context.js';
+import type { Timer } from '../sim/clock.js';
+import type { Violation } from '../violations.js';
+import { DmaFenceError, Errno } from '../errors.js';
+import type { RingWords } from './ring-words.js';
+import { STATES, pending } from './types.js';
+import type { DeviceConfig, DropPolicy, Pending, RingHost } from './types.js';
+import { traceUnfinished } from './interrupts.js';
+
+/** What the protocols need of submission (the space waiters, R3). */
+export interface SpaceQueue {
+  count(): number;
+  /** Submits for waiters while there is space (the ring is running). */
+  serve(): void;
+  /** The ring stopped taking jobs: every waiter rejects ERR_RING_STOPPED. */
+  rejectAll(): void;
+  /** Dispose: forget them (the lifetime rejected them). */
+  clear(): void;
+}
+
+/** The ring's fixed parts, copied at creation. */
+export interface RingParts {
+  index: number;
+  name: string;
+  ctx: FenceContext;
+  device: DmaDevice;
+  dev: DeviceConfig;
+  capacity: number;
+  timeoutNs: number;
+  stopTimeoutNs: number;
+  resubmit: boolean;
+}
+
+export class RingProtocols {
+  readonly index: number;
+  readonly name: string;
+  readonly ctx: FenceContext;
+  readonly ctxId: number;
+  readonly device: DmaDevice;
+  readonly dev: DeviceConfig;
+  readonly capacity: number;
+  readonly timeoutNs: number;
+  readonly stopTimeoutNs: number;
+  readonly resubmit: boolean;
+  /** Set by the ring's submission side. */
+  waiters!: SpaceQueue;
+  /** The stop protocol in progress (T3): resolved once the device is proven idle. */
+  stop?: Pending & { armed: boolean };
+  /** The reset in progress: resolves once it is effective (rejects if the ring is dropped first). */
+  reset?: Pending;
+  ackTimer?: Timer;
+  resetTimer?: Timer;
+  pendingReset?: () => void;
+  /** Tracing: the retired index whose job got its span. */
+  traced = 0;
+  boundTimer?: Timer;
+  /** Set when a drop begins, never cleared: one drop per ring. */
+  drop?: { policy: DropPolicy };
+
+  constructor(
+    readonly h: RingHost,
+    readonly w: RingWords,
+    p: RingParts,
+  ) {
+    this.index = p.index;
+    this.name = p.name;
+    this.ctx = p.ctx;
+    this.ctxId = p.ctx.id;
+    this.device = p.device;
+    this.dev = p.dev;
+    this.capacity = p.capacity;
+    this.timeoutNs = p.timeoutNs;
+    this.stopTimeoutNs = p.stopTimeoutNs;
+    this.resubmit = p.resubmit;
+  }
+
+  /** R5: the one writer of the state word. Dropped is final: nothing leaves it. */
+  setState(s: number): void {
+    const from = this.w.get(L.R_STATE);
+    if (from === s || from === L.RS_DROPPED) return;
+    this.w.set(L.R_STATE, s);
+    this.h.trace('ring-state', { ring: this.name, from: STATES[from], to: STATES[s] });
+    if (s !== L.RS_RUNNING) this.waiters.rejectAll();
+  }
+  /** The device's next event changed: recompute it (virtual clock) or wake the device thread. */
+  reschedule(): void {
+    if (this.h.real) this.h.kick();
+    else this.h.core.ringReschedule(this.h.arena.base, this.index, this.h.sim.now);
+  }
+  get disposed(): boolean {
+    return this.h.life.disposed;
+  }
+  stateError(what: string): DmaFenceError {
+    const s = this.w.state();
+    if (s === L.RS_DROPPED) return new DmaFenceError('ERR_RING_STATE', `ring ${this.name} was dropped (${this.drop?.policy}): ${what}`);
+    return new DmaFenceError('ERR_RING_STATE', `ring ${this.name} is being dropped (${this.drop?.policy}): ${what}`);
+  }
+
+  /** Dispose: timers stop and nothing acts any more (pending promises were rejected by the lifetime). */
+  end(): void {
+    this.ackTimer?.cancel();
+    this.boundTimer?.cancel();
+    this.resetTimer?.cancel();
+    this.ackTimer = this.boundTimer = this.resetTimer = undefined;
+    this.pendingReset = undefined;
+    this.waiters.clear();
+  }
+
+  /** Asks the core to return at every retirement while someone waits on this ring. */
+  syncWake(): void {
+    const want = this.waiters.count() > 0 || (this.stop !== undefined && !this.w.get(L.R_STOP));
+    const flags = this.w.get(L.R_FLAGS);
+    if (want !== ((flags & L.RGF_WAKE) !== 0)) this.w.set(L.R_FLAGS, want ? flags | L.RGF_WAKE : flags & ~L.RGF_WAKE);
+  }
+
+  /** Between core steps (both clocks): observe the device's answers, serve space waiters, end a drain. */
+  afterStep(): void {
+    if (this.disposed) return;
+    if (this.h.real) {
+      // The device thread acts on its own; the driver sees its answers in the ring's words.
+      if (this.pendingReset && this.w.load(L.R_RESET_REQ) === 2) {
+        this.w.set(L.R_RESET_REQ, 0);
+        const p = this.pendingReset;
+        this.pendingReset = undefined;
+        p();
+      }
+      if (this.w.state() === L.RS_STOPPING && this.w.get(L.R_STOP) && this.w.load(L.R_ACK) === 1) this.ackObserved();
+    }
+    if (this.w.state() === L.RS_RUNNING) this.waiters.serve();
+    // Draining stops (non-stoppable device, or the 'wait' policy) end when nothing is in flight.
+    if (this.stop && this.w.state() === L.RS_STOPPING && !this.w.get(L.R_STOP) && this.w.inFlight() === 0) this.becomeStopped();
+    this.syncWake();
+  }
+
+  /** R6, the timeout handler: the oldest job ran past timeoutNs. */
+  onTimeout(): void {
+    if (this.disposed || this.w.state() === L.RS_DROPPED) return;
+    if (this.signalCompleted()) {
+      // Missed interrupt (R4): the job had completed; polling the writeback word found it.
+      this.h.trace('irq-poll', { ring: this.name, writeback: this.w.getF(L.R_WRITEBACK) });
+      this.reschedule();
+      return;
+    }
+    const guilty = this.w.descSeqno(this.w.get(L.R_SIG_IDX));
+    this.h.trace('timeout', { ring: this.name, seqno: guilty });
+    void this.resetEngine('timeout', guilty);
+  }
+
+  /** Signals, normally, the jobs the device completed whose interrupt was not handled. */
+  signalCompleted(): boolean {
+    const retired = this.w.load(L.R_RETIRED); // the device publishes completions with this store
+    if (retired === this.w.get(L.R_SIG_IDX)) return false;
+    const h = this.h;
+    if (!(this.w.get(L.R_FLAGS) & L.RGF_NO_IRQ_HANDLER)) h.fences.signalUpTo(this.ctx.index, this.w.descSeqno((retired - 1) >>> 0), 0, h.sim.now);
+    this.w.set(L.R_SIG_IDX, retired);
+    return true;
+  }
+
+  /**
+   * T1: would signaling up to `seqno` now signal a fence the device may still write for? Each
+   * such fence is a premature-signal violation. Called before anything is signaled: under strict
+   * the first one is thrown (a ViolationError, not recorded) and nothing changes.
+   */
+  checkPremature(seqno: number, why: string): void {
+    if (this.w.get(L.R_ENGINE) & L.EN_HALTED) return;
+    const tail = this.w.get(L.R_TAIL);
+    const retired = this.w.get(L.R_RETIRED);
+    const head = this.w.get(L.R_HEAD);
+    const stopHeld = (this.w.get(L.R_FLAGS) & L.RGF_STOPPABLE) !== 0 && this.w.get(L.R_STOP) !== 0;
+    const found: Omit<Violation, 'timeNs'>[] = [];
+    for (let i = this.w.get(L.R_SIG_IDX); i !== tail; i = (i + 1) >>> 0) {
+      const s = this.w.descSeqno(i);
+      if (s > seqno) break;
+      const ahead = ((i - retired) | 0) >= 0;
+      const fetchable = ((i - head) | 0) < 0 || !stopHeld;
+      if (ahead && fetchable) {
+        found.push({
+          kind: 'premature-signal',
+          rule: 'T1',
+          message: `ring ${this.name}: fence ${this.ctxId}:${s} signaled (${why}) while the device may still ${((i - head) | 0) < 0 ? 'write' : 'execute and write'} for it`,
+          context: this.ctxId,
+          seqno: s,
+          detail: { ring: this.name, running: ((i - head) | 0) < 0 },
+        });
+      }
+    }
+    if (!found.length) return;
+    if (this.h.log.strict) this.h.log.check(found[0]);
+    for (const v of found) this.h.log.note(v);
+  }
+
+  /**
+   * The signal guard its context calls before signalUpTo (the emitter signaling by hand):
+   * refused on a dropped ring (T4), checked for T1.
+   */
+  guardSignal(seqno: number): void {
+    this.h.life.check();
+    if (this.w.state() === L.RS_DROPPED) throw new DmaFenceError('ERR_RING_STATE', `ring ${this.name} was dropped: nothing signals its fences any more (T4)`);
+    this.checkPremature(seqno, 'signalUpTo');
+  }
+  // ── reset (R6, D4) ──
+
+  /** The seqno of the job the engine is running, if any. */
+  runningSeqno(): number | undefined {
+    return this.w.get(L.R_ENGINE) & L.EN_BUSY ? this.w.descSeqno((this.w.get(L.R_HEAD) - 1) >>> 0) : undefined;
+  }
+
+  /**
+   * Faults the ring and requests a reset; resolves once the reset is effective and the in-flight
+   * fences are signaled. `guilty` is fixed now (the timed-out job, or the one running).
+   */
+  resetEngine(reason: string, guilty = this.runningSeqno()): Promise<void> {
+    if (this.w.state() === L.RS_DROPPED) return Promise.resolve();
+    if (this.reset) return this.reset.promise;
+    const h = this.h;
+    this.setState(L.RS_FAULTED);
+    this.setState(L.RS_RESETTING);
+    this.ackTimer?.cancel();
+    this.boundTimer?.cancel();
+    this.ackTimer = this.boundTimer = undefined;
+    this.reschedule();
+    h.trace('reset-request', { ring: this.name, reason, guilty });
+    const reset = (this.reset = pending());
+    const effective = () => {
+      if (this.reset === reset) this.reset = undefined;
+      this.resetTimer = undefined;
+      this.resetEffective(reason, guilty);
+      reset.resolve();
+    };
+    if (h.real) {
+      // The device thread makes it effective after resetNs and answers in R_RESET_REQ.
+      this.pendingReset = effective;
+      this.w.set(L.R_RESET_REQ, 1);
+      h.kick();
+    } else {
+      this.resetTimer = h.sim.schedule(h.sim.now + this.dev.resetNs, () => {
+        if (this.disposed) return;
+        this.w.set(L.R_ENGINE, L.EN_HALTED); // the device's side: nothing more executes or writes
+        effective();
+      });
+    }
+    return reset.promise;
+  }
+
+  /**
+   * D4: the engine is halted; only now are in-flight fences signaled (R6, T3): completed jobs
+   * normally, the guilty job -ETIME unless it completed meanwhile (a false alarm), the rest
+   * -ECANCELED, or run again with resubmit. On a ring dropped meanwhile nothing is signaled and
+   * the state stays dropped (T4).
+   */
+  resetEffective(reason: string, guilty: number | undefined): void {
+    const h = this.h;
+    h.trace('reset-effective', { ring: this.name, reason });
+    if (this.w.state() === L.RS_DROPPED) {
+      this.reschedule();
+      return;
+    }
+    this.signalCompleted();
+    traceUnfinished(this, guilty);
+    const sig = this.w.get(L.R_SIG_IDX);
+    if (guilty !== undefined && sig !== this.w.get(L.R_TAIL) && this.w.descSeqno(sig) === guilty) {
+      const next = (sig + 1) >>> 0;
+      if (((this.w.get(L.R_HEAD) - next) | 0) < 0) this.w.set(L.R_HEAD, next);
+      this.w.set(L.R_RETIRED, next);
+      this.w.set(L.R_SIG_IDX, next);
+      h.fences.signalUpTo(this.ctx.index, guilty, -Errno.ETIME, h.sim.now);
+    }
+    const lost = this.device._lost;
+    if (this.resubmit && reason === 'timeout' && !this.stop && !lost) {
+      // R6 with resubmit: the other in-flight jobs (an aborted one included) run again.
+      this.w.set(L.R_HEAD, this.w.get(L.R_RETIRED));
+      this.w.set(L.R_ENGINE, 0);
+      this.traced = this.w.get(L.R_RETIRED);
+      this.setState(L.RS_RUNNING);
+    } else {
+      this.cancelRest();
+      if (lost) this.w.setF(L.R_WRITEBACK, Number.MAX_SAFE_INTEGER);
+      this.becomeStopped();
+    }
+    this.reschedule();
+  }
+
+  /** Signals every remaining in-flight fence -ECANCELED and empties the ring (device is idle). */
+  cancelRest(): void {
+    const h = this.h;
+    const tail = this.w.get(L.R_TAIL);
+    if (this.w.get(L.R_SIG_IDX) !== tail && !(this.w.get(L.R_FLAGS) & L.RGF_NO_IRQ_HANDLER)) {
+      h.fences.signalUpTo(this.ctx.index, this.w.descSeqno((tail - 1) >>> 0), -Errno.ECANCELED, h.sim.now);
+    }
+    this.w.set(L.R_HEAD, tail);
+    this.w.set(L.R_RETIRED, tail);
+    this.w.set(L.R_SIG_IDX, tail);
+    this.traced = tail;
+  }
+
+  /** T6: the device is lost: reset (after one under way), unless dropped. */
+  deviceLost(): Promise<void> {
+    if (this.disposed || this.w.state() === L.RS_DROPPED) return Promise.resolve();
+    const again = () => this.deviceLost();
+    if (this.reset) return this.reset.promise.then(again, again);
+    // A drop before the reset is effective rejects it: the loss leaves a dropped ring as it is.
+    return this.resetEngine('device-lost').catch(() => {});
+  }
+
+  /** D3: dev.inject arms a fault for the next job this ring's engine starts. */
+  inject(kind: 'hang' | 'slow' | 'lostIrq'): void {
+    this.w.or(L.R_INJECT, kind === 'hang' ? L.JF_HANG : kind === 'slow' ? L.JF_SLOW : L.JF_LOST_IRQ);
+  }
+
+  // ── stop (T3) ──
+
+  becomeStopped(): void {
+    if (this.w.state() === L.RS_DROPPED) return;
+    this.setState(L.RS_STOPPED);
+    this.ackTimer?.cancel();
+    this.boundTimer?.cancel();
+    this.ackTimer = this.boundTimer = undefined;
+    const s = this.stop;
+    this.stop = undefined;
+    this.syncWake();
+    s?.resolve();
+  }
+
+  /**
+   * The stop protocol (T3), shared by every caller. `arm` false ('wait' policy): block submission
+   * and drain, nothing more. `arm` true (stop(), emitter-guarantee): also STOP a stoppable device
+   * (ACK within the bound, else reset), and bound the drain of a non-stoppable one that has no
+   * timeout handler. A stop() during a 'wait' drain arms it: stop() is bounded on every device.
+   */
+  stopProtocol(arm: boolean): Promise<void> {
+    const h = this.h;
+    const s = this.w.state();
+    if (s === L.RS_STOPPED) return Promise.resolve();
+    if (!this.stop) {
+      this.stop = { ...pending(), armed: false };
+      if (s === L.RS_FAULTED || s === L.RS_RESETTING) return this.stop.promise; // the reset ends in stopped
+      this.setState(L.RS_STOPPING);
+      this.reschedule();
+    }
+    const stop = this.stop;
+    if (arm && !stop.armed && this.w.state() === L.RS_STOPPING) {
+      stop.armed = true;
+      h.trace('stop', { ring: this.name });
+      if (this.dev.stoppable) this.sendStop();
+      else if (!(this.timeoutNs < Infinity)) {
+        // No timeout handler would ever end a hung job: the wait for the jobs is bounded too.
+        this.boundTimer = h.sim.schedule(h.sim.now + this.stopTimeoutNs, () => {
+          this.boundTimer = undefined;
+          if (this.disposed || this.w.state() !== L.RS_STOPPING) return;
+          h.trace('stop-timeout', { ring: this.name });
+          void this.resetEngine('stop-timeout');
+        });
+      }
+    }
+    if (!this.w.get(L.R_STOP)) this.afterStep(); // draining: wakes the bindings at each retirement until empty
+    return stop.promise;
+  }
+
+  /** STOP to a stoppable device: it must ACK within stopTimeoutNs, else the ring faults and resets. */
+  sendStop(): void {
+    const h = this.h;
+    const injectedNoAck = this.device._takeNoAck();
+    if (h.real) {
+      // The device thread ACKs (or not) by itself; the driver sees R_ACK.
+      if (injectedNoAck) this.w.set(L.R_NO_ACK, 1);
+      this.w.set(L.R_STOP, 1);
+      this.syncWake();
+      this.reschedule();
+    } else {
+      this.w.set(L.R_STOP, 1);
+      this.syncWake();
+      this.reschedule();
+      if (!injectedNoAck && this.dev.ack !== 'never') {
+        const at = h.sim.now + this.dev.ackNs * (this.dev.ack === 'delayed' ? L.ACK_DELAY_FACTOR : 1);
+        this.ackTimer = h.sim.schedule(at, () => this.onAck());
+      }
+    }
+    this.boundTimer = h.sim.schedule(h.sim.now + this.stopTimeoutNs, () => {
+      this.boundTimer = undefined;
+      if (this.disposed || this.w.state() !== L.RS_STOPPING) return;
+      h.trace('ack-timeout', { ring: this.name });
+      void this.resetEngine('no-ack');
+    });
+  }
+
+  /** Virtual clock: the device ACKs STOP: it aborts its running job and executes nothing more. */
+  onAck(): void {
+    this.ackTimer = undefined;
+    if (this.disposed || !this.w.get(L.R_STOP)) return;
+    this.w.set(L.R_ENGINE, L.EN_HALTED);
+    this.w.set(L.R_ACK, 1);
+    if (this.w.state() === L.RS_STOPPING) this.ackObserved();
+    else this.reschedule(); // dropped meanwhile: the device still obeys the STOP it got
+  }
+
+  /** The driver sees the ACK: the device is idle, so what is left can be signaled (T3). */
+  ackObserved(): void {
+    this.boundTimer?.cancel();
+    this.boundTimer = undefined;
+    this.h.trace('ack', { ring: this.name });
+    this.signalCompleted(); // finished jobs signal normally
+    traceUnfinished(this, undefined);
+    this.cancelRest(); // aborted and never-started jobs: -ECANCELED
+    this.becomeStopped();
+    this.reschedule();
+  }
+
+  /** R5: stopped -> running (checked by HwRing.restart). */
+  restart(): void {
+    if (this.drop) throw this.stateError('it cannot restart');
+    const s = this.w.state();
+    if (s !== L.RS_STOPPED) throw new DmaFenceError('ERR_RING_STATE', `ring ${this.name} is ${STATES[s]}; only a stopped ring restarts`);
+    if (this.device._lost) throw new DmaFenceError('ERR_RING_STATE', `device ${this.dev.name} was lost`);
+    this.w.set(L.R_STOP, 0);
+    this.w.set(L.R_ACK, 0);
+    this.w.set(L.R_ENGINE, 0);
+    this.setState(L.RS_RUNNING);
+    this.reschedule();
+  }
+}
