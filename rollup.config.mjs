@@ -24,7 +24,7 @@ const dropInternalImplements = {
 const out = { dir: 'dist', format: 'es', sourcemap: true, entryFileNames: '[name].js', chunkFileNames: '[name]-[hash].js' /* beside the entries: relative URLs (the wasm) hold */ };
 
 export default [
-  { input: { index: 'build/ts/index.js', cli: 'build/ts/cli.js', 'device-worker': 'build/ts/worker/device-worker.js' }, output: out, external: [/^node:/] },
+  { input: { index: 'build/ts/index.js', cli: 'build/ts/cli/cli.js', 'device-worker': 'build/ts/worker/device-worker.js' }, output: out, external: [/^node:/] },
   { input: { browser: 'build/ts/index.js', 'device-worker.browser': 'build/ts/worker/device-worker.js' }, output: out, plugins: [browserPlatform] },
   { input: 'build/ts/index.d.ts', output: { file: 'dist/index.d.ts', format: 'es' }, plugins: [dropInternalImplements, dts()] },
 ];

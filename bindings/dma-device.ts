@@ -9,7 +9,7 @@
  */
 import { checkAbortSignal } from './dma-fence.js';
 import { DmaFenceTypeError, abortReason, checkBoolean, checkEnum, checkOptions, describe } from './errors.js';
-import type { HwRing } from './hw-ring.js';
+import type { RingInterrupts } from './ring/interrupts.js';
 import type { Lifetime } from './lifetime.js';
 
 export interface LatencyOptions {
@@ -105,15 +105,19 @@ export class DmaDevice {
   readonly #pSlow: number;
   readonly #pLostIrq: number;
   readonly #ack: 'ok' | 'delayed' | 'never';
-  readonly #rings: HwRing[] = [];
+  /** Its engines: the indices of the rings attached (Runtime.createRing adds to it). */
+  readonly #engines: number[] = [];
+  /** Every ring of the runtime by index, to reach its engines' handlers. */
+  readonly #rings: readonly RingInterrupts[];
   /** STOPs that will not be ACKed (inject('noAck')) */
   #noAck = 0;
   #lost = false;
   readonly #life: Lifetime;
 
   /** @internal Made by Runtime.createDevice. */
-  constructor(opts: unknown, index: number, life: Lifetime) {
+  constructor(opts: unknown, index: number, life: Lifetime, rings: readonly RingInterrupts[]) {
     this.#life = life;
+    this.#rings = rings;
     const o = checkOptions('device options', opts, DEVICE_KEYS) as DeviceOptions;
     const lat = checkOptions('latency', o.latency, LATENCY_KEYS) as LatencyOptions;
     const faults = checkOptions('faults', o.faults, FAULT_KEYS) as FaultOptions;
@@ -211,9 +215,9 @@ export class DmaDevice {
       resetNs: this.#resetNs, ackNs: this.#ackNs, pHang: this.#pHang, pSlow: this.#pSlow, pLostIrq: this.#pLostIrq, ack: this.#ack,
     };
   }
-  /** @internal the rings (engines) attached; Runtime.createRing adds to it */
-  get rings(): HwRing[] {
-    return this.#rings;
+  /** @internal A ring on this device: its engine index (Runtime.createRing). */
+  _addEngine(index: number): void {
+    this.#engines.push(index);
   }
   /** @internal */
   get _lost(): boolean {
@@ -234,7 +238,7 @@ export class DmaDevice {
     this.#life.check();
     const k = checkEnum('kind', kind, INJECT_KINDS);
     if (k === 'noAck') this.#noAck++;
-    else for (const r of this.#rings) r._inject(k);
+    else for (const e of this.#engines) this.#rings[e].inject(k);
   }
 
   /**
@@ -250,7 +254,7 @@ export class DmaDevice {
       const signal = checkAbortSignal(o.signal);
       if (signal?.aborted) return Promise.reject(abortReason(signal));
       this.#lost = true;
-      const done = Promise.all(this.#rings.map((r) => r._deviceLost())).then(() => undefined);
+      const done = Promise.all(this.#engines.map((e) => this.#rings[e].deviceLost())).then(() => undefined);
       return settle(this.#life, done, signal);
     } catch (e) {
       return Promise.reject(e);

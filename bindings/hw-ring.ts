@@ -219,16 +219,6 @@ export class HwRing {
     }
   }
 
-  /** @internal T6 */
-  _deviceLost(): Promise<void> {
-    return this.#p.deviceLost();
-  }
-
-  /** @internal dev.inject */
-  _inject(kind: 'hang' | 'slow' | 'lostIrq'): void {
-    this.#p.inject(kind);
-  }
-
   /**
    * T3: blocks submission; a stoppable device gets STOP and must ACK within stopTimeoutNs, else the
    * ring faults and resets; a non-stoppable one is waited for (the timeout handler resets a hung

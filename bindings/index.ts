@@ -21,8 +21,8 @@ export type { DeviceOptions, LatencyOptions, FaultOptions, InjectKind, LoseOptio
 export { DmaMemory, DmaBuffer } from './dma-memory.js';
 export type { Corruption } from './dma-memory.js';
 export type { TraceEvent } from './runtime.js';
-export { runTeardown, runTeardownMatrix, DEVICE_KINDS } from './sim/scenario.js';
-export type { DeviceKind, TeardownOptions, TeardownResult } from './sim/scenario.js';
+export { runTeardown, runTeardownMatrix, DEVICE_KINDS } from './cli/scenario.js';
+export type { DeviceKind, TeardownOptions, TeardownResult } from './cli/scenario.js';
 export { attachRuntime, AttachedRuntime, RemoteFence, REMOTE_POLL_MS } from './attach.js';
 export type { SharedRuntimeHandle, SharedFenceHandle, RemoteCallback } from './attach.js';
 export { RealClock } from './sim/real-clock.js';

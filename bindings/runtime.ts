@@ -482,7 +482,7 @@ export class Runtime {
   /** A modeled DMA device (D1-D4). */
   createDevice(opts?: DeviceOptions): DmaDevice {
     this.#alive();
-    const d = new DmaDevice(opts, this.#devices.length, this.life);
+    const d = new DmaDevice(opts, this.#devices.length, this.life, this.engine.rings);
     this.#devices.push(d);
     ISSUED_DEVICES.add(d);
     return d;
@@ -514,7 +514,7 @@ export class Runtime {
     this.arena.i32[this.arena.ctxWord(ctx.index) + (L.C_RING >> 2)] = index;
     this.arena.setHeader(L.H_RING_COUNT, index + 1);
     this.#rings.push(ring);
-    o.device.rings.push(ring);
+    o.device._addEngine(index);
     return ring;
   }
 

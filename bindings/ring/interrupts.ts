@@ -29,6 +29,10 @@ export interface RingInterrupts {
   retired(now: number): void;
   /** Real clock: something is in flight or a protocol is under way. */
   busy(): boolean;
+  /** Its device's requests, by engine index: arm a fault for the next job (D3). */
+  inject(kind: 'hang' | 'slow' | 'lostIrq'): void;
+  /** Its device's requests: the device is lost (T6); resolves once the ring is reset or dropped. */
+  deviceLost(): Promise<void>;
 }
 
 export function traceJob(p: RingProtocols, i: number, end: number, outcome: string): void {
@@ -80,5 +84,7 @@ export function interruptsOf(p: RingProtocols): RingInterrupts {
       const s = p.w.state();
       return p.w.inFlight() > 0 || s === L.RS_STOPPING || s === L.RS_RESETTING || s === L.RS_FAULTED;
     },
+    inject: (kind) => p.inject(kind),
+    deviceLost: () => p.deviceLost(),
   };
 }

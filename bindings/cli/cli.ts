@@ -6,8 +6,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { MAX_TEARDOWN_JOBS, runTeardownMatrix } from './sim/scenario.js';
-import type { TeardownResult } from './sim/scenario.js';
+import { MAX_TEARDOWN_JOBS, runTeardownMatrix } from './scenario.js';
+import type { TeardownResult } from './scenario.js';
 
 const USAGE = `usage: dmafence teardown [--seed N] [--jobs N] [--backend wasm|ts] [--json]
        dmafence example [wasm|ts]
@@ -134,7 +134,7 @@ async function main(): Promise<void> {
     const rest = argv.slice(1);
     if (rest.length > 1 || (rest.length === 1 && rest[0] !== 'wasm' && rest[0] !== 'ts')) fail(`example takes wasm or ts, got ${rest.map((a) => JSON.stringify(a)).join(' ')}`);
     process.argv.splice(2, 1);
-    await import('./examples/basic.js');
+    await import('../examples/basic.js');
     return;
   }
   const o = parse(argv);

@@ -6,6 +6,9 @@
  * Counted: corruptions (M2), premature signals (T1), fences never signaled (T2), waiters still
  * blocked, and how long the teardown took in virtual time.
  *
+ * An application of the public API (it lives beside the command line, which prints its matrix),
+ * not part of it; bindings/index.ts re-exports runTeardown, runTeardownMatrix and DEVICE_KINDS.
+ *
  * Contract: each run makes its own runtime; deterministic for a seed on either backend.
  */
 import { createRuntime } from '../runtime.js';
