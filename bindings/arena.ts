@@ -60,39 +60,100 @@ export function sharedMemoryAvailable(): boolean {
   return typeof SharedArrayBuffer === 'function' && (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated !== false;
 }
 
-export class Arena {
+/**
+ * The typed views of one arena memory and the word arithmetic of layout.ts: the one place that
+ * makes views of the arena and turns a layout offset into a view index. The owner's Arena extends
+ * it; an attached view in another thread holds one. The views are made once; the accessors are
+ * index arithmetic (no allocation), and hot loops may cache a view in a local as before.
+ */
+export class ArenaViews {
   readonly memory: WebAssembly.Memory;
-  readonly layout: ArenaLayout;
+  /** The arena's byte offset in memory. */
   readonly base: number;
-  readonly shared: boolean;
   readonly u8: Uint8Array;
   readonly i32: Int32Array;
   readonly u32: Uint32Array;
   readonly f64: Float64Array;
-  /** Word index of the first slot, and of the first context entry. */
-  readonly slotWord0: number;
-  readonly ctxWord0: number;
-  /** Owner only: when publishSignals next looks for expired remote waiter registrations (wall ms). */
-  remoteScanAt = 0;
 
-  constructor(layout: ArenaLayout, memory?: WebAssembly.Memory) {
-    this.layout = layout;
-    this.base = layout.base;
-    this.shared = memory ? isShared(memory.buffer) : sharedMemoryAvailable();
-    this.memory = memory ?? new WebAssembly.Memory({ initial: layout.pages, maximum: layout.pages, shared: this.shared });
-    const buf = this.memory.buffer;
+  constructor(memory: WebAssembly.Memory, base: number) {
+    this.memory = memory;
+    this.base = base;
+    const buf = memory.buffer;
     this.u8 = new Uint8Array(buf);
     this.i32 = new Int32Array(buf);
     this.u32 = new Uint32Array(buf);
     this.f64 = new Float64Array(buf);
+  }
+
+  /** The i32/u32 index of the header (or identity) word at byte offset `off` from the base. */
+  word(off: number): number {
+    return (this.base + off) >> 2;
+  }
+  /** The f64 index of the header (or identity) f64 at byte offset `off` from the base. */
+  dword(off: number): number {
+    return (this.base + off) >> 3;
+  }
+
+  // ── header ──
+  header(off: number): number {
+    return this.i32[(this.base + off) >> 2];
+  }
+  setHeader(off: number, v: number): void {
+    this.i32[(this.base + off) >> 2] = v;
+  }
+  stat(off: number): number {
+    return this.f64[(this.base + off) >> 3];
+  }
+  addStat(off: number, n: number): void {
+    this.f64[(this.base + off) >> 3] += n;
+  }
+  /** True when the memory holds an arena of this layout version at the base. */
+  holdsArena(): boolean {
+    return this.header(L.H_MAGIC) === L.MAGIC && this.header(L.H_VERSION) === L.LAYOUT_VERSION;
+  }
+
+  /** The runtime's identity (layout.ts, "Identity"): a random integer in [1, 2^53). */
+  get id(): number {
+    return Atomics.load(this.u32, this.word(L.H_RUNTIME_ID_HI)) * 2 ** 32 + Atomics.load(this.u32, this.word(L.H_RUNTIME_ID));
+  }
+  /** Wall-clock ms at creation (layout.ts, "Identity"): remote waiters' leases count from it. */
+  get timeBase(): number {
+    return this.f64[this.dword(L.H_TIME_BASE)];
+  }
+
+  /** The i32 index of remote waiter entry k's claim word; its lease is the next word. */
+  remoteClaimWord(k: number): number {
+    return (this.base + L.RW_TABLE + k * L.RW_SIZE + L.RW_CLAIM) >> 2;
+  }
+}
+
+export class Arena extends ArenaViews {
+  readonly layout: ArenaLayout;
+  readonly shared: boolean;
+  /** Word index of the first slot, and of the first context entry. */
+  readonly slotWord0: number;
+  readonly ctxWord0: number;
+  /** Word index of the DMA owner map's first granule; byte offset of the first DMA byte. */
+  readonly dmaMapWord0: number;
+  readonly dmaByte0: number;
+  /** Owner only: when publishSignals next looks for expired remote waiter registrations (wall ms). */
+  remoteScanAt = 0;
+
+  constructor(layout: ArenaLayout, memory?: WebAssembly.Memory) {
+    const shared = memory ? isShared(memory.buffer) : sharedMemoryAvailable();
+    super(memory ?? new WebAssembly.Memory({ initial: layout.pages, maximum: layout.pages, shared }), layout.base);
+    this.layout = layout;
+    this.shared = shared;
     this.slotWord0 = (this.base + layout.slotOff) >> 2;
     this.ctxWord0 = (this.base + layout.ctxOff) >> 2;
+    this.dmaMapWord0 = (this.base + layout.dmaMapOff) >> 2;
+    this.dmaByte0 = this.base + layout.dmaOff;
     if (!memory) this.init();
   }
 
   private init(): void {
-    const { i32, base, layout } = this;
-    const h = (off: number) => (base + off) >> 2;
+    const { i32, layout } = this;
+    const h = (off: number) => this.word(off);
     i32[h(L.H_MAGIC)] = L.MAGIC;
     i32[h(L.H_VERSION)] = L.LAYOUT_VERSION;
     i32[h(L.H_MAX_FENCES)] = layout.maxFences;
@@ -125,26 +186,7 @@ export class Arena {
     }
     this.u32[h(L.H_RUNTIME_ID)] = lo;
     this.u32[h(L.H_RUNTIME_ID_HI)] = hi;
-    this.f64[(base + L.H_TIME_BASE) >> 3] = performance.timeOrigin + performance.now();
-  }
-
-  /** The runtime's identity (layout.ts, "Identity"): a random integer in [1, 2^53). */
-  get id(): number {
-    return this.u32[(this.base + L.H_RUNTIME_ID_HI) >> 2] * 2 ** 32 + this.u32[(this.base + L.H_RUNTIME_ID) >> 2];
-  }
-
-  // ── header ──
-  header(off: number): number {
-    return this.i32[(this.base + off) >> 2];
-  }
-  setHeader(off: number, v: number): void {
-    this.i32[(this.base + off) >> 2] = v;
-  }
-  stat(off: number): number {
-    return this.f64[(this.base + off) >> 3];
-  }
-  addStat(off: number, n: number): void {
-    this.f64[(this.base + off) >> 3] += n;
+    this.f64[this.dword(L.H_TIME_BASE)] = performance.timeOrigin + performance.now();
   }
 
   // ── context entries ──
@@ -243,6 +285,16 @@ export class Arena {
   }
   inUse(): number {
     return this.header(L.H_IN_USE);
+  }
+
+  // ── DMA memory ──
+  /** Stamps `count` owner-map granules from `granule` with an allocation id (0: free). */
+  stampOwner(granule: number, count: number, id: number): void {
+    this.u32.fill(id, this.dmaMapWord0 + granule, this.dmaMapWord0 + granule + count);
+  }
+  /** A view of DMA bytes [offset, offset + size). */
+  dmaBytes(offset: number, size: number): Uint8Array {
+    return this.u8.subarray(this.dmaByte0 + offset, this.dmaByte0 + offset + size);
   }
 
   /** Takes the notify list (slots signaled by a core loop that have JS callbacks or waiters),

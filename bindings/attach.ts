@@ -29,6 +29,7 @@
  * died waiting), so it stops paying a notify per signaling pass for them.
  */
 import * as L from './core/layout.js';
+import { ArenaViews } from './arena.js';
 import type { Arena } from './arena.js';
 import { DmaFenceError, DmaFenceRangeError, DmaFenceTypeError, abortReason, checkFunction, checkInteger, checkOptions, describe } from './errors.js';
 import { parseWaitOptions } from './dma-fence.js';
@@ -85,10 +86,6 @@ function loadF64(u32: Uint32Array, word: number): number {
   return scratchF64[0];
 }
 
-function readId(u32: Uint32Array, base: number): number {
-  return Atomics.load(u32, (base + L.H_RUNTIME_ID_HI) >> 2) * 2 ** 32 + Atomics.load(u32, (base + L.H_RUNTIME_ID) >> 2);
-}
-
 /**
  * A handle's fields, read once each (a getter or a proxy answers only once): a plain object with
  * exactly `keys` (no extra, none missing: the callers type-check each) and the right kind.
@@ -127,6 +124,7 @@ export type RemoteCallback = (fence: RemoteFence) => void;
  * ```
  */
 export class AttachedRuntime {
+  readonly #views: ArenaViews;
   readonly #memory: WebAssembly.Memory;
   readonly #base: number;
   readonly #i32: Int32Array;
@@ -152,17 +150,18 @@ export class AttachedRuntime {
   readonly #hint = Math.floor(Math.random() * L.RW_ENTRIES);
 
   /** @internal Use attachRuntime. */
-  constructor(memory: WebAssembly.Memory, base: number, id: number) {
-    this.#memory = memory;
-    this.#base = base;
+  constructor(views: ArenaViews, id: number) {
+    this.#views = views;
+    this.#memory = views.memory;
+    this.#base = views.base;
     this.#id = id;
-    this.#i32 = new Int32Array(memory.buffer);
-    this.#u32 = new Uint32Array(memory.buffer);
-    const h = (off: number) => (base + off) >> 2;
+    this.#i32 = views.i32;
+    this.#u32 = views.u32;
+    const h = (off: number) => views.word(off);
     this.#maxFences = this.i32[h(L.H_MAX_FENCES)];
     this.#maxContexts = this.i32[h(L.H_MAX_CONTEXTS)];
-    this.#slotWord0 = (base + this.i32[h(L.H_SLOT_OFF)]) >> 2;
-    this.#ctxWord0 = (base + this.i32[h(L.H_CTX_OFF)]) >> 2;
+    this.#slotWord0 = views.word(this.i32[h(L.H_SLOT_OFF)]);
+    this.#ctxWord0 = views.word(this.i32[h(L.H_CTX_OFF)]);
     this.#timeBase = loadF64(this.u32, h(L.H_TIME_BASE));
     this.#disposedIndex = h(L.H_DISPOSED);
     this.#epochIndex = h(L.H_SIGNAL_EPOCH);
@@ -251,7 +250,7 @@ export class AttachedRuntime {
   #ctxIndexOf(id: number): number {
     const known = this.#ctxIndex.get(id);
     if (known !== undefined) return known;
-    const count = Math.min(Atomics.load(this.i32, (this.#base + L.H_CTX_COUNT) >> 2), this.#maxContexts);
+    const count = Math.min(Atomics.load(this.i32, this.#views.word(L.H_CTX_COUNT)), this.#maxContexts);
     for (; this.#ctxScanned < count; this.#ctxScanned++) {
       const j = this.#ctxScanned;
       const cid = Atomics.load(this.u32, this.#ctxWord(j) + (L.C_ID >> 2));
@@ -302,7 +301,7 @@ export class AttachedRuntime {
   // ── remote waiters: this view's registration ──
 
   #claimWord(entry: number): number {
-    return (this.#base + L.RW_TABLE + entry * L.RW_SIZE + L.RW_CLAIM) >> 2;
+    return this.#views.remoteClaimWord(entry);
   }
 
   /** ms since the arena's time base (wraps as an i32). */
@@ -630,17 +629,17 @@ export function shareFence(arena: Arena, slot: number, gen: number, ctxIndex: nu
  * and that view registers afresh, never subtracting twice.
  */
 export function publishSignals(arena: Arena): void {
-  const i = (arena.base + L.H_REMOTE_WAITERS) >> 2;
+  const i = arena.word(L.H_REMOTE_WAITERS);
   if (!arena.shared || Atomics.load(arena.i32, i) === 0) return;
-  const e = (arena.base + L.H_SIGNAL_EPOCH) >> 2;
+  const e = arena.word(L.H_SIGNAL_EPOCH);
   Atomics.add(arena.i32, e, 1);
   Atomics.notify(arena.i32, e);
   const wall = wallMs();
   if (wall < arena.remoteScanAt) return;
   arena.remoteScanAt = wall + REMOTE_SCAN_EVERY_MS;
-  const now = (wall - arena.f64[(arena.base + L.H_TIME_BASE) >> 3]) | 0;
+  const now = (wall - arena.timeBase) | 0;
   for (let k = 0; k < L.RW_ENTRIES; k++) {
-    const cw = (arena.base + L.RW_TABLE + k * L.RW_SIZE + L.RW_CLAIM) >> 2;
+    const cw = arena.remoteClaimWord(k);
     const cur = Atomics.load(arena.i32, cw);
     if (!(cur & L.RW_CLAIMED)) continue;
     if (((now - Atomics.load(arena.i32, cw + 1)) | 0) <= REMOTE_RECLAIM_AFTER_MS) continue;
@@ -650,8 +649,8 @@ export function publishSignals(arena: Arena): void {
 
 /** @internal At dispose: attached views see the runtime is gone (their waits reject ERR_DISPOSED). */
 export function markDisposed(arena: Arena): void {
-  Atomics.store(arena.i32, (arena.base + L.H_DISPOSED) >> 2, 1);
-  const e = (arena.base + L.H_SIGNAL_EPOCH) >> 2;
+  Atomics.store(arena.i32, arena.word(L.H_DISPOSED), 1);
+  const e = arena.word(L.H_SIGNAL_EPOCH);
   Atomics.add(arena.i32, e, 1);
   if (arena.shared) Atomics.notify(arena.i32, e);
 }
@@ -686,12 +685,12 @@ export function attachRuntime(handle: SharedRuntimeHandle): AttachedRuntime {
   const base = checkInteger('handle.base', o.base, L.IDENTITY_SIZE, size - L.HEADER_SIZE);
   if (base % L.ALIGN) throw new DmaFenceRangeError('ERR_INVALID_ARG', `handle.base must be a multiple of ${L.ALIGN}, got ${base}`);
   const runtime = checkInteger('handle.runtime', o.runtime, 0, MAX_ID);
-  const i32 = new Int32Array(memory.buffer);
-  if (i32[(base + L.H_MAGIC) >> 2] !== L.MAGIC || i32[(base + L.H_VERSION) >> 2] !== L.LAYOUT_VERSION) {
+  const views = new ArenaViews(memory, base);
+  if (!views.holdsArena()) {
     throw new DmaFenceRangeError('ERR_INVALID_ARG', 'that memory holds no dmafence arena of this version at handle.base');
   }
-  const id = readId(new Uint32Array(memory.buffer), base);
+  const id = views.id;
   if (id !== runtime) throw new DmaFenceTypeError('ERR_FOREIGN_HANDLE', 'that handle names another runtime than the one in its memory (it was not made by rt.share())');
-  if (Atomics.load(i32, (base + L.H_DISPOSED) >> 2) !== 0) throw disposed();
-  return new AttachedRuntime(memory, base, id);
+  if (Atomics.load(views.i32, views.word(L.H_DISPOSED)) !== 0) throw disposed();
+  return new AttachedRuntime(views, id);
 }

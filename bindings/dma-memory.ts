@@ -132,8 +132,6 @@ export interface Corruption {
  */
 export class DmaMemory {
   readonly #arena: Arena;
-  readonly #mapWord: number;
-  readonly #dataOff: number;
   readonly #granules: number;
   /** Free ranges [start, length] in granules, sorted by start, coalesced. */
   #free: [number, number][];
@@ -151,8 +149,6 @@ export class DmaMemory {
   constructor(arena: Arena, life: Lifetime) {
     this.#arena = arena;
     this.#life = life;
-    this.#dataOff = arena.base + arena.layout.dmaOff;
-    this.#mapWord = (arena.base + arena.header(L.H_DMA_MAP_OFF)) >> 2;
     this.#granules = arena.layout.dmaBytes >> L.DMA_GRANULE_SHIFT;
     this.#free = this.#granules ? [[0, this.#granules]] : [];
     Object.freeze(this);
@@ -208,7 +204,7 @@ export class DmaMemory {
     if (len === need) this.#free.splice(i, 1);
     else this.#free[i] = [start + need, len - need];
     const id = this.#nextId++;
-    this.#arena.u32.fill(id, this.#mapWord + start, this.#mapWord + start + need);
+    this.#arena.stampOwner(start, need, id);
     const buf = new DmaBuffer(ISSUE, this, start << L.DMA_GRANULE_SHIFT, bytes, id);
     this.#live.set(id, buf);
     this.#issued.add(buf);
@@ -237,7 +233,7 @@ export class DmaMemory {
   #release(buf: DmaBuffer): void {
     const start = buf._offset >> L.DMA_GRANULE_SHIFT;
     const len = Math.ceil(buf._size / L.DMA_GRANULE);
-    this.#arena.u32.fill(0, this.#mapWord + start, this.#mapWord + start + len);
+    this.#arena.stampOwner(start, len, 0);
     buf._markFreed();
     this.#live.delete(buf._id);
     // Insert sorted and coalesce with neighbours.
@@ -285,6 +281,6 @@ export class DmaMemory {
 
   /** @internal A view of DMA bytes. */
   _bytes(offset: number, size: number): Uint8Array {
-    return this.#arena.u8.subarray(this.#dataOff + offset, this.#dataOff + offset + size);
+    return this.#arena.dmaBytes(offset, size);
   }
 }
