@@ -9,7 +9,9 @@
  * descriptors in order, runs each job for its modeled duration, writes the job's bytes in
  * DMA_CHUNKS chunks (checking ownership of every granule it writes, M2), writes the writeback
  * word and raises the IRQ, whose handler runs signal_up_to (R4). It returns to the bindings only
- * when they have work: fences with JS callbacks/waiters signaled, a timeout, a corruption.
+ * when they have work: fences with JS callbacks/waiters signaled, a timeout, a corruption, an
+ * ACK or an effective reset. The device's half of STOP/ACK and reset is here, for both clocks:
+ * the engine notes a request when it sees it (noteRequests) and answers it as a ring event.
  */
 import {
   NIL, H_MAX_FENCES, H_IN_USE, H_RINGS_OFF, H_RING_COUNT, H_RING_STRIDE, H_DEV_NOW, H_DEV_RING,
@@ -22,7 +24,8 @@ import {
   RGF_STOPPABLE, RGF_RANDOM, RGF_NO_IRQ_HANDLER, RGF_WAKE, RGF_TRACE, DR_RETIRE, EN_BUSY, EN_HALTED, JF_HANG, JF_SLOW, JF_LOST_IRQ,
   SLOW_FACTOR, DMA_CHUNKS, DR_NOTIFY, DR_TIMEOUT, DR_CORRUPTION, DESC_SIZE, D_SEQNO, D_DST, D_BYTES,
   D_PATTERN, D_ALLOC_ID, D_START, DMA_GRANULE_SHIFT, CORR_SIZE, CORR_CAP, CE_RING, CE_DST, CE_SEQNO,
-  CE_EXPECTED, CE_FOUND, CE_TIME,
+  CE_EXPECTED, CE_FOUND, CE_TIME, R_ACK, R_ACK_AT, R_RESET_AT, R_RESET_REQ, R_ACK_NS, R_RESET_NS, R_ACK_MODE,
+  ACK_DELAY_FACTOR, JF_NO_ACK, DR_ACK, DR_RESET,
 } from "../bindings/core/layout";
 import { ctxPtr, slotPtr, allocSlot, initFence, reuseFence, signalUpTo } from "./fence";
 
@@ -112,7 +115,52 @@ export function ringSubmit(base: usize, ring: i32, n: i32, dst: u32, bytes: u32,
 /** Recomputes when the ring's device next has something to do; `now` if it can fetch now. */
 export function ringReschedule(base: usize, ring: i32, now: f64): void {
   const rp = ringPtr(base, ring);
+  noteRequests(rp, now);
   store<f64>(rp + R_NEXT_T, nextEvent(base, rp, now));
+}
+
+/**
+ * The device sees the driver's requests: a STOP to a stoppable engine that is not halted gets
+ * its ACK due (ackNs, × ACK_DELAY_FACTOR if delayed; never with ack mode 2 or JF_NO_ACK armed,
+ * which it uses up); a reset request gets its effective time (resetNs). A pending reset
+ * supersedes the ACK; a STOP taken back (restart) cancels it.
+ */
+function noteRequests(rp: usize, now: f64): void {
+  const resetReq = atomic.load<u32>(rp + R_RESET_REQ);
+  if (resetReq == 1 && load<f64>(rp + R_RESET_AT) < 0) store<f64>(rp + R_RESET_AT, now + load<f64>(rp + R_RESET_NS));
+  const stop = atomic.load<u32>(rp + R_STOP);
+  if (resetReq != 0 || stop == 0) {
+    store<f64>(rp + R_ACK_AT, -1);
+    return;
+  }
+  if (!(load<u32>(rp + R_FLAGS) & RGF_STOPPABLE) || atomic.load<u32>(rp + R_ACK) != 0) return;
+  if ((load<u32>(rp + R_ENGINE) & EN_HALTED) != 0 || load<f64>(rp + R_ACK_AT) >= 0) return;
+  const mode = load<u32>(rp + R_ACK_MODE);
+  const inject = atomic.load<u32>(rp + R_INJECT);
+  if (inject & JF_NO_ACK) atomic.and<u32>(rp + R_INJECT, <u32>~JF_NO_ACK);
+  const never = mode == 2 || (inject & JF_NO_ACK) != 0;
+  store<f64>(rp + R_ACK_AT, never ? Infinity : now + load<f64>(rp + R_ACK_NS) * (mode == 1 ? <f64>ACK_DELAY_FACTOR : 1.0));
+}
+
+/** The engine's answers due at t: the ACK (halts it: the running job is aborted) and the reset. */
+function answerRequests(base: usize, rp: usize, t: f64): i32 {
+  let status = 0;
+  const ackAt = load<f64>(rp + R_ACK_AT);
+  if (ackAt >= 0 && t >= ackAt) {
+    store<f64>(rp + R_ACK_AT, -1);
+    store<u32>(rp + R_ENGINE, EN_HALTED);
+    atomic.store<u32>(rp + R_ACK, 1);
+    status |= DR_ACK;
+  }
+  const resetAt = load<f64>(rp + R_RESET_AT);
+  if (resetAt >= 0 && t >= resetAt) {
+    store<f64>(rp + R_RESET_AT, -1);
+    store<u32>(rp + R_ENGINE, EN_HALTED); // D4: nothing more executes or writes
+    atomic.store<u32>(rp + R_RESET_REQ, 2);
+    status |= DR_RESET;
+  }
+  if (status && (load<u32>(base + H_MODE) & MODE_DEVICE_THREAD)) atomic.add<u32>(base + H_IRQ_WORD, 1);
+  return status;
 }
 
 function nextEvent(base: usize, rp: usize, now: f64): f64 {
@@ -135,6 +183,10 @@ function nextEvent(base: usize, rp: usize, now: f64): f64 {
     const dl = timeoutDeadline(rp);
     if (dl < t) t = dl;
   }
+  const ackAt = load<f64>(rp + R_ACK_AT);
+  if (ackAt >= 0 && ackAt < t) t = ackAt;
+  const resetAt = load<f64>(rp + R_RESET_AT);
+  if (resetAt >= 0 && resetAt < t) t = resetAt;
   return t;
 }
 
@@ -151,8 +203,9 @@ function fetch(rp: usize, t: f64): void {
   store<f64>(d + D_START, t);
   store<u32>(rp + R_HEAD, head + 1);
   let dur = Math.floor(load<f64>(rp + R_BASE_NS) + load<f64>(rp + R_PER_BYTE_NS) * <f64>load<u32>(d + D_BYTES));
-  let cf = load<u32>(rp + R_INJECT);
-  store<u32>(rp + R_INJECT, 0);
+  const armed = load<u32>(rp + R_INJECT);
+  store<u32>(rp + R_INJECT, armed & JF_NO_ACK); // JF_NO_ACK waits for a STOP, not a job
+  let cf = armed & <u32>~JF_NO_ACK;
   if (load<u32>(rp + R_FLAGS) & RGF_RANDOM) {
     const uJitter = draw(rp);
     const uHang = draw(rp);
@@ -208,7 +261,8 @@ function writeChunk(base: usize, ring: i32, d: usize, k: u32, t: f64): i32 {
 
 /** One event of one ring's device at time t. Returns DR_* bits for the bindings. */
 function ringEvent(base: usize, ring: i32, rp: usize, t: f64): i32 {
-  let status = 0;
+  // The answers first: an ACK or a reset due at t halts the engine before its job's events at t.
+  let status = answerRequests(base, rp, t);
   let engine = load<u32>(rp + R_ENGINE);
   if (engine & EN_BUSY) {
     const d = descPtr(rp, load<u32>(rp + R_HEAD) - 1);

@@ -109,8 +109,6 @@ export class DmaDevice {
   readonly #engines: number[] = [];
   /** Every ring of the runtime by index, to reach its engines' handlers. */
   readonly #rings: readonly RingInterrupts[];
-  /** STOPs that will not be ACKed (inject('noAck')) */
-  #noAck = 0;
   #lost = false;
   readonly #life: Lifetime;
 
@@ -223,22 +221,14 @@ export class DmaDevice {
   get _lost(): boolean {
     return this.#lost;
   }
-  /** @internal A STOP is being sent: true if inject('noAck') armed it not to be ACKed (used up). */
-  _takeNoAck(): boolean {
-    if (this.#noAck === 0) return false;
-    this.#noAck--;
-    return true;
-  }
-
   /**
    * Arms a fault on demand (D3): 'hang' | 'slow' | 'lostIrq' for the next job each of its rings
-   * starts; 'noAck' for the next STOP it receives. Any other kind: ERR_INVALID_ARG, nothing armed.
+   * starts; 'noAck' for the next STOP each of its rings receives (an inject bit, like the others). Any other kind: ERR_INVALID_ARG, nothing armed.
    */
   inject(kind: InjectKind): void {
     this.#life.check();
     const k = checkEnum('kind', kind, INJECT_KINDS);
-    if (k === 'noAck') this.#noAck++;
-    else for (const e of this.#engines) this.#rings[e].inject(k);
+    for (const e of this.#engines) this.#rings[e].inject(k);
   }
 
   /**

@@ -81,7 +81,8 @@ export class HwRing {
     w.setF(L.R_RESET_NS, d.resetNs);
     w.set(L.R_ACK_MODE, d.ack === 'ok' ? 0 : d.ack === 'delayed' ? 1 : 2);
     w.set(L.R_RESET_REQ, 0);
-    w.set(L.R_NO_ACK, 0);
+    w.setF(L.R_ACK_AT, -1);
+    w.setF(L.R_RESET_AT, -1);
     host.life.onEnd(() => p.end());
     host.attach(interruptsOf(p));
     context._bindRing(this, (seqno) => p.guardSignal(seqno));

@@ -43,7 +43,7 @@
 /** Arena magic: "DMAF". */
 export const MAGIC = 0x464d4144;
 /** Bumped whenever any offset below changes. */
-export const LAYOUT_VERSION = 2;
+export const LAYOUT_VERSION = 3;
 /** "No slot / no context / end of list". */
 export const NIL = -1;
 /** 16-byte alignment of the arena and of every region. */
@@ -270,15 +270,22 @@ export const FS_FORCED = 128;
  * │          32 timeoutNs f64     40 flags (RGF_*)     44 (free, to 64)                      │
  * │ device:  64 head (fetched)  68 retired  72 irqs  76 ack  80 engine (EN_*)  84 prng       │
  * │          88 writeback f64   96 curStart f64  104 curEnd f64  112 curDur f64              │
- * │          120 curWritten u32  124 curFlags (JF_*)  128 nextT f64     136 (free, to 160)   │
+ * │          120 curWritten u32  124 curFlags (JF_*)  128 nextT f64                          │
+ * │          136 ackAt f64 (ACK due)          144 resetAt f64 (reset effective)               │
+ * │          152 (free, to 160)                                                              │
  * │ config:  160 baseNs f64  168 perByteNs f64  176 jitter f64  184 pHang f64  192 pSlow f64 │
  * │          200 pLostIrq f64  208 ackNs f64  216 resetNs f64  224 ackMode u32               │
- * │ requests (real clock): 228 resetReq   232 noAck          236 (free, to 256)              │
+ * │ request: 228 resetReq                                       232 (free, to 256)           │
  * ╘══════════════════════════════════════════════════════════════════════════════════════════╛
  *   tail, head, retired and sigIdx are free-running u32 counters; index = counter & mask.
  *   head - retired: jobs the device holds (at most one running); tail - sigIdx: jobs in flight
  *   (their fences are pending); the ring is full when tail - sigIdx == capacity (R1, R3).
- *   resetReq: the driver writes 1 to request a reset, the device 2 once it is effective.
+ *   The device's half of the protocols is in the core engine, the same on both clocks: the
+ *   driver writes requests (stop = 1, resetReq = 1) and observes answers (ack = 1, resetReq = 2,
+ *   raised as DR_ACK / DR_RESET on the virtual clock and on the IRQ word on the real clock);
+ *   the engine notes when it saw a request (ackAt, resetAt; -1 when none is due) and answers
+ *   at that time as a ring event, before the job events of that time. The one handover: after the engine halts (EN_HALTED, at the ACK or the effective
+ *   reset), the driver re-seats head/retired (it signals, cancels and restarts the ring).
  */
 export const RING_SIZE = 256;
 export const R_STATE = 0;
@@ -289,7 +296,7 @@ export const R_TAIL = 16;
 /** Jobs whose fences the driver's IRQ handler has signaled (or the protocols have). */
 export const R_SIG_IDX = 20;
 export const R_STOP = 24;
-/** Faults armed on demand for the next job (JF_HANG | JF_SLOW | JF_LOST_IRQ). */
+/** Faults armed on demand for the next job (JF_HANG | JF_SLOW | JF_LOST_IRQ), and JF_NO_ACK for the next STOP. */
 export const R_INJECT = 28;
 export const R_TIMEOUT_NS = 32;
 export const R_FLAGS = 40;
@@ -306,6 +313,10 @@ export const R_CUR_DUR = 112;
 export const R_CUR_WRITTEN = 120;
 export const R_CUR_FLAGS = 124;
 export const R_NEXT_T = 128;
+/** When the engine ACKs the STOP it saw (ackNs, × ACK_DELAY_FACTOR if delayed; Infinity: never), f64; -1: none due. */
+export const R_ACK_AT = 136;
+/** When the requested reset becomes effective (resetNs after the engine saw it), f64; -1: none due. */
+export const R_RESET_AT = 144;
 export const R_BASE_NS = 160;
 export const R_PER_BYTE_NS = 168;
 export const R_JITTER = 176;
@@ -316,10 +327,8 @@ export const R_ACK_NS = 208;
 export const R_RESET_NS = 216;
 /** 0 ok, 1 delayed (ACK_DELAY_FACTOR × ackNs), 2 never. */
 export const R_ACK_MODE = 224;
-/** Real clock: the driver writes 1 to request a reset; the device writes 2 once it is effective. */
+/** The driver writes 1 to request a reset; the engine writes 2 once it is effective (both clocks). */
 export const R_RESET_REQ = 228;
-/** Real clock: the next STOP gets no ACK (inject('noAck')). */
-export const R_NO_ACK = 232;
 /** A delayed ACK comes this many times ackNs after STOP. */
 export const ACK_DELAY_FACTOR = 20;
 
@@ -351,6 +360,8 @@ export const EN_HALTED = 2;
 export const JF_HANG = 1;
 export const JF_SLOW = 2;
 export const JF_LOST_IRQ = 4;
+/** Armed in R_INJECT only (inject('noAck')): the next STOP this engine sees gets no ACK. */
+export const JF_NO_ACK = 8;
 
 /** A slow job takes this many times its duration. */
 export const SLOW_FACTOR = 10;
@@ -410,6 +421,10 @@ export const DR_TIMEOUT = 2;
 export const DR_CORRUPTION = 4;
 /** A job retired on a ring flagged RGF_WAKE. */
 export const DR_RETIRE = 8;
+/** A ring's engine ACKed its STOP (R_ACK = 1): the bindings observe it. */
+export const DR_ACK = 16;
+/** A ring's requested reset became effective (R_RESET_REQ = 2): the bindings observe it. */
+export const DR_RESET = 32;
 
 /** fenceSignal results. */
 export const SIG_OK = 0;

@@ -25,14 +25,15 @@ import {
   C_LAST_SEQNO, C_SIGNALED_SEQNO, C_HEAD, C_TAIL, C_PENDING, C_CREATED, CF_SEQNO64, SLOT_SHIFT,
   S_STATE, S_GEN, S_NEXT, S_ERROR, S_SEQNO, S_TIMESTAMP, STATE_CTX_SHIFT, FS_ALLOC, FS_SIGNALED,
   FS_QUEUED, FS_PINNED, FS_JS, FS_NOTIFY, RING_SIZE, R_STATE, R_CAPACITY, R_MASK, R_CTX, R_TAIL,
-  R_SIG_IDX, R_STOP, R_INJECT, R_TIMEOUT_NS, R_FLAGS, R_HEAD, R_RETIRED, R_IRQS, R_ENGINE, R_PRNG,
-  R_WRITEBACK, R_CUR_START, R_CUR_END, R_CUR_DUR, R_CUR_WRITTEN, R_CUR_FLAGS, R_NEXT_T, R_BASE_NS,
-  R_PER_BYTE_NS, R_JITTER, R_P_HANG, R_P_SLOW, R_P_LOST_IRQ, RS_RUNNING, RS_STOPPING,
+  R_SIG_IDX, R_STOP, R_INJECT, R_TIMEOUT_NS, R_FLAGS, R_HEAD, R_RETIRED, R_IRQS, R_ACK, R_ENGINE,
+  R_PRNG, R_WRITEBACK, R_CUR_START, R_CUR_END, R_CUR_DUR, R_CUR_WRITTEN, R_CUR_FLAGS, R_NEXT_T,
+  R_ACK_AT, R_RESET_AT, R_BASE_NS, R_PER_BYTE_NS, R_JITTER, R_P_HANG, R_P_SLOW, R_P_LOST_IRQ,
+  R_ACK_NS, R_RESET_NS, R_ACK_MODE, R_RESET_REQ, ACK_DELAY_FACTOR, RS_RUNNING, RS_STOPPING,
   RGF_STOPPABLE, RGF_RANDOM, RGF_NO_IRQ_HANDLER, RGF_WAKE, RGF_TRACE, EN_BUSY, EN_HALTED, JF_HANG,
-  JF_SLOW, JF_LOST_IRQ, SLOW_FACTOR, DMA_CHUNKS, DESC_SIZE, D_SEQNO, D_DST, D_BYTES, D_PATTERN,
-  D_ALLOC_ID, D_START, DMA_GRANULE_SHIFT, CORR_CAP, CORR_SIZE, CE_RING, CE_DST, CE_SEQNO,
-  CE_EXPECTED, CE_FOUND, CE_TIME, DR_NOTIFY, DR_TIMEOUT, DR_CORRUPTION, DR_RETIRE, SIG_OK,
-  SIG_ALREADY, SIG_ORDERING,
+  JF_SLOW, JF_LOST_IRQ, JF_NO_ACK, SLOW_FACTOR, DMA_CHUNKS, DESC_SIZE, D_SEQNO, D_DST, D_BYTES,
+  D_PATTERN, D_ALLOC_ID, D_START, DMA_GRANULE_SHIFT, CORR_CAP, CORR_SIZE, CE_RING, CE_DST,
+  CE_SEQNO, CE_EXPECTED, CE_FOUND, CE_TIME, DR_NOTIFY, DR_TIMEOUT, DR_CORRUPTION, DR_RETIRE,
+  DR_ACK, DR_RESET, SIG_OK, SIG_ALREADY, SIG_ORDERING,
 } from './layout.js';
 
 export class TsCore implements Core {
@@ -424,7 +425,56 @@ export class TsCore implements Core {
   ringReschedule(base: number, ring: number, now: number): void {
     const f64 = this.f64;
     const rp = this.ringPtr(base, ring);
+    this.noteRequests(rp, now);
     f64[(rp + R_NEXT_T) >>> 3] = this.nextEvent(base, rp, now);
+  }
+
+  /**
+   * The device sees the driver's requests: a STOP to a stoppable engine that is not halted gets
+   * its ACK due (ackNs, × ACK_DELAY_FACTOR if delayed; never with ack mode 2 or JF_NO_ACK armed,
+   * which it uses up); a reset request gets its effective time (resetNs). A pending reset
+   * supersedes the ACK; a STOP taken back (restart) cancels it.
+   */
+  private noteRequests(rp: number, now: number): void {
+    const u32 = this.u32;
+    const f64 = this.f64;
+    const resetReq = Atomics.load(u32, (rp + R_RESET_REQ) >>> 2);
+    if (resetReq === 1 && f64[(rp + R_RESET_AT) >>> 3] < 0) f64[(rp + R_RESET_AT) >>> 3] = now + f64[(rp + R_RESET_NS) >>> 3];
+    const stop = Atomics.load(u32, (rp + R_STOP) >>> 2);
+    if (resetReq !== 0 || stop === 0) {
+      f64[(rp + R_ACK_AT) >>> 3] = -1;
+      return;
+    }
+    if (!(u32[(rp + R_FLAGS) >>> 2] & RGF_STOPPABLE) || Atomics.load(u32, (rp + R_ACK) >>> 2) !== 0) return;
+    if ((u32[(rp + R_ENGINE) >>> 2] & EN_HALTED) !== 0 || f64[(rp + R_ACK_AT) >>> 3] >= 0) return;
+    const mode = u32[(rp + R_ACK_MODE) >>> 2];
+    const inject = Atomics.load(u32, (rp + R_INJECT) >>> 2);
+    if (inject & JF_NO_ACK) Atomics.and(u32, (rp + R_INJECT) >>> 2, ~JF_NO_ACK);
+    const never = mode === 2 || (inject & JF_NO_ACK) !== 0;
+    f64[(rp + R_ACK_AT) >>> 3] = never ? Infinity : now + f64[(rp + R_ACK_NS) >>> 3] * (mode === 1 ? ACK_DELAY_FACTOR : 1.0);
+  }
+
+  /** The engine's answers due at t: the ACK (halts it: the running job is aborted) and the reset. */
+  private answerRequests(base: number, rp: number, t: number): number {
+    const u32 = this.u32;
+    const f64 = this.f64;
+    let status = 0;
+    const ackAt = f64[(rp + R_ACK_AT) >>> 3];
+    if (ackAt >= 0 && t >= ackAt) {
+      f64[(rp + R_ACK_AT) >>> 3] = -1;
+      u32[(rp + R_ENGINE) >>> 2] = EN_HALTED;
+      Atomics.store(u32, (rp + R_ACK) >>> 2, 1);
+      status |= DR_ACK;
+    }
+    const resetAt = f64[(rp + R_RESET_AT) >>> 3];
+    if (resetAt >= 0 && t >= resetAt) {
+      f64[(rp + R_RESET_AT) >>> 3] = -1;
+      u32[(rp + R_ENGINE) >>> 2] = EN_HALTED; // D4: nothing more executes or writes
+      Atomics.store(u32, (rp + R_RESET_REQ) >>> 2, 2);
+      status |= DR_RESET;
+    }
+    if (status && (u32[(base + H_MODE) >>> 2] & MODE_DEVICE_THREAD)) Atomics.add(u32, (base + H_IRQ_WORD) >>> 2, 1);
+    return status;
   }
 
   private nextEvent(base: number, rp: number, now: number): number {
@@ -449,6 +499,10 @@ export class TsCore implements Core {
       const dl = this.timeoutDeadline(rp);
       if (dl < t) t = dl;
     }
+    const ackAt = f64[(rp + R_ACK_AT) >>> 3];
+    if (ackAt >= 0 && ackAt < t) t = ackAt;
+    const resetAt = f64[(rp + R_RESET_AT) >>> 3];
+    if (resetAt >= 0 && resetAt < t) t = resetAt;
     return t;
   }
 
@@ -467,8 +521,9 @@ export class TsCore implements Core {
     f64[(d + D_START) >>> 3] = t;
     u32[(rp + R_HEAD) >>> 2] = head + 1;
     let dur = Math.floor(f64[(rp + R_BASE_NS) >>> 3] + f64[(rp + R_PER_BYTE_NS) >>> 3] * u32[(d + D_BYTES) >>> 2]);
-    let cf = u32[(rp + R_INJECT) >>> 2];
-    u32[(rp + R_INJECT) >>> 2] = 0;
+    const armed = u32[(rp + R_INJECT) >>> 2];
+    u32[(rp + R_INJECT) >>> 2] = armed & JF_NO_ACK; // JF_NO_ACK waits for a STOP, not a job
+    let cf = armed & ~JF_NO_ACK;
     if (u32[(rp + R_FLAGS) >>> 2] & RGF_RANDOM) {
       const uJitter = this.draw(rp);
       const uHang = this.draw(rp);
@@ -530,7 +585,8 @@ export class TsCore implements Core {
     const i32 = this.i32;
     const u32 = this.u32;
     const f64 = this.f64;
-    let status = 0;
+    // The answers first: an ACK or a reset due at t halts the engine before its job's events at t.
+    let status = this.answerRequests(base, rp, t);
     let engine = u32[(rp + R_ENGINE) >>> 2];
     if (engine & EN_BUSY) {
       const d = this.descPtr(rp, u32[(rp + R_HEAD) >>> 2] - 1);

@@ -30,7 +30,7 @@ export interface RingInterrupts {
   /** Real clock: something is in flight or a protocol is under way. */
   busy(): boolean;
   /** Its device's requests, by engine index: arm a fault for the next job (D3). */
-  inject(kind: 'hang' | 'slow' | 'lostIrq'): void;
+  inject(kind: 'hang' | 'slow' | 'lostIrq' | 'noAck'): void;
   /** Its device's requests: the device is lost (T6); resolves once the ring is reset or dropped. */
   deviceLost(): Promise<void>;
 }

@@ -60,8 +60,7 @@ export class RingProtocols {
   stop?: Pending & { armed: boolean };
   /** The reset in progress: resolves once it is effective (rejects if the ring is dropped first). */
   reset?: Pending;
-  ackTimer?: Timer;
-  resetTimer?: Timer;
+  /** The reset requested, made effective once the engine answers (R_RESET_REQ = 2). */
   pendingReset?: () => void;
   /** Tracing: the retired index whose job got its span. */
   traced = 0;
@@ -110,10 +109,8 @@ export class RingProtocols {
 
   /** Dispose: timers stop and nothing acts any more (pending promises were rejected by the lifetime). */
   end(): void {
-    this.ackTimer?.cancel();
     this.boundTimer?.cancel();
-    this.resetTimer?.cancel();
-    this.ackTimer = this.boundTimer = this.resetTimer = undefined;
+    this.boundTimer = undefined;
     this.pendingReset = undefined;
     this.waiters.clear();
   }
@@ -128,16 +125,14 @@ export class RingProtocols {
   /** Between core steps (both clocks): observe the device's answers, serve space waiters, end a drain. */
   afterStep(): void {
     if (this.disposed) return;
-    if (this.h.real) {
-      // The device thread acts on its own; the driver sees its answers in the ring's words.
-      if (this.pendingReset && this.w.load(L.R_RESET_REQ) === 2) {
-        this.w.set(L.R_RESET_REQ, 0);
-        const p = this.pendingReset;
-        this.pendingReset = undefined;
-        p();
-      }
-      if (this.w.state() === L.RS_STOPPING && this.w.get(L.R_STOP) && this.w.load(L.R_ACK) === 1) this.ackObserved();
+    // The engine answers in the ring's words (both clocks): an effective reset, an ACK.
+    if (this.pendingReset && this.w.load(L.R_RESET_REQ) === 2) {
+      this.w.set(L.R_RESET_REQ, 0);
+      const p = this.pendingReset;
+      this.pendingReset = undefined;
+      p();
     }
+    if (this.w.state() === L.RS_STOPPING && this.w.get(L.R_STOP) && this.w.load(L.R_ACK) === 1) this.ackObserved();
     if (this.w.state() === L.RS_RUNNING) this.waiters.serve();
     // Draining stops (non-stoppable device, or the 'wait' policy) end when nothing is in flight.
     if (this.stop && this.w.state() === L.RS_STOPPING && !this.w.get(L.R_STOP) && this.w.inFlight() === 0) this.becomeStopped();
@@ -227,30 +222,18 @@ export class RingProtocols {
     const h = this.h;
     this.setState(L.RS_FAULTED);
     this.setState(L.RS_RESETTING);
-    this.ackTimer?.cancel();
     this.boundTimer?.cancel();
-    this.ackTimer = this.boundTimer = undefined;
+    this.boundTimer = undefined;
+    // The engine makes it effective after resetNs (halting) and answers in R_RESET_REQ.
+    this.w.set(L.R_RESET_REQ, 1);
     this.reschedule();
     h.trace('reset-request', { ring: this.name, reason, guilty });
     const reset = (this.reset = pending());
-    const effective = () => {
+    this.pendingReset = () => {
       if (this.reset === reset) this.reset = undefined;
-      this.resetTimer = undefined;
       this.resetEffective(reason, guilty);
       reset.resolve();
     };
-    if (h.real) {
-      // The device thread makes it effective after resetNs and answers in R_RESET_REQ.
-      this.pendingReset = effective;
-      this.w.set(L.R_RESET_REQ, 1);
-      h.kick();
-    } else {
-      this.resetTimer = h.sim.schedule(h.sim.now + this.dev.resetNs, () => {
-        if (this.disposed) return;
-        this.w.set(L.R_ENGINE, L.EN_HALTED); // the device's side: nothing more executes or writes
-        effective();
-      });
-    }
     return reset.promise;
   }
 
@@ -314,9 +297,9 @@ export class RingProtocols {
     return this.resetEngine('device-lost').catch(() => {});
   }
 
-  /** D3: dev.inject arms a fault for the next job this ring's engine starts. */
-  inject(kind: 'hang' | 'slow' | 'lostIrq'): void {
-    this.w.or(L.R_INJECT, kind === 'hang' ? L.JF_HANG : kind === 'slow' ? L.JF_SLOW : L.JF_LOST_IRQ);
+  /** D3: dev.inject arms a fault for the next job this ring's engine starts (noAck: its next STOP). */
+  inject(kind: 'hang' | 'slow' | 'lostIrq' | 'noAck'): void {
+    this.w.or(L.R_INJECT, kind === 'hang' ? L.JF_HANG : kind === 'slow' ? L.JF_SLOW : kind === 'lostIrq' ? L.JF_LOST_IRQ : L.JF_NO_ACK);
   }
 
   // ── stop (T3) ──
@@ -324,9 +307,8 @@ export class RingProtocols {
   becomeStopped(): void {
     if (this.w.state() === L.RS_DROPPED) return;
     this.setState(L.RS_STOPPED);
-    this.ackTimer?.cancel();
     this.boundTimer?.cancel();
-    this.ackTimer = this.boundTimer = undefined;
+    this.boundTimer = undefined;
     const s = this.stop;
     this.stop = undefined;
     this.syncWake();
@@ -368,41 +350,21 @@ export class RingProtocols {
     return stop.promise;
   }
 
-  /** STOP to a stoppable device: it must ACK within stopTimeoutNs, else the ring faults and resets. */
+  /**
+   * STOP to a stoppable device: the engine ACKs it (or not: ack mode, inject('noAck')) as a ring
+   * event; it must within stopTimeoutNs, else the ring faults and resets.
+   */
   sendStop(): void {
     const h = this.h;
-    const injectedNoAck = this.device._takeNoAck();
-    if (h.real) {
-      // The device thread ACKs (or not) by itself; the driver sees R_ACK.
-      if (injectedNoAck) this.w.set(L.R_NO_ACK, 1);
-      this.w.set(L.R_STOP, 1);
-      this.syncWake();
-      this.reschedule();
-    } else {
-      this.w.set(L.R_STOP, 1);
-      this.syncWake();
-      this.reschedule();
-      if (!injectedNoAck && this.dev.ack !== 'never') {
-        const at = h.sim.now + this.dev.ackNs * (this.dev.ack === 'delayed' ? L.ACK_DELAY_FACTOR : 1);
-        this.ackTimer = h.sim.schedule(at, () => this.onAck());
-      }
-    }
+    this.w.set(L.R_STOP, 1);
+    this.syncWake();
+    this.reschedule();
     this.boundTimer = h.sim.schedule(h.sim.now + this.stopTimeoutNs, () => {
       this.boundTimer = undefined;
       if (this.disposed || this.w.state() !== L.RS_STOPPING) return;
       h.trace('ack-timeout', { ring: this.name });
       void this.resetEngine('no-ack');
     });
-  }
-
-  /** Virtual clock: the device ACKs STOP: it aborts its running job and executes nothing more. */
-  onAck(): void {
-    this.ackTimer = undefined;
-    if (this.disposed || !this.w.get(L.R_STOP)) return;
-    this.w.set(L.R_ENGINE, L.EN_HALTED);
-    this.w.set(L.R_ACK, 1);
-    if (this.w.state() === L.RS_STOPPING) this.ackObserved();
-    else this.reschedule(); // dropped meanwhile: the device still obeys the STOP it got
   }
 
   /** The driver sees the ACK: the device is idle, so what is left can be signaled (T3). */

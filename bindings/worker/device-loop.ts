@@ -1,9 +1,9 @@
 /**
  * The device thread's loop (real clock): the same core engine as the virtual clock, run against
- * real time over the shared arena, plus the device's side of the protocols: ACK a STOP after
- * ackNs (halting the engine, which aborts its running job), and make a requested reset effective
- * after resetNs. It writes only device-owned words (layout.ts), publishes completions with one
- * atomic store of `retired` and raises the IRQ word, then notifies the driver.
+ * real time over the shared arena, the device's side of the protocols included (the engine
+ * ACKs a STOP and makes a requested reset effective as ring events, on both clocks). It writes
+ * only device-owned words (layout.ts), publishes completions with one atomic store of `retired`
+ * and raises the IRQ word (completions, ACKs, effective resets), then notifies the driver.
  *
  * Contract: runs on its own thread, the only one stepping the engine; blocks in Atomics.wait on
  * the doorbell when it has nothing due. Exits when the driver writes DEVICE_EXIT.
@@ -29,69 +29,20 @@ export function runDeviceLoop(core: Core, init: DeviceLoopInit): void {
   const now = () => (performance.timeOrigin + performance.now() - originMs) * 1e6;
   const ringsAt = base + i32[w(L.H_RINGS_OFF)];
   const stride = i32[w(L.H_RING_STRIDE)];
-  const stopSeen = new Map<number, number>();
-  const resetAt = new Map<number, number>();
   let notified = Atomics.load(i32, w(L.H_IRQ_WORD));
-
-  const raise = () => {
-    Atomics.add(i32, w(L.H_IRQ_WORD), 1);
-  };
-
-  /** The device's side of STOP/ACK and reset. Returns the next protocol deadline. */
-  const protocols = (t: number): number => {
-    let next = Infinity;
-    const count = i32[w(L.H_RING_COUNT)];
-    for (let r = 0; r < count; r++) {
-      const rp = ringsAt + r * stride;
-      const word = (off: number) => (rp + off) >> 2;
-      const stoppable = (i32[word(L.R_FLAGS)] & L.RGF_STOPPABLE) !== 0;
-      if (stoppable && Atomics.load(i32, word(L.R_STOP)) && !Atomics.load(i32, word(L.R_ACK))) {
-        if (!stopSeen.has(r)) {
-          const never = i32[word(L.R_ACK_MODE)] === 2 || Atomics.exchange(i32, word(L.R_NO_ACK), 0) !== 0;
-          const delay = f64[(rp + L.R_ACK_NS) >> 3] * (i32[word(L.R_ACK_MODE)] === 1 ? L.ACK_DELAY_FACTOR : 1);
-          stopSeen.set(r, never ? Infinity : t + delay);
-        }
-        const at = stopSeen.get(r)!;
-        if (t >= at) {
-          Atomics.store(i32, word(L.R_ENGINE), L.EN_HALTED); // aborts the running job
-          core.ringReschedule(base, r, t);
-          Atomics.store(i32, word(L.R_ACK), 1);
-          stopSeen.delete(r);
-          raise();
-        } else if (at < next) next = at;
-      } else {
-        stopSeen.delete(r);
-      }
-      if (Atomics.load(i32, word(L.R_RESET_REQ)) === 1) {
-        if (!resetAt.has(r)) resetAt.set(r, t + f64[(rp + L.R_RESET_NS) >> 3]);
-        const at = resetAt.get(r)!;
-        if (t >= at) {
-          Atomics.store(i32, word(L.R_ENGINE), L.EN_HALTED); // D4: nothing more executes or writes
-          core.ringReschedule(base, r, t);
-          Atomics.store(i32, word(L.R_RESET_REQ), 2);
-          resetAt.delete(r);
-          raise();
-        } else if (at < next) next = at;
-      }
-    }
-    return next;
-  };
 
   while (Atomics.load(i32, w(L.H_DEVICE_CTL)) !== L.DEVICE_EXIT) {
     const bell = Atomics.load(i32, w(L.H_DOORBELL));
     const t = now();
     const count = i32[w(L.H_RING_COUNT)];
-    // The driver cannot write R_NEXT_T here: pick up new work and restarts on every pass.
-    for (let r = 0; r < count; r++) {
-      const rp = ringsAt + r * stride;
-      if (!(i32[(rp + L.R_ENGINE) >> 2] & L.EN_BUSY)) core.ringReschedule(base, r, t);
-    }
-    let next = protocols(t);
+    // The driver cannot write R_NEXT_T here: pick up new work, requests (STOP, reset) and
+    // restarts on every pass; the engine answers them as ring events.
+    for (let r = 0; r < count; r++) core.ringReschedule(base, r, t);
+    let next = Infinity;
     while (core.devicesRun(base, t) !== 0) {
-      // Device-thread mode raises nothing the device itself must handle; corruption details stay
-      // in the arena's log for the driver.
+      // Device-thread mode raises nothing the device itself must handle (ACK and reset answers
+      // are on the IRQ word); corruption details stay in the arena's log for the driver.
     }
-    next = Math.min(next, protocols(t));
     const irq = Atomics.load(i32, w(L.H_IRQ_WORD));
     if (irq !== notified) {
       notified = irq;
