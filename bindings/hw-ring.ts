@@ -21,6 +21,7 @@ import { RingWords } from './ring/ring-words.js';
 import { RingProtocols } from './ring/protocols.js';
 import { RingSubmission } from './ring/submission.js';
 import { checkDropInAdvance, runDrop } from './ring/drop.js';
+import { resetEngine } from './ring/reset.js';
 import { interruptsOf } from './ring/interrupts.js';
 import { DROP_KEYS, DROP_POLICIES, PROTOCOL_KEYS, STATES } from './ring/types.js';
 import type { DropOptions, DropReport, Job, ProtocolOptions, RingHost, RingOptions, RingState } from './ring/types.js';
@@ -214,7 +215,7 @@ export class HwRing {
       const signal = checkAbortSignal(o.signal);
       if (signal?.aborted) return Promise.reject(abortReason(signal));
       if (this.#p.drop) throw this.#p.stateError('it cannot be reset');
-      return settle(this.#p.h.life, this.#p.resetEngine('requested'), signal);
+      return settle(this.#p.h.life, resetEngine(this.#p, 'requested'), signal);
     } catch (e) {
       return Promise.reject(e);
     }

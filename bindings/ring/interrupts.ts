@@ -7,6 +7,7 @@
  */
 import * as L from '../core/layout.js';
 import type { RingProtocols } from './protocols.js';
+import { deviceLost } from './reset.js';
 
 /** One ring as its driver sees it: the handlers the engines call. */
 export interface RingInterrupts {
@@ -85,6 +86,6 @@ export function interruptsOf(p: RingProtocols): RingInterrupts {
       return p.w.inFlight() > 0 || s === L.RS_STOPPING || s === L.RS_RESETTING || s === L.RS_FAULTED;
     },
     inject: (kind) => p.inject(kind),
-    deviceLost: () => p.deviceLost(),
+    deviceLost: () => deviceLost(p),
   };
 }

@@ -13,11 +13,12 @@ import type { DmaDevice } from '../dma-device.js';
 import type { FenceContext } from '../fence-context.js';
 import type { Timer } from '../sim/clock.js';
 import type { Violation } from '../violations.js';
-import { DmaFenceError, Errno } from '../errors.js';
+import { DmaFenceError } from '../errors.js';
 import type { RingWords } from './ring-words.js';
 import { STATES, pending } from './types.js';
 import type { DeviceConfig, DropPolicy, Pending, RingHost } from './types.js';
 import { traceUnfinished } from './interrupts.js';
+import { cancelRest, resetEngine } from './reset.js';
 
 /** What the protocols need of submission (the space waiters, R3). */
 export interface SpaceQueue {
@@ -150,7 +151,7 @@ export class RingProtocols {
     }
     const guilty = this.w.descSeqno(this.w.get(L.R_SIG_IDX));
     this.h.trace('timeout', { ring: this.name, seqno: guilty });
-    void this.resetEngine('timeout', guilty);
+    void resetEngine(this, 'timeout', guilty);
   }
 
   /** Signals, normally, the jobs the device completed whose interrupt was not handled. */
@@ -205,98 +206,6 @@ export class RingProtocols {
     if (this.w.state() === L.RS_DROPPED) throw new DmaFenceError('ERR_RING_STATE', `ring ${this.name} was dropped: nothing signals its fences any more (T4)`);
     this.checkPremature(seqno, 'signalUpTo');
   }
-  // ── reset (R6, D4) ──
-
-  /** The seqno of the job the engine is running, if any. */
-  runningSeqno(): number | undefined {
-    return this.w.get(L.R_ENGINE) & L.EN_BUSY ? this.w.descSeqno((this.w.get(L.R_HEAD) - 1) >>> 0) : undefined;
-  }
-
-  /**
-   * Faults the ring and requests a reset; resolves once the reset is effective and the in-flight
-   * fences are signaled. `guilty` is fixed now (the timed-out job, or the one running).
-   */
-  resetEngine(reason: string, guilty = this.runningSeqno()): Promise<void> {
-    if (this.w.state() === L.RS_DROPPED) return Promise.resolve();
-    if (this.reset) return this.reset.promise;
-    const h = this.h;
-    this.setState(L.RS_FAULTED);
-    this.setState(L.RS_RESETTING);
-    this.boundTimer?.cancel();
-    this.boundTimer = undefined;
-    // The engine makes it effective after resetNs (halting) and answers in R_RESET_REQ.
-    this.w.set(L.R_RESET_REQ, 1);
-    this.reschedule();
-    h.trace('reset-request', { ring: this.name, reason, guilty });
-    const reset = (this.reset = pending());
-    this.pendingReset = () => {
-      if (this.reset === reset) this.reset = undefined;
-      this.resetEffective(reason, guilty);
-      reset.resolve();
-    };
-    return reset.promise;
-  }
-
-  /**
-   * D4: the engine is halted; only now are in-flight fences signaled (R6, T3): completed jobs
-   * normally, the guilty job -ETIME unless it completed meanwhile (a false alarm), the rest
-   * -ECANCELED, or run again with resubmit. On a ring dropped meanwhile nothing is signaled and
-   * the state stays dropped (T4).
-   */
-  resetEffective(reason: string, guilty: number | undefined): void {
-    const h = this.h;
-    h.trace('reset-effective', { ring: this.name, reason });
-    if (this.w.state() === L.RS_DROPPED) {
-      this.reschedule();
-      return;
-    }
-    this.signalCompleted();
-    traceUnfinished(this, guilty);
-    const sig = this.w.get(L.R_SIG_IDX);
-    if (guilty !== undefined && sig !== this.w.get(L.R_TAIL) && this.w.descSeqno(sig) === guilty) {
-      const next = (sig + 1) >>> 0;
-      if (((this.w.get(L.R_HEAD) - next) | 0) < 0) this.w.set(L.R_HEAD, next);
-      this.w.set(L.R_RETIRED, next);
-      this.w.set(L.R_SIG_IDX, next);
-      h.fences.signalUpTo(this.ctx.index, guilty, -Errno.ETIME, h.sim.now);
-    }
-    const lost = this.device._lost;
-    if (this.resubmit && reason === 'timeout' && !this.stop && !lost) {
-      // R6 with resubmit: the other in-flight jobs (an aborted one included) run again.
-      this.w.set(L.R_HEAD, this.w.get(L.R_RETIRED));
-      this.w.set(L.R_ENGINE, 0);
-      this.traced = this.w.get(L.R_RETIRED);
-      this.setState(L.RS_RUNNING);
-    } else {
-      this.cancelRest();
-      if (lost) this.w.setF(L.R_WRITEBACK, Number.MAX_SAFE_INTEGER);
-      this.becomeStopped();
-    }
-    this.reschedule();
-  }
-
-  /** Signals every remaining in-flight fence -ECANCELED and empties the ring (device is idle). */
-  cancelRest(): void {
-    const h = this.h;
-    const tail = this.w.get(L.R_TAIL);
-    if (this.w.get(L.R_SIG_IDX) !== tail && !(this.w.get(L.R_FLAGS) & L.RGF_NO_IRQ_HANDLER)) {
-      h.fences.signalUpTo(this.ctx.index, this.w.descSeqno((tail - 1) >>> 0), -Errno.ECANCELED, h.sim.now);
-    }
-    this.w.set(L.R_HEAD, tail);
-    this.w.set(L.R_RETIRED, tail);
-    this.w.set(L.R_SIG_IDX, tail);
-    this.traced = tail;
-  }
-
-  /** T6: the device is lost: reset (after one under way), unless dropped. */
-  deviceLost(): Promise<void> {
-    if (this.disposed || this.w.state() === L.RS_DROPPED) return Promise.resolve();
-    const again = () => this.deviceLost();
-    if (this.reset) return this.reset.promise.then(again, again);
-    // A drop before the reset is effective rejects it: the loss leaves a dropped ring as it is.
-    return this.resetEngine('device-lost').catch(() => {});
-  }
-
   /** D3: dev.inject arms a fault for the next job this ring's engine starts (noAck: its next STOP). */
   inject(kind: 'hang' | 'slow' | 'lostIrq' | 'noAck'): void {
     this.w.or(L.R_INJECT, kind === 'hang' ? L.JF_HANG : kind === 'slow' ? L.JF_SLOW : kind === 'lostIrq' ? L.JF_LOST_IRQ : L.JF_NO_ACK);
@@ -342,7 +251,7 @@ export class RingProtocols {
           this.boundTimer = undefined;
           if (this.disposed || this.w.state() !== L.RS_STOPPING) return;
           h.trace('stop-timeout', { ring: this.name });
-          void this.resetEngine('stop-timeout');
+          void resetEngine(this, 'stop-timeout');
         });
       }
     }
@@ -363,7 +272,7 @@ export class RingProtocols {
       this.boundTimer = undefined;
       if (this.disposed || this.w.state() !== L.RS_STOPPING) return;
       h.trace('ack-timeout', { ring: this.name });
-      void this.resetEngine('no-ack');
+      void resetEngine(this, 'no-ack');
     });
   }
 
@@ -374,7 +283,7 @@ export class RingProtocols {
     this.h.trace('ack', { ring: this.name });
     this.signalCompleted(); // finished jobs signal normally
     traceUnfinished(this, undefined);
-    this.cancelRest(); // aborted and never-started jobs: -ECANCELED
+    cancelRest(this); // aborted and never-started jobs: -ECANCELED
     this.becomeStopped();
     this.reschedule();
   }
