@@ -55,6 +55,19 @@ export function computeLayout(s: ArenaSizes): ArenaLayout {
   return { ...s, base: ARENA_BASE, ctxOff, slotOff, ringsOff, dmaOff, dmaMapOff, corrOff, size, pages };
 }
 
+/** One corruption log entry: a DMA write into a granule whose owner id differed (M2). */
+export interface CorruptionEntry {
+  /** Index of the ring whose job wrote. */
+  ring: number;
+  /** DMA offset written. */
+  dst: number;
+  seqno: number;
+  /** Allocation id the job's target had at submit, and the id found in the granule (0: free). */
+  expected: number;
+  found: number;
+  timeNs: number;
+}
+
 /** True where SharedArrayBuffer works (Node; browsers only when cross-origin isolated). */
 export function sharedMemoryAvailable(): boolean {
   return typeof SharedArrayBuffer === 'function' && (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated !== false;
@@ -287,10 +300,27 @@ export class Arena extends ArenaViews {
     return this.header(L.H_IN_USE);
   }
 
+  /** Records the ring that owns a context (C_RING: written, never read; kept for a dump's reader). */
+  setCtxRing(ctx: number, ring: number): void {
+    this.i32[this.ctxWord(ctx) + (L.C_RING >> 2)] = ring;
+  }
+
   // ── DMA memory ──
   /** Stamps `count` owner-map granules from `granule` with an allocation id (0: free). */
   stampOwner(granule: number, count: number, id: number): void {
     this.u32.fill(id, this.dmaMapWord0 + granule, this.dmaMapWord0 + granule + count);
+  }
+  /** Corruption log entry i (layout.ts, "Corruption entry"): cold path, after a DR_CORRUPTION. */
+  corruption(i: number): CorruptionEntry {
+    const e = this.base + this.header(L.H_CORR_OFF) + i * L.CORR_SIZE;
+    return {
+      ring: this.u32[(e + L.CE_RING) >> 2],
+      dst: this.u32[(e + L.CE_DST) >> 2],
+      seqno: this.f64[(e + L.CE_SEQNO) >> 3],
+      expected: this.u32[(e + L.CE_EXPECTED) >> 2],
+      found: this.u32[(e + L.CE_FOUND) >> 2],
+      timeNs: this.f64[(e + L.CE_TIME) >> 3],
+    };
   }
   /** A view of DMA bytes [offset, offset + size). */
   dmaBytes(offset: number, size: number): Uint8Array {

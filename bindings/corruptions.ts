@@ -15,19 +15,17 @@ import type { ViolationLog } from './violations.js';
 /** Reads log entries [from, count) into records and violations; returns how far it read. */
 export function drainCorruptions(a: Arena, rings: readonly RingInterrupts[], memory: DmaMemory, log: ViolationLog, from: number): number {
   const n = Math.min(a.header(L.H_CORR_COUNT), L.CORR_CAP);
-  const at = a.base + a.header(L.H_CORR_OFF);
   for (let i = from; i < n; i++) {
-    const e = at + i * L.CORR_SIZE;
-    const ring = rings[a.u32[(e + L.CE_RING) >> 2]];
-    const found = a.u32[(e + L.CE_FOUND) >> 2];
-    const owner = found ? memory._owner(found) : undefined;
+    const e = a.corruption(i);
+    const ring = rings[e.ring];
+    const owner = e.found ? memory._owner(e.found) : undefined;
     const c = {
       ring: ring.name,
-      seqno: a.f64[(e + L.CE_SEQNO) >> 3],
-      offset: a.u32[(e + L.CE_DST) >> 2],
-      bufferId: a.u32[(e + L.CE_EXPECTED) >> 2],
+      seqno: e.seqno,
+      offset: e.dst,
+      bufferId: e.expected,
       newOwner: owner ? { id: owner._id, offset: owner._offset, size: owner._size } : null,
-      timeNs: a.f64[(e + L.CE_TIME) >> 3],
+      timeNs: e.timeNs,
     };
     memory._recordCorruption(c);
     log.note({

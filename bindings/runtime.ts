@@ -511,7 +511,7 @@ export class Runtime {
     const ctx = this.createContext({ driverName: o.device.name, timelineName: name });
     const seed = (Math.imul(this.#seed ^ 0x9e3779b9, 0x85ebca6b) + Math.imul(index + 1, 0xc2b2ae35)) >>> 0 || 1;
     const ring = new HwRing(this.#ringHost, index, ctx, { device: o.device, capacity, timeoutNs, stopTimeoutNs, resubmit: o.resubmit ?? false, name }, seed);
-    this.arena.i32[this.arena.ctxWord(ctx.index) + (L.C_RING >> 2)] = index;
+    this.arena.setCtxRing(ctx.index, index);
     this.arena.setHeader(L.H_RING_COUNT, index + 1);
     this.#rings.push(ring);
     o.device._addEngine(index);
