@@ -119,7 +119,8 @@ export const H_DEV_NOW = 96;
 /** MODE_* bits. */
 export const H_MODE = 104;
 /** The device runs in its own thread (real clock): completions only publish `retired` and raise
- *  the IRQ word; the driver's interrupt handler signals; timeouts are the driver's watchdog's. */
+ *  the IRQ word (so do ACKs and effective resets); the driver's interrupt handler signals;
+ *  timeouts are the driver's watchdog's. */
 export const MODE_DEVICE_THREAD = 1;
 /** Corruption log: entries written since the bindings last drained it. */
 export const H_CORR_COUNT = 108;

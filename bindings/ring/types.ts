@@ -88,7 +88,7 @@ export interface RingHost {
   readonly core: Core;
   readonly fences: FenceTable;
   readonly sim: Clock;
-  /** The device runs in its own thread (real clock): protocols act through its words. */
+  /** The device runs in its own thread (real clock): a changed ring is kicked, not rescheduled. */
   readonly real: boolean;
   /** Wakes the device thread (real clock); nothing on the virtual clock. */
   kick(): void;

@@ -2,7 +2,9 @@
  * The device engine as an event source of the virtual clock: it asks the core to run every ring's
  * device up to the clock's next JS event, and handles what the core hands back (callbacks and
  * waiters to run, a timeout to handle, corruptions to record) at the exact virtual time it
- * happened.
+ * happened. The same core engine answers STOP (ACK) and reset requests as ring events, so after
+ * every pass each ring's interrupt handlers (ring/interrupts.ts) observe them, as the real
+ * driver (sim/real-driver.ts) does on the real clock.
  *
  * Contract: driver thread only; called by VirtualClock while it is being driven. Once the runtime
  * is disposed it reports no event and runs nothing.
