@@ -158,10 +158,10 @@ export class AttachedRuntime {
     this.#i32 = views.i32;
     this.#u32 = views.u32;
     const h = (off: number) => views.word(off);
-    this.#maxFences = this.i32[h(L.H_MAX_FENCES)];
-    this.#maxContexts = this.i32[h(L.H_MAX_CONTEXTS)];
-    this.#slotWord0 = views.word(this.i32[h(L.H_SLOT_OFF)]);
-    this.#ctxWord0 = views.word(this.i32[h(L.H_CTX_OFF)]);
+    this.#maxFences = views.header(L.H_MAX_FENCES);
+    this.#maxContexts = views.header(L.H_MAX_CONTEXTS);
+    this.#slotWord0 = views.word(views.header(L.H_SLOT_OFF));
+    this.#ctxWord0 = views.word(views.header(L.H_CTX_OFF));
     this.#timeBase = loadF64(this.u32, h(L.H_TIME_BASE));
     this.#disposedIndex = h(L.H_DISPOSED);
     this.#epochIndex = h(L.H_SIGNAL_EPOCH);
