@@ -49,11 +49,18 @@ export class RealClock implements Clock {
   schedule(atNs: number, fn: () => void): Timer {
     this.#life?.check();
     checkTimer(atNs, fn);
-    const h = setTimeout(() => {
-      this.#timers.delete(h);
-      fn();
-    }, Math.max(0, (atNs - this.now) / 1e6));
-    this.#timers.add(h);
+    // Host timers count whole milliseconds from a cached loop time and may fire up to ~1 ms before
+    // atNs by this clock: then wait the rest, so a timeout never ends early (F9).
+    let h: ReturnType<typeof setTimeout>;
+    const arm = () => {
+      h = setTimeout(() => {
+        this.#timers.delete(h);
+        if (this.now < atNs) return arm();
+        fn();
+      }, Math.max(0, Math.ceil((atNs - this.now) / 1e6)));
+      this.#timers.add(h);
+    };
+    arm();
     return {
       atNs,
       cancel: () => {
