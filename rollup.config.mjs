@@ -21,10 +21,22 @@ const dropInternalImplements = {
   },
 };
 
+// Classes users never construct (the runtime makes them; their constructors are @internal and
+// stripped): the d.ts says `private constructor()`, so `new Runtime()` does not type-check.
+const MADE_BY_THE_LIBRARY = ['Runtime', 'FenceContext', 'DmaFence', 'DriverFence', 'HwRing', 'DmaDevice', 'DmaMemory', 'DmaBuffer', 'AttachedRuntime', 'RemoteFence', 'VirtualClock', 'RealClock'];
+const privateConstructors = {
+  name: 'private-constructors',
+  transform(code, id) {
+    if (!id.endsWith('.d.ts')) return null;
+    const next = code.replace(/(export declare class (\w+)\b[^{]*\{\n)/g, (m, head, name) => (MADE_BY_THE_LIBRARY.includes(name) ? `${head}    /** Made by the library (see the class doc), not with new. */\n    private constructor();\n` : m));
+    return next === code ? null : { code: next, map: null };
+  },
+};
+
 const out = { dir: 'dist', format: 'es', sourcemap: true, entryFileNames: '[name].js', chunkFileNames: '[name]-[hash].js' /* beside the entries: relative URLs (the wasm) hold */ };
 
 export default [
   { input: { index: 'build/ts/index.js', cli: 'build/ts/cli/cli.js', 'device-worker': 'build/ts/worker/device-worker.js' }, output: out, external: [/^node:/] },
   { input: { browser: 'build/ts/index.js', 'device-worker.browser': 'build/ts/worker/device-worker.js' }, output: out, plugins: [browserPlatform] },
-  { input: 'build/ts/index.d.ts', output: { file: 'dist/index.d.ts', format: 'es' }, plugins: [dropInternalImplements, dts()] },
+  { input: 'build/ts/index.d.ts', output: { file: 'dist/index.d.ts', format: 'es' }, plugins: [dropInternalImplements, privateConstructors, dts()] },
 ];

@@ -108,4 +108,12 @@ describe('public surface (dist/index.d.ts)', () => {
       expect(lines.slice(j, at).join('\n'), name).toContain('@example');
     }
   });
+
+  it('classes the library makes cannot be constructed by users (private constructor in the d.ts)', () => {
+    for (const name of ['Runtime', 'FenceContext', 'DmaFence', 'DriverFence', 'HwRing', 'DmaDevice', 'DmaMemory', 'DmaBuffer', 'AttachedRuntime', 'RemoteFence', 'VirtualClock', 'RealClock']) {
+      const at = lines.findIndex((l) => new RegExp(`^(?:export )?declare class ${name}\\b`).test(l));
+      expect(at, name).toBeGreaterThan(0);
+      expect(lines[at + 2].trim(), name).toBe('private constructor();');
+    }
+  });
 });
