@@ -258,6 +258,15 @@ export class Arena extends ArenaViews {
   }
 
   /** The slot of the pending fence with this seqno on a context, or NIL. */
+  /** The slots of context `ctx`'s pending fences, oldest first (cold path: it allocates). */
+  ctxPendingSlots(ctx: number): number[] {
+    const out: number[] = [];
+    for (let s = this.i32[this.ctxWord(ctx) + (L.C_HEAD >> 2)]; s !== L.NIL; s = this.i32[this.slotWord(s) + (L.S_NEXT >> 2)]) {
+      if (!(this.slotState(s) & L.FS_SIGNALED)) out.push(s);
+    }
+    return out;
+  }
+
   ctxFindPending(ctx: number, seqno: number): number {
     let s = this.i32[this.ctxWord(ctx) + (L.C_HEAD >> 2)];
     while (s !== L.NIL) {

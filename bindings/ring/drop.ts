@@ -18,9 +18,7 @@ export function checkDropInAdvance(p: RingProtocols, policy: DropPolicy): void {
   if (policy === 'signal-on-drop') p.checkPremature(p.ctx.lastSeqno, 'signal-on-drop');
   if (policy === 'leak') {
     const a = p.h.arena;
-    for (let s = a.i32[a.ctxWord(p.ctx.index) + (L.C_HEAD >> 2)]; s !== L.NIL; s = a.i32[a.slotWord(s) + (L.S_NEXT >> 2)]) {
-      if (!(a.slotState(s) & L.FS_SIGNALED)) p.h.log.check(unsignaledAtDrop(p, a.slotSeqno(s)));
-    }
+    for (const s of a.ctxPendingSlots(p.ctx.index)) p.h.log.check(unsignaledAtDrop(p, a.slotSeqno(s)));
   }
 }
 
@@ -80,15 +78,8 @@ export function statusOf(p: RingProtocols, f: DmaFence): number {
 
 /** Handles to every pending fence of the ring, so the report can read their final status. */
 export function pinPending(p: RingProtocols): DmaFence[] {
-  const a = p.h.arena;
-  const out: DmaFence[] = [];
-  let s = a.i32[a.ctxWord(p.ctx.index) + (L.C_HEAD >> 2)];
-  while (s !== L.NIL) {
-    const next = a.i32[a.slotWord(s) + (L.S_NEXT >> 2)];
-    if (!(a.slotState(s) & L.FS_SIGNALED)) out.push(p.h.fences.handle(s));
-    s = next;
-  }
-  return out;
+  // The slots first, then the handles: making a handle changes no link of the pending list.
+  return p.h.arena.ctxPendingSlots(p.ctx.index).map((s) => p.h.fences.handle(s));
 }
 
 export function dropNow(p: RingProtocols, watched: DmaFence[], policy: DropPolicy): void {

@@ -9,6 +9,7 @@
  * the doorbell when it has nothing due. Exits when the driver writes DEVICE_EXIT.
  */
 import type { Core } from '../core/core.js';
+import { ArenaViews } from '../arena.js';
 import * as L from '../core/layout.js';
 
 export interface DeviceLoopInit {
@@ -23,9 +24,9 @@ const MAX_SLEEP_MS = 50;
 
 export function runDeviceLoop(core: Core, init: DeviceLoopInit): void {
   const { memory, base, originMs } = init;
-  const i32 = new Int32Array(memory.buffer);
-  const f64 = new Float64Array(memory.buffer);
-  const w = (off: number) => (base + off) >> 2;
+  const views = new ArenaViews(memory, base);
+  const { i32, f64 } = views;
+  const w = (off: number) => views.word(off);
   const now = () => (performance.timeOrigin + performance.now() - originMs) * 1e6;
   const ringsAt = base + i32[w(L.H_RINGS_OFF)];
   const stride = i32[w(L.H_RING_STRIDE)];
