@@ -12,39 +12,19 @@ import type { Core } from './core/core.js';
 import type { Clock } from './sim/clock.js';
 import type { ViolationLog } from './violations.js';
 import type { DmaFence } from './dma-fence.js';
-import type { Timer } from './sim/clock.js';
 import type { Lifetime } from './lifetime.js';
+import type { Issuer } from './issuer.js';
+import type { CallbackErrorListener } from './callback-errors.js';
 import * as L from './core/layout.js';
 import { publishSignals } from './attach.js';
-import { CallbackError, Errno, abortReason } from './errors.js';
+import { Errno } from './errors.js';
+import { CallbackErrors } from './callback-errors.js';
+import { blockedWaiters, waitAny } from './fence-waits.js';
 
-/** The issuer's side of a context, as FenceContext provides it. */
-export interface Issuer {
-  readonly id: number;
-  readonly driverName: string;
-  readonly timelineName: string;
-  readonly ops: IssuerOps;
-  /** True once nothing can signal this context's fences any more (ring dropped, driver unloaded). */
-  readonly dead: boolean;
-  /** True once its driver was unloaded (T5): reaching it from a pending fence is a use-after-free. */
-  readonly unloaded: boolean;
-  /** The issuer itself holds a reference to its pending fences (a ring's in-flight jobs do). */
-  readonly holdsFences: boolean;
-}
-
-export interface IssuerOps {
-  /** F13: called at most once per fence; return false if the fence is already complete. */
-  enableSignaling?(f: DmaFence): boolean;
-  /** Polled by `signaled`/`status`/`wait`: return true if the fence is complete. */
-  signaled?(f: DmaFence): boolean;
-  /** F15: a deadline hint; called only when it moves the fence's earliest deadline earlier. */
-  setDeadline?(f: DmaFence, tNs: number): void;
-}
+export type { Issuer, IssuerOps } from './issuer.js';
+export type { CallbackErrorListener } from './callback-errors.js';
 
 export type FenceCallback = (fence: DmaFence) => void;
-
-/** A listener of rt.on('callbackError'): the error a fence callback threw, and the fence. */
-export type CallbackErrorListener = (error: unknown, fence: DmaFence) => void;
 
 export interface Waiter {
   /** Runs once, at signal. */
@@ -96,6 +76,7 @@ export class FenceTable {
     readonly life: Lifetime,
   ) {
     this.records = new Array(arena.layout.maxFences);
+    this.callbackErrors = new CallbackErrors(clock.kind === 'real');
     this.#registry = new FinalizationRegistry((held) => this.#collected(held));
   }
 
@@ -341,7 +322,7 @@ export class FenceTable {
           try {
             fn(h);
           } catch (e) {
-            this.#callbackError(e, h);
+            this.callbackErrors.report(e, h);
           }
         }
       }
@@ -359,46 +340,19 @@ export class FenceTable {
     }
   }
 
-  // ── callback errors ──
+  // ── callback errors (callback-errors.ts) ──
+
+  /** Where callback errors go (rt.on('callbackError'), or the call that ran the callbacks). */
+  readonly callbackErrors: CallbackErrors;
 
   /** Listeners of rt.on('callbackError'). */
-  readonly callbackErrorListeners = new Set<CallbackErrorListener>();
-  #callbackErrors: unknown[] = [];
-
-  /**
-   * A callback threw. It does not stop the others (a kernel callback cannot fail). With a
-   * 'callbackError' listener the listener gets it now; without one it is kept and thrown, as
-   * ERR_CALLBACK, by the public call that ran the callback (or, for callbacks run while the clock
-   * is driven, by that driving call) once that call has done all its work.
-   */
-  #callbackError(e: unknown, fence: DmaFence): void {
-    if (this.callbackErrorListeners.size) {
-      for (const l of [...this.callbackErrorListeners]) {
-        try {
-          l(e, fence);
-        } catch (e2) {
-          this.#callbackErrors.push(e2);
-        }
-      }
-      return;
-    }
-    this.#callbackErrors.push(e);
-    // Real clock: the interrupt handler runs callbacks outside any public call; what no call has
-    // thrown by the next microtask is reported as an uncaught exception.
-    if (this.clock.kind === 'real' && this.#callbackErrors.length === 1) {
-      queueMicrotask(() => this.rethrowCallbackErrors());
-    }
+  get callbackErrorListeners(): Set<CallbackErrorListener> {
+    return this.callbackErrors.listeners;
   }
 
-  /**
-   * Throws the callback errors kept since the last call (ERR_CALLBACK, with `errors`), if any.
-   * Public calls that can run callbacks end with it; the state they changed stays changed.
-   */
+  /** Throws the callback errors kept since the last call (ERR_CALLBACK), if any. */
   rethrowCallbackErrors(): void {
-    if (!this.#callbackErrors.length) return;
-    const errors = this.#callbackErrors;
-    this.#callbackErrors = [];
-    throw new CallbackError(errors);
+    this.callbackErrors.rethrow();
   }
 
   // ── listeners ──
@@ -441,55 +395,20 @@ export class FenceTable {
 
   /**
    * Waits for the first of `recs` to signal (F9, F10): its index, or -1 when timeoutNs passes on
-   * the clock. The fences must be pending when called. Aborting rejects; nothing else changes.
+   * the clock (fence-waits.ts). The fences must be pending when called.
    */
   waitAny(recs: FenceRecord[], timeoutNs: number, signal?: AbortSignal): Promise<number> {
-    return new Promise((resolve, reject) => {
-      const waiters: Waiter[] = [];
-      let timer: Timer | undefined;
-      let done = false;
-      let untrack = () => {};
-      this.activeWaits++;
-      this.onWait?.();
-      const finish = () => {
-        if (done) return false;
-        done = true;
-        untrack();
-        this.activeWaits--;
-        if (this.life.disposed) return true; // the arena is gone: nothing to unhook
-        for (let i = 0; i < recs.length; i++) this.removeWaiter(recs[i], waiters[i]);
-        timer?.cancel();
-        signal?.removeEventListener('abort', onAbort);
-        for (const rec of recs) this.#drop(rec, false); // the wait's own references
-        return true;
-      };
-      const onAbort = () => {
-        if (finish()) reject(abortReason(signal!));
-      };
-      // dispose: the wait rejects ERR_DISPOSED.
-      untrack = this.life.track((e) => {
-        if (finish()) reject(e);
-      });
-      // A waiter holds a reference, as in the kernel: the fence outlives its handles while waited on.
-      for (const rec of recs) rec.refs++;
-      const unbounded = timeoutNs === Infinity;
-      recs.forEach((rec, i) => {
-        const w: Waiter = { unbounded, wake: () => finish() && resolve(i) };
-        waiters.push(w);
-        this.addWaiter(rec, w);
-      });
-      if (!unbounded) timer = this.clock.schedule(this.clock.now + timeoutNs, () => finish() && resolve(-1));
-      signal?.addEventListener('abort', onAbort, { once: true });
-    });
+    return waitAny(this, recs, timeoutNs, signal);
   }
 
-  /** Waiters with no timeout on pending fences that nothing can signal any more. */
-  blockedWaiters(): number {
-    let n = 0;
-    for (const rec of this.records) {
-      if (!rec || !rec.waiters.length || !this.issuers[rec.ctx].dead || this.isSignaledRaw(rec)) continue;
-      for (const w of rec.waiters) if (w.unbounded) n++;
-    }
-    return n;
+  /** A reference taken with `rec.refs++` (a wait's) is dropped. */
+  unref(rec: FenceRecord): void {
+    this.#drop(rec, false);
   }
+
+  /** Waiters with no timeout on pending fences that nothing can signal any more (fence-waits.ts). */
+  blockedWaiters(): number {
+    return blockedWaiters(this);
+  }
+
 }
