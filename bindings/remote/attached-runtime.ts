@@ -1,0 +1,279 @@
+/**
+ * AttachedRuntime: another thread's read-only view of a runtime's arena (attachRuntime). It checks
+ * fence handles against the arena, makes RemoteFences, and waits on the arena's signal epoch
+ * (registered as a remote waiter while it does), running remote callbacks on this thread.
+ *
+ * A fence handle whose slot no longer holds its fence is accepted only if the fence it names is
+ * provably signaled (older than the oldest fence its context still has pending, and not past the
+ * context's highest signaled seqno): it then reads signaled, with no values (stale). Anything
+ * else is ERR_STALE_HANDLE.
+ */
+import * as L from '../core/layout.js';
+import type { ArenaViews } from '../arena.js';
+import { DmaFenceError, DmaFenceRangeError, abortReason } from '../errors.js';
+import { REMOTE_POLL_MS, disposed, loadF64 } from './common.js';
+import type { SharedFenceHandle, SharedRuntimeHandle } from './common.js';
+import { checkRuntimeHandle, parseFenceHandle } from './handles.js';
+import { RemoteFence } from './remote-fence.js';
+import { WaiterRegistration } from './waiters.js';
+
+/**
+ * A view of another thread's runtime, from `attachRuntime(rt.share())`. It reads fence state
+ * only; while it waits it writes its own entry of the arena's remote waiter table. Every member
+ * throws ERR_DISPOSED once the owner disposed the runtime.
+ *
+ * @example
+ * ```ts
+ * // in a worker, given rt.share() and fence.share() posted by the owner thread
+ * const view = attachRuntime(runtimeHandle);
+ * const f = view.fence(fenceHandle);
+ * if (await f.wait({ timeoutNs: 1e9 })) console.log(f.status);
+ * ```
+ */
+export class AttachedRuntime {
+  readonly #views: ArenaViews;
+  readonly #memory: WebAssembly.Memory;
+  readonly #base: number;
+  readonly #i32: Int32Array;
+  readonly #u32: Uint32Array;
+  readonly #id: number;
+  readonly #timeBase: number;
+  readonly #maxFences: number;
+  readonly #maxContexts: number;
+  readonly #slotWord0: number;
+  readonly #ctxWord0: number;
+  readonly #disposedIndex: number;
+  readonly #epochIndex: number;
+  /** Context id -> index, filled as contexts are seen (entries never change once published). */
+  readonly #ctxIndex = new Map<number, number>();
+  #ctxScanned = 0;
+  readonly #watched = new Set<RemoteFence>();
+  #watching = false;
+  /** This view's registration in the remote waiter table. */
+  readonly #waiters: WaiterRegistration;
+
+  /** @internal Use attachRuntime. */
+  constructor(views: ArenaViews, id: number) {
+    this.#views = views;
+    this.#memory = views.memory;
+    this.#base = views.base;
+    this.#id = id;
+    this.#i32 = views.i32;
+    this.#u32 = views.u32;
+    const h = (off: number) => views.word(off);
+    this.#maxFences = views.header(L.H_MAX_FENCES);
+    this.#maxContexts = views.header(L.H_MAX_CONTEXTS);
+    this.#slotWord0 = views.word(views.header(L.H_SLOT_OFF));
+    this.#ctxWord0 = views.word(views.header(L.H_CTX_OFF));
+    this.#timeBase = loadF64(this.u32, h(L.H_TIME_BASE));
+    this.#disposedIndex = h(L.H_DISPOSED);
+    this.#epochIndex = h(L.H_SIGNAL_EPOCH);
+    this.#waiters = new WaiterRegistration(views, this.#timeBase);
+  }
+
+  /** @internal views of the memory (getters: a view's words cannot be swapped from outside) */
+  get i32(): Int32Array {
+    return this.#i32;
+  }
+  /** @internal */
+  get u32(): Uint32Array {
+    return this.#u32;
+  }
+
+  /** The runtime's memory (shared). */
+  get memory(): WebAssembly.Memory {
+    this._check();
+    return this.#memory;
+  }
+  /** The arena's byte offset in memory. */
+  get base(): number {
+    this._check();
+    return this.#base;
+  }
+
+  /** @internal Throws ERR_DISPOSED once the owner disposed the runtime. */
+  _check(): void {
+    if (Atomics.load(this.i32, this.#disposedIndex) !== 0) throw disposed();
+  }
+
+  /**
+   * A view of a fence shared by the owning thread. The handle must be this runtime's
+   * (ERR_FOREIGN_HANDLE), well formed and name a fence the runtime issued (ERR_INVALID_ARG), and
+   * its slot must still hold that fence, or the fence must be provably signaled (then the view
+   * reads signaled and its values are stale); otherwise ERR_STALE_HANDLE.
+   */
+  fence(h: SharedFenceHandle): RemoteFence {
+    this._check();
+    const { slot, gen, context, seqno } = parseFenceHandle(h, this.#id, this.#maxFences);
+    const ci = this.#ctxIndexOf(context);
+    if (ci < 0) throw new DmaFenceRangeError('ERR_INVALID_ARG', `this runtime has no context with id ${context}: that handle names no fence it issued`);
+    const cw = this.#ctxWord(ci);
+    const last = this.#stableF64(cw + (L.C_LAST_SEQNO >> 2));
+    const first = last - this.#stableF64(cw + (L.C_CREATED >> 2)) + 1;
+    if (seqno > last || seqno < first) {
+      throw new DmaFenceRangeError('ERR_INVALID_ARG', `context ${context} never issued seqno ${seqno} (it issued ${first > last ? 'none' : `${first}..${last}`}): that handle names no fence`);
+    }
+    if (this.#holds(slot, gen, ci, seqno)) return new RemoteFence(this, this.#slotWord(slot), gen, ci, context, seqno, false);
+    if (this.#provablySignaled(ci, seqno)) return new RemoteFence(this, this.#slotWord(slot), gen, ci, context, seqno, true);
+    throw new DmaFenceError(
+      'ERR_STALE_HANDLE',
+      `slot ${slot} no longer holds fence ${context}:${seqno} (generation ${gen}) and that fence cannot be shown to be signaled: ` +
+        'the owner released it, or the handle was not made by fence.share() (keep the owner\'s handle until the other thread has called view.fence(h))',
+    );
+  }
+
+  /** @internal Word index of a slot's first word. */
+  #slotWord(slot: number): number {
+    return this.#slotWord0 + (slot << (L.SLOT_SHIFT - 2));
+  }
+
+  #ctxWord(ci: number): number {
+    return this.#ctxWord0 + ci * (L.CTX_SIZE >> 2);
+  }
+
+  /** An f64 the owner may be changing (a context's counters): two equal reads in a row. */
+  #stableF64(word: number): number {
+    let a = loadF64(this.u32, word);
+    for (let i = 0; i < 100; i++) {
+      const b = loadF64(this.u32, word);
+      if (a === b) return a;
+      a = b;
+    }
+    return a;
+  }
+
+  /** The context table index of a context id, or -1. The owner publishes an entry (id first)
+   *  before it counts it, so a scan never caches a half-written entry. */
+  #ctxIndexOf(id: number): number {
+    const known = this.#ctxIndex.get(id);
+    if (known !== undefined) return known;
+    const count = Math.min(Atomics.load(this.i32, this.#views.word(L.H_CTX_COUNT)), this.#maxContexts);
+    for (; this.#ctxScanned < count; this.#ctxScanned++) {
+      const j = this.#ctxScanned;
+      const cid = Atomics.load(this.u32, this.#ctxWord(j) + (L.C_ID >> 2));
+      if (!this.#ctxIndex.has(cid)) this.#ctxIndex.set(cid, j);
+    }
+    return this.#ctxIndex.get(id) ?? -1;
+  }
+
+  /** Does the slot hold fence (ctx index ci, seqno) at generation gen? A consistent read. */
+  #holds(slot: number, gen: number, ci: number, seqno: number): boolean {
+    const w = this.#slotWord(slot);
+    const u32 = this.u32;
+    for (let i = 0; i < 100; i++) {
+      const g1 = Atomics.load(u32, w + (L.S_GEN >> 2));
+      const st = Atomics.load(u32, w + (L.S_STATE >> 2));
+      const s = loadF64(u32, w + (L.S_SEQNO >> 2));
+      if (Atomics.load(u32, w + (L.S_GEN >> 2)) !== g1) continue; // recycled meanwhile: look again
+      return g1 === gen && (st & L.FS_ALLOC) !== 0 && st >>> L.STATE_CTX_SHIFT === ci && s === seqno;
+    }
+    return false;
+  }
+
+  /**
+   * Is fence (ci, seqno) signaled, whatever slot it had? Yes if no later than the context's highest
+   * signaled seqno and older than the oldest fence the context still has pending (its pending list's
+   * head, read consistently), or if nothing is pending. A fence signaled out of order, ahead of an
+   * older pending one, cannot be proven so: no.
+   */
+  #provablySignaled(ci: number, seqno: number): boolean {
+    const cw = this.#ctxWord(ci);
+    if (seqno > this.#stableF64(cw + (L.C_SIGNALED_SEQNO >> 2))) return false;
+    const u32 = this.u32;
+    for (let i = 0; i < 1000; i++) {
+      const hd = Atomics.load(this.i32, cw + (L.C_HEAD >> 2));
+      if (hd === L.NIL) return true;
+      if (hd < 0 || hd >= this.#maxFences) return false;
+      const w = this.#slotWord(hd);
+      const g = Atomics.load(u32, w + (L.S_GEN >> 2));
+      const st = Atomics.load(u32, w + (L.S_STATE >> 2));
+      const s = loadF64(u32, w + (L.S_SEQNO >> 2));
+      if (Atomics.load(this.i32, cw + (L.C_HEAD >> 2)) !== hd || Atomics.load(u32, w + (L.S_GEN >> 2)) !== g) continue;
+      if (!(st & L.FS_ALLOC) || st >>> L.STATE_CTX_SHIFT !== ci) continue;
+      return seqno < s;
+    }
+    return false;
+  }
+
+  /**
+   * @internal
+   * Waits until `done()` is true or timeoutNs passes (real time). Registers as a remote waiter
+   * first, then reads the epoch, then checks: the owner bumps the epoch after any signal it makes
+   * while a remote waiter exists (and at dispose), so the wait cannot sleep through the signal it
+   * waits for. Sleeps at most REMOTE_POLL_MS and renews its registration's lease at every wake.
+   * Rejects ERR_DISPOSED once the owner disposed the runtime.
+   */
+  async _waitUntil(done: () => boolean, timeoutNs: number, signal?: AbortSignal): Promise<boolean> {
+    this._check();
+    this.#waiters.begin();
+    const keep = setInterval(() => {}, 1 << 30); // a pending waitAsync alone does not keep Node alive
+    try {
+      const end = timeoutNs === Infinity ? Infinity : performance.now() + timeoutNs / 1e6;
+      for (;;) {
+        if (signal?.aborted) throw abortReason(signal);
+        const epoch = Atomics.load(this.i32, this.#epochIndex);
+        this._check(); // after the epoch read: dispose sets the flag, then bumps the epoch
+        if (done()) return true;
+        const left = end - performance.now();
+        if (left <= 0) return false;
+        const r = Atomics.waitAsync(this.i32, this.#epochIndex, epoch, Math.min(left, REMOTE_POLL_MS));
+        if (r.async) await r.value;
+        this.#waiters.sync();
+      }
+    } finally {
+      clearInterval(keep);
+      this.#waiters.end();
+    }
+  }
+
+  /** @internal callbacks of remote fences run on this thread, once each, when they signal */
+  _watch(f: RemoteFence): void {
+    this.#watched.add(f);
+    if (this.#watching) return;
+    this.#watching = true;
+    this._waitUntil(() => {
+      for (const w of this.#watched) {
+        if (w._signaled()) {
+          this.#watched.delete(w);
+          w._fire();
+        }
+      }
+      return this.#watched.size === 0;
+    }, Infinity).then(
+      () => {
+        this.#watching = false;
+        if (this.#watched.size) this._watch([...this.#watched][0]);
+      },
+      () => {
+        // Disposed: the owner will signal nothing more; the callbacks never run.
+        this.#watching = false;
+        this.#watched.clear();
+      },
+    );
+  }
+
+  /** @internal */
+  _unwatch(f: RemoteFence): void {
+    this.#watched.delete(f);
+  }
+}
+
+/**
+ * In another thread: a read-only view of a runtime's arena, from `rt.share()`. The handle must be
+ * well formed (ERR_INVALID_ARG), on shared memory (ERR_NOT_ISOLATED), this runtime's own
+ * (ERR_FOREIGN_HANDLE: its id must be the one in the arena) and the runtime not disposed
+ * (ERR_DISPOSED).
+ *
+ * @example
+ * ```ts
+ * // owner thread
+ * worker.postMessage({ rt: rt.share(), fence: ring.submit({}).share() });
+ * // worker thread
+ * const view = attachRuntime(msg.rt);
+ * view.fence(msg.fence).addCallback((f) => console.log('signaled', f.status));
+ * ```
+ */
+export function attachRuntime(handle: SharedRuntimeHandle): AttachedRuntime {
+  const { views, id } = checkRuntimeHandle(handle);
+  return new AttachedRuntime(views, id);
+}

@@ -1,0 +1,58 @@
+/**
+ * What both sides of cross-thread sharing agree on: the handle shapes, the timing constants of
+ * remote waits, and the small readers (wall clock, f64 from two atomic halves) both use.
+ */
+import { DmaFenceError } from '../errors.js';
+
+/** What `rt.share()` returns: post it to a worker. */
+export interface SharedRuntimeHandle {
+  kind: 'dmafence/runtime';
+  memory: WebAssembly.Memory;
+  /** The arena's byte offset in `memory`. */
+  base: number;
+  /** The runtime's identity: a random integer in [1, 2^53), also in every fence handle it shares. */
+  runtime: number;
+}
+
+/** What `fence.share()` returns: post it to a thread that attached the runtime. */
+export interface SharedFenceHandle {
+  kind: 'dmafence/fence';
+  /** The identity of the runtime that shared it (SharedRuntimeHandle.runtime). */
+  runtime: number;
+  /** The fence's slot in the arena and that slot's generation when the handle was made. */
+  slot: number;
+  gen: number;
+  /** The fence's context id (fence.context) and seqno. */
+  context: number;
+  seqno: number;
+}
+
+/** The longest a remote wait sleeps before looking again, ms. */
+export const REMOTE_POLL_MS = 10;
+/** @internal A waiting view promises to look again within this many ms (it renews at every wake,
+ *  at least every REMOTE_POLL_MS). */
+export const REMOTE_LEASE_MS = 500;
+/** @internal The owner frees a registration whose lease expired this many ms ago. */
+export const REMOTE_RECLAIM_AFTER_MS = 500;
+/** @internal The owner looks for expired registrations at most this often, and only while the
+ *  total is not zero (while it notifies anyway). */
+export const REMOTE_SCAN_EVERY_MS = 100;
+
+/** @internal The largest runtime id a handle can carry. */
+export const MAX_ID = 2 ** 53 - 1;
+
+/** @internal Wall-clock ms, comparable across threads (each thread has its own timeOrigin). */
+export const wallMs = () => performance.timeOrigin + performance.now();
+
+/** @internal f64 from two atomic u32 loads (little-endian, as the arena is): a read that never
+ *  tears per half; the seqlock around it catches a value written between the halves. */
+const scratchF64 = new Float64Array(1);
+const scratchU32 = new Uint32Array(scratchF64.buffer);
+export function loadF64(u32: Uint32Array, word: number): number {
+  scratchU32[0] = Atomics.load(u32, word);
+  scratchU32[1] = Atomics.load(u32, word + 1);
+  return scratchF64[0];
+}
+
+/** @internal ERR_DISPOSED for a view whose owner disposed the runtime. */
+export const disposed = () => new DmaFenceError('ERR_DISPOSED', 'the owner disposed this runtime: its remote views can no longer be used');

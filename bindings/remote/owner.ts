@@ -1,0 +1,54 @@
+/**
+ * The owner's side of cross-thread sharing (the thread that created the Runtime): the share
+ * handles, the epoch bump after a signaling pass while remote waiters exist (with the reclaim of
+ * registrations whose lease expired long ago: a thread that died waiting), and the dispose mark.
+ */
+import * as L from '../core/layout.js';
+import type { Arena } from '../arena.js';
+import { REMOTE_RECLAIM_AFTER_MS, REMOTE_SCAN_EVERY_MS, wallMs } from './common.js';
+import type { SharedFenceHandle, SharedRuntimeHandle } from './common.js';
+
+/** @internal The handle rt.share() returns. */
+export function shareRuntime(arena: Arena): SharedRuntimeHandle {
+  return { kind: 'dmafence/runtime', memory: arena.memory, base: arena.base, runtime: arena.id };
+}
+
+/** @internal The handle fence.share() returns, for the fence in `slot` (generation `gen`). */
+export function shareFence(arena: Arena, slot: number, gen: number, ctxIndex: number, ctxId: number, seqno: number): SharedFenceHandle {
+  void ctxIndex;
+  return { kind: 'dmafence/fence', runtime: arena.id, slot, gen, context: ctxId, seqno };
+}
+
+/**
+ * @internal After every signaling pass on the owner's thread: wakes attached threads that wait on
+ * fences. Costs one atomic load when none waits. While some do, at most every
+ * REMOTE_SCAN_EVERY_MS it also frees registrations whose lease expired REMOTE_RECLAIM_AFTER_MS ago
+ * (their thread died or stopped looking): compareExchange, so a late update by a live view fails
+ * and that view registers afresh, never subtracting twice.
+ */
+export function publishSignals(arena: Arena): void {
+  const i = arena.word(L.H_REMOTE_WAITERS);
+  if (!arena.shared || Atomics.load(arena.i32, i) === 0) return;
+  const e = arena.word(L.H_SIGNAL_EPOCH);
+  Atomics.add(arena.i32, e, 1);
+  Atomics.notify(arena.i32, e);
+  const wall = wallMs();
+  if (wall < arena.remoteScanAt) return;
+  arena.remoteScanAt = wall + REMOTE_SCAN_EVERY_MS;
+  const now = (wall - arena.timeBase) | 0;
+  for (let k = 0; k < L.RW_ENTRIES; k++) {
+    const cw = arena.remoteClaimWord(k);
+    const cur = Atomics.load(arena.i32, cw);
+    if (!(cur & L.RW_CLAIMED)) continue;
+    if (((now - Atomics.load(arena.i32, cw + 1)) | 0) <= REMOTE_RECLAIM_AFTER_MS) continue;
+    if (Atomics.compareExchange(arena.i32, cw, cur, cur & ~0xffff) === cur) Atomics.sub(arena.i32, i, cur & L.RW_COUNT_MAX);
+  }
+}
+
+/** @internal At dispose: attached views see the runtime is gone (their waits reject ERR_DISPOSED). */
+export function markDisposed(arena: Arena): void {
+  Atomics.store(arena.i32, arena.word(L.H_DISPOSED), 1);
+  const e = arena.word(L.H_SIGNAL_EPOCH);
+  Atomics.add(arena.i32, e, 1);
+  if (arena.shared) Atomics.notify(arena.i32, e);
+}
