@@ -151,7 +151,7 @@ type Op =
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ op: fc.constant('create' as const), ctx: fc.nat(2) }),
   fc.record({ op: fc.constant('batch' as const), ctx: fc.nat(2), n: fc.integer({ min: 1, max: 12 }) }),
-  fc.record({ op: fc.constant('setError' as const), i: fc.nat(30), e: fc.constantFrom(-5, -125, 0, 7) }),
+  fc.record({ op: fc.constant('setError' as const), i: fc.nat(30), e: fc.constantFrom(-5, -62, -125, -4095, 0, 7) }),
   fc.record({ op: fc.constant('signal' as const), i: fc.nat(30) }),
   fc.record({ op: fc.constant('signalUpTo' as const), ctx: fc.nat(2), ahead: fc.integer({ min: -2, max: 8 }), error: fc.constantFrom(0, -125) }),
   fc.record({ op: fc.constant('addCallback' as const), i: fc.nat(30) }),
@@ -389,7 +389,7 @@ async function twoWay(ops: Op[], opts: RuntimeOptions, prepare?: (m: Model) => v
 const OPTS: RuntimeOptions = { maxFences: 96, maxRings: 6, maxRingCapacity: 8, dmaBytes: 1 << 14, seed: 7 };
 
 describe('generated ts core: differential against the wasm core', () => {
-  it('fences, rings, devices, faults, DMA memory and protocols: identical results at every step, identical arena bytes', async () => {
+  it('F1-F8, C2-C4, R1-R6, D1-D4, M1-M3, T3-T4: fences, rings, devices, faults, DMA memory and protocols give identical results at every step, identical arena bytes', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(opArb, { minLength: 20, maxLength: 100 }), fc.integer({ min: 1, max: 1000 }), async (ops, seed) => {
         await twoWay(ops, { ...OPTS, seed });
