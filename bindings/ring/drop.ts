@@ -41,6 +41,11 @@ export async function runDrop(p: RingProtocols, policy: DropPolicy): Promise<Dro
   h.trace('drop', { ring: p.name, policy });
   if (policy === 'emitter-guarantee' || policy === 'wait') {
     await p.stopProtocol(policy === 'emitter-guarantee');
+    // A reset that began after the stop resolved (a second device loss) is not over yet: the drop
+    // waits for it too, so the ring is dropped only from stopped, with the device proven idle (T4).
+    while (!p.disposed && p.w.state() !== L.RS_STOPPED && p.w.state() !== L.RS_DROPPED) {
+      await p.stopProtocol(policy === 'emitter-guarantee');
+    }
   } else if (policy === 'signal-on-drop') {
     const last = p.ctx.lastSeqno;
     p.checkPremature(last, 'signal-on-drop');
