@@ -164,7 +164,8 @@ export class AttachedRuntime {
       const g1 = Atomics.load(u32, w + (L.S_GEN >> 2));
       const st = Atomics.load(u32, w + (L.S_STATE >> 2));
       const s = loadF64(u32, w + (L.S_SEQNO >> 2));
-      if (Atomics.load(u32, w + (L.S_GEN >> 2)) !== g1) continue; // recycled meanwhile: look again
+      // Recycled meanwhile (generation, or the state word of a slot being re-written): look again.
+      if (Atomics.load(u32, w + (L.S_GEN >> 2)) !== g1 || Atomics.load(u32, w + (L.S_STATE >> 2)) !== st) continue;
       return g1 === gen && (st & L.FS_ALLOC) !== 0 && st >>> L.STATE_CTX_SHIFT === ci && s === seqno;
     }
     return false;
@@ -188,7 +189,7 @@ export class AttachedRuntime {
       const g = Atomics.load(u32, w + (L.S_GEN >> 2));
       const st = Atomics.load(u32, w + (L.S_STATE >> 2));
       const s = loadF64(u32, w + (L.S_SEQNO >> 2));
-      if (Atomics.load(this.i32, cw + (L.C_HEAD >> 2)) !== hd || Atomics.load(u32, w + (L.S_GEN >> 2)) !== g) continue;
+      if (Atomics.load(this.i32, cw + (L.C_HEAD >> 2)) !== hd || Atomics.load(u32, w + (L.S_GEN >> 2)) !== g || Atomics.load(u32, w + (L.S_STATE >> 2)) !== st) continue;
       if (!(st & L.FS_ALLOC) || st >>> L.STATE_CTX_SHIFT !== ci) continue;
       return seqno < s;
     }
