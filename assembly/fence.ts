@@ -75,8 +75,11 @@ export function isLater(a: f64, b: f64, seqno64: i32): i32 {
 /** Recycles a slot: the generation moves on (first) so stale handles are detected. */
 // @ts-ignore: decorator
 @inline function freeSlot(base: usize, p: usize, slot: i32): void {
-  store<u32>(p + S_GEN, load<u32>(p + S_GEN) + 1);
+  // The state clears first, then the generation moves: a remote reader that sees the new
+  // generation then sees the cleared state (or the next fence's), never the old signaled state
+  // with the next fence's seqno (an ABA a reader's second look at the state cannot catch).
   store<u32>(p + S_STATE, 0);
+  store<u32>(p + S_GEN, load<u32>(p + S_GEN) + 1);
   store<i32>(p + S_NEXT, load<i32>(base + H_FREE_HEAD));
   store<i32>(base + H_FREE_HEAD, slot);
   store<i32>(base + H_IN_USE, load<i32>(base + H_IN_USE) - 1);
@@ -239,9 +242,9 @@ export function signalUpTo(base: usize, ctx: i32, seqno: f64, error: i32, timest
       // The slot stays: a view may capture error and timestamp once it sees SIGNALED.
       atomic.store<u32>(p + S_STATE, st);
     } else {
-      // Recycled at once: the generation moves first, then the state clears.
-      store<u32>(p + S_GEN, load<u32>(p + S_GEN) + 1);
+      // Recycled at once: the state clears, then the generation moves (see freeSlot).
       store<u32>(p + S_STATE, 0);
+      store<u32>(p + S_GEN, load<u32>(p + S_GEN) + 1);
       store<i32>(p + S_NEXT, freeHead);
       freeHead = head;
       freed++;

@@ -102,8 +102,11 @@ export class TsCore implements Core {
   private freeSlot(base: number, p: number, slot: number): void {
     const i32 = this.i32;
     const u32 = this.u32;
-    u32[(p + S_GEN) >>> 2]++;
+    // The state clears first, then the generation moves: a remote reader that sees the new
+    // generation then sees the cleared state (or the next fence's), never the old signaled state
+    // with the next fence's seqno (an ABA a reader's second look at the state cannot catch).
     u32[(p + S_STATE) >>> 2] = 0;
+    u32[(p + S_GEN) >>> 2]++;
     i32[(p + S_NEXT) >>> 2] = i32[(base + H_FREE_HEAD) >>> 2];
     i32[(base + H_FREE_HEAD) >>> 2] = slot;
     i32[(base + H_IN_USE) >>> 2]--;
@@ -287,9 +290,9 @@ export class TsCore implements Core {
         // The slot stays: a view may capture error and timestamp once it sees SIGNALED.
         Atomics.store(u32, (p + S_STATE) >>> 2, st);
       } else {
-        // Recycled at once: the generation moves first, then the state clears.
-        u32[(p + S_GEN) >>> 2]++;
+        // Recycled at once: the state clears, then the generation moves (see freeSlot).
         u32[(p + S_STATE) >>> 2] = 0;
+        u32[(p + S_GEN) >>> 2]++;
         i32[(p + S_NEXT) >>> 2] = freeHead;
         freeHead = head;
         freed++;
