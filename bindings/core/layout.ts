@@ -229,7 +229,7 @@ export const MAX_CONTEXTS = 65535;
  *   newer fence.
  *   Publication order (both cores; readers in other threads rely on it, seqlock style): a signal
  *   writes error and timestamp before the state word's SIGNALED bit (an atomic store where the
- *   slot is kept); a recycle bumps the generation before it clears the state word; a core call
+ *   slot is kept); a recycle clears the state word before it bumps the generation; a core call
  *   that may reuse a recycled slot first runs a barrier (an atomic read-modify-write), so a new
  *   fence's words are never visible before the generation bump; a new fence's state word is
  *   written last.

@@ -95,11 +95,10 @@ export class RemoteFence {
       // Not this fence any more (freed, reused, or a generation that wrapped): it was signaled.
       if (g1 !== this.#gen || !(st & L.FS_ALLOC) || st >>> L.STATE_CTX_SHIFT !== this.#ci || s !== this.#seqno) return (this.#final = RECYCLED);
       const error = Atomics.load(i32, w + (L.S_ERROR >> 2));
-      // After the fields, the generation *and the state word* again: the owner bumps the generation
-      // once, before it clears the state and writes the next fence's words (state last), so a
-      // reader between those stores can see the new generation with the old state; having seen a
-      // later store (the new seqno), it must see the cleared state on a second look (stores are
-      // seen in order), and retries.
+      // After the fields, the generation *and the state word* again. The owner clears a recycled
+      // slot's state before it bumps the generation and writes the next fence's words (state last),
+      // so a reader that sees a new generation sees the cleared state or the next fence's; a second
+      // look at both catches a recycle that happened while the fields were read.
       if (!(st & L.FS_SIGNALED)) {
         if (Atomics.load(u32, w + (L.S_GEN >> 2)) !== g1 || Atomics.load(u32, w + (L.S_STATE >> 2)) !== st) continue;
         this.#pendingError = error;
