@@ -245,35 +245,9 @@ export class DmaDevice {
       if (signal?.aborted) return Promise.reject(abortReason(signal));
       this.#lost = true;
       const done = Promise.all(this.#engines.map((e) => this.#rings[e].deviceLost())).then(() => undefined);
-      return settle(this.#life, done, signal);
+      return this.#life.settle(done, signal);
     } catch (e) {
       return Promise.reject(e);
     }
   }
-}
-
-/**
- * @internal The public face of a protocol promise: it rejects with ERR_DISPOSED at dispose, and
- * with the signal's reason when `signal` aborts; the protocol itself goes on either way.
- */
-export function settle<T>(life: Lifetime, p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    let done = false;
-    let untrack = () => {};
-    const onAbort = () => finish(() => reject(abortReason(signal!)));
-    const finish = (f: () => void) => {
-      if (done) return;
-      done = true;
-      untrack();
-      signal?.removeEventListener('abort', onAbort);
-      f();
-    };
-    untrack = life.track((e) => finish(() => reject(e)));
-    if (done) return;
-    signal?.addEventListener('abort', onAbort, { once: true });
-    p.then(
-      (v) => finish(() => resolve(v)),
-      (e) => finish(() => reject(e)),
-    );
-  });
 }

@@ -12,7 +12,6 @@
  */
 import * as L from './core/layout.js';
 import type { DmaDevice } from './dma-device.js';
-import { settle } from './dma-device.js';
 import type { DmaFence } from './dma-fence.js';
 import { checkAbortSignal } from './dma-fence.js';
 import type { FenceContext } from './fence-context.js';
@@ -215,7 +214,7 @@ export class HwRing {
       const signal = checkAbortSignal(o.signal);
       if (signal?.aborted) return Promise.reject(abortReason(signal));
       if (this.#p.drop) throw this.#p.stateError('it cannot be reset');
-      return settle(this.#p.h.life, resetEngine(this.#p, 'requested'), signal);
+      return this.#p.h.life.settle(resetEngine(this.#p, 'requested'), signal);
     } catch (e) {
       return Promise.reject(e);
     }
@@ -240,7 +239,7 @@ export class HwRing {
       const signal = checkAbortSignal(o.signal);
       if (signal?.aborted) return Promise.reject(abortReason(signal));
       if (this.#p.w.state() === L.RS_DROPPED) throw this.#p.stateError('it cannot stop');
-      return settle(this.#p.h.life, this.#p.stopProtocol(true), signal);
+      return this.#p.h.life.settle(this.#p.stopProtocol(true), signal);
     } catch (e) {
       return Promise.reject(e);
     }
@@ -277,7 +276,7 @@ export class HwRing {
       if (this.#p.drop) throw this.#p.stateError('one drop per ring');
       if (this.#p.h.log.strict) checkDropInAdvance(this.#p, policy);
       this.#p.drop = { policy };
-      return settle(this.#p.h.life, runDrop(this.#p, policy), signal);
+      return this.#p.h.life.settle(runDrop(this.#p, policy), signal);
     } catch (e) {
       return Promise.reject(e);
     }

@@ -6,7 +6,7 @@
  *
  * Contract: driver thread only. Cold path: one boolean read per public call; nothing per fence.
  */
-import { DmaFenceError } from './errors.js';
+import { DmaFenceError, abortReason } from './errors.js';
 
 export function disposedError(): DmaFenceError {
   return new DmaFenceError('ERR_DISPOSED', 'this runtime was disposed: its objects can no longer be used');
@@ -40,15 +40,28 @@ export class Lifetime {
   }
 
   /**
-   * Wraps a promise so that dispose rejects it with ERR_DISPOSED even if it would never settle
-   * (a drop waiting on a clock nobody drives any more).
+   * The public face of a promise of this runtime (a protocol, a wait): it rejects ERR_DISPOSED at
+   * dispose even if it would never settle, and with the signal's reason when `signal` aborts; the
+   * work behind it goes on either way.
    */
-  guard<T>(p: Promise<T>): Promise<T> {
+  settle<T>(p: Promise<T>, signal?: AbortSignal): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      const untrack = this.track(reject);
+      let done = false;
+      let untrack = () => {};
+      const onAbort = () => finish(() => reject(abortReason(signal!)));
+      const finish = (f: () => void) => {
+        if (done) return;
+        done = true;
+        untrack();
+        signal?.removeEventListener('abort', onAbort);
+        f();
+      };
+      untrack = this.track((e) => finish(() => reject(e)));
+      if (done) return;
+      signal?.addEventListener('abort', onAbort, { once: true });
       p.then(
-        (v) => (untrack(), resolve(v)),
-        (e) => (untrack(), reject(e)),
+        (v) => finish(() => resolve(v)),
+        (e) => finish(() => reject(e)),
       );
     });
   }

@@ -372,21 +372,16 @@ export class Runtime {
       const pending = ctxs.reduce((n, c) => n + c.pending, 0);
       if (pending && !force) throw new DmaFenceError('ERR_DRIVER_BUSY', `driver ${name} still has ${pending} pending fence(s): signal them before unloading (T5)`);
       if (signal?.aborted) return Promise.reject(abortReason(signal));
-      return new Promise((resolve, reject) => {
-        const sim = this.#sim;
-        let untrack = () => {};
-        // Aborting rejects this promise; the unload itself goes on (the grace period has begun).
-        const onAbort = () => (untrack(), reject(abortReason(signal!)));
+      // Aborting rejects this promise; the unload itself goes on (the grace period has begun).
+      const sim = this.#sim;
+      const unloaded = new Promise<void>((resolve) => {
         sim.schedule(sim.now + graceNs, () => {
           for (const c of ctxs) c._unloaded = true;
           this.trace('driver-unloaded', { driver: name });
-          signal?.removeEventListener('abort', onAbort);
-          untrack();
           resolve();
         });
-        untrack = this.life.track(reject);
-        signal?.addEventListener('abort', onAbort, { once: true });
       });
+      return this.life.settle(unloaded, signal);
     } catch (e) {
       return Promise.reject(e);
     }
