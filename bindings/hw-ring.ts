@@ -25,8 +25,8 @@ import { interruptsOf } from './ring/interrupts.js';
 import { DROP_KEYS, DROP_POLICIES, PROTOCOL_KEYS, STATES } from './ring/types.js';
 import type { DropOptions, DropReport, Job, ProtocolOptions, RingHost, RingOptions, RingState } from './ring/types.js';
 
-export { DROP_POLICIES } from './ring/types.js';
-export type { DropOptions, DropPolicy, DropReport, Job, ProtocolOptions, RingHost, RingOptions, RingState } from './ring/types.js';
+export { DROP_POLICIES, GUARANTEES } from './ring/types.js';
+export type { DropOptions, DropPolicy, DropReport, DropSteps, Guarantee, Job, PolicyFn, ProtocolOptions, RingHost, RingOptions, RingState, StepOptions } from './ring/types.js';
 
 /**
  * A hardware ring (R1-R6) on a device engine, from `rt.createRing(opts)`, with its own fence

@@ -9,7 +9,7 @@
  * reset taking effect) at the modeled times, between core steps. Dropped is final.
  */
 import * as L from '../core/layout.js';
-import type { DmaDevice } from '../dma-device.js';
+import type { DmaDevice, InjectKind } from '../dma-device.js';
 import type { FenceContext } from '../fence-context.js';
 import type { Timer } from '../sim/clock.js';
 import type { Violation } from '../violations.js';
@@ -19,6 +19,10 @@ import { STATES, pending } from './types.js';
 import type { DeviceConfig, DropPolicy, Pending, RingHost } from './types.js';
 import { traceUnfinished } from './interrupts.js';
 import { cancelRest, resetEngine } from './reset.js';
+
+const INJECT_BITS: Record<InjectKind, number> = {
+  hang: L.JF_HANG, slow: L.JF_SLOW, lostIrq: L.JF_LOST_IRQ, noAck: L.JF_NO_ACK, lostWriteback: L.JF_LOST_WB,
+};
 
 /** What the protocols need of submission (the space waiters, R3). */
 export interface SpaceQueue {
@@ -207,8 +211,8 @@ export class RingProtocols {
     this.checkPremature(seqno, 'signalUpTo');
   }
   /** D3: dev.inject arms a fault for the next job this ring's engine starts (noAck: its next STOP). */
-  inject(kind: 'hang' | 'slow' | 'lostIrq' | 'noAck'): void {
-    this.w.or(L.R_INJECT, kind === 'hang' ? L.JF_HANG : kind === 'slow' ? L.JF_SLOW : kind === 'lostIrq' ? L.JF_LOST_IRQ : L.JF_NO_ACK);
+  inject(kind: InjectKind): void {
+    this.w.or(L.R_INJECT, INJECT_BITS[kind]);
   }
 
   // ── stop (T3) ──
