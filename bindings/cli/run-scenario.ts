@@ -302,6 +302,7 @@ async function run(rt: Runtime, s: Scenario, planned: number, backend: 'wasm' | 
   }
 
   const outcomes: TeardownOutcome[] = [];
+  let finished = false;
   for (const t of s.teardown ?? []) {
     const out = outcome(t);
     outcomes.push(out);
@@ -314,9 +315,10 @@ async function run(rt: Runtime, s: Scenario, planned: number, backend: 'wasm' | 
       } catch (e) {
         p = Promise.reject(e);
       }
+      // Settled after the run ended (dispose rejects what never finished): it stays 'never finished'.
       p.then(
-        () => ((out.status = 'done'), (out.timeNs = sim.now - start)),
-        (e: unknown) => ((out.status = 'failed'), (out.error = e instanceof Error ? e.message : String(e))),
+        () => void (finished || ((out.status = 'done'), (out.timeNs = sim.now - start))),
+        (e: unknown) => void (finished || ((out.status = 'failed'), (out.error = e instanceof Error ? e.message : String(e)))),
       ).finally(finishOne);
     }, t.atNs);
   }
@@ -361,6 +363,7 @@ async function run(rt: Runtime, s: Scenario, planned: number, backend: 'wasm' | 
     idle = true;
   }
   await new Promise((r) => setTimeout(r, 0)); // settled drops and waits run their continuations
+  finished = true;
 
   return report(rt, s, { planned, backend, seed, idle, rings, streams, outcomes, latencies, firstSubmit, lastDone, okBytes, restarts, trace });
 }
@@ -420,7 +423,7 @@ function report(
     restarts: x.restarts,
     rings: ringRows,
     streams: [...x.streams.values()].map((st) => ({ name: st.spec.name, ring: st.spec.ring, submitted: st.next, planned: st.spec.jobs, ended: st.ended ?? 'cut by endNs' })),
-    teardown: x.outcomes,
+    teardown: x.outcomes.map((t) => ({ ...t })),
     verdict: { rules: broken, expected, pass: expected === null ? broken.length === 0 : expected.join() === broken.join() },
     ...(x.trace ? { trace: rt.exportTrace() } : {}),
   };
