@@ -277,7 +277,8 @@ export const FS_FORCED = 128;
  * │ config:  160 baseNs f64  168 perByteNs f64  176 jitter f64  184 pHang f64  192 pSlow f64 │
  * │          200 pLostIrq f64  208 ackNs f64  216 resetNs f64  224 ackMode u32               │
  * │ request: 228 resetReq                                                                    │
- * │ config:  232 stopMode u32  240 writesAfterAckNs f64  248 pLostWb f64                     │
+ * │ config:  232 stopMode u32  236 trailIdx u32 (device)  240 writesAfterAckNs f64           │
+ * │          248 pLostWb f64                                                                 │
  * ╘══════════════════════════════════════════════════════════════════════════════════════════╛
  *   tail, head, retired and sigIdx are free-running u32 counters; index = counter & mask.
  *   head - retired: jobs the device holds (at most one running); tail - sigIdx: jobs in flight
@@ -335,6 +336,8 @@ export const R_ACK_MODE = 224;
 export const R_RESET_REQ = 228;
 /** What STOP does to the running job: 0 abort (then ACK), 1 finish (then ACK). */
 export const R_STOP_MODE = 232;
+/** The descriptor index of the job whose last burst is still to land (EN_TRAILING). */
+export const R_TRAIL_IDX = 236;
 /** How long after its ACK the aborted job still writes its remaining bytes, ns (0: the ACK is the truth). */
 export const R_WRITES_AFTER_ACK_NS = 240;
 /** Per-job probability of a lost write-back (JF_LOST_WB). */
