@@ -25,7 +25,7 @@ export { runTeardown, runTeardownMatrix, DEVICE_KINDS, deviceSpecOf, MAX_TEARDOW
 export type { DeviceKind, TeardownOptions, TeardownResult, TeardownMatrixOptions } from './cli/scenario.js';
 export { parseDeviceSpec, parsePolicySpec } from './cli/specs.js';
 export { runScenario } from './cli/run-scenario.js';
-export type { RunScenarioOptions, ScenarioReport, TeardownOutcome } from './cli/run-scenario.js';
+export type { RunScenarioOptions, ScenarioReport, TeardownOutcome, FaultOutcome } from './cli/run-scenario.js';
 export { parseScenario, MAX_SCENARIO_JOBS } from './cli/scenario-schema.js';
 export type { Scenario, ScenarioDevice, ScenarioRing, ScenarioStream, ScenarioFault, ScenarioTeardown, ScenarioExpect } from './cli/scenario-schema.js';
 export { DEFAULT_TRACE_LIMIT } from './trace.js';

@@ -32,8 +32,9 @@ interface Row {
 }
 
 describe('dmafence teardown --jobs', () => {
-  it('runs the whole matrix with --jobs 10000 (was "no free fence slot" above 8193): 5000 jobs submitted per run', () => {
-    const r = cli('teardown', '--jobs', '10000', '--json');
+  const FOUR = ['--device', 'stoppable', '--device', 'non-stoppable', '--device', 'hung', '--device', 'hung-no-tdr', '--guarantee', 'emitter'];
+  it('runs the matrix with --jobs 10000 (was "no free fence slot" above 8193): 5000 jobs submitted per run', () => {
+    const r = cli('teardown', '--jobs', '10000', '--json', ...FOUR);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     const out = JSON.parse(r.stdout) as { jobs: number; rows: Row[] };
@@ -51,20 +52,22 @@ describe('dmafence teardown --jobs', () => {
   it('--jobs 1 (the low end) runs: one job per run', () => {
     const r = cli('teardown', '--jobs', '1', '--json');
     expect(r.status).toBe(0);
-    expect((JSON.parse(r.stdout) as { rows: Row[] }).rows.map((x) => x.jobs)).toEqual(Array(16).fill(1));
+    const rows = (JSON.parse(r.stdout) as { rows: (Row & { guarantee: string })[] }).rows;
+    expect(rows.map((x) => x.jobs)).toEqual(Array(64).fill(1)); // 8 device kinds × 4 policies × 2 guarantees by default
+    expect(new Set(rows.map((x) => x.guarantee))).toEqual(new Set(['emitter', 'fence']));
   });
 
   it('the header says how many jobs each run submits (half of --jobs: the ring is dropped halfway)', () => {
-    const def = cli('teardown');
+    const def = cli('teardown', ...FOUR);
     expect(def.status).toBe(0);
     const lines = def.stdout.split('\n');
     expect(lines[0]).toBe(
       'dmafence teardown matrix: 100 jobs of 4 KiB per run (the ring is dropped halfway through --jobs 200), buffers freed on signal and reused at once; seed 1, wasm backend',
     );
-    expect(lines[2]).toBe('| device        | policy            | corruptions | premature signals | unsignaled fences | blocked waiters |    teardown time |');
+    expect(lines[2]).toMatch(/^\| device +\| policy +\|(.* \|)? corruptions \| premature signals \| unsignaled fences \| blocked waiters \| +teardown time \|$/);
     expect(lines.filter((l) => l.startsWith('| ')).length).toBe(17);
     expect(def.stdout).toContain('Safe on every device: emitter-guarantee.');
-    const odd = cli('teardown', '--jobs', '41', '--seed', '3', '--backend', 'ts');
+    const odd = cli('teardown', '--jobs', '41', '--seed', '3', '--backend', 'ts', '--device', 'stoppable');
     expect(odd.status).toBe(0);
     expect(odd.stdout.split('\n')[0]).toBe(
       'dmafence teardown matrix: 21 jobs of 4 KiB per run (the ring is dropped halfway through --jobs 41), buffers freed on signal and reused at once; seed 3, ts backend',
@@ -201,13 +204,13 @@ describe('dmafence teardown --svg', () => {
     const out = join(tmp, 'matrix.svg');
     const r = cli('teardown', '--jobs', '20', '--json', '--svg', out);
     expect(r.status).toBe(0);
-    const rows = (JSON.parse(r.stdout) as { rows: Row[] }).rows;
+    const rows = (JSON.parse(r.stdout) as { rows: (Row & { guarantee: string })[] }).rows;
     const svg = readFileSync(out, 'utf8');
     expect(xmlProblems(svg)).toEqual([]);
     const cells = [...svg.matchAll(/<g class="cell" data-device="([^"]*)" data-column="([^"]*)" data-corruptions="(\d+)" data-unsignaled="(\d+)">/g)];
     expect(cells.length).toBe(rows.length);
     for (const row of rows) {
-      const c = cells.find((m) => m[1] === row.device && m[2].startsWith(row.policy));
+      const c = cells.find((m) => m[1] === row.device && m[2] === `${row.policy} · ${row.guarantee}`);
       expect(c, `${row.device}/${row.policy}`).toBeDefined();
       expect([Number(c![3]), Number(c![4])]).toEqual([row.corruptions, row.unsignaled]);
     }
@@ -260,5 +263,24 @@ describe('dmafence teardown --device / --policy / --guarantee / --max-fences: ba
       expect(r.stdout, args.join(' ')).toBe('');
       expect(r.stderr.split('\n')[0], args.join(' ')).toContain(named);
     }
+  });
+});
+
+describe('dmafence teardown with a device file and policy modules (T8)', () => {
+  it('runs them beside the built-ins: rows named by the spec and the modules; a policy that signals first is caught', () => {
+    const dev = join(tmp, 'my-device.json');
+    writeFileSync(dev, JSON.stringify({ name: 'my-dma', stoppable: false, latency: { baseNs: 3000, perByteNs: 1 } }));
+    const early = join(tmp, 'signal-first.mjs');
+    writeFileSync(early, 'export default async function (s) { s.signalPending(-125); await s.stop(); }\n');
+    const r = cli('teardown', '--device', dev, '--device', 'stoppable', '--policy', join(root, 'examples/scenarios/policies/stop-or-reset.mjs'), '--policy', early, '--policy', 'wait', '--guarantee', 'emitter', '--jobs', '20', '--json');
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const rows = (JSON.parse(r.stdout) as { rows: (Row & { guarantee: string })[] }).rows;
+    expect(rows.map((x) => `${x.device}/${x.policy}/${x.guarantee}`)).toEqual([
+      'my-dma/stop-or-reset/emitter', 'my-dma/signal-first/emitter', 'my-dma/wait/emitter',
+      'stoppable/stop-or-reset/emitter', 'stoppable/signal-first/emitter', 'stoppable/wait/emitter',
+    ]);
+    for (const x of rows.filter((y) => y.policy === 'signal-first')) expect(x.prematureSignals, x.device).toBeGreaterThan(0);
+    for (const x of rows.filter((y) => y.policy !== 'signal-first')) expect([x.corruptions, x.prematureSignals, x.unsignaled], `${x.device}/${x.policy}`).toEqual([0, 0, 0]);
   });
 });

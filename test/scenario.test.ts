@@ -9,6 +9,9 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseScenario, runScenario } from '../bindings/index.js';
 import type { ScenarioReport } from '../bindings/index.js';
+import { Errno } from '../bindings/index.js';
+import type { DropSteps } from '../bindings/index.js';
+import { loadScenarioFile } from '../bindings/cli/cli-inputs.js';
 import { BACKENDS } from './helpers.js';
 import { checkTrace } from './trace-format.js';
 import type { Ev } from './trace-format.js';
@@ -27,7 +30,7 @@ const base = () => ({
 
 describe.each(BACKENDS)('scenario files (%s backend)', (backend) => {
   it.each(shipped)('%s: runs and gives the verdict it expects (T1, T2, M2 judge it)', async (f) => {
-    const s = load(f);
+    const s = (await loadScenarioFile(dir + f)) as Record<string, unknown>; // policy modules imported, as `dmafence run` does
     const r = await runScenario(s, { backend });
     expect(s.expect, 'every shipped scenario declares its verdict').toBeDefined();
     expect(r.verdict.pass, JSON.stringify(r.verdict)).toBe(true);
@@ -113,6 +116,32 @@ describe.each(BACKENDS)('scenario files (%s backend)', (backend) => {
     // Cut by endNs instead, the same fences are in flight, not judged.
     const cut = await runScenario({ ...s, endNs: 8000, expect: 'clean' }, { backend });
     expect([cut.idle, cut.unsignaled > 0, cut.verdict.pass, cut.endNs]).toEqual([false, true, true, 8000]);
+  });
+
+  it('T7: the same driver bug corrupts under the fence-level guarantee and changes nothing under the emitter-level one', async () => {
+    const fence = await runScenario(load('driver-bug-fence-level.json'), { backend });
+    expect(fence.faults[0].result).toMatch(/^owner of job \d+ dropped: its fence signaled -ECANCELED/);
+    expect([fence.violations.T1, fence.corruptions > 0]).toEqual([1, true]);
+    const emitter = await runScenario({ ...load('driver-bug-fence-level.json'), guarantee: 'emitter', expect: 'clean' }, { backend });
+    expect(emitter.faults[0].result).toMatch(/nothing changed \(the ring owns its fence\)$/);
+    expect([emitter.corruptions, emitter.unsignaled, emitter.verdict]).toEqual([0, 0, { rules: [], expected: [], pass: true }]);
+  });
+
+  it('T8: a user policy (a function of the steps) that signals before the STOP is caught (T1, M2); one that follows T3 is clean', async () => {
+    const early = Object.assign(async (st: DropSteps) => {
+      st.signalPending(-Errno.ECANCELED);
+      await st.stop();
+    }, { displayName: 'early' });
+    const t3 = async (st: DropSteps) => {
+      if ((await st.stop()) === 'timeout') await st.reset();
+    };
+    const scen = (policy: unknown) => ({ ...base(), devices: [{ name: 'gpu', stoppable: false, latency: { baseNs: 3000, perByteNs: 1 } }], teardown: [{ atNs: 5000, action: 'drop', ring: 'gfx0', policy }] });
+    const bad = await runScenario(scen({ name: 'early', policy: early }), { backend });
+    expect(bad.teardown[0]).toMatchObject({ policy: 'early', status: 'done' });
+    expect(bad.verdict.rules).toEqual(['M2', 'T1']);
+    const good = await runScenario(scen(t3), { backend });
+    expect(good.teardown[0]).toMatchObject({ policy: 't3', status: 'done' });
+    expect([good.verdict.rules, good.unsignaled]).toEqual([[], 0]);
   });
 
   it('device loss (T6) at a time: every fence of the lost device signals', async () => {

@@ -12,7 +12,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { MAX_TEARDOWN_JOBS, runTeardownMatrix } from './scenario.js';
-import type { TeardownResult } from './scenario.js';
+import type { TeardownMatrixOptions, TeardownResult } from './scenario.js';
 import { conclusion, formatTable, submittedJobs } from './matrix-report.js';
 import { UsageError, loadDevice, loadPolicy, loadScenarioFile } from './cli-inputs.js';
 import { runScenario } from './run-scenario.js';
@@ -20,6 +20,8 @@ import { formatScenarioReport } from './scenario-report.js';
 import { matrixSvg } from './svg.js';
 import type { HeatCell } from './svg.js';
 import { GUARANTEES } from '../hw-ring.js';
+import type { DropPolicy, Guarantee } from '../hw-ring.js';
+import type { PolicySpec } from './specs.js';
 
 const MAX_FENCES = 1 << 24;
 
@@ -129,17 +131,17 @@ async function teardown(p: ReturnType<typeof parse> & { seed?: number; backend?:
   const maxFences = v['max-fences'] === undefined ? undefined : intFlag('--max-fences', v['max-fences'], 1, MAX_FENCES);
   const guarantees = (v.guarantee ?? []).map((g) => ((GUARANTEES as readonly string[]).includes(g) ? g : fail(`--guarantee takes emitter or fence, got ${JSON.stringify(g)}`)));
   const devices = (v.device ?? []).map(loadDevice);
-  const policies = [];
+  const policies: (DropPolicy | PolicySpec)[] = [];
   for (const x of v.policy ?? []) policies.push(await loadPolicy(x));
   const seed = p.seed ?? 1;
   const backend = p.backend ?? 'wasm';
-  const opts: Record<string, unknown> = { seed, jobs, backend };
+  const opts: TeardownMatrixOptions = { seed, jobs, backend };
   if (devices.length) opts.devices = devices;
   if (policies.length) opts.policies = policies;
-  if (guarantees.length) opts.guarantees = [...new Set(guarantees)];
+  if (guarantees.length) opts.guarantees = [...new Set(guarantees)] as Guarantee[];
   if (maxFences !== undefined) opts.maxFences = maxFences;
   const t0 = Date.now();
-  const rows = await runTeardownMatrix(opts as Parameters<typeof runTeardownMatrix>[0], (r, i, n) => {
+  const rows = await runTeardownMatrix(opts, (r, i, n) => {
     if (process.stderr.isTTY) process.stderr.write(`\r[${i}/${n}] ${r.device} / ${r.policy}`.padEnd(60));
   });
   if (process.stderr.isTTY) process.stderr.write('\r'.padEnd(61) + '\r');
@@ -160,12 +162,10 @@ async function teardown(p: ReturnType<typeof parse> & { seed?: number; backend?:
 }
 
 function heatCell(r: TeardownResult): HeatCell {
-  const x = r as TeardownResult & { guarantee?: string; device: unknown; policy: unknown };
-  const name = (d: unknown) => (typeof d === 'string' ? d : String((d as { name?: unknown } | null)?.name ?? d));
   return {
-    device: name(x.device),
-    policy: name(x.policy),
-    ...(typeof x.guarantee === 'string' ? { guarantee: x.guarantee } : {}),
+    device: r.device,
+    policy: r.policy,
+    guarantee: r.guarantee,
     corruptions: r.corruptions,
     unsignaled: r.unsignaled,
     prematureSignals: r.prematureSignals,

@@ -32,6 +32,14 @@ export interface RunScenarioOptions {
   seed?: number;
 }
 
+/** What a fault of the schedule did: 'armed' (a device fault), the driver bug's effect, or why it was refused. */
+export interface FaultOutcome {
+  atNs: number;
+  inject: string;
+  target: string;
+  result: string;
+}
+
 /** What a teardown event did. */
 export interface TeardownOutcome {
   atNs: number;
@@ -75,6 +83,7 @@ export interface ScenarioReport {
   restarts: number;
   rings: { name: string; device: string; state: string; submitted: number; completed: number; failed: number; pending: number }[];
   streams: { name: string; ring: string; submitted: number; planned: number; ended: string }[];
+  faults: FaultOutcome[];
   teardown: TeardownOutcome[];
   /** The rules broken (sorted), what the scenario expects (if it says), and whether they match. */
   verdict: { rules: string[]; expected: string[] | null; pass: boolean };
@@ -291,12 +300,21 @@ async function run(rt: Runtime, s: Scenario, planned: number, backend: 'wasm' | 
     later(() => pump(st), st.spec.startNs);
   }
 
+  const faults: FaultOutcome[] = [];
   for (const f of s.faults ?? []) {
+    const out: FaultOutcome = { atNs: f.atNs, inject: f.inject, target: 'device' in f ? f.device : f.ring, result: 'not reached (the run ended first)' };
+    faults.push(out);
     later(() => {
-      if ('device' in f) devices.get(f.device)!.inject(f.inject);
-      else {
-        const ring = rings.get(f.ring)!.ring as HwRing & { injectDriverBug?: () => void };
-        ring.injectDriverBug?.();
+      try {
+        if ('device' in f) {
+          devices.get(f.device)!.inject(f.inject);
+          out.result = 'armed';
+        } else {
+          const bug = rings.get(f.ring)!.ring.injectDriverBug();
+          out.result = `owner of job ${bug.seqno} dropped${bug.signaled ? ': its fence signaled -ECANCELED (fence-level guarantee)' : ': nothing changed (the ring owns its fence)'}`;
+        }
+      } catch (e) {
+        out.result = `refused: ${e instanceof Error ? e.message : String(e)}`;
       }
     }, f.atNs);
   }
@@ -365,7 +383,7 @@ async function run(rt: Runtime, s: Scenario, planned: number, backend: 'wasm' | 
   await new Promise((r) => setTimeout(r, 0)); // settled drops and waits run their continuations
   finished = true;
 
-  return report(rt, s, { planned, backend, seed, idle, rings, streams, outcomes, latencies, firstSubmit, lastDone, okBytes, restarts, trace });
+  return report(rt, s, { planned, backend, seed, idle, rings, streams, outcomes, faults, latencies, firstSubmit, lastDone, okBytes, restarts, trace });
 }
 
 function outcome(t: ScenarioTeardown): TeardownOutcome {
@@ -382,7 +400,7 @@ function report(
   rt: Runtime,
   s: Scenario,
   x: {
-    planned: number; backend: 'wasm' | 'ts'; seed: number; idle: boolean; rings: Map<string, RingSt>; streams: Map<string, St>; outcomes: TeardownOutcome[];
+    planned: number; backend: 'wasm' | 'ts'; seed: number; idle: boolean; rings: Map<string, RingSt>; streams: Map<string, St>; outcomes: TeardownOutcome[]; faults: FaultOutcome[];
     latencies: number[]; firstSubmit: number; lastDone: number; okBytes: number; restarts: number; trace: boolean;
   },
 ): ScenarioReport {
@@ -423,6 +441,7 @@ function report(
     restarts: x.restarts,
     rings: ringRows,
     streams: [...x.streams.values()].map((st) => ({ name: st.spec.name, ring: st.spec.ring, submitted: st.next, planned: st.spec.jobs, ended: st.ended ?? 'cut by endNs' })),
+    faults: x.faults.map((f) => ({ ...f })),
     teardown: x.outcomes.map((t) => ({ ...t })),
     verdict: { rules: broken, expected, pass: expected === null ? broken.length === 0 : expected.join() === broken.join() },
     ...(x.trace ? { trace: rt.exportTrace() } : {}),
