@@ -54,8 +54,8 @@ const EXTRA_TID0 = 1_000_000;
 interface Track {
   pid: number;
   tid: number;
-  /** Rings: end of the last job span on the track (µs), to keep 'X' events from overlapping. */
-  lastEnd: number;
+  /** Rings: end of the last job span on the track (ns: exact, unlike µs sums), to keep 'X' events from overlapping. */
+  lastEndNs: number;
 }
 
 const us = (ns: number) => ns / 1000;
@@ -77,7 +77,7 @@ export function toChromeTrace(events: readonly TraceEvent[], info: ExportInfo): 
     meta.push({ name: 'process_sort_index', ph: 'M', ts: 0, pid, tid: 0, args: { sort_index: sort } });
   };
   const thread = (key: string, pid: number, tid: number, name: string, sort: number): Track => {
-    const t = { pid, tid, lastEnd: -Infinity };
+    const t = { pid, tid, lastEndNs: -Infinity };
     tracks.set(key, t);
     meta.push({ name: 'thread_name', ph: 'M', ts: 0, pid, tid, args: { name } });
     meta.push({ name: 'thread_sort_index', ph: 'M', ts: 0, pid, tid, args: { sort_index: sort } });
@@ -143,8 +143,8 @@ export function toChromeTrace(events: readonly TraceEvent[], info: ExportInfo): 
       const ts = us(e.timeNs - e.durNs);
       const dur = us(e.durNs);
       const name = e.name === 'job' && seqno !== undefined ? `job ${seqno}` : e.name;
-      if (ts >= t.lastEnd) {
-        t.lastEnd = ts + dur;
+      if (e.timeNs - e.durNs >= t.lastEndNs) {
+        t.lastEndNs = e.timeNs;
         out.push({ name, ph: 'X', cat: 'job', ts, dur, ...base });
         if (ring !== undefined && seqno !== undefined && e.name === 'job') points(ring, seqno).start = ts;
       } else {

@@ -80,6 +80,9 @@ describe.each(BACKENDS)('scenario files (%s backend)', (backend) => {
     const trace = JSON.parse(r.trace!) as { traceEvents: Ev[] };
     expect(checkTrace(trace)).toEqual([]);
     const ev = trace.traceEvents;
+    // Jobs of one ring run back to back (one ends at the ns the next starts): still complete events, none async.
+    expect(ev.filter((e) => e.cat === 'job' && e.ph !== 'X')).toEqual([]);
+    expect(ev.filter((e) => e.ph === 'X' && e.name.startsWith('job ')).length).toBeGreaterThan(200);
     const at = (name: string, ring: string) => ev.filter((e) => e.name === name && e.args?.ring === ring);
     const uploadSignal = new Map<number, number>();
     for (const s of at('signal', 'copy0')) for (let q = s.args!.first as number; q <= (s.args!.seqno as number); q++) uploadSignal.set(q, s.ts);

@@ -48,13 +48,14 @@ describe.each(BACKENDS)('trace export (%s backend)', (backend) => {
     expect(spans.length).toBeGreaterThanOrEqual(6);
     expect(spans.every((e) => e.args!.ring === 'gfx0' && typeof e.args!.seqno === 'number')).toBe(true);
     expect(spans.map((e) => e.args!.outcome)).toEqual(expect.arrayContaining(['completed', 'timed-out']));
+    expect(evs.filter((e) => e.cat === 'job' && (e.ph === 'b' || e.ph === 'e'))).toEqual([]); // back-to-back jobs stay complete events
     // Submit and signal: zero-length slices on the ring's track, with seqno.
     expect(gfx.filter((e) => e.name === 'submit').map((e) => e.args!.seqno)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     expect(gfx.filter((e) => e.name === 'signal').every((e) => e.ph === 'X' && e.dur === 0)).toBe(true);
     // Protocol instants: thread-scoped, on the ring's track.
     const instants = new Set(gfx.filter((e) => e.ph === 'i').map((e) => e.name));
     for (const n of ['irq', 'timeout', 'reset-request', 'reset-effective', 'ring-state', 'drop']) expect(instants, n).toContain(n);
-    expect(on('copy0').filter((e) => e.ph === 'i').map((e) => e.name)).toEqual(expect.arrayContaining(['stop', 'drop']));
+    expect(on('copy0').filter((e) => e.ph === 'i').map((e) => e.name)).toEqual(expect.arrayContaining(['drop', 'ring-state']));
     const v = gfx.find((e) => e.ph === 'i' && e.name.startsWith('violation'))!;
     expect(v.args).toMatchObject({ ring: 'gfx0', rule: 'T1', kind: 'premature-signal', seqno: 7 }); // running at the drop
     expect(v.name).toBe('violation T1: premature-signal');
