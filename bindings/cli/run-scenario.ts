@@ -98,6 +98,8 @@ const DEFAULT_BYTES = 4096;
 const DEFAULT_SETTLE_NS = 1_000_000;
 /** A stream waiting out a ring's recovery (faulted, resetting, stopping) looks again this often. */
 const RETRY_NS = 1_000;
+/** Looks a stream takes at a ring that stays out of 'running' (1 s of virtual time) before it gives up. */
+const MAX_RETRIES = 1_000_000;
 
 interface Rec {
   stream: St;
@@ -128,6 +130,7 @@ interface St {
   dependents: Map<number, St>;
   after: St | undefined;
   timer: boolean;
+  retries: number;
 }
 
 export async function runScenario(scenario: unknown, opts?: RunScenarioOptions): Promise<ScenarioReport> {
@@ -250,9 +253,13 @@ async function run(rt: Runtime, s: Scenario, planned: number, backend: 'wasm' | 
         continue;
       }
       if (state !== 'running') {
+        // Recovery ends (a reset takes its time, a STOP its bound); a ring that never leaves the
+        // state would keep this timer alive forever: after MAX_RETRIES the stream gives up.
+        if (++st.retries > MAX_RETRIES) return end(st, `ring stuck ${state}`);
         if (!st.timer) (st.timer = true), later(() => pump(st), sim.now + RETRY_NS);
         return;
       }
+      st.retries = 0;
       if (ring.space === 0) {
         r.waiting.add(st);
         return;
@@ -294,6 +301,7 @@ async function run(rt: Runtime, s: Scenario, planned: number, backend: 'wasm' | 
       dependents: new Map(),
       after: spec.after === undefined ? undefined : streams.get(spec.after),
       timer: false,
+      retries: 0,
     } as St;
     streams.set(st.spec.name, st);
     open++;
