@@ -106,8 +106,9 @@ export interface TeardownResult {
   dropError: string | null;
   /**
    * The driver bug, when the run had one and a job was in flight: the job's seqno, whether its
-   * fence signaled because of it (fence level only), and the premature signals and corruptions
-   * of that job (part of the totals above).
+   * fence signaled because of it (fence level only), whether that signal was premature (T1, 0 or
+   * 1), and the corruptions by that job after the bug signaled it (part of the totals above;
+   * always 0 when the bug signaled nothing).
    */
   driverBug: { seqno: number; signaled: boolean; prematureSignals: number; corruptions: number } | null;
   report: DropReport | null;
@@ -301,8 +302,9 @@ async function run(a: RunArgs): Promise<TeardownResult> {
     driverBug: bug && {
       seqno: bug.seqno,
       signaled: bug.signaled,
-      prematureSignals: rt.violations.filter((v) => v.kind === 'premature-signal' && v.seqno === bug.seqno).length,
-      corruptions: corruptions.filter((c) => c.seqno === bug.seqno).length,
+      prematureSignals: bug.premature ? 1 : 0,
+      // Only a fence the bug signaled can have its corruption laid at the bug's door.
+      corruptions: bug.signaled ? corruptions.filter((c) => c.seqno === bug.seqno).length : 0,
     },
     report,
     violations: counts,
