@@ -14,7 +14,7 @@
 import { createRuntime } from '../runtime.js';
 import type { DmaFence } from '../dma-fence.js';
 import type { DmaBuffer } from '../dma-memory.js';
-import type { DropPolicy, DropReport, Guarantee, PolicyFn } from '../hw-ring.js';
+import type { DropPolicy, DropReport, DropSteps, Guarantee, PolicyFn } from '../hw-ring.js';
 import { DROP_POLICIES, GUARANTEES } from '../hw-ring.js';
 import { DmaFenceRangeError, DmaFenceTypeError, checkBoolean, checkEnum, checkInteger, checkOptions, describe } from '../errors.js';
 import type { DeviceSpec, PolicySpec } from './specs.js';
@@ -155,7 +155,11 @@ function deviceArg(v: unknown, path: string): DeviceSpec {
 
 function policyArg(v: unknown, path: string): { name: string; fn: DropPolicy | PolicyFn } {
   const p = parsePolicySpec(v, path);
-  return { name: p.name, fn: p.policy };
+  const user = p.policy;
+  if (typeof user !== 'function') return { name: p.name, fn: user };
+  // The drop report names a function policy by its function's name: give it the spec's.
+  const named = { [p.name]: (steps: DropSteps) => user(steps) }[p.name];
+  return { name: p.name, fn: named };
 }
 
 export async function runTeardown(opts: TeardownOptions = {}): Promise<TeardownResult> {
