@@ -24,6 +24,7 @@ export type { TraceEvent } from './runtime.js';
 export { runTeardown, runTeardownMatrix, DEVICE_KINDS, deviceSpecOf, MAX_TEARDOWN_JOBS } from './cli/scenario.js';
 export type { DeviceKind, TeardownOptions, TeardownResult, TeardownMatrixOptions } from './cli/scenario.js';
 export { parseDeviceSpec, parsePolicySpec } from './cli/specs.js';
+export { formatTeardownMatrix } from './cli/matrix-report.js';
 export type { DeviceSpec, PolicySpec } from './cli/specs.js';
 export { attachRuntime, AttachedRuntime, RemoteFence, REMOTE_POLL_MS } from './attach.js';
 export type { SharedRuntimeHandle, SharedFenceHandle, RemoteCallback } from './attach.js';

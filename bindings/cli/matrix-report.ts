@@ -91,3 +91,8 @@ export function submittedJobs(rows: TeardownResult[]): string {
   }
   return lo === hi ? String(lo) : `${lo}–${hi}`;
 }
+
+/** The table and the conclusion of a matrix's rows, as `dmafence teardown` prints them (without its header line). */
+export function formatTeardownMatrix(rows: TeardownResult[]): string {
+  return `${formatTable(rows)}\n\n${conclusion(rows)}`;
+}
