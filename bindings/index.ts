@@ -29,6 +29,7 @@ export type { RunScenarioOptions, ScenarioReport, TeardownOutcome, FaultOutcome 
 export { parseScenario, MAX_SCENARIO_JOBS } from './cli/scenario-schema.js';
 export type { Scenario, ScenarioDevice, ScenarioRing, ScenarioStream, ScenarioFault, ScenarioTeardown, ScenarioExpect } from './cli/scenario-schema.js';
 export { DEFAULT_TRACE_LIMIT } from './trace.js';
+export { formatTeardownMatrix } from './cli/matrix-report.js';
 export type { DeviceSpec, PolicySpec } from './cli/specs.js';
 export { attachRuntime, AttachedRuntime, RemoteFence, REMOTE_POLL_MS } from './attach.js';
 export type { SharedRuntimeHandle, SharedFenceHandle, RemoteCallback } from './attach.js';

@@ -14,7 +14,7 @@
 import { createRuntime } from '../runtime.js';
 import type { DmaFence } from '../dma-fence.js';
 import type { DmaBuffer } from '../dma-memory.js';
-import type { DropPolicy, DropReport, Guarantee, PolicyFn } from '../hw-ring.js';
+import type { DropPolicy, DropReport, DropSteps, Guarantee, PolicyFn } from '../hw-ring.js';
 import { DROP_POLICIES, GUARANTEES } from '../hw-ring.js';
 import { DmaFenceRangeError, DmaFenceTypeError, checkBoolean, checkEnum, checkInteger, checkOptions, describe } from '../errors.js';
 import type { DeviceSpec, PolicySpec } from './specs.js';
@@ -106,8 +106,9 @@ export interface TeardownResult {
   dropError: string | null;
   /**
    * The driver bug, when the run had one and a job was in flight: the job's seqno, whether its
-   * fence signaled because of it (fence level only), and the premature signals and corruptions
-   * of that job (part of the totals above).
+   * fence signaled because of it (fence level only), whether that signal was premature (T1, 0 or
+   * 1), and the corruptions by that job after the bug signaled it (part of the totals above;
+   * always 0 when the bug signaled nothing).
    */
   driverBug: { seqno: number; signaled: boolean; prematureSignals: number; corruptions: number } | null;
   report: DropReport | null;
@@ -154,7 +155,11 @@ function deviceArg(v: unknown, path: string): DeviceSpec {
 
 function policyArg(v: unknown, path: string): { name: string; fn: DropPolicy | PolicyFn } {
   const p = parsePolicySpec(v, path);
-  return { name: p.name, fn: p.policy };
+  const user = p.policy;
+  if (typeof user !== 'function') return { name: p.name, fn: user };
+  // The drop report names a function policy by its function's name: give it the spec's.
+  const named = { [p.name]: (steps: DropSteps) => user(steps) }[p.name];
+  return { name: p.name, fn: named };
 }
 
 export async function runTeardown(opts: TeardownOptions = {}): Promise<TeardownResult> {
@@ -301,8 +306,9 @@ async function run(a: RunArgs): Promise<TeardownResult> {
     driverBug: bug && {
       seqno: bug.seqno,
       signaled: bug.signaled,
-      prematureSignals: rt.violations.filter((v) => v.kind === 'premature-signal' && v.seqno === bug.seqno).length,
-      corruptions: corruptions.filter((c) => c.seqno === bug.seqno).length,
+      prematureSignals: bug.premature ? 1 : 0,
+      // Only a fence the bug signaled can have its corruption laid at the bug's door.
+      corruptions: bug.signaled ? corruptions.filter((c) => c.seqno === bug.seqno).length : 0,
     },
     report,
     violations: counts,

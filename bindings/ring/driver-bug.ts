@@ -23,6 +23,8 @@ export interface DriverBugResult {
   guarantee: 'emitter' | 'fence';
   /** Its fence signaled (-ECANCELED) because of the bug: only under 'fence'. */
   signaled: boolean;
+  /** That signal was premature (T1: the device may still write for the job), recorded as a violation. */
+  premature: boolean;
 }
 
 export function injectDriverBug(p: RingProtocols, opts: unknown): DriverBugResult {
@@ -40,14 +42,16 @@ export function injectDriverBug(p: RingProtocols, opts: unknown): DriverBugResul
   if (slot === L.NIL) throw new DmaFenceError('ERR_RING_STATE', `ring ${p.name} has no pending fence ${p.ctxId}:${seqno}: no owner to drop`);
   const guarantee = p.h.guarantee;
   p.h.trace('driver-bug', { ring: p.name, seqno, guarantee });
-  if (guarantee === 'emitter') return { seqno, guarantee, signaled: false };
+  if (guarantee === 'emitter') return { seqno, guarantee, signaled: false, premature: false };
   // Fence level: the fence signals itself, out of order if need be (not an ordering break of the
   // emitter: the fence did it), after the T1 check of this one fence.
+  const before = p.h.log.list.length;
   p.checkPremature(seqno, 'fence-level: its owner was dropped by a driver bug', true, seqno);
+  const premature = p.h.log.list.length > before;
   const f = p.h.fences.handle(slot);
   p.h.core.fenceSetError(a.base, slot, -Errno.ECANCELED);
   a.setSlotFlag(slot, L.FS_FORCED, true);
   p.h.fences.signal(f._record, p.h.sim.now);
   f.release();
-  return { seqno, guarantee, signaled: true };
+  return { seqno, guarantee, signaled: true, premature };
 }

@@ -51,7 +51,7 @@ export function makeSteps(p: RingProtocols, label: string): StepsHandle {
   function race<T extends string>(
     work: Promise<unknown>, timeoutNs: number, done: T, late: T, lateEvent: string, settled: () => boolean, cond?: () => boolean,
   ): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
+    const promise = new Promise<T>((resolve, reject) => {
       const entry: { timer?: Timer; cond?: () => boolean; fail(e: unknown): void } = { fail: reject };
       const finish = (v: T | { err: unknown }) => {
         if (!live.delete(entry)) return;
@@ -86,6 +86,8 @@ export function makeSteps(p: RingProtocols, label: string): StepsHandle {
         }
       }
     });
+    promise.catch(() => {}); // a step the policy never awaited rejects ERR_POLICY_STEP at its end: not an unhandled rejection
+    return promise;
   }
 
   const never = new Promise<void>(() => {});
