@@ -256,6 +256,8 @@ describe('dmafence teardown --device / --policy / --guarantee / --max-fences: ba
       [['--policy', noDefault], 'must export the policy function as its default export'],
       [['--guarantee', 'driver'], '--guarantee takes emitter or fence'],
       [['--max-fences', '0'], '--max-fences takes an integer from 1 to 16777216'],
+      [['--max-fences', '5'], '--max-fences: maxFences 5 is below the 132 fences a run of 200 jobs keeps'],
+      [['--device', 'hung', '--device', 'hung'], '--device: "hung" is given twice'],
       [['--svg', ''], '--svg needs a file name'],
     ] as [string[], string][]) {
       const r = cli('teardown', ...args);
