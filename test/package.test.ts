@@ -48,7 +48,7 @@ console.log(out.join(' '));
       const printed = execFileSync(process.execPath, ['main.js'], { cwd: app, encoding: 'utf8', timeout: 60_000 }).trim();
       expect(printed).toBe('wasm:virtual:true:1:7 wasm:real:true:1:7 ts:virtual:true:1:7 ts:real:true:1:7');
       const cli = execFileSync(join(app, 'node_modules/.bin/dmafence'), ['teardown', '--jobs', '20', '--json'], { cwd: app, encoding: 'utf8' });
-      expect(JSON.parse(cli).rows.length).toBe(16);
+      expect(JSON.parse(cli).rows.length).toBe(64); // 8 device kinds × 4 policies × 2 guarantee levels
       // The shipped scenarios run from the installed package (npx dmafence run node_modules/dmafence/examples/...).
       expect(files).toEqual(expect.arrayContaining(['examples/scenarios/driver-unload-stoppable.json', 'examples/scenarios/driver-unload-non-stoppable.json']));
       const run = execFileSync(join(app, 'node_modules/.bin/dmafence'), ['run', 'node_modules/dmafence/examples/scenarios/driver-unload-non-stoppable.json', '--check', '--json'], { cwd: app, encoding: 'utf8' });
