@@ -193,7 +193,8 @@ async function run(p: ReturnType<typeof parse> & { seed?: number; backend?: 'was
     report = await runScenario(scenario, { trace: p.v.trace !== undefined, ...(p.seed === undefined ? {} : { seed: p.seed }), ...(p.backend === undefined ? {} : { backend: p.backend }) });
   } catch (e) {
     const code = (e as { code?: string }).code;
-    if (code === 'ERR_INVALID_ARG' || code === 'ERR_INVALID_TIMEOUT') throw new UsageError(`${file}: ${(e as Error).message}`);
+    // A bad field, or sizes no runtime can hold (ERR_CAPACITY from createRuntime): nothing ran.
+    if (code === 'ERR_INVALID_ARG' || code === 'ERR_INVALID_TIMEOUT' || code === 'ERR_CAPACITY') throw new UsageError(`${file}: ${(e as Error).message}`);
     throw e;
   }
   const { trace, ...rest } = report;

@@ -212,7 +212,16 @@ async function run(rt: Runtime, s: Scenario, planned: number, backend: 'wasm' | 
           return;
         }
       }
-      const f = ring.submit(buf ? { dst: buf, pattern: (k % 255) + 1 } : {});
+      let f: DmaFence;
+      try {
+        f = ring.submit(buf ? { dst: buf, pattern: (k % 255) + 1 } : {});
+      } catch (e) {
+        // A ring that stopped taking jobs between the look at its state and the submit (a drop
+        // under way): the stream ends there, as a driver's would.
+        if (buf) mem.free(buf);
+        if ((e as { code?: string }).code === 'ERR_RING_STOPPED') return end(st, 'ring stopped taking jobs');
+        throw e;
+      }
       if (buf) mem.freeAfter(buf, f);
       if (a && k < a.spec.jobs && trace) rt.trace('dependency', { ring: ring.name, seqno: f.seqno, onRing: a.r.ring.name, onSeqno: a.seqnos[k] });
       st.seqnos[k] = f.seqno;
