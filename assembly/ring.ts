@@ -193,6 +193,8 @@ function trailingBurst(base: usize, ring: i32, rp: usize, t: f64): i32 {
   store<u32>(rp + R_CUR_WRITTEN, <u32>DMA_CHUNKS);
   store<f64>(rp + R_TRAIL_AT, -1);
   store<u32>(rp + R_ENGINE, EN_HALTED);
+  // A device thread wakes the driver, which reads the corruption log on its interrupt.
+  if (status && (load<u32>(base + H_MODE) & MODE_DEVICE_THREAD)) atomic.add<u32>(base + H_IRQ_WORD, 1);
   return status;
 }
 

@@ -513,6 +513,8 @@ export class TsCore implements Core {
     u32[(rp + R_CUR_WRITTEN) >>> 2] = DMA_CHUNKS;
     f64[(rp + R_TRAIL_AT) >>> 3] = -1;
     u32[(rp + R_ENGINE) >>> 2] = EN_HALTED;
+    // A device thread wakes the driver, which reads the corruption log on its interrupt.
+    if (status && (u32[(base + H_MODE) >>> 2] & MODE_DEVICE_THREAD)) Atomics.add(u32, (base + H_IRQ_WORD) >>> 2, 1);
     return status;
   }
 

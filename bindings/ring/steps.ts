@@ -113,7 +113,7 @@ export function makeSteps(p: RingProtocols, label: string): StepsHandle {
       try {
         alive('reset');
         const timeoutNs = stepTimeout('reset', opts, Infinity);
-        const effective = resetEngine(p, label);
+        const effective = resetEngine(p, 'drop');
         const reset = p.reset;
         return race(effective, timeoutNs, 'effective', 'timeout', 'reset-timeout', () => reset === undefined || p.reset !== reset);
       } catch (e) {
