@@ -25,7 +25,8 @@ import {
   SLOW_FACTOR, DMA_CHUNKS, DR_NOTIFY, DR_TIMEOUT, DR_CORRUPTION, DESC_SIZE, D_SEQNO, D_DST, D_BYTES,
   D_PATTERN, D_ALLOC_ID, D_START, DMA_GRANULE_SHIFT, CORR_SIZE, CORR_CAP, CE_RING, CE_DST, CE_SEQNO,
   CE_EXPECTED, CE_FOUND, CE_TIME, R_ACK, R_ACK_AT, R_RESET_AT, R_RESET_REQ, R_ACK_NS, R_RESET_NS, R_ACK_MODE,
-  ACK_DELAY_FACTOR, JF_NO_ACK, DR_ACK, DR_RESET,
+  ACK_DELAY_FACTOR, JF_NO_ACK, DR_ACK, DR_RESET, R_TRAIL_AT, R_TRAIL_IDX, R_STOP_MODE, R_WRITES_AFTER_ACK_NS,
+  R_P_LOST_WB, EN_TRAILING, JF_LOST_WB,
 } from "../bindings/core/layout";
 import { ctxPtr, slotPtr, allocSlot, initFence, reuseFence, signalUpTo } from "./fence";
 
@@ -142,24 +143,56 @@ function noteRequests(rp: usize, now: f64): void {
   store<f64>(rp + R_ACK_AT, never ? Infinity : now + load<f64>(rp + R_ACK_NS) * (mode == 1 ? <f64>ACK_DELAY_FACTOR : 1.0));
 }
 
-/** The engine's answers due at t: the ACK (halts it: the running job is aborted) and the reset. */
+/**
+ * The engine's answers due at t: the ACK (halts it) and the reset. STOP mode abort: the running
+ * job is aborted at the ACK, and with writesAfterAckNs its remaining chunks still land that long
+ * later (EN_TRAILING). Mode finish: a running job first completes (the ACK waits for its end;
+ * a hung job never ends, so it never ACKs).
+ */
 function answerRequests(base: usize, rp: usize, t: f64): i32 {
   let status = 0;
   const ackAt = load<f64>(rp + R_ACK_AT);
   if (ackAt >= 0 && t >= ackAt) {
-    store<f64>(rp + R_ACK_AT, -1);
-    store<u32>(rp + R_ENGINE, EN_HALTED);
-    atomic.store<u32>(rp + R_ACK, 1);
-    status |= DR_ACK;
+    const engine = load<u32>(rp + R_ENGINE);
+    if ((engine & EN_BUSY) != 0 && load<u32>(rp + R_STOP_MODE) == 1) {
+      // Finish: answer once the running job completed (this event, or its end).
+      store<f64>(rp + R_ACK_AT, load<f64>(rp + R_CUR_END));
+    } else {
+      store<f64>(rp + R_ACK_AT, -1);
+      const head = load<u32>(rp + R_HEAD);
+      const trail = load<f64>(rp + R_WRITES_AFTER_ACK_NS);
+      if ((engine & EN_BUSY) != 0 && trail > 0 && load<u32>(rp + R_CUR_WRITTEN) < <u32>DMA_CHUNKS && load<u32>(descPtr(rp, head - 1) + D_BYTES) != 0) {
+        // The ACK comes before the DMA engine finished its last burst.
+        store<u32>(rp + R_TRAIL_IDX, head - 1);
+        store<f64>(rp + R_TRAIL_AT, t + trail);
+        store<u32>(rp + R_ENGINE, EN_HALTED | EN_TRAILING);
+      } else {
+        store<u32>(rp + R_ENGINE, EN_HALTED);
+      }
+      atomic.store<u32>(rp + R_ACK, 1);
+      status |= DR_ACK;
+    }
   }
   const resetAt = load<f64>(rp + R_RESET_AT);
   if (resetAt >= 0 && t >= resetAt) {
     store<f64>(rp + R_RESET_AT, -1);
+    store<f64>(rp + R_TRAIL_AT, -1);
     store<u32>(rp + R_ENGINE, EN_HALTED); // D4: nothing more executes or writes
     atomic.store<u32>(rp + R_RESET_REQ, 2);
     status |= DR_RESET;
   }
   if (status && (load<u32>(base + H_MODE) & MODE_DEVICE_THREAD)) atomic.add<u32>(base + H_IRQ_WORD, 1);
+  return status;
+}
+
+/** writesAfterAckNs: the aborted job's remaining chunks land now (M2 checks each), then it is truly halted. */
+function trailingBurst(base: usize, ring: i32, rp: usize, t: f64): i32 {
+  let status = 0;
+  const d = descPtr(rp, load<u32>(rp + R_TRAIL_IDX));
+  for (let k = load<u32>(rp + R_CUR_WRITTEN); k < <u32>DMA_CHUNKS; k++) status |= writeChunk(base, ring, d, k, t);
+  store<u32>(rp + R_CUR_WRITTEN, <u32>DMA_CHUNKS);
+  store<f64>(rp + R_TRAIL_AT, -1);
+  store<u32>(rp + R_ENGINE, EN_HALTED);
   return status;
 }
 
@@ -187,6 +220,10 @@ function nextEvent(base: usize, rp: usize, now: f64): f64 {
   if (ackAt >= 0 && ackAt < t) t = ackAt;
   const resetAt = load<f64>(rp + R_RESET_AT);
   if (resetAt >= 0 && resetAt < t) t = resetAt;
+  if (engine & EN_TRAILING) {
+    const trailAt = load<f64>(rp + R_TRAIL_AT);
+    if (trailAt < t) t = trailAt;
+  }
   return t;
 }
 
@@ -215,6 +252,9 @@ function fetch(rp: usize, t: f64): void {
     if (uHang < load<f64>(rp + R_P_HANG)) cf |= JF_HANG;
     if (uSlow < load<f64>(rp + R_P_SLOW)) cf |= JF_SLOW;
     if (uLost < load<f64>(rp + R_P_LOST_IRQ)) cf |= JF_LOST_IRQ;
+    // A fifth draw only for a device that loses write-backs: other devices keep their sequence.
+    const pLostWb = load<f64>(rp + R_P_LOST_WB);
+    if (pLostWb > 0 && draw(rp) < pLostWb) cf |= JF_LOST_WB;
   }
   if (cf & JF_SLOW) dur *= SLOW_FACTOR;
   store<f64>(rp + R_CUR_START, t);
@@ -264,6 +304,10 @@ function ringEvent(base: usize, ring: i32, rp: usize, t: f64): i32 {
   // The answers first: an ACK or a reset due at t halts the engine before its job's events at t.
   let status = answerRequests(base, rp, t);
   let engine = load<u32>(rp + R_ENGINE);
+  if ((engine & EN_TRAILING) != 0 && t >= load<f64>(rp + R_TRAIL_AT)) {
+    status |= trailingBurst(base, ring, rp, t);
+    engine = load<u32>(rp + R_ENGINE);
+  }
   if (engine & EN_BUSY) {
     const d = descPtr(rp, load<u32>(rp + R_HEAD) - 1);
     if (load<u32>(d + D_BYTES) != 0) {
@@ -277,23 +321,28 @@ function ringEvent(base: usize, ring: i32, rp: usize, t: f64): i32 {
       store<u32>(rp + R_CUR_WRITTEN, chunks);
     }
     if (t >= load<f64>(rp + R_CUR_END)) {
-      // Completion (R4): writeback in order, then the IRQ and its handler.
-      const retired = load<u32>(rp + R_RETIRED) + 1;
+      // Completion (R4): writeback in order, then the IRQ and its handler. Every job fetched is
+      // done: a job before it whose write-back was lost (JF_LOST_WB) is covered by this one.
+      const written = !(load<u32>(rp + R_CUR_FLAGS) & JF_LOST_WB);
+      const irq = written && !(load<u32>(rp + R_CUR_FLAGS) & JF_LOST_IRQ);
+      const retired = load<u32>(rp + R_HEAD);
       const seqno = load<f64>(d + D_SEQNO);
-      store<f64>(rp + R_WRITEBACK, seqno);
       const threaded = (load<u32>(base + H_MODE) & MODE_DEVICE_THREAD) != 0;
-      // A driver thread reads the writeback after this store: publish it atomically then only.
-      if (threaded) atomic.store<u32>(rp + R_RETIRED, retired);
-      else store<u32>(rp + R_RETIRED, retired);
+      if (written) {
+        store<f64>(rp + R_WRITEBACK, seqno);
+        // A driver thread reads the writeback after this store: publish it atomically then only.
+        if (threaded) atomic.store<u32>(rp + R_RETIRED, retired);
+        else store<u32>(rp + R_RETIRED, retired);
+      }
       store<u32>(rp + R_ENGINE, engine & ~EN_BUSY);
       store<f64>(base + ST_JOBS_COMPLETED, load<f64>(base + ST_JOBS_COMPLETED) + 1);
       if (threaded) {
         // The interrupt handler runs on the driver's thread: raise the IRQ word and go on.
-        if (!(load<u32>(rp + R_CUR_FLAGS) & JF_LOST_IRQ)) {
+        if (irq) {
           store<u32>(rp + R_IRQS, load<u32>(rp + R_IRQS) + 1);
           atomic.add<u32>(base + H_IRQ_WORD, 1);
         }
-      } else if (!(load<u32>(rp + R_CUR_FLAGS) & JF_LOST_IRQ)) {
+      } else if (irq) {
         store<u32>(rp + R_IRQS, load<u32>(rp + R_IRQS) + 1);
         store<f64>(base + ST_IRQS, load<f64>(base + ST_IRQS) + 1);
         if (!(load<u32>(rp + R_FLAGS) & RGF_NO_IRQ_HANDLER)) {

@@ -30,6 +30,13 @@ export interface FaultOptions {
   lostIrq?: number;
   /** How the device answers STOP: 'ok' after ackNs, 'delayed' after 20 × ackNs, 'never'. */
   ack?: 'ok' | 'delayed' | 'never';
+  /**
+   * Per-job probability that the device finishes the job (its DMA is done) but loses its
+   * write-back: the writeback word does not move and no interrupt is raised, so polling finds
+   * nothing either (unlike lostIrq). A later completion's write-back covers it (in order); if none
+   * comes, the timeout handler (R6) resets the ring. Default 0.
+   */
+  lostWriteback?: number;
 }
 
 export interface DeviceOptions {
@@ -45,6 +52,23 @@ export interface DeviceOptions {
   /** STOP to ACK, ns. Default 1000. */
   ackNs?: number;
   /**
+   * What STOP does to the running job (D2): 'abort' (default) stops it where it is, then ACKs;
+   * 'finish' lets it complete (write-back, interrupt), then ACKs; a hung job then never ACKs.
+   */
+  stopMode?: 'abort' | 'finish';
+  /**
+   * A device that ACKs before its DMA engine finished its last burst: after the ACK, the job it
+   * aborted still writes its remaining bytes this long later, ns. The driver cannot see it (the
+   * ACK says idle); T1/M2 judge what it writes. Default 0 (the ACK is the truth).
+   */
+  writesAfterAckNs?: number;
+  /**
+   * A reset that takes far longer than promised: it is effective `resetNs + resetOverrunNs` after
+   * the request, while the device still promises `resetNs` (the `resetNs` field the driver
+   * reads). Until effective the device still executes and writes (D4). Default 0.
+   */
+  resetOverrunNs?: number;
+  /**
    * Per-job fault probabilities and the STOP/ACK behaviour (D2, D3). Default none:
    * `{ hang: 0, slow: 0, lostIrq: 0, ack: 'ok' }`.
    */
@@ -58,13 +82,62 @@ export interface LoseOptions {
   signal?: AbortSignal;
 }
 
-export type InjectKind = 'hang' | 'slow' | 'lostIrq' | 'noAck';
-const INJECT_KINDS: readonly InjectKind[] = ['hang', 'slow', 'lostIrq', 'noAck'];
+export type InjectKind = 'hang' | 'slow' | 'lostIrq' | 'noAck' | 'lostWriteback';
+const INJECT_KINDS: readonly InjectKind[] = ['hang', 'slow', 'lostIrq', 'noAck', 'lostWriteback'];
 const ACK_MODES = ['ok', 'delayed', 'never'] as const;
+const STOP_MODES = ['abort', 'finish'] as const;
 
-const DEVICE_KEYS = ['stoppable', 'latency', 'resetNs', 'ackNs', 'faults', 'name'] as const;
+export const DEVICE_KEYS = ['stoppable', 'latency', 'resetNs', 'ackNs', 'stopMode', 'writesAfterAckNs', 'resetOverrunNs', 'faults', 'name'] as const;
 const LATENCY_KEYS = ['baseNs', 'perByteNs', 'jitter'] as const;
-const FAULT_KEYS = ['hang', 'slow', 'lostIrq', 'ack'] as const;
+const FAULT_KEYS = ['hang', 'slow', 'lostIrq', 'ack', 'lostWriteback'] as const;
+
+/** A device's configuration, checked, with its defaults (what its rings copy into the arena). */
+export interface DeviceConfigFull {
+  name: string | undefined;
+  stoppable: boolean;
+  baseNs: number;
+  perByteNs: number;
+  jitter: number;
+  resetNs: number;
+  ackNs: number;
+  stopMode: 'abort' | 'finish';
+  writesAfterAckNs: number;
+  resetOverrunNs: number;
+  pHang: number;
+  pSlow: number;
+  pLostIrq: number;
+  pLostWriteback: number;
+  ack: 'ok' | 'delayed' | 'never';
+}
+
+/**
+ * Checks device options; every error names the bad field under `path` (e.g. `devices[1].ackNs`;
+ * path '' names it bare). `extraKeys` are keys a caller allows beside the device's own.
+ */
+export function parseDeviceOptions(opts: unknown, path = '', extraKeys: readonly string[] = []): DeviceConfigFull {
+  const at = (k: string) => (path ? `${path}.${k}` : k);
+  const o = checkOptions(path || 'device options', opts, [...DEVICE_KEYS, ...extraKeys]) as DeviceOptions;
+  const lat = checkOptions(at('latency'), o.latency, LATENCY_KEYS) as LatencyOptions;
+  const faults = checkOptions(at('faults'), o.faults, FAULT_KEYS) as FaultOptions;
+  if (o.name !== undefined && typeof o.name !== 'string') throw new DmaFenceTypeError('ERR_INVALID_ARG', `${at('name')} must be a string, got ${describe(o.name)}`);
+  return {
+    name: o.name,
+    stoppable: checkBoolean(at('stoppable'), o.stoppable, true),
+    baseNs: ns(at('latency.baseNs'), lat.baseNs, 1000),
+    perByteNs: ns(at('latency.perByteNs'), lat.perByteNs, 0),
+    jitter: prob(at('latency.jitter'), lat.jitter),
+    resetNs: ns(at('resetNs'), o.resetNs, 10_000),
+    ackNs: ns(at('ackNs'), o.ackNs, 1_000),
+    stopMode: o.stopMode === undefined ? 'abort' : checkEnum(at('stopMode'), o.stopMode, STOP_MODES),
+    writesAfterAckNs: ns(at('writesAfterAckNs'), o.writesAfterAckNs, 0),
+    resetOverrunNs: ns(at('resetOverrunNs'), o.resetOverrunNs, 0),
+    pHang: prob(at('faults.hang'), faults.hang),
+    pSlow: prob(at('faults.slow'), faults.slow),
+    pLostIrq: prob(at('faults.lostIrq'), faults.lostIrq),
+    pLostWriteback: prob(at('faults.lostWriteback'), faults.lostWriteback),
+    ack: faults.ack === undefined ? 'ok' : checkEnum(at('faults.ack'), faults.ack, ACK_MODES),
+  };
+}
 
 function prob(name: string, v: unknown): number {
   if (v === undefined) return 0;
@@ -105,6 +178,10 @@ export class DmaDevice {
   readonly #pSlow: number;
   readonly #pLostIrq: number;
   readonly #ack: 'ok' | 'delayed' | 'never';
+  readonly #stopMode: 'abort' | 'finish';
+  readonly #writesAfterAckNs: number;
+  readonly #resetOverrunNs: number;
+  readonly #pLostWriteback: number;
   /** Its engines: the indices of the rings attached (Runtime.createRing adds to it). */
   readonly #engines: number[] = [];
   /** Every ring of the runtime by index, to reach its engines' handlers. */
@@ -116,32 +193,23 @@ export class DmaDevice {
   constructor(opts: unknown, index: number, life: Lifetime, rings: readonly RingInterrupts[]) {
     this.#life = life;
     this.#rings = rings;
-    const o = checkOptions('device options', opts, DEVICE_KEYS) as DeviceOptions;
-    const lat = checkOptions('latency', o.latency, LATENCY_KEYS) as LatencyOptions;
-    const faults = checkOptions('faults', o.faults, FAULT_KEYS) as FaultOptions;
-    const stoppable = checkBoolean('stoppable', o.stoppable, true);
-    if (o.name !== undefined && typeof o.name !== 'string') throw new DmaFenceTypeError('ERR_INVALID_ARG', `name must be a string, got ${describe(o.name)}`);
-    const ack = faults.ack === undefined ? 'ok' : checkEnum('faults.ack', faults.ack, ACK_MODES);
     // Every check before any field is set: a refused device leaves nothing behind.
-    const baseNs = ns('latency.baseNs', lat.baseNs, 1000);
-    const perByteNs = ns('latency.perByteNs', lat.perByteNs, 0);
-    const jitter = prob('latency.jitter', lat.jitter);
-    const resetNs = ns('resetNs', o.resetNs, 10_000);
-    const ackNs = ns('ackNs', o.ackNs, 1_000);
-    const pHang = prob('faults.hang', faults.hang);
-    const pSlow = prob('faults.slow', faults.slow);
-    const pLostIrq = prob('faults.lostIrq', faults.lostIrq);
-    this.#name = o.name ?? `dev${index}`;
-    this.#stoppable = stoppable;
-    this.#baseNs = baseNs;
-    this.#perByteNs = perByteNs;
-    this.#jitter = jitter;
-    this.#resetNs = resetNs;
-    this.#ackNs = ackNs;
-    this.#pHang = pHang;
-    this.#pSlow = pSlow;
-    this.#pLostIrq = pLostIrq;
-    this.#ack = ack;
+    const c = parseDeviceOptions(opts);
+    this.#name = c.name ?? `dev${index}`;
+    this.#stoppable = c.stoppable;
+    this.#baseNs = c.baseNs;
+    this.#perByteNs = c.perByteNs;
+    this.#jitter = c.jitter;
+    this.#resetNs = c.resetNs;
+    this.#ackNs = c.ackNs;
+    this.#stopMode = c.stopMode;
+    this.#writesAfterAckNs = c.writesAfterAckNs;
+    this.#resetOverrunNs = c.resetOverrunNs;
+    this.#pHang = c.pHang;
+    this.#pSlow = c.pSlow;
+    this.#pLostIrq = c.pLostIrq;
+    this.#pLostWriteback = c.pLostWriteback;
+    this.#ack = c.ack;
     Object.freeze(this);
   }
 
@@ -195,6 +263,26 @@ export class DmaDevice {
     this.#life.check();
     return this.#pLostIrq;
   }
+  /** What STOP does to the running job: 'abort' or 'finish'. */
+  get stopMode(): 'abort' | 'finish' {
+    this.#life.check();
+    return this.#stopMode;
+  }
+  /** How long the device still writes for the job it aborted after ACKing STOP, ns. */
+  get writesAfterAckNs(): number {
+    this.#life.check();
+    return this.#writesAfterAckNs;
+  }
+  /** How much longer than the promised resetNs a reset really takes, ns. */
+  get resetOverrunNs(): number {
+    this.#life.check();
+    return this.#resetOverrunNs;
+  }
+  /** Per-job probability of a lost write-back. */
+  get pLostWriteback(): number {
+    this.#life.check();
+    return this.#pLostWriteback;
+  }
   /** How the device answers STOP: 'ok', 'delayed' or 'never'. */
   get ack(): 'ok' | 'delayed' | 'never' {
     this.#life.check();
@@ -211,6 +299,7 @@ export class DmaDevice {
     return {
       name: this.#name, stoppable: this.#stoppable, baseNs: this.#baseNs, perByteNs: this.#perByteNs, jitter: this.#jitter,
       resetNs: this.#resetNs, ackNs: this.#ackNs, pHang: this.#pHang, pSlow: this.#pSlow, pLostIrq: this.#pLostIrq, ack: this.#ack,
+      stopMode: this.#stopMode, writesAfterAckNs: this.#writesAfterAckNs, resetOverrunNs: this.#resetOverrunNs, pLostWriteback: this.#pLostWriteback,
     };
   }
   /** @internal A ring on this device: its engine index (Runtime.createRing). */
@@ -222,8 +311,9 @@ export class DmaDevice {
     return this.#lost;
   }
   /**
-   * Arms a fault on demand (D3): 'hang' | 'slow' | 'lostIrq' for the next job each of its rings
-   * starts; 'noAck' for the next STOP each of its rings receives (an inject bit, like the others). Any other kind: ERR_INVALID_ARG, nothing armed.
+   * Arms a fault on demand (D3): 'hang' | 'slow' | 'lostIrq' | 'lostWriteback' for the next job
+   * each of its rings starts; 'noAck' for the next STOP each of its rings receives (an inject
+   * bit, like the others). Any other kind: ERR_INVALID_ARG, nothing armed.
    */
   inject(kind: InjectKind): void {
     this.#life.check();

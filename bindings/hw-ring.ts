@@ -20,13 +20,17 @@ import { RingWords } from './ring/ring-words.js';
 import { RingProtocols } from './ring/protocols.js';
 import { RingSubmission } from './ring/submission.js';
 import { checkDropInAdvance, runDrop } from './ring/drop.js';
+import { BUILTIN_POLICIES } from './ring/steps.js';
+import { injectDriverBug } from './ring/driver-bug.js';
+import type { DriverBugResult } from './ring/driver-bug.js';
 import { resetEngine } from './ring/reset.js';
 import { interruptsOf } from './ring/interrupts.js';
 import { DROP_KEYS, DROP_POLICIES, PROTOCOL_KEYS, STATES } from './ring/types.js';
-import type { DropOptions, DropReport, Job, ProtocolOptions, RingHost, RingOptions, RingState } from './ring/types.js';
+import type { DropOptions, DropReport, Job, PolicyFn, ProtocolOptions, RingHost, RingOptions, RingState } from './ring/types.js';
 
-export { DROP_POLICIES } from './ring/types.js';
-export type { DropOptions, DropPolicy, DropReport, Job, ProtocolOptions, RingHost, RingOptions, RingState } from './ring/types.js';
+export { DROP_POLICIES, GUARANTEES } from './ring/types.js';
+export type { DropOptions, DropPolicy, DropReport, DropSteps, Guarantee, Job, PolicyFn, ProtocolOptions, RingHost, RingOptions, RingState, StepOptions } from './ring/types.js';
+export type { DriverBugResult } from './ring/driver-bug.js';
 
 /**
  * A hardware ring (R1-R6) on a device engine, from `rt.createRing(opts)`, with its own fence
@@ -60,7 +64,7 @@ export class HwRing {
     });
     this.#p = p;
     this.#sub = new RingSubmission(p);
-    const random = d.jitter > 0 || d.pHang > 0 || d.pSlow > 0 || d.pLostIrq > 0;
+    const random = d.jitter > 0 || d.pHang > 0 || d.pSlow > 0 || d.pLostIrq > 0 || d.pLostWriteback > 0;
     w.set(L.R_STATE, L.RS_RUNNING);
     w.set(L.R_CAPACITY, o.capacity);
     w.set(L.R_MASK, o.capacity - 1);
@@ -78,7 +82,12 @@ export class HwRing {
     w.setF(L.R_P_SLOW, d.pSlow);
     w.setF(L.R_P_LOST_IRQ, d.pLostIrq);
     w.setF(L.R_ACK_NS, d.ackNs);
-    w.setF(L.R_RESET_NS, d.resetNs);
+    w.setF(L.R_RESET_NS, d.resetNs + d.resetOverrunNs); // what the reset really takes; the driver knows resetNs
+    w.set(L.R_STOP_MODE, d.stopMode === 'finish' ? 1 : 0);
+    w.setF(L.R_WRITES_AFTER_ACK_NS, d.writesAfterAckNs);
+    w.setF(L.R_P_LOST_WB, d.pLostWriteback);
+    w.setF(L.R_TRAIL_AT, -1);
+    w.set(L.R_TRAIL_IDX, 0);
     w.set(L.R_ACK_MODE, d.ack === 'ok' ? 0 : d.ack === 'delayed' ? 1 : 2);
     w.set(L.R_RESET_REQ, 0);
     w.setF(L.R_ACK_AT, -1);
@@ -252,12 +261,30 @@ export class HwRing {
   }
 
   /**
+   * T7's fault: a driver bug drops the owner of the job `seqno` (default: the oldest in flight,
+   * the one the device runs) while the hardware may still run it. Under the runtime's
+   * `guarantee: 'emitter'` (default) the ring still owns the signaling side: nothing changes.
+   * Under `'fence'` the fence signals itself -ECANCELED now, judged by T1 (a premature signal if
+   * the device may still write for it; with freeAfter, a corruption when its buffer is reused).
+   * Refused (ERR_RING_STATE) on a dropped ring or with no fence of that seqno pending; a seqno
+   * that is not an integer: ERR_INVALID_SEQNO. Nothing changes when refused.
+   */
+  injectDriverBug(opts?: { seqno?: number }): DriverBugResult {
+    this.#alive();
+    return injectDriverBug(this.#p, opts);
+  }
+
+  /**
    * T4: ends the ring under a policy and reports what happened to the fences in flight.
    * 'emitter-guarantee' (default): stop (T3: ACK, or the bound then a reset), then drop.
    * 'wait': block submission and wait for every fence (only the timeout handler can end a hung
    * job). 'signal-on-drop': signal every pending fence -ECANCELED now, device running or not.
-   * 'leak': drop without signaling. Once dropped, nothing signals the ring's fences again, and
-   * the ring never leaves `dropped`.
+   * 'leak': drop without signaling. Or a function of the protocol's steps (T8, DropSteps: stop,
+   * reset, waitIdle, waitFences, signalPending, now): the ring is dropped when it returns (or
+   * throws: the drop then rejects with that error, the ring dropped all the same). Once dropped,
+   * nothing signals the ring's fences again, and the ring never leaves `dropped`. Under the
+   * runtime's `guarantee: 'fence'` (T7) the fences still pending at the drop signal themselves
+   * -ECANCELED (their owner, the ring, is gone), judged by T1.
    *
    * One drop per ring: a drop() while one is under way, or after it, rejects ERR_RING_STATE (the
    * first drop goes on and its caller gets the report). From the moment a drop begins, restart()
@@ -270,13 +297,15 @@ export class HwRing {
     try {
       this.#alive();
       const o = checkOptions('drop options', opts, DROP_KEYS);
-      const policy = o.policy === undefined ? 'emitter-guarantee' : checkEnum('policy', o.policy, DROP_POLICIES);
+      const fn = typeof o.policy === 'function' ? (o.policy as PolicyFn) : undefined;
+      const builtin = fn ? undefined : o.policy === undefined ? 'emitter-guarantee' : checkEnum('policy', o.policy, DROP_POLICIES);
       const signal = checkAbortSignal(o.signal);
       if (signal?.aborted) return Promise.reject(abortReason(signal));
       if (this.#p.drop) throw this.#p.stateError('one drop per ring');
-      if (this.#p.h.log.strict) checkDropInAdvance(this.#p, policy);
-      this.#p.drop = { policy };
-      return this.#p.h.life.settle(runDrop(this.#p, policy), signal);
+      if (builtin && this.#p.h.log.strict) checkDropInAdvance(this.#p, builtin);
+      const name = builtin ?? (fn!.name || 'user');
+      this.#p.drop = { policy: name };
+      return this.#p.h.life.settle(runDrop(this.#p, name, fn ?? BUILTIN_POLICIES[builtin!]), signal);
     } catch (e) {
       return Promise.reject(e);
     }

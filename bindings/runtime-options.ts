@@ -48,6 +48,14 @@ export interface RuntimeOptions {
   trace?: boolean;
   /** Where the wasm core comes from, if not beside the bundle (a Module, bytes, or a URL). */
   wasm?: WebAssembly.Module | BufferSource | URL | string;
+  /**
+   * T7: where the "never signal before the hardware is done" guarantee lives. 'emitter'
+   * (default): the ring owns the signaling side of every in-flight fence; a job owner dropped by
+   * a driver bug changes nothing, and a ring dropped with fences pending leaves them pending (T2).
+   * 'fence': a ring's fence whose last owner is dropped while pending signals itself -ECANCELED
+   * (ring.injectDriverBug(), a dropped ring), judged by T1 like any signal.
+   */
+  guarantee?: 'emitter' | 'fence';
 }
 
 const MAX_FENCES_LIMIT = 1 << 24;
@@ -57,7 +65,7 @@ export function checkTimeout(name: string, v: unknown): number {
   return v;
 }
 
-const RUNTIME_KEYS = ['backend', 'clock', 'seed', 'maxFences', 'maxContexts', 'strict', 'maxRings', 'maxRingCapacity', 'dmaBytes', 'trace', 'wasm'] as const;
+const RUNTIME_KEYS = ['backend', 'clock', 'seed', 'maxFences', 'maxContexts', 'strict', 'maxRings', 'maxRingCapacity', 'dmaBytes', 'trace', 'wasm', 'guarantee'] as const;
 
 /** The largest arena: byte addresses must stay below 2^31 for the typed-array views (i32 indexing). */
 const MAX_ARENA_BYTES = 2 ** 31 - 65536;
@@ -78,6 +86,7 @@ export function parseOptions(opts: unknown) {
     maxRingCapacity: o.maxRingCapacity === undefined ? 1024 : checkPow2('maxRingCapacity', o.maxRingCapacity),
     dmaBytes: o.dmaBytes === undefined ? 1 << 20 : Math.ceil(checkInteger('dmaBytes', o.dmaBytes, 0, 2 ** 31) / L.DMA_GRANULE) * L.DMA_GRANULE,
     wasm: checkWasmSource(o.wasm),
+    guarantee: o.guarantee === undefined ? 'emitter' : checkEnum('guarantee', o.guarantee, ['emitter', 'fence'] as const),
   };
   checkArenaFits(parsed);
   return parsed;

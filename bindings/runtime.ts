@@ -167,7 +167,7 @@ export class Runtime {
     this.engine.tracing = o.trace;
     const rt = this;
     this.#ringHost = {
-      arena, core, fences: this.fences, sim, log: this.log, memory: this.#memory, life: this.life, tracing: o.trace,
+      arena, core, fences: this.fences, sim, log: this.log, memory: this.#memory, life: this.life, tracing: o.trace, guarantee: o.guarantee,
       real: o.clock === 'real',
       kick: () => this.#driver?.kick(),
       trace: (name, args, durNs) => rt.trace(name, args, durNs),
@@ -225,6 +225,11 @@ export class Runtime {
   get tracing(): boolean {
     this.#alive();
     return this.#tracing;
+  }
+  /** T7: where the guarantee lives, 'emitter' or 'fence' (createRuntime({ guarantee })). */
+  get guarantee(): 'emitter' | 'fence' {
+    this.#alive();
+    return this.#ringHost.guarantee;
   }
 
   /**

@@ -14,35 +14,80 @@
 import { createRuntime } from '../runtime.js';
 import type { DmaFence } from '../dma-fence.js';
 import type { DmaBuffer } from '../dma-memory.js';
-import type { DeviceOptions } from '../dma-device.js';
-import type { DropPolicy, DropReport } from '../hw-ring.js';
-import { DROP_POLICIES } from '../hw-ring.js';
-import { DmaFenceTypeError, checkEnum, checkInteger, checkOptions, describe } from '../errors.js';
+import type { DropPolicy, DropReport, DropSteps, Guarantee, PolicyFn } from '../hw-ring.js';
+import { DROP_POLICIES, GUARANTEES } from '../hw-ring.js';
+import { DmaFenceRangeError, DmaFenceTypeError, checkBoolean, checkEnum, checkInteger, checkOptions, describe } from '../errors.js';
+import type { DeviceSpec, PolicySpec } from './specs.js';
+import { parseDeviceSpec, parsePolicySpec } from './specs.js';
 
-/** stoppable: honours STOP. non-stoppable: ignores it. hung: its running job hangs and it never
- *  ACKs. hung-no-tdr: the same with no timeout handler on the ring. */
-export type DeviceKind = 'stoppable' | 'non-stoppable' | 'hung' | 'hung-no-tdr';
-export const DEVICE_KINDS: readonly DeviceKind[] = ['stoppable', 'non-stoppable', 'hung', 'hung-no-tdr'];
+/**
+ * The built-in devices. stoppable: honours STOP. non-stoppable: ignores it. hung: its running job
+ * hangs and it never ACKs. hung-no-tdr: the same with no timeout handler on the ring.
+ * writes-after-ack: ACKs STOP 1 µs before its DMA engine's last burst lands. slow-reset: hung,
+ * and its reset takes 500 µs where it promises 10 µs. stop-finishes: STOP lets the running job
+ * complete, then ACKs. lost-writeback: stoppable, loses 1 job's write-back in 10.
+ */
+export type DeviceKind =
+  | 'stoppable' | 'non-stoppable' | 'hung' | 'hung-no-tdr'
+  | 'writes-after-ack' | 'slow-reset' | 'stop-finishes' | 'lost-writeback';
+export const DEVICE_KINDS: readonly DeviceKind[] = [
+  'stoppable', 'non-stoppable', 'hung', 'hung-no-tdr', 'writes-after-ack', 'slow-reset', 'stop-finishes', 'lost-writeback',
+];
+
+/** A built-in device kind as the spec it stands for (a fresh copy). */
+export function deviceSpecOf(kind: DeviceKind): DeviceSpec {
+  const base: DeviceSpec = {
+    name: kind,
+    stoppable: kind !== 'non-stoppable',
+    latency: { baseNs: 2_000, perByteNs: 1, jitter: 0.25 },
+    ackNs: 1_000,
+    resetNs: 10_000,
+    faults: { ack: 'ok' },
+    tdr: kind !== 'hung-no-tdr',
+    hangAtDrop: false,
+  };
+  if (kind === 'hung' || kind === 'hung-no-tdr' || kind === 'slow-reset') Object.assign(base, { faults: { ack: 'never' }, hangAtDrop: true });
+  if (kind === 'writes-after-ack') base.writesAfterAckNs = 1_000;
+  if (kind === 'slow-reset') base.resetOverrunNs = 490_000;
+  if (kind === 'stop-finishes') base.stopMode = 'finish';
+  if (kind === 'lost-writeback') base.faults = { ack: 'ok', lostWriteback: 0.1 };
+  return base;
+}
 
 export interface TeardownOptions {
   /** The core: 'wasm' (default) or 'ts'. */
   backend?: 'wasm' | 'ts';
   /** Seed of the device's timing and faults. Default 1. */
   seed?: number;
-  /** The device under the ring. Default 'stoppable'. */
-  device?: DeviceKind;
-  /** The drop policy (T4). Default 'emitter-guarantee'. */
-  policy?: DropPolicy;
+  /** The device under the ring: a built-in kind or a spec of your own. Default 'stoppable'. */
+  device?: DeviceKind | DeviceSpec;
+  /** The drop policy (T4, T8): a built-in name, or `{ name, policy }` with a function of the steps. Default 'emitter-guarantee'. */
+  policy?: DropPolicy | PolicySpec;
+  /** Where the guarantee lives (T7): the runtime's `guarantee`. Default 'emitter'. */
+  guarantee?: Guarantee;
+  /**
+   * Just before the drop, a driver bug drops the owner of the job the device runs
+   * (ring.injectDriverBug()): nothing under 'emitter', a signal -ECANCELED under 'fence'. Default false.
+   */
+  driverBug?: boolean;
   /** The producer's jobs, 1 to MAX_TEARDOWN_JOBS (default 200). The ring is dropped once half of
    *  them (rounded up) are submitted; the rest are never submitted. */
   jobs?: number;
+  /**
+   * The runtime's fence table. Default: what the run keeps (every submitted fence keeps its handle
+   * to the end: half the jobs rounded up, plus 2 × the ring's 16). Less: ERR_CAPACITY.
+   */
+  maxFences?: number;
 }
 
 export interface TeardownResult {
   backend: 'wasm' | 'ts';
   seed: number;
-  device: DeviceKind;
-  policy: DropPolicy;
+  /** The device's name (a kind, or a spec's name). */
+  device: string;
+  /** The policy's name (a built-in one, or a spec's name). */
+  policy: string;
+  guarantee: Guarantee;
   /** Jobs actually submitted before the drop: half of the `jobs` option, rounded up. */
   jobs: number;
   /** DMA writes into memory that had changed hands (M2). */
@@ -57,6 +102,15 @@ export interface TeardownResult {
   teardownNs: number | null;
   /** drop() could never finish: the simulation went idle with it pending. */
   deadlock: boolean;
+  /** What the drop rejected with, if it did (a user policy that threw): its message. */
+  dropError: string | null;
+  /**
+   * The driver bug, when the run had one and a job was in flight: the job's seqno, whether its
+   * fence signaled because of it (fence level only), whether that signal was premature (T1, 0 or
+   * 1), and the corruptions by that job after the bug signaled it (part of the totals above;
+   * always 0 when the bug signaled nothing).
+   */
+  driverBug: { seqno: number; signaled: boolean; prematureSignals: number; corruptions: number } | null;
   report: DropReport | null;
   /** Counts of every violation kind seen. */
   violations: Record<string, number>;
@@ -74,40 +128,76 @@ const HOLD_NS = 40_000;
 const TICK_NS = 500;
 /** After the drop, the device gets this long to do damage. */
 const SETTLE_NS = 1_000_000;
+/** The ring's timeout handler limit per job (R6) when the device spec has one (tdr). */
+const TDR_NS = 100_000;
+/** How long a STOP waits for its ACK (T3). */
+const STOP_TIMEOUT_NS = 50_000;
 
-function deviceOptions(kind: DeviceKind): DeviceOptions {
-  return {
-    name: kind,
-    stoppable: kind !== 'non-stoppable',
-    latency: { baseNs: 2_000, perByteNs: 1, jitter: 0.25 },
-    ackNs: 1_000,
-    resetNs: 10_000,
-    faults: { ack: kind === 'hung' || kind === 'hung-no-tdr' ? 'never' : 'ok' },
-  };
+const TEARDOWN_KEYS = ['backend', 'seed', 'device', 'policy', 'guarantee', 'driverBug', 'jobs', 'maxFences'] as const;
+
+/** The fence table a run of `jobs` needs: every submitted fence keeps its handle to the end. */
+function fencesNeeded(jobs: number): number {
+  return Math.ceil(jobs / 2) + 2 * RING_CAPACITY;
+}
+
+function checkMaxFences(v: unknown, jobs: number): number {
+  const need = fencesNeeded(jobs);
+  if (v === undefined) return need;
+  const n = checkInteger('maxFences', v, 1, 1 << 24);
+  if (n < need) throw new DmaFenceRangeError('ERR_CAPACITY', `maxFences ${n} is below the ${need} fences a run of ${jobs} jobs keeps (half the jobs, rounded up, + ${2 * RING_CAPACITY})`);
+  return n;
+}
+
+function deviceArg(v: unknown, path: string): DeviceSpec {
+  if (typeof v === 'string') return deviceSpecOf(checkEnum(path, v, DEVICE_KINDS));
+  return parseDeviceSpec(v, path);
+}
+
+function policyArg(v: unknown, path: string): { name: string; fn: DropPolicy | PolicyFn } {
+  const p = parsePolicySpec(v, path);
+  const user = p.policy;
+  if (typeof user !== 'function') return { name: p.name, fn: user };
+  // The drop report names a function policy by its function's name: give it the spec's.
+  const named = { [p.name]: (steps: DropSteps) => user(steps) }[p.name];
+  return { name: p.name, fn: named };
 }
 
 export async function runTeardown(opts: TeardownOptions = {}): Promise<TeardownResult> {
-  const o = checkOptions('teardown options', opts, ['backend', 'seed', 'device', 'policy', 'jobs']) as TeardownOptions;
+  const o = checkOptions('teardown options', opts, TEARDOWN_KEYS) as TeardownOptions;
   const backend = o.backend === undefined ? 'wasm' : checkEnum('backend', o.backend, ['wasm', 'ts'] as const);
   const seed = o.seed === undefined ? 1 : checkInteger('seed', o.seed, 0, 0xffffffff);
-  const kind = o.device === undefined ? 'stoppable' : o.device;
-  const policy = o.policy === undefined ? 'emitter-guarantee' : o.policy;
+  const spec = deviceArg(o.device ?? 'stoppable', 'device');
+  const policy = policyArg(o.policy ?? 'emitter-guarantee', 'policy');
+  const guarantee = o.guarantee === undefined ? 'emitter' : checkEnum('guarantee', o.guarantee, GUARANTEES);
+  const driverBug = checkBoolean('driverBug', o.driverBug, false);
   const jobs = o.jobs === undefined ? 200 : checkInteger('jobs', o.jobs, 1, MAX_TEARDOWN_JOBS);
-  if (!DEVICE_KINDS.includes(kind)) throw new DmaFenceTypeError('ERR_INVALID_ARG', `device must be one of ${DEVICE_KINDS.join(', ')}, got ${describe(kind)}`);
-  if (!DROP_POLICIES.includes(policy)) throw new DmaFenceTypeError('ERR_INVALID_ARG', `policy must be one of ${DROP_POLICIES.join(', ')}, got ${describe(policy)}`);
+  const maxFences = checkMaxFences(o.maxFences, jobs);
+  return run({ backend, seed, spec, policy, guarantee, driverBug, jobs, maxFences });
+}
 
+interface RunArgs {
+  backend: 'wasm' | 'ts';
+  seed: number;
+  spec: DeviceSpec;
+  policy: { name: string; fn: DropPolicy | PolicyFn };
+  guarantee: Guarantee;
+  driverBug: boolean;
+  jobs: number;
+  maxFences: number;
+}
+
+async function run(a: RunArgs): Promise<TeardownResult> {
+  const { backend, seed, spec, guarantee, jobs, maxFences } = a;
   /** The producer stops here and the ring is dropped. */
   const dropAfter = Math.ceil(jobs / 2);
-  // Every submitted fence keeps a slot until the end (its handle is kept to the last): the fence
-  // table follows the job count. Memory and the ring do not (jobs flow through them).
-  const maxFences = dropAfter + 2 * RING_CAPACITY;
-  const rt = await createRuntime({ backend, seed, maxFences, maxRings: 1, maxRingCapacity: RING_CAPACITY, dmaBytes: 1 << 20 });
-  const dev = rt.createDevice(deviceOptions(kind));
+  const rt = await createRuntime({ backend, seed, maxFences, maxRings: 1, maxRingCapacity: RING_CAPACITY, dmaBytes: 1 << 20, guarantee });
+  const { tdr, hangAtDrop, ...devOpts } = spec;
+  const dev = rt.createDevice(devOpts);
   const ring = rt.createRing({
     device: dev,
     capacity: RING_CAPACITY,
-    timeoutNs: kind === 'hung-no-tdr' ? Infinity : 100_000,
-    stopTimeoutNs: 50_000,
+    timeoutNs: tdr === false ? Infinity : TDR_NS,
+    stopTimeoutNs: STOP_TIMEOUT_NS,
     name: 'gfx0',
   });
   const mem = rt.memory;
@@ -169,22 +259,26 @@ export async function runTeardown(opts: TeardownOptions = {}): Promise<TeardownR
   while (!reached && submitted + RING_CAPACITY < dropAfter) rt.sim.runUntil(nextTickNs);
   // The last ticks: runUntilSettled stops right after the tick that reaches the drop point.
   await rt.sim.runUntilSettled(dropPoint);
-  if (kind === 'hung' || kind === 'hung-no-tdr') {
+  if (hangAtDrop) {
     // The next job the device starts hangs: let it start, so it is running at the drop.
     dev.inject('hang');
     rt.sim.advance(10_000);
   }
+  // T7: the driver drops the owner of the job the device runs (nothing under 'emitter').
+  const bug = a.driverBug && ring.inFlight > 0 ? ring.injectDriverBug() : null;
 
   const start = rt.sim.now;
   let report: DropReport | null = null;
   let deadlock = false;
+  let dropError: string | null = null;
   try {
-    const dropping = ring.drop({ policy });
+    const dropping = ring.drop({ policy: a.policy.fn });
     dropping.catch(() => {}); // a drop that never ends rejects ERR_DISPOSED at dispose: read through runUntilSettled only
     report = await rt.sim.runUntilSettled(dropping);
   } catch (e) {
-    if ((e as { code?: string }).code !== 'ERR_DEADLOCK') throw e;
-    deadlock = true;
+    if ((e as { code?: string }).code === 'ERR_DEADLOCK') deadlock = true;
+    else if (typeof a.policy.fn === 'function') dropError = e instanceof Error ? e.message : String(e); // the user policy threw
+    else throw e;
   }
   const teardownNs = deadlock ? null : (report?.timeNs ?? rt.sim.now - start);
   rt.sim.runUntil(rt.sim.now + SETTLE_NS);
@@ -194,18 +288,28 @@ export async function runTeardown(opts: TeardownOptions = {}): Promise<TeardownR
 
   const counts: Record<string, number> = {};
   for (const v of rt.violations) counts[v.kind] = (counts[v.kind] ?? 0) + 1;
+  const corruptions = mem.corruptions;
   const result: TeardownResult = {
     backend,
     seed,
-    device: kind,
-    policy,
+    device: spec.name,
+    policy: a.policy.name,
+    guarantee,
     jobs: submitted,
-    corruptions: mem.corruptions.length,
+    corruptions: corruptions.length,
     prematureSignals: counts['premature-signal'] ?? 0,
     unsignaled: ring.context.pending,
     blockedWaiters: waiting,
     teardownNs,
     deadlock,
+    dropError,
+    driverBug: bug && {
+      seqno: bug.seqno,
+      signaled: bug.signaled,
+      prematureSignals: bug.premature ? 1 : 0,
+      // Only a fence the bug signaled can have its corruption laid at the bug's door.
+      corruptions: bug.signaled ? corruptions.filter((c) => c.seqno === bug.seqno).length : 0,
+    },
     report,
     violations: counts,
     counts: {
@@ -222,20 +326,66 @@ export async function runTeardown(opts: TeardownOptions = {}): Promise<TeardownR
   return result;
 }
 
-/** Every device kind under every policy, in table order. */
+export interface TeardownMatrixOptions {
+  /** The core of every run: 'wasm' (default) or 'ts'. */
+  backend?: 'wasm' | 'ts';
+  /** Seed of every run's device timing and faults. Default 1. */
+  seed?: number;
+  /** Per run, as in runTeardown. Default 200. */
+  jobs?: number;
+  /** Per run, as in runTeardown (default: what the jobs need). */
+  maxFences?: number;
+  /** The devices: built-in kinds and specs of your own. Default: every built-in kind (DEVICE_KINDS). */
+  devices?: (DeviceKind | DeviceSpec)[];
+  /** The policies: built-in names and `{ name, policy }` specs. Default: every built-in one (DROP_POLICIES). */
+  policies?: (DropPolicy | PolicySpec)[];
+  /** The guarantee levels (T7). Default both: ['emitter', 'fence']. */
+  guarantees?: Guarantee[];
+  /** A driver bug just before every drop (see TeardownOptions.driverBug). Default true. */
+  driverBug?: boolean;
+}
+
+const MATRIX_KEYS = ['backend', 'seed', 'jobs', 'maxFences', 'devices', 'policies', 'guarantees', 'driverBug'] as const;
+
+function list<T>(name: string, v: unknown, dflt: readonly unknown[], each: (x: unknown, path: string) => T, nameOf: (t: T) => string): T[] {
+  if (v === undefined) v = dflt;
+  if (!Array.isArray(v) || v.length === 0) throw new DmaFenceTypeError('ERR_INVALID_ARG', `${name} must be a non-empty array, got ${describe(v)}`);
+  const out = v.map((x, i) => each(x, `${name}[${i}]`));
+  const seen = new Set<string>();
+  out.forEach((t, i) => {
+    if (seen.has(nameOf(t))) throw new DmaFenceTypeError('ERR_INVALID_ARG', `${name}[${i}]: the name ${JSON.stringify(nameOf(t))} is used twice (it names rows)`);
+    seen.add(nameOf(t));
+  });
+  return out;
+}
+
+/**
+ * Every device under every policy at every guarantee level, in table order (device, then policy,
+ * then guarantee). Everything is checked before the first run.
+ */
 export async function runTeardownMatrix(
-  opts: Omit<TeardownOptions, 'device' | 'policy'> = {},
+  opts: TeardownMatrixOptions = {},
   onRow?: (r: TeardownResult, index: number, total: number) => void,
 ): Promise<TeardownResult[]> {
   if (onRow !== undefined && typeof onRow !== 'function') throw new DmaFenceTypeError('ERR_INVALID_ARG', `onRow must be a function, got ${describe(onRow)}`);
-  const o = checkOptions('teardown matrix options', opts, ['backend', 'seed', 'jobs']);
+  const o = checkOptions('teardown matrix options', opts, MATRIX_KEYS) as TeardownMatrixOptions;
+  const backend = o.backend === undefined ? 'wasm' : checkEnum('backend', o.backend, ['wasm', 'ts'] as const);
+  const seed = o.seed === undefined ? 1 : checkInteger('seed', o.seed, 0, 0xffffffff);
+  const jobs = o.jobs === undefined ? 200 : checkInteger('jobs', o.jobs, 1, MAX_TEARDOWN_JOBS);
+  const maxFences = checkMaxFences(o.maxFences, jobs);
+  const driverBug = checkBoolean('driverBug', o.driverBug, true);
+  const devices = list('devices', o.devices, DEVICE_KINDS, deviceArg, (d) => d.name);
+  const policies = list('policies', o.policies, DROP_POLICIES, policyArg, (p) => p.name);
+  const guarantees = list('guarantees', o.guarantees, GUARANTEES, (g, path) => checkEnum(path, g, GUARANTEES), (g) => g);
   const rows: TeardownResult[] = [];
-  const total = DEVICE_KINDS.length * DROP_POLICIES.length;
-  for (const device of DEVICE_KINDS) {
-    for (const policy of DROP_POLICIES) {
-      const r = await runTeardown({ ...o, device, policy });
-      rows.push(r);
-      onRow?.(r, rows.length, total);
+  const total = devices.length * policies.length * guarantees.length;
+  for (const spec of devices) {
+    for (const policy of policies) {
+      for (const guarantee of guarantees) {
+        const r = await run({ backend, seed, spec, policy, guarantee, driverBug, jobs, maxFences });
+        rows.push(r);
+        onRow?.(r, rows.length, total);
+      }
     }
   }
   return rows;

@@ -273,10 +273,12 @@ export const FS_FORCED = 128;
  * │          88 writeback f64   96 curStart f64  104 curEnd f64  112 curDur f64              │
  * │          120 curWritten u32  124 curFlags (JF_*)  128 nextT f64                          │
  * │          136 ackAt f64 (ACK due)          144 resetAt f64 (reset effective)               │
- * │          152 (free, to 160)                                                              │
+ * │          152 trailAt f64 (an aborted job's last burst lands, writesAfterAckNs)          │
  * │ config:  160 baseNs f64  168 perByteNs f64  176 jitter f64  184 pHang f64  192 pSlow f64 │
  * │          200 pLostIrq f64  208 ackNs f64  216 resetNs f64  224 ackMode u32               │
- * │ request: 228 resetReq                                       232 (free, to 256)           │
+ * │ request: 228 resetReq                                                                    │
+ * │ config:  232 stopMode u32  236 trailIdx u32 (device)  240 writesAfterAckNs f64           │
+ * │          248 pLostWb f64                                                                 │
  * ╘══════════════════════════════════════════════════════════════════════════════════════════╛
  *   tail, head, retired and sigIdx are free-running u32 counters; index = counter & mask.
  *   head - retired: jobs the device holds (at most one running); tail - sigIdx: jobs in flight
@@ -318,6 +320,8 @@ export const R_NEXT_T = 128;
 export const R_ACK_AT = 136;
 /** When the requested reset becomes effective (resetNs after the engine saw it), f64; -1: none due. */
 export const R_RESET_AT = 144;
+/** When the job aborted by the ACK writes its remaining chunks (writesAfterAckNs after the ACK), f64; -1: none. */
+export const R_TRAIL_AT = 152;
 export const R_BASE_NS = 160;
 export const R_PER_BYTE_NS = 168;
 export const R_JITTER = 176;
@@ -330,6 +334,14 @@ export const R_RESET_NS = 216;
 export const R_ACK_MODE = 224;
 /** The driver writes 1 to request a reset; the engine writes 2 once it is effective (both clocks). */
 export const R_RESET_REQ = 228;
+/** What STOP does to the running job: 0 abort (then ACK), 1 finish (then ACK). */
+export const R_STOP_MODE = 232;
+/** The descriptor index of the job whose last burst is still to land (EN_TRAILING). */
+export const R_TRAIL_IDX = 236;
+/** How long after its ACK the aborted job still writes its remaining bytes, ns (0: the ACK is the truth). */
+export const R_WRITES_AFTER_ACK_NS = 240;
+/** Per-job probability of a lost write-back (JF_LOST_WB). */
+export const R_P_LOST_WB = 248;
 /** A delayed ACK comes this many times ackNs after STOP. */
 export const ACK_DELAY_FACTOR = 20;
 
@@ -356,6 +368,8 @@ export const RGF_TRACE = 16;
 export const EN_BUSY = 1;
 /** Halted by an ACK or an effective reset: executes and writes nothing until restarted (D4). */
 export const EN_HALTED = 2;
+/** Halted by an ACK, but the aborted job's last burst is still to land (writesAfterAckNs, at R_TRAIL_AT). */
+export const EN_TRAILING = 4;
 
 /** Job flags (per running job). */
 export const JF_HANG = 1;
@@ -363,6 +377,8 @@ export const JF_SLOW = 2;
 export const JF_LOST_IRQ = 4;
 /** Armed in R_INJECT only (inject('noAck')): the next STOP this engine sees gets no ACK. */
 export const JF_NO_ACK = 8;
+/** The job completes but its write-back is lost: no writeback store, no IRQ (inject('lostWriteback')). */
+export const JF_LOST_WB = 16;
 
 /** A slow job takes this many times its duration. */
 export const SLOW_FACTOR = 10;

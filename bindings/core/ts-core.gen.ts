@@ -27,11 +27,12 @@ import {
   FS_QUEUED, FS_PINNED, FS_JS, FS_NOTIFY, RING_SIZE, R_STATE, R_CAPACITY, R_MASK, R_CTX, R_TAIL,
   R_SIG_IDX, R_STOP, R_INJECT, R_TIMEOUT_NS, R_FLAGS, R_HEAD, R_RETIRED, R_IRQS, R_ACK, R_ENGINE,
   R_PRNG, R_WRITEBACK, R_CUR_START, R_CUR_END, R_CUR_DUR, R_CUR_WRITTEN, R_CUR_FLAGS, R_NEXT_T,
-  R_ACK_AT, R_RESET_AT, R_BASE_NS, R_PER_BYTE_NS, R_JITTER, R_P_HANG, R_P_SLOW, R_P_LOST_IRQ,
-  R_ACK_NS, R_RESET_NS, R_ACK_MODE, R_RESET_REQ, ACK_DELAY_FACTOR, RS_RUNNING, RS_STOPPING,
-  RGF_STOPPABLE, RGF_RANDOM, RGF_NO_IRQ_HANDLER, RGF_WAKE, RGF_TRACE, EN_BUSY, EN_HALTED, JF_HANG,
-  JF_SLOW, JF_LOST_IRQ, JF_NO_ACK, SLOW_FACTOR, DMA_CHUNKS, DESC_SIZE, D_SEQNO, D_DST, D_BYTES,
-  D_PATTERN, D_ALLOC_ID, D_START, DMA_GRANULE_SHIFT, CORR_CAP, CORR_SIZE, CE_RING, CE_DST,
+  R_ACK_AT, R_RESET_AT, R_TRAIL_AT, R_BASE_NS, R_PER_BYTE_NS, R_JITTER, R_P_HANG, R_P_SLOW,
+  R_P_LOST_IRQ, R_ACK_NS, R_RESET_NS, R_ACK_MODE, R_RESET_REQ, R_STOP_MODE, R_TRAIL_IDX,
+  R_WRITES_AFTER_ACK_NS, R_P_LOST_WB, ACK_DELAY_FACTOR, RS_RUNNING, RS_STOPPING, RGF_STOPPABLE,
+  RGF_RANDOM, RGF_NO_IRQ_HANDLER, RGF_WAKE, RGF_TRACE, EN_BUSY, EN_HALTED, EN_TRAILING, JF_HANG,
+  JF_SLOW, JF_LOST_IRQ, JF_NO_ACK, JF_LOST_WB, SLOW_FACTOR, DMA_CHUNKS, DESC_SIZE, D_SEQNO, D_DST,
+  D_BYTES, D_PATTERN, D_ALLOC_ID, D_START, DMA_GRANULE_SHIFT, CORR_CAP, CORR_SIZE, CE_RING, CE_DST,
   CE_SEQNO, CE_EXPECTED, CE_FOUND, CE_TIME, DR_NOTIFY, DR_TIMEOUT, DR_CORRUPTION, DR_RETIRE,
   DR_ACK, DR_RESET, SIG_OK, SIG_ALREADY, SIG_ORDERING,
 } from './layout.js';
@@ -457,26 +458,61 @@ export class TsCore implements Core {
     f64[(rp + R_ACK_AT) >>> 3] = never ? Infinity : now + f64[(rp + R_ACK_NS) >>> 3] * (mode === 1 ? ACK_DELAY_FACTOR : 1.0);
   }
 
-  /** The engine's answers due at t: the ACK (halts it: the running job is aborted) and the reset. */
+  /**
+   * The engine's answers due at t: the ACK (halts it) and the reset. STOP mode abort: the running
+   * job is aborted at the ACK, and with writesAfterAckNs its remaining chunks still land that long
+   * later (EN_TRAILING). Mode finish: a running job first completes (the ACK waits for its end;
+   * a hung job never ends, so it never ACKs).
+   */
   private answerRequests(base: number, rp: number, t: number): number {
     const u32 = this.u32;
     const f64 = this.f64;
     let status = 0;
     const ackAt = f64[(rp + R_ACK_AT) >>> 3];
     if (ackAt >= 0 && t >= ackAt) {
-      f64[(rp + R_ACK_AT) >>> 3] = -1;
-      u32[(rp + R_ENGINE) >>> 2] = EN_HALTED;
-      Atomics.store(u32, (rp + R_ACK) >>> 2, 1);
-      status |= DR_ACK;
+      const engine = u32[(rp + R_ENGINE) >>> 2];
+      if ((engine & EN_BUSY) !== 0 && u32[(rp + R_STOP_MODE) >>> 2] === 1) {
+        // Finish: answer once the running job completed (this event, or its end).
+        f64[(rp + R_ACK_AT) >>> 3] = f64[(rp + R_CUR_END) >>> 3];
+      } else {
+        f64[(rp + R_ACK_AT) >>> 3] = -1;
+        const head = u32[(rp + R_HEAD) >>> 2];
+        const trail = f64[(rp + R_WRITES_AFTER_ACK_NS) >>> 3];
+        if ((engine & EN_BUSY) !== 0 && trail > 0 && u32[(rp + R_CUR_WRITTEN) >>> 2] < DMA_CHUNKS && u32[(this.descPtr(rp, head - 1) + D_BYTES) >>> 2] !== 0) {
+          // The ACK comes before the DMA engine finished its last burst.
+          u32[(rp + R_TRAIL_IDX) >>> 2] = head - 1;
+          f64[(rp + R_TRAIL_AT) >>> 3] = t + trail;
+          u32[(rp + R_ENGINE) >>> 2] = EN_HALTED | EN_TRAILING;
+        } else {
+          u32[(rp + R_ENGINE) >>> 2] = EN_HALTED;
+        }
+        Atomics.store(u32, (rp + R_ACK) >>> 2, 1);
+        status |= DR_ACK;
+      }
     }
     const resetAt = f64[(rp + R_RESET_AT) >>> 3];
     if (resetAt >= 0 && t >= resetAt) {
       f64[(rp + R_RESET_AT) >>> 3] = -1;
+      f64[(rp + R_TRAIL_AT) >>> 3] = -1;
       u32[(rp + R_ENGINE) >>> 2] = EN_HALTED; // D4: nothing more executes or writes
       Atomics.store(u32, (rp + R_RESET_REQ) >>> 2, 2);
       status |= DR_RESET;
     }
     if (status && (u32[(base + H_MODE) >>> 2] & MODE_DEVICE_THREAD)) Atomics.add(u32, (base + H_IRQ_WORD) >>> 2, 1);
+    return status;
+  }
+
+  /** writesAfterAckNs: the aborted job's remaining chunks land now (M2 checks each), then it is truly halted. */
+  private trailingBurst(base: number, ring: number, rp: number, t: number): number {
+    const u32 = this.u32;
+    const f64 = this.f64;
+    let status = 0;
+    const d = this.descPtr(rp, u32[(rp + R_TRAIL_IDX) >>> 2]);
+    for (let k = u32[(rp + R_CUR_WRITTEN) >>> 2]; k < DMA_CHUNKS; k++)
+      status |= this.writeChunk(base, ring, d, k, t);
+    u32[(rp + R_CUR_WRITTEN) >>> 2] = DMA_CHUNKS;
+    f64[(rp + R_TRAIL_AT) >>> 3] = -1;
+    u32[(rp + R_ENGINE) >>> 2] = EN_HALTED;
     return status;
   }
 
@@ -506,6 +542,10 @@ export class TsCore implements Core {
     if (ackAt >= 0 && ackAt < t) t = ackAt;
     const resetAt = f64[(rp + R_RESET_AT) >>> 3];
     if (resetAt >= 0 && resetAt < t) t = resetAt;
+    if (engine & EN_TRAILING) {
+      const trailAt = f64[(rp + R_TRAIL_AT) >>> 3];
+      if (trailAt < t) t = trailAt;
+    }
     return t;
   }
 
@@ -536,6 +576,9 @@ export class TsCore implements Core {
       if (uHang < f64[(rp + R_P_HANG) >>> 3]) cf |= JF_HANG;
       if (uSlow < f64[(rp + R_P_SLOW) >>> 3]) cf |= JF_SLOW;
       if (uLost < f64[(rp + R_P_LOST_IRQ) >>> 3]) cf |= JF_LOST_IRQ;
+      // A fifth draw only for a device that loses write-backs: other devices keep their sequence.
+      const pLostWb = f64[(rp + R_P_LOST_WB) >>> 3];
+      if (pLostWb > 0 && this.draw(rp) < pLostWb) cf |= JF_LOST_WB;
     }
     if (cf & JF_SLOW) dur *= SLOW_FACTOR;
     f64[(rp + R_CUR_START) >>> 3] = t;
@@ -591,6 +634,10 @@ export class TsCore implements Core {
     // The answers first: an ACK or a reset due at t halts the engine before its job's events at t.
     let status = this.answerRequests(base, rp, t);
     let engine = u32[(rp + R_ENGINE) >>> 2];
+    if ((engine & EN_TRAILING) !== 0 && t >= f64[(rp + R_TRAIL_AT) >>> 3]) {
+      status |= this.trailingBurst(base, ring, rp, t);
+      engine = u32[(rp + R_ENGINE) >>> 2];
+    }
     if (engine & EN_BUSY) {
       const d = this.descPtr(rp, u32[(rp + R_HEAD) >>> 2] - 1);
       if (u32[(d + D_BYTES) >>> 2] !== 0) {
@@ -604,25 +651,30 @@ export class TsCore implements Core {
         u32[(rp + R_CUR_WRITTEN) >>> 2] = chunks;
       }
       if (t >= f64[(rp + R_CUR_END) >>> 3]) {
-        // Completion (R4): writeback in order, then the IRQ and its handler.
-        const retired = u32[(rp + R_RETIRED) >>> 2] + 1;
+        // Completion (R4): writeback in order, then the IRQ and its handler. Every job fetched is
+        // done: a job before it whose write-back was lost (JF_LOST_WB) is covered by this one.
+        const written = !(u32[(rp + R_CUR_FLAGS) >>> 2] & JF_LOST_WB);
+        const irq = written && !(u32[(rp + R_CUR_FLAGS) >>> 2] & JF_LOST_IRQ);
+        const retired = u32[(rp + R_HEAD) >>> 2];
         const seqno = f64[(d + D_SEQNO) >>> 3];
-        f64[(rp + R_WRITEBACK) >>> 3] = seqno;
         const threaded = (u32[(base + H_MODE) >>> 2] & MODE_DEVICE_THREAD) !== 0;
-        // A driver thread reads the writeback after this store: publish it atomically then only.
-        if (threaded)
-          Atomics.store(u32, (rp + R_RETIRED) >>> 2, retired);
-        else
-          u32[(rp + R_RETIRED) >>> 2] = retired;
+        if (written) {
+          f64[(rp + R_WRITEBACK) >>> 3] = seqno;
+          // A driver thread reads the writeback after this store: publish it atomically then only.
+          if (threaded)
+            Atomics.store(u32, (rp + R_RETIRED) >>> 2, retired);
+          else
+            u32[(rp + R_RETIRED) >>> 2] = retired;
+        }
         u32[(rp + R_ENGINE) >>> 2] = engine & ~EN_BUSY;
         f64[(base + ST_JOBS_COMPLETED) >>> 3]++;
         if (threaded) {
           // The interrupt handler runs on the driver's thread: raise the IRQ word and go on.
-          if (!(u32[(rp + R_CUR_FLAGS) >>> 2] & JF_LOST_IRQ)) {
+          if (irq) {
             u32[(rp + R_IRQS) >>> 2]++;
             Atomics.add(u32, (base + H_IRQ_WORD) >>> 2, 1);
           }
-        } else if (!(u32[(rp + R_CUR_FLAGS) >>> 2] & JF_LOST_IRQ)) {
+        } else if (irq) {
           u32[(rp + R_IRQS) >>> 2]++;
           f64[(base + ST_IRQS) >>> 3]++;
           if (!(u32[(rp + R_FLAGS) >>> 2] & RGF_NO_IRQ_HANDLER)) {

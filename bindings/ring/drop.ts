@@ -1,9 +1,13 @@
 /**
- * Drop (T2, T4): ending a ring under a policy, and the DropReport of what happened to the fences
- * that were in flight when it began.
+ * Drop (T2, T4, T7, T8): ending a ring under a policy, and the DropReport of what happened to the
+ * fences that were in flight when it began. Every policy, built-in or the user's, is a function
+ * of the steps (steps.ts) run here, then the ring is dropped: under the emitter-level guarantee
+ * what is left pending stays pending (T2, recorded); under the fence-level one the ring's fences
+ * lose their owner and signal themselves -ECANCELED (judged by T1).
  *
  * Contract: driver thread only; called by HwRing.drop once per ring (ring.drop checks the
- * options and that no drop began). Under strict, checkDropInAdvance throws before anything changes.
+ * options and that no drop began). Under strict, checkDropInAdvance throws before anything
+ * changes (for the built-in policies, whose breaks are known in advance).
  */
 import * as L from '../core/layout.js';
 import type { DmaFence } from '../dma-fence.js';
@@ -11,12 +15,13 @@ import type { Violation } from '../violations.js';
 import { ViolationError } from '../violations.js';
 import { DmaFenceError, Errno } from '../errors.js';
 import type { RingProtocols } from './protocols.js';
-import type { DropPolicy, DropReport } from './types.js';
+import type { DropPolicy, DropReport, PolicyFn } from './types.js';
+import { makeSteps } from './steps.js';
 
 /** Strict: the rule breaks a drop will certainly commit, thrown before anything changes. */
 export function checkDropInAdvance(p: RingProtocols, policy: DropPolicy): void {
-  if (policy === 'signal-on-drop') p.checkPremature(p.ctx.lastSeqno, 'signal-on-drop');
-  if (policy === 'leak') {
+  if (policy === 'signal-on-drop' || (policy === 'leak' && p.h.guarantee === 'fence')) p.checkPremature(p.ctx.lastSeqno, policy);
+  else if (policy === 'leak') {
     const a = p.h.arena;
     for (const s of a.ctxPendingSlots(p.ctx.index)) p.h.log.check(unsignaledAtDrop(p, a.slotSeqno(s)));
   }
@@ -33,26 +38,30 @@ export function unsignaledAtDrop(p: RingProtocols, seqno: number): Omit<Violatio
   };
 }
 
-export async function runDrop(p: RingProtocols, policy: DropPolicy): Promise<DropReport> {
+/**
+ * Runs `policy` (named `name` in the report) with the steps, then drops the ring. A policy that
+ * throws: the ring is dropped all the same (what is left pending is recorded, T2) and the drop
+ * rejects with what it threw.
+ */
+export async function runDrop(p: RingProtocols, name: string, policy: PolicyFn): Promise<DropReport> {
   const h = p.h;
   const start = h.sim.now;
   const before = h.log.list.length;
   const watched = pinPending(p);
-  h.trace('drop', { ring: p.name, policy });
-  if (policy === 'emitter-guarantee' || policy === 'wait') {
-    await p.stopProtocol(policy === 'emitter-guarantee');
-    // A reset that began after the stop resolved (a second device loss) is not over yet: the drop
-    // waits for it too, so the ring is dropped only from stopped, with the device proven idle (T4).
-    while (!p.disposed && p.w.state() !== L.RS_STOPPED && p.w.state() !== L.RS_DROPPED) {
-      await p.stopProtocol(policy === 'emitter-guarantee');
-    }
-  } else if (policy === 'signal-on-drop') {
-    const last = p.ctx.lastSeqno;
-    p.checkPremature(last, 'signal-on-drop');
-    h.fences.signalUpTo(p.ctx.index, last, -Errno.ECANCELED, h.sim.now);
+  h.trace('drop', { ring: p.name, policy: name });
+  // From here the ring takes no job (submit refuses, space waiters are turned away).
+  p.waiters.rejectAll();
+  const { steps, end } = makeSteps(p, name);
+  let failed: { e: unknown } | undefined;
+  try {
+    await policy(steps);
+  } catch (e) {
+    failed = { e };
+  } finally {
+    end();
   }
   if (p.disposed) throw new DmaFenceError('ERR_DISPOSED', 'this runtime was disposed');
-  dropNow(p, watched, policy);
+  dropNow(p, watched, name);
   const fences = { total: watched.length, ok: 0, canceled: 0, timedOut: 0, otherError: 0, unsignaled: 0 };
   let thrown: { e: unknown } | undefined;
   for (const f of watched) {
@@ -68,7 +77,8 @@ export async function runDrop(p: RingProtocols, policy: DropPolicy): Promise<Dro
       thrown ??= { e }; // what a fence callback threw: released all the same, reported below
     }
   }
-  const report = { ring: p.name, policy, timeNs: h.sim.now - start, fences, violations: h.log.list.slice(before) };
+  const report = { ring: p.name, policy: name, timeNs: h.sim.now - start, fences, violations: h.log.list.slice(before) };
+  if (failed) throw failed.e;
   if (thrown) throw thrown.e;
   if (h.log.strict && report.violations.length) throw new ViolationError(report.violations[0]);
   return report;
@@ -87,8 +97,15 @@ export function pinPending(p: RingProtocols): DmaFence[] {
   return p.h.arena.ctxPendingSlots(p.ctx.index).map((s) => p.h.fences.handle(s));
 }
 
-export function dropNow(p: RingProtocols, watched: DmaFence[], policy: DropPolicy): void {
+export function dropNow(p: RingProtocols, watched: DmaFence[], policy: string): void {
   const h = p.h;
+  if (h.guarantee === 'fence') {
+    // T7, fence level: the ring owned its fences; dropped, each pending one signals itself
+    // -ECANCELED, device idle or not (T1 judges it). Nothing is left pending.
+    const last = p.ctx.lastSeqno;
+    p.checkPremature(last, `fence-level: ring dropped (${policy})`, true);
+    h.fences.signalUpTo(p.ctx.index, last, -Errno.ECANCELED, h.sim.now);
+  }
   p.w.set(L.R_FLAGS, p.w.get(L.R_FLAGS) | L.RGF_NO_IRQ_HANDLER);
   p.setState(L.RS_DROPPED);
   p.ctx._dead = true;

@@ -6,6 +6,7 @@
  * Contract: driver thread only. Once the runtime is disposed every handler does nothing.
  */
 import * as L from '../core/layout.js';
+import type { InjectKind } from '../dma-device.js';
 import type { RingProtocols } from './protocols.js';
 import { deviceLost } from './reset.js';
 
@@ -31,7 +32,7 @@ export interface RingInterrupts {
   /** Real clock: something is in flight or a protocol is under way. */
   busy(): boolean;
   /** Its device's requests, by engine index: arm a fault for the next job (D3). */
-  inject(kind: 'hang' | 'slow' | 'lostIrq' | 'noAck'): void;
+  inject(kind: InjectKind): void;
   /** Its device's requests: the device is lost (T6); resolves once the ring is reset or dropped. */
   deviceLost(): Promise<void>;
 }

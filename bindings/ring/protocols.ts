@@ -9,16 +9,20 @@
  * reset taking effect) at the modeled times, between core steps. Dropped is final.
  */
 import * as L from '../core/layout.js';
-import type { DmaDevice } from '../dma-device.js';
+import type { DmaDevice, InjectKind } from '../dma-device.js';
 import type { FenceContext } from '../fence-context.js';
 import type { Timer } from '../sim/clock.js';
 import type { Violation } from '../violations.js';
 import { DmaFenceError } from '../errors.js';
 import type { RingWords } from './ring-words.js';
 import { STATES, pending } from './types.js';
-import type { DeviceConfig, DropPolicy, Pending, RingHost } from './types.js';
+import type { DeviceConfig, Pending, RingHost } from './types.js';
 import { traceUnfinished } from './interrupts.js';
 import { cancelRest, resetEngine } from './reset.js';
+
+const INJECT_BITS: Record<InjectKind, number> = {
+  hang: L.JF_HANG, slow: L.JF_SLOW, lostIrq: L.JF_LOST_IRQ, noAck: L.JF_NO_ACK, lostWriteback: L.JF_LOST_WB,
+};
 
 /** What the protocols need of submission (the space waiters, R3). */
 export interface SpaceQueue {
@@ -67,7 +71,9 @@ export class RingProtocols {
   traced = 0;
   boundTimer?: Timer;
   /** Set when a drop begins, never cleared: one drop per ring. */
-  drop?: { policy: DropPolicy };
+  drop?: { policy: string };
+  /** Drop steps waiting for a condition (waitIdle): each returns true once it settled. */
+  readonly conds = new Set<() => boolean>();
 
   constructor(
     readonly h: RingHost,
@@ -118,7 +124,7 @@ export class RingProtocols {
 
   /** Asks the core to return at every retirement while someone waits on this ring. */
   syncWake(): void {
-    const want = this.waiters.count() > 0 || (this.stop !== undefined && !this.w.get(L.R_STOP));
+    const want = this.waiters.count() > 0 || this.conds.size > 0 || (this.stop !== undefined && !this.w.get(L.R_STOP));
     const flags = this.w.get(L.R_FLAGS);
     if (want !== ((flags & L.RGF_WAKE) !== 0)) this.w.set(L.R_FLAGS, want ? flags | L.RGF_WAKE : flags & ~L.RGF_WAKE);
   }
@@ -134,9 +140,10 @@ export class RingProtocols {
       p();
     }
     if (this.w.state() === L.RS_STOPPING && this.w.get(L.R_STOP) && this.w.load(L.R_ACK) === 1) this.ackObserved();
-    if (this.w.state() === L.RS_RUNNING) this.waiters.serve();
+    if (this.w.state() === L.RS_RUNNING && !this.drop) this.waiters.serve();
     // Draining stops (non-stoppable device, or the 'wait' policy) end when nothing is in flight.
     if (this.stop && this.w.state() === L.RS_STOPPING && !this.w.get(L.R_STOP) && this.w.inFlight() === 0) this.becomeStopped();
+    for (const c of this.conds) c(); // a settled one takes itself out
     this.syncWake();
   }
 
@@ -166,34 +173,41 @@ export class RingProtocols {
 
   /**
    * T1: would signaling up to `seqno` now signal a fence the device may still write for? Each
-   * such fence is a premature-signal violation. Called before anything is signaled: under strict
-   * the first one is thrown (a ViolationError, not recorded) and nothing changes.
+   * such fence (still pending) is a premature-signal violation. Called before anything is
+   * signaled: under strict the first one is thrown (a ViolationError, not recorded) and nothing
+   * changes, unless `noteOnly` (the device lied, e.g. an ACK before its last burst: the driver
+   * did right, so nothing is thrown at it; the break is recorded). `only`: check that one fence.
    */
-  checkPremature(seqno: number, why: string): void {
-    if (this.w.get(L.R_ENGINE) & L.EN_HALTED) return;
+  checkPremature(seqno: number, why: string, noteOnly = false, only?: number): void {
+    // Halted and not still writing (EN_TRAILING): the device writes nothing more.
+    if ((this.w.get(L.R_ENGINE) & (L.EN_HALTED | L.EN_TRAILING)) === L.EN_HALTED) return;
     const tail = this.w.get(L.R_TAIL);
     const retired = this.w.get(L.R_RETIRED);
     const head = this.w.get(L.R_HEAD);
     const stopHeld = (this.w.get(L.R_FLAGS) & L.RGF_STOPPABLE) !== 0 && this.w.get(L.R_STOP) !== 0;
     const found: Omit<Violation, 'timeNs'>[] = [];
+    let pendingSeqnos: Set<number> | undefined;
     for (let i = this.w.get(L.R_SIG_IDX); i !== tail; i = (i + 1) >>> 0) {
       const s = this.w.descSeqno(i);
       if (s > seqno) break;
+      if (only !== undefined && s !== only) continue;
       const ahead = ((i - retired) | 0) >= 0;
       const fetchable = ((i - head) | 0) < 0 || !stopHeld;
-      if (ahead && fetchable) {
-        found.push({
-          kind: 'premature-signal',
-          rule: 'T1',
-          message: `ring ${this.name}: fence ${this.ctxId}:${s} signaled (${why}) while the device may still ${((i - head) | 0) < 0 ? 'write' : 'execute and write'} for it`,
-          context: this.ctxId,
-          seqno: s,
-          detail: { ring: this.name, running: ((i - head) | 0) < 0 },
-        });
-      }
+      if (!ahead || !fetchable) continue;
+      // Already signaled (a driver bug under the fence-level guarantee, a policy's signalPending): not this signal's.
+      pendingSeqnos ??= new Set(this.h.arena.ctxPendingSlots(this.ctx.index).map((slot) => this.h.arena.slotSeqno(slot)));
+      if (!pendingSeqnos.has(s)) continue;
+      found.push({
+        kind: 'premature-signal',
+        rule: 'T1',
+        message: `ring ${this.name}: fence ${this.ctxId}:${s} signaled (${why}) while the device may still ${((i - head) | 0) < 0 ? 'write' : 'execute and write'} for it`,
+        context: this.ctxId,
+        seqno: s,
+        detail: { ring: this.name, running: ((i - head) | 0) < 0 },
+      });
     }
     if (!found.length) return;
-    if (this.h.log.strict) this.h.log.check(found[0]);
+    if (this.h.log.strict && !noteOnly) this.h.log.check(found[0]);
     for (const v of found) this.h.log.note(v);
   }
 
@@ -207,8 +221,8 @@ export class RingProtocols {
     this.checkPremature(seqno, 'signalUpTo');
   }
   /** D3: dev.inject arms a fault for the next job this ring's engine starts (noAck: its next STOP). */
-  inject(kind: 'hang' | 'slow' | 'lostIrq' | 'noAck'): void {
-    this.w.or(L.R_INJECT, kind === 'hang' ? L.JF_HANG : kind === 'slow' ? L.JF_SLOW : kind === 'lostIrq' ? L.JF_LOST_IRQ : L.JF_NO_ACK);
+  inject(kind: InjectKind): void {
+    this.w.or(L.R_INJECT, INJECT_BITS[kind]);
   }
 
   // ── stop (T3) ──
@@ -261,13 +275,15 @@ export class RingProtocols {
 
   /**
    * STOP to a stoppable device: the engine ACKs it (or not: ack mode, inject('noAck')) as a ring
-   * event; it must within stopTimeoutNs, else the ring faults and resets.
+   * event; with `bound` it must within stopTimeoutNs, else the ring faults and resets (a drop
+   * policy's stop step bounds it itself).
    */
-  sendStop(): void {
+  sendStop(bound = true): void {
     const h = this.h;
     this.w.set(L.R_STOP, 1);
     this.syncWake();
     this.reschedule();
+    if (!bound) return;
     this.boundTimer = h.sim.schedule(h.sim.now + this.stopTimeoutNs, () => {
       this.boundTimer = undefined;
       if (this.disposed || this.w.state() !== L.RS_STOPPING) return;

@@ -80,11 +80,17 @@ export function resetEffective(p: RingProtocols, reason: string, guilty: number 
   p.reschedule();
 }
 
-/** Signals every remaining in-flight fence -ECANCELED and empties the ring (device is idle). */
+/**
+ * Signals every remaining in-flight fence -ECANCELED and empties the ring: the device said it is
+ * idle (ACK, effective reset). T1 is checked all the same: a device that ACKs before its last
+ * burst (writesAfterAckNs) is caught here; the driver did right, so it is recorded, never thrown.
+ */
 export function cancelRest(p: RingProtocols): void {
   const h = p.h;
   const tail = p.w.get(L.R_TAIL);
   if (p.w.get(L.R_SIG_IDX) !== tail && !(p.w.get(L.R_FLAGS) & L.RGF_NO_IRQ_HANDLER)) {
+    const last = p.w.descSeqno((tail - 1) >>> 0);
+    p.checkPremature(last, 'the device said it was idle', true);
     h.fences.signalUpTo(p.ctx.index, p.w.descSeqno((tail - 1) >>> 0), -Errno.ECANCELED, h.sim.now);
   }
   p.w.set(L.R_HEAD, tail);

@@ -71,6 +71,7 @@ export class RingSubmission implements SpaceQueue {
   checkRunning(): void {
     const s = this.p.w.state();
     if (s !== L.RS_RUNNING) throw new DmaFenceError('ERR_RING_STOPPED', `ring ${this.p.name} is ${STATES[s]}: it takes jobs only while running`);
+    if (this.p.drop) throw new DmaFenceError('ERR_RING_STOPPED', `ring ${this.p.name} is being dropped (${this.p.drop.policy}): it takes no more jobs`);
   }
 
   submitParsed(j: ParsedJob): DmaFence {

@@ -65,8 +65,11 @@ export interface ProtocolOptions {
 }
 
 export interface DropOptions {
-  /** Default 'emitter-guarantee'. */
-  policy?: DropPolicy;
+  /**
+   * A built-in policy's name (default 'emitter-guarantee'), or a policy of your own (T8): an async
+   * function given the protocol's steps. T1, T2 and M2 judge it as they judge the built-ins.
+   */
+  policy?: DropPolicy | PolicyFn;
   /** As for stop(): aborting rejects the promise; the drop goes on to its end. */
   signal?: AbortSignal;
 }
@@ -74,13 +77,83 @@ export interface DropOptions {
 /** What a drop did to the fences that were in flight when it began. */
 export interface DropReport {
   ring: string;
-  policy: DropPolicy;
+  /** The built-in policy's name, or a user policy's function name ('user' when it has none). */
+  policy: string;
   /** Virtual time the drop took, ns. */
   timeNs: number;
   fences: { total: number; ok: number; canceled: number; timedOut: number; otherError: number; unsignaled: number };
   /** Violations recorded while it ran (premature-signal, unsignaled-at-drop, corruption...). */
   violations: Violation[];
 }
+
+/** A step's bound: how long it waits on the runtime's clock, ns. */
+export interface StepOptions {
+  /** ns, >= 0 or Infinity. Each step says its default. */
+  timeoutNs?: number;
+}
+
+/**
+ * The protocol's steps (T8), handed to a user-written drop policy. Each is one move of T3/T4 on
+ * this ring; the policy decides their order. The drop blocks submission before the policy runs,
+ * and drops the ring when the policy returns (or throws): whatever the device may still write
+ * for a signaled fence is then judged T1/M2, whatever is left pending T2. Every step throws
+ * ERR_POLICY_STEP once the policy has returned, ERR_INVALID_ARG / ERR_INVALID_TIMEOUT /
+ * ERR_INVALID_ERRNO on a bad argument (nothing changes then).
+ */
+export interface DropSteps {
+  /**
+   * T3's first move: STOP to a stoppable device, then wait for its ACK. 'acked': the device ACKed
+   * (jobs it finished signal normally, the rest -ECANCELED, the ring is stopped), or the ring was
+   * already stopped. 'timeout': no ACK within timeoutNs (default: the ring's stopTimeoutNs); the
+   * STOP stays sent. A non-stoppable device ignores STOP: 'acked' only if its jobs all end within
+   * timeoutNs (the ring then is stopped), else 'timeout'.
+   */
+  stop(opts?: StepOptions): Promise<'acked' | 'timeout'>;
+  /**
+   * D4: request a reset (or join the one under way) and wait until it is effective: the running
+   * job ends -ETIME, the rest -ECANCELED, the ring is stopped. 'timeout': not effective within
+   * timeoutNs (default Infinity); the reset goes on.
+   */
+  reset(opts?: StepOptions): Promise<'effective' | 'timeout'>;
+  /**
+   * Wait until the device executes nothing more for this ring: halted (an ACK, an effective
+   * reset) or with nothing left to fetch and no job running. Signals nothing. Default timeoutNs:
+   * Infinity.
+   */
+  waitIdle(opts?: StepOptions): Promise<'idle' | 'timeout'>;
+  /**
+   * Wait until every in-flight fence of the ring is signaled (completions; the timeout handler
+   * R6 resets a hung job). Default timeoutNs: Infinity (a hung job with no timeout handler then
+   * never ends: the drop deadlocks).
+   */
+  waitFences(opts?: StepOptions): Promise<'signaled' | 'timeout'>;
+  /**
+   * Signal every fence of the ring still pending with `errno` (an integer in [-4095, -1], e.g.
+   * -Errno.ECANCELED) now, device running or not (T1 is checked). Returns how many it signaled.
+   */
+  signalPending(errno: number): number;
+  /** The runtime clock, ns. */
+  readonly now: number;
+  /** The ring's state (R5). */
+  readonly state: RingState;
+  /** Jobs whose fences the ring has not yet signaled through completion or a protocol. */
+  readonly inFlight: number;
+  /** The device honours STOP (D2). */
+  readonly stoppable: boolean;
+  /** The ring's timeout handler limit (R6), ns; Infinity: none. */
+  readonly timeoutNs: number;
+  /** The ring's bound on a STOP's ACK, ns. */
+  readonly stopTimeoutNs: number;
+  /** The reset time the device promises (its resetNs option), ns. */
+  readonly resetNs: number;
+}
+
+/** A drop policy of your own (T8). Resolve when done; a throw rejects the drop (the ring is dropped all the same). */
+export type PolicyFn = (steps: DropSteps) => Promise<void> | void;
+
+/** Where the "never signal before the hardware is done" guarantee lives (T7). */
+export type Guarantee = 'emitter' | 'fence';
+export const GUARANTEES: readonly Guarantee[] = ['emitter', 'fence'];
 
 /** What the ring needs of its runtime. */
 export interface RingHost {
@@ -96,6 +169,8 @@ export interface RingHost {
   readonly tracing: boolean;
   readonly log: ViolationLog;
   readonly memory: DmaMemory;
+  /** T7: 'fence': a ring fence whose last owner is dropped while pending signals itself -ECANCELED. */
+  readonly guarantee: Guarantee;
   /** Ends with the runtime (dispose): every member checks it. */
   readonly life: Lifetime;
   trace(name: string, args: Record<string, unknown>, durNs?: number): void;
