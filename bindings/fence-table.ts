@@ -62,6 +62,8 @@ export class FenceTable {
   activeWaits = 0;
   /** Called when a wait starts (the real clock holds the process alive while one is pending). */
   onWait: (() => void) | undefined;
+  /** Tracing (trace: true): told of every signalUpTo from JS that signaled something (ctx index, first and last seqno, error). */
+  onSignalUpTo: ((ctx: number, first: number, last: number, error: number) => void) | undefined;
   readonly #registry: FinalizationRegistry<Held>;
 
   constructor(
@@ -265,7 +267,9 @@ export class FenceTable {
 
   /** The signaling loop for one context (C3), then the callbacks of the fences it signaled. */
   signalUpTo(ctx: number, seqno: number, error: number, timestamp: number): number {
+    const first = this.onSignalUpTo ? this.arena.ctxSignaledSeqno(ctx) + 1 : 0;
     const n = this.core.signalUpTo(this.arena.base, ctx, seqno, error, timestamp);
+    if (n > 0) this.onSignalUpTo?.(ctx, first, this.arena.ctxSignaledSeqno(ctx), error);
     this.drain();
     return n;
   }

@@ -8,6 +8,7 @@ import { checkAbortSignal } from './dma-fence.js';
 import type { DmaDevice } from './dma-device.js';
 import type { ContextOptions } from './fence-context.js';
 import type { RingOptions } from './hw-ring.js';
+import { DEFAULT_TRACE_LIMIT, MAX_TRACE_LIMIT } from './trace.js';
 import {
   DmaFenceError, DmaFenceRangeError, DmaFenceTypeError, checkBoolean, checkEnum, checkFunction, checkInteger, checkOptions, describe,
 } from './errors.js';
@@ -46,6 +47,11 @@ export interface RuntimeOptions {
    * core then returns to JS at every job, which costs throughput. Protocol events are always kept.
    */
   trace?: boolean;
+  /**
+   * The trace keeps the last this many events (rt.events, exportTrace()), 1 to 2^24; older ones
+   * are dropped and counted (the export says how many). Default 100000.
+   */
+  traceLimit?: number;
   /** Where the wasm core comes from, if not beside the bundle (a Module, bytes, or a URL). */
   wasm?: WebAssembly.Module | BufferSource | URL | string;
   /**
@@ -65,7 +71,7 @@ export function checkTimeout(name: string, v: unknown): number {
   return v;
 }
 
-const RUNTIME_KEYS = ['backend', 'clock', 'seed', 'maxFences', 'maxContexts', 'strict', 'maxRings', 'maxRingCapacity', 'dmaBytes', 'trace', 'wasm', 'guarantee'] as const;
+const RUNTIME_KEYS = ['backend', 'clock', 'seed', 'maxFences', 'maxContexts', 'strict', 'maxRings', 'maxRingCapacity', 'dmaBytes', 'trace', 'traceLimit', 'wasm', 'guarantee'] as const;
 
 /** The largest arena: byte addresses must stay below 2^31 for the typed-array views (i32 indexing). */
 const MAX_ARENA_BYTES = 2 ** 31 - 65536;
@@ -82,6 +88,7 @@ export function parseOptions(opts: unknown) {
     maxContexts: o.maxContexts === undefined ? 1024 : checkInteger('maxContexts', o.maxContexts, 1, L.MAX_CONTEXTS - 1),
     strict: checkBoolean('strict', o.strict, false),
     trace: checkBoolean('trace', o.trace, false),
+    traceLimit: o.traceLimit === undefined ? DEFAULT_TRACE_LIMIT : checkInteger('traceLimit', o.traceLimit, 1, MAX_TRACE_LIMIT),
     maxRings: o.maxRings === undefined ? 8 : checkInteger('maxRings', o.maxRings, 0, 1024),
     maxRingCapacity: o.maxRingCapacity === undefined ? 1024 : checkPow2('maxRingCapacity', o.maxRingCapacity),
     dmaBytes: o.dmaBytes === undefined ? 1 << 20 : Math.ceil(checkInteger('dmaBytes', o.dmaBytes, 0, 2 ** 31) / L.DMA_GRANULE) * L.DMA_GRANULE,

@@ -37,6 +37,7 @@ import {
 import { ISSUED_DEVICES, parseContextOptions, parseOptions, parseRingOptions, parseUnloadOptions, withWasmCode } from './runtime-options.js';
 import type { ParsedRuntimeOptions, RuntimeOptions, UnloadOptions } from './runtime-options.js';
 import { TraceLog } from './trace.js';
+import { RingTap } from './trace-taps.js';
 import type { TraceEvent } from './trace.js';
 import { readStats } from './runtime-stats.js';
 import type { RuntimeStats } from './runtime-stats.js';
@@ -137,7 +138,10 @@ export class Runtime {
   readonly engine: DeviceEngine;
   readonly #contexts: FenceContext[] = [];
   readonly #devices: DmaDevice[] = [];
-  readonly #trace = new TraceLog();
+  readonly #trace: TraceLog;
+  /** Tracing: each ring's taps, by context index; ring names by context id (violations' tracks). */
+  readonly #taps = new Map<number, RingTap>();
+  readonly #ringOfContext = new Map<number, string>();
   readonly #maxRingCapacity: number;
   readonly #stub: DmaFence;
   /** @internal The switch that ends every object of this runtime (dispose). */
@@ -155,8 +159,13 @@ export class Runtime {
     this.#strict = o.strict;
     this.#clock = o.clock;
     const sim = (this.#sim = o.clock === 'real' ? new RealClock(this.life) : new VirtualClock(this.life));
-    this.log = new ViolationLog(o.strict, () => sim.now, (v) => this.trace('violation', { kind: v.kind, message: v.message }));
+    this.#trace = new TraceLog(o.traceLimit);
+    this.log = new ViolationLog(o.strict, () => sim.now, (v) => {
+      const ring = v.context === undefined ? undefined : this.#ringOfContext.get(v.context);
+      this.trace('violation', { kind: v.kind, rule: v.rule, message: v.message, ...(ring === undefined ? {} : { ring }), ...(v.seqno === undefined ? {} : { seqno: v.seqno }) });
+    });
     this.fences = new FenceTable(arena, core, sim, this.log, this.#contexts, DmaFence, this.life);
+    if (o.trace) this.fences.onSignalUpTo = (ctx, first, last, error) => this.#taps.get(ctx)?.signaled(first, last, error);
     if (sim instanceof VirtualClock) sim.onDriven = () => this.fences.rethrowCallbackErrors();
     this.#memory = new DmaMemory(arena, this.life);
     // The engine is an event source of the virtual clock only; on the real clock it just lists the rings.
@@ -348,7 +357,19 @@ export class Runtime {
     const name = o.name ?? `ring${index}`;
     const ctx = this.createContext({ driverName: o.device.name, timelineName: name });
     const seed = (Math.imul(this.#seed ^ 0x9e3779b9, 0x85ebca6b) + Math.imul(index + 1, 0xc2b2ae35)) >>> 0 || 1;
-    const ring = new HwRing(this.#ringHost, index, ctx, { device: o.device, capacity: o.capacity, timeoutNs: o.timeoutNs, stopTimeoutNs: o.stopTimeoutNs, resubmit: o.resubmit, name }, seed);
+    this.#ringOfContext.set(ctx.id, name);
+    this.#trace.describeRing(name, { index, device: o.device.name, deviceIndex: this.#devices.indexOf(o.device) });
+    let host = this.#ringHost;
+    let tap: RingTap | undefined;
+    if (this.#tracing) {
+      // The trace follows each job from submit to signal (trace-taps.ts): a host of its own.
+      const t = (tap = new RingTap(name, ctx, this.life, (n, args) => this.trace(n, args)));
+      const base = this.#ringHost;
+      host = { ...base, kick: () => (base.kick(), t.kicked()), attach: (handlers) => base.attach(t.wrap(handlers)) };
+      this.#taps.set(ctx.index, t);
+    }
+    const ring = new HwRing(host, index, ctx, { device: o.device, capacity: o.capacity, timeoutNs: o.timeoutNs, stopTimeoutNs: o.stopTimeoutNs, resubmit: o.resubmit, name }, seed);
+    if (tap) tap.ring = ring;
     this.arena.setCtxRing(ctx.index, index);
     this.arena.setHeader(L.H_RING_COUNT, index + 1);
     this.#rings.push(ring);
@@ -403,7 +424,11 @@ export class Runtime {
     return this.#trace.list();
   }
 
-  /** Chrome trace-event JSON of the protocol events (open it in Perfetto or chrome://tracing). */
+  /**
+   * The trace as Trace Event Format JSON (open it in ui.perfetto.dev or chrome://tracing): a
+   * process per device, a track per ring, job spans, flows from submit to start to signal,
+   * protocol instants, occupancy counters (see trace-export.ts). The last `traceLimit` events.
+   */
   exportTrace(): string {
     this.#alive();
     return this.#trace.toChromeJson();

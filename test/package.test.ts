@@ -51,6 +51,10 @@ console.log(out.join(' '));
       const cli = execFileSync(join(app, 'node_modules/.bin/dmafence'), ['teardown', '--jobs', '20', '--json'], { cwd: app, encoding: 'utf8' });
       // Every device kind × every drop policy × both guarantee levels (T7).
       expect(JSON.parse(cli).rows.length).toBe(DEVICE_KINDS.length * DROP_POLICIES.length * 2);
+      // The shipped scenarios run from the installed package (npx dmafence run node_modules/dmafence/examples/...).
+      expect(files).toEqual(expect.arrayContaining(['examples/scenarios/driver-unload-stoppable.json', 'examples/scenarios/driver-unload-non-stoppable.json']));
+      const run = execFileSync(join(app, 'node_modules/.bin/dmafence'), ['run', 'node_modules/dmafence/examples/scenarios/driver-unload-non-stoppable.json', '--check', '--json'], { cwd: app, encoding: 'utf8' });
+      expect(JSON.parse(run).verdict).toEqual({ rules: [], expected: [], pass: true });
       const pkg = JSON.parse(readFileSync(join(app, 'node_modules/dmafence/package.json'), 'utf8'));
       expect(pkg.exports['.']).toMatchObject({ browser: './dist/browser.js', node: './dist/index.js', types: './dist/index.d.ts' });
     } finally {

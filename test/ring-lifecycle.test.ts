@@ -486,7 +486,7 @@ describe.each(BACKENDS)('ring lifecycle (%s backend)', (backend) => {
       [2, 'aborted', 1000, 800, 1800],
     ]);
     expect(spans('b').map((s) => s[1])).toEqual(['completed', 'completed', 'completed']);
-    const x = JSON.parse(rt.exportTrace()).traceEvents.filter((e: { ph: string; tid: string }) => e.ph === 'X' && e.tid === 'a');
+    const x = JSON.parse(rt.exportTrace()).traceEvents.filter((e: { ph: string; name: string; args: { ring?: string } }) => e.ph === 'X' && e.name.startsWith('job') && e.args.ring === 'a');
     expect(x.map((e: { ts: number; dur: number }) => [e.ts, e.dur])).toEqual([[0, 1], [1, 0.8]]);
   });
 

@@ -1,31 +1,64 @@
 #!/usr/bin/env node
 /**
- * The dmafence command. `dmafence teardown` runs the teardown matrix (every device kind under
- * every drop policy) and prints what each policy does: corruptions, premature signals, fences
- * left unsignaled, waiters still blocked, teardown time. `dmafence example` runs the basic example.
+ * The dmafence command. `dmafence teardown` runs the teardown matrix (devices × drop policies ×
+ * guarantees, built-in or the user's own) and prints what each run did, optionally as an SVG heat
+ * map; `dmafence run` runs a scenario file and prints its report (optionally its trace and a
+ * check against its expected verdict); `dmafence example` runs the basic example.
+ *
+ * Exit codes: 0 done; 1 a --check that failed, or an error while running; 2 bad usage (an unknown
+ * flag, a bad value, a bad device file, policy module or scenario: the message names it, and
+ * nothing has run).
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { MAX_TEARDOWN_JOBS, runTeardownMatrix } from './scenario.js';
+import type { TeardownMatrixOptions, TeardownResult } from './scenario.js';
 import { conclusion, formatTable, submittedJobs } from './matrix-report.js';
+import { UsageError, loadDevice, loadPolicy, loadScenarioFile } from './cli-inputs.js';
+import { runScenario } from './run-scenario.js';
+import { formatScenarioReport } from './scenario-report.js';
+import { matrixSvg } from './svg.js';
+import type { HeatCell } from './svg.js';
+import { GUARANTEES } from '../hw-ring.js';
+import type { DropPolicy, Guarantee } from '../hw-ring.js';
+import type { PolicySpec } from './specs.js';
 
-const USAGE = `usage: dmafence teardown [--seed N] [--jobs N] [--backend wasm|ts] [--json]
+const MAX_FENCES = 1 << 24;
+
+const USAGE = `usage: dmafence teardown [--device KIND|FILE]... [--policy NAME|MODULE]... [--guarantee emitter|fence]...
+                         [--jobs N] [--max-fences N] [--seed N] [--backend wasm|ts] [--json] [--svg FILE]
+       dmafence run SCENARIO.json [--json] [--trace FILE] [--check] [--seed N] [--backend wasm|ts]
        dmafence example [wasm|ts]
        dmafence --version | --help
 
-teardown  runs every device kind (stoppable, non-stoppable, hung, hung-no-tdr) under every drop
-          policy (emitter-guarantee, wait, signal-on-drop, leak) and prints one row each.
-  --seed N        seed of the device model, 0 to 4294967295 (default 1)
+teardown  the teardown matrix: each device under each drop policy (and guarantee), one row each
+  --device D      a device kind (stoppable, non-stoppable, hung, hung-no-tdr, ...) or a JSON file
+                  holding a device spec: { "name": ..., device options }. Repeat for more.
+                  Default: every built-in kind
+  --policy P      a drop policy (emitter-guarantee, wait, signal-on-drop, leak) or an ES module
+                  whose default export is a policy function of the drop steps (its name: an
+                  exported \`name\`, else the file's). Repeat for more. Default: every built-in one
+  --guarantee G   where the guarantee lives (T7): emitter or fence. Repeat for both (the default)
   --jobs N        the producer's jobs per run, 1 to ${MAX_TEARDOWN_JOBS} (default 200): the ring is
                   dropped once half of them (rounded up) are submitted; the rest never are
+  --max-fences N  the fence table of each run, 1 to ${MAX_FENCES} (default: follows --jobs)
+  --seed N        seed of the device model, 0 to 4294967295 (default 1)
   --backend B     wasm (default) or ts
   --json          print the rows as JSON instead of a table
+  --svg FILE      also write the matrix as an SVG heat map to FILE
+run       runs a scenario file (see README: devices, rings, streams, faults, teardown, expect)
+  --json          print the report as JSON instead of text
+  --trace FILE    write the run's trace to FILE (Trace Event Format: open it in ui.perfetto.dev)
+  --check         exit 1 unless the verdict matches the scenario's "expect" (without one: unless
+                  no rule broke)
+  --seed N        override the scenario's seed;  --backend B  override its backend
 example   runs the basic fence example on the wasm (default) or ts backend
   -h, --help      print this help
   -v, --version   print the version of dmafence`;
 
-function fail(msg: string): never {
-  process.stderr.write(`dmafence: ${msg}\n\n${USAGE}\n`);
+/** Bad usage: the message, the usage text (unless the flags were right and a file was wrong), exit 2. */
+function fail(msg: string, usage = true): never {
+  process.stderr.write(`dmafence: ${msg}\n${usage ? `\n${USAGE}\n` : ''}`);
   process.exit(2);
 }
 
@@ -47,39 +80,115 @@ function intFlag(flag: string, v: string, min: number, max: number): number {
   return n;
 }
 
+const FLAGS = {
+  device: { type: 'string', multiple: true },
+  policy: { type: 'string', multiple: true },
+  guarantee: { type: 'string', multiple: true },
+  jobs: { type: 'string' },
+  'max-fences': { type: 'string' },
+  seed: { type: 'string' },
+  backend: { type: 'string' },
+  json: { type: 'boolean' },
+  svg: { type: 'string' },
+  trace: { type: 'string' },
+  check: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'v' },
+} as const;
+/** The flags each command takes (parseArgs knows them all; a flag of another command is refused). */
+const COMMAND_FLAGS: Record<string, readonly string[]> = {
+  teardown: ['device', 'policy', 'guarantee', 'jobs', 'max-fences', 'seed', 'backend', 'json', 'svg', 'help'],
+  run: ['json', 'trace', 'check', 'seed', 'backend', 'help'],
+};
+
 /** Parses the command line (strict: an unknown flag, a missing value or a stray argument is an error). */
 function parse(argv: string[]) {
   let parsed;
   try {
-    parsed = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: true,
-      options: {
-        seed: { type: 'string' },
-        jobs: { type: 'string' },
-        backend: { type: 'string' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-        version: { type: 'boolean', short: 'v' },
-      },
-    });
+    parsed = parseArgs({ args: argv, strict: true, allowPositionals: true, options: FLAGS });
   } catch (e) {
     fail(e instanceof Error ? e.message : String(e));
   }
   const { values: v, positionals } = parsed;
-  const o = { cmd: positionals[0], help: v.help === true, version: v.version === true, seed: 1, jobs: 200, backend: 'wasm' as 'wasm' | 'ts', json: v.json === true };
-  if (o.help || o.version) return o;
-  if (o.cmd === undefined) fail('missing command');
-  if (o.cmd !== 'teardown') fail(`unknown command ${JSON.stringify(o.cmd)}`);
-  if (positionals.length > 1) fail(`unexpected argument ${JSON.stringify(positionals[1])}`);
-  if (v.seed !== undefined) o.seed = intFlag('--seed', v.seed, 0, 0xffffffff);
-  if (v.jobs !== undefined) o.jobs = intFlag('--jobs', v.jobs, 1, MAX_TEARDOWN_JOBS);
-  if (v.backend !== undefined) {
-    if (v.backend !== 'wasm' && v.backend !== 'ts') fail(`--backend takes wasm or ts, got ${JSON.stringify(v.backend)}`);
-    o.backend = v.backend;
+  const cmd = positionals[0];
+  if (v.help || v.version) return { cmd: v.help ? 'help' : 'version', v, positionals };
+  if (cmd === undefined) fail('missing command (teardown, run or example)');
+  if (!(cmd in COMMAND_FLAGS)) fail(`unknown command ${JSON.stringify(cmd)} (teardown, run or example)`);
+  for (const k of Object.keys(v)) if (!COMMAND_FLAGS[cmd].includes(k)) fail(`--${k} is not a flag of ${cmd}`);
+  const max = cmd === 'run' ? 2 : 1;
+  if (cmd === 'run' && positionals.length < 2) fail('run needs a scenario file: dmafence run SCENARIO.json');
+  if (positionals.length > max) fail(`unexpected argument ${JSON.stringify(positionals[max])}`);
+  const backend = v.backend;
+  if (backend !== undefined && backend !== 'wasm' && backend !== 'ts') fail(`--backend takes wasm or ts, got ${JSON.stringify(backend)}`);
+  const seed = v.seed === undefined ? undefined : intFlag('--seed', v.seed, 0, 0xffffffff);
+  for (const f of ['svg', 'trace'] as const) if (v[f] === '') fail(`--${f} needs a file name`);
+  return { cmd, v, positionals, seed, backend: backend as 'wasm' | 'ts' | undefined };
+}
+
+async function teardown(p: ReturnType<typeof parse> & { seed?: number; backend?: 'wasm' | 'ts' }): Promise<void> {
+  const v = p.v;
+  const jobs = v.jobs === undefined ? 200 : intFlag('--jobs', v.jobs, 1, MAX_TEARDOWN_JOBS);
+  const maxFences = v['max-fences'] === undefined ? undefined : intFlag('--max-fences', v['max-fences'], 1, MAX_FENCES);
+  const guarantees = (v.guarantee ?? []).map((g) => ((GUARANTEES as readonly string[]).includes(g) ? g : fail(`--guarantee takes emitter or fence, got ${JSON.stringify(g)}`)));
+  const devices = (v.device ?? []).map(loadDevice);
+  const policies: (DropPolicy | PolicySpec)[] = [];
+  for (const x of v.policy ?? []) policies.push(await loadPolicy(x));
+  const seed = p.seed ?? 1;
+  const backend = p.backend ?? 'wasm';
+  const opts: TeardownMatrixOptions = { seed, jobs, backend };
+  if (devices.length) opts.devices = devices;
+  if (policies.length) opts.policies = policies;
+  if (guarantees.length) opts.guarantees = [...new Set(guarantees)] as Guarantee[];
+  if (maxFences !== undefined) opts.maxFences = maxFences;
+  const t0 = Date.now();
+  const rows = await runTeardownMatrix(opts, (r, i, n) => {
+    if (process.stderr.isTTY) process.stderr.write(`\r[${i}/${n}] ${r.device} / ${r.policy}`.padEnd(60));
+  });
+  if (process.stderr.isTTY) process.stderr.write('\r'.padEnd(61) + '\r');
+  if (v.svg !== undefined) {
+    const sub = `${submittedJobs(rows)} jobs of 4 KiB per run, dropped halfway; buffers freed on signal; seed ${seed}, ${backend} backend`;
+    writeFileSync(v.svg, matrixSvg(rows.map(heatCell), 'dmafence teardown matrix: corruptions + unsignaled fences', sub));
   }
-  return o;
+  if (v.json) {
+    process.stdout.write(JSON.stringify({ seed, jobs, backend, rows }, null, 2) + '\n');
+    return;
+  }
+  process.stdout.write(
+    `dmafence teardown matrix: ${submittedJobs(rows)} jobs of 4 KiB per run (the ring is dropped halfway through --jobs ${jobs}), buffers freed on signal and reused at once; seed ${seed}, ${backend} backend\n\n`,
+  );
+  process.stdout.write(formatTable(rows) + '\n\n');
+  process.stdout.write(conclusion(rows) + `\n(${rows.length} runs in ${Date.now() - t0} ms of host time)\n`);
+  if (v.svg !== undefined) process.stdout.write(`heat map written to ${v.svg}\n`);
+}
+
+function heatCell(r: TeardownResult): HeatCell {
+  return {
+    device: r.device,
+    policy: r.policy,
+    guarantee: r.guarantee,
+    corruptions: r.corruptions,
+    unsignaled: r.unsignaled,
+    prematureSignals: r.prematureSignals,
+    deadlock: r.deadlock,
+  };
+}
+
+async function run(p: ReturnType<typeof parse> & { seed?: number; backend?: 'wasm' | 'ts' }): Promise<number> {
+  const file = p.positionals[1];
+  const scenario = await loadScenarioFile(file);
+  let report;
+  try {
+    report = await runScenario(scenario, { trace: p.v.trace !== undefined, ...(p.seed === undefined ? {} : { seed: p.seed }), ...(p.backend === undefined ? {} : { backend: p.backend }) });
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    if (code === 'ERR_INVALID_ARG' || code === 'ERR_INVALID_TIMEOUT') throw new UsageError(`${file}: ${(e as Error).message}`);
+    throw e;
+  }
+  const { trace, ...rest } = report;
+  if (p.v.trace !== undefined && trace !== undefined) writeFileSync(p.v.trace, trace);
+  process.stdout.write(p.v.json ? JSON.stringify(rest, null, 2) + '\n' : formatScenarioReport(report) + '\n');
+  if (p.v.trace !== undefined && !p.v.json) process.stdout.write(`trace written to ${p.v.trace} (open it in ui.perfetto.dev)\n`);
+  return p.v.check && !report.verdict.pass ? 1 : 0;
 }
 
 async function main(): Promise<void> {
@@ -97,32 +206,21 @@ async function main(): Promise<void> {
     await import('../examples/basic.js');
     return;
   }
-  const o = parse(argv);
-  if (o.help) {
-    process.stdout.write(USAGE + '\n');
-    return;
+  const p = parse(argv);
+  if (p.cmd === 'help') return void process.stdout.write(USAGE + '\n');
+  if (p.cmd === 'version') return void process.stdout.write(version() + '\n');
+  try {
+    if (p.cmd === 'teardown') await teardown(p);
+    else process.exitCode = await run(p);
+  } catch (e) {
+    if (e instanceof UsageError) fail(e.message, false);
+    throw e;
   }
-  if (o.version) {
-    process.stdout.write(version() + '\n');
-    return;
-  }
-  const t0 = Date.now();
-  const rows = await runTeardownMatrix({ seed: o.seed, jobs: o.jobs, backend: o.backend }, (r, i, n) => {
-    if (process.stderr.isTTY) process.stderr.write(`\r[${i}/${n}] ${r.device} / ${r.policy}`.padEnd(60));
-  });
-  if (process.stderr.isTTY) process.stderr.write('\r'.padEnd(61) + '\r');
-  if (o.json) {
-    process.stdout.write(JSON.stringify({ seed: o.seed, jobs: o.jobs, backend: o.backend, rows: rows.map(({ report, ...r }) => ({ ...r, report })) }, null, 2) + '\n');
-    return;
-  }
-  process.stdout.write(
-    `dmafence teardown matrix: ${submittedJobs(rows)} jobs of 4 KiB per run (the ring is dropped halfway through --jobs ${o.jobs}), buffers freed on signal and reused at once; seed ${o.seed}, ${o.backend} backend\n\n`,
-  );
-  process.stdout.write(formatTable(rows) + '\n\n');
-  process.stdout.write(conclusion(rows) + `\n(${rows.length} runs in ${Date.now() - t0} ms of host time)\n`);
 }
 
 main().catch((e) => {
+  const code = (e as { code?: string }).code;
   process.stderr.write(`dmafence: ${e instanceof Error ? e.message : String(e)}\n`);
-  process.exit(1);
+  // A coded usage error of the library (a bad device spec or policy, caught before any run): 2.
+  process.exit(code === 'ERR_INVALID_ARG' || code === 'ERR_INVALID_TIMEOUT' ? 2 : 1);
 });
