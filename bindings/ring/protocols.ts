@@ -68,6 +68,8 @@ export class RingProtocols {
   boundTimer?: Timer;
   /** Set when a drop begins, never cleared: one drop per ring. */
   drop?: { policy: DropPolicy };
+  /** The ring's scheduler, if any: told the guilty seqno of a timeout (S7) and of every recovery. */
+  sched?: { onTimeout(seqno: number): void; onRecovered(reason: string): void };
 
   constructor(
     readonly h: RingHost,
@@ -151,6 +153,7 @@ export class RingProtocols {
     }
     const guilty = this.w.descSeqno(this.w.get(L.R_SIG_IDX));
     this.h.trace('timeout', { ring: this.name, seqno: guilty });
+    this.sched?.onTimeout(guilty);
     void resetEngine(this, 'timeout', guilty);
   }
 
