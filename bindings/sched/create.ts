@@ -23,10 +23,20 @@ const QUEUE_KEYS = ['ring', 'capacity', 'name'] as const;
 function checkRing(h: SchedHost, v: unknown): HwRing {
   if (v === undefined) throw new DmaFenceTypeError('ERR_INVALID_ARG', 'ring is required: createScheduler({ ring })');
   if (!(v instanceof HwRing) || !h.rings().includes(v)) {
-    const foreign = v instanceof HwRing;
+    const foreign = isRealRing(v);
     throw new DmaFenceTypeError(foreign ? 'ERR_FOREIGN_HANDLE' : 'ERR_INVALID_ARG', `ring must be a HwRing of this runtime${foreign ? ' (that one belongs to another)' : `, got ${describe(v)}`}`);
   }
   return v;
+}
+
+/** A ring some runtime made (its private state is there), not a look-alike of its prototype. */
+function isRealRing(v: unknown): boolean {
+  if (!(v instanceof HwRing)) return false;
+  try {
+    return v.index >= 0;
+  } catch {
+    return false;
+  }
 }
 
 function checkName(v: unknown, dflt: string): string {
