@@ -38,7 +38,8 @@ export type ErrorCode =
   | 'ERR_CALLBACK'
   | 'ERR_WASM'
   | 'ERR_DEVICE_THREAD'
-  | 'ERR_POLICY_STEP';
+  | 'ERR_POLICY_STEP'
+  | 'ERR_ENTITY_KILLED';
 
 /**
  * A wrong type or malformed input (a bad option key, a non-function callback, a foreign object):

@@ -40,6 +40,9 @@ import { TraceLog } from './trace.js';
 import { RingTap } from './trace-taps.js';
 import type { TraceEvent } from './trace.js';
 import { readStats } from './runtime-stats.js';
+import { Schedulers } from './sched/create.js';
+import type { Scheduler, SchedulerOptions } from './sched/scheduler.js';
+import type { JobQueue, JobQueueOptions } from './sched/job-queue.js';
 import type { RuntimeStats } from './runtime-stats.js';
 
 export type { RuntimeOptions, UnloadOptions } from './runtime-options.js';
@@ -82,6 +85,9 @@ export async function createRuntime(opts?: RuntimeOptions): Promise<Runtime> {
     maxRings: o.maxRings,
     ringStride: L.RING_SIZE + o.maxRingCapacity * L.DESC_SIZE,
     dmaBytes: o.dmaBytes,
+    maxSchedulers: o.maxSchedulers,
+    maxEntities: o.maxEntities,
+    maxJobs: o.maxJobs,
   });
   const arena = new Arena(layout);
   const core = o.backend === 'wasm' ? await withWasmCode(createWasmCore(arena.memory, o.wasm)) : new TsCore(arena.memory.buffer);
@@ -149,6 +155,7 @@ export class Runtime {
   /** What rings need of the runtime: internal parts that stay usable while a dispose unwinds. */
   readonly #ringHost: RingHost;
   readonly #rings: HwRing[] = [];
+  readonly #scheds: Schedulers;
 
   /** @internal Use createRuntime. */
   constructor(arena: Arena, core: Core, o: ParsedRuntimeOptions) {
@@ -182,6 +189,19 @@ export class Runtime {
       trace: (name, args, durNs) => rt.trace(name, args, durNs),
       attach: (handlers) => this.engine.rings.push(handlers),
     };
+    this.#scheds = new Schedulers(
+      {
+        arena, core, fences: this.fences, sim, log: this.log, life: this.life, real: o.clock === 'real', tracing: o.trace,
+        rings: () => this.#rings,
+        createContext: (driverName, timelineName) => this.createContext({ driverName, timelineName }),
+        trace: (name, args) => rt.trace(name, args),
+        kick: () => this.#driver?.kick(),
+      },
+      (d) => {
+        this.engine.sched = d;
+        if (this.#driver) this.#driver.sched = d;
+      },
+    );
     // F17: the stub is context index 0 with id 0, seqno 0, signaled at time 0.
     const stubCtx = arena.createContext(false, 0, 0);
     this.#contexts.push(new FenceContext(this.fences, stubCtx, { driverName: 'stub', timelineName: 'stub' }));
@@ -375,6 +395,21 @@ export class Runtime {
     this.#rings.push(ring);
     o.device._addEngine(index);
     return ring;
+  }
+
+  /**
+   * A job scheduler feeding `ring` (S1-S10): entities, credits, dependencies, run in the core.
+   * One scheduler or job queue per ring. See {@link Scheduler}.
+   */
+  createScheduler(opts: SchedulerOptions): Scheduler {
+    this.#alive();
+    return this.#scheds.createScheduler(opts);
+  }
+
+  /** A job queue feeding `ring` (Q1-Q4): strict FIFO, a capacity in credits. See {@link JobQueue}. */
+  createJobQueue(opts: JobQueueOptions): JobQueue {
+    this.#alive();
+    return this.#scheds.createJobQueue(opts);
   }
 
   /** The rings made so far. */
