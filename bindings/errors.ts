@@ -37,7 +37,8 @@ export type ErrorCode =
   | 'ERR_VIOLATION'
   | 'ERR_CALLBACK'
   | 'ERR_WASM'
-  | 'ERR_DEVICE_THREAD';
+  | 'ERR_DEVICE_THREAD'
+  | 'ERR_CLOSED';
 
 /**
  * A wrong type or malformed input (a bad option key, a non-function callback, a foreign object):
