@@ -67,11 +67,13 @@ export class CompositeHost {
    * The context's lastSeqno and created count are kept so that a view in another thread accepts
    * every seqno it issued (its check is first = last - created + 1 <= seqno <= last).
    */
-  fenceAt(ci: number, seqno: number): FenceRecord {
+  fenceAt(ci: number, seqno: number, goesBefore?: (other: number) => boolean): FenceRecord {
     const { arena, core } = this.t;
     const last = arena.ctxLastSeqno(ci);
+    const oldTail = arena.i32[arena.ctxWord(ci) + (L.C_TAIL >> 2)];
     const slot = core.fenceCreate(arena.base, ci);
     if (slot === L.NIL) this.room(1);
+    if (goesBefore && oldTail !== L.NIL && goesBefore(arena.slotSeqno(oldTail))) this.#reorder(ci, slot, goesBefore);
     // The new slot cannot be shared yet, so its seqno may be written after its state word.
     arena.f64[(arena.slotWord(slot) >> 1) + (L.S_SEQNO >> 3)] = seqno;
     const cw = arena.ctxWord(ci);
@@ -82,6 +84,32 @@ export class CompositeHost {
     const created = arena.f64[(cw >> 1) + (L.C_CREATED >> 3)];
     if (newLast - min + 1 > created) arena.f64[(cw >> 1) + (L.C_CREATED >> 3)] = newLast - min + 1;
     return this.t.record(slot);
+  }
+
+  /**
+   * Moves a new fence (at the tail of its context's pending list) to its place in signal order:
+   * before the first fence it `goesBefore`, so that signaling in that order is in list order (C3).
+   * Driver thread; a view reads the list only through its head (layout.ts), written last.
+   */
+  #reorder(ci: number, slot: number, goesBefore: (other: number) => boolean): void {
+    const { arena } = this.t;
+    const i32 = arena.i32;
+    const cw = arena.ctxWord(ci);
+    const next = (s: number) => arena.slotWord(s) + (L.S_NEXT >> 2);
+    let prev = L.NIL;
+    let p = i32[cw + (L.C_HEAD >> 2)];
+    while (p !== slot && !goesBefore(arena.slotSeqno(p))) {
+      prev = p;
+      p = i32[next(p)];
+    }
+    if (p === slot) return;
+    let q = p;
+    while (i32[next(q)] !== slot) q = i32[next(q)];
+    i32[next(q)] = L.NIL;
+    i32[cw + (L.C_TAIL >> 2)] = q;
+    i32[next(slot)] = p;
+    if (prev === L.NIL) i32[cw + (L.C_HEAD >> 2)] = slot;
+    else i32[next(prev)] = slot;
   }
 
   /** A new signaled stub (context 0, seqno 0) stamped `ts` (dma_fence_allocate_private_stub). */

@@ -93,7 +93,9 @@ export class SwSyncTimeline {
     const same = this.#points[at];
     if (!born && same && same.value === value) return host.handle(same.rec);
     host.room(1);
-    const rec = host.fenceAt(this.#ctx.index, value);
+    // In the context's pending list, in signal order (value order from the current value).
+    const dist = (v: number) => (v - this.#value) >>> 0;
+    const rec = host.fenceAt(this.#ctx.index, value, born ? () => true : (other) => dist(value) < dist(other));
     const h = host.handle(rec);
     if (born) host.signal(rec, host.t.clock.now, true);
     else this.#points.splice(at, 0, { value, rec: host.ref(rec) });
