@@ -39,7 +39,8 @@ export type ErrorCode =
   | 'ERR_WASM'
   | 'ERR_DEVICE_THREAD'
   | 'ERR_POLICY_STEP'
-  | 'ERR_ENTITY_KILLED';
+  | 'ERR_ENTITY_KILLED'
+  | 'ERR_CLOSED';
 
 /**
  * A wrong type or malformed input (a bad option key, a non-function callback, a foreign object):

@@ -7,6 +7,13 @@ export type { RuntimeOptions, RuntimeStats, RuntimeEvents, UnloadOptions } from 
 export { FenceContext } from './fence-context.js';
 export type { ContextOptions, SignalUpToOptions } from './fence-context.js';
 export { DmaFence, DriverFence } from './dma-fence.js';
+export { SwSyncTimeline } from './composite/sw-sync.js';
+export type { SwSyncOptions } from './composite/sw-sync.js';
+export { Syncobj } from './composite/syncobj.js';
+export type { SyncobjOptions, QueryOptions } from './composite/syncobj.js';
+export type { SyncobjWaitEntry, SyncobjWaitOptions } from './composite/syncobj-wait.js';
+export type { FenceArrayOptions } from './composite/composites.js';
+export type { FenceInfo, FenceInfoEntry } from './composite/merge.js';
 export type { WaitOptions, SignalOptions } from './dma-fence.js';
 export type { FenceCallback, IssuerOps, CallbackErrorListener } from './fence-table.js';
 export { Errno, DmaFenceError, DmaFenceTypeError, DmaFenceRangeError, CallbackError } from './errors.js';
