@@ -23,7 +23,7 @@ const dropInternalImplements = {
 
 // Classes users never construct (the runtime makes them; their constructors are @internal and
 // stripped): the d.ts says `private constructor()`, so `new Runtime()` does not type-check.
-const MADE_BY_THE_LIBRARY = ['Runtime', 'FenceContext', 'DmaFence', 'DriverFence', 'HwRing', 'DmaDevice', 'DmaMemory', 'DmaBuffer', 'AttachedRuntime', 'RemoteFence', 'VirtualClock', 'RealClock'];
+const MADE_BY_THE_LIBRARY = ['Runtime', 'FenceContext', 'DmaFence', 'DriverFence', 'HwRing', 'DmaDevice', 'DmaMemory', 'DmaBuffer', 'AttachedRuntime', 'RemoteFence', 'VirtualClock', 'RealClock', 'Scheduler', 'Entity', 'JobQueue', 'SwSyncTimeline', 'Syncobj'];
 const privateConstructors = {
   name: 'private-constructors',
   transform(code, id) {

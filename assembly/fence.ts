@@ -22,7 +22,7 @@ import {
   ST_SIGNALED, ST_SIGNAL_CALLS, ST_ORDERING, CTX_SIZE, C_FLAGS, C_LAST_SEQNO, C_SIGNALED_SEQNO,
   C_HEAD, C_TAIL, C_PENDING, C_CREATED, CF_SEQNO64, SLOT_SHIFT, S_STATE, S_GEN, S_NEXT, S_ERROR,
   S_SEQNO, S_TIMESTAMP, STATE_CTX_SHIFT, FS_ALLOC, FS_SIGNALED, FS_QUEUED, FS_PINNED, FS_JS,
-  FS_NOTIFY, SIG_OK, SIG_ALREADY, SIG_ORDERING,
+  FS_NOTIFY, FS_SCHED, SIG_OK, SIG_ALREADY, SIG_ORDERING,
 } from "../bindings/core/layout";
 
 // @ts-ignore: decorator
@@ -155,7 +155,7 @@ function trimHead(base: usize, c: usize): void {
     const st = load<u32>(p + S_STATE);
     if (!(st & FS_SIGNALED)) break;
     const next = load<i32>(p + S_NEXT);
-    if (st & FS_PINNED) store<u32>(p + S_STATE, st & ~FS_QUEUED);
+    if (st & (FS_PINNED | FS_SCHED)) store<u32>(p + S_STATE, st & ~FS_QUEUED);
     else freeSlot(base, p, head);
     head = next;
   }
@@ -238,7 +238,7 @@ export function signalUpTo(base: usize, ctx: i32, seqno: f64, error: i32, timest
       }
     }
     st &= ~FS_QUEUED;
-    if (st & (FS_PINNED | FS_NOTIFY)) {
+    if (st & (FS_PINNED | FS_NOTIFY | FS_SCHED)) {
       // The slot stays: a view may capture error and timestamp once it sees SIGNALED.
       atomic.store<u32>(p + S_STATE, st);
     } else {
@@ -276,6 +276,14 @@ export function fenceSetError(base: usize, slot: i32, error: i32): i32 {
 export function fenceUnpin(base: usize, slot: i32): void {
   const p = slotPtr(base, slot);
   const st = load<u32>(p + S_STATE) & ~(FS_PINNED | FS_JS);
-  if ((st & FS_SIGNALED) && !(st & (FS_QUEUED | FS_NOTIFY))) freeSlot(base, p, slot);
+  if ((st & FS_SIGNALED) && !(st & (FS_QUEUED | FS_NOTIFY | FS_SCHED))) freeSlot(base, p, slot);
+  else store<u32>(p + S_STATE, st);
+}
+
+/** A scheduler lets go of a ring fence it held (FS_SCHED): recycled if nothing else holds it. */
+export function fenceUnhold(base: usize, slot: i32): void {
+  const p = slotPtr(base, slot);
+  const st = load<u32>(p + S_STATE) & ~FS_SCHED;
+  if ((st & FS_SIGNALED) && !(st & (FS_QUEUED | FS_NOTIFY | FS_PINNED))) freeSlot(base, p, slot);
   else store<u32>(p + S_STATE, st);
 }

@@ -27,11 +27,13 @@ import {
   CE_EXPECTED, CE_FOUND, CE_TIME, R_ACK, R_ACK_AT, R_RESET_AT, R_RESET_REQ, R_ACK_NS, R_RESET_NS, R_ACK_MODE,
   ACK_DELAY_FACTOR, JF_NO_ACK, DR_ACK, DR_RESET, R_TRAIL_AT, R_TRAIL_IDX, R_STOP_MODE, R_WRITES_AFTER_ACK_NS,
   R_P_LOST_WB, EN_TRAILING, JF_LOST_WB,
+  FS_SCHED, H_SCHED_COUNT, H_SCHED_SEEN, ST_SIGNAL_CALLS, SP_RAN,
 } from "../bindings/core/layout";
+import { schedPass } from "./sched";
 import { ctxPtr, slotPtr, allocSlot, initFence, reuseFence, signalUpTo } from "./fence";
 
 // @ts-ignore: decorator
-@inline function ringPtr(base: usize, ring: i32): usize {
+@inline export function ringPtr(base: usize, ring: i32): usize {
   return base + <usize>load<u32>(base + H_RINGS_OFF) + <usize>(ring * load<i32>(base + H_RING_STRIDE));
 }
 
@@ -54,7 +56,8 @@ import { ctxPtr, slotPtr, allocSlot, initFence, reuseFence, signalUpTo } from ".
 /**
  * Submits n jobs that write `bytes` bytes of `pattern` at DMA offset `dst` (allocation `allocId`).
  * Each gets a fence with the ring context's next seqno (R2); the tail is published last.
- * pin = 1 (n must be 1): the fence is pinned for a handle and its slot is returned. Otherwise
+ * pin = 1 (n must be 1): the fence is pinned for a handle and its slot is returned; pin = 2: held
+ * by a scheduler (FS_SCHED) instead, its slot returned. Otherwise
  * returns n. -1: not enough ring space (R3); -2: not enough fence slots. Nothing changes then.
  */
 export function ringSubmit(base: usize, ring: i32, n: i32, dst: u32, bytes: u32, pattern: u32, allocId: u32, pin: i32, now: f64): i32 {
@@ -81,7 +84,7 @@ export function ringSubmit(base: usize, ring: i32, n: i32, dst: u32, bytes: u32,
   }
   if (pin) {
     const p = slotPtr(base, slot);
-    store<u32>(p + S_STATE, load<u32>(p + S_STATE) | FS_PINNED);
+    store<u32>(p + S_STATE, load<u32>(p + S_STATE) | (pin == 2 ? FS_SCHED : FS_PINNED));
   }
   store<f64>(c + C_LAST_SEQNO, seqno);
   store<u32>(c + C_PENDING, load<u32>(c + C_PENDING) + <u32>n);
@@ -376,6 +379,8 @@ export function devicesRun(base: usize, until: f64): i32 {
   const count = load<i32>(base + H_RING_COUNT);
   const rings = base + <usize>load<u32>(base + H_RINGS_OFF);
   const stride = <usize>load<i32>(base + H_RING_STRIDE);
+  // Schedulers are stepped with the devices (virtual clock only: a device thread never runs them).
+  const sched = load<i32>(base + H_SCHED_COUNT) > 0 && !(load<u32>(base + H_MODE) & MODE_DEVICE_THREAD);
   for (;;) {
     let best = -1;
     let bestT = Infinity;
@@ -398,7 +403,14 @@ export function devicesRun(base: usize, until: f64): i32 {
       const t = load<f64>(rp + R_NEXT_T);
       if (t > limit || t == Infinity) break;
       store<f64>(base + H_DEV_NOW, t);
-      const status = ringEvent(base, best, rp, t);
+      let status = ringEvent(base, best, rp, t);
+      if (sched && load<f64>(base + ST_SIGNAL_CALLS) != load<f64>(base + H_SCHED_SEEN)) {
+        // Something signaled: the schedulers retire, finish and run jobs at this same instant.
+        const ran = schedPass(base, t);
+        status |= ran & ~SP_RAN;
+        if (status) return status;
+        if (ran & SP_RAN) break; // rings got work: rescan their next events
+      }
       if (status) return status;
     }
   }

@@ -23,6 +23,10 @@ export interface ArenaSizes {
   ringStride: number;
   /** Bytes of DMA memory (a multiple of DMA_GRANULE); its owner map and corruption log follow. */
   dmaBytes: number;
+  /** Scheduler regions: schedulers (job queues too), entities, job records (2 dependency references each). */
+  maxSchedulers: number;
+  maxEntities: number;
+  maxJobs: number;
 }
 
 export interface ArenaLayout extends ArenaSizes {
@@ -33,6 +37,11 @@ export interface ArenaLayout extends ArenaSizes {
   dmaOff: number;
   dmaMapOff: number;
   corrOff: number;
+  schedOff: number;
+  entOff: number;
+  jobOff: number;
+  depOff: number;
+  maxDeps: number;
   /** Bytes from the arena base to its end. */
   size: number;
   pages: number;
@@ -47,12 +56,17 @@ export function computeLayout(s: ArenaSizes): ArenaLayout {
   const dmaOff = align(ringsOff + s.maxRings * s.ringStride);
   const dmaMapOff = align(dmaOff + s.dmaBytes);
   const corrOff = align(dmaMapOff + (s.dmaBytes >> L.DMA_GRANULE_SHIFT) * 4);
-  const size = align(corrOff + L.CORR_CAP * L.CORR_SIZE);
+  const schedOff = align(corrOff + L.CORR_CAP * L.CORR_SIZE);
+  const entOff = align(schedOff + s.maxSchedulers * L.SC_SIZE);
+  const jobOff = align(entOff + s.maxEntities * L.ET_SIZE);
+  const depOff = align(jobOff + s.maxJobs * L.SJ_SIZE);
+  const maxDeps = 2 * s.maxJobs;
+  const size = align(depOff + maxDeps * L.DP_SIZE);
   const pages = Math.ceil((ARENA_BASE + size) / PAGE);
   if (pages > 65536) {
     throw new DmaFenceRangeError('ERR_CAPACITY', `the arena would need ${ARENA_BASE + size} bytes, more than the 4 GiB a wasm memory holds`);
   }
-  return { ...s, base: ARENA_BASE, ctxOff, slotOff, ringsOff, dmaOff, dmaMapOff, corrOff, size, pages };
+  return { ...s, base: ARENA_BASE, ctxOff, slotOff, ringsOff, dmaOff, dmaMapOff, corrOff, schedOff, entOff, jobOff, depOff, maxDeps, size, pages };
 }
 
 /** One corruption log entry: a DMA write into a granule whose owner id differed (M2). */
@@ -189,6 +203,16 @@ export class Arena extends ArenaViews {
     i32[h(L.H_DMA_MAP_OFF)] = layout.dmaMapOff;
     i32[h(L.H_CORR_OFF)] = layout.corrOff;
     i32[h(L.H_CORR_COUNT)] = 0;
+    i32[h(L.H_SCHED_OFF)] = layout.schedOff;
+    i32[h(L.H_ENT_OFF)] = layout.entOff;
+    i32[h(L.H_JOB_OFF)] = layout.jobOff;
+    i32[h(L.H_DEP_OFF)] = layout.depOff;
+    i32[h(L.H_MAX_SCHEDS)] = layout.maxSchedulers;
+    i32[h(L.H_MAX_ENTS)] = layout.maxEntities;
+    i32[h(L.H_MAX_JOBS)] = layout.maxJobs;
+    i32[h(L.H_MAX_DEPS)] = layout.maxDeps;
+    i32[h(L.H_JOB_FREE)] = L.NIL;
+    i32[h(L.H_DEP_FREE)] = L.NIL;
     // Identity (below the base, outside the arena proper): a random id every share handle
     // carries, and the wall-clock time base of remote waiters' leases.
     let hi = 0;

@@ -95,6 +95,16 @@ export class DmaFence {
     return this.#rec === null;
   }
 
+  /**
+   * What the fence is: 'fence' (a plain fence), 'array' (rt.fenceArray, rt.merge), 'chain' (a
+   * timeline point: rt.fenceChain, syncobj points) or 'stub' (context 0: rt.stubFence, merge's
+   * all-signaled result).
+   */
+  get kind(): 'fence' | 'array' | 'chain' | 'stub' {
+    const rec = this.#live();
+    return rec.composite ? rec.composite.kind : rec.ctx === 0 ? 'stub' : 'fence';
+  }
+
   /** F1, F13: signaled yet? Polls the issuer's `signaled` hook, which may signal it now. */
   get signaled(): boolean {
     const r = this.#t.isSignaled(this.#live(), this);
@@ -210,6 +220,8 @@ export class DmaFence {
    */
   share(): SharedFenceHandle {
     const rec = this.#live();
+    // A composite signals only once enabled (X1.2): another thread's wait needs it enabled.
+    if (rec.composite) this.#t.enableSignaling(rec, this);
     return shareFence(this.#t.arena, rec.slot, rec.gen, rec.ctx, this.context, this.seqno);
   }
 

@@ -38,7 +38,9 @@ export type ErrorCode =
   | 'ERR_CALLBACK'
   | 'ERR_WASM'
   | 'ERR_DEVICE_THREAD'
-  | 'ERR_POLICY_STEP';
+  | 'ERR_POLICY_STEP'
+  | 'ERR_ENTITY_KILLED'
+  | 'ERR_CLOSED';
 
 /**
  * A wrong type or malformed input (a bad option key, a non-function callback, a foreign object):

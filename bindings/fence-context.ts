@@ -51,6 +51,8 @@ export class FenceContext implements Issuer {
   _dead = false;
   /** @internal set once its driver is unloaded (T5) */
   _unloaded = false;
+  /** @internal a scheduler entity's context: the scheduler holds its pending fences (S1) */
+  _held = false;
   /** The ring that owns this context, if any (for `ring`), and its signal guard (T1, T4). */
   #ring: HwRing | undefined;
   #guard: ((seqno: number) => void) | undefined;
@@ -112,7 +114,7 @@ export class FenceContext implements Issuer {
 
   /** A ring holds a reference to the fences of its jobs in flight, until it drops. */
   get holdsFences(): boolean {
-    return this.#ring !== undefined && !this.dead;
+    return (this.#ring !== undefined || this._held) && !this.dead;
   }
 
   /** T5: true once its driver was unloaded (rt.unloadDriver). */

@@ -44,11 +44,23 @@ export class FenceRecord {
    * slot (and the slot pinned) until they have run, even if its last handle is released meanwhile.
    */
   notifyPending = false;
+  /** A composite fence's structure (array, chain link: composite/), or undefined for a plain one. */
+  composite: CompositePart | undefined = undefined;
   constructor(
     readonly slot: number,
     readonly gen: number,
     readonly ctx: number,
   ) {}
+}
+
+/** What a composite fence keeps beside its record (bindings/composite/). */
+export interface CompositePart {
+  readonly kind: 'array' | 'chain';
+  /**
+   * The record's last reference went (its slot is about to be unpinned): drop what it holds.
+   * Called once; it must not recurse into other records' release (X2.7: it queues them).
+   */
+  released(rec: FenceRecord): void;
 }
 
 interface Held {
@@ -169,6 +181,7 @@ export class FenceTable {
   /** The record leaves its slot: the slot is unpinned (and recycled if signaled and unlinked). */
   #detach(rec: FenceRecord): void {
     this.records[rec.slot] = undefined;
+    rec.composite?.released(rec);
     this.core.fenceUnpin(this.arena.base, rec.slot);
   }
 
@@ -250,7 +263,30 @@ export class FenceTable {
       this.log.note(this.#ordering(rec.ctx, arena.stat(L.H_LAST_ORDER_SEQ), arena.stat(L.H_LAST_ORDER_PENDING)));
     }
     this.#notify(rec);
+    if (this.deferred.length !== 0) this.runDeferred();
     return true;
+  }
+
+  /**
+   * Work deferred to the end of the signaling pass that queued it, after every callback of the
+   * fences it signaled has returned (composite fences signal there: X1.3, the kernel's irq_work).
+   */
+  readonly deferred: (() => void)[] = [];
+  #deferredHead = 0;
+
+  /** Runs the deferred work, oldest first, including work queued while it runs. */
+  runDeferred(): void {
+    const q = this.deferred;
+    if (this.#deferredHead !== 0) return; // already running further up the stack: it takes these too
+    try {
+      while (this.#deferredHead < q.length) {
+        const fn = q[this.#deferredHead++];
+        fn();
+      }
+    } finally {
+      q.splice(0, this.#deferredHead); // a throw leaves the rest for the next pass
+      this.#deferredHead = 0;
+    }
   }
 
   #ordering(ctx: number, seqno: number, pending: number) {
@@ -303,6 +339,7 @@ export class FenceTable {
       if (rec) this.#notify(rec);
       else this.core.fenceUnpin(this.arena.base, slots[i]);
     }
+    if (this.deferred.length !== 0) this.runDeferred();
   }
 
   /**

@@ -26,7 +26,7 @@ import type { DriverBugResult } from './ring/driver-bug.js';
 import { resetEngine } from './ring/reset.js';
 import { interruptsOf } from './ring/interrupts.js';
 import { DROP_KEYS, DROP_POLICIES, PROTOCOL_KEYS, STATES } from './ring/types.js';
-import type { DropOptions, DropReport, Job, PolicyFn, ProtocolOptions, RingHost, RingOptions, RingState } from './ring/types.js';
+import type { DropOptions, DropReport, Job, ParsedJob, PolicyFn, ProtocolOptions, RingHost, RingOptions, RingState } from './ring/types.js';
 
 export { DROP_POLICIES, GUARANTEES } from './ring/types.js';
 export type { DropOptions, DropPolicy, DropReport, DropSteps, Guarantee, Job, PolicyFn, ProtocolOptions, RingHost, RingOptions, RingState, StepOptions } from './ring/types.js';
@@ -163,6 +163,15 @@ export class HwRing {
   get irqs(): number {
     this.#alive();
     return this.#p.w.get(L.R_IRQS);
+  }
+
+  /** @internal The ring's protocols (a scheduler hooks its timeout handler and recovery: S7). */
+  get _protocols(): RingProtocols {
+    return this.#p;
+  }
+  /** @internal A job's fields checked as submit checks them (a scheduler's jobs: S2, Q2). */
+  _parseJob(job: unknown, keys?: readonly string[]): ParsedJob {
+    return this.#sub.parseJob(job, keys);
   }
 
   /** @internal index among the runtime's rings (its arena slot) */

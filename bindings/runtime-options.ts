@@ -52,6 +52,15 @@ export interface RuntimeOptions {
    * are dropped and counted (the export says how many). Default 100000.
    */
   traceLimit?: number;
+  /** Most schedulers and job queues (rt.createScheduler, rt.createJobQueue). Default 8. */
+  maxSchedulers?: number;
+  /** Most scheduler entities (a job queue takes one). Default 64. */
+  maxEntities?: number;
+  /**
+   * Most scheduler jobs not yet finished, over every scheduler and job queue (each has room for
+   * two dependency references on average). Default 65536.
+   */
+  maxJobs?: number;
   /** Where the wasm core comes from, if not beside the bundle (a Module, bytes, or a URL). */
   wasm?: WebAssembly.Module | BufferSource | URL | string;
   /**
@@ -71,7 +80,7 @@ export function checkTimeout(name: string, v: unknown): number {
   return v;
 }
 
-const RUNTIME_KEYS = ['backend', 'clock', 'seed', 'maxFences', 'maxContexts', 'strict', 'maxRings', 'maxRingCapacity', 'dmaBytes', 'trace', 'traceLimit', 'wasm', 'guarantee'] as const;
+const RUNTIME_KEYS = ['backend', 'clock', 'seed', 'maxFences', 'maxContexts', 'strict', 'maxRings', 'maxRingCapacity', 'dmaBytes', 'trace', 'traceLimit', 'wasm', 'guarantee', 'maxSchedulers', 'maxEntities', 'maxJobs'] as const;
 
 /** The largest arena: byte addresses must stay below 2^31 for the typed-array views (i32 indexing). */
 const MAX_ARENA_BYTES = 2 ** 31 - 65536;
@@ -94,6 +103,9 @@ export function parseOptions(opts: unknown) {
     dmaBytes: o.dmaBytes === undefined ? 1 << 20 : Math.ceil(checkInteger('dmaBytes', o.dmaBytes, 0, 2 ** 31) / L.DMA_GRANULE) * L.DMA_GRANULE,
     wasm: checkWasmSource(o.wasm),
     guarantee: o.guarantee === undefined ? 'emitter' : checkEnum('guarantee', o.guarantee, ['emitter', 'fence'] as const),
+    maxSchedulers: o.maxSchedulers === undefined ? 8 : checkInteger('maxSchedulers', o.maxSchedulers, 0, 4096),
+    maxEntities: o.maxEntities === undefined ? 64 : checkInteger('maxEntities', o.maxEntities, 0, 1 << 16),
+    maxJobs: o.maxJobs === undefined ? 65536 : checkInteger('maxJobs', o.maxJobs, 0, MAX_FENCES_LIMIT),
   };
   checkArenaFits(parsed);
   return parsed;
@@ -103,9 +115,10 @@ export function parseOptions(opts: unknown) {
  * The arena must fit one wasm memory the typed-array views can index: ERR_CAPACITY, saying what
  * fits, before any size is computed with 32-bit arithmetic.
  */
-function checkArenaFits(o: { maxFences: number; maxContexts: number; maxRings: number; maxRingCapacity: number; dmaBytes: number }): void {
+function checkArenaFits(o: { maxFences: number; maxContexts: number; maxRings: number; maxRingCapacity: number; dmaBytes: number; maxSchedulers: number; maxEntities: number; maxJobs: number }): void {
   const ringBytes = o.maxRings * (L.RING_SIZE + o.maxRingCapacity * L.DESC_SIZE);
-  const fixed = L.HEADER_SIZE + (o.maxContexts + 1) * L.CTX_SIZE + (o.maxFences + 1) * L.SLOT_SIZE + L.CORR_CAP * L.CORR_SIZE + 8 * L.ALIGN;
+  const schedBytes = o.maxSchedulers * L.SC_SIZE + o.maxEntities * L.ET_SIZE + o.maxJobs * (L.SJ_SIZE + 2 * L.DP_SIZE);
+  const fixed = L.HEADER_SIZE + (o.maxContexts + 1) * L.CTX_SIZE + (o.maxFences + 1) * L.SLOT_SIZE + L.CORR_CAP * L.CORR_SIZE + schedBytes + 12 * L.ALIGN;
   const dma = o.dmaBytes + (o.dmaBytes / L.DMA_GRANULE) * 4; // the bytes and their owner map
   const total = fixed + ringBytes + dma;
   if (total <= MAX_ARENA_BYTES) return;
@@ -132,7 +145,7 @@ export function checkPow2(name: string, v: unknown): number {
 }
 
 /** The exports a dmafence core module must have (a wrong module is refused, not half-used). */
-const CORE_EXPORTS = ['isLater', 'fenceCreate', 'fencesCreate', 'fenceSignal', 'signalUpTo', 'fenceSetError', 'fenceUnpin', 'ringSubmit', 'ringReschedule', 'devicesRun'];
+const CORE_EXPORTS = ['isLater', 'fenceCreate', 'fencesCreate', 'fenceSignal', 'signalUpTo', 'fenceSetError', 'fenceUnpin', 'ringSubmit', 'ringReschedule', 'devicesRun', 'fenceUnhold', 'schedPush', 'schedAddDep', 'schedPass'];
 
 /**
  * Loading the wasm core: bytes that do not compile, a URL that cannot be read, a module that is

@@ -40,6 +40,15 @@ import { TraceLog } from './trace.js';
 import { RingTap } from './trace-taps.js';
 import type { TraceEvent } from './trace.js';
 import { readStats } from './runtime-stats.js';
+import { Schedulers } from './sched/create.js';
+import type { Scheduler, SchedulerOptions } from './sched/scheduler.js';
+import type { JobQueue, JobQueueOptions } from './sched/job-queue.js';
+import { Composites } from './composite/composites.js';
+import type { FenceArrayOptions } from './composite/composites.js';
+import type { FenceInfo } from './composite/merge.js';
+import type { SwSyncOptions, SwSyncTimeline } from './composite/sw-sync.js';
+import type { Syncobj, SyncobjOptions } from './composite/syncobj.js';
+import type { SyncobjWaitEntry, SyncobjWaitOptions } from './composite/syncobj-wait.js';
 import type { RuntimeStats } from './runtime-stats.js';
 
 export type { RuntimeOptions, UnloadOptions } from './runtime-options.js';
@@ -82,6 +91,9 @@ export async function createRuntime(opts?: RuntimeOptions): Promise<Runtime> {
     maxRings: o.maxRings,
     ringStride: L.RING_SIZE + o.maxRingCapacity * L.DESC_SIZE,
     dmaBytes: o.dmaBytes,
+    maxSchedulers: o.maxSchedulers,
+    maxEntities: o.maxEntities,
+    maxJobs: o.maxJobs,
   });
   const arena = new Arena(layout);
   const core = o.backend === 'wasm' ? await withWasmCode(createWasmCore(arena.memory, o.wasm)) : new TsCore(arena.memory.buffer);
@@ -149,6 +161,9 @@ export class Runtime {
   /** What rings need of the runtime: internal parts that stay usable while a dispose unwinds. */
   readonly #ringHost: RingHost;
   readonly #rings: HwRing[] = [];
+  readonly #scheds: Schedulers;
+  /** Arrays, chains, merge, sw_sync, syncobj (composite/). */
+  readonly #comp: Composites;
 
   /** @internal Use createRuntime. */
   constructor(arena: Arena, core: Core, o: ParsedRuntimeOptions) {
@@ -182,12 +197,26 @@ export class Runtime {
       trace: (name, args, durNs) => rt.trace(name, args, durNs),
       attach: (handlers) => this.engine.rings.push(handlers),
     };
+    this.#scheds = new Schedulers(
+      {
+        arena, core, fences: this.fences, sim, log: this.log, life: this.life, real: o.clock === 'real', tracing: o.trace,
+        rings: () => this.#rings,
+        createContext: (driverName, timelineName) => this.createContext({ driverName, timelineName }),
+        trace: (name, args) => rt.trace(name, args),
+        kick: () => this.#driver?.kick(),
+      },
+      (d) => {
+        this.engine.sched = d;
+        if (this.#driver) this.#driver.sched = d;
+      },
+    );
     // F17: the stub is context index 0 with id 0, seqno 0, signaled at time 0.
     const stubCtx = arena.createContext(false, 0, 0);
     this.#contexts.push(new FenceContext(this.fences, stubCtx, { driverName: 'stub', timelineName: 'stub' }));
     const slot = core.fenceCreate(arena.base, stubCtx);
     core.fenceSignal(arena.base, slot, 0);
     this.#stub = this.fences.handle(slot);
+    this.#comp = new Composites(this.fences, this.life);
     // Nothing of a runtime is assignable from outside (its state is in private fields).
     Object.freeze(this);
   }
@@ -339,6 +368,73 @@ export class Runtime {
     }
   }
 
+  // ── composite fences, sw_sync, syncobj (X, Y; the work is in composite/) ──
+
+  /**
+   * X1: a fence that signals when all of `fences` have (or the first, with signalOnAny), on a
+   * context of its own, seqno 1. Empty lists and nested arrays/chains are ERR_INVALID_ARG.
+   */
+  fenceArray(fences: readonly DmaFence[], opts?: FenceArrayOptions): DmaFence {
+    this.#alive();
+    return this.#comp.fenceArray(fences, opts);
+  }
+
+  /** X2: a timeline point: a chain link over `prev` (a link, a plain fence or null) at `seqno`. */
+  fenceChain(prev: DmaFence | null, fence: DmaFence, seqno: number): DmaFence {
+    this.#alive();
+    return this.#comp.fenceChain(prev, fence, seqno);
+  }
+
+  /** X2.6: the link of `head`'s chain that covers `seqno`, or null if it signaled and was collected. */
+  chainFind(head: DmaFence, seqno: number): DmaFence | null {
+    this.#alive();
+    return this.#comp.chainFind(head, seqno);
+  }
+
+  /** X3.1: the leaves of a fence (an array's children, a chain's fences), in the kernel's order. */
+  unwrap(fence: DmaFence): DmaFence[] {
+    this.#alive();
+    return this.#comp.unwrap(fence);
+  }
+
+  /** X3.2: one fence for all of these: a stub, one of them, or a flat wait-all array. */
+  merge(...fences: DmaFence[]): DmaFence {
+    this.#alive();
+    return this.#comp.merge(fences);
+  }
+
+  /** X3.3: the leaves' names, status and timestamps, and the overall status (sync_file info). */
+  fenceInfo(fence: DmaFence): FenceInfo {
+    this.#alive();
+    return this.#comp.fenceInfo(fence);
+  }
+
+  /** X4: a sw_sync test timeline. */
+  createSwSync(opts?: SwSyncOptions): SwSyncTimeline {
+    this.#alive();
+    return this.#comp.createSwSync(opts);
+  }
+
+  /** Y: a syncobj, empty or (signaled: true) holding a signaled stub. */
+  createSyncobj(opts?: SyncobjOptions): Syncobj {
+    this.#alive();
+    return this.#comp.createSyncobj(opts);
+  }
+
+  /**
+   * Y6: waits for points of syncobjs. all (default): true, or false on timeout; any: the index of
+   * the first done entry, or -1. An unsubmitted point fails at once (ERR_INVALID_SEQNO) unless
+   * waitForSubmit or waitAvailable.
+   */
+  syncobjWait(entries: readonly SyncobjWaitEntry[], opts?: SyncobjWaitOptions): Promise<boolean | number> {
+    try {
+      this.#alive();
+      return this.#comp.syncobjWait(entries, opts);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
   /** A modeled DMA device (D1-D4). */
   createDevice(opts?: DeviceOptions): DmaDevice {
     this.#alive();
@@ -375,6 +471,21 @@ export class Runtime {
     this.#rings.push(ring);
     o.device._addEngine(index);
     return ring;
+  }
+
+  /**
+   * A job scheduler feeding `ring` (S1-S10): entities, credits, dependencies, run in the core.
+   * One scheduler or job queue per ring. See {@link Scheduler}.
+   */
+  createScheduler(opts: SchedulerOptions): Scheduler {
+    this.#alive();
+    return this.#scheds.createScheduler(opts);
+  }
+
+  /** A job queue feeding `ring` (Q1-Q4): strict FIFO, a capacity in credits. See {@link JobQueue}. */
+  createJobQueue(opts: JobQueueOptions): JobQueue {
+    this.#alive();
+    return this.#scheds.createJobQueue(opts);
   }
 
   /** The rings made so far. */

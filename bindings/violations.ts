@@ -14,7 +14,8 @@ export type ViolationKind =
   | 'premature-signal'
   | 'unsignaled-at-drop'
   | 'corruption'
-  | 'use-after-free';
+  | 'use-after-free'
+  | 'credit-limit';
 
 export interface Violation {
   kind: ViolationKind;

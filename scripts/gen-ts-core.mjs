@@ -52,7 +52,7 @@ export const OUTPUT = 'bindings/core/ts-core.gen.ts';
 export const GENERATOR = 'scripts/gen-ts-core.mjs';
 
 /** Header words that hold region offsets: computeLayout makes each a multiple of ALIGN. */
-export const ALIGNED_HEADER_WORDS = ['H_CTX_OFF', 'H_SLOT_OFF', 'H_RINGS_OFF', 'H_DMA_OFF', 'H_DMA_MAP_OFF', 'H_CORR_OFF', 'H_RING_STRIDE'];
+export const ALIGNED_HEADER_WORDS = ['H_CTX_OFF', 'H_SLOT_OFF', 'H_RINGS_OFF', 'H_DMA_OFF', 'H_DMA_MAP_OFF', 'H_CORR_OFF', 'H_RING_STRIDE', 'H_SCHED_OFF', 'H_ENT_OFF', 'H_JOB_OFF', 'H_DEP_OFF'];
 /** Parameters that hold the arena base: ARENA_BASE is a multiple of ALIGN. */
 export const ALIGNED_PARAMS = ['base'];
 
@@ -172,8 +172,11 @@ function readModules(root) {
   const entry = ts.createSourceFile(ENTRY, entryText, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
   const publicNames = [];
   const order = [];
+  const seen = new Set();
   const visit = (file) => {
-    if (order.includes(file)) return;
+    // Marked before its imports are visited: modules may import each other (ring <-> sched).
+    if (seen.has(file)) return;
+    seen.add(file);
     const text = readFileSync(join(root, file), 'utf8');
     const sf = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
     for (const st of sf.statements) {

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { attachRuntime, createRuntime, DmaFence, runTeardown, runTeardownMatrix } from '../bindings/index.js';
-import type { DmaBuffer, DmaDevice, DriverFence, FenceContext, HwRing, Runtime } from '../bindings/index.js';
+import type { DmaBuffer, DmaDevice, DriverFence, Entity, FenceContext, HwRing, JobQueue, Runtime, Scheduler } from '../bindings/index.js';
 import { arenaSnapshot, BACKENDS, runtime } from './helpers.js';
 
 interface World {
@@ -17,6 +17,9 @@ interface World {
   dev: DmaDevice;
   ring: HwRing;
   buf: DmaBuffer;
+  sched: Scheduler;
+  ent: Entity;
+  jq: JobQueue;
 }
 
 async function world(backend: 'wasm' | 'ts'): Promise<World> {
@@ -27,7 +30,10 @@ async function world(backend: 'wasm' | 'ts'): Promise<World> {
   const dev = rt.createDevice();
   const ring = rt.createRing({ device: dev, capacity: 8 });
   const buf = rt.memory.alloc(256);
-  return { rt, other, ctx, df, f: df.fence, dev, ring, buf };
+  const sched = rt.createScheduler({ ring, creditLimit: 4 });
+  const ent = sched.createEntity();
+  const jq = rt.createJobQueue({ ring: rt.createRing({ device: dev, capacity: 8 }), capacity: 4 });
+  return { rt, other, ctx, df, f: df.fence, dev, ring, buf, sched, ent, jq };
 }
 
 type Row = [api: string, call: (w: World) => unknown, code: string];
@@ -173,6 +179,49 @@ const ROWS: Row[] = [
   // ── teardown scenario ──
   ['runTeardown({ misspelled })', () => runTeardown({ job: 5 } as never), 'ERR_INVALID_ARG'],
   ['runTeardownMatrix(opts, 5)', () => runTeardownMatrix({}, 5 as never), 'ERR_INVALID_ARG'],
+  // ── scheduler and job queue (S, Q) ──
+  ['createRuntime({ maxJobs: -1 })', () => createRuntime({ maxJobs: -1 }), 'ERR_INVALID_ARG'],
+  ['createRuntime({ maxSchedulers: 1.5 })', () => createRuntime({ maxSchedulers: 1.5 }), 'ERR_INVALID_ARG'],
+  ['createRuntime({ maxEntities: "4" })', () => createRuntime({ maxEntities: '4' } as never), 'ERR_INVALID_ARG'],
+  ['rt.createScheduler(5)', (w) => w.rt.createScheduler(5 as never), 'ERR_INVALID_ARG'],
+  ['rt.createScheduler({})', (w) => w.rt.createScheduler({} as never), 'ERR_INVALID_ARG'],
+  ['rt.createScheduler({ ring: forged })', (w) => w.rt.createScheduler({ ring: forged(w.ring) }), 'ERR_INVALID_ARG'],
+  ['rt.createScheduler({ ring: foreign })', (w) => w.rt.createScheduler({ ring: w.other.createRing({ device: w.other.createDevice() }) }), 'ERR_FOREIGN_HANDLE'],
+  ['rt.createScheduler({ misspelled })', (w) => w.rt.createScheduler({ ring: w.ring, creditlimit: 2 } as never), 'ERR_INVALID_ARG'],
+  ['rt.createScheduler({ creditLimit: 0 })', (w) => w.rt.createScheduler({ ring: w.ring, creditLimit: 0 }), 'ERR_INVALID_ARG'],
+  ['rt.createScheduler({ timeoutNs: NaN })', (w) => w.rt.createScheduler({ ring: w.ring, timeoutNs: NaN }), 'ERR_INVALID_TIMEOUT'],
+  ['rt.createScheduler({ hangLimit: 0 })', (w) => w.rt.createScheduler({ ring: w.ring, hangLimit: 0 }), 'ERR_INVALID_ARG'],
+  ['rt.createScheduler({ order: null })', (w) => w.rt.createScheduler({ ring: w.ring, order: null } as never), 'ERR_INVALID_ARG'],
+  ['rt.createScheduler({ name: 5 })', (w) => w.rt.createScheduler({ ring: w.ring, name: 5 } as never), 'ERR_INVALID_ARG'],
+  ['rt.createScheduler(ring taken)', (w) => w.rt.createScheduler({ ring: w.ring }), 'ERR_INVALID_ARG'],
+  ['rt.createJobQueue({ capacity: 0 })', (w) => w.rt.createJobQueue({ ring: w.ring, capacity: 0 }), 'ERR_INVALID_ARG'],
+  ['rt.createJobQueue({ ring: forged })', (w) => w.rt.createJobQueue({ ring: forged(w.ring) }), 'ERR_INVALID_ARG'],
+  ['rt.createJobQueue({ misspelled })', (w) => w.rt.createJobQueue({ ring: w.ring, capcity: 2 } as never), 'ERR_INVALID_ARG'],
+  ['sched.createEntity({ priority: x })', (w) => w.sched.createEntity({ priority: 'urgent' as never }), 'ERR_INVALID_ARG'],
+  ['sched.createEntity(5)', (w) => w.sched.createEntity(5 as never), 'ERR_INVALID_ARG'],
+  ['ent.push(5)', (w) => w.ent.push(5 as never), 'ERR_INVALID_ARG'],
+  ['ent.push({ credits: 0 })', (w) => w.ent.push({ credits: 0 }), 'ERR_INVALID_ARG'],
+  ['ent.push({ credits: null })', (w) => w.ent.push({ credits: null } as never), 'ERR_INVALID_ARG'],
+  ['ent.push({ misspelled })', (w) => w.ent.push({ dep: [] } as never), 'ERR_INVALID_ARG'],
+  ['ent.push({ deps: 5 })', (w) => w.ent.push({ deps: 5 as never }), 'ERR_INVALID_ARG'],
+  ['ent.push({ deps: [forged] })', (w) => w.ent.push({ deps: [forged(w.f)] }), 'ERR_INVALID_ARG'],
+  ['ent.push({ deps: [foreign] })', (w) => w.ent.push({ deps: [w.other.stubFence()] }), 'ERR_FOREIGN_HANDLE'],
+  ['ent.push({ dst: forged })', (w) => w.ent.push({ dst: forged(w.buf) }), 'ERR_INVALID_ARG'],
+  ['ent.push({ bytes: too many })', (w) => w.ent.push({ dst: w.buf, bytes: 257 }), 'ERR_INVALID_ARG'],
+  ['ent.pushBatch(0)', (w) => w.ent.pushBatch(0, {}), 'ERR_INVALID_ARG'],
+  ['ent.pushBatch(1, { deps })', (w) => w.ent.pushBatch(1, { deps: [] } as never), 'ERR_INVALID_ARG'],
+  ['ent.pushBatch(1, { after: 5 })', (w) => w.ent.pushBatch(1, { after: 5 as never }), 'ERR_INVALID_ARG'],
+  ['ent.pushBatch(1, { after: unknown context })', (w) => w.ent.pushBatch(1, { after: { context: 987654, firstSeqno: 1 } }), 'ERR_INVALID_ARG'],
+  ['ent.pushBatch(1, { after: { firstSeqno: 1.5 } })', (w) => w.ent.pushBatch(1, { after: { context: w.ctx.id, firstSeqno: 1.5 } }), 'ERR_INVALID_SEQNO'],
+  ['ent.pushBatch(1, { after: { misspelled } })', (w) => w.ent.pushBatch(1, { after: { ctx: w.ctx.id, firstSeqno: 1 } } as never), 'ERR_INVALID_ARG'],
+  ['ent.flush({ timeoutNs: -1 })', (w) => w.ent.flush({ timeoutNs: -1 }), 'ERR_INVALID_TIMEOUT'],
+  ['ent.flush({ misspelled })', (w) => w.ent.flush({ timeout: 1 } as never), 'ERR_INVALID_ARG'],
+  ['ent.flush(5)', (w) => w.ent.flush(5 as never), 'ERR_INVALID_ARG'],
+  ['jq.submit(5)', (w) => w.jq.submit(5 as never), 'ERR_INVALID_ARG'],
+  ['jq.submit({ cost: -1 })', (w) => w.jq.submit({ cost: -1 }), 'ERR_INVALID_ARG'],
+  ['jq.submit({ cost: above capacity })', (w) => w.jq.submit({ cost: 5 }), 'ERR_INVALID_ARG'],
+  ['jq.submit({ credits })', (w) => w.jq.submit({ credits: 1 } as never), 'ERR_INVALID_ARG'],
+  ['jq.submit({ deps: [forged] })', (w) => w.jq.submit({ deps: [forged(w.f)] }), 'ERR_INVALID_ARG'],
 ];
 
 async function codeOfCall(fn: () => unknown): Promise<string | undefined> {

@@ -24,12 +24,18 @@ describe('bench', () => {
       const json = JSON.parse(readFileSync(out, 'utf8'));
       expect(json.machine).toMatchObject({ node: process.version, cores: expect.any(Number), cpu: expect.any(String), mode: 'quick' });
       const names = json.results.map((r: { workload: string }) => r.workload).join('\n');
-      for (const w of ['signal loop', 'create+signal', 'object API', 'pipeline, virtual clock, zero-byte jobs, 1 ring', 'pipeline, virtual clock, 4 KiB jobs, 8 rings', 'pipeline, real clock', 'memory: arena bytes per in-flight fence']) {
+      for (const w of ['signal loop', 'create+signal', 'object API', 'pipeline, virtual clock, zero-byte jobs, 1 ring', 'pipeline, virtual clock, 4 KiB jobs, 8 rings', 'pipeline, real clock', 'scheduled pipeline, virtual clock, zero-byte jobs, copy->render on 2 rings, pushBatch with after', 'scheduled pipeline, ent.push, one dependency per job', 'hand-written pipeline (baseline)', 'memory: arena bytes per in-flight fence']) {
         expect(names).toContain(w);
       }
       for (const r of json.results) {
         if (r.value !== undefined) continue;
         for (const b of ['wasm', 'ts']) expect(r[b].median).toBeGreaterThan(0);
+        // The middle half of the samples brackets the median (the spread the README reports).
+        for (const b of ['wasm', 'ts']) {
+          if (r[b].p25 === undefined) continue; // the real-clock row reports latencies instead
+          expect(r[b].p25).toBeLessThanOrEqual(r[b].median);
+          expect(r[b].p75).toBeGreaterThanOrEqual(r[b].median);
+        }
         expect(r.ratio).toBeGreaterThan(0);
       }
       const real = json.results.find((r: { workload: string }) => r.workload.startsWith('pipeline, real clock'));

@@ -71,9 +71,9 @@ describe('generated ts core: the file', () => {
     expect(L.RING_SIZE % L.ALIGN).toBe(0);
     expect(L.DESC_SIZE % L.ALIGN).toBe(0);
     for (const sizes of [
-      { maxFences: 1, maxContexts: 1, maxRings: 0, ringStride: L.RING_SIZE, dmaBytes: 0 },
-      { maxFences: 7, maxContexts: 3, maxRings: 3, ringStride: L.RING_SIZE + 8 * L.DESC_SIZE, dmaBytes: 64 * 5 },
-      { maxFences: 65537, maxContexts: 1025, maxRings: 8, ringStride: L.RING_SIZE + 1024 * L.DESC_SIZE, dmaBytes: 1 << 16 },
+      { maxFences: 1, maxContexts: 1, maxRings: 0, ringStride: L.RING_SIZE, dmaBytes: 0, maxSchedulers: 0, maxEntities: 0, maxJobs: 0 },
+      { maxFences: 7, maxContexts: 3, maxRings: 3, ringStride: L.RING_SIZE + 8 * L.DESC_SIZE, dmaBytes: 64 * 5, maxSchedulers: 1, maxEntities: 3, maxJobs: 5 },
+      { maxFences: 65537, maxContexts: 1025, maxRings: 8, ringStride: L.RING_SIZE + 1024 * L.DESC_SIZE, dmaBytes: 1 << 16, maxSchedulers: 8, maxEntities: 64, maxJobs: 65536 },
     ]) {
       const arena = new Arena(computeLayout(sizes));
       for (const w of ALIGNED_HEADER_WORDS) expect(arena.header((L as Record<string, number>)[w]) % L.ALIGN, w).toBe(0);

@@ -35,6 +35,10 @@ const REGIONS: Record<string, Region> = {
   Descriptor: { prefixes: ['D_'], covers: (n) => n.startsWith('D_') },
   'DMA region': { prefixes: [], covers: () => false },
   'Corruption entry': { prefixes: ['CE_'], covers: (n) => n.startsWith('CE_') },
+  Scheduler: { prefixes: ['SC_'], covers: (n) => n.startsWith('SC_') && n !== 'SC_SIZE' },
+  Entity: { prefixes: ['ET_'], covers: (n) => n.startsWith('ET_') && n !== 'ET_SIZE' },
+  'Job record': { prefixes: ['SJ_'], covers: (n) => n.startsWith('SJ_') && n !== 'SJ_SIZE' },
+  'Dependency reference': { prefixes: ['DP_'], covers: (n) => n.startsWith('DP_') && n !== 'DP_SIZE' },
 };
 
 interface Row {

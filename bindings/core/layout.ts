@@ -33,6 +33,11 @@
  * │ Rings             maxRings × (RING_SIZE + capacity × DESC_SIZE)   (H_RINGS_OFF)          │
  * ├──────────────────────────────────────────────────────────────────────────────────────────┤
  * │ DMA memory        dmaBytes, followed by its allocation map        (H_DMA_OFF)            │
+ * ├──────────────────────────────────────────────────────────────────────────────────────────┤
+ * │ Schedulers        maxSchedulers × SC_SIZE                         (H_SCHED_OFF)          │
+ * │ Entities          maxEntities × ET_SIZE                           (H_ENT_OFF)            │
+ * │ Job records       maxJobs × SJ_SIZE                               (H_JOB_OFF)            │
+ * │ Dependency refs   maxDeps × DP_SIZE (maxDeps = 2 × maxJobs)       (H_DEP_OFF)            │
  * ╘══════════════════════════════════════════════════════════════════════════════════════════╛
  * ```
  *
@@ -43,7 +48,7 @@
 /** Arena magic: "DMAF". */
 export const MAGIC = 0x464d4144;
 /** Bumped whenever any offset below changes. */
-export const LAYOUT_VERSION = 3;
+export const LAYOUT_VERSION = 4;
 /** "No slot / no context / end of list". */
 export const NIL = -1;
 /** 16-byte alignment of the arena and of every region. */
@@ -68,7 +73,7 @@ export const H_TIME_BASE = -8;
 
 // ── Header ──────────────────────────────────────────────────────────────────────────────
 /*
- * ╒═ Header (HEADER_SIZE = 768 B) ═══════════════════════════════════════════════════════════╕
+ * ╒═ Header (HEADER_SIZE = 896 B) ═══════════════════════════════════════════════════════════╕
  * │   0 magic        4 version      8 maxFences   12 maxContexts  16 ctxOff       20 slotOff │
  * │  24 freeHead    28 bump        32 inUse      36 ctxCount     40 nextCtxId    44 notifyHead │
  * │  48 notifyTail  52 ringsOff    56 maxRings   60 dmaOff       64 dmaBytes     68 lastOrderCtx │
@@ -81,11 +86,16 @@ export const H_TIME_BASE = -8;
  * │ 236 remoteWaiters (total of the table's counts)             240 signalEpoch              │
  * │ 244 deviceCtl    248 doorbell (driver -> device, Atomics.wait)     252 (free)            │
  * │ 256 rwTable: RW_ENTRIES × RW_SIZE, one remote waiter entry per waiting view (to 768)     │
+ * │ scheduler regions: 768 schedOff  772 entOff  776 jobOff  780 depOff                      │
+ * │ 784 maxScheds  788 maxEnts  792 maxJobs  796 maxDeps  800 schedCount  804 entCount       │
+ * │ 808 jobFree  812 jobBump  816 jobsInUse  820 depFree  824 depBump  828 depsInUse         │
+ * │ 832 schedKick (a push or kill since the last pass)   836 (free)                          │
+ * │ 840 schedSeen f64 (signalCalls at the end of the last pass)   848 (free, to 896)         │
  * ╘══════════════════════════════════════════════════════════════════════════════════════════╛
  *   Written and never read (kept for inspection of a dump): maxRings, dmaBytes, lastOrderCtx
  *   (the bindings know the context of the fence they signaled), and the context entry's ring.
  */
-export const HEADER_SIZE = 768;
+export const HEADER_SIZE = 896;
 export const H_MAGIC = 0;
 export const H_VERSION = 4;
 export const H_MAX_FENCES = 8;
@@ -157,6 +167,29 @@ export const DEVICE_RUN = 1;
 export const DEVICE_EXIT = 2;
 /** Bumped (atomically) by the driver when it gives the device work or a request. */
 export const H_DOORBELL = 248;
+
+/** Scheduler regions (layout.ts "Scheduler" and after): offsets from the arena base. */
+export const H_SCHED_OFF = 768;
+export const H_ENT_OFF = 772;
+export const H_JOB_OFF = 776;
+export const H_DEP_OFF = 780;
+export const H_MAX_SCHEDS = 784;
+export const H_MAX_ENTS = 788;
+export const H_MAX_JOBS = 792;
+export const H_MAX_DEPS = 796;
+export const H_SCHED_COUNT = 800;
+export const H_ENT_COUNT = 804;
+/** Free lists of job records and dependency references (LIFO), and their never-used bumps. */
+export const H_JOB_FREE = 808;
+export const H_JOB_BUMP = 812;
+export const H_JOBS_IN_USE = 816;
+export const H_DEP_FREE = 820;
+export const H_DEP_BUMP = 824;
+export const H_DEPS_IN_USE = 828;
+/** Non-zero: a push, kill or flag change since the last scheduler pass (the pass clears it). */
+export const H_SCHED_KICK = 832;
+/** ST_SIGNAL_CALLS when the last pass ended: a different value means some fence signaled since. */
+export const H_SCHED_SEEN = 840;
 
 /** The remote waiter table: one entry per attached view that waits (claimed by the view). */
 export const RW_TABLE = 256;
@@ -263,6 +296,9 @@ export const FS_NOTIFY = 32;
 export const FS_ENABLED = 64;
 /** Signaled by the F16 safety net or by a drop: the bindings record no ordering violation. */
 export const FS_FORCED = 128;
+/** A scheduler holds it (the hardware fence of a job it wrote into a ring): not recycled until
+ *  the scheduler has read its error (S6). */
+export const FS_SCHED = 256;
 
 // ── Ring ────────────────────────────────────────────────────────────────────────────────
 /*
@@ -427,6 +463,132 @@ export const CE_EXPECTED = 16;
 export const CE_FOUND = 20;
 export const CE_TIME = 24;
 
+// ── Scheduler (S, Q) ────────────────────────────────────────────────────────────────────
+/*
+ * ╒═ Scheduler (SC_SIZE = 64 B, maxSchedulers of them at H_SCHED_OFF) ═══════════════════════╕
+ * │ 0 ring i32 │ 4 flags u32 (SCF_*) │ 8 creditLimit u32 │ 12 creditCount u32                │
+ * │ 16 entHead i32 (its entities, linked by ET_NEXT)    20 entTail i32                       │
+ * │ 24 ringHead i32 (its oldest job on the ring)   28 ringTail i32 (linked by SJ_RING_NEXT)  │
+ * │ 32 order u32 (0: fifo, 1: round robin)   36 rrLast i32 (the entity picked last)            │
+ * │ 40 pushed f64 (jobs ever pushed: the FIFO key)   48 queued u32 (jobs not yet run)        │
+ * │ 52 hangLimit u32   56 (free, to 64)                                                      │
+ * ╘══════════════════════════════════════════════════════════════════════════════════════════╛
+ *   A job queue (Q) is a scheduler with one entity that has no scheduled context.
+ *   Written by the driver thread only: the core's pass, and the bindings at creation and for
+ *   flags. The pass runs on the virtual clock inside devicesRun (after each completion) and
+ *   whenever the bindings call it (real clock: in the interrupt handler).
+ */
+export const SC_SIZE = 64;
+export const SC_RING = 0;
+export const SC_FLAGS = 4;
+export const SC_CREDIT_LIMIT = 8;
+export const SC_CREDIT_COUNT = 12;
+export const SC_ENT_HEAD = 16;
+export const SC_ENT_TAIL = 20;
+export const SC_RING_HEAD = 24;
+export const SC_RING_TAIL = 28;
+export const SC_ORDER = 32;
+export const SC_RR_LAST = 36;
+export const SC_PUSHED = 40;
+export const SC_QUEUED = 48;
+export const SC_HANG_LIMIT = 52;
+
+/** Scheduler flags. */
+export const SCF_LIVE = 1;
+/** fini/drop began: no job goes to the ring any more. */
+export const SCF_STOPPED = 2;
+/** fini/drop: every job not yet run finishes -ECANCELED, in order, dependencies or not. */
+export const SCF_CANCEL = 4;
+/** The bindings wait on it (flush, fini, trace): the pass returns DR_SCHED when it changes anything. */
+export const SCF_WAKE = 8;
+/** The last pass could not write into the ring (not running, or no fence slot): retry when it runs. */
+export const SCF_RING_WAIT = 16;
+
+/*
+ * ╒═ Entity (ET_SIZE = 64 B, maxEntities of them at H_ENT_OFF) ══════════════════════════════╕
+ * │ 0 sched i32 │ 4 flags u32 (ETF_*) │ 8 priority u32 (0: kernel .. 3: low) │ 12 schedCtx i32 │
+ * │ 16 finCtx i32 (context indices; schedCtx NIL in a job queue)   20 next i32 (entity list) │
+ * │ 24 head i32 (oldest unfinished job)  28 tail i32 (newest)  32 cursor i32 (oldest not run) │
+ * │ 36 karma u32 (timeouts blamed on it, S7)   40 seqno f64 (the last handed out, S2)        │
+ * │ 48 queued u32 (jobs not yet run)   52 (free, to 64)                                      │
+ * ╘══════════════════════════════════════════════════════════════════════════════════════════╛
+ *   Its jobs form one list head -> tail through SJ_NEXT in seqno order; cursor splits it into
+ *   run (on the ring or finished by the pass, awaiting their finished fence in order) and queued.
+ */
+export const ET_SIZE = 64;
+export const ET_SCHED = 0;
+export const ET_FLAGS = 4;
+export const ET_PRIORITY = 8;
+export const ET_SCHED_CTX = 12;
+export const ET_FIN_CTX = 16;
+export const ET_NEXT = 20;
+export const ET_HEAD = 24;
+export const ET_TAIL = 28;
+export const ET_CURSOR = 32;
+export const ET_KARMA = 36;
+export const ET_SEQNO = 40;
+export const ET_QUEUED = 48;
+
+/** Entity flags. */
+export const ETF_LIVE = 1;
+/** S8: killed; its queued jobs finish -ESRCH. */
+export const ETF_KILLED = 2;
+/** S7: guilty (karma reached the hang limit); its later jobs finish -ECANCELED. */
+export const ETF_GUILTY = 4;
+
+/*
+ * ╒═ Job record (SJ_SIZE = 80 B, maxJobs of them at H_JOB_OFF) ══════════════════════════════╕
+ * │ 0 entity i32 │ 4 next i32 (entity list, or free list) │ 8 flags u32 (SJF_*) │ 12 credits │
+ * │ 16 seqno f64 (on both its fences)          24 order f64 (the scheduler's push count)     │
+ * │ 32 hwSlot i32 (its ring fence, held FS_SCHED)   36 ringNext i32   40 error i32            │
+ * │ 44 deps i32 (its unresolved dependency references)                                       │
+ * │ 48 dst u32  52 bytes u32  56 pattern u32  60 allocId u32 (the descriptor it will write)   │
+ * │ 64 afterCtx i32 (NIL: none)   68 (free)   72 afterSeqno f64 (pushBatch's `after`)         │
+ * ╘══════════════════════════════════════════════════════════════════════════════════════════╛
+ */
+export const SJ_SIZE = 80;
+export const SJ_ENTITY = 0;
+export const SJ_NEXT = 4;
+export const SJ_FLAGS = 8;
+export const SJ_CREDITS = 12;
+export const SJ_SEQNO = 16;
+export const SJ_ORDER = 24;
+export const SJ_HW_SLOT = 32;
+export const SJ_RING_NEXT = 36;
+export const SJ_ERROR = 40;
+export const SJ_DEPS = 44;
+export const SJ_DST = 48;
+export const SJ_BYTES = 52;
+export const SJ_PATTERN = 56;
+export const SJ_ALLOC_ID = 60;
+export const SJ_AFTER_CTX = 64;
+export const SJ_AFTER_SEQNO = 72;
+
+/** Job flags. */
+export const SJF_DEPS_OK = 1;
+/** Its outcome is known (SJ_ERROR): the finished fence signals once every older one has. */
+export const SJF_DONE = 2;
+
+/*
+ * ╒═ Dependency reference (DP_SIZE = 32 B, maxDeps of them at H_DEP_OFF) ════════════════════╕
+ * │ 0 next i32 │ 4 slot i32 (NIL: by context and seqno only) │ 8 gen u32 │ 12 ctx i32        │
+ * │ 16 seqno f64   24 (free, to 32)                                                          │
+ * ╘══════════════════════════════════════════════════════════════════════════════════════════╛
+ *   By slot: signaled once the slot is signaled, or holds another generation, context or seqno
+ *   (recycled: it was signaled). By context: once the context's signaledSeqno reaches seqno
+ *   (scheduled contexts and rings signal in order).
+ */
+export const DP_SIZE = 32;
+export const DP_NEXT = 0;
+export const DP_SLOT = 4;
+export const DP_GEN = 8;
+export const DP_CTX = 12;
+export const DP_SEQNO = 16;
+
+/** Errors the pass sets (negative errnos): -ECANCELED, -ESRCH. */
+export const ERRNO_CANCELED = -125;
+export const ERRNO_SRCH = -3;
+
 // ── Core call results (return values, not arena words) ──────────────────────────────────
 /** devicesRun results (bit set). */
 export const DR_IDLE = 0;
@@ -442,6 +604,11 @@ export const DR_RETIRE = 8;
 export const DR_ACK = 16;
 /** A ring's requested reset became effective (R_RESET_REQ = 2): the bindings observe it. */
 export const DR_RESET = 32;
+
+/** A scheduler flagged SCF_WAKE changed (a job ran or finished): the bindings look. */
+export const DR_SCHED = 64;
+/** schedPass only: it wrote jobs into rings (devicesRun rescans the rings' next events). */
+export const SP_RAN = 128;
 
 /** fenceSignal results. */
 export const SIG_OK = 0;

@@ -1,7 +1,7 @@
 /**
  * generated from assembly/ by scripts/gen-ts-core.mjs; do not edit.
  *
- * The ts backend: the core of assembly/ (fence.ts, ring.ts), its one source, translated to
+ * The ts backend: the core of assembly/ (fence.ts, sched.ts, ring.ts), its one source, translated to
  * plain TypeScript over the same arena bytes, function by function: typed-array views made once,
  * no allocation per call. `npm run gen:core` writes this file (build:ts runs it before tsc) and
  * test/gen-core.test.ts fails when it differs from what the generator makes.
@@ -21,20 +21,30 @@ import {
   H_NOTIFY_TAIL, H_RINGS_OFF, H_DMA_OFF, H_LAST_ORDER_CTX, H_LAST_ORDER_SEQ, H_LAST_ORDER_PENDING,
   H_RING_COUNT, H_RING_STRIDE, H_DEV_NOW, H_MODE, MODE_DEVICE_THREAD, H_CORR_COUNT, H_DMA_MAP_OFF,
   H_CORR_OFF, H_DEV_RING, H_IRQ_WORD, ST_CREATED, ST_SIGNALED, ST_SIGNAL_CALLS, ST_ORDERING,
-  ST_JOBS_SUBMITTED, ST_JOBS_COMPLETED, ST_DMA_BYTES, ST_IRQS, ST_CORRUPTIONS, CTX_SIZE, C_FLAGS,
-  C_LAST_SEQNO, C_SIGNALED_SEQNO, C_HEAD, C_TAIL, C_PENDING, C_CREATED, CF_SEQNO64, SLOT_SHIFT,
-  S_STATE, S_GEN, S_NEXT, S_ERROR, S_SEQNO, S_TIMESTAMP, STATE_CTX_SHIFT, FS_ALLOC, FS_SIGNALED,
-  FS_QUEUED, FS_PINNED, FS_JS, FS_NOTIFY, RING_SIZE, R_STATE, R_CAPACITY, R_MASK, R_CTX, R_TAIL,
-  R_SIG_IDX, R_STOP, R_INJECT, R_TIMEOUT_NS, R_FLAGS, R_HEAD, R_RETIRED, R_IRQS, R_ACK, R_ENGINE,
-  R_PRNG, R_WRITEBACK, R_CUR_START, R_CUR_END, R_CUR_DUR, R_CUR_WRITTEN, R_CUR_FLAGS, R_NEXT_T,
-  R_ACK_AT, R_RESET_AT, R_TRAIL_AT, R_BASE_NS, R_PER_BYTE_NS, R_JITTER, R_P_HANG, R_P_SLOW,
-  R_P_LOST_IRQ, R_ACK_NS, R_RESET_NS, R_ACK_MODE, R_RESET_REQ, R_STOP_MODE, R_TRAIL_IDX,
-  R_WRITES_AFTER_ACK_NS, R_P_LOST_WB, ACK_DELAY_FACTOR, RS_RUNNING, RS_STOPPING, RGF_STOPPABLE,
-  RGF_RANDOM, RGF_NO_IRQ_HANDLER, RGF_WAKE, RGF_TRACE, EN_BUSY, EN_HALTED, EN_TRAILING, JF_HANG,
-  JF_SLOW, JF_LOST_IRQ, JF_NO_ACK, JF_LOST_WB, SLOW_FACTOR, DMA_CHUNKS, DESC_SIZE, D_SEQNO, D_DST,
-  D_BYTES, D_PATTERN, D_ALLOC_ID, D_START, DMA_GRANULE_SHIFT, CORR_CAP, CORR_SIZE, CE_RING, CE_DST,
-  CE_SEQNO, CE_EXPECTED, CE_FOUND, CE_TIME, DR_NOTIFY, DR_TIMEOUT, DR_CORRUPTION, DR_RETIRE,
-  DR_ACK, DR_RESET, SIG_OK, SIG_ALREADY, SIG_ORDERING,
+  ST_JOBS_SUBMITTED, ST_JOBS_COMPLETED, ST_DMA_BYTES, ST_IRQS, ST_CORRUPTIONS, H_SCHED_OFF,
+  H_ENT_OFF, H_JOB_OFF, H_DEP_OFF, H_MAX_ENTS, H_MAX_JOBS, H_MAX_DEPS, H_SCHED_COUNT, H_JOB_FREE,
+  H_JOB_BUMP, H_JOBS_IN_USE, H_DEP_FREE, H_DEP_BUMP, H_DEPS_IN_USE, H_SCHED_KICK, H_SCHED_SEEN,
+  CTX_SIZE, C_FLAGS, C_LAST_SEQNO, C_SIGNALED_SEQNO, C_HEAD, C_TAIL, C_PENDING, C_CREATED,
+  CF_SEQNO64, SLOT_SHIFT, S_STATE, S_GEN, S_NEXT, S_ERROR, S_SEQNO, S_TIMESTAMP, STATE_CTX_SHIFT,
+  FS_ALLOC, FS_SIGNALED, FS_QUEUED, FS_PINNED, FS_JS, FS_NOTIFY, FS_SCHED, RING_SIZE, R_STATE,
+  R_CAPACITY, R_MASK, R_CTX, R_TAIL, R_SIG_IDX, R_STOP, R_INJECT, R_TIMEOUT_NS, R_FLAGS, R_HEAD,
+  R_RETIRED, R_IRQS, R_ACK, R_ENGINE, R_PRNG, R_WRITEBACK, R_CUR_START, R_CUR_END, R_CUR_DUR,
+  R_CUR_WRITTEN, R_CUR_FLAGS, R_NEXT_T, R_ACK_AT, R_RESET_AT, R_TRAIL_AT, R_BASE_NS, R_PER_BYTE_NS,
+  R_JITTER, R_P_HANG, R_P_SLOW, R_P_LOST_IRQ, R_ACK_NS, R_RESET_NS, R_ACK_MODE, R_RESET_REQ,
+  R_STOP_MODE, R_TRAIL_IDX, R_WRITES_AFTER_ACK_NS, R_P_LOST_WB, ACK_DELAY_FACTOR, RS_RUNNING,
+  RS_STOPPING, RS_DROPPED, RGF_STOPPABLE, RGF_RANDOM, RGF_NO_IRQ_HANDLER, RGF_WAKE, RGF_TRACE,
+  EN_BUSY, EN_HALTED, EN_TRAILING, JF_HANG, JF_SLOW, JF_LOST_IRQ, JF_NO_ACK, JF_LOST_WB,
+  SLOW_FACTOR, DMA_CHUNKS, DESC_SIZE, D_SEQNO, D_DST, D_BYTES, D_PATTERN, D_ALLOC_ID, D_START,
+  DMA_GRANULE_SHIFT, CORR_CAP, CORR_SIZE, CE_RING, CE_DST, CE_SEQNO, CE_EXPECTED, CE_FOUND,
+  CE_TIME, SC_SIZE, SC_RING, SC_FLAGS, SC_CREDIT_LIMIT, SC_CREDIT_COUNT, SC_ENT_HEAD, SC_RING_HEAD,
+  SC_RING_TAIL, SC_ORDER, SC_RR_LAST, SC_PUSHED, SC_QUEUED, SCF_LIVE, SCF_STOPPED, SCF_CANCEL,
+  SCF_WAKE, SCF_RING_WAIT, ET_SIZE, ET_SCHED, ET_FLAGS, ET_PRIORITY, ET_SCHED_CTX, ET_FIN_CTX,
+  ET_NEXT, ET_HEAD, ET_TAIL, ET_CURSOR, ET_SEQNO, ET_QUEUED, ETF_KILLED, ETF_GUILTY, SJ_SIZE,
+  SJ_ENTITY, SJ_NEXT, SJ_FLAGS, SJ_CREDITS, SJ_SEQNO, SJ_ORDER, SJ_HW_SLOT, SJ_RING_NEXT, SJ_ERROR,
+  SJ_DEPS, SJ_DST, SJ_BYTES, SJ_PATTERN, SJ_ALLOC_ID, SJ_AFTER_CTX, SJ_AFTER_SEQNO, SJF_DEPS_OK,
+  SJF_DONE, DP_SIZE, DP_NEXT, DP_SLOT, DP_GEN, DP_CTX, DP_SEQNO, ERRNO_CANCELED, ERRNO_SRCH,
+  DR_NOTIFY, DR_TIMEOUT, DR_CORRUPTION, DR_RETIRE, DR_ACK, DR_RESET, DR_SCHED, SP_RAN, SIG_OK,
+  SIG_ALREADY, SIG_ORDERING,
 } from './layout.js';
 
 export class TsCore implements Core {
@@ -196,7 +206,7 @@ export class TsCore implements Core {
       const st = u32[(p + S_STATE) >>> 2];
       if (!(st & FS_SIGNALED)) break;
       const next = i32[(p + S_NEXT) >>> 2];
-      if (st & FS_PINNED)
+      if (st & (FS_PINNED | FS_SCHED))
         u32[(p + S_STATE) >>> 2] = st & ~FS_QUEUED;
       else
         this.freeSlot(base, p, head);
@@ -287,7 +297,7 @@ export class TsCore implements Core {
         }
       }
       st &= ~FS_QUEUED;
-      if (st & (FS_PINNED | FS_NOTIFY)) {
+      if (st & (FS_PINNED | FS_NOTIFY | FS_SCHED)) {
         // The slot stays: a view may capture error and timestamp once it sees SIGNALED.
         Atomics.store(u32, (p + S_STATE) >>> 2, st);
       } else {
@@ -328,10 +338,418 @@ export class TsCore implements Core {
     const u32 = this.u32;
     const p = this.slotPtr(base, slot);
     const st = u32[(p + S_STATE) >>> 2] & ~(FS_PINNED | FS_JS);
-    if ((st & FS_SIGNALED) && !(st & (FS_QUEUED | FS_NOTIFY)))
+    if ((st & FS_SIGNALED) && !(st & (FS_QUEUED | FS_NOTIFY | FS_SCHED)))
       this.freeSlot(base, p, slot);
     else
       u32[(p + S_STATE) >>> 2] = st;
+  }
+
+  /** A scheduler lets go of a ring fence it held (FS_SCHED): recycled if nothing else holds it. */
+  fenceUnhold(base: number, slot: number): void {
+    const u32 = this.u32;
+    const p = this.slotPtr(base, slot);
+    const st = u32[(p + S_STATE) >>> 2] & ~FS_SCHED;
+    if ((st & FS_SIGNALED) && !(st & (FS_QUEUED | FS_NOTIFY | FS_PINNED)))
+      this.freeSlot(base, p, slot);
+    else
+      u32[(p + S_STATE) >>> 2] = st;
+  }
+
+  // ── assembly/sched.ts ──────────────────────────────────────────────────────────────────────────
+
+  private schedPtr(base: number, s: number): number {
+    const u32 = this.u32;
+    return base + u32[(base + H_SCHED_OFF) >>> 2] + (s * SC_SIZE);
+  }
+
+  private entPtr(base: number, e: number): number {
+    const u32 = this.u32;
+    return base + u32[(base + H_ENT_OFF) >>> 2] + (e * ET_SIZE);
+  }
+
+  private jobPtr(base: number, j: number): number {
+    const u32 = this.u32;
+    return base + u32[(base + H_JOB_OFF) >>> 2] + (j * SJ_SIZE);
+  }
+
+  private depPtr(base: number, d: number): number {
+    const u32 = this.u32;
+    return base + u32[(base + H_DEP_OFF) >>> 2] + (d * DP_SIZE);
+  }
+
+  /** Pops a free job record (the caller checked that one is free). */
+  private allocJob(base: number): number {
+    const i32 = this.i32;
+    let j = i32[(base + H_JOB_FREE) >>> 2];
+    if (j !== NIL) {
+      i32[(base + H_JOB_FREE) >>> 2] = i32[(this.jobPtr(base, j) + SJ_NEXT) >>> 2];
+    } else {
+      j = i32[(base + H_JOB_BUMP) >>> 2];
+      i32[(base + H_JOB_BUMP) >>> 2] = j + 1;
+    }
+    i32[(base + H_JOBS_IN_USE) >>> 2]++;
+    return j;
+  }
+
+  private freeDep(base: number, d: number): void {
+    const i32 = this.i32;
+    i32[(this.depPtr(base, d) + DP_NEXT) >>> 2] = i32[(base + H_DEP_FREE) >>> 2];
+    i32[(base + H_DEP_FREE) >>> 2] = d;
+    i32[(base + H_DEPS_IN_USE) >>> 2]--;
+  }
+
+  /** A finished job's record goes back to the free list, with its unresolved dependency references. */
+  private freeJob(base: number, j: number): void {
+    const i32 = this.i32;
+    const jp = this.jobPtr(base, j);
+    let d = i32[(jp + SJ_DEPS) >>> 2];
+    while (d !== NIL) {
+      const next = i32[(this.depPtr(base, d) + DP_NEXT) >>> 2];
+      this.freeDep(base, d);
+      d = next;
+    }
+    i32[(jp + SJ_DEPS) >>> 2] = NIL;
+    i32[(jp + SJ_NEXT) >>> 2] = i32[(base + H_JOB_FREE) >>> 2];
+    i32[(base + H_JOB_FREE) >>> 2] = j;
+    i32[(base + H_JOBS_IN_USE) >>> 2]--;
+  }
+
+  /** A new pending fence with `seqno` on context `ctx` (C2: seqno is the context's next). */
+  private newFence(base: number, ctx: number, seqno: number, pin: number): void {
+    const u32 = this.u32;
+    const f64 = this.f64;
+    const c = this.ctxPtr(base, ctx);
+    const slot = this.allocSlot(base);
+    this.initFence(base, c, ctx, slot, seqno);
+    f64[(c + C_LAST_SEQNO) >>> 3] = seqno;
+    if (pin) {
+      const p = this.slotPtr(base, slot);
+      u32[(p + S_STATE) >>> 2] |= FS_PINNED;
+    }
+    u32[(c + C_PENDING) >>> 2]++;
+    f64[(c + C_CREATED) >>> 3]++;
+  }
+
+  /**
+   * S2: queues n jobs on entity `ent`, each with the entity's next seqno on its scheduled fence
+   * (none in a job queue) and its finished fence; job i writes the given descriptor when it runs,
+   * and with afterCtx != NIL depends on fence afterSeqno + i of that context. pin = 1 (n = 1): the
+   * fences are pinned for handles (the bindings find them at their contexts' tails). Returns the
+   * first job's record; -1: not enough job records, -2: not enough fence slots (nothing changed).
+   */
+  schedPush(base: number, ent: number, n: number, credits: number, dst: number, bytes: number, pattern: number, allocId: number, afterCtx: number, afterSeqno: number, pin: number): number {
+    const i32 = this.i32;
+    const u32 = this.u32;
+    const f64 = this.f64;
+    if (((i32[(base + H_MAX_JOBS) >>> 2] - i32[(base + H_JOBS_IN_USE) >>> 2]) | 0) < n) return -1;
+    const ep = this.entPtr(base, ent);
+    const schedCtx = i32[(ep + ET_SCHED_CTX) >>> 2];
+    const finCtx = i32[(ep + ET_FIN_CTX) >>> 2];
+    const perJob = schedCtx !== NIL ? 2 : 1;
+    if (((i32[(base + H_MAX_FENCES) >>> 2] - i32[(base + H_IN_USE) >>> 2]) | 0) < Math.imul(n, perJob)) return -2;
+    this.reuseFence(base);
+    const sp = this.schedPtr(base, i32[(ep + ET_SCHED) >>> 2]);
+    let seqno = f64[(ep + ET_SEQNO) >>> 3];
+    let order = f64[(sp + SC_PUSHED) >>> 3];
+    let first = NIL;
+    for (let i = 0; i < n; i++) {
+      seqno += 1;
+      if (schedCtx !== NIL) this.newFence(base, schedCtx, seqno, pin);
+      this.newFence(base, finCtx, seqno, pin);
+      const j = this.allocJob(base);
+      if (first === NIL) first = j;
+      const jp = this.jobPtr(base, j);
+      i32[(jp + SJ_ENTITY) >>> 2] = ent;
+      i32[(jp + SJ_NEXT) >>> 2] = NIL;
+      u32[(jp + SJ_FLAGS) >>> 2] = 0;
+      u32[(jp + SJ_CREDITS) >>> 2] = credits;
+      f64[(jp + SJ_SEQNO) >>> 3] = seqno;
+      f64[(jp + SJ_ORDER) >>> 3] = order;
+      order += 1;
+      i32[(jp + SJ_HW_SLOT) >>> 2] = NIL;
+      i32[(jp + SJ_RING_NEXT) >>> 2] = NIL;
+      i32[(jp + SJ_ERROR) >>> 2] = 0;
+      i32[(jp + SJ_DEPS) >>> 2] = NIL;
+      u32[(jp + SJ_DST) >>> 2] = dst;
+      u32[(jp + SJ_BYTES) >>> 2] = bytes;
+      u32[(jp + SJ_PATTERN) >>> 2] = pattern;
+      u32[(jp + SJ_ALLOC_ID) >>> 2] = allocId;
+      i32[(jp + SJ_AFTER_CTX) >>> 2] = afterCtx;
+      f64[(jp + SJ_AFTER_SEQNO) >>> 3] = afterSeqno + i;
+      const tail = i32[(ep + ET_TAIL) >>> 2];
+      if (tail === NIL)
+        i32[(ep + ET_HEAD) >>> 2] = j;
+      else
+        i32[(this.jobPtr(base, tail) + SJ_NEXT) >>> 2] = j;
+      i32[(ep + ET_TAIL) >>> 2] = j;
+      if (i32[(ep + ET_CURSOR) >>> 2] === NIL) i32[(ep + ET_CURSOR) >>> 2] = j;
+    }
+    f64[(ep + ET_SEQNO) >>> 3] = seqno;
+    f64[(sp + SC_PUSHED) >>> 3] = order;
+    u32[(ep + ET_QUEUED) >>> 2] += n;
+    u32[(sp + SC_QUEUED) >>> 2] += n;
+    f64[(base + ST_CREATED) >>> 3] += Math.imul(n, perJob);
+    i32[(base + H_SCHED_KICK) >>> 2] = 1;
+    return first;
+  }
+
+  /**
+   * S3: job `job` waits for a fence: by slot (slot, gen, ctx, seqno: a slot that moved on was
+   * signaled), or with slot NIL by context (its signaledSeqno reaching seqno). 0, or -1 when no
+   * dependency reference is free (nothing changed).
+   */
+  schedAddDep(base: number, job: number, slot: number, gen: number, ctx: number, seqno: number): number {
+    const i32 = this.i32;
+    const u32 = this.u32;
+    const f64 = this.f64;
+    let d = i32[(base + H_DEP_FREE) >>> 2];
+    if (d !== NIL) {
+      i32[(base + H_DEP_FREE) >>> 2] = i32[(this.depPtr(base, d) + DP_NEXT) >>> 2];
+    } else {
+      d = i32[(base + H_DEP_BUMP) >>> 2];
+      if (d >= i32[(base + H_MAX_DEPS) >>> 2]) return -1;
+      i32[(base + H_DEP_BUMP) >>> 2] = d + 1;
+    }
+    i32[(base + H_DEPS_IN_USE) >>> 2]++;
+    const jp = this.jobPtr(base, job);
+    const dp = this.depPtr(base, d);
+    i32[(dp + DP_NEXT) >>> 2] = i32[(jp + SJ_DEPS) >>> 2];
+    i32[(dp + DP_SLOT) >>> 2] = slot;
+    u32[(dp + DP_GEN) >>> 2] = gen;
+    i32[(dp + DP_CTX) >>> 2] = ctx;
+    f64[(dp + DP_SEQNO) >>> 3] = seqno;
+    i32[(jp + SJ_DEPS) >>> 2] = d;
+    u32[(jp + SJ_FLAGS) >>> 2] &= ~SJF_DEPS_OK;
+    return 0;
+  }
+
+  /** Has the fence a dependency reference names signaled? */
+  private depSignaled(base: number, dp: number): boolean {
+    const i32 = this.i32;
+    const u32 = this.u32;
+    const f64 = this.f64;
+    const slot = i32[(dp + DP_SLOT) >>> 2];
+    const ctx = i32[(dp + DP_CTX) >>> 2];
+    if (slot === NIL) return f64[(this.ctxPtr(base, ctx) + C_SIGNALED_SEQNO) >>> 3] >= f64[(dp + DP_SEQNO) >>> 3];
+    const p = this.slotPtr(base, slot);
+    const st = u32[(p + S_STATE) >>> 2];
+    if (u32[(p + S_GEN) >>> 2] !== u32[(dp + DP_GEN) >>> 2]) return true;
+    if (!(st & FS_ALLOC) || ((st >>> STATE_CTX_SHIFT) | 0) !== ctx) return true;
+    if (f64[(p + S_SEQNO) >>> 3] !== f64[(dp + DP_SEQNO) >>> 3]) return true;
+    return (st & FS_SIGNALED) !== 0;
+  }
+
+  /** S4: have all of the job's dependencies signaled? Resolved references are freed as found. */
+  private depsReady(base: number, j: number): boolean {
+    const i32 = this.i32;
+    const u32 = this.u32;
+    const f64 = this.f64;
+    const jp = this.jobPtr(base, j);
+    if (u32[(jp + SJ_FLAGS) >>> 2] & SJF_DEPS_OK) return true;
+    const after = i32[(jp + SJ_AFTER_CTX) >>> 2];
+    if (after !== NIL) {
+      if (f64[(this.ctxPtr(base, after) + C_SIGNALED_SEQNO) >>> 3] < f64[(jp + SJ_AFTER_SEQNO) >>> 3]) return false;
+      i32[(jp + SJ_AFTER_CTX) >>> 2] = NIL;
+    }
+    let d = i32[(jp + SJ_DEPS) >>> 2];
+    while (d !== NIL) {
+      const dp = this.depPtr(base, d);
+      if (!this.depSignaled(base, dp)) {
+        i32[(jp + SJ_DEPS) >>> 2] = d;
+        return false;
+      }
+      const next = i32[(dp + DP_NEXT) >>> 2];
+      this.freeDep(base, d);
+      d = next;
+    }
+    i32[(jp + SJ_DEPS) >>> 2] = NIL;
+    u32[(jp + SJ_FLAGS) >>> 2] |= SJF_DEPS_OK;
+    return true;
+  }
+
+  /** S6: the entity's finished fences signal in seqno order, each once its job is done. */
+  private finishDone(base: number, ep: number, now: number): boolean {
+    const i32 = this.i32;
+    const u32 = this.u32;
+    const f64 = this.f64;
+    let head = i32[(ep + ET_HEAD) >>> 2];
+    let any = false;
+    const finCtx = i32[(ep + ET_FIN_CTX) >>> 2];
+    while (head !== NIL) {
+      const jp = this.jobPtr(base, head);
+      if (!(u32[(jp + SJ_FLAGS) >>> 2] & SJF_DONE)) break;
+      const next = i32[(jp + SJ_NEXT) >>> 2];
+      this.signalUpTo(base, finCtx, f64[(jp + SJ_SEQNO) >>> 3], i32[(jp + SJ_ERROR) >>> 2], now);
+      this.freeJob(base, head);
+      head = next;
+      any = true;
+    }
+    i32[(ep + ET_HEAD) >>> 2] = head;
+    if (head === NIL) i32[(ep + ET_TAIL) >>> 2] = NIL;
+    return any;
+  }
+
+  /** The job at the entity's cursor leaves the queue: its scheduled fence signals (S4, S8). */
+  private dequeue(base: number, sp: number, ep: number, jp: number, now: number): void {
+    const i32 = this.i32;
+    const u32 = this.u32;
+    const f64 = this.f64;
+    i32[(ep + ET_CURSOR) >>> 2] = i32[(jp + SJ_NEXT) >>> 2];
+    u32[(ep + ET_QUEUED) >>> 2]--;
+    u32[(sp + SC_QUEUED) >>> 2]--;
+    const schedCtx = i32[(ep + ET_SCHED_CTX) >>> 2];
+    if (schedCtx !== NIL) this.signalUpTo(base, schedCtx, f64[(jp + SJ_SEQNO) >>> 3], 0, now);
+  }
+
+  /** S5: the entity whose head job runs next (highest priority, then FIFO or round robin), or NIL. */
+  private pick(base: number, sp: number): number {
+    const i32 = this.i32;
+    const u32 = this.u32;
+    const f64 = this.f64;
+    const rr = u32[(sp + SC_ORDER) >>> 2] !== 0;
+    const rrLast = i32[(sp + SC_RR_LAST) >>> 2];
+    const maxEnts = i32[(base + H_MAX_ENTS) >>> 2];
+    let best = NIL;
+    let bestPrio = 4;
+    let bestKey = Infinity;
+    for (let e = i32[(sp + SC_ENT_HEAD) >>> 2]; e !== NIL; e = i32[(this.entPtr(base, e) + ET_NEXT) >>> 2]) {
+      const ep = this.entPtr(base, e);
+      if (u32[(ep + ET_FLAGS) >>> 2] & (ETF_KILLED | ETF_GUILTY)) continue;
+      const cur = i32[(ep + ET_CURSOR) >>> 2];
+      if (cur === NIL) continue;
+      const prio = u32[(ep + ET_PRIORITY) >>> 2];
+      if (prio > bestPrio) continue;
+      let key = 0;
+      if (rr) {
+        const d = (e - rrLast - 1) | 0;
+        key = (d < 0 ? d + maxEnts : d) | 0;
+      } else {
+        key = f64[(this.jobPtr(base, cur) + SJ_ORDER) >>> 3];
+      }
+      if (prio === bestPrio && key >= bestKey) continue;
+      if (!this.depsReady(base, cur)) continue;
+      best = e;
+      bestPrio = prio;
+      bestKey = key;
+    }
+    return best;
+  }
+
+  /** One scheduler's pass: retire, finish, cancel, select. DR_SCHED (if flagged SCF_WAKE) | SP_RAN. */
+  private passOne(base: number, sp: number, now: number): number {
+    const i32 = this.i32;
+    const u32 = this.u32;
+    let changed = false;
+    let status = 0;
+    const flags = u32[(sp + SC_FLAGS) >>> 2];
+    const ring = i32[(sp + SC_RING) >>> 2];
+    const rp = this.ringPtr(base, ring);
+    const cancel = (flags & SCF_CANCEL) !== 0;
+    // S6: ring jobs whose ring fence signaled, in ring order: credits return, the error is kept.
+    // A dropped ring signals nothing more (T4): under fini its jobs end -ECANCELED here.
+    const dropped = cancel && u32[(rp + R_STATE) >>> 2] === RS_DROPPED;
+    let j = i32[(sp + SC_RING_HEAD) >>> 2];
+    while (j !== NIL) {
+      const jp = this.jobPtr(base, j);
+      const hw = i32[(jp + SJ_HW_SLOT) >>> 2];
+      const hp = this.slotPtr(base, hw);
+      let err = ERRNO_CANCELED;
+      if (u32[(hp + S_STATE) >>> 2] & FS_SIGNALED)
+        err = i32[(hp + S_ERROR) >>> 2];
+      else if (!dropped) break;
+      this.fenceUnhold(base, hw);
+      i32[(jp + SJ_HW_SLOT) >>> 2] = NIL;
+      u32[(sp + SC_CREDIT_COUNT) >>> 2] -= u32[(jp + SJ_CREDITS) >>> 2];
+      if (i32[(jp + SJ_ERROR) >>> 2] === 0) i32[(jp + SJ_ERROR) >>> 2] = err;
+      u32[(jp + SJ_FLAGS) >>> 2] |= SJF_DONE;
+      j = i32[(jp + SJ_RING_NEXT) >>> 2];
+      changed = true;
+    }
+    i32[(sp + SC_RING_HEAD) >>> 2] = j;
+    if (j === NIL) i32[(sp + SC_RING_TAIL) >>> 2] = NIL;
+    // Finished fences in order; killed (S8), guilty (S7) and cancelled (S10) jobs finish here,
+    // each once its predecessor finished (and, unless cancelled, its dependencies signaled).
+    for (let e = i32[(sp + SC_ENT_HEAD) >>> 2]; e !== NIL; e = i32[(this.entPtr(base, e) + ET_NEXT) >>> 2]) {
+      const ep = this.entPtr(base, e);
+      const ef = u32[(ep + ET_FLAGS) >>> 2];
+      for (;;) {
+        if (this.finishDone(base, ep, now)) changed = true;
+        const cur = i32[(ep + ET_CURSOR) >>> 2];
+        if (cur === NIL || cur !== i32[(ep + ET_HEAD) >>> 2]) break;
+        if (!cancel && !(ef & (ETF_KILLED | ETF_GUILTY))) break;
+        if (!cancel && !this.depsReady(base, cur)) break;
+        const jp = this.jobPtr(base, cur);
+        this.dequeue(base, sp, ep, jp, now);
+        i32[(jp + SJ_ERROR) >>> 2] = cancel ? ERRNO_CANCELED : ef & ETF_KILLED ? ERRNO_SRCH : ERRNO_CANCELED;
+        u32[(jp + SJ_FLAGS) >>> 2] |= SJF_DONE;
+        changed = true;
+      }
+    }
+    // S4, S5: run ready head jobs while credits (and the ring) allow; a head that does not fit
+    // blocks everything behind it (head-of-line).
+    let wait = false;
+    if (!(flags & SCF_STOPPED)) {
+      for (;;) {
+        const e = this.pick(base, sp);
+        if (e === NIL) break;
+        const ep = this.entPtr(base, e);
+        const jp = this.jobPtr(base, i32[(ep + ET_CURSOR) >>> 2]);
+        const credits = u32[(jp + SJ_CREDITS) >>> 2];
+        if (((u32[(sp + SC_CREDIT_COUNT) >>> 2] + credits) >>> 0) > u32[(sp + SC_CREDIT_LIMIT) >>> 2]) break;
+        if (u32[(rp + R_STATE) >>> 2] !== RS_RUNNING) {
+          wait = true;
+          break;
+        }
+        const hw = this.ringSubmit(base, ring, 1, u32[(jp + SJ_DST) >>> 2], u32[(jp + SJ_BYTES) >>> 2], u32[(jp + SJ_PATTERN) >>> 2], u32[(jp + SJ_ALLOC_ID) >>> 2], 2, now);
+        if (hw < 0) {
+          // -1: the ring is full, a completion frees room; -2: no fence slot, a recycle does.
+          wait = hw === -2;
+          break;
+        }
+        i32[(jp + SJ_HW_SLOT) >>> 2] = hw;
+        u32[(sp + SC_CREDIT_COUNT) >>> 2] += credits;
+        const j2 = i32[(ep + ET_CURSOR) >>> 2];
+        const tail = i32[(sp + SC_RING_TAIL) >>> 2];
+        if (tail === NIL)
+          i32[(sp + SC_RING_HEAD) >>> 2] = j2;
+        else
+          i32[(this.jobPtr(base, tail) + SJ_RING_NEXT) >>> 2] = j2;
+        i32[(sp + SC_RING_TAIL) >>> 2] = j2;
+        i32[(sp + SC_RR_LAST) >>> 2] = e;
+        this.dequeue(base, sp, ep, jp, now);
+        status |= SP_RAN;
+        changed = true;
+      }
+    }
+    const f2 = u32[(sp + SC_FLAGS) >>> 2];
+    u32[(sp + SC_FLAGS) >>> 2] = wait ? f2 | SCF_RING_WAIT : f2 & ~SCF_RING_WAIT;
+    if (changed && (flags & SCF_WAKE)) status |= DR_SCHED;
+    return status;
+  }
+
+  /**
+   * Runs every scheduler at time `now` until nothing more changes (a finished fence may satisfy a
+   * dependency of another scheduler's job). Returns DR_NOTIFY (fences with JS callbacks or waiters
+   * signaled), DR_SCHED (a scheduler the bindings wait on changed) and SP_RAN (rings got jobs).
+   */
+  schedPass(base: number, now: number): number {
+    const i32 = this.i32;
+    const u32 = this.u32;
+    const f64 = this.f64;
+    const count = i32[(base + H_SCHED_COUNT) >>> 2];
+    i32[(base + H_SCHED_KICK) >>> 2] = 0;
+    let status = 0;
+    for (;;) {
+      const before = f64[(base + ST_SIGNAL_CALLS) >>> 3];
+      for (let s = 0; s < count; s++) {
+        const sp = this.schedPtr(base, s);
+        if (u32[(sp + SC_FLAGS) >>> 2] & SCF_LIVE) status |= this.passOne(base, sp, now);
+      }
+      if (f64[(base + ST_SIGNAL_CALLS) >>> 3] === before) break;
+    }
+    f64[(base + H_SCHED_SEEN) >>> 3] = f64[(base + ST_SIGNAL_CALLS) >>> 3];
+    if (i32[(base + H_NOTIFY_HEAD) >>> 2] !== NIL) status |= DR_NOTIFY;
+    return status;
   }
 
   // ── assembly/ring.ts ───────────────────────────────────────────────────────────────────────────
@@ -361,7 +779,8 @@ export class TsCore implements Core {
   /**
    * Submits n jobs that write `bytes` bytes of `pattern` at DMA offset `dst` (allocation `allocId`).
    * Each gets a fence with the ring context's next seqno (R2); the tail is published last.
-   * pin = 1 (n must be 1): the fence is pinned for a handle and its slot is returned. Otherwise
+   * pin = 1 (n must be 1): the fence is pinned for a handle and its slot is returned; pin = 2: held
+   * by a scheduler (FS_SCHED) instead, its slot returned. Otherwise
    * returns n. -1: not enough ring space (R3); -2: not enough fence slots. Nothing changes then.
    */
   ringSubmit(base: number, ring: number, n: number, dst: number, bytes: number, pattern: number, allocId: number, pin: number, now: number): number {
@@ -391,7 +810,7 @@ export class TsCore implements Core {
     }
     if (pin) {
       const p = this.slotPtr(base, slot);
-      u32[(p + S_STATE) >>> 2] |= FS_PINNED;
+      u32[(p + S_STATE) >>> 2] |= (pin === 2 ? FS_SCHED : FS_PINNED);
     }
     f64[(c + C_LAST_SEQNO) >>> 3] = seqno;
     u32[(c + C_PENDING) >>> 2] += n;
@@ -711,6 +1130,8 @@ export class TsCore implements Core {
     const count = i32[(base + H_RING_COUNT) >>> 2];
     const rings = base + u32[(base + H_RINGS_OFF) >>> 2];
     const stride = i32[(base + H_RING_STRIDE) >>> 2];
+    // Schedulers are stepped with the devices (virtual clock only: a device thread never runs them).
+    const sched = i32[(base + H_SCHED_COUNT) >>> 2] > 0 && !(u32[(base + H_MODE) >>> 2] & MODE_DEVICE_THREAD);
     for (;;) {
       let best = -1;
       let bestT = Infinity;
@@ -733,7 +1154,14 @@ export class TsCore implements Core {
         const t = f64[(rp + R_NEXT_T) >>> 3];
         if (t > limit || t === Infinity) break;
         f64[(base + H_DEV_NOW) >>> 3] = t;
-        const status = this.ringEvent(base, best, rp, t);
+        let status = this.ringEvent(base, best, rp, t);
+        if (sched && f64[(base + ST_SIGNAL_CALLS) >>> 3] !== f64[(base + H_SCHED_SEEN) >>> 3]) {
+          // Something signaled: the schedulers retire, finish and run jobs at this same instant.
+          const ran = this.schedPass(base, t);
+          status |= ran & ~SP_RAN;
+          if (status) return status;
+          if (ran & SP_RAN) break; // rings got work: rescan their next events
+        }
         if (status) return status;
       }
     }

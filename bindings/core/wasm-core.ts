@@ -58,5 +58,9 @@ export async function createWasmCore(memory: WebAssembly.Memory, source?: WebAss
     ringSubmit: e.ringSubmit,
     ringReschedule: e.ringReschedule,
     devicesRun: e.devicesRun,
+    fenceUnhold: e.fenceUnhold,
+    schedPush: e.schedPush,
+    schedAddDep: e.schedAddDep,
+    schedPass: e.schedPass,
   };
 }

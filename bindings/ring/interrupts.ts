@@ -68,12 +68,13 @@ export function interruptsOf(p: RingProtocols): RingInterrupts {
     watchdog: () => {
       if (p.disposed) return;
       const state = p.w.state();
-      if (!(p.timeoutNs < Infinity)) return;
+      const timeoutNs = p.w.getF(L.R_TIMEOUT_NS); // a scheduler may set its own (S1)
+      if (!(timeoutNs < Infinity)) return;
       if (!(state === L.RS_RUNNING || (state === L.RS_STOPPING && !p.w.get(L.R_STOP)))) return;
       const sig = p.w.get(L.R_SIG_IDX);
       if (p.w.load(L.R_HEAD) === sig) return;
       const start = p.w.descStart(sig);
-      if (start > 0 && p.h.sim.now - start >= p.timeoutNs) p.onTimeout();
+      if (start > 0 && p.h.sim.now - start >= timeoutNs) p.onTimeout();
     },
     afterStep: () => p.afterStep(),
     retired: (now) => {

@@ -74,6 +74,8 @@ export class RingProtocols {
   drop?: { policy: string };
   /** Drop steps waiting for a condition (waitIdle): each returns true once it settled. */
   readonly conds = new Set<() => boolean>();
+  /** The ring's scheduler, if any: told the guilty seqno of a timeout (S7) and of every recovery. */
+  sched?: { onTimeout(seqno: number): void; onRecovered(reason: string): void };
 
   constructor(
     readonly h: RingHost,
@@ -158,6 +160,7 @@ export class RingProtocols {
     }
     const guilty = this.w.descSeqno(this.w.get(L.R_SIG_IDX));
     this.h.trace('timeout', { ring: this.name, seqno: guilty });
+    this.sched?.onTimeout(guilty);
     void resetEngine(this, 'timeout', guilty);
   }
 

@@ -78,6 +78,7 @@ export function resetEffective(p: RingProtocols, reason: string, guilty: number 
     p.becomeStopped();
   }
   p.reschedule();
+  p.sched?.onRecovered(reason);
 }
 
 /**

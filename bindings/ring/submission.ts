@@ -47,8 +47,8 @@ export class RingSubmission implements SpaceQueue {
    * issued and not freed (a look-alike object is ERR_INVALID_ARG, another runtime's buffer
    * ERR_FOREIGN_HANDLE, a freed one ERR_STALE_HANDLE).
    */
-  parseJob(job: unknown): ParsedJob {
-    const o = checkOptions('job', job, JOB_KEYS) as Job;
+  parseJob(job: unknown, keys: readonly string[] = JOB_KEYS): ParsedJob {
+    const o = checkOptions('job', job, keys) as Job;
     const pattern = o.pattern === undefined ? 0xab : checkInteger('pattern', o.pattern, 0, 255);
     if (o.dst === undefined) {
       if (o.bytes !== undefined && o.bytes !== 0) throw new DmaFenceTypeError('ERR_INVALID_ARG', 'a job that writes bytes needs a dst buffer');

@@ -19,11 +19,21 @@ import type { ViolationLog } from '../violations.js';
 import type { EventSource, VirtualClock } from './clock.js';
 import { drainCorruptions } from '../corruptions.js';
 
+/** The schedulers' side of the engine (sched/sched-driver.ts): passes between device steps. */
+export interface SchedulerHook {
+  /** A pass is due now (a push, a kill, a signal since the last pass, a ring running again). */
+  dirty(): boolean;
+  /** After each engine step: flush waiters, trace events (status: the step's DR_* bits). */
+  afterStep(status: number): void;
+}
+
 export class DeviceEngine implements EventSource {
   /** Every ring's interrupt handlers, in ring index order (the real driver reads the same list). */
   readonly rings: RingInterrupts[] = [];
   /** Record every job as a span (createRuntime({ trace: true })). */
   tracing = false;
+  /** The schedulers, once the runtime has one (S, Q). */
+  sched: SchedulerHook | undefined;
 
   constructor(
     private readonly arena: Arena,
@@ -41,19 +51,27 @@ export class DeviceEngine implements EventSource {
       const n = r.nextEventNs();
       if (n < t) t = n;
     }
+    if (this.sched?.dirty()) return this.clock.now;
     return t;
   }
 
   runUntil(limit: number): void {
     if (this.fences.life.disposed) return;
     const a = this.arena;
-    const st = this.core.devicesRun(a.base, limit);
-    this.clock._advanceTo(a.stat(L.H_DEV_NOW));
+    let st: number;
+    if (this.sched?.dirty()) {
+      // A scheduler pass is due now (pushed jobs, a kill, a signal from JS): run it alone, at now.
+      st = this.core.schedPass(a.base, this.clock.now) & ~L.SP_RAN;
+    } else {
+      st = this.core.devicesRun(a.base, limit);
+      this.clock._advanceTo(a.stat(L.H_DEV_NOW));
+    }
     if (st & L.DR_NOTIFY) this.fences.drain();
     else this.fences.publish();
     if (st & L.DR_RETIRE && this.tracing) for (const r of this.rings) r.retired(a.stat(L.H_DEV_NOW));
     if (st & L.DR_TIMEOUT) this.rings[a.header(L.H_DEV_RING)].timeout();
     for (const r of this.rings) r.afterStep();
+    this.sched?.afterStep(st);
     if (st & L.DR_CORRUPTION) {
       drainCorruptions(a, this.rings, this.memory, this.log, 0);
       a.setHeader(L.H_CORR_COUNT, 0);

@@ -29,6 +29,8 @@ export class RealDriver {
   readonly #fences: FenceTable;
   readonly #memory: DmaMemory;
   readonly #log: ViolationLog;
+  /** The schedulers (S, Q): on the real clock their pass runs in the interrupt handler. */
+  sched: { service(): void; busy(): boolean } | undefined;
   #worker!: WorkerLike;
   #keepAlive: ReturnType<typeof setInterval> | undefined;
   #corrSeen = 0;
@@ -89,6 +91,7 @@ export class RealDriver {
   service(): void {
     for (const r of this.#rings) r.irq();
     for (const r of this.#rings) r.afterStep();
+    this.sched?.service();
     this.#fences.publish();
     if (this.#arena.header(L.H_CORR_COUNT) > this.#corrSeen) {
       this.#corrSeen = drainCorruptions(this.#arena, this.#rings, this.#memory, this.#log, this.#corrSeen);
@@ -116,7 +119,7 @@ export class RealDriver {
     if (this.#disposed) return;
     this.service();
     for (const r of this.#rings) r.watchdog();
-    const busy = this.#rings.some((r) => r.busy()) || this.#fences.activeWaits > 0;
+    const busy = this.#rings.some((r) => r.busy()) || this.#fences.activeWaits > 0 || this.sched?.busy() === true;
     if (!busy) {
       clearInterval(this.#keepAlive);
       this.#keepAlive = undefined;

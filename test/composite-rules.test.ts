@@ -1,0 +1,469 @@
+/**
+ * Composite fences (X1 arrays, X2 chains, X3 unwrap/merge/info, X4 sw_sync), rule by rule, on both
+ * backends.
+ */
+import { describe, expect, it } from 'vitest';
+import { Errno } from '../bindings/index.js';
+import type { DmaFence, Runtime } from '../bindings/index.js';
+import { BACKENDS, codeOf, runtime } from './helpers.js';
+
+const big = { maxFences: 1 << 12, maxContexts: 256 };
+
+describe.each(BACKENDS)('composite fences (%s backend)', (backend) => {
+  async function rt0(): Promise<Runtime> {
+    return runtime(backend, big);
+  }
+
+  describe('X1 fence arrays', () => {
+    it('X1.1: wait-all signals after every child; signal-on-any after the first; own context, seqno 1', async () => {
+      const rt = await rt0();
+      const ctx = rt.createContext();
+      const [a, b] = [ctx.createFence(), ctx.createFence()];
+      const all = rt.fenceArray([a.fence, b.fence]);
+      const any = rt.fenceArray([a.fence, b.fence], { signalOnAny: true });
+      expect(all.kind).toBe('array');
+      expect(all.seqno).toBe(1);
+      expect(all.context).not.toBe(ctx.id);
+      expect(any.context).not.toBe(all.context);
+      all.enableSignaling();
+      any.enableSignaling();
+      a.signal();
+      expect(any.signaled).toBe(true);
+      expect(all.signaled).toBe(false);
+      b.signal();
+      expect(all.signaled).toBe(true);
+      expect(rt.violations).toEqual([]);
+    });
+
+    it('X1.1: an empty list, or a child that is an array or a chain, is ERR_INVALID_ARG and creates nothing', async () => {
+      const rt = await rt0();
+      const ctx = rt.createContext();
+      const a = ctx.createFence();
+      const arr = rt.fenceArray([a.fence]);
+      const link = rt.fenceChain(null, a.fence, 1);
+      const before = rt.stats.fencesCreated;
+      expect(codeOf(() => rt.fenceArray([]))).toBe('ERR_INVALID_ARG');
+      expect(codeOf(() => rt.fenceArray([a.fence, arr]))).toBe('ERR_INVALID_ARG');
+      expect(codeOf(() => rt.fenceArray([link]))).toBe('ERR_INVALID_ARG');
+      expect(rt.stats.fencesCreated).toBe(before);
+    });
+
+    it('X1.2: children get callbacks (their issuer enable hooks run) only once the array is enabled, in index order', async () => {
+      const rt = await rt0();
+      const enabled: number[] = [];
+      const c1 = rt.createContext({ enableSignaling: () => (enabled.push(1), true) });
+      const c2 = rt.createContext({ enableSignaling: () => (enabled.push(2), true) });
+      const a = c1.createFence();
+      const b = c2.createFence();
+      const arr = rt.fenceArray([a.fence, b.fence]);
+      expect(arr.signaled).toBe(false);
+      expect(enabled).toEqual([]);
+      arr.enableSignaling();
+      expect(enabled).toEqual([1, 2]);
+    });
+
+    it('X1.2: children already signaled count at once; if that completes the array it signals inside the enable call', async () => {
+      const rt = await rt0();
+      const ctx = rt.createContext();
+      const a = ctx.createFence();
+      const arr = rt.fenceArray([a.fence]);
+      a.signal();
+      const seen: number[] = [];
+      expect(arr.addCallback(() => seen.push(1))).toBe(false);
+      expect(arr.signaled).toBe(true);
+    });
+
+    it('X1.3: deferred: the array signals after the child\'s callbacks returned, stamped with the child\'s time', async () => {
+      const rt = await rt0();
+      const ctx = rt.createContext();
+      const a = ctx.createFence();
+      const arr = rt.fenceArray([a.fence]);
+      const order: string[] = [];
+      arr.addCallback(() => order.push('array'));
+      a.fence.addCallback(() => order.push('child'));
+      a.signal({ timestamp: 1234 });
+      expect(order).toEqual(['child', 'array']);
+      expect(arr.timestamp).toBe(1234);
+    });
+
+    it('X1.3: through a batch signalUpTo, arrays signal after every callback of the pass', async () => {
+      const rt = await rt0();
+      const ctx = rt.createContext();
+      const fs = [ctx.createFence(), ctx.createFence(), ctx.createFence()];
+      const arr = rt.fenceArray(fs.map((f) => f.fence));
+      const order: string[] = [];
+      arr.addCallback(() => order.push('array'));
+      fs[2].fence.addCallback(() => order.push('last child'));
+      ctx.signalUpTo(fs[2].seqno);
+      expect(order).toEqual(['last child', 'array']);
+    });
+
+    it('X1.4: polling an un-enabled array counts signaled children and signals it then', async () => {
+      const rt = await rt0();
+      const ctx = rt.createContext();
+      const [a, b] = [ctx.createFence(), ctx.createFence()];
+      const arr = rt.fenceArray([a.fence, b.fence]);
+      a.signal({ timestamp: 10 });
+      b.signal({ timestamp: 20 });
+      // Nobody enabled it: it is still pending until someone looks (stats count fences signaled).
+      const before = rt.stats.fencesSignaled;
+      expect(arr.signaled).toBe(true);
+      expect(rt.stats.fencesSignaled).toBe(before + 1);
+      expect(arr.timestamp).toBe(20);
+    });
+
+    it('X1.5: the first failing child\'s error in callback order; 0 if none failed; on-any: the trigger\'s', async () => {
+      const rt = await rt0();
+      const ctx = rt.createContext();
+      const c2 = rt.createContext();
+      const [a, b] = [ctx.createFence(), c2.createFence()];
+      const arr = rt.fenceArray([a.fence, b.fence]);
+      arr.enableSignaling();
+      b.setError(-Errno.EIO);
+      b.signal();
+      a.setError(-Errno.ETIME);
+      a.signal();
+      expect(arr.error).toBe(-Errno.EIO); // b failed first, though a is index 0
+      const [x, y] = [ctx.createFence(), ctx.createFence()];
+      const ok = rt.fenceArray([x.fence, y.fence]);
+      ok.enableSignaling();
+      ctx.signalUpTo(y.seqno);
+      expect(ok.status).toBe(1);
+      const [p, q] = [ctx.createFence(), c2.createFence()];
+      const any = rt.fenceArray([p.fence, q.fence], { signalOnAny: true });
+      any.enableSignaling();
+      q.setError(-Errno.ECANCELED);
+      q.signal();
+      expect(any.error).toBe(-Errno.ECANCELED);
+    });
+
+    it('X1.5: children already signaled at enable give the error in index order', async () => {
+      const rt = await rt0();
+      const [c1, c2] = [rt.createContext(), rt.createContext()];
+      const [a, b] = [c1.createFence(), c2.createFence()];
+      b.setError(-Errno.EIO);
+      b.signal();
+      a.setError(-Errno.ETIME);
+      a.signal();
+      const arr = rt.fenceArray([a.fence, b.fence]);
+      arr.enableSignaling();
+      expect(arr.error).toBe(-Errno.ETIME);
+    });
+
+    it('X1.6: set_deadline is forwarded to every child', async () => {
+      const rt = await rt0();
+      const got: [number, number][] = [];
+      const c1 = rt.createContext({ setDeadline: (_f, t) => got.push([1, t]) });
+      const c2 = rt.createContext({ setDeadline: (_f, t) => got.push([2, t]) });
+      const arr = rt.fenceArray([c1.createFence().fence, c2.createFence().fence]);
+      arr.setDeadline(500);
+      expect(got).toEqual([[1, 500], [2, 500]]);
+    });
+  });
+
+  describe('X2 chains', () => {
+    it('X2.1: prev is null, a link or a plain fence; fence must not be a chain (an array is fine)', async () => {
+      const rt = await rt0();
+      const ctx = rt.createContext();
+      const a = ctx.createFence();
+      const l1 = rt.fenceChain(null, a.fence, 1);
+      const l2 = rt.fenceChain(a.fence, ctx.createFence().fence, 1);
+      expect(l1.kind).toBe('chain');
+      expect(l2.kind).toBe('chain');
+      expect(codeOf(() => rt.fenceChain(null, l1, 2))).toBe('ERR_INVALID_ARG');
+      const arr = rt.fenceArray([a.fence]);
+      expect(rt.fenceChain(l1, arr, 2).kind).toBe('chain');
+      expect(codeOf(() => rt.fenceChain(null, a.fence, -1))).toBe('ERR_INVALID_SEQNO');
+    });
+
+    it('X2.1: links compare as 64-bit seqnos (no wrap)', async () => {
+      const rt = await rt0();
+      const ctx = rt.createContext();
+      const l1 = rt.fenceChain(null, ctx.createFence().fence, 0xffffffff);
+      const l2 = rt.fenceChain(l1, ctx.createFence().fence, 0x100000001);
+      expect(l2.context).toBe(l1.context); // later as 64-bit
+      expect(l2.seqno).toBe(0x100000001);
+    });
+
+    it('X2.2: a later seqno joins prev\'s context; a non-increasing one gets a fresh context and max(prev, seqno)', async () => {
+      const rt = await rt0();
+      const ctx = rt.createContext();
+      const l1 = rt.fenceChain(null, ctx.createFence().fence, 5);
+      const l2 = rt.fenceChain(l1, ctx.createFence().fence, 7);
+      expect(l2.context).toBe(l1.context);
+      const l3 = rt.fenceChain(l2, ctx.createFence().fence, 3);
+      expect(l3.context).not.toBe(l2.context);
+      expect(l3.seqno).toBe(7);
+      const l4 = rt.fenceChain(ctx.createFence().fence, ctx.createFence().fence, 2); // plain prev: fresh
+      expect(l4.context).not.toBe(l3.context);
+      expect(l4.seqno).toBe(2);
+    });
+
+    it('X2.3: a link is signaled iff its fence and everything reachable is; it never carries an error', async () => {
+      const rt = await rt0();
+      const ctx = rt.createContext();
+      const c2 = rt.createContext();
+      const [a, b] = [ctx.createFence(), c2.createFence()];
+      const l1 = rt.fenceChain(null, a.fence, 1);
+      const l2 = rt.fenceChain(l1, b.fence, 2);
+      b.setError(-Errno.EIO);
+      b.signal();
+      expect(l2.signaled).toBe(false);
+      a.signal();
+      expect(l2.signaled).toBe(true);
+      expect(l2.error).toBe(0);
+      expect(l2.status).toBe(1);
+    });
+
+    it('X2.4: reading signaled on a link answers at once, without enabling anything', async () => {
+      const rt = await rt0();
+      let enables = 0;
+      const ctx = rt.createContext({ enableSignaling: () => (enables++, true) });
+      const a = ctx.createFence();
+      const l = rt.fenceChain(null, a.fence, 1);
+      expect(l.signaled).toBe(false);
+      a.signal();
+      expect(l.signaled).toBe(true);
+      expect(enables).toBe(0);
+    });
+
+    it('X2.4: an enabled link signals from its fences (waits and callbacks work)', async () => {
+      const rt = await rt0();
+      const ctx = rt.createContext();
+      const [a, b] = [ctx.createFence(), ctx.createFence()];
+      const l2 = rt.fenceChain(rt.fenceChain(null, a.fence, 1), b.fence, 2);
+      let ran = 0;
+      l2.addCallback(() => ran++);
+      const w = l2.wait();
+      ctx.signalUpTo(b.seqno);
+      expect(ran).toBe(1);
+      await expect(w).resolves.toBe(true);
+    });
+
+    it('X2.5: walking drops links whose own fence signaled, even while older links are pending', async () => {
+      const rt = await rt0();
+      const ctx = rt.createContext();
+      const c2 = rt.createContext();
+      const [a, b, c] = [ctx.createFence(), c2.createFence(), c2.createFence()];
+      const l1 = rt.fenceChain(null, a.fence, 1);
+      const l2 = rt.fenceChain(l1, b.fence, 2);
+      const l3 = rt.fenceChain(l2, c.fence, 3);
+      l1.release();
+      l2.release();
+      b.signal();
+      // l2's fence signaled: a walk from l3 skips it; l1 (pending) still covers point 2.
+      expect(rt.unwrap(l3).map((f) => f.seqno)).toEqual([c.seqno, a.seqno]);
+      expect(rt.chainFind(l3, 2)!.seqno).toBe(1);
+    });
+
+    it('X2.6: find(head, 0) is head; a future point or a non-chain head is ERR_INVALID_SEQNO', async () => {
+      const rt = await rt0();
+      const ctx = rt.createContext();
+      const a = ctx.createFence();
+      const l = rt.fenceChain(null, a.fence, 4);
+      expect(rt.chainFind(l, 0)!.seqno).toBe(4);
+      expect(rt.chainFind(a.fence, 0)!.seqno).toBe(a.seqno);
+      expect(codeOf(() => rt.chainFind(l, 5))).toBe('ERR_INVALID_SEQNO');
+      expect(codeOf(() => rt.chainFind(a.fence, 1))).toBe('ERR_INVALID_SEQNO');
+    });
+
+    it('X2.6: a point in a gap maps to the next link above it; a collected point is null', async () => {
+      const rt = await rt0();
+      const ctx = rt.createContext();
+      const fs = [ctx.createFence(), ctx.createFence(), ctx.createFence()];
+      let head: DmaFence | null = null;
+      for (let i = 0; i < 3; i++) head = rt.fenceChain(head, fs[i].fence, (i + 1) * 10);
+      expect(rt.chainFind(head!, 15)!.seqno).toBe(20);
+      expect(rt.chainFind(head!, 10)!.seqno).toBe(10);
+      expect(rt.chainFind(head!, 1)!.seqno).toBe(10);
+      fs[0].signal();
+      fs[1].signal();
+      expect(rt.chainFind(head!, 15)).toBe(null);
+      expect(rt.chainFind(head!, 25)!.seqno).toBe(30);
+    });
+
+    it('X2.7: releasing a chain of 10^6 links takes constant stack and recycles every slot', async () => {
+      const rt = await runtime(backend, { maxFences: (1 << 20) + 64, maxContexts: 16 });
+      const ctx = rt.createContext();
+      const first = ctx.createFences(1);
+      const plain = ctx.findFence(first)!;
+      let head = rt.fenceChain(null, plain, 1);
+      for (let i = 2; i <= 1_000_000; i++) {
+        const next = rt.fenceChain(head, plain, i);
+        head.release();
+        head = next;
+      }
+      expect(rt.arena.inUse()).toBeGreaterThan(1_000_000);
+      head.release();
+      plain.release();
+      ctx.signalUpTo(first);
+      expect(rt.arena.inUse()).toBe(1); // the runtime's stub
+      await rt.dispose();
+    }, 60_000);
+  });
+
+  describe('X3 unwrap, merge, info', () => {
+    it('X3.1: unwrap(plain) = [plain]; unwrap(array) = children in order; unwrap(chain) = newest first, plain prev last', async () => {
+      const rt = await rt0();
+      const ctx = rt.createContext();
+      const [a, b, c, d] = [1, 2, 3, 4].map(() => ctx.createFence());
+      expect(rt.unwrap(a.fence).map((f) => f.seqno)).toEqual([a.seqno]);
+      const arr = rt.fenceArray([b.fence, a.fence]);
+      expect(rt.unwrap(arr).map((f) => f.seqno)).toEqual([b.seqno, a.seqno]);
+      const l1 = rt.fenceChain(d.fence, arr, 1);
+      const l2 = rt.fenceChain(l1, c.fence, 2);
+      expect(rt.unwrap(l2).map((f) => f.seqno)).toEqual([c.seqno, b.seqno, a.seqno, d.seqno]);
+    });
+
+    it('X3.2: merge drops signaled leaves; none left: a new stub stamped with the latest timestamp', async () => {
+      const rt = await rt0();
+      const ctx = rt.createContext();
+      const [a, b] = [ctx.createFence(), ctx.createFence()];
+      a.signal({ timestamp: 30 });
+      b.signal({ timestamp: 20 });
+      const m = rt.merge(a.fence, b.fence);
+      expect(m.kind).toBe('stub');
+      expect(m.signaled).toBe(true);
+      expect(m.timestamp).toBe(30);
+      expect(m.context).toBe(0);
+    });
+
+    it('X3.2: one left: that very fence; more: sorted by context, latest per context (32-bit wrap), one flat array', async () => {
+      const rt = await rt0();
+      const late = rt.createContext({ startSeqno: 0xfffffffe });
+      const early = rt.createContext();
+      const x = early.createFence();
+      const y = late.createFence(); // 0xfffffffe
+      const z = late.createFence(); // 0xffffffff
+      const w = late.createFence(); // 0x100000000: later than z by the 32-bit rule
+      const one = rt.merge(x.fence);
+      expect(one.context).toBe(x.fence.context);
+      expect(one.seqno).toBe(x.seqno);
+      const m = rt.merge(rt.fenceArray([w.fence, y.fence]), z.fence, x.fence);
+      expect(m.kind).toBe('array');
+      expect(rt.unwrap(m).map((f) => [f.context, f.seqno])).toEqual([
+        [late.id, w.seqno],
+        [early.id, x.seqno],
+      ].sort((p, q) => p[0] - q[0]));
+      const same = rt.merge(y.fence, z.fence);
+      expect(same.kind).toBe('fence');
+      expect(same.seqno).toBe(z.seqno);
+    });
+
+    it('X3.2: a merge result is never a nested container', async () => {
+      const rt = await rt0();
+      const [c1, c2, c3] = [rt.createContext(), rt.createContext(), rt.createContext()];
+      const a1 = rt.fenceArray([c1.createFence().fence, c2.createFence().fence]);
+      const ch = rt.fenceChain(null, rt.fenceArray([c3.createFence().fence]), 1);
+      const m = rt.merge(a1, ch);
+      expect(m.kind).toBe('array');
+      for (const leaf of rt.unwrap(m)) expect(leaf.kind).toBe('fence');
+    });
+
+    it('X3.3: info lists the leaves; status 1 unless a leaf is active or failed (the first such)', async () => {
+      const rt = await rt0();
+      const c1 = rt.createContext({ driverName: 'drv', timelineName: 'tl1' });
+      const c2 = rt.createContext({ driverName: 'drv', timelineName: 'tl2' });
+      const [a, b] = [c1.createFence(), c2.createFence()];
+      const arr = rt.fenceArray([a.fence, b.fence]);
+      let info = rt.fenceInfo(arr);
+      expect(info.status).toBe(0);
+      expect(info.fences).toEqual([
+        { driverName: 'drv', timelineName: 'tl1', status: 0, timestampNs: 0 },
+        { driverName: 'drv', timelineName: 'tl2', status: 0, timestampNs: 0 },
+      ]);
+      b.setError(-Errno.EIO);
+      b.signal({ timestamp: 9 });
+      info = rt.fenceInfo(arr);
+      expect(info.status).toBe(0); // a is still active, and first
+      expect(info.fences[1]).toEqual({ driverName: 'detached-driver', timelineName: 'signaled-timeline', status: -Errno.EIO, timestampNs: 9 });
+      a.signal({ timestamp: 11 });
+      expect(rt.fenceInfo(arr).status).toBe(-Errno.EIO);
+      expect(rt.fenceInfo(a.fence)).toEqual({ status: 1, fences: [{ driverName: 'detached-driver', timelineName: 'signaled-timeline', status: 1, timestampNs: 11 }] });
+    });
+  });
+
+  describe('X4 sw_sync', () => {
+    it('X4.1: a fresh context and a 32-bit value starting at 0', async () => {
+      const rt = await rt0();
+      const tl = rt.createSwSync({ name: 'tl' });
+      const ctx = rt.createContext();
+      expect(tl.value).toBe(0);
+      expect(tl.closed).toBe(false);
+      expect(ctx.id).toBeGreaterThan(tl.context);
+      expect(tl.createFence(1).context).toBe(tl.context);
+    });
+
+    it('X4.2: a point not later than the value is born signaled; a duplicate value returns the same fence', async () => {
+      const rt = await rt0();
+      const tl = rt.createSwSync({ name: 'tl' });
+      tl.inc(5);
+      expect(tl.createFence(5).signaled).toBe(true);
+      expect(tl.createFence(0xfffffff0).signaled).toBe(true); // earlier by the 32-bit rule
+      const p = tl.createFence(9);
+      const created = rt.stats.fencesCreated;
+      const q = tl.createFence(9);
+      expect(rt.stats.fencesCreated).toBe(created); // the same fence, a new handle
+      expect(q.seqno).toBe(9);
+      expect(p.timelineName).toBe('tl');
+      expect(p.driverName).toBe('sw_sync');
+      let ran = 0;
+      p.addCallback(() => ran++);
+      expect(q.addCallback(() => ran++)).toBe(true);
+      tl.inc(4);
+      expect(ran).toBe(2);
+    });
+
+    it('X4.3: inc(n) signals synchronously, in value order, every point not later than the new value', async () => {
+      const rt = await rt0();
+      const tl = rt.createSwSync();
+      const order: number[] = [];
+      for (const v of [3, 1, 4, 2]) tl.createFence(v).addCallback((f) => order.push(f.seqno));
+      tl.inc(3);
+      expect(order).toEqual([1, 2, 3]);
+      expect(tl.value).toBe(3);
+      tl.inc(1);
+      expect(order).toEqual([1, 2, 3, 4]);
+      // Across the wrap: 1 is later than 0xfffffffe.
+      const wrap = rt.createSwSync();
+      wrap.inc(0xfffffffe);
+      const seen: number[] = [];
+      for (const v of [1, 0xffffffff]) wrap.createFence(v).addCallback((f) => seen.push(f.seqno));
+      wrap.inc(1);
+      expect(seen).toEqual([0xffffffff]);
+      wrap.inc(2);
+      expect(wrap.value).toBe(1);
+      expect(seen).toEqual([0xffffffff, 1]);
+      expect(rt.violations).toEqual([]);
+      expect(rt.stats.orderingViolations).toBe(0);
+    });
+
+    it('X4.4: close() signals the rest -ENOENT in value order; later calls are ERR_CLOSED; fences stay readable', async () => {
+      const rt = await rt0();
+      const tl = rt.createSwSync();
+      const order: number[] = [];
+      const fs = [7, 6].map((v) => tl.createFence(v));
+      for (const f of fs) f.addCallback((x) => order.push(x.seqno));
+      tl.close();
+      expect(order).toEqual([6, 7]);
+      expect(fs[0].error).toBe(-Errno.ENOENT);
+      expect(tl.closed).toBe(true);
+      expect(codeOf(() => tl.inc(1))).toBe('ERR_CLOSED');
+      expect(codeOf(() => tl.createFence(1))).toBe('ERR_CLOSED');
+      expect(codeOf(() => tl.close())).toBe('ERR_CLOSED');
+      expect(fs[1].status).toBe(-Errno.ENOENT);
+    });
+
+    it('X4.5: a point\'s deadline keeps the earliest set; before any it is null', async () => {
+      const rt = await rt0();
+      const tl = rt.createSwSync();
+      const p = tl.createFence(3);
+      expect(tl.deadline(p)).toBe(null);
+      p.setDeadline(500);
+      p.setDeadline(900);
+      expect(tl.deadline(p)).toBe(500);
+      p.setDeadline(100);
+      expect(tl.deadline(p)).toBe(100);
+    });
+  });
+});
