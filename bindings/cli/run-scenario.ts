@@ -18,6 +18,7 @@ import type { DmaDevice } from '../dma-device.js';
 import type { DmaFence } from '../dma-fence.js';
 import type { DmaBuffer } from '../dma-memory.js';
 import type { DropOptions, HwRing } from '../hw-ring.js';
+import type { Entity, Scheduler } from '../sched/scheduler.js';
 import { checkBoolean, checkEnum, checkInteger, checkOptions } from '../errors.js';
 import { parseScenario } from './scenario-schema.js';
 import type { Scenario, ScenarioStream, ScenarioTeardown } from './scenario-schema.js';
@@ -54,9 +55,21 @@ interface RingSt {
   completed: number;
   failed: number;
 }
+/** A scheduler entity of the scenario: its streams end once it is killed or its scheduler finished. */
+interface EntSt {
+  entity: Entity;
+  gone: string | null;
+}
 interface St {
-  spec: Required<Pick<ScenarioStream, 'name' | 'ring' | 'jobs' | 'intervalNs' | 'startNs'>> & ScenarioStream;
+  spec: Required<Pick<ScenarioStream, 'name' | 'jobs' | 'intervalNs' | 'startNs'>> & ScenarioStream;
+  /** The ring it submits to (an entity stream: its scheduler's ring). */
   r: RingSt;
+  /** An entity stream's entity (jobs are pushed to it, S2). */
+  ent: EntSt | undefined;
+  /** Each submitted job's completion fence (the ring's, or the entity's finished fence). */
+  fences: DmaFence[];
+  /** Jobs whose completion fence signaled. */
+  done: number;
   next: number;
   ended: string | null;
   signaled: Uint8Array;
@@ -82,7 +95,11 @@ export async function runScenario(scenario: unknown, opts?: RunScenarioOptions):
     backend,
     seed,
     guarantee: s.guarantee ?? 'emitter',
-    maxFences: planned + 64,
+    // A ring job takes one fence; a scheduled job three (scheduled, finished, the ring's).
+    maxFences: 3 * planned + 64,
+    maxJobs: Math.max(1, (s.streams ?? []).reduce((n, st) => n + (st.entity === undefined ? 0 : st.jobs), 0)),
+    maxSchedulers: (s.schedulers ?? []).length,
+    maxEntities: (s.entities ?? []).length,
     maxRings: s.rings.length,
     maxRingCapacity: cap,
     dmaBytes: s.dmaBytes ?? 1 << 20,
@@ -113,6 +130,25 @@ async function run(rt: Runtime, s: Scenario, planned: number, backend: 'wasm' | 
       resubmit: r.resubmit ?? false,
     });
     rings.set(r.name, { ring, device, torn: false, waiting: new Set(), submitted: 0, completed: 0, failed: 0 });
+  }
+  const scheds = new Map<string, { sched: Scheduler; ents: EntSt[] }>();
+  for (const x of s.schedulers ?? []) {
+    const sched = rt.createScheduler({
+      ring: rings.get(x.ring)!.ring,
+      name: x.name,
+      ...(x.creditLimit === undefined ? {} : { creditLimit: x.creditLimit }),
+      ...(x.timeoutNs === undefined ? {} : { timeoutNs: x.timeoutNs }),
+      ...(x.hangLimit === undefined ? {} : { hangLimit: x.hangLimit }),
+      ...(x.order === undefined ? {} : { order: x.order }),
+    });
+    scheds.set(x.name, { sched, ents: [] });
+  }
+  const ents = new Map<string, EntSt & { ring: string }>();
+  for (const x of s.entities ?? []) {
+    const sc = scheds.get(x.scheduler)!;
+    const e = { entity: sc.sched.createEntity(x.priority === undefined ? {} : { priority: x.priority }), gone: null, ring: sc.sched.ring.name };
+    sc.ents.push(e);
+    ents.set(x.name, e);
   }
   let prng = seed || 0x9e3779b9;
   const random = () => {
@@ -153,6 +189,7 @@ async function run(rt: Runtime, s: Scenario, planned: number, backend: 'wasm' | 
       okBytes += rec.bytes;
     } else r.failed++;
     rec.stream.signaled[rec.k] = 1;
+    rec.stream.done++;
     const dep = rec.stream.dependents.get(rec.k);
     if (dep) {
       rec.stream.dependents.delete(rec.k);
@@ -169,13 +206,16 @@ async function run(rt: Runtime, s: Scenario, planned: number, backend: 'wasm' | 
     while (st.ended === null && st.next < st.spec.jobs) {
       const k = st.next;
       if (r.torn) return end(st, 'ring torn down');
+      if (st.ent?.gone) return end(st, st.ent.gone);
       const due = st.spec.startNs + k * st.spec.intervalNs;
       if (sim.now < due) {
         if (!st.timer) (st.timer = true), later(() => pump(st), due);
         return;
       }
       const a = st.after;
-      if (a && k < a.spec.jobs && !a.signaled[k]) {
+      // An entity stream hands the dependency to the scheduler (S3) once the job it waits for exists.
+      const dep = st.ent && a && k < a.next ? a.fences[k] : undefined;
+      if (a && k < a.spec.jobs && !a.signaled[k] && !dep) {
         if (a.ended !== null && k >= a.next) return end(st, `stream ${a.spec.name} never submitted its job ${k}`);
         a.dependents.set(k, st);
         return;
@@ -196,7 +236,7 @@ async function run(rt: Runtime, s: Scenario, planned: number, backend: 'wasm' | 
         return;
       }
       st.retries = 0;
-      if (ring.space === 0) {
+      if (!st.ent && ring.space === 0) {
         r.waiting.add(st);
         return;
       }
@@ -207,36 +247,44 @@ async function run(rt: Runtime, s: Scenario, planned: number, backend: 'wasm' | 
           buf = mem.alloc(bytes);
         } catch {
           // Memory is full: wait for a signal of this ring to free some; with nothing in flight, none will.
-          if (ring.inFlight === 0) return end(st, `out of DMA memory (a job of ${bytes} bytes)`);
+          if (st.next === st.done && ring.inFlight === 0) return end(st, `out of DMA memory (a job of ${bytes} bytes)`);
           r.waiting.add(st);
           return;
         }
       }
       let f: DmaFence;
+      const job = buf ? { dst: buf, pattern: (k % 255) + 1 } : {};
       try {
-        f = ring.submit(buf ? { dst: buf, pattern: (k % 255) + 1 } : {});
+        f = st.ent ? st.ent.entity.push({ ...job, credits: st.spec.credits ?? 1, deps: dep ? [dep] : [] }).finished : ring.submit(job);
       } catch (e) {
         // A ring that stopped taking jobs between the look at its state and the submit (a drop
         // under way): the stream ends there, as a driver's would.
         if (buf) mem.free(buf);
-        if ((e as { code?: string }).code === 'ERR_RING_STOPPED') return end(st, 'ring stopped taking jobs');
+        const code = (e as { code?: string }).code;
+        if (code === 'ERR_RING_STOPPED') return end(st, 'ring stopped taking jobs');
+        if (code === 'ERR_ENTITY_KILLED' || code === 'ERR_RING_STATE') return end(st, 'entity stopped taking jobs');
         throw e;
       }
       if (buf) mem.freeAfter(buf, f);
-      if (a && k < a.spec.jobs && trace) rt.trace('dependency', { ring: ring.name, seqno: f.seqno, onRing: a.r.ring.name, onSeqno: a.seqnos[k] });
+      if (!st.ent && a && !a.ent && k < a.spec.jobs && trace) rt.trace('dependency', { ring: ring.name, seqno: f.seqno, onRing: a.r.ring.name, onSeqno: a.seqnos[k] });
       st.seqnos[k] = f.seqno;
+      st.fences[k] = f;
       const rec: Rec = { stream: st, k, submitNs: sim.now, bytes, fence: f };
       firstSubmit = Math.min(firstSubmit, sim.now);
       r.submitted++;
       st.next++;
-      f.addCallback(() => onSignal(rec));
+      if (!f.addCallback(() => onSignal(rec))) onSignal(rec); // already signaled (a guilty entity's job, S7)
     }
     if (st.next >= st.spec.jobs) end(st, 'all submitted');
   };
 
   for (const [i, spec] of (s.streams ?? []).entries()) {
-    const r = rings.get(spec.ring)!;
+    const ent = spec.entity === undefined ? undefined : ents.get(spec.entity)!;
+    const r = rings.get(ent ? ent.ring : spec.ring!)!;
     const st = {
+      ent,
+      fences: [],
+      done: 0,
       spec: { ...spec, name: spec.name ?? `stream${i}`, intervalNs: spec.intervalNs ?? 0, startNs: spec.startNs ?? 0 },
       r,
       next: 0,
@@ -306,6 +354,15 @@ async function run(rt: Runtime, s: Scenario, planned: number, backend: 'wasm' | 
       });
     };
     if (t.action === 'drop') return drop(rings.get(t.ring)!, t.policy);
+    if (t.action === 'fini' || t.action === 'kill') {
+      // S10 / S8: the entities' streams end; what they pushed finishes as the scheduler says.
+      const gone = t.action === 'fini' ? scheds.get(t.scheduler)!.ents : [ents.get(t.entity)!];
+      for (const e of gone) e.gone ??= t.action === 'fini' ? `scheduler ${t.scheduler} finished` : `entity ${t.entity} killed`;
+      for (const st of streams.values()) if (st.ent && gone.includes(st.ent)) later(() => pump(st));
+      if (t.action === 'fini') return scheds.get(t.scheduler)!.sched.fini();
+      ents.get(t.entity)!.entity.kill();
+      return Promise.resolve();
+    }
     const mine = [...rings.values()].filter((r) => r.device === devices.get(t.action === 'lose' ? t.device : t.driver));
     if (t.action === 'lose') {
       for (const r of mine) {
@@ -314,9 +371,10 @@ async function run(rt: Runtime, s: Scenario, planned: number, backend: 'wasm' | 
       }
       return devices.get(t.device)!.lose();
     }
+    const driver = t.driver;
     // Driver unload (T5): drop every ring of the driver under the policy, then unload it (with
     // fences still pending it is forced: what then reaches them is a use-after-free, T5).
-    return Promise.all(mine.map((r) => drop(r, t.policy))).then(() => rt.unloadDriver(t.driver, { force: true }));
+    return Promise.all(mine.map((r) => drop(r, t.policy))).then(() => rt.unloadDriver(driver, { force: true }));
   }
 
   if (s.endNs !== undefined) later(() => allDone(), s.endNs);
@@ -336,6 +394,6 @@ async function run(rt: Runtime, s: Scenario, planned: number, backend: 'wasm' | 
   await new Promise((r) => setTimeout(r, 0)); // settled drops and waits run their continuations
   finished = true;
 
-  const streamRows = [...streams.values()].map((st) => ({ name: st.spec.name, ring: st.spec.ring, submitted: st.next, planned: st.spec.jobs, ended: st.ended }));
+  const streamRows = [...streams.values()].map((st) => ({ name: st.spec.name, ring: st.r.ring.name, ...(st.spec.entity === undefined ? {} : { entity: st.spec.entity }), submitted: st.next, planned: st.spec.jobs, pending: st.next - st.done, ended: st.ended }));
   return report(rt, s, { planned, backend, seed, idle, rings: [...rings.values()], streams: streamRows, outcomes, faults, latencies, firstSubmit, lastDone, okBytes, restarts, trace });
 }

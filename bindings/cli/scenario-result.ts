@@ -30,7 +30,7 @@ export interface FaultOutcome {
 /** What a teardown event did. */
 export interface TeardownOutcome {
   atNs: number;
-  action: 'drop' | 'lose' | 'unload';
+  action: ScenarioTeardown['action'];
   /** The ring, device or driver it acted on. */
   target: string;
   policy?: string;
@@ -69,7 +69,8 @@ export interface ScenarioReport {
   /** Times the driver restarted a ring the timeout handler had stopped. */
   restarts: number;
   rings: { name: string; device: string; state: string; submitted: number; completed: number; failed: number; pending: number }[];
-  streams: { name: string; ring: string; submitted: number; planned: number; ended: string }[];
+  /** Per stream: its ring (an entity stream: its scheduler's), its entity, jobs submitted of planned, why it ended. */
+  streams: { name: string; ring: string; entity?: string; submitted: number; planned: number; ended: string }[];
   faults: FaultOutcome[];
   teardown: TeardownOutcome[];
   /** The rules broken (sorted), what the scenario expects (if it says), and whether they match. */
@@ -85,7 +86,7 @@ export interface RunTally {
   seed: number;
   idle: boolean;
   rings: { ring: HwRing; device: DmaDevice; submitted: number; completed: number; failed: number }[];
-  streams: { name: string; ring: string; submitted: number; planned: number; ended: string | null }[];
+  streams: { name: string; ring: string; entity?: string; submitted: number; planned: number; pending: number; ended: string | null }[];
   outcomes: TeardownOutcome[];
   faults: FaultOutcome[];
   latencies: number[];
@@ -98,8 +99,8 @@ export interface RunTally {
 
 
 export function outcome(t: ScenarioTeardown): TeardownOutcome {
-  const policy = t.action === 'lose' ? undefined : t.policy === undefined ? 'emitter-guarantee' : typeof t.policy === 'string' ? t.policy : t.policy.name;
-  const target = t.action === 'drop' ? t.ring : t.action === 'lose' ? t.device : t.driver;
+  const policy = t.action !== 'drop' && t.action !== 'unload' ? undefined : t.policy === undefined ? 'emitter-guarantee' : typeof t.policy === 'string' ? t.policy : t.policy.name;
+  const target = t.action === 'drop' ? t.ring : t.action === 'lose' ? t.device : t.action === 'unload' ? t.driver : t.action === 'fini' ? t.scheduler : t.entity;
   return { atNs: t.atNs, action: t.action, target, ...(policy === undefined ? {} : { policy }), status: 'never finished' };
 }
 
@@ -121,7 +122,8 @@ export function report(
   const ringRows = x.rings.map((r) => ({
     name: r.ring.name, device: r.device.name, state: r.ring.state, submitted: r.submitted, completed: r.completed, failed: r.failed, pending: r.ring.context.pending,
   }));
-  const unsignaled = ringRows.reduce((n, r) => n + r.pending, 0);
+  // Each job counted once, by the fence its stream waits on (the ring's, or an entity's finished fence).
+  const unsignaled = x.streams.reduce((n, st) => n + st.pending, 0);
   const submitted = ringRows.reduce((n, r) => n + r.submitted, 0);
   const completed = ringRows.reduce((n, r) => n + r.completed, 0);
   const lat = Float64Array.from(x.latencies).sort();
@@ -148,7 +150,7 @@ export function report(
     blockedWaiters: rt.blockedWaiters,
     restarts: x.restarts,
     rings: ringRows,
-    streams: x.streams.map((st) => ({ ...st, ended: st.ended ?? 'cut by endNs' })),
+    streams: x.streams.map(({ pending: _p, ...st }) => ({ ...st, ended: st.ended ?? 'cut by endNs' })),
     faults: x.faults.map((f) => ({ ...f })),
     teardown: x.outcomes.map((t) => ({ ...t })),
     verdict: { rules: broken, expected, pass: expected === null ? broken.length === 0 : expected.join() === broken.join() },
