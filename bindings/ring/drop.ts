@@ -39,12 +39,11 @@ export function unsignaledAtDrop(p: RingProtocols, seqno: number): Omit<Violatio
 }
 
 /**
- * Runs `policy` (named `name` in the report) with the steps, then drops the ring in the state it
- * is in when the drop resumes (`provesIdle`, emitter-guarantee and wait: only once stopped). A
- * policy that throws: the ring is dropped all the same (what is left pending is recorded, T2)
- * and the drop rejects with what it threw.
+ * Runs `policy` (named `name` in the report) with the steps, then drops the ring. A policy that
+ * throws: the ring is dropped all the same (what is left pending is recorded, T2) and the drop
+ * rejects with what it threw.
  */
-export async function runDrop(p: RingProtocols, name: string, policy: PolicyFn, provesIdle = false): Promise<DropReport> {
+export async function runDrop(p: RingProtocols, name: string, policy: PolicyFn): Promise<DropReport> {
   const h = p.h;
   const start = h.sim.now;
   const before = h.log.list.length;
@@ -56,10 +55,6 @@ export async function runDrop(p: RingProtocols, name: string, policy: PolicyFn, 
   let failed: { e: unknown } | undefined;
   try {
     await policy(steps);
-    // The built-ins that prove the device idle drop only a stopped ring: a reset that began after
-    // the policy saw it stopped (a device loss while the drop resumed) is waited out. This check
-    // and the drop below run in one continuation: nothing can come between them.
-    while (provesIdle && !p.disposed && p.w.state() !== L.RS_STOPPED && p.w.state() !== L.RS_DROPPED) await policy(steps);
   } catch (e) {
     failed = { e };
   } finally {
