@@ -182,12 +182,12 @@ const ROWS: Row[] = [
   ['remote.addCallback(5)', (w) => attachRuntime(w.rt.share()).fence(w.f.share()).addCallback(5 as never), 'ERR_INVALID_ARG'],
   // ── teardown scenario ──
   ['runTeardown({ misspelled })', () => runTeardown({ job: 5 } as never), 'ERR_INVALID_ARG'],
-  ['runTeardownMatrix(opts, 5)', () => runTeardownMatrix({}, 5 as never), 'ERR_INVALID_ARG'],
   ['runTeardown({ guarantee: null })', () => runTeardown({ guarantee: null } as never), 'ERR_INVALID_ARG'],
   ['runTeardown({ device: { name } with a bad option })', () => runTeardown({ device: { name: 'd', ackNs: -1 } }), 'ERR_INVALID_ARG'],
   ['runTeardownMatrix({ policies: [{ name, policy: 5 }] })', () => runTeardownMatrix({ policies: [{ name: 'p', policy: 5 } as never] }), 'ERR_INVALID_ARG'],
   ['runTeardownMatrix({ guarantees: [] })', () => runTeardownMatrix({ guarantees: [] }), 'ERR_INVALID_ARG'],
   ['runTeardownMatrix({ maxFences: too few })', () => runTeardownMatrix({ jobs: 1000, maxFences: 10 }), 'ERR_CAPACITY'],
+  ['runTeardownMatrix(opts, 5)', () => runTeardownMatrix({}, 5 as never), 'ERR_INVALID_ARG'],
 ];
 
 async function codeOfCall(fn: () => unknown): Promise<string | undefined> {
