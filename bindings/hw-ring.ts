@@ -314,8 +314,7 @@ export class HwRing {
       if (builtin && this.#p.h.log.strict) checkDropInAdvance(this.#p, builtin);
       const name = builtin ?? (fn!.name || 'user');
       this.#p.drop = { policy: name };
-      const provesIdle = builtin === 'emitter-guarantee' || builtin === 'wait';
-      return this.#p.h.life.settle(runDrop(this.#p, name, fn ?? BUILTIN_POLICIES[builtin!], provesIdle), signal);
+      return this.#p.h.life.settle(runDrop(this.#p, name, fn ?? BUILTIN_POLICIES[builtin!]), signal);
     } catch (e) {
       return Promise.reject(e);
     }

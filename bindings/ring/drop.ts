@@ -16,7 +16,7 @@ import { ViolationError } from '../violations.js';
 import { DmaFenceError, Errno } from '../errors.js';
 import type { RingProtocols } from './protocols.js';
 import type { DropPolicy, DropReport, PolicyFn } from './types.js';
-import { makeSteps } from './steps.js';
+import { UNTIL_STOPPED, makeSteps } from './steps.js';
 
 /** Strict: the rule breaks a drop will certainly commit, thrown before anything changes. */
 export function checkDropInAdvance(p: RingProtocols, policy: DropPolicy): void {
@@ -39,12 +39,11 @@ export function unsignaledAtDrop(p: RingProtocols, seqno: number): Omit<Violatio
 }
 
 /**
- * Runs `policy` (named `name` in the report) with the steps, then drops the ring in the state it
- * is in when the drop resumes (`provesIdle`, emitter-guarantee and wait: only once stopped). A
- * policy that throws: the ring is dropped all the same (what is left pending is recorded, T2)
- * and the drop rejects with what it threw.
+ * Runs `policy` (named `name` in the report) with the steps, then drops the ring. A policy that
+ * throws: the ring is dropped all the same (what is left pending is recorded, T2) and the drop
+ * rejects with what it threw.
  */
-export async function runDrop(p: RingProtocols, name: string, policy: PolicyFn, provesIdle = false): Promise<DropReport> {
+export async function runDrop(p: RingProtocols, name: string, policy: PolicyFn): Promise<DropReport> {
   const h = p.h;
   const start = h.sim.now;
   const before = h.log.list.length;
@@ -55,11 +54,12 @@ export async function runDrop(p: RingProtocols, name: string, policy: PolicyFn, 
   const { steps, end } = makeSteps(p, name);
   let failed: { e: unknown } | undefined;
   try {
-    await policy(steps);
-    // The built-ins that prove the device idle drop only a stopped ring: a reset that began after
-    // the policy saw it stopped (a device loss while the drop resumed) is waited out. This check
-    // and the drop below run in one continuation: nothing can come between them.
-    while (provesIdle && !p.disposed && p.w.state() !== L.RS_STOPPED && p.w.state() !== L.RS_DROPPED) await policy(steps);
+    // The built-in waiting policies end only from stopped, and the drop follows their last look
+    // at the state with no await between: a reset that began after the policy's last step
+    // resolved (a device loss while its promise settled) is waited out by running it again, so
+    // these policies never drop a ring that is resetting (T4).
+    do await policy(steps);
+    while (UNTIL_STOPPED.has(policy) && !p.disposed && p.w.state() !== L.RS_STOPPED && p.w.state() !== L.RS_DROPPED);
   } catch (e) {
     failed = { e };
   } finally {
