@@ -357,7 +357,14 @@ describe.each(BACKENDS)('ring state machine, model-based (%s backend)', (backend
   it('R5/T1-T4: random stop/reset/restart/drop/dispose/submit/advance/inject interleavings on the virtual clock follow the model', async () => {
     await fc.assert(
       fc.asyncProperty(configArb(ALL_POLICIES, 40), (cfg) => run(backend, cfg, false)),
-      { numRuns: Number(process.env.RING_MODEL_RUNS ?? 250) },
+      {
+        numRuns: Number(process.env.RING_MODEL_RUNS ?? 250),
+        // Found by this test once drop policies became functions of the steps: a device loss while
+        // the policy's promise settled began a reset, and the drop went resetting -> dropped.
+        examples: [
+          [{ seed: 1, stoppable: false, ack: 'ok', tdr: false, resubmit: false, ops: [{ k: 'drop', policy: 'emitter-guarantee', abort: 'none' }, { k: 'lose' }, { k: 'submitAsync', abort: 'none' }] } as never],
+        ],
+      },
     );
   });
 

@@ -16,7 +16,7 @@ import { ViolationError } from '../violations.js';
 import { DmaFenceError, Errno } from '../errors.js';
 import type { RingProtocols } from './protocols.js';
 import type { DropPolicy, DropReport, PolicyFn } from './types.js';
-import { makeSteps } from './steps.js';
+import { UNTIL_STOPPED, makeSteps } from './steps.js';
 
 /** Strict: the rule breaks a drop will certainly commit, thrown before anything changes. */
 export function checkDropInAdvance(p: RingProtocols, policy: DropPolicy): void {
@@ -54,7 +54,12 @@ export async function runDrop(p: RingProtocols, name: string, policy: PolicyFn):
   const { steps, end } = makeSteps(p, name);
   let failed: { e: unknown } | undefined;
   try {
-    await policy(steps);
+    // The built-in waiting policies end only from stopped, and the drop follows their last look
+    // at the state with no await between: a reset that began after the policy's last step
+    // resolved (a device loss while its promise settled) is waited out by running it again, so
+    // these policies never drop a ring that is resetting (T4).
+    do await policy(steps);
+    while (UNTIL_STOPPED.has(policy) && !p.disposed && p.w.state() !== L.RS_STOPPED && p.w.state() !== L.RS_DROPPED);
   } catch (e) {
     failed = { e };
   } finally {

@@ -234,6 +234,9 @@ const signalOnDrop: PolicyFn = (s) => {
 /** Drop without signaling. */
 const leak: PolicyFn = () => {};
 
+/** @internal The built-in policies that end only with the ring stopped (runDrop re-runs them). */
+export const UNTIL_STOPPED: ReadonlySet<PolicyFn> = new Set([emitterGuarantee, waitForAll]);
+
 export const BUILTIN_POLICIES: Readonly<Record<DropPolicy, PolicyFn>> = Object.freeze({
   'emitter-guarantee': emitterGuarantee,
   wait: waitForAll,
