@@ -148,7 +148,9 @@ describe('dmafence run', () => {
     const r = cli('run', f, '--check');
     expect(r.status).toBe(1);
     expect(r.stdout).toContain('verdict: rules broken: M2, T1; expected clean: NOT as expected');
-    expect(cli('run', f).status).toBe(0); // without --check the verdict is only reported
+    const plain = cli('run', f, '--seed', '2', '--backend', 'ts'); // without --check the verdict is only reported
+    expect(plain.status).toBe(0);
+    expect(plain.stdout.split('\n')[0]).toBe('scenario: signal-on-drop on a non-stoppable device (seed 2, ts backend, guarantee at the emitter)'); // the flags override the file
   });
 
   it('a bad scenario exits 2 naming the field, runs nothing, writes no trace', () => {
