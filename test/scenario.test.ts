@@ -198,6 +198,8 @@ describe('scenario validation: a coded error naming the path of the bad field, b
     ['a stream to a ring a scheduler feeds', (s) => Object.assign(s, { schedulers: [{ name: 'sch', ring: 'gfx0' }] }), /streams\[0\]\.ring: ring "gfx0" is fed by a scheduler/],
     ['a stream with ring and entity', (s) => ((s.streams[0] as Record<string, unknown>).entity = 'e'), /streams\[0\]: give either "ring"/],
     ['credits on a ring stream', (s) => ((s.streams[0] as Record<string, unknown>).credits = 2), /streams\[0\]\.credits: credits are for entity streams/],
+    ['a forged policy object', (s) => ((s.teardown[0] as Record<string, unknown>).policy = { name: 'mine', policy: 42 }), /teardown\[0\]\.policy\.policy must be a built-in policy's name/],
+    ['bytes as a string', (s) => ((s.streams[0] as Record<string, unknown>).bytes = '4096'), /streams\[0\]\.bytes must be a number/],
     ['fini of an unknown scheduler', (s) => (s.teardown = [{ atNs: 1, action: 'fini', scheduler: 'x' } as never]), /teardown\[0\]\.scheduler: unknown scheduler "x"/],
     ['duplicate ring', (s) => s.rings.push({ name: 'gfx0', device: 'gpu', capacity: 8 }), /rings\[1\]\.name: "gfx0" is declared twice/],
     ['capacity not a power of two', (s) => (s.rings[0].capacity = 12), /rings\[0\]\.capacity must be a power of two/],
