@@ -213,6 +213,8 @@ export class Runtime {
           } catch {
             // a scheduler already finished (fini) has no credits to show
           }
+          // The scheduler wrote the job into the ring in the core (no doorbell from JS): its submit now.
+          if (name === 'job-run') for (const t of this.#taps.values()) if (t.name === args.ring) t.kicked();
           rt.trace(name, credits === undefined ? args : { ...args, credits });
         },
         kick: () => this.#driver?.kick(),

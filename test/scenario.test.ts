@@ -164,6 +164,12 @@ describe.each(BACKENDS)('scenario files (%s backend)', (backend) => {
     const credits = trace.traceEvents.filter((e) => e.ph === 'C' && e.name === 'gfx0 credits').map((e) => e.args!.credits as number);
     expect(credits.length).toBeGreaterThan(0);
     expect(Math.max(...credits)).toBeLessThanOrEqual(8); // the credit limit (R7)
+    // Jobs the scheduler wrote into the ring get a submit slice there, at their job-run.
+    const runs = trace.traceEvents.filter((e) => e.ph === 'b' && e.cat === 'entity').length;
+    const submits = trace.traceEvents.filter((e) => e.name === 'submit' && e.args?.ring === 'gfx0');
+    const spans = trace.traceEvents.filter((e) => e.ph === 'X' && e.cat === 'job').length;
+    expect(submits.map((e) => e.args!.seqno)).toEqual(submits.map((_, i) => i + 1)); // every ring seqno, in order
+    expect(submits.length >= spans && submits.length <= runs && spans > 0).toBe(true); // each job that ran was submitted; a cancelled one never reached the ring
   });
 
   it('device loss (T6) at a time: every fence of the lost device signals', async () => {
