@@ -153,10 +153,12 @@ function ns(name: string, v: unknown, dflt: number): number {
 
 /**
  * A modeled DMA device (D1-D4), from `rt.createDevice(opts)`: each of its rings is one engine.
- * Jobs take `baseNs + perByteNs × bytes` (D1); a stoppable device ACKs STOP within ackNs (D2); a
- * reset takes resetNs to be effective (D3, D4); faults are seeded per job or armed with
- * `inject()`. Its options are readable as fields. Every member throws ERR_DISPOSED after
- * `rt.dispose()`.
+ * Jobs take `baseNs + perByteNs × bytes` (D1); a stoppable device ACKs STOP within ackNs,
+ * aborting or finishing the running job (stopMode, D2); a reset takes resetNs to be effective
+ * (D3, D4); faults are seeded per job or armed with `inject()`. It can misbehave as real ones do:
+ * writes after its ACK (writesAfterAckNs), a reset longer than promised (resetOverrunNs), lost
+ * write-backs (faults.lostWriteback). Its options are readable as fields. Every member throws
+ * ERR_DISPOSED after `rt.dispose()`.
  *
  * @example
  * ```ts

@@ -270,8 +270,8 @@ export class HwRing {
   }
 
   /**
-   * T7's fault: a driver bug drops the owner of the job `seqno` (default: the oldest in flight,
-   * the one the device runs) while the hardware may still run it. Under the runtime's
+   * T7's fault: a driver bug drops the owner of the job `seqno` (default: the job the device runs,
+   * else the oldest with a pending fence) while the hardware may still run it. Under the runtime's
    * `guarantee: 'emitter'` (default) the ring still owns the signaling side: nothing changes.
    * Under `'fence'` the fence signals itself -ECANCELED now, judged by T1 (a premature signal if
    * the device may still write for it; with freeAfter, a corruption when its buffer is reused).

@@ -52,6 +52,7 @@ const ROWS: Row[] = [
   ['createRuntime({ maxRings: -1 })', () => createRuntime({ maxRings: -1 }), 'ERR_INVALID_ARG'],
   ['createRuntime({ maxRingCapacity: 3 })', () => createRuntime({ maxRingCapacity: 3 }), 'ERR_INVALID_ARG'],
   ['createRuntime({ dmaBytes: 2 ** 31 })', () => createRuntime({ dmaBytes: 2 ** 31 }), 'ERR_CAPACITY'],
+  ['createRuntime({ guarantee: "ring" })', () => createRuntime({ guarantee: 'ring' } as never), 'ERR_INVALID_ARG'],
   ['createRuntime({ trace: 1 })', () => createRuntime({ trace: 1 } as never), 'ERR_INVALID_ARG'],
   ['createRuntime({ wasm: bad bytes })', () => createRuntime({ wasm: new Uint8Array(8) }), 'ERR_WASM'],
   // ── Runtime ──
@@ -129,6 +130,11 @@ const ROWS: Row[] = [
   // ── device ──
   ['dev.inject("hung")', (w) => w.dev.inject('hung' as never), 'ERR_INVALID_ARG'],
   ['dev.inject(null)', (w) => w.dev.inject(null as never), 'ERR_INVALID_ARG'],
+  ['dev.inject("lostWriteBack")', (w) => w.dev.inject('lostWriteBack' as never), 'ERR_INVALID_ARG'],
+  ['createDevice({ stopMode: "pause" })', (w) => w.rt.createDevice({ stopMode: 'pause' } as never), 'ERR_INVALID_ARG'],
+  ['createDevice({ writesAfterAckNs: -1 })', (w) => w.rt.createDevice({ writesAfterAckNs: -1 }), 'ERR_INVALID_ARG'],
+  ['createDevice({ resetOverrunNs: NaN })', (w) => w.rt.createDevice({ resetOverrunNs: NaN }), 'ERR_INVALID_ARG'],
+  ['createDevice({ faults: { lostWriteback: 1.5 } })', (w) => w.rt.createDevice({ faults: { lostWriteback: 1.5 } }), 'ERR_INVALID_ARG'],
   // ── ring ──
   ['ring.submit(5)', (w) => w.ring.submit(5 as never), 'ERR_INVALID_ARG'],
   ['ring.submit({ misspelled })', (w) => w.ring.submit({ dest: w.buf } as never), 'ERR_INVALID_ARG'],
@@ -147,6 +153,10 @@ const ROWS: Row[] = [
   ['ring.drop({ polcy })', (w) => w.ring.drop({ polcy: 'leak' } as never), 'ERR_INVALID_ARG'],
   ['ring.drop({ policy: null })', (w) => w.ring.drop({ policy: null } as never), 'ERR_INVALID_ARG'],
   ['ring.drop({ policy: "nope" })', (w) => w.ring.drop({ policy: 'nope' } as never), 'ERR_INVALID_ARG'],
+  ['ring.drop({ policy: 42 })', (w) => w.ring.drop({ policy: 42 } as never), 'ERR_INVALID_ARG'],
+  ['ring.injectDriverBug() with nothing in flight', (w) => w.ring.injectDriverBug(), 'ERR_RING_STATE'],
+  ['ring.injectDriverBug({ seqno: "1" })', (w) => w.ring.injectDriverBug({ seqno: '1' } as never), 'ERR_INVALID_SEQNO'],
+  ['ring.injectDriverBug({ misspelled })', (w) => w.ring.injectDriverBug({ seq: 1 } as never), 'ERR_INVALID_ARG'],
   ['ring.restart() while running', (w) => w.ring.restart(), 'ERR_RING_STATE'],
   ['ring.submitAsync({}, { misspelled })', (w) => w.ring.submitAsync({}, { signl: undefined } as never), 'ERR_INVALID_ARG'],
   ['ring.submitAsync({}, { signal: 5 })', (w) => w.ring.submitAsync({}, { signal: 5 } as never), 'ERR_INVALID_ARG'],
@@ -178,6 +188,11 @@ const ROWS: Row[] = [
   ['remote.addCallback(5)', (w) => attachRuntime(w.rt.share()).fence(w.f.share()).addCallback(5 as never), 'ERR_INVALID_ARG'],
   // ── teardown scenario ──
   ['runTeardown({ misspelled })', () => runTeardown({ job: 5 } as never), 'ERR_INVALID_ARG'],
+  ['runTeardown({ guarantee: null })', () => runTeardown({ guarantee: null } as never), 'ERR_INVALID_ARG'],
+  ['runTeardown({ device: { name } with a bad option })', () => runTeardown({ device: { name: 'd', ackNs: -1 } }), 'ERR_INVALID_ARG'],
+  ['runTeardownMatrix({ policies: [{ name, policy: 5 }] })', () => runTeardownMatrix({ policies: [{ name: 'p', policy: 5 } as never] }), 'ERR_INVALID_ARG'],
+  ['runTeardownMatrix({ guarantees: [] })', () => runTeardownMatrix({ guarantees: [] }), 'ERR_INVALID_ARG'],
+  ['runTeardownMatrix({ maxFences: too few })', () => runTeardownMatrix({ jobs: 1000, maxFences: 10 }), 'ERR_CAPACITY'],
   ['runTeardownMatrix(opts, 5)', () => runTeardownMatrix({}, 5 as never), 'ERR_INVALID_ARG'],
   // ── scheduler and job queue (S, Q) ──
   ['createRuntime({ maxJobs: -1 })', () => createRuntime({ maxJobs: -1 }), 'ERR_INVALID_ARG'],

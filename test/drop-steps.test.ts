@@ -4,7 +4,7 @@
  * arguments) refused with a code and changing nothing. Both backends.
  */
 import { describe, expect, it } from 'vitest';
-import { DEVICE_KINDS, Errno, runTeardown } from '../bindings/index.js';
+import { DEVICE_KINDS, Errno, ViolationError, runTeardown } from '../bindings/index.js';
 import type { DropSteps, PolicyFn } from '../bindings/index.js';
 import { BACKENDS, codeOf, rejectionCode, rig } from './helpers.js';
 
@@ -166,6 +166,27 @@ describe.each(BACKENDS)('user-written drop policies (%s backend)', (backend) => 
     ]);
     expect(unchanged).toBe(true);
     expect(f.status).toBe(-Errno.ECANCELED);
+    await rt.dispose();
+  });
+
+  it('T1/T8 under strict: signalPending that would signal early throws the ViolationError inside the policy, before anything is signaled', async () => {
+    const { rt, ring } = await rig(backend, { ackNs: 100 }, {}, { strict: true });
+    const f = ring.submit({});
+    rt.sim.advance(100);
+    let caught: unknown;
+    const report = await rt.sim.runUntilSettled(ring.drop({
+      policy: async (s) => {
+        try {
+          s.signalPending(-Errno.ECANCELED);
+        } catch (e) {
+          caught = e;
+        }
+        await s.stop(); // then the right way
+      },
+    }));
+    expect(caught).toBeInstanceOf(ViolationError);
+    expect((caught as ViolationError).violation.rule).toBe('T1');
+    expect([f.status, report.violations.length, rt.violations.length]).toEqual([-Errno.ECANCELED, 0, 0]);
     await rt.dispose();
   });
 

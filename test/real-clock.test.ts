@@ -118,6 +118,25 @@ describe.each(BACKENDS)('real clock (%s backend)', (backend) => {
     await rt.dispose();
   });
 
+  it('T8/T1/M2 real clock: a user policy (T3 with the steps) on a device that ACKs before its last burst: the device thread writes late, T1 and M2 catch it', async () => {
+    const rt = await createRuntime({ backend, clock: 'real' });
+    const dev = rt.createDevice({ latency: { baseNs: 200e6 }, ackNs: 1e6, writesAfterAckNs: 20e6 });
+    const ring = rt.createRing({ device: dev, capacity: 8, timeoutNs: Infinity });
+    const buf = rt.memory.alloc(4096);
+    const f = ring.submit({ dst: buf });
+    rt.memory.freeAfter(buf, f);
+    f.addCallback(() => rt.memory.alloc(4096)); // the freed range changes hands at once
+    // The device thread is running the job: its first chunk (of four, at 50 ms) has landed.
+    for (let i = 0; i < 2000 && buf.read()[0] !== 0xab; i++) await new Promise((r) => setTimeout(r, 1));
+    const report = await ring.drop({ policy: async function t3(s) { if ((await s.stop()) === 'timeout') await s.reset(); } });
+    expect([report.policy, f.status]).toEqual(['t3', -Errno.ECANCELED]);
+    await new Promise((r) => setTimeout(r, 100)); // the late burst lands (20 ms after the ACK)
+    const kinds = rt.violations.map((v) => v.kind);
+    expect(kinds[0]).toBe('premature-signal');
+    expect(kinds.filter((k) => k === 'corruption').length).toBeGreaterThan(0);
+    await rt.dispose();
+  });
+
   it('stress: 1,000,000 jobs through 2 rings: none lost, each fence signaled once, in seqno order per context', async () => {
     const rt = await createRuntime({ backend, clock: 'real', maxFences: 1 << 14, maxRingCapacity: 1024 });
     const dev = rt.createDevice({ latency: { baseNs: 0 } });

@@ -5,7 +5,7 @@
  * to the question in the kernel discussion, as assertions.
  */
 import { describe, expect, it } from 'vitest';
-import { DEVICE_KINDS, Errno, runTeardown, runTeardownMatrix } from '../bindings/index.js';
+import { DEVICE_KINDS, Errno, formatTeardownMatrix, runTeardown, runTeardownMatrix } from '../bindings/index.js';
 import type { DropSteps, PolicySpec, TeardownResult } from '../bindings/index.js';
 import { BACKENDS } from './helpers.js';
 
@@ -68,6 +68,20 @@ describe.each(BACKENDS)('teardown matrix (%s backend)', (backend) => {
     const all = await rows;
     expect(all.length).toBe(DEVICE_KINDS.length * 4 * 2);
     expect(all.every((r) => r.driverBug !== null)).toBe(true);
+  });
+
+  it('T7: the printed conclusion answers the seed\'s question with the numbers of these rows', async () => {
+    const all = await rows;
+    const text = formatTeardownMatrix(all);
+    expect(text.split('\n')[0]).toContain('| guarantee |');
+    const fence = all.filter((r) => r.guarantee === 'fence');
+    const early = fence.filter((r) => r.driverBug!.prematureSignals > 0).length;
+    const corrupt = fence.filter((r) => r.driverBug!.corruptions > 0);
+    const writes = corrupt.reduce((a, r) => a + r.driverBug!.corruptions, 0);
+    expect(text).toContain(`signaled its fence early in ${early} of ${fence.length} runs, and in ${corrupt.length} of them`);
+    expect(text).toContain(`(${writes} corrupting writes`);
+    expect(text).toContain(`the same bug signaled 0 fences early and caused 0 corruptions in ${fence.length} runs`);
+    expect(text).toContain('the closest: emitter-guarantee (emitter level), unsafe only on writes-after-ack');
   });
 
   it('T4/T8: the built-in policies, rewritten with the drop steps, give the rows pinned before the rewrite (events included)', async () => {

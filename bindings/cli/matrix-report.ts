@@ -71,12 +71,19 @@ export function conclusion(rows: TeardownResult[]): string {
   const keys = uniq(rows.map((r) => `${r.policy}\u0000${r.guarantee}`)).map((k) => k.split('\u0000') as [string, string]);
   const levels = uniq(rows.map((r) => r.guarantee));
   const label = (p: string, g: string) => (levels.length > 1 ? `${p} (${g} level)` : p);
+  const badOn = ([p, g]: [string, string]) => uniq(rows.filter((r) => r.policy === p && r.guarantee === g && broke(r)).map((r) => r.device));
   const safe = keys.filter(([p, g]) => rows.filter((r) => r.policy === p && r.guarantee === g).every((r) => !broke(r)));
   const lines = keys.map(([p, g]) => {
-    const bad = uniq(rows.filter((r) => r.policy === p && r.guarantee === g && broke(r)).map((r) => r.device));
+    const bad = badOn([p, g]);
     return bad.length ? `  ${label(p, g)}: breaks a rule on ${bad.join(', ')}` : `  ${label(p, g)}: no corruption, nothing left unsignaled, no blocked waiter, on every device`;
   });
-  const head = safe.length ? `Safe on every device: ${safe.map(([p, g]) => label(p, g)).join(', ')}.` : 'No policy was safe on every device.';
+  let head = `Safe on every device: ${safe.map(([p, g]) => label(p, g)).join(', ')}.`;
+  if (!safe.length) {
+    // The closest: the policies (at their level) that broke a rule on the fewest devices.
+    const fewest = Math.min(...keys.map((k) => badOn(k).length));
+    const best = keys.filter((k) => badOn(k).length === fewest);
+    head = `No policy was safe on every device; the closest: ${best.map((k) => `${label(...k)}, unsafe only on ${badOn(k).join(', ')}`).join('; ')}.`;
+  }
   const a = answer(rows);
   return `${head}\n${lines.join('\n')}${a ? `\n\n${a}` : ''}`;
 }

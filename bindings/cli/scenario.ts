@@ -2,12 +2,14 @@
  * The teardown scenario: the kernel discussion's question, as a run. A producer keeps a ring full
  * of 4 KiB DMA jobs; every buffer is freed when its fence signals (M3) and its memory is at once
  * taken by another client (memory pressure); every job has a waiter with no timeout. Halfway
- * through, the ring is dropped under a policy, and the device keeps doing whatever it does.
- * Counted: corruptions (M2), premature signals (T1), fences never signaled (T2), waiters still
- * blocked, and how long the teardown took in virtual time.
+ * through, a driver bug may drop the running job's owner (T7), then the ring is dropped under a
+ * policy (built-in or the user's, T8) at a guarantee level, and the device keeps doing whatever
+ * it does. Counted: corruptions (M2), premature signals (T1), fences never signaled (T2), waiters
+ * still blocked, and how long the teardown took in virtual time. The matrix runs every device
+ * under every policy at every level.
  *
- * An application of the public API (it lives beside the command line, which prints its matrix),
- * not part of it; bindings/index.ts re-exports runTeardown, runTeardownMatrix and DEVICE_KINDS.
+ * An application of the public API (it lives beside the command line, which prints its matrix);
+ * bindings/index.ts re-exports runTeardown, runTeardownMatrix, DEVICE_KINDS and the specs.
  *
  * Contract: each run makes its own runtime; deterministic for a seed on either backend.
  */
@@ -17,42 +19,11 @@ import type { DmaBuffer } from '../dma-memory.js';
 import type { DropPolicy, DropReport, DropSteps, Guarantee, PolicyFn } from '../hw-ring.js';
 import { DROP_POLICIES, GUARANTEES } from '../hw-ring.js';
 import { DmaFenceRangeError, DmaFenceTypeError, checkBoolean, checkEnum, checkInteger, checkOptions, describe } from '../errors.js';
-import type { DeviceSpec, PolicySpec } from './specs.js';
-import { parseDeviceSpec, parsePolicySpec } from './specs.js';
+import type { DeviceKind, DeviceSpec, PolicySpec } from './specs.js';
+import { DEVICE_KINDS, deviceSpecOf, parseDeviceSpec, parsePolicySpec } from './specs.js';
 
-/**
- * The built-in devices. stoppable: honours STOP. non-stoppable: ignores it. hung: its running job
- * hangs and it never ACKs. hung-no-tdr: the same with no timeout handler on the ring.
- * writes-after-ack: ACKs STOP 1 µs before its DMA engine's last burst lands. slow-reset: hung,
- * and its reset takes 500 µs where it promises 10 µs. stop-finishes: STOP lets the running job
- * complete, then ACKs. lost-writeback: stoppable, loses 1 job's write-back in 10.
- */
-export type DeviceKind =
-  | 'stoppable' | 'non-stoppable' | 'hung' | 'hung-no-tdr'
-  | 'writes-after-ack' | 'slow-reset' | 'stop-finishes' | 'lost-writeback';
-export const DEVICE_KINDS: readonly DeviceKind[] = [
-  'stoppable', 'non-stoppable', 'hung', 'hung-no-tdr', 'writes-after-ack', 'slow-reset', 'stop-finishes', 'lost-writeback',
-];
-
-/** A built-in device kind as the spec it stands for (a fresh copy). */
-export function deviceSpecOf(kind: DeviceKind): DeviceSpec {
-  const base: DeviceSpec = {
-    name: kind,
-    stoppable: kind !== 'non-stoppable',
-    latency: { baseNs: 2_000, perByteNs: 1, jitter: 0.25 },
-    ackNs: 1_000,
-    resetNs: 10_000,
-    faults: { ack: 'ok' },
-    tdr: kind !== 'hung-no-tdr',
-    hangAtDrop: false,
-  };
-  if (kind === 'hung' || kind === 'hung-no-tdr' || kind === 'slow-reset') Object.assign(base, { faults: { ack: 'never' }, hangAtDrop: true });
-  if (kind === 'writes-after-ack') base.writesAfterAckNs = 1_000;
-  if (kind === 'slow-reset') base.resetOverrunNs = 490_000;
-  if (kind === 'stop-finishes') base.stopMode = 'finish';
-  if (kind === 'lost-writeback') base.faults = { ack: 'ok', lostWriteback: 0.1 };
-  return base;
-}
+export { DEVICE_KINDS, deviceSpecOf } from './specs.js';
+export type { DeviceKind } from './specs.js';
 
 export interface TeardownOptions {
   /** The core: 'wasm' (default) or 'ts'. */

@@ -1,7 +1,7 @@
 /**
- * What the teardown lab takes beside its built-in names: a device as a spec (its DeviceOptions, a
- * name, and how the scenario treats it) and a drop policy as a spec (a built-in name or a function
- * of the protocol's steps, T8). The validators name the path of the bad field, so a scenario file
+ * What the teardown lab takes: a device as a spec (its DeviceOptions, a name, and how the scenario
+ * treats it), the built-in device kinds as such specs, and a drop policy as a spec (a built-in
+ * name or a function of the protocol's steps, T8). The validators name the path of the bad field, so a scenario file
  * or a command-line module can say exactly what is wrong (`devices[1].ackNs must be ...`).
  *
  * Contract: pure functions of their input; they throw coded errors (ERR_INVALID_ARG,
@@ -31,6 +31,40 @@ export interface PolicySpec {
   /** Names the policy in the matrix's rows. */
   name: string;
   policy: DropPolicy | PolicyFn;
+}
+
+/**
+ * The built-in devices. stoppable: honours STOP. non-stoppable: ignores it. hung: its running job
+ * hangs and it never ACKs. hung-no-tdr: the same with no timeout handler on the ring.
+ * writes-after-ack: ACKs STOP 1 µs before its DMA engine's last burst lands. slow-reset: hung,
+ * and its reset takes 500 µs where it promises 10 µs. stop-finishes: STOP lets the running job
+ * complete, then ACKs. lost-writeback: stoppable, loses 1 job's write-back in 10.
+ */
+export type DeviceKind =
+  | 'stoppable' | 'non-stoppable' | 'hung' | 'hung-no-tdr'
+  | 'writes-after-ack' | 'slow-reset' | 'stop-finishes' | 'lost-writeback';
+export const DEVICE_KINDS: readonly DeviceKind[] = [
+  'stoppable', 'non-stoppable', 'hung', 'hung-no-tdr', 'writes-after-ack', 'slow-reset', 'stop-finishes', 'lost-writeback',
+];
+
+/** A built-in device kind as the spec it stands for (a fresh copy). */
+export function deviceSpecOf(kind: DeviceKind): DeviceSpec {
+  const base: DeviceSpec = {
+    name: kind,
+    stoppable: kind !== 'non-stoppable',
+    latency: { baseNs: 2_000, perByteNs: 1, jitter: 0.25 },
+    ackNs: 1_000,
+    resetNs: 10_000,
+    faults: { ack: 'ok' },
+    tdr: kind !== 'hung-no-tdr',
+    hangAtDrop: false,
+  };
+  if (kind === 'hung' || kind === 'hung-no-tdr' || kind === 'slow-reset') Object.assign(base, { faults: { ack: 'never' }, hangAtDrop: true });
+  if (kind === 'writes-after-ack') base.writesAfterAckNs = 1_000;
+  if (kind === 'slow-reset') base.resetOverrunNs = 490_000;
+  if (kind === 'stop-finishes') base.stopMode = 'finish';
+  if (kind === 'lost-writeback') base.faults = { ack: 'ok', lostWriteback: 0.1 };
+  return base;
 }
 
 const SPEC_KEYS = ['tdr', 'hangAtDrop'] as const;

@@ -932,6 +932,8 @@ export class TsCore implements Core {
     u32[(rp + R_CUR_WRITTEN) >>> 2] = DMA_CHUNKS;
     f64[(rp + R_TRAIL_AT) >>> 3] = -1;
     u32[(rp + R_ENGINE) >>> 2] = EN_HALTED;
+    // A device thread wakes the driver, which reads the corruption log on its interrupt.
+    if (status && (u32[(base + H_MODE) >>> 2] & MODE_DEVICE_THREAD)) Atomics.add(u32, (base + H_IRQ_WORD) >>> 2, 1);
     return status;
   }
 
@@ -1051,7 +1053,9 @@ export class TsCore implements Core {
     const u32 = this.u32;
     const f64 = this.f64;
     // The answers first: an ACK or a reset due at t halts the engine before its job's events at t.
-    let status = this.answerRequests(base, rp, t);
+    // (The answers and the late burst are rare: the hot path only tests that none is due.)
+    let status = 0;
+    if (f64[(rp + R_ACK_AT) >>> 3] >= 0 || f64[(rp + R_RESET_AT) >>> 3] >= 0) status = this.answerRequests(base, rp, t);
     let engine = u32[(rp + R_ENGINE) >>> 2];
     if ((engine & EN_TRAILING) !== 0 && t >= f64[(rp + R_TRAIL_AT) >>> 3]) {
       status |= this.trailingBurst(base, ring, rp, t);

@@ -14,6 +14,7 @@
 import * as L from '../core/layout.js';
 import { DmaFenceError, Errno, checkInteger, checkOptions } from '../errors.js';
 import type { RingProtocols } from './protocols.js';
+import { runningSeqno } from './reset.js';
 
 /** What ring.injectDriverBug() did. */
 export interface DriverBugResult {
@@ -33,8 +34,11 @@ export function injectDriverBug(p: RingProtocols, opts: unknown): DriverBugResul
   const a = p.h.arena;
   let seqno: number;
   if (o.seqno === undefined) {
-    if (p.w.inFlight() === 0) throw new DmaFenceError('ERR_RING_STATE', `ring ${p.name} has no job in flight: no owner to drop`);
-    seqno = p.w.descSeqno(p.w.get(L.R_SIG_IDX));
+    // The job the device runs, else the oldest whose fence is still pending.
+    const running = runningSeqno(p);
+    const s = running !== undefined && a.ctxFindPending(p.ctx.index, running) !== L.NIL ? running : a.ctxOldestPending(p.ctx.index);
+    if (s === undefined) throw new DmaFenceError('ERR_RING_STATE', `ring ${p.name} has no job in flight with a pending fence: no owner to drop`);
+    seqno = s;
   } else {
     seqno = checkInteger('seqno', o.seqno, 1, Number.MAX_SAFE_INTEGER, 'ERR_INVALID_SEQNO');
   }
