@@ -14,23 +14,20 @@
  */
 import { createRuntime } from '../runtime.js';
 import type { Runtime } from '../runtime.js';
-import type { DmaDevice } from '../dma-device.js';
 import type { DmaFence } from '../dma-fence.js';
 import type { DmaBuffer } from '../dma-memory.js';
-import type { DropOptions, HwRing } from '../hw-ring.js';
-import type { Entity, Scheduler } from '../sched/scheduler.js';
+import type { DropOptions } from '../hw-ring.js';
 import { checkBoolean, checkEnum, checkInteger, checkOptions } from '../errors.js';
 import { parseScenario } from './scenario-schema.js';
 import type { Scenario, ScenarioStream, ScenarioTeardown } from './scenario-schema.js';
 import type { PolicySpec } from './specs.js';
 import { outcome, report } from './scenario-result.js';
+import { DEFAULT_CAPACITY, buildScenario } from './scenario-setup.js';
+import type { EntSt, RingSt } from './scenario-setup.js';
 import type { FaultOutcome, RunScenarioOptions, ScenarioReport, TeardownOutcome } from './scenario-result.js';
 
 export type { FaultOutcome, RunScenarioOptions, ScenarioReport, TeardownOutcome } from './scenario-result.js';
 
-const DEFAULT_CAPACITY = 16;
-const DEFAULT_TIMEOUT_NS = 100_000;
-const DEFAULT_STOP_TIMEOUT_NS = 50_000;
 const DEFAULT_BYTES = 4096;
 const DEFAULT_SETTLE_NS = 1_000_000;
 /** A stream waiting out a ring's recovery (faulted, resetting, stopping) looks again this often. */
@@ -45,25 +42,10 @@ interface Rec {
   bytes: number;
   fence: DmaFence;
 }
-interface RingSt {
-  ring: HwRing;
-  device: DmaDevice;
-  torn: boolean;
-  /** Streams waiting for room (or memory) on this ring: woken by its next signal. */
-  waiting: Set<St>;
-  submitted: number;
-  completed: number;
-  failed: number;
-}
-/** A scheduler entity of the scenario: its streams end once it is killed or its scheduler finished. */
-interface EntSt {
-  entity: Entity;
-  gone: string | null;
-}
 interface St {
   spec: Required<Pick<ScenarioStream, 'name' | 'jobs' | 'intervalNs' | 'startNs'>> & ScenarioStream;
   /** The ring it submits to (an entity stream: its scheduler's ring). */
-  r: RingSt;
+  r: RingSt<St>;
   /** An entity stream's entity (jobs are pushed to it, S2). */
   ent: EntSt | undefined;
   /** Each submitted job's completion fence (the ring's, or the entity's finished fence). */
@@ -116,40 +98,7 @@ export async function runScenario(scenario: unknown, opts?: RunScenarioOptions):
 async function run(rt: Runtime, s: Scenario, planned: number, backend: 'wasm' | 'ts', seed: number, trace: boolean): Promise<ScenarioReport> {
   const sim = rt.sim as import('../sim/clock.js').VirtualClock;
   const mem = rt.memory;
-  const devices = new Map<string, DmaDevice>();
-  for (const d of s.devices) devices.set(d.name, rt.createDevice(d));
-  const rings = new Map<string, RingSt>();
-  for (const r of s.rings) {
-    const device = devices.get(r.device)!;
-    const ring = rt.createRing({
-      device,
-      name: r.name,
-      capacity: r.capacity ?? DEFAULT_CAPACITY,
-      timeoutNs: r.timeoutNs === null ? Infinity : (r.timeoutNs ?? DEFAULT_TIMEOUT_NS),
-      stopTimeoutNs: r.stopTimeoutNs ?? DEFAULT_STOP_TIMEOUT_NS,
-      resubmit: r.resubmit ?? false,
-    });
-    rings.set(r.name, { ring, device, torn: false, waiting: new Set(), submitted: 0, completed: 0, failed: 0 });
-  }
-  const scheds = new Map<string, { sched: Scheduler; ents: EntSt[] }>();
-  for (const x of s.schedulers ?? []) {
-    const sched = rt.createScheduler({
-      ring: rings.get(x.ring)!.ring,
-      name: x.name,
-      ...(x.creditLimit === undefined ? {} : { creditLimit: x.creditLimit }),
-      ...(x.timeoutNs === undefined ? {} : { timeoutNs: x.timeoutNs }),
-      ...(x.hangLimit === undefined ? {} : { hangLimit: x.hangLimit }),
-      ...(x.order === undefined ? {} : { order: x.order }),
-    });
-    scheds.set(x.name, { sched, ents: [] });
-  }
-  const ents = new Map<string, EntSt & { ring: string }>();
-  for (const x of s.entities ?? []) {
-    const sc = scheds.get(x.scheduler)!;
-    const e = { entity: sc.sched.createEntity(x.priority === undefined ? {} : { priority: x.priority }), gone: null, ring: sc.sched.ring.name };
-    sc.ents.push(e);
-    ents.set(x.name, e);
-  }
+  const { devices, rings, scheds, ents } = buildScenario<St>(rt, s);
   let prng = seed || 0x9e3779b9;
   const random = () => {
     prng ^= prng << 13;
@@ -343,7 +292,7 @@ async function run(rt: Runtime, s: Scenario, planned: number, backend: 'wasm' | 
   }
 
   function act(t: ScenarioTeardown, out: TeardownOutcome): Promise<unknown> {
-    const drop = (r: RingSt, policy: string | PolicySpec | undefined) => {
+    const drop = (r: RingSt<St>, policy: string | PolicySpec | undefined) => {
       r.torn = true;
       for (const w of r.waiting) later(() => pump(w));
       if (r.ring.state === 'dropped') return Promise.resolve();
