@@ -20,7 +20,7 @@ import {
   H_JOBS_IN_USE, H_DEP_FREE, H_DEP_BUMP, H_DEPS_IN_USE, H_SCHED_KICK, H_SCHED_SEEN, SC_SIZE,
   SC_RING, SC_FLAGS, SC_CREDIT_LIMIT, SC_CREDIT_COUNT, SC_ENT_HEAD, SC_RING_HEAD, SC_RING_TAIL,
   SC_ORDER, SC_RR_LAST, SC_PUSHED, SC_QUEUED, SCF_LIVE, SCF_STOPPED, SCF_CANCEL, SCF_WAKE,
-  SCF_RING_WAIT, ET_SIZE, ET_SCHED, ET_FLAGS, ET_PRIORITY, ET_SCHED_CTX, ET_FIN_CTX, ET_NEXT,
+  SCF_RING_WAIT, SCF_DEP_WAIT, ET_SIZE, ET_SCHED, ET_FLAGS, ET_PRIORITY, ET_SCHED_CTX, ET_FIN_CTX, ET_NEXT,
   ET_HEAD, ET_TAIL, ET_CURSOR, ET_SEQNO, ET_QUEUED, ETF_KILLED, ETF_GUILTY, SJ_SIZE, SJ_ENTITY,
   SJ_NEXT, SJ_FLAGS, SJ_CREDITS, SJ_SEQNO, SJ_ORDER, SJ_HW_SLOT, SJ_RING_NEXT, SJ_ERROR, SJ_DEPS,
   SJ_DST, SJ_BYTES, SJ_PATTERN, SJ_ALLOC_ID, SJ_AFTER_CTX, SJ_AFTER_SEQNO, SJF_DEPS_OK, SJF_DONE,
@@ -274,7 +274,10 @@ function pick(base: usize, sp: usize): i32 {
       key = load<f64>(jobPtr(base, cur) + SJ_ORDER);
     }
     if (prio == bestPrio && key >= bestKey) continue;
-    if (!depsReady(base, cur)) continue;
+    if (!depsReady(base, cur)) {
+      store<u32>(sp + SC_FLAGS, load<u32>(sp + SC_FLAGS) | SCF_DEP_WAIT);
+      continue;
+    }
     best = e;
     bestPrio = prio;
     bestKey = key;
@@ -286,7 +289,8 @@ function pick(base: usize, sp: usize): i32 {
 function passOne(base: usize, sp: usize, now: f64): i32 {
   let changed = false;
   let status = 0;
-  const flags = load<u32>(sp + SC_FLAGS);
+  const flags = load<u32>(sp + SC_FLAGS) & ~SCF_DEP_WAIT;
+  store<u32>(sp + SC_FLAGS, flags);
   const ring = load<i32>(sp + SC_RING);
   const rp = ringPtr(base, ring);
   const cancel = (flags & SCF_CANCEL) != 0;
@@ -321,7 +325,10 @@ function passOne(base: usize, sp: usize, now: f64): i32 {
       const cur = load<i32>(ep + ET_CURSOR);
       if (cur == NIL || cur != load<i32>(ep + ET_HEAD)) break;
       if (!cancel && !(ef & (ETF_KILLED | ETF_GUILTY))) break;
-      if (!cancel && !depsReady(base, cur)) break;
+      if (!cancel && !depsReady(base, cur)) {
+        store<u32>(sp + SC_FLAGS, load<u32>(sp + SC_FLAGS) | SCF_DEP_WAIT);
+        break;
+      }
       const jp = jobPtr(base, cur);
       dequeue(base, sp, ep, jp, now);
       store<i32>(jp + SJ_ERROR, cancel ? ERRNO_CANCELED : ef & ETF_KILLED ? ERRNO_SRCH : ERRNO_CANCELED);
@@ -379,12 +386,16 @@ export function schedPass(base: usize, now: f64): i32 {
   store<i32>(base + H_SCHED_KICK, 0);
   let status = 0;
   for (;;) {
-    const before = load<f64>(base + ST_SIGNAL_CALLS);
+    // Again only if something signaled after the first scheduler that found a job waiting for a
+    // dependency had its turn (what signaled before, or in its own pass, it has seen).
+    let blockedAt: f64 = -1;
     for (let s = 0; s < count; s++) {
       const sp = schedPtr(base, s);
-      if (load<u32>(sp + SC_FLAGS) & SCF_LIVE) status |= passOne(base, sp, now);
+      if (!(load<u32>(sp + SC_FLAGS) & SCF_LIVE)) continue;
+      status |= passOne(base, sp, now);
+      if (blockedAt < 0 && (load<u32>(sp + SC_FLAGS) & SCF_DEP_WAIT)) blockedAt = load<f64>(base + ST_SIGNAL_CALLS);
     }
-    if (load<f64>(base + ST_SIGNAL_CALLS) == before) break;
+    if (blockedAt < 0 || load<f64>(base + ST_SIGNAL_CALLS) == blockedAt) break;
   }
   store<f64>(base + H_SCHED_SEEN, load<f64>(base + ST_SIGNAL_CALLS));
   if (load<i32>(base + H_NOTIFY_HEAD) != NIL) status |= DR_NOTIFY;

@@ -487,6 +487,8 @@ export const SCF_CANCEL = 4;
 export const SCF_WAKE = 8;
 /** The last pass could not write into the ring (not running, or no fence slot): retry when it runs. */
 export const SCF_RING_WAIT = 16;
+/** The last pass found a head job waiting for a dependency (the pass repeats if a later one signaled). */
+export const SCF_DEP_WAIT = 32;
 
 /*
  * ╒═ Entity (ET_SIZE = 64 B, maxEntities of them at H_ENT_OFF) ══════════════════════════════╕

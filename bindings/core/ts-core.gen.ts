@@ -37,13 +37,13 @@ import {
   D_START, DMA_GRANULE_SHIFT, CORR_CAP, CORR_SIZE, CE_RING, CE_DST, CE_SEQNO, CE_EXPECTED,
   CE_FOUND, CE_TIME, SC_SIZE, SC_RING, SC_FLAGS, SC_CREDIT_LIMIT, SC_CREDIT_COUNT, SC_ENT_HEAD,
   SC_RING_HEAD, SC_RING_TAIL, SC_ORDER, SC_RR_LAST, SC_PUSHED, SC_QUEUED, SCF_LIVE, SCF_STOPPED,
-  SCF_CANCEL, SCF_WAKE, SCF_RING_WAIT, ET_SIZE, ET_SCHED, ET_FLAGS, ET_PRIORITY, ET_SCHED_CTX,
-  ET_FIN_CTX, ET_NEXT, ET_HEAD, ET_TAIL, ET_CURSOR, ET_SEQNO, ET_QUEUED, ETF_KILLED, ETF_GUILTY,
-  SJ_SIZE, SJ_ENTITY, SJ_NEXT, SJ_FLAGS, SJ_CREDITS, SJ_SEQNO, SJ_ORDER, SJ_HW_SLOT, SJ_RING_NEXT,
-  SJ_ERROR, SJ_DEPS, SJ_DST, SJ_BYTES, SJ_PATTERN, SJ_ALLOC_ID, SJ_AFTER_CTX, SJ_AFTER_SEQNO,
-  SJF_DEPS_OK, SJF_DONE, DP_SIZE, DP_NEXT, DP_SLOT, DP_GEN, DP_CTX, DP_SEQNO, ERRNO_CANCELED,
-  ERRNO_SRCH, DR_NOTIFY, DR_TIMEOUT, DR_CORRUPTION, DR_RETIRE, DR_ACK, DR_RESET, DR_SCHED, SP_RAN,
-  SIG_OK, SIG_ALREADY, SIG_ORDERING,
+  SCF_CANCEL, SCF_WAKE, SCF_RING_WAIT, SCF_DEP_WAIT, ET_SIZE, ET_SCHED, ET_FLAGS, ET_PRIORITY,
+  ET_SCHED_CTX, ET_FIN_CTX, ET_NEXT, ET_HEAD, ET_TAIL, ET_CURSOR, ET_SEQNO, ET_QUEUED, ETF_KILLED,
+  ETF_GUILTY, SJ_SIZE, SJ_ENTITY, SJ_NEXT, SJ_FLAGS, SJ_CREDITS, SJ_SEQNO, SJ_ORDER, SJ_HW_SLOT,
+  SJ_RING_NEXT, SJ_ERROR, SJ_DEPS, SJ_DST, SJ_BYTES, SJ_PATTERN, SJ_ALLOC_ID, SJ_AFTER_CTX,
+  SJ_AFTER_SEQNO, SJF_DEPS_OK, SJF_DONE, DP_SIZE, DP_NEXT, DP_SLOT, DP_GEN, DP_CTX, DP_SEQNO,
+  ERRNO_CANCELED, ERRNO_SRCH, DR_NOTIFY, DR_TIMEOUT, DR_CORRUPTION, DR_RETIRE, DR_ACK, DR_RESET,
+  DR_SCHED, SP_RAN, SIG_OK, SIG_ALREADY, SIG_ORDERING,
 } from './layout.js';
 
 export class TsCore implements Core {
@@ -626,7 +626,10 @@ export class TsCore implements Core {
         key = f64[(this.jobPtr(base, cur) + SJ_ORDER) >>> 3];
       }
       if (prio === bestPrio && key >= bestKey) continue;
-      if (!this.depsReady(base, cur)) continue;
+      if (!this.depsReady(base, cur)) {
+        u32[(sp + SC_FLAGS) >>> 2] |= SCF_DEP_WAIT;
+        continue;
+      }
       best = e;
       bestPrio = prio;
       bestKey = key;
@@ -640,7 +643,8 @@ export class TsCore implements Core {
     const u32 = this.u32;
     let changed = false;
     let status = 0;
-    const flags = u32[(sp + SC_FLAGS) >>> 2];
+    const flags = u32[(sp + SC_FLAGS) >>> 2] & ~SCF_DEP_WAIT;
+    u32[(sp + SC_FLAGS) >>> 2] = flags;
     const ring = i32[(sp + SC_RING) >>> 2];
     const rp = this.ringPtr(base, ring);
     const cancel = (flags & SCF_CANCEL) !== 0;
@@ -676,7 +680,10 @@ export class TsCore implements Core {
         const cur = i32[(ep + ET_CURSOR) >>> 2];
         if (cur === NIL || cur !== i32[(ep + ET_HEAD) >>> 2]) break;
         if (!cancel && !(ef & (ETF_KILLED | ETF_GUILTY))) break;
-        if (!cancel && !this.depsReady(base, cur)) break;
+        if (!cancel && !this.depsReady(base, cur)) {
+          u32[(sp + SC_FLAGS) >>> 2] |= SCF_DEP_WAIT;
+          break;
+        }
         const jp = this.jobPtr(base, cur);
         this.dequeue(base, sp, ep, jp, now);
         i32[(jp + SJ_ERROR) >>> 2] = cancel ? ERRNO_CANCELED : ef & ETF_KILLED ? ERRNO_SRCH : ERRNO_CANCELED;
@@ -739,12 +746,16 @@ export class TsCore implements Core {
     i32[(base + H_SCHED_KICK) >>> 2] = 0;
     let status = 0;
     for (;;) {
-      const before = f64[(base + ST_SIGNAL_CALLS) >>> 3];
+      // Again only if something signaled after the first scheduler that found a job waiting for a
+      // dependency had its turn (what signaled before, or in its own pass, it has seen).
+      let blockedAt = -1;
       for (let s = 0; s < count; s++) {
         const sp = this.schedPtr(base, s);
-        if (u32[(sp + SC_FLAGS) >>> 2] & SCF_LIVE) status |= this.passOne(base, sp, now);
+        if (!(u32[(sp + SC_FLAGS) >>> 2] & SCF_LIVE)) continue;
+        status |= this.passOne(base, sp, now);
+        if (blockedAt < 0 && (u32[(sp + SC_FLAGS) >>> 2] & SCF_DEP_WAIT)) blockedAt = f64[(base + ST_SIGNAL_CALLS) >>> 3];
       }
-      if (f64[(base + ST_SIGNAL_CALLS) >>> 3] === before) break;
+      if (blockedAt < 0 || f64[(base + ST_SIGNAL_CALLS) >>> 3] === blockedAt) break;
     }
     f64[(base + H_SCHED_SEEN) >>> 3] = f64[(base + ST_SIGNAL_CALLS) >>> 3];
     if (i32[(base + H_NOTIFY_HEAD) >>> 2] !== NIL) status |= DR_NOTIFY;

@@ -122,7 +122,9 @@ export class SchedDriver {
     if (this.h.life.disposed) return;
     const { arena, core, sim } = this.h;
     const st = core.schedPass(arena.base, sim.now);
-    if (st & L.SP_RAN && this.h.real) this.h.kick();
+    // Real clock: the doorbell for the jobs written, and the driver's interrupt timer kept
+    // running while jobs are unfinished (a signal from JS then reaches a pass within a tick).
+    if (this.h.real && (st & L.SP_RAN || this.busy())) this.h.kick();
     if (st & L.DR_NOTIFY) this.h.fences.drain();
     else this.h.fences.publish();
     this.afterStep(st);
