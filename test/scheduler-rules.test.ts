@@ -354,3 +354,34 @@ describe.each(BACKENDS)('scheduler rules (%s backend)', (backend) => {
     expect(codeOf(() => rt.createJobQueue({ ring }))).toBe('ERR_DISPOSED');
   });
 });
+
+describe.each(BACKENDS)('scheduler teardown under ring drops (%s backend)', (backend) => {
+  for (const policy of ['emitter-guarantee', 'wait', 'signal-on-drop', 'leak'] as const) {
+    it(`S10: fini while the ring is dropped under '${policy}': every finished fence signals`, async () => {
+      const { rt, ring } = await rig(backend, { ackNs: 100 });
+      const sched = rt.createScheduler({ ring, creditLimit: 2 });
+      const e = sched.createEntity();
+      const jobs = [e.push({}), e.push({}), e.push({}), e.push({})];
+      rt.sim.advance(500);
+      const drop = ring.drop({ policy });
+      const fin = sched.fini();
+      await rt.sim.runUntilSettled(Promise.allSettled([drop, fin]));
+      expect(jobs.every((j) => j.scheduled.signaled && j.finished.signaled)).toBe(true);
+      expect(jobs.slice(2).map((j) => j.finished.error)).toEqual([-Errno.ECANCELED, -Errno.ECANCELED]);
+      await rt.dispose();
+    });
+  }
+
+  it('S10: a scheduler on a ring the user stopped waits, runs again after restart', async () => {
+    const { rt, ring } = await rig(backend);
+    const e = rt.createScheduler({ ring }).createEntity();
+    await rt.sim.runUntilSettled(ring.stop());
+    const j = e.push({});
+    rt.sim.runUntilIdle();
+    expect(j.scheduled.signaled).toBe(false);
+    ring.restart();
+    rt.sim.runUntilIdle();
+    expect(j.finished.status).toBe(1);
+    await rt.dispose();
+  });
+});

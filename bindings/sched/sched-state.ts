@@ -372,23 +372,49 @@ export class SchedState implements SchedMember {
       // (A drop under way does this by its own policy: its signals finish the ring's jobs.)
       let stopped = false;
       if (!p.drop && p.w.state() !== L.RS_DROPPED && p.w.state() !== L.RS_STOPPED) {
-        await p.stopProtocol(true);
-        stopped = true;
+        // A drop that does not wait for the stop ('signal-on-drop', 'leak') rejects it: the
+        // drop's policy then decides how the ring's jobs end (a dropped ring's: -ECANCELED here).
+        stopped = await p.stopProtocol(true).then(
+          () => true,
+          () => false,
+        );
       }
+      if (this.life.disposed) return;
       // Then every job not yet run: -ECANCELED, in order (S10), scheduled fence first.
       this.w.set(L.SC_FLAGS, this.w.getU(L.SC_FLAGS) | L.SCF_CANCEL);
       this.d.service();
+      // A drop under way ends the ring's jobs by its policy: wait until every job has finished.
+      if (!this.#allFinished()) {
+        await new Promise<void>((resolve) => {
+          this.#finiWaiter = resolve;
+          this.d.syncWake(this);
+        });
+        if (this.life.disposed) return;
+      }
       if (stopped && !p.drop && p.w.state() === L.RS_STOPPED && !p.device._lost) p.restart();
       p.sched = undefined;
+      // Nothing left: the core skips it from now on (a ring still being dropped keeps it live).
+      if (this.#allFinished()) this.w.set(L.SC_FLAGS, this.w.getU(L.SC_FLAGS) & ~L.SCF_LIVE);
     };
     this.fini = run();
     return this.fini;
   }
 
+  #finiWaiter: (() => void) | undefined;
+
+  #allFinished(): boolean {
+    return this.entities.every((e) => e.w.get(L.ET_HEAD) === L.NIL);
+  }
+
   // ── SchedMember ──
 
+  /** A pass is due though nothing signaled: fini waits and the ring was dropped (its jobs end here). */
+  get finiDue(): boolean {
+    return this.#finiWaiter !== undefined && this.p.w.state() === L.RS_DROPPED;
+  }
+
   wantsWake(): boolean {
-    return this.d.h.tracing || this.entities.some((e) => e.flushWaiters.length > 0);
+    return this.d.h.tracing || this.#finiWaiter !== undefined || this.entities.some((e) => e.flushWaiters.length > 0);
   }
 
   busy(): boolean {
@@ -396,6 +422,12 @@ export class SchedState implements SchedMember {
   }
 
   afterPass(): void {
+    if (this.#finiWaiter && this.#allFinished()) {
+      const w = this.#finiWaiter;
+      this.#finiWaiter = undefined;
+      this.d.syncWake(this);
+      w();
+    }
     for (const e of this.entities) {
       if (e.flushWaiters.length && e.queued === 0) for (const w of e.flushWaiters.slice()) w.done(true);
       if (this.d.h.tracing) this.#trace(e);
