@@ -19,6 +19,10 @@ import { JOB_KEYS } from '../ring/types.js';
 import type { SchedDriver, SchedMember } from './sched-driver.js';
 import { Words } from './sched-driver.js';
 
+const SCHED_JOB_KEYS = [...JOB_KEYS, 'credits', 'deps'];
+const QUEUE_JOB_KEYS = [...JOB_KEYS, 'cost', 'deps'];
+const BATCH_JOB_KEYS = [...JOB_KEYS, 'credits', 'after'];
+
 export type Priority = 'kernel' | 'high' | 'normal' | 'low';
 export const PRIORITIES: readonly Priority[] = ['kernel', 'high', 'normal', 'low'];
 export type SchedOrder = 'fifo' | 'rr';
@@ -163,10 +167,11 @@ export class SchedState implements SchedMember {
   /** Checks a job and queues it; its fences' slots (scheduled: NIL in a job queue) and seqno. */
   push(e: EntityState, job: unknown, costKey: 'credits' | 'cost'): { seqno: number; scheduled: DmaFence | undefined; finished: DmaFence } {
     const h = this.d.h;
-    const o = checkOptions('job', job, [...JOB_KEYS, costKey, 'deps']) as Record<string, unknown>;
+    const keys = costKey === 'cost' ? QUEUE_JOB_KEYS : SCHED_JOB_KEYS;
+    const o = checkOptions('job', job, keys) as Record<string, unknown>;
     this.#checkOpen(e);
     let credits = this.#credits(o[costKey], costKey);
-    const pj = this.ring._parseJob(job, [...JOB_KEYS, costKey, 'deps']);
+    const pj = this.ring._parseJob(job, keys);
     const deps = this.#deps(e, o.deps);
     this.#room(1, deps.length);
     credits = this.#clamp(e, credits);
@@ -184,7 +189,7 @@ export class SchedState implements SchedMember {
   /** The batch form (S2 without handles): n jobs, job i after fence firstSeqno + i of `after`. */
   pushBatch(e: EntityState, n: unknown, job: unknown): number {
     const h = this.d.h;
-    const keys = [...JOB_KEYS, 'credits', 'after'];
+    const keys = BATCH_JOB_KEYS;
     const o = checkOptions('job', job, keys) as Record<string, unknown>;
     this.#checkOpen(e);
     const count = checkInteger('n', n, 1, h.arena.header(L.H_MAX_JOBS) || 1);
@@ -262,7 +267,7 @@ export class SchedState implements SchedMember {
     if (!Array.isArray(deps)) throw new DmaFenceTypeError('ERR_INVALID_ARG', `deps must be an array of DmaFence, got ${describe(deps)}`);
     const h = this.d.h;
     const a = h.arena;
-    const byCtx = new Map<number, DepRef>();
+    const refs: DepRef[] = []; // the latest per context; a few entries: a linear search
     for (let i = 0; i < deps.length; i++) {
       const f: unknown = deps[i];
       if (f === null) continue;
@@ -272,15 +277,16 @@ export class SchedState implements SchedMember {
       if (h.fences.isSignaledRaw(rec)) continue;
       if (rec.ctx === e.finCtx.index || rec.ctx === e.schedCtx?.index) continue;
       const seqno = a.slotSeqno(rec.slot);
-      const prev = byCtx.get(rec.ctx);
-      if (prev && !seqnoLater(seqno, prev.seqno, (a.ctxFlags(rec.ctx) & L.CF_SEQNO64) !== 0)) continue;
-      byCtx.set(rec.ctx, { slot: rec.slot, gen: rec.gen, ctx: rec.ctx, seqno });
+      let k = 0;
+      while (k < refs.length && refs[k].ctx !== rec.ctx) k++;
+      if (k < refs.length && !seqnoLater(seqno, refs[k].seqno, (a.ctxFlags(rec.ctx) & L.CF_SEQNO64) !== 0)) continue;
+      refs[k] = { slot: rec.slot, gen: rec.gen, ctx: rec.ctx, seqno };
     }
-    const out: DepRef[] = [];
-    for (const r of byCtx.values()) {
+    const out = refs;
+    for (let k = 0; k < out.length; k++) {
+      const r = out[k];
       const owner = this.#byFinCtx.get(r.ctx);
-      if (owner?.schedCtx && a.slotError(r.slot) === 0) out.push({ slot: L.NIL, gen: 0, ctx: owner.schedCtx.index, seqno: r.seqno });
-      else out.push(r);
+      if (owner?.schedCtx && a.slotError(r.slot) === 0) out[k] = { slot: L.NIL, gen: 0, ctx: owner.schedCtx.index, seqno: r.seqno };
     }
     return out;
   }
