@@ -276,6 +276,25 @@ describe.each(BACKENDS)('scheduler rules (%s backend)', (backend) => {
     await rt.dispose();
   });
 
+  it('S8, S3: a killed job pipelined on a job of the same scheduler waits for that job\'s finished fence, not its scheduled one', async () => {
+    const { rt, ring } = await rig(backend);
+    const sched = rt.createScheduler({ ring });
+    const a = sched.createEntity();
+    const b = sched.createEntity();
+    const ja = a.push({});
+    const jb = b.push({ deps: [ja.finished] });
+    const first = a.pushBatch(1, {});
+    const jc = b.pushBatch(1, { after: { context: a.finishedContext, firstSeqno: first } });
+    expect(jc).toBe(2);
+    b.kill();
+    const log = watch(rt, { aDone: ja.finished, bDone: jb.finished });
+    rt.sim.runUntilIdle();
+    // Killed jobs never reach the ring: ring order cannot stand in for the finished fence.
+    expect(log).toEqual(['aDone:1@1000', `bDone:${-Errno.ESRCH}@1000`]);
+    expect(jb.scheduled.timestamp).toBe(1000);
+    await rt.dispose();
+  });
+
   it('S9: flush waits until every queued job is on the ring (not completed), or times out', async () => {
     const { rt, ring } = await rig(backend);
     const e = rt.createScheduler({ ring, creditLimit: 2 }).createEntity();

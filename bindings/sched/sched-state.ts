@@ -176,7 +176,7 @@ export class SchedState implements SchedMember {
     this.#room(1, deps.length);
     credits = this.#clamp(e, credits);
     const a = h.arena;
-    const j = h.core.schedPush(a.base, e.index, 1, credits, pj.dst, pj.bytes, pj.pattern, pj.allocId, L.NIL, 0, 1);
+    const j = h.core.schedPush(a.base, e.index, 1, credits, pj.dst, pj.bytes, pj.pattern, pj.allocId, L.NIL, 0, L.PUSH_PIN);
     if (j < 0) throw new DmaFenceRangeError('ERR_CAPACITY', 'no room for the job (raise maxJobs or maxFences)');
     for (const r of deps) h.core.schedAddDep(a.base, j, r.slot, r.gen, r.ctx, r.seqno);
     const seqno = e.finCtx.lastSeqno;
@@ -197,6 +197,7 @@ export class SchedState implements SchedMember {
     const pj = this.ring._parseJob(job, keys);
     let afterCtx = L.NIL;
     let afterSeqno = 0;
+    let pushFlags = 0;
     if (o.after !== undefined) {
       const af = checkOptions('after', o.after, ['context', 'firstSeqno']) as Record<string, unknown>;
       const ctx = this.#contextIndex(af.context);
@@ -205,13 +206,14 @@ export class SchedState implements SchedMember {
         // S3 pipelining: a finished context of this scheduler is waited for by its scheduled one.
         const owner = this.#byFinCtx.get(ctx);
         afterCtx = owner?.schedCtx ? owner.schedCtx.index : ctx;
+        if (owner?.schedCtx) pushFlags = L.PUSH_AFTER_PIPELINED;
       }
     }
     this.#room(count, 0);
     credits = this.#clamp(e, credits);
     const first = e.finCtx.lastSeqno + 1;
     const a = h.arena;
-    if (h.core.schedPush(a.base, e.index, count, credits, pj.dst, pj.bytes, pj.pattern, pj.allocId, afterCtx, afterSeqno, 0) < 0) {
+    if (h.core.schedPush(a.base, e.index, count, credits, pj.dst, pj.bytes, pj.pattern, pj.allocId, afterCtx, afterSeqno, pushFlags) < 0) {
       throw new DmaFenceRangeError('ERR_CAPACITY', `no room for ${count} jobs (raise maxJobs or maxFences)`);
     }
     this.d.kick();
@@ -286,7 +288,7 @@ export class SchedState implements SchedMember {
     for (let k = 0; k < out.length; k++) {
       const r = out[k];
       const owner = this.#byFinCtx.get(r.ctx);
-      if (owner?.schedCtx && a.slotError(r.slot) === 0) out[k] = { slot: L.NIL, gen: 0, ctx: owner.schedCtx.index, seqno: r.seqno };
+      if (owner?.schedCtx && a.slotError(r.slot) === 0) out[k] = { slot: L.PIPELINED_SLOT, gen: 0, ctx: owner.schedCtx.index, seqno: r.seqno };
     }
     return out;
   }
