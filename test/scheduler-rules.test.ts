@@ -121,6 +121,22 @@ describe.each(BACKENDS)('scheduler rules (%s backend)', (backend) => {
     await rt.dispose();
   });
 
+  it('S3: pushBatch after a context given as a FenceContext: job i waits for fence firstSeqno + i of it', async () => {
+    const { rt, ring } = await rig(backend);
+    const other = rt.createRing({ device: rt.createDevice({ latency: { baseNs: 1000 } }), capacity: 8 });
+    const e = rt.createScheduler({ ring: other }).createEntity();
+    const first = ring.submitBatch(3, {});
+    expect(e.pushBatch(3, { after: { context: ring.context, firstSeqno: first } })).toBe(1);
+    const started: number[] = [];
+    for (let t = 0; t <= 4000; t += 500) {
+      rt.sim.runUntil(t);
+      started.push(other.context.lastSeqno);
+    }
+    // ring's jobs complete at 1000, 2000, 3000: each releases one job on the other ring.
+    expect(started).toEqual([0, 0, 1, 1, 2, 2, 3, 3, 3]);
+    await rt.dispose();
+  });
+
   it('S4: a job runs when it is its entity\'s oldest, its dependencies have signaled and credits are free: creditCount grows, then its scheduled fence signals', async () => {
     const { rt, ring } = await rig(backend);
     const sched = rt.createScheduler({ ring, creditLimit: 1 });
