@@ -194,6 +194,21 @@ describe.each(BACKENDS)('scheduler rules (%s backend)', (backend) => {
     await rt.dispose();
   });
 
+  it('S5: round robin within a priority, the higher priority first', async () => {
+    const { rt, ring } = await rig(backend);
+    const sched = rt.createScheduler({ ring, creditLimit: 1, order: 'rr' });
+    const low = sched.createEntity({ priority: 'low' });
+    const a = sched.createEntity({ priority: 'high' });
+    const b = sched.createEntity({ priority: 'high' });
+    const order: string[] = [];
+    low.push({}).scheduled.addCallback(() => order.push('low'));
+    for (let i = 0; i < 2; i++) a.push({}).scheduled.addCallback(() => order.push(`a${i}`));
+    for (let i = 0; i < 2; i++) b.push({}).scheduled.addCallback(() => order.push(`b${i}`));
+    rt.sim.runUntilIdle();
+    expect(order).toEqual(['a0', 'b0', 'a1', 'b1', 'low']);
+    await rt.dispose();
+  });
+
   it('S5: a chosen head job that does not fit the free credits blocks everything behind it (head-of-line)', async () => {
     const { rt, ring } = await rig(backend);
     const sched = rt.createScheduler({ ring, creditLimit: 2 });
@@ -330,6 +345,18 @@ describe.each(BACKENDS)('scheduler rules (%s backend)', (backend) => {
     expect(await e.flush({ timeoutNs: 0 })).toBe(false);
     never.signal();
     expect(await rt.sim.runUntilSettled(e.flush())).toBe(true);
+    await rt.dispose();
+  });
+
+  it('S9: flush of a killed entity resolves once its queued jobs are finished by the kill', async () => {
+    const { rt, ring } = await rig(backend);
+    const e = rt.createScheduler({ ring, creditLimit: 1 }).createEntity();
+    const jobs = [e.push({}), e.push({}), e.push({})];
+    const flushed = e.flush();
+    e.kill();
+    expect(await rt.sim.runUntilSettled(flushed)).toBe(true);
+    expect(e.queued).toBe(0);
+    expect(jobs[2].finished.error).toBe(-Errno.ESRCH);
     await rt.dispose();
   });
 
