@@ -27,7 +27,7 @@ import {
 
 // @ts-ignore: decorator
 @inline export function ctxPtr(base: usize, ctx: i32): usize {
-  return base + <usize>load<u32>(base + H_CTX_OFF) + <usize>(ctx * CTX_SIZE);
+  return base + <usize>load<u32>(base + H_CTX_OFF) + <usize>(<i32>ctx * CTX_SIZE);
 }
 
 // @ts-ignore: decorator

@@ -20,12 +20,12 @@ import {
   H_JOBS_IN_USE, H_DEP_FREE, H_DEP_BUMP, H_DEPS_IN_USE, H_SCHED_KICK, H_SCHED_SEEN, SC_SIZE,
   SC_RING, SC_FLAGS, SC_CREDIT_LIMIT, SC_CREDIT_COUNT, SC_ENT_HEAD, SC_RING_HEAD, SC_RING_TAIL,
   SC_ORDER, SC_RR_LAST, SC_PUSHED, SC_QUEUED, SCF_LIVE, SCF_STOPPED, SCF_CANCEL, SCF_WAKE,
-  SCF_RING_WAIT, ET_SIZE, ET_SCHED, ET_FLAGS, ET_PRIORITY, ET_SCHED_CTX, ET_FIN_CTX, ET_NEXT,
+  SCF_RING_WAIT, SCF_DEP_WAIT, ET_SIZE, ET_SCHED, ET_FLAGS, ET_PRIORITY, ET_SCHED_CTX, ET_FIN_CTX, ET_NEXT,
   ET_HEAD, ET_TAIL, ET_CURSOR, ET_SEQNO, ET_QUEUED, ETF_KILLED, ETF_GUILTY, SJ_SIZE, SJ_ENTITY,
   SJ_NEXT, SJ_FLAGS, SJ_CREDITS, SJ_SEQNO, SJ_ORDER, SJ_HW_SLOT, SJ_RING_NEXT, SJ_ERROR, SJ_DEPS,
   SJ_DST, SJ_BYTES, SJ_PATTERN, SJ_ALLOC_ID, SJ_AFTER_CTX, SJ_AFTER_SEQNO, SJF_DEPS_OK, SJF_DONE,
   DP_SIZE, DP_NEXT, DP_SLOT, DP_GEN, DP_CTX, DP_SEQNO, ERRNO_CANCELED, ERRNO_SRCH, DR_NOTIFY,
-  DR_SCHED, SP_RAN,
+  DR_SCHED, SP_RAN, PUSH_PIN, PUSH_AFTER_PIPELINED, SJF_AFTER_PIPELINED, PIPELINED_SLOT,
 } from "../bindings/core/layout";
 import { ctxPtr, slotPtr, allocSlot, initFence, reuseFence, signalUpTo, fenceUnhold } from "./fence";
 import { ringPtr, ringSubmit } from "./ring";
@@ -104,8 +104,11 @@ function freeJob(base: usize, j: i32): void {
  * and with afterCtx != NIL depends on fence afterSeqno + i of that context. pin = 1 (n = 1): the
  * fences are pinned for handles (the bindings find them at their contexts' tails). Returns the
  * first job's record; -1: not enough job records, -2: not enough fence slots (nothing changed).
+ * flags: PUSH_PIN (n = 1): the fences are pinned for handles; PUSH_AFTER_PIPELINED: afterCtx is
+ * the scheduled context of a same-scheduler entity whose finished context is afterCtx + 1 (S3).
  */
-export function schedPush(base: usize, ent: i32, n: i32, credits: u32, dst: u32, bytes: u32, pattern: u32, allocId: u32, afterCtx: i32, afterSeqno: f64, pin: i32): i32 {
+export function schedPush(base: usize, ent: i32, n: i32, credits: u32, dst: u32, bytes: u32, pattern: u32, allocId: u32, afterCtx: i32, afterSeqno: f64, flags: i32): i32 {
+  const pin = flags & PUSH_PIN;
   if (<i32>(load<i32>(base + H_MAX_JOBS) - load<i32>(base + H_JOBS_IN_USE)) < n) return -1;
   const ep = entPtr(base, ent);
   const schedCtx = load<i32>(ep + ET_SCHED_CTX);
@@ -126,7 +129,7 @@ export function schedPush(base: usize, ent: i32, n: i32, credits: u32, dst: u32,
     const jp = jobPtr(base, j);
     store<i32>(jp + SJ_ENTITY, ent);
     store<i32>(jp + SJ_NEXT, NIL);
-    store<u32>(jp + SJ_FLAGS, 0);
+    store<u32>(jp + SJ_FLAGS, flags & PUSH_AFTER_PIPELINED ? SJF_AFTER_PIPELINED : 0);
     store<u32>(jp + SJ_CREDITS, credits);
     store<f64>(jp + SJ_SEQNO, seqno);
     store<f64>(jp + SJ_ORDER, order);
@@ -183,12 +186,21 @@ export function schedAddDep(base: usize, job: i32, slot: i32, gen: u32, ctx: i32
   return 0;
 }
 
-/** Has the fence a dependency reference names signaled? */
+/**
+ * Has the fence a dependency reference names signaled? A pipelined reference (S3) is met by the
+ * scheduled fence, or with `strict` (a job that will not reach the ring: S7, S8) by the finished
+ * one, the next context.
+ */
 // @ts-ignore: decorator
-@inline function depSignaled(base: usize, dp: usize): bool {
+@inline function depSignaled(base: usize, dp: usize, strict: bool): bool {
   const slot = load<i32>(dp + DP_SLOT);
   const ctx = load<i32>(dp + DP_CTX);
   if (slot == NIL) return load<f64>(ctxPtr(base, ctx) + C_SIGNALED_SEQNO) >= load<f64>(dp + DP_SEQNO);
+  if (slot == PIPELINED_SLOT) {
+    let fctx = ctx;
+    if (strict) fctx = <i32>(ctx + 1);
+    return load<f64>(ctxPtr(base, fctx) + C_SIGNALED_SEQNO) >= load<f64>(dp + DP_SEQNO);
+  }
   const p = slotPtr(base, slot);
   const st = load<u32>(p + S_STATE);
   if (load<u32>(p + S_GEN) != load<u32>(dp + DP_GEN)) return true;
@@ -197,27 +209,42 @@ export function schedAddDep(base: usize, job: i32, slot: i32, gen: u32, ctx: i32
   return (st & FS_SIGNALED) != 0;
 }
 
-/** S4: have all of the job's dependencies signaled? Resolved references are freed as found. */
-function depsReady(base: usize, j: i32): bool {
+/**
+ * S4: have all of the job's dependencies signaled? `strict` for a job finished without the ring
+ * (killed, guilty: S7, S8): pipelined dependencies then wait for the finished fence, as the ring
+ * order that makes the scheduled one enough does not hold for it. Met references are freed, but
+ * a pipelined one only once strictly met (the job may still become killed or guilty).
+ */
+function depsReady(base: usize, j: i32, strict: bool): bool {
   const jp = jobPtr(base, j);
-  if (load<u32>(jp + SJ_FLAGS) & SJF_DEPS_OK) return true;
+  const flags = load<u32>(jp + SJ_FLAGS);
+  if (!strict && (flags & SJF_DEPS_OK)) return true;
   const after = load<i32>(jp + SJ_AFTER_CTX);
+  const afterPipe = (flags & SJF_AFTER_PIPELINED) != 0;
   if (after != NIL) {
-    if (load<f64>(ctxPtr(base, after) + C_SIGNALED_SEQNO) < load<f64>(jp + SJ_AFTER_SEQNO)) return false;
-    store<i32>(jp + SJ_AFTER_CTX, NIL);
+    let actx = after;
+    if (strict && afterPipe) actx = <i32>(after + 1);
+    if (load<f64>(ctxPtr(base, actx) + C_SIGNALED_SEQNO) < load<f64>(jp + SJ_AFTER_SEQNO)) return false;
   }
+  for (let d = load<i32>(jp + SJ_DEPS); d != NIL; d = load<i32>(depPtr(base, d) + DP_NEXT)) {
+    if (!depSignaled(base, depPtr(base, d), strict)) return false;
+  }
+  // All met: free what is met for good.
+  if (after != NIL && (strict || !afterPipe)) store<i32>(jp + SJ_AFTER_CTX, NIL);
   let d = load<i32>(jp + SJ_DEPS);
+  let kept = NIL;
   while (d != NIL) {
     const dp = depPtr(base, d);
-    if (!depSignaled(base, dp)) {
-      store<i32>(jp + SJ_DEPS, d);
-      return false;
-    }
     const next = load<i32>(dp + DP_NEXT);
-    freeDep(base, d);
+    if (!strict && load<i32>(dp + DP_SLOT) == PIPELINED_SLOT) {
+      store<i32>(dp + DP_NEXT, kept);
+      kept = d;
+    } else {
+      freeDep(base, d);
+    }
     d = next;
   }
-  store<i32>(jp + SJ_DEPS, NIL);
+  store<i32>(jp + SJ_DEPS, kept);
   store<u32>(jp + SJ_FLAGS, load<u32>(jp + SJ_FLAGS) | SJF_DEPS_OK);
   return true;
 }
@@ -274,7 +301,10 @@ function pick(base: usize, sp: usize): i32 {
       key = load<f64>(jobPtr(base, cur) + SJ_ORDER);
     }
     if (prio == bestPrio && key >= bestKey) continue;
-    if (!depsReady(base, cur)) continue;
+    if (!depsReady(base, cur, false)) {
+      store<u32>(sp + SC_FLAGS, load<u32>(sp + SC_FLAGS) | SCF_DEP_WAIT);
+      continue;
+    }
     best = e;
     bestPrio = prio;
     bestKey = key;
@@ -286,7 +316,8 @@ function pick(base: usize, sp: usize): i32 {
 function passOne(base: usize, sp: usize, now: f64): i32 {
   let changed = false;
   let status = 0;
-  const flags = load<u32>(sp + SC_FLAGS);
+  const flags = load<u32>(sp + SC_FLAGS) & ~SCF_DEP_WAIT;
+  store<u32>(sp + SC_FLAGS, flags);
   const ring = load<i32>(sp + SC_RING);
   const rp = ringPtr(base, ring);
   const cancel = (flags & SCF_CANCEL) != 0;
@@ -321,7 +352,10 @@ function passOne(base: usize, sp: usize, now: f64): i32 {
       const cur = load<i32>(ep + ET_CURSOR);
       if (cur == NIL || cur != load<i32>(ep + ET_HEAD)) break;
       if (!cancel && !(ef & (ETF_KILLED | ETF_GUILTY))) break;
-      if (!cancel && !depsReady(base, cur)) break;
+      if (!cancel && !depsReady(base, cur, true)) {
+        store<u32>(sp + SC_FLAGS, load<u32>(sp + SC_FLAGS) | SCF_DEP_WAIT);
+        break;
+      }
       const jp = jobPtr(base, cur);
       dequeue(base, sp, ep, jp, now);
       store<i32>(jp + SJ_ERROR, cancel ? ERRNO_CANCELED : ef & ETF_KILLED ? ERRNO_SRCH : ERRNO_CANCELED);
@@ -379,12 +413,16 @@ export function schedPass(base: usize, now: f64): i32 {
   store<i32>(base + H_SCHED_KICK, 0);
   let status = 0;
   for (;;) {
-    const before = load<f64>(base + ST_SIGNAL_CALLS);
+    // Again only if something signaled after the first scheduler that found a job waiting for a
+    // dependency had its turn (what signaled before, or in its own pass, it has seen).
+    let blockedAt: f64 = -1;
     for (let s = 0; s < count; s++) {
       const sp = schedPtr(base, s);
-      if (load<u32>(sp + SC_FLAGS) & SCF_LIVE) status |= passOne(base, sp, now);
+      if (!(load<u32>(sp + SC_FLAGS) & SCF_LIVE)) continue;
+      status |= passOne(base, sp, now);
+      if (blockedAt < 0 && (load<u32>(sp + SC_FLAGS) & SCF_DEP_WAIT)) blockedAt = load<f64>(base + ST_SIGNAL_CALLS);
     }
-    if (load<f64>(base + ST_SIGNAL_CALLS) == before) break;
+    if (blockedAt < 0 || load<f64>(base + ST_SIGNAL_CALLS) == blockedAt) break;
   }
   store<f64>(base + H_SCHED_SEEN, load<f64>(base + ST_SIGNAL_CALLS));
   if (load<i32>(base + H_NOTIFY_HEAD) != NIL) status |= DR_NOTIFY;

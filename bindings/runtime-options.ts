@@ -58,7 +58,7 @@ export interface RuntimeOptions {
   maxEntities?: number;
   /**
    * Most scheduler jobs not yet finished, over every scheduler and job queue (each has room for
-   * two dependency references on average). Default 65536.
+   * two dependency references on average). Default 16384.
    */
   maxJobs?: number;
   /** Where the wasm core comes from, if not beside the bundle (a Module, bytes, or a URL). */
@@ -105,7 +105,7 @@ export function parseOptions(opts: unknown) {
     guarantee: o.guarantee === undefined ? 'emitter' : checkEnum('guarantee', o.guarantee, ['emitter', 'fence'] as const),
     maxSchedulers: o.maxSchedulers === undefined ? 8 : checkInteger('maxSchedulers', o.maxSchedulers, 0, 4096),
     maxEntities: o.maxEntities === undefined ? 64 : checkInteger('maxEntities', o.maxEntities, 0, 1 << 16),
-    maxJobs: o.maxJobs === undefined ? 65536 : checkInteger('maxJobs', o.maxJobs, 0, MAX_FENCES_LIMIT),
+    maxJobs: o.maxJobs === undefined ? 16384 : checkInteger('maxJobs', o.maxJobs, 0, MAX_FENCES_LIMIT),
   };
   checkArenaFits(parsed);
   return parsed;

@@ -93,3 +93,23 @@ describe.each(BACKENDS)('scheduler trace (%s backend)', (backend) => {
     await rt.dispose();
   });
 });
+
+describe.each(BACKENDS)('scheduler on the real clock, user fences (%s backend)', (backend) => {
+  it('S4: a job waiting for a fence signaled from JS later runs without any other event', async () => {
+    const rt = await createRuntime({ backend, clock: 'real' });
+    try {
+      const ring = rt.createRing({ device: rt.createDevice({ latency: { baseNs: 10_000 } }), capacity: 8, timeoutNs: 10e9 });
+      const e = rt.createScheduler({ ring }).createEntity();
+      const dep = rt.createContext().createFence();
+      const j = e.push({ deps: [dep.fence] });
+      await new Promise((r) => setTimeout(r, 30));
+      expect(j.scheduled.signaled).toBe(false);
+      setTimeout(() => dep.signal(), 10);
+      // Only a timer waits here: nothing else drives the runtime.
+      await new Promise((r) => setTimeout(r, 200));
+      expect(j.finished.status).toBe(1);
+    } finally {
+      await rt.dispose();
+    }
+  }, 20_000);
+});

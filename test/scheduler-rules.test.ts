@@ -121,6 +121,22 @@ describe.each(BACKENDS)('scheduler rules (%s backend)', (backend) => {
     await rt.dispose();
   });
 
+  it('S3: pushBatch after a context given as a FenceContext: job i waits for fence firstSeqno + i of it', async () => {
+    const { rt, ring } = await rig(backend);
+    const other = rt.createRing({ device: rt.createDevice({ latency: { baseNs: 1000 } }), capacity: 8 });
+    const e = rt.createScheduler({ ring: other }).createEntity();
+    const first = ring.submitBatch(3, {});
+    expect(e.pushBatch(3, { after: { context: ring.context, firstSeqno: first } })).toBe(1);
+    const started: number[] = [];
+    for (let t = 0; t <= 4000; t += 500) {
+      rt.sim.runUntil(t);
+      started.push(other.context.lastSeqno);
+    }
+    // ring's jobs complete at 1000, 2000, 3000: each releases one job on the other ring.
+    expect(started).toEqual([0, 0, 1, 1, 2, 2, 3, 3, 3]);
+    await rt.dispose();
+  });
+
   it('S4: a job runs when it is its entity\'s oldest, its dependencies have signaled and credits are free: creditCount grows, then its scheduled fence signals', async () => {
     const { rt, ring } = await rig(backend);
     const sched = rt.createScheduler({ ring, creditLimit: 1 });
@@ -175,6 +191,21 @@ describe.each(BACKENDS)('scheduler rules (%s backend)', (backend) => {
     for (let i = 0; i < 3; i++) b.push({}).scheduled.addCallback(() => order.push(`b${i}`));
     rt.sim.runUntilIdle();
     expect(order).toEqual(['a0', 'b0', 'a1', 'b1', 'a2', 'b2']);
+    await rt.dispose();
+  });
+
+  it('S5: round robin within a priority, the higher priority first', async () => {
+    const { rt, ring } = await rig(backend);
+    const sched = rt.createScheduler({ ring, creditLimit: 1, order: 'rr' });
+    const low = sched.createEntity({ priority: 'low' });
+    const a = sched.createEntity({ priority: 'high' });
+    const b = sched.createEntity({ priority: 'high' });
+    const order: string[] = [];
+    low.push({}).scheduled.addCallback(() => order.push('low'));
+    for (let i = 0; i < 2; i++) a.push({}).scheduled.addCallback(() => order.push(`a${i}`));
+    for (let i = 0; i < 2; i++) b.push({}).scheduled.addCallback(() => order.push(`b${i}`));
+    rt.sim.runUntilIdle();
+    expect(order).toEqual(['a0', 'b0', 'a1', 'b1', 'low']);
     await rt.dispose();
   });
 
@@ -276,6 +307,25 @@ describe.each(BACKENDS)('scheduler rules (%s backend)', (backend) => {
     await rt.dispose();
   });
 
+  it('S8, S3: a killed job pipelined on a job of the same scheduler waits for that job\'s finished fence, not its scheduled one', async () => {
+    const { rt, ring } = await rig(backend);
+    const sched = rt.createScheduler({ ring });
+    const a = sched.createEntity();
+    const b = sched.createEntity();
+    const ja = a.push({});
+    const jb = b.push({ deps: [ja.finished] });
+    const first = a.pushBatch(1, {});
+    const jc = b.pushBatch(1, { after: { context: a.finishedContext, firstSeqno: first } });
+    expect(jc).toBe(2);
+    b.kill();
+    const log = watch(rt, { aDone: ja.finished, bDone: jb.finished });
+    rt.sim.runUntilIdle();
+    // Killed jobs never reach the ring: ring order cannot stand in for the finished fence.
+    expect(log).toEqual(['aDone:1@1000', `bDone:${-Errno.ESRCH}@1000`]);
+    expect(jb.scheduled.timestamp).toBe(1000);
+    await rt.dispose();
+  });
+
   it('S9: flush waits until every queued job is on the ring (not completed), or times out', async () => {
     const { rt, ring } = await rig(backend);
     const e = rt.createScheduler({ ring, creditLimit: 2 }).createEntity();
@@ -295,6 +345,18 @@ describe.each(BACKENDS)('scheduler rules (%s backend)', (backend) => {
     expect(await e.flush({ timeoutNs: 0 })).toBe(false);
     never.signal();
     expect(await rt.sim.runUntilSettled(e.flush())).toBe(true);
+    await rt.dispose();
+  });
+
+  it('S9: flush of a killed entity resolves once its queued jobs are finished by the kill', async () => {
+    const { rt, ring } = await rig(backend);
+    const e = rt.createScheduler({ ring, creditLimit: 1 }).createEntity();
+    const jobs = [e.push({}), e.push({}), e.push({})];
+    const flushed = e.flush();
+    e.kill();
+    expect(await rt.sim.runUntilSettled(flushed)).toBe(true);
+    expect(e.queued).toBe(0);
+    expect(jobs[2].finished.error).toBe(-Errno.ESRCH);
     await rt.dispose();
   });
 
@@ -352,5 +414,36 @@ describe.each(BACKENDS)('scheduler rules (%s backend)', (backend) => {
     expect(await rejectionCode(sched.fini())).toBe('ERR_DISPOSED');
     expect(codeOf(() => rt.createScheduler({ ring }))).toBe('ERR_DISPOSED');
     expect(codeOf(() => rt.createJobQueue({ ring }))).toBe('ERR_DISPOSED');
+  });
+});
+
+describe.each(BACKENDS)('scheduler teardown under ring drops (%s backend)', (backend) => {
+  for (const policy of ['emitter-guarantee', 'wait', 'signal-on-drop', 'leak'] as const) {
+    it(`S10: fini while the ring is dropped under '${policy}': every finished fence signals`, async () => {
+      const { rt, ring } = await rig(backend, { ackNs: 100 });
+      const sched = rt.createScheduler({ ring, creditLimit: 2 });
+      const e = sched.createEntity();
+      const jobs = [e.push({}), e.push({}), e.push({}), e.push({})];
+      rt.sim.advance(500);
+      const drop = ring.drop({ policy });
+      const fin = sched.fini();
+      await rt.sim.runUntilSettled(Promise.allSettled([drop, fin]));
+      expect(jobs.every((j) => j.scheduled.signaled && j.finished.signaled)).toBe(true);
+      expect(jobs.slice(2).map((j) => j.finished.error)).toEqual([-Errno.ECANCELED, -Errno.ECANCELED]);
+      await rt.dispose();
+    });
+  }
+
+  it('S10: a scheduler on a ring the user stopped waits, runs again after restart', async () => {
+    const { rt, ring } = await rig(backend);
+    const e = rt.createScheduler({ ring }).createEntity();
+    await rt.sim.runUntilSettled(ring.stop());
+    const j = e.push({});
+    rt.sim.runUntilIdle();
+    expect(j.scheduled.signaled).toBe(false);
+    ring.restart();
+    rt.sim.runUntilIdle();
+    expect(j.finished.status).toBe(1);
+    await rt.dispose();
   });
 });

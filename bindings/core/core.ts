@@ -29,8 +29,8 @@ export interface Core {
   devicesRun(base: number, until: number): number;
   /** A scheduler lets go of a ring fence it held (FS_SCHED); recycled if nothing else holds it. */
   fenceUnhold(base: number, slot: number): void;
-  /** S2: n jobs on entity `ent`; the first job record, -1 no job record, -2 no fence slot. */
-  schedPush(base: number, ent: number, n: number, credits: number, dst: number, bytes: number, pattern: number, allocId: number, afterCtx: number, afterSeqno: number, pin: number): number;
+  /** S2: n jobs on entity `ent` (flags: PUSH_PIN, PUSH_AFTER_PIPELINED); the first job record, -1 no job record, -2 no fence slot. */
+  schedPush(base: number, ent: number, n: number, credits: number, dst: number, bytes: number, pattern: number, allocId: number, afterCtx: number, afterSeqno: number, flags: number): number;
   /** S3: a dependency of a job (slot NIL: by context and seqno). 0, or -1 when none is free. */
   schedAddDep(base: number, job: number, slot: number, gen: number, ctx: number, seqno: number): number;
   /** S4-S10: every scheduler's pass at `now`; DR_NOTIFY | DR_SCHED | SP_RAN bits. */

@@ -503,6 +503,8 @@ export const SCF_CANCEL = 4;
 export const SCF_WAKE = 8;
 /** The last pass could not write into the ring (not running, or no fence slot): retry when it runs. */
 export const SCF_RING_WAIT = 16;
+/** The last pass found a head job waiting for a dependency (the pass repeats if a later one signaled). */
+export const SCF_DEP_WAIT = 32;
 
 /*
  * ╒═ Entity (ET_SIZE = 64 B, maxEntities of them at H_ENT_OFF) ══════════════════════════════╕
@@ -568,10 +570,12 @@ export const SJ_AFTER_SEQNO = 72;
 export const SJF_DEPS_OK = 1;
 /** Its outcome is known (SJ_ERROR): the finished fence signals once every older one has. */
 export const SJF_DONE = 2;
+/** Its `after` context is a pipelined scheduled context (S3): afterCtx + 1 is the finished one. */
+export const SJF_AFTER_PIPELINED = 4;
 
 /*
  * ╒═ Dependency reference (DP_SIZE = 32 B, maxDeps of them at H_DEP_OFF) ════════════════════╕
- * │ 0 next i32 │ 4 slot i32 (NIL: by context and seqno only) │ 8 gen u32 │ 12 ctx i32        │
+ * │ 0 next i32 │ 4 slot i32 (NIL: by context, PIPELINED_SLOT: pipelined) │ 8 gen u32 │ 12 ctx │
  * │ 16 seqno f64   24 (free, to 32)                                                          │
  * ╘══════════════════════════════════════════════════════════════════════════════════════════╛
  *   By slot: signaled once the slot is signaled, or holds another generation, context or seqno
@@ -584,6 +588,13 @@ export const DP_SLOT = 4;
 export const DP_GEN = 8;
 export const DP_CTX = 12;
 export const DP_SEQNO = 16;
+/** DP_SLOT of a pipelined reference (S3): by the scheduled context in DP_CTX; its finished
+ *  context, DP_CTX + 1, for a job that will not reach the ring (killed, guilty). */
+export const PIPELINED_SLOT = -2;
+
+/** schedPush flags. */
+export const PUSH_PIN = 1;
+export const PUSH_AFTER_PIPELINED = 2;
 
 /** Errors the pass sets (negative errnos): -ECANCELED, -ESRCH. */
 export const ERRNO_CANCELED = -125;

@@ -38,13 +38,14 @@ import {
   DMA_GRANULE_SHIFT, CORR_CAP, CORR_SIZE, CE_RING, CE_DST, CE_SEQNO, CE_EXPECTED, CE_FOUND,
   CE_TIME, SC_SIZE, SC_RING, SC_FLAGS, SC_CREDIT_LIMIT, SC_CREDIT_COUNT, SC_ENT_HEAD, SC_RING_HEAD,
   SC_RING_TAIL, SC_ORDER, SC_RR_LAST, SC_PUSHED, SC_QUEUED, SCF_LIVE, SCF_STOPPED, SCF_CANCEL,
-  SCF_WAKE, SCF_RING_WAIT, ET_SIZE, ET_SCHED, ET_FLAGS, ET_PRIORITY, ET_SCHED_CTX, ET_FIN_CTX,
-  ET_NEXT, ET_HEAD, ET_TAIL, ET_CURSOR, ET_SEQNO, ET_QUEUED, ETF_KILLED, ETF_GUILTY, SJ_SIZE,
-  SJ_ENTITY, SJ_NEXT, SJ_FLAGS, SJ_CREDITS, SJ_SEQNO, SJ_ORDER, SJ_HW_SLOT, SJ_RING_NEXT, SJ_ERROR,
-  SJ_DEPS, SJ_DST, SJ_BYTES, SJ_PATTERN, SJ_ALLOC_ID, SJ_AFTER_CTX, SJ_AFTER_SEQNO, SJF_DEPS_OK,
-  SJF_DONE, DP_SIZE, DP_NEXT, DP_SLOT, DP_GEN, DP_CTX, DP_SEQNO, ERRNO_CANCELED, ERRNO_SRCH,
-  DR_NOTIFY, DR_TIMEOUT, DR_CORRUPTION, DR_RETIRE, DR_ACK, DR_RESET, DR_SCHED, SP_RAN, SIG_OK,
-  SIG_ALREADY, SIG_ORDERING,
+  SCF_WAKE, SCF_RING_WAIT, SCF_DEP_WAIT, ET_SIZE, ET_SCHED, ET_FLAGS, ET_PRIORITY, ET_SCHED_CTX,
+  ET_FIN_CTX, ET_NEXT, ET_HEAD, ET_TAIL, ET_CURSOR, ET_SEQNO, ET_QUEUED, ETF_KILLED, ETF_GUILTY,
+  SJ_SIZE, SJ_ENTITY, SJ_NEXT, SJ_FLAGS, SJ_CREDITS, SJ_SEQNO, SJ_ORDER, SJ_HW_SLOT, SJ_RING_NEXT,
+  SJ_ERROR, SJ_DEPS, SJ_DST, SJ_BYTES, SJ_PATTERN, SJ_ALLOC_ID, SJ_AFTER_CTX, SJ_AFTER_SEQNO,
+  SJF_DEPS_OK, SJF_DONE, SJF_AFTER_PIPELINED, DP_SIZE, DP_NEXT, DP_SLOT, DP_GEN, DP_CTX, DP_SEQNO,
+  PIPELINED_SLOT, PUSH_PIN, PUSH_AFTER_PIPELINED, ERRNO_CANCELED, ERRNO_SRCH, DR_NOTIFY,
+  DR_TIMEOUT, DR_CORRUPTION, DR_RETIRE, DR_ACK, DR_RESET, DR_SCHED, SP_RAN, SIG_OK, SIG_ALREADY,
+  SIG_ORDERING,
 } from './layout.js';
 
 export class TsCore implements Core {
@@ -65,7 +66,7 @@ export class TsCore implements Core {
 
   private ctxPtr(base: number, ctx: number): number {
     const u32 = this.u32;
-    return base + u32[(base + H_CTX_OFF) >>> 2] + (ctx * CTX_SIZE);
+    return base + u32[(base + H_CTX_OFF) >>> 2] + ((ctx | 0) * CTX_SIZE);
   }
 
   private slotPtr(base: number, slot: number): number {
@@ -436,11 +437,14 @@ export class TsCore implements Core {
    * and with afterCtx != NIL depends on fence afterSeqno + i of that context. pin = 1 (n = 1): the
    * fences are pinned for handles (the bindings find them at their contexts' tails). Returns the
    * first job's record; -1: not enough job records, -2: not enough fence slots (nothing changed).
+   * flags: PUSH_PIN (n = 1): the fences are pinned for handles; PUSH_AFTER_PIPELINED: afterCtx is
+   * the scheduled context of a same-scheduler entity whose finished context is afterCtx + 1 (S3).
    */
-  schedPush(base: number, ent: number, n: number, credits: number, dst: number, bytes: number, pattern: number, allocId: number, afterCtx: number, afterSeqno: number, pin: number): number {
+  schedPush(base: number, ent: number, n: number, credits: number, dst: number, bytes: number, pattern: number, allocId: number, afterCtx: number, afterSeqno: number, flags: number): number {
     const i32 = this.i32;
     const u32 = this.u32;
     const f64 = this.f64;
+    const pin = flags & PUSH_PIN;
     if (((i32[(base + H_MAX_JOBS) >>> 2] - i32[(base + H_JOBS_IN_USE) >>> 2]) | 0) < n) return -1;
     const ep = this.entPtr(base, ent);
     const schedCtx = i32[(ep + ET_SCHED_CTX) >>> 2];
@@ -461,7 +465,7 @@ export class TsCore implements Core {
       const jp = this.jobPtr(base, j);
       i32[(jp + SJ_ENTITY) >>> 2] = ent;
       i32[(jp + SJ_NEXT) >>> 2] = NIL;
-      u32[(jp + SJ_FLAGS) >>> 2] = 0;
+      u32[(jp + SJ_FLAGS) >>> 2] = flags & PUSH_AFTER_PIPELINED ? SJF_AFTER_PIPELINED : 0;
       u32[(jp + SJ_CREDITS) >>> 2] = credits;
       f64[(jp + SJ_SEQNO) >>> 3] = seqno;
       f64[(jp + SJ_ORDER) >>> 3] = order;
@@ -523,14 +527,23 @@ export class TsCore implements Core {
     return 0;
   }
 
-  /** Has the fence a dependency reference names signaled? */
-  private depSignaled(base: number, dp: number): boolean {
+  /**
+   * Has the fence a dependency reference names signaled? A pipelined reference (S3) is met by the
+   * scheduled fence, or with `strict` (a job that will not reach the ring: S7, S8) by the finished
+   * one, the next context.
+   */
+  private depSignaled(base: number, dp: number, strict: boolean): boolean {
     const i32 = this.i32;
     const u32 = this.u32;
     const f64 = this.f64;
     const slot = i32[(dp + DP_SLOT) >>> 2];
     const ctx = i32[(dp + DP_CTX) >>> 2];
     if (slot === NIL) return f64[(this.ctxPtr(base, ctx) + C_SIGNALED_SEQNO) >>> 3] >= f64[(dp + DP_SEQNO) >>> 3];
+    if (slot === PIPELINED_SLOT) {
+      let fctx = ctx;
+      if (strict) fctx = (ctx + 1);
+      return f64[(this.ctxPtr(base, fctx) + C_SIGNALED_SEQNO) >>> 3] >= f64[(dp + DP_SEQNO) >>> 3];
+    }
     const p = this.slotPtr(base, slot);
     const st = u32[(p + S_STATE) >>> 2];
     if (u32[(p + S_GEN) >>> 2] !== u32[(dp + DP_GEN) >>> 2]) return true;
@@ -539,30 +552,45 @@ export class TsCore implements Core {
     return (st & FS_SIGNALED) !== 0;
   }
 
-  /** S4: have all of the job's dependencies signaled? Resolved references are freed as found. */
-  private depsReady(base: number, j: number): boolean {
+  /**
+   * S4: have all of the job's dependencies signaled? `strict` for a job finished without the ring
+   * (killed, guilty: S7, S8): pipelined dependencies then wait for the finished fence, as the ring
+   * order that makes the scheduled one enough does not hold for it. Met references are freed, but
+   * a pipelined one only once strictly met (the job may still become killed or guilty).
+   */
+  private depsReady(base: number, j: number, strict: boolean): boolean {
     const i32 = this.i32;
     const u32 = this.u32;
     const f64 = this.f64;
     const jp = this.jobPtr(base, j);
-    if (u32[(jp + SJ_FLAGS) >>> 2] & SJF_DEPS_OK) return true;
+    const flags = u32[(jp + SJ_FLAGS) >>> 2];
+    if (!strict && (flags & SJF_DEPS_OK)) return true;
     const after = i32[(jp + SJ_AFTER_CTX) >>> 2];
+    const afterPipe = (flags & SJF_AFTER_PIPELINED) !== 0;
     if (after !== NIL) {
-      if (f64[(this.ctxPtr(base, after) + C_SIGNALED_SEQNO) >>> 3] < f64[(jp + SJ_AFTER_SEQNO) >>> 3]) return false;
-      i32[(jp + SJ_AFTER_CTX) >>> 2] = NIL;
+      let actx = after;
+      if (strict && afterPipe) actx = (after + 1);
+      if (f64[(this.ctxPtr(base, actx) + C_SIGNALED_SEQNO) >>> 3] < f64[(jp + SJ_AFTER_SEQNO) >>> 3]) return false;
     }
+    for (let d = i32[(jp + SJ_DEPS) >>> 2]; d !== NIL; d = i32[(this.depPtr(base, d) + DP_NEXT) >>> 2]) {
+      if (!this.depSignaled(base, this.depPtr(base, d), strict)) return false;
+    }
+    // All met: free what is met for good.
+    if (after !== NIL && (strict || !afterPipe)) i32[(jp + SJ_AFTER_CTX) >>> 2] = NIL;
     let d = i32[(jp + SJ_DEPS) >>> 2];
+    let kept = NIL;
     while (d !== NIL) {
       const dp = this.depPtr(base, d);
-      if (!this.depSignaled(base, dp)) {
-        i32[(jp + SJ_DEPS) >>> 2] = d;
-        return false;
-      }
       const next = i32[(dp + DP_NEXT) >>> 2];
-      this.freeDep(base, d);
+      if (!strict && i32[(dp + DP_SLOT) >>> 2] === PIPELINED_SLOT) {
+        i32[(dp + DP_NEXT) >>> 2] = kept;
+        kept = d;
+      } else {
+        this.freeDep(base, d);
+      }
       d = next;
     }
-    i32[(jp + SJ_DEPS) >>> 2] = NIL;
+    i32[(jp + SJ_DEPS) >>> 2] = kept;
     u32[(jp + SJ_FLAGS) >>> 2] |= SJF_DEPS_OK;
     return true;
   }
@@ -627,7 +655,10 @@ export class TsCore implements Core {
         key = f64[(this.jobPtr(base, cur) + SJ_ORDER) >>> 3];
       }
       if (prio === bestPrio && key >= bestKey) continue;
-      if (!this.depsReady(base, cur)) continue;
+      if (!this.depsReady(base, cur, false)) {
+        u32[(sp + SC_FLAGS) >>> 2] |= SCF_DEP_WAIT;
+        continue;
+      }
       best = e;
       bestPrio = prio;
       bestKey = key;
@@ -641,7 +672,8 @@ export class TsCore implements Core {
     const u32 = this.u32;
     let changed = false;
     let status = 0;
-    const flags = u32[(sp + SC_FLAGS) >>> 2];
+    const flags = u32[(sp + SC_FLAGS) >>> 2] & ~SCF_DEP_WAIT;
+    u32[(sp + SC_FLAGS) >>> 2] = flags;
     const ring = i32[(sp + SC_RING) >>> 2];
     const rp = this.ringPtr(base, ring);
     const cancel = (flags & SCF_CANCEL) !== 0;
@@ -677,7 +709,10 @@ export class TsCore implements Core {
         const cur = i32[(ep + ET_CURSOR) >>> 2];
         if (cur === NIL || cur !== i32[(ep + ET_HEAD) >>> 2]) break;
         if (!cancel && !(ef & (ETF_KILLED | ETF_GUILTY))) break;
-        if (!cancel && !this.depsReady(base, cur)) break;
+        if (!cancel && !this.depsReady(base, cur, true)) {
+          u32[(sp + SC_FLAGS) >>> 2] |= SCF_DEP_WAIT;
+          break;
+        }
         const jp = this.jobPtr(base, cur);
         this.dequeue(base, sp, ep, jp, now);
         i32[(jp + SJ_ERROR) >>> 2] = cancel ? ERRNO_CANCELED : ef & ETF_KILLED ? ERRNO_SRCH : ERRNO_CANCELED;
@@ -740,12 +775,16 @@ export class TsCore implements Core {
     i32[(base + H_SCHED_KICK) >>> 2] = 0;
     let status = 0;
     for (;;) {
-      const before = f64[(base + ST_SIGNAL_CALLS) >>> 3];
+      // Again only if something signaled after the first scheduler that found a job waiting for a
+      // dependency had its turn (what signaled before, or in its own pass, it has seen).
+      let blockedAt = -1;
       for (let s = 0; s < count; s++) {
         const sp = this.schedPtr(base, s);
-        if (u32[(sp + SC_FLAGS) >>> 2] & SCF_LIVE) status |= this.passOne(base, sp, now);
+        if (!(u32[(sp + SC_FLAGS) >>> 2] & SCF_LIVE)) continue;
+        status |= this.passOne(base, sp, now);
+        if (blockedAt < 0 && (u32[(sp + SC_FLAGS) >>> 2] & SCF_DEP_WAIT)) blockedAt = f64[(base + ST_SIGNAL_CALLS) >>> 3];
       }
-      if (f64[(base + ST_SIGNAL_CALLS) >>> 3] === before) break;
+      if (blockedAt < 0 || f64[(base + ST_SIGNAL_CALLS) >>> 3] === blockedAt) break;
     }
     f64[(base + H_SCHED_SEEN) >>> 3] = f64[(base + ST_SIGNAL_CALLS) >>> 3];
     if (i32[(base + H_NOTIFY_HEAD) >>> 2] !== NIL) status |= DR_NOTIFY;

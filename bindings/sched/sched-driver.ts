@@ -70,6 +70,8 @@ export interface SchedMember {
   wantsWake(): boolean;
   /** Has jobs not yet finished (the real clock keeps servicing). */
   busy(): boolean;
+  /** A pass is due for a reason no word shows (fini waiting on a dropped ring). */
+  readonly finiDue: boolean;
 }
 
 export class SchedDriver {
@@ -103,6 +105,7 @@ export class SchedDriver {
     const a = this.h.arena;
     if (a.header(L.H_SCHED_KICK) !== 0 || a.stat(L.ST_SIGNAL_CALLS) !== a.stat(L.H_SCHED_SEEN)) return true;
     for (const m of this.members) {
+      if (m.finiDue) return true;
       if (!(m.w.getU(L.SC_FLAGS) & L.SCF_RING_WAIT)) continue;
       // Blocked on its ring (not running, or no fence slot): due once that changed.
       const ring = this.h.rings()[m.ringIndex];
@@ -122,7 +125,9 @@ export class SchedDriver {
     if (this.h.life.disposed) return;
     const { arena, core, sim } = this.h;
     const st = core.schedPass(arena.base, sim.now);
-    if (st & L.SP_RAN && this.h.real) this.h.kick();
+    // Real clock: the doorbell for the jobs written, and the driver's interrupt timer kept
+    // running while jobs are unfinished (a signal from JS then reaches a pass within a tick).
+    if (this.h.real && (st & L.SP_RAN || this.busy())) this.h.kick();
     if (st & L.DR_NOTIFY) this.h.fences.drain();
     else this.h.fences.publish();
     this.afterStep(st);

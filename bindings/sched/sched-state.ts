@@ -19,6 +19,10 @@ import { JOB_KEYS } from '../ring/types.js';
 import type { SchedDriver, SchedMember } from './sched-driver.js';
 import { Words } from './sched-driver.js';
 
+const SCHED_JOB_KEYS = [...JOB_KEYS, 'credits', 'deps'];
+const QUEUE_JOB_KEYS = [...JOB_KEYS, 'cost', 'deps'];
+const BATCH_JOB_KEYS = [...JOB_KEYS, 'credits', 'after'];
+
 export type Priority = 'kernel' | 'high' | 'normal' | 'low';
 export const PRIORITIES: readonly Priority[] = ['kernel', 'high', 'normal', 'low'];
 export type SchedOrder = 'fifo' | 'rr';
@@ -163,15 +167,16 @@ export class SchedState implements SchedMember {
   /** Checks a job and queues it; its fences' slots (scheduled: NIL in a job queue) and seqno. */
   push(e: EntityState, job: unknown, costKey: 'credits' | 'cost'): { seqno: number; scheduled: DmaFence | undefined; finished: DmaFence } {
     const h = this.d.h;
-    const o = checkOptions('job', job, [...JOB_KEYS, costKey, 'deps']) as Record<string, unknown>;
+    const keys = costKey === 'cost' ? QUEUE_JOB_KEYS : SCHED_JOB_KEYS;
+    const o = checkOptions('job', job, keys) as Record<string, unknown>;
     this.#checkOpen(e);
     let credits = this.#credits(o[costKey], costKey);
-    const pj = this.ring._parseJob(job, [...JOB_KEYS, costKey, 'deps']);
+    const pj = this.ring._parseJob(job, keys);
     const deps = this.#deps(e, o.deps);
     this.#room(1, deps.length);
     credits = this.#clamp(e, credits);
     const a = h.arena;
-    const j = h.core.schedPush(a.base, e.index, 1, credits, pj.dst, pj.bytes, pj.pattern, pj.allocId, L.NIL, 0, 1);
+    const j = h.core.schedPush(a.base, e.index, 1, credits, pj.dst, pj.bytes, pj.pattern, pj.allocId, L.NIL, 0, L.PUSH_PIN);
     if (j < 0) throw new DmaFenceRangeError('ERR_CAPACITY', 'no room for the job (raise maxJobs or maxFences)');
     for (const r of deps) h.core.schedAddDep(a.base, j, r.slot, r.gen, r.ctx, r.seqno);
     const seqno = e.finCtx.lastSeqno;
@@ -184,7 +189,7 @@ export class SchedState implements SchedMember {
   /** The batch form (S2 without handles): n jobs, job i after fence firstSeqno + i of `after`. */
   pushBatch(e: EntityState, n: unknown, job: unknown): number {
     const h = this.d.h;
-    const keys = [...JOB_KEYS, 'credits', 'after'];
+    const keys = BATCH_JOB_KEYS;
     const o = checkOptions('job', job, keys) as Record<string, unknown>;
     this.#checkOpen(e);
     const count = checkInteger('n', n, 1, h.arena.header(L.H_MAX_JOBS) || 1);
@@ -192,6 +197,7 @@ export class SchedState implements SchedMember {
     const pj = this.ring._parseJob(job, keys);
     let afterCtx = L.NIL;
     let afterSeqno = 0;
+    let pushFlags = 0;
     if (o.after !== undefined) {
       const af = checkOptions('after', o.after, ['context', 'firstSeqno']) as Record<string, unknown>;
       const ctx = this.#contextIndex(af.context);
@@ -200,13 +206,14 @@ export class SchedState implements SchedMember {
         // S3 pipelining: a finished context of this scheduler is waited for by its scheduled one.
         const owner = this.#byFinCtx.get(ctx);
         afterCtx = owner?.schedCtx ? owner.schedCtx.index : ctx;
+        if (owner?.schedCtx) pushFlags = L.PUSH_AFTER_PIPELINED;
       }
     }
     this.#room(count, 0);
     credits = this.#clamp(e, credits);
     const first = e.finCtx.lastSeqno + 1;
     const a = h.arena;
-    if (h.core.schedPush(a.base, e.index, count, credits, pj.dst, pj.bytes, pj.pattern, pj.allocId, afterCtx, afterSeqno, 0) < 0) {
+    if (h.core.schedPush(a.base, e.index, count, credits, pj.dst, pj.bytes, pj.pattern, pj.allocId, afterCtx, afterSeqno, pushFlags) < 0) {
       throw new DmaFenceRangeError('ERR_CAPACITY', `no room for ${count} jobs (raise maxJobs or maxFences)`);
     }
     this.d.kick();
@@ -262,7 +269,7 @@ export class SchedState implements SchedMember {
     if (!Array.isArray(deps)) throw new DmaFenceTypeError('ERR_INVALID_ARG', `deps must be an array of DmaFence, got ${describe(deps)}`);
     const h = this.d.h;
     const a = h.arena;
-    const byCtx = new Map<number, DepRef>();
+    const refs: DepRef[] = []; // the latest per context; a few entries: a linear search
     for (let i = 0; i < deps.length; i++) {
       const f: unknown = deps[i];
       if (f === null) continue;
@@ -272,15 +279,16 @@ export class SchedState implements SchedMember {
       if (h.fences.isSignaledRaw(rec)) continue;
       if (rec.ctx === e.finCtx.index || rec.ctx === e.schedCtx?.index) continue;
       const seqno = a.slotSeqno(rec.slot);
-      const prev = byCtx.get(rec.ctx);
-      if (prev && !seqnoLater(seqno, prev.seqno, (a.ctxFlags(rec.ctx) & L.CF_SEQNO64) !== 0)) continue;
-      byCtx.set(rec.ctx, { slot: rec.slot, gen: rec.gen, ctx: rec.ctx, seqno });
+      let k = 0;
+      while (k < refs.length && refs[k].ctx !== rec.ctx) k++;
+      if (k < refs.length && !seqnoLater(seqno, refs[k].seqno, (a.ctxFlags(rec.ctx) & L.CF_SEQNO64) !== 0)) continue;
+      refs[k] = { slot: rec.slot, gen: rec.gen, ctx: rec.ctx, seqno };
     }
-    const out: DepRef[] = [];
-    for (const r of byCtx.values()) {
+    const out = refs;
+    for (let k = 0; k < out.length; k++) {
+      const r = out[k];
       const owner = this.#byFinCtx.get(r.ctx);
-      if (owner?.schedCtx && a.slotError(r.slot) === 0) out.push({ slot: L.NIL, gen: 0, ctx: owner.schedCtx.index, seqno: r.seqno });
-      else out.push(r);
+      if (owner?.schedCtx && a.slotError(r.slot) === 0) out[k] = { slot: L.PIPELINED_SLOT, gen: 0, ctx: owner.schedCtx.index, seqno: r.seqno };
     }
     return out;
   }
@@ -372,23 +380,49 @@ export class SchedState implements SchedMember {
       // (A drop under way does this by its own policy: its signals finish the ring's jobs.)
       let stopped = false;
       if (!p.drop && p.w.state() !== L.RS_DROPPED && p.w.state() !== L.RS_STOPPED) {
-        await p.stopProtocol(true);
-        stopped = true;
+        // A drop that does not wait for the stop ('signal-on-drop', 'leak') rejects it: the
+        // drop's policy then decides how the ring's jobs end (a dropped ring's: -ECANCELED here).
+        stopped = await p.stopProtocol(true).then(
+          () => true,
+          () => false,
+        );
       }
+      if (this.life.disposed) return;
       // Then every job not yet run: -ECANCELED, in order (S10), scheduled fence first.
       this.w.set(L.SC_FLAGS, this.w.getU(L.SC_FLAGS) | L.SCF_CANCEL);
       this.d.service();
+      // A drop under way ends the ring's jobs by its policy: wait until every job has finished.
+      if (!this.#allFinished()) {
+        await new Promise<void>((resolve) => {
+          this.#finiWaiter = resolve;
+          this.d.syncWake(this);
+        });
+        if (this.life.disposed) return;
+      }
       if (stopped && !p.drop && p.w.state() === L.RS_STOPPED && !p.device._lost) p.restart();
       p.sched = undefined;
+      // Nothing left: the core skips it from now on (a ring still being dropped keeps it live).
+      if (this.#allFinished()) this.w.set(L.SC_FLAGS, this.w.getU(L.SC_FLAGS) & ~L.SCF_LIVE);
     };
     this.fini = run();
     return this.fini;
   }
 
+  #finiWaiter: (() => void) | undefined;
+
+  #allFinished(): boolean {
+    return this.entities.every((e) => e.w.get(L.ET_HEAD) === L.NIL);
+  }
+
   // ── SchedMember ──
 
+  /** A pass is due though nothing signaled: fini waits and the ring was dropped (its jobs end here). */
+  get finiDue(): boolean {
+    return this.#finiWaiter !== undefined && this.p.w.state() === L.RS_DROPPED;
+  }
+
   wantsWake(): boolean {
-    return this.d.h.tracing || this.entities.some((e) => e.flushWaiters.length > 0);
+    return this.d.h.tracing || this.#finiWaiter !== undefined || this.entities.some((e) => e.flushWaiters.length > 0);
   }
 
   busy(): boolean {
@@ -396,6 +430,12 @@ export class SchedState implements SchedMember {
   }
 
   afterPass(): void {
+    if (this.#finiWaiter && this.#allFinished()) {
+      const w = this.#finiWaiter;
+      this.#finiWaiter = undefined;
+      this.d.syncWake(this);
+      w();
+    }
     for (const e of this.entities) {
       if (e.flushWaiters.length && e.queued === 0) for (const w of e.flushWaiters.slice()) w.done(true);
       if (this.d.h.tracing) this.#trace(e);

@@ -7,6 +7,7 @@
  * rejects) ERR_DISPOSED once the runtime is disposed, and a call that throws changes nothing.
  */
 import type { DmaFence, WaitOptions } from '../dma-fence.js';
+import type { FenceContext } from '../fence-context.js';
 import type { HwRing, Job } from '../hw-ring.js';
 import { checkEnum, checkOptions } from '../errors.js';
 import { parseWaitOptions } from '../dma-fence.js';
@@ -50,7 +51,7 @@ export interface SchedBatchJob extends Job {
   /** As for push (S2). Default 1. */
   credits?: number;
   /** Job i waits for fence `firstSeqno + i` of `context` (a context id, or a FenceContext) (S3). */
-  after?: { context: number | object; firstSeqno: number };
+  after?: { context: number | FenceContext; firstSeqno: number };
 }
 
 /** What push returns: the job's seqno and its two fences (S1, S2). */
