@@ -233,6 +233,9 @@ for (const bytes of [0, 4096]) {
   log(`  ${row.workload}: wasm ${fmt(row.wasm.median)} jobs/s, ts ${fmt(row.ts.median)} jobs/s; completion-to-callback p50/p99 wasm ${row.wasm.latencyUs.p50.toFixed(1)}/${row.wasm.latencyUs.p99.toFixed(1)} µs, ts ${row.ts.latencyUs.p50.toFixed(1)}/${row.ts.latencyUs.p99.toFixed(1)} µs`);
 }
 
+// ── composite fences: merge, syncobj timeline, chain find / GC per link (bench/composite.mjs) ──
+await (await import('./composite.mjs')).compositeRows({ createRuntime, CFG, BACKENDS, record, mode, log });
+
 // ── memory: arena bytes per in-flight fence and per ring slot, from the layout ───────────────
 {
   const size = async (o) => (await createRuntime(o)).capacity.arenaBytes;
