@@ -93,7 +93,7 @@ export async function compositeRows({ createRuntime, CFG, BACKENDS, record, mode
   for (const N of quick ? [10_000, 100_000] : [10_000, 1_000_000]) {
     const find = { wasm: [], ts: [] };
     const gc = { wasm: [], ts: [] };
-    const reps = N >= 1e6 ? 1 : 9;
+    const reps = quick ? 2 : N >= 1e6 ? 1 : 9;
     for (let round = 0; round < CFG.rounds; round++) {
       for (const backend of round % 2 ? BACKENDS.slice().reverse() : BACKENDS) {
         const rt = await createRuntime({ backend, maxFences: N + 1024, maxContexts: 64 });
