@@ -52,7 +52,7 @@ interface Node {
 
 /** One run: returns the history (per composite: the event its callback ran at, error, timestamp). */
 async function run(backend: Backend, sc: Scenario): Promise<unknown[]> {
-  const rt = await runtime(backend, { maxFences: 512, maxContexts: 128 });
+  const rt = await runtime(backend, { maxFences: 512, maxContexts: 128, strict: true });
   const ctxs = [0, 1, 2, 3].map(() => rt.createContext());
   const plains: DriverFence[] = sc.ctxOf.map((c) => ctxs[c].createFence());
   const P = plains.length;

@@ -302,6 +302,54 @@ describe.each(BACKENDS)('composite fences (%s backend)', (backend) => {
     }, 60_000);
   });
 
+  describe('handles released while listening (F6, F16 with composites)', () => {
+    it('X1.2: an enabled array whose last handle is released still runs its callbacks once (it references itself)', async () => {
+      const rt = await rt0();
+      const ctx = rt.createContext();
+      const [a, b] = [ctx.createFence(), ctx.createFence()];
+      const arr = rt.fenceArray([a.fence, b.fence]);
+      let ran = 0;
+      arr.addCallback(() => ran++);
+      arr.release();
+      a.fence.addCallback(() => b.signal()); // re-entrant: the second child signals inside the first's callbacks
+      a.signal();
+      expect(ran).toBe(1);
+      expect(rt.violations).toEqual([]);
+    });
+
+    it('X2.4: a chain link released after addCallback still calls back once, and a wait on it still ends', async () => {
+      const rt = await rt0();
+      const ctx = rt.createContext();
+      const [a, b] = [ctx.createFence(), ctx.createFence()];
+      const l1 = rt.fenceChain(null, a.fence, 1);
+      const l2 = rt.fenceChain(l1, b.fence, 2);
+      let ran = 0;
+      l2.addCallback(() => ran++);
+      const w = l2.wait();
+      l1.release();
+      l2.release();
+      ctx.signalUpTo(b.seqno);
+      expect(ran).toBe(1);
+      await expect(w).resolves.toBe(true);
+      expect(rt.violations).toEqual([]);
+    });
+
+    it('X2.7: an un-enabled composite whose handles all go frees its slot and its children', async () => {
+      const rt = await rt0();
+      const ctx = rt.createContext();
+      const a = ctx.createFence();
+      const inUse = rt.stats.fencesInUse;
+      const arr = rt.fenceArray([a.fence]);
+      const link = rt.fenceChain(null, arr, 1);
+      expect(rt.stats.fencesInUse).toBe(inUse + 2);
+      link.release();
+      arr.release();
+      expect(rt.stats.fencesInUse).toBe(inUse);
+      a.signal();
+      expect(rt.violations).toEqual([]);
+    });
+  });
+
   describe('X3 unwrap, merge, info', () => {
     it('X3.1: unwrap(plain) = [plain]; unwrap(array) = children in order; unwrap(chain) = newest first, plain prev last', async () => {
       const rt = await rt0();
