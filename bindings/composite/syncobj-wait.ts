@@ -128,8 +128,12 @@ export function syncobjWait(host: CompositeHost, entries: unknown, opts: unknown
             point: s.point,
             fn: () => {
               if (finished) return;
-              resolveFence(s);
-              check();
+              try {
+                resolveFence(s);
+                check();
+              } catch (e) {
+                if (finish()) reject(e);
+              }
             },
           });
         }

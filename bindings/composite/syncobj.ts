@@ -83,14 +83,15 @@ export class Syncobj {
     this.#wake();
   }
 
+  /** Wakes submit waits now due; then callbacks that ran during this call throw (their errors). */
   #wake(): void {
-    if (!this.#watches.length) return;
-    const last = this._lastSubmitted();
-    let n = 0;
-    while (n < this.#watches.length && this.#watches[n].point <= last) n++;
-    if (!n) return;
-    const due = this.#watches.splice(0, n);
-    for (const w of due) w.fn();
+    if (this.#watches.length) {
+      const last = this._lastSubmitted();
+      let n = 0;
+      while (n < this.#watches.length && this.#watches[n].point <= last) n++;
+      if (n) for (const w of this.#watches.splice(0, n)) w.fn();
+    }
+    this.#host.t.rethrowCallbackErrors();
   }
 
   /** @internal The newest submitted point: a chain's seqno, 0 for a plain fence, -1 when empty. */
@@ -195,7 +196,9 @@ export class Syncobj {
     this.#life.check();
     checkPoint(point);
     this.#host.room(1);
-    return this.#host.handle(this._find(point));
+    const h = this.#host.handle(this._find(point));
+    this.#host.t.rethrowCallbackErrors();
+    return h;
   }
 
   /**
@@ -216,7 +219,9 @@ export class Syncobj {
       last = it;
     }
     const link = partOf<ChainLink>(last, 'chain')!;
-    return this.#chains.signaled(link) ? host.seqno(last) : link.prevSeqno;
+    const point = this.#chains.signaled(link) ? host.seqno(last) : link.prevSeqno;
+    host.t.rethrowCallbackErrors();
+    return point;
   }
 
   /**
