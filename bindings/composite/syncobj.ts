@@ -70,6 +70,11 @@ export class Syncobj {
     }
   }
 
+  /** @internal A real Syncobj (a brand check: forged look-alikes are refused with a code). */
+  static _is(x: unknown): x is Syncobj {
+    return typeof x === 'object' && x !== null && #host in x;
+  }
+
   /** @internal */
   get _host(): CompositeHost {
     return this.#host;
@@ -230,7 +235,7 @@ export class Syncobj {
    */
   transfer(dst: Syncobj, dstPoint: number, srcPoint: number): void {
     this.#life.check();
-    if (!(dst instanceof Syncobj)) throw new DmaFenceTypeError('ERR_INVALID_ARG', `dst must be a Syncobj, got ${describe(dst)}`);
+    if (!Syncobj._is(dst)) throw new DmaFenceTypeError('ERR_INVALID_ARG', `dst must be a Syncobj, got ${describe(dst)}`);
     if (dst._host !== this.#host) throw new DmaFenceTypeError('ERR_FOREIGN_HANDLE', 'dst belongs to another runtime');
     checkPoint(dstPoint);
     checkPoint(srcPoint);
