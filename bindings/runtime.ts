@@ -181,7 +181,12 @@ export class Runtime {
     });
     this.fences = new FenceTable(arena, core, sim, this.log, this.#contexts, DmaFence, this.life);
     if (o.trace) this.fences.onSignalUpTo = (ctx, first, last, error) => this.#taps.get(ctx)?.signaled(first, last, error);
-    if (sim instanceof VirtualClock) sim.onDriven = () => this.fences.rethrowCallbackErrors();
+    if (sim instanceof VirtualClock) {
+      sim.onDriven = () => this.fences.rethrowCallbackErrors();
+      sim.afterEvent = () => {
+        if (this.fences.deferred.length !== 0) this.fences.runDeferred();
+      };
+    }
     this.#memory = new DmaMemory(arena, this.life);
     // The engine is an event source of the virtual clock only; on the real clock it just lists the rings.
     this.engine = new DeviceEngine(arena, core, sim as VirtualClock, this.fences, this.#memory, this.log);

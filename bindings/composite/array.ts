@@ -4,8 +4,8 @@
  *
  * Contract: driver thread only. The array is a fence on an arena context of its own (seqno 1).
  * Its children get a listener only once it is enabled (X1.2: first add_callback, wait, explicit
- * enable, or share()); from a child's signal it signals deferred, at the end of that signaling
- * pass, stamped with the child's timestamp (X1.3). Polling an un-enabled array counts its signaled
+ * enable, or share()); from a child's signal it signals deferred, in the runtime's next drain
+ * (never inside the child's signal call), stamped with the child's timestamp (X1.3). Polling an un-enabled array counts its signaled
  * children (X1.4). It holds a reference to each child for its whole life, and one to itself while
  * it listens (as the kernel's callbacks do).
  */

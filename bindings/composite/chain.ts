@@ -7,7 +7,7 @@
  * gaps); a link whose seqno is not later than prev's starts a fresh context (X2.2). Walking a chain
  * collects links whose own fence has signaled (X2.5). Links are signaled in the arena when found
  * signaled (polling, X2.4) or, once enabled, from a listener on the first unsignaled fence of the
- * chain, deferred to the end of that signaling pass. Release goes through the host's queue: a chain
+ * chain, deferred to the runtime's next drain (X1.3). Release goes through the host's queue: a chain
  * of 10^6 links releases in constant stack (X2.7).
  */
 import type { CompositePart, FenceRecord, Waiter } from '../fence-table.js';

@@ -231,9 +231,9 @@ export class CompositeHost {
     if (this.t.records[rec.slot] === rec) this.t.removeWaiter(rec, w);
   }
 
-  /** Runs fn at the end of the current signaling pass (after every callback: X1.3). */
+  /** Runs fn in the runtime's next drain, after the signal call that queued it has returned (X1.3). */
   defer(fn: () => void): void {
-    this.t.deferred.push(fn);
+    this.t.defer(fn);
   }
 
   error(rec: FenceRecord): number {
