@@ -235,6 +235,16 @@ export class FenceTable {
     if (hook && hook(handle) === false) this.signal(rec, this.clock.now);
   }
 
+  /**
+   * A fence becomes a scheduler dependency (drm_sched adds a callback to it): a composite is
+   * enabled, so that it signals in the arena (where the scheduler's core pass reads it) from its
+   * children rather than only when polled. Plain fences are left alone (the core reads them as is).
+   */
+  enableDependency(f: DmaFence | null): void {
+    const rec = f?._record;
+    if (rec?.composite && this.records[rec.slot] === rec) this.enableSignaling(rec, f!);
+  }
+
   /** F15: forward a deadline hint to the issuer if it is the earliest so far. */
   setDeadline(rec: FenceRecord, tNs: number, handle: DmaFence): void {
     if (this.isSignaledRaw(rec) || tNs >= rec.deadline) return;
