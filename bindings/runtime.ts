@@ -222,6 +222,20 @@ export class Runtime {
     core.fenceSignal(arena.base, slot, 0);
     this.#stub = this.fences.handle(slot);
     this.#comp = new Composites(this.fences, this.life);
+    if (o.trace) {
+      // Composite signals on a track of their own; a flow from the ring job whose signal completed it.
+      this.#comp.host.onSignaled = (kind, self, ts, trigger, children) => {
+        const onRing = trigger && this.#ringOfContext.get(trigger.context);
+        this.#trace.record('composite-signaled', ts, {
+          kind,
+          context: self.context,
+          seqno: self.seqno,
+          ...(trigger ? { trigger } : {}),
+          ...(onRing === undefined ? {} : { onRing, onSeqno: trigger!.seqno }),
+          ...(children ? { children } : {}),
+        });
+      };
+    }
     // Nothing of a runtime is assignable from outside (its state is in private fields).
     Object.freeze(this);
   }

@@ -13,7 +13,7 @@
 import type { CompositePart, FenceRecord, Waiter } from '../fence-table.js';
 import type { FenceContext } from '../fence-context.js';
 import { partOf } from './host.js';
-import type { CompositeHost } from './host.js';
+import type { CompositeHost, TracedFence } from './host.js';
 
 /** One chain context: its links, and whether a link joined it behind its newest (a fork). */
 interface ChainContext {
@@ -67,8 +67,9 @@ export class ChainLink implements CompositePart {
     this.#waiting = undefined;
     const { host } = this.chains;
     const ts = host.timestamp(c); // now: by the deferred run c may have been collected
+    const trigger = host.traceRef(c);
     host.defer(() => {
-      if (!host.signaledRaw(this.self) && !this.arm()) this.chains.signalLink(this, ts);
+      if (!host.signaledRaw(this.self) && !this.arm()) this.chains.signalLink(this, ts, trigger);
       if (this.#waiting === undefined) this.#dropSelfRef();
     });
   }
@@ -187,9 +188,10 @@ export class Chains {
    * Signals a link in the arena. On a linear context every older link is then signaled too (each
    * is reachable from it), in order, in one pass; on a forked one, the link alone.
    */
-  signalLink(link: ChainLink, ts: number): void {
+  signalLink(link: ChainLink, ts: number, trigger?: TracedFence): void {
     const { host } = this;
     if (host.signaledRaw(link.self)) return;
+    host.traced(link.self, 'chain', ts, trigger);
     if (link.cc.forked) host.signal(link.self, ts, true);
     else host.t.signalUpTo(link.cc.ctx.index, link.seqno, 0, ts);
   }
