@@ -235,6 +235,16 @@ export class FenceTable {
     if (hook && hook(handle) === false) this.signal(rec, this.clock.now);
   }
 
+  /**
+   * A fence becomes a scheduler dependency (drm_sched adds a callback to it): a composite is
+   * enabled, so that it signals in the arena (where the scheduler's core pass reads it) from its
+   * children rather than only when polled. Plain fences are left alone (the core reads them as is).
+   */
+  enableDependency(f: DmaFence | null): void {
+    const rec = f?._record;
+    if (rec?.composite && this.records[rec.slot] === rec) this.enableSignaling(rec, f!);
+  }
+
   /** F15: forward a deadline hint to the issuer if it is the earliest so far. */
   setDeadline(rec: FenceRecord, tNs: number, handle: DmaFence): void {
     if (this.isSignaledRaw(rec) || tNs >= rec.deadline) return;
@@ -263,21 +273,38 @@ export class FenceTable {
       this.log.note(this.#ordering(rec.ctx, arena.stat(L.H_LAST_ORDER_SEQ), arena.stat(L.H_LAST_ORDER_PENDING)));
     }
     this.#notify(rec);
-    if (this.deferred.length !== 0) this.runDeferred();
     return true;
   }
 
   /**
-   * Work deferred to the end of the signaling pass that queued it, after every callback of the
-   * fences it signaled has returned (composite fences signal there: X1.3, the kernel's irq_work).
+   * Work deferred to the runtime's next drain, never inside the signal call that queued it
+   * (composite fences signal there: X1.3, the kernel's irq_work): on the virtual clock, after the
+   * event that queued it and before the clock moves on (VirtualClock.afterEvent); for work queued
+   * outside a clock event (a signal from user code, the real clock), in a microtask.
    */
   readonly deferred: (() => void)[] = [];
   #deferredHead = 0;
+  #microtaskQueued = false;
+
+  /** Queues fn for the next drain (X1.3). */
+  defer(fn: () => void): void {
+    this.deferred.push(fn);
+    if (this.#microtaskQueued) return;
+    this.#microtaskQueued = true;
+    queueMicrotask(() => {
+      this.#microtaskQueued = false;
+      if (this.deferred.length !== 0) this.runDeferred();
+    });
+  }
 
   /** Runs the deferred work, oldest first, including work queued while it runs. */
   runDeferred(): void {
     const q = this.deferred;
     if (this.#deferredHead !== 0) return; // already running further up the stack: it takes these too
+    if (this.life.disposed) {
+      q.length = 0; // a disposed runtime signals nothing more
+      return;
+    }
     try {
       while (this.#deferredHead < q.length) {
         const fn = q[this.#deferredHead++];
@@ -339,7 +366,6 @@ export class FenceTable {
       if (rec) this.#notify(rec);
       else this.core.fenceUnpin(this.arena.base, slots[i]);
     }
-    if (this.deferred.length !== 0) this.runDeferred();
   }
 
   /**

@@ -183,7 +183,12 @@ export class Runtime {
     });
     this.fences = new FenceTable(arena, core, sim, this.log, this.#contexts, DmaFence, this.life);
     if (o.trace) this.fences.onSignalUpTo = (ctx, first, last, error) => this.#taps.get(ctx)?.signaled(first, last, error);
-    if (sim instanceof VirtualClock) sim.onDriven = () => this.fences.rethrowCallbackErrors();
+    if (sim instanceof VirtualClock) {
+      sim.onDriven = () => this.fences.rethrowCallbackErrors();
+      sim.afterEvent = () => {
+        if (this.fences.deferred.length !== 0) this.fences.runDeferred();
+      };
+    }
     this.#memory = new DmaMemory(arena, this.life);
     // The engine is an event source of the virtual clock only; on the real clock it just lists the rings.
     this.engine = new DeviceEngine(arena, core, sim as VirtualClock, this.fences, this.#memory, this.log);
@@ -231,6 +236,20 @@ export class Runtime {
     core.fenceSignal(arena.base, slot, 0);
     this.#stub = this.fences.handle(slot);
     this.#comp = new Composites(this.fences, this.life);
+    if (o.trace) {
+      // Composite signals on a track of their own; a flow from the ring job whose signal completed it.
+      this.#comp.host.onSignaled = (kind, self, ts, trigger, children) => {
+        const onRing = trigger && this.#ringOfContext.get(trigger.context);
+        this.#trace.record('composite-signaled', ts, {
+          kind,
+          context: self.context,
+          seqno: self.seqno,
+          ...(trigger ? { trigger } : {}),
+          ...(onRing === undefined ? {} : { onRing, onSeqno: trigger!.seqno }),
+          ...(children ? { children } : {}),
+        });
+      };
+    }
     // Nothing of a runtime is assignable from outside (its state is in private fields).
     Object.freeze(this);
   }

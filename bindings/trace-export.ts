@@ -2,7 +2,9 @@
  * The trace as a driver engineer reads it: Trace Event Format JSON (ui.perfetto.dev,
  * chrome://tracing) built from the runtime's TraceLog.
  *
- * Layout: process 1 is the runtime (track "runtime": driver unloads, violations of no ring);
+ * Layout: process 1 is the runtime (track "runtime": driver unloads, violations of no ring; track
+ * "composite fences": each composite signal as a zero-length slice, with a flow from the ring job
+ * whose signal completed it);
  * each device is a process, each of its rings a thread (integer pid/tid, named by 'M' metadata
  * with sort indices), each scheduler entity a thread of its ring's device (events whose
  * args.entity is a string). On a ring's track: every job as a complete event ('X') from its start
@@ -105,6 +107,7 @@ export function toChromeTrace(events: readonly TraceEvent[], info: ExportInfo): 
     return thread(key, host?.pid ?? RUNTIME_PID, nextTid++, `entity ${entity}`, r ? 2 * r.index + 1 : nextTid);
   };
   const trackOf = (e: TraceEvent): Track => {
+    if (e.name === 'composite-signaled') return tracks.get('composites') ?? thread('composites', RUNTIME_PID, nextTid++, 'composite fences', 1);
     const entity = str(e.args.entity);
     const ring = str(e.args.ring);
     if (entity !== undefined) return entityTrack(entity, ring);
@@ -128,6 +131,7 @@ export function toChromeTrace(events: readonly TraceEvent[], info: ExportInfo): 
   };
   const signals: { ring: string; first: number; last: number; ts: number }[] = [];
   const deps: { ring: string; seqno: number; onRing: string; onSeqno: number }[] = [];
+  const composites: { onRing: string; onSeqno: number; ts: number; track: Track }[] = [];
   const entityRuns = new Map<string, ChromeEvent>();
 
   // Spans first in start order, so each ring track's spans are checked for overlap in time order.
@@ -163,6 +167,14 @@ export function toChromeTrace(events: readonly TraceEvent[], info: ExportInfo): 
           if (e.name === 'submit') points(ring, seqno).submit = ts;
           else signals.push({ ring, first: num(e.args.first) ?? seqno, last: seqno, ts });
         }
+        break;
+      }
+      case 'composite-signaled': {
+        // A zero-length slice (so a flow arrow binds to it) named after its kind and context.
+        out.push({ name: `${str(e.args.kind) ?? 'composite'} ${num(e.args.context) ?? ''}:${num(e.args.seqno) ?? ''} signaled`, ph: 'X', cat: 'composite', ts, dur: 0, ...base });
+        const onRing = str(e.args.onRing);
+        const onSeqno = num(e.args.onSeqno);
+        if (onRing !== undefined && onSeqno !== undefined) composites.push({ onRing, onSeqno, ts, track: t });
         break;
       }
       case 'dependency': {
@@ -239,6 +251,16 @@ export function toChromeTrace(events: readonly TraceEvent[], info: ExportInfo): 
     flow([
       { ts: from, track: ringTrack(d.onRing) },
       { ts: toTs, track: ringTrack(d.ring) },
+    ]);
+  }
+
+  // From the job whose signal completed a composite to the composite's signal.
+  for (const c of composites) {
+    const from = jobs.get(c.onRing)?.get(c.onSeqno)?.signal;
+    if (from === undefined || c.ts < from) continue;
+    flow([
+      { ts: from, track: ringTrack(c.onRing) },
+      { ts: c.ts, track: c.track },
     ]);
   }
 

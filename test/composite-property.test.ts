@@ -1,8 +1,10 @@
 /**
  * Property (X1-X3): random DAGs of arrays (wait-all and signal-on-any), chains and merges over
  * random plain fences, signaled in random order: every composite signals exactly once, at the
- * signal that completes what it depends on (never before), with the right error and timestamp; and
- * the wasm and ts backends record the same history.
+ * signal that completes what it depends on (never before, and never inside that signal call: X1.3,
+ * but in the drain right after it, before the clock moves on), with the right error and timestamp;
+ * and the wasm and ts backends record the same history. The signals come from user code (drained
+ * in a microtask) or from virtual-clock timers (drained after each event).
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
@@ -20,6 +22,7 @@ interface Scenario {
   ops: Op[];
   order: number[]; // events: signal plain order[e] (signalUpTo its seqno on its context)
   errors: number[]; // the event's error (0: none)
+  viaClock: boolean; // signal from timers on the virtual clock (else from user code, one at a time)
 }
 
 const scenario: fc.Arbitrary<Scenario> = fc
@@ -35,10 +38,11 @@ const scenario: fc.Arbitrary<Scenario> = fc
     ),
     keys: fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 10, maxLength: 10 }),
     errs: fc.array(fc.constantFrom(0, 0, -5, -62), { minLength: 10, maxLength: 10 }),
+    viaClock: fc.boolean(),
   })
-  .map(({ ctxOf, ops, keys, errs }) => {
+  .map(({ ctxOf, ops, keys, errs, viaClock }) => {
     const order = ctxOf.map((_, i) => i).sort((a, b) => keys[a] - keys[b] || a - b);
-    return { ctxOf, ops, order, errors: order.map((_, e) => errs[e]) };
+    return { ctxOf, ops, order, errors: order.map((_, e) => errs[e]), viaClock };
   });
 
 interface Node {
@@ -106,21 +110,35 @@ async function run(backend: Backend, sc: Scenario): Promise<unknown[]> {
       nodes.push({ f, doneAt: Math.max(...leaves.map((i) => doneAt[i])), error: undefined, leaves, composite: true });
     }
   }
-  // Every composite is enabled from the start: a callback records the event it ran at.
-  const fired: number[][] = nodes.map(() => []);
+  // Every composite is enabled from the start: a callback records the event it ran at, whether it
+  // ran inside that event's signal call (never: X1.3), and the clock then.
+  const fired: [number, boolean, number][][] = nodes.map(() => []);
   let event = -1;
+  let inCall = false;
   nodes.forEach((n, k) => {
-    if (n.composite) expect(n.f.addCallback(() => fired[k].push(event))).toBe(true);
+    if (n.composite) expect(n.f.addCallback(() => fired[k].push([event, inCall, rt.sim.now]))).toBe(true);
   });
-  sc.order.forEach((j, e) => {
+  const signalEvent = (e: number) => {
+    const j = sc.order[e];
     event = e;
-    rt.sim.advance(10);
+    inCall = true;
     ctxs[sc.ctxOf[j]].signalUpTo(plains[j].seqno, sc.errors[e] ? { error: sc.errors[e] } : undefined);
-  });
+    inCall = false;
+  };
+  if (sc.viaClock) {
+    sc.order.forEach((_, e) => rt.sim.schedule((e + 1) * 10, () => signalEvent(e)));
+    rt.sim.runUntilIdle();
+  } else {
+    for (let e = 0; e < sc.order.length; e++) {
+      rt.sim.advance(10);
+      signalEvent(e);
+      await Promise.resolve(); // the runtime's next drain: a microtask
+    }
+  }
   const history: unknown[] = [];
   nodes.forEach((n, k) => {
     if (!n.composite) return;
-    expect(fired[k], `node ${k} (${n.f.kind}) signals once, at event ${n.doneAt}`).toEqual([n.doneAt]);
+    expect(fired[k], `node ${k} (${n.f.kind}) signals once, at event ${n.doneAt}, after the signal call, before the clock moves`).toEqual([[n.doneAt, n.f.kind === 'fence', (n.doneAt + 1) * 10]]); // a merge's lone survivor is the plain fence itself
     expect(n.f.signaled).toBe(true);
     expect(n.f.timestamp).toBe((n.doneAt + 1) * 10);
     if (n.error !== undefined) expect(n.f.error, `node ${k} (${n.f.kind}) error`).toBe(n.error);

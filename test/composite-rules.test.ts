@@ -8,6 +8,8 @@ import type { DmaFence, Runtime } from '../bindings/index.js';
 import { BACKENDS, codeOf, runtime } from './helpers.js';
 
 const big = { maxFences: 1 << 12, maxContexts: 256 };
+/** The runtime's next drain (X1.3): composites signaled from user code signal in a microtask. */
+const drained = () => Promise.resolve();
 
 describe.each(BACKENDS)('composite fences (%s backend)', (backend) => {
   async function rt0(): Promise<Runtime> {
@@ -73,20 +75,62 @@ describe.each(BACKENDS)('composite fences (%s backend)', (backend) => {
       expect(arr.signaled).toBe(true);
     });
 
-    it('X1.3: deferred: the array signals after the child\'s callbacks returned, stamped with the child\'s time', async () => {
+    it('X1.3: deferred: never inside the child\'s signal() call; in the next drain (a microtask), stamped with the child\'s time', async () => {
       const rt = await rt0();
       const ctx = rt.createContext();
       const a = ctx.createFence();
       const arr = rt.fenceArray([a.fence]);
       const order: string[] = [];
       arr.addCallback(() => order.push('array'));
-      a.fence.addCallback(() => order.push('child'));
+      let inside: string | undefined = '';
+      a.fence.addCallback(() => {
+        order.push('child');
+        inside = codeOf(() => arr.timestamp); // a raw read: the array is still pending here
+      });
       a.signal({ timestamp: 1234 });
+      expect(inside).toBe('ERR_FENCE_PENDING');
+      expect(order).toEqual(['child']); // signal() returned: still pending
+      expect(codeOf(() => arr.timestamp)).toBe('ERR_FENCE_PENDING');
+      await drained();
       expect(order).toEqual(['child', 'array']);
       expect(arr.timestamp).toBe(1234);
+      expect(arr.signaled).toBe(true);
     });
 
-    it('X1.3: through a batch signalUpTo, arrays signal after every callback of the pass', async () => {
+    it('X1.3: on the virtual clock the array signals after the event that signaled its child, before the clock moves on', async () => {
+      const rt = await rt0();
+      const ctx = rt.createContext();
+      const a = ctx.createFence();
+      const arr = rt.fenceArray([a.fence]);
+      const seen: [string, number][] = [];
+      arr.addCallback(() => seen.push(['array', rt.sim.now]));
+      rt.sim.schedule(500, () => {
+        a.signal();
+        seen.push(['child signaled', rt.sim.now]);
+        expect(codeOf(() => arr.timestamp)).toBe('ERR_FENCE_PENDING');
+      });
+      rt.sim.schedule(501, () => seen.push(['next event', rt.sim.now]));
+      rt.sim.runUntilIdle(); // synchronous: no microtask ran in between
+      expect(seen).toEqual([['child signaled', 500], ['array', 500], ['next event', 501]]);
+      expect(arr.timestamp).toBe(500);
+    });
+
+    it('X1.3: on the real clock too, the array signals in the next drain after the child\'s signal() returned', async () => {
+      const rt = await runtime(backend, { ...big, clock: 'real' });
+      const ctx = rt.createContext();
+      const a = ctx.createFence();
+      const arr = rt.fenceArray([a.fence]);
+      const w = arr.wait();
+      a.signal();
+      expect(codeOf(() => arr.timestamp)).toBe('ERR_FENCE_PENDING');
+      await drained();
+      expect(codeOf(() => arr.timestamp)).toBe(undefined); // signaled now, with the child's time
+      expect(arr.timestamp).toBe(a.fence.timestamp);
+      await expect(w).resolves.toBe(true);
+      await rt.dispose();
+    });
+
+    it('X1.3: through a batch signalUpTo, arrays signal after the call, after every callback of the pass', async () => {
       const rt = await rt0();
       const ctx = rt.createContext();
       const fs = [ctx.createFence(), ctx.createFence(), ctx.createFence()];
@@ -94,8 +138,44 @@ describe.each(BACKENDS)('composite fences (%s backend)', (backend) => {
       const order: string[] = [];
       arr.addCallback(() => order.push('array'));
       fs[2].fence.addCallback(() => order.push('last child'));
+      rt.sim.advance(77);
       ctx.signalUpTo(fs[2].seqno);
+      rt.sim.advance(5); // the clock moves on before the drain: the array keeps the child's time
+      expect(order).toEqual(['last child']);
+      await drained();
       expect(order).toEqual(['last child', 'array']);
+      expect(arr.timestamp).toBe(77);
+    });
+
+    it('X1.3: a chain link also signals in the next drain, not inside its fence\'s signal() call', async () => {
+      const rt = await rt0();
+      const ctx = rt.createContext();
+      const a = ctx.createFence();
+      const link = rt.fenceChain(null, a.fence, 1);
+      let ran = 0;
+      link.addCallback(() => ran++);
+      a.signal({ timestamp: 42 });
+      expect(ran).toBe(0);
+      expect(codeOf(() => link.timestamp)).toBe('ERR_FENCE_PENDING');
+      await drained();
+      expect(ran).toBe(1);
+      expect(link.timestamp).toBe(42);
+    });
+
+    it('X1.3, X1.4: polling an enabled array whose children all signaled signals it at once (before the drain)', async () => {
+      const rt = await rt0();
+      const ctx = rt.createContext();
+      const a = ctx.createFence();
+      const arr = rt.fenceArray([a.fence]);
+      let ran = 0;
+      arr.addCallback(() => ran++);
+      a.signal({ timestamp: 9 });
+      expect(ran).toBe(0);
+      expect(arr.signaled).toBe(true); // dma_fence_is_signaled: the count says done
+      expect(ran).toBe(1);
+      expect(arr.timestamp).toBe(9);
+      await drained();
+      expect(ran).toBe(1); // the drain finds it signaled: nothing twice
     });
 
     it('X1.4: polling an un-enabled array counts signaled children and signals it then', async () => {
@@ -123,6 +203,7 @@ describe.each(BACKENDS)('composite fences (%s backend)', (backend) => {
       b.signal();
       a.setError(-Errno.ETIME);
       a.signal();
+      await drained();
       expect(arr.error).toBe(-Errno.EIO); // b failed first, though a is index 0
       const [x, y] = [ctx.createFence(), ctx.createFence()];
       const ok = rt.fenceArray([x.fence, y.fence]);
@@ -134,6 +215,7 @@ describe.each(BACKENDS)('composite fences (%s backend)', (backend) => {
       any.enableSignaling();
       q.setError(-Errno.ECANCELED);
       q.signal();
+      await drained();
       expect(any.error).toBe(-Errno.ECANCELED);
     });
 
@@ -236,6 +318,7 @@ describe.each(BACKENDS)('composite fences (%s backend)', (backend) => {
       l2.addCallback(() => ran++);
       const w = l2.wait();
       ctx.signalUpTo(b.seqno);
+      await drained();
       expect(ran).toBe(1);
       await expect(w).resolves.toBe(true);
     });
@@ -313,6 +396,7 @@ describe.each(BACKENDS)('composite fences (%s backend)', (backend) => {
       arr.release();
       a.fence.addCallback(() => b.signal()); // re-entrant: the second child signals inside the first's callbacks
       a.signal();
+      await drained();
       expect(ran).toBe(1);
       expect(rt.violations).toEqual([]);
     });
@@ -329,6 +413,7 @@ describe.each(BACKENDS)('composite fences (%s backend)', (backend) => {
       l1.release();
       l2.release();
       ctx.signalUpTo(b.seqno);
+      await drained();
       expect(ran).toBe(1);
       await expect(w).resolves.toBe(true);
       expect(rt.violations).toEqual([]);

@@ -61,6 +61,7 @@ describe.each(BACKENDS)('composite fences across threads (%s backend)', (backend
     const view = attachRuntime(rt.share()).fence(link.share());
     expect(view.signaled).toBe(false);
     ctx.signalUpTo(b.seqno);
+    await Promise.resolve(); // the link signals in the runtime's next drain (X1.3)
     expect(view.signaled).toBe(true);
     expect(view.seqno).toBe(2);
     await rt.dispose();

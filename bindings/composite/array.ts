@@ -4,13 +4,13 @@
  *
  * Contract: driver thread only. The array is a fence on an arena context of its own (seqno 1).
  * Its children get a listener only once it is enabled (X1.2: first add_callback, wait, explicit
- * enable, or share()); from a child's signal it signals deferred, at the end of that signaling
- * pass, stamped with the child's timestamp (X1.3). Polling an un-enabled array counts its signaled
+ * enable, or share()); from a child's signal it signals deferred, in the runtime's next drain
+ * (never inside the child's signal call), stamped with the child's timestamp (X1.3). Polling an un-enabled array counts its signaled
  * children (X1.4). It holds a reference to each child for its whole life, and one to itself while
  * it listens (as the kernel's callbacks do).
  */
 import type { CompositePart, FenceRecord, Waiter } from '../fence-table.js';
-import type { CompositeHost } from './host.js';
+import type { CompositeHost, TracedFence } from './host.js';
 
 export class FenceArray implements CompositePart {
   readonly kind = 'array' as const;
@@ -23,6 +23,8 @@ export class FenceArray implements CompositePart {
   #error = 0;
   /** The timestamp of the child that completed it. */
   #ts = 0;
+  /** The child whose signal completed it (traced). */
+  #trigger: TracedFence | undefined;
   #enabled = false;
   #waiters: (Waiter | undefined)[] = [];
   /** It holds a reference to itself while it listens to its children. */
@@ -64,6 +66,7 @@ export class FenceArray implements CompositePart {
       if (--this.#pending === 0) {
         // Complete inside the enable call: the array signals now (F13: the hook reports it).
         host.setError(this.self, this.#error);
+        host.traced(this.self, 'array', host.t.clock.now, host.traceRef(c), this.children);
         this.#done = true;
         this.#cleanup();
         return false;
@@ -83,6 +86,7 @@ export class FenceArray implements CompositePart {
     this.#noteError(this.host.error(c));
     if (--this.#pending !== 0) return;
     this.#ts = this.host.timestamp(c);
+    this.#trigger = this.host.traceRef(c);
     this.#done = true;
     this.host.defer(() => this.#fire()); // X1.3: never inside the child's signal
   }
@@ -90,6 +94,7 @@ export class FenceArray implements CompositePart {
   #fire(): void {
     const { host } = this;
     host.setError(this.self, this.#error);
+    if (!host.signaledRaw(this.self)) host.traced(this.self, 'array', this.#ts, this.#trigger, this.children);
     host.signal(this.self, this.#ts);
     this.#cleanup();
   }
@@ -112,6 +117,7 @@ export class FenceArray implements CompositePart {
       if (--pending === 0) {
         this.#done = true;
         host.setError(this.self, error);
+        host.traced(this.self, 'array', ts, host.traceRef(c), this.children);
         host.signal(this.self, ts);
         return true;
       }

@@ -7,13 +7,13 @@
  * gaps); a link whose seqno is not later than prev's starts a fresh context (X2.2). Walking a chain
  * collects links whose own fence has signaled (X2.5). Links are signaled in the arena when found
  * signaled (polling, X2.4) or, once enabled, from a listener on the first unsignaled fence of the
- * chain, deferred to the end of that signaling pass. Release goes through the host's queue: a chain
+ * chain, deferred to the runtime's next drain (X1.3). Release goes through the host's queue: a chain
  * of 10^6 links releases in constant stack (X2.7).
  */
 import type { CompositePart, FenceRecord, Waiter } from '../fence-table.js';
 import type { FenceContext } from '../fence-context.js';
 import { partOf } from './host.js';
-import type { CompositeHost } from './host.js';
+import type { CompositeHost, TracedFence } from './host.js';
 
 /** One chain context: its links, and whether a link joined it behind its newest (a fork). */
 interface ChainContext {
@@ -67,8 +67,9 @@ export class ChainLink implements CompositePart {
     this.#waiting = undefined;
     const { host } = this.chains;
     const ts = host.timestamp(c); // now: by the deferred run c may have been collected
+    const trigger = host.traceRef(c);
     host.defer(() => {
-      if (!host.signaledRaw(this.self) && !this.arm()) this.chains.signalLink(this, ts);
+      if (!host.signaledRaw(this.self) && !this.arm()) this.chains.signalLink(this, ts, trigger);
       if (this.#waiting === undefined) this.#dropSelfRef();
     });
   }
@@ -187,9 +188,10 @@ export class Chains {
    * Signals a link in the arena. On a linear context every older link is then signaled too (each
    * is reachable from it), in order, in one pass; on a forked one, the link alone.
    */
-  signalLink(link: ChainLink, ts: number): void {
+  signalLink(link: ChainLink, ts: number, trigger?: TracedFence): void {
     const { host } = this;
     if (host.signaledRaw(link.self)) return;
+    host.traced(link.self, 'chain', ts, trigger);
     if (link.cc.forked) host.signal(link.self, ts, true);
     else host.t.signalUpTo(link.cc.ctx.index, link.seqno, 0, ts);
   }

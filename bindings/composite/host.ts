@@ -14,6 +14,12 @@ import { FenceContext } from '../fence-context.js';
 import * as L from '../core/layout.js';
 import { DmaFenceRangeError, DmaFenceTypeError, describe } from '../errors.js';
 
+/** A fence named in a trace event: its context id and seqno. */
+export interface TracedFence {
+  context: number;
+  seqno: number;
+}
+
 export class CompositeHost {
   /** Records whose references are to be dropped (X2.7: a queue, never a recursion). */
   readonly #releases: CompositePart[] = [];
@@ -22,6 +28,27 @@ export class CompositeHost {
   readonly #minSeqno = new Map<number, number>();
 
   constructor(readonly t: FenceTable) {}
+
+  /**
+   * Tracing (createRuntime({ trace: true })): told when a composite signals, at its timestamp, with
+   * the fence whose signal completed it (if known) and, for an array, its children.
+   */
+  onSignaled: ((kind: 'array' | 'chain', self: TracedFence, ts: number, trigger: TracedFence | undefined, children: TracedFence[] | undefined) => void) | undefined;
+
+  /** A fence as the trace names it (read while its record is attached), or undefined when not tracing. */
+  traceRef(rec: FenceRecord | undefined): TracedFence | undefined {
+    if (!this.onSignaled || !rec || this.t.records[rec.slot] !== rec) return undefined;
+    return { context: this.t.issuers[rec.ctx].id, seqno: this.t.arena.slotSeqno(rec.slot) };
+  }
+
+  /** Reports a composite's signal to the trace, if tracing (call it before signaling `rec`). */
+  traced(rec: FenceRecord, kind: 'array' | 'chain', ts: number, trigger?: TracedFence, children?: readonly FenceRecord[]): void {
+    if (!this.onSignaled) return;
+    const self = this.traceRef(rec);
+    if (!self) return;
+    const kids = children?.map((c) => ({ context: this.t.issuers[c.ctx].id, seqno: this.t.arena.slotSeqno(c.slot) }));
+    this.onSignaled(kind, self, ts, trigger, kids);
+  }
 
   // ── arguments ──
 
@@ -231,9 +258,9 @@ export class CompositeHost {
     if (this.t.records[rec.slot] === rec) this.t.removeWaiter(rec, w);
   }
 
-  /** Runs fn at the end of the current signaling pass (after every callback: X1.3). */
+  /** Runs fn in the runtime's next drain, after the signal call that queued it has returned (X1.3). */
   defer(fn: () => void): void {
-    this.t.deferred.push(fn);
+    this.t.defer(fn);
   }
 
   error(rec: FenceRecord): number {

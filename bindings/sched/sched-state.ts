@@ -174,6 +174,7 @@ export class SchedState implements SchedMember {
     const pj = this.ring._parseJob(job, keys);
     const deps = this.#deps(e, o.deps);
     this.#room(1, deps.length);
+    if (deps.length) for (const f of o.deps as (DmaFence | null)[]) h.fences.enableDependency(f); // composites signal in the arena once enabled
     credits = this.#clamp(e, credits);
     const a = h.arena;
     const j = h.core.schedPush(a.base, e.index, 1, credits, pj.dst, pj.bytes, pj.pattern, pj.allocId, L.NIL, 0, L.PUSH_PIN);

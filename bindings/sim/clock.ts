@@ -92,6 +92,11 @@ export class VirtualClock implements Clock {
   readonly #life: Lifetime | undefined;
   /** @internal Runs after each driving call has done its work (it throws kept callback errors). */
   onDriven: (() => void) | undefined;
+  /**
+   * @internal Runs after each event (timer or device step), before the clock moves on: the
+   * runtime's drain of work deferred by that event (composite fences signal there: X1.3).
+   */
+  afterEvent: (() => void) | undefined;
 
   /** @internal Made by the runtime (rt.sim). */
   constructor(life?: Lifetime) {
@@ -231,10 +236,15 @@ export class VirtualClock implements Clock {
       const fn = top!.fn!;
       top!.fn = null;
       this.#live--;
-      fn();
+      try {
+        fn();
+      } finally {
+        this.afterEvent?.();
+      }
     } else {
       // Devices run in bulk up to the next JS timer (or the limit): no JS per job.
       src!.runUntil(Math.min(timerT, limit));
+      this.afterEvent?.();
     }
     return true;
   }
