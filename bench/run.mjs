@@ -337,6 +337,8 @@ async function schedPipeline(backend) {
   });
   record('hand-written pipeline (baseline): 3 rings, one dependency per job, fence callbacks and advance() polling', 'jobs/s', 3 * N, s, { hot: true });
 }
+// ── composite fences: merge, syncobj timeline, chain find / GC per link (bench/composite.mjs) ──
+await (await import('./composite.mjs')).compositeRows({ createRuntime, CFG, BACKENDS, record, mode, log });
 
 // ── memory: arena bytes per in-flight fence and per ring slot, from the layout ───────────────
 {

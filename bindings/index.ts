@@ -38,7 +38,7 @@ export { parseDeviceSpec, parsePolicySpec } from './cli/specs.js';
 export { runScenario } from './cli/run-scenario.js';
 export type { RunScenarioOptions, ScenarioReport, TeardownOutcome, FaultOutcome } from './cli/run-scenario.js';
 export { parseScenario, MAX_SCENARIO_JOBS } from './cli/scenario-schema.js';
-export type { Scenario, ScenarioDevice, ScenarioRing, ScenarioStream, ScenarioFault, ScenarioTeardown, ScenarioExpect } from './cli/scenario-schema.js';
+export type { Scenario, ScenarioDevice, ScenarioRing, ScenarioScheduler, ScenarioEntity, ScenarioStream, ScenarioFault, ScenarioTeardown, ScenarioExpect } from './cli/scenario-schema.js';
 export { DEFAULT_TRACE_LIMIT } from './trace.js';
 export { formatTeardownMatrix } from './cli/matrix-report.js';
 export type { DeviceSpec, PolicySpec } from './cli/specs.js';

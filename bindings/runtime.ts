@@ -162,6 +162,8 @@ export class Runtime {
   readonly #ringHost: RingHost;
   readonly #rings: HwRing[] = [];
   readonly #scheds: Schedulers;
+  /** Tracing: the scheduler or job queue feeding each ring, by ring name (its credits in use). */
+  readonly #feeders = new Map<string, { readonly creditCount: number }>();
   /** Arrays, chains, merge, sw_sync, syncobj (composite/). */
   readonly #comp: Composites;
 
@@ -202,7 +204,19 @@ export class Runtime {
         arena, core, fences: this.fences, sim, log: this.log, life: this.life, real: o.clock === 'real', tracing: o.trace,
         rings: () => this.#rings,
         createContext: (driverName, timelineName) => this.createContext({ driverName, timelineName }),
-        trace: (name, args) => rt.trace(name, args),
+        // A scheduler's job events carry its credits in use, for the trace's credit counter.
+        trace: (name, args) => {
+          const feeder = (name === 'job-run' || name === 'job-finished') && typeof args.ring === 'string' ? this.#feeders.get(args.ring) : undefined;
+          let credits: number | undefined;
+          try {
+            credits = feeder?.creditCount;
+          } catch {
+            // a scheduler already finished (fini) has no credits to show
+          }
+          // The scheduler wrote the job into the ring in the core (no doorbell from JS): its submit now.
+          if (name === 'job-run') for (const t of this.#taps.values()) if (t.name === args.ring) t.kicked();
+          rt.trace(name, credits === undefined ? args : { ...args, credits });
+        },
         kick: () => this.#driver?.kick(),
       },
       (d) => {
@@ -479,13 +493,17 @@ export class Runtime {
    */
   createScheduler(opts: SchedulerOptions): Scheduler {
     this.#alive();
-    return this.#scheds.createScheduler(opts);
+    const s = this.#scheds.createScheduler(opts);
+    if (this.#tracing) this.#feeders.set(s.ring.name, s);
+    return s;
   }
 
   /** A job queue feeding `ring` (Q1-Q4): strict FIFO, a capacity in credits. See {@link JobQueue}. */
   createJobQueue(opts: JobQueueOptions): JobQueue {
     this.#alive();
-    return this.#scheds.createJobQueue(opts);
+    const q = this.#scheds.createJobQueue(opts);
+    if (this.#tracing) this.#feeders.set(q.ring.name, q);
+    return q;
   }
 
   /** The rings made so far. */

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { attachRuntime, createRuntime, DmaFence, runTeardown, runTeardownMatrix } from '../bindings/index.js';
-import type { DmaBuffer, DmaDevice, DriverFence, Entity, FenceContext, HwRing, JobQueue, Runtime, Scheduler } from '../bindings/index.js';
+import type { DmaBuffer, DmaDevice, DriverFence, Entity, FenceContext, HwRing, JobQueue, Runtime, Scheduler, SwSyncTimeline, Syncobj } from '../bindings/index.js';
 import { arenaSnapshot, BACKENDS, runtime } from './helpers.js';
 
 interface World {
@@ -20,6 +20,11 @@ interface World {
   sched: Scheduler;
   ent: Entity;
   jq: JobQueue;
+  /** Composite fences (X, Y): a chain link, an array, a sw_sync timeline, a syncobj with point 1. */
+  link: DmaFence;
+  arr: DmaFence;
+  tl: SwSyncTimeline;
+  so: Syncobj;
 }
 
 async function world(backend: 'wasm' | 'ts'): Promise<World> {
@@ -33,7 +38,12 @@ async function world(backend: 'wasm' | 'ts'): Promise<World> {
   const sched = rt.createScheduler({ ring, creditLimit: 4 });
   const ent = sched.createEntity();
   const jq = rt.createJobQueue({ ring: rt.createRing({ device: dev, capacity: 8 }), capacity: 4 });
-  return { rt, other, ctx, df, f: df.fence, dev, ring, buf, sched, ent, jq };
+  const link = rt.fenceChain(null, df.fence, 1);
+  const arr = rt.fenceArray([df.fence]);
+  const tl = rt.createSwSync({ name: 'sweep' });
+  const so = rt.createSyncobj();
+  so.addPoint(1, df.fence);
+  return { rt, other, ctx, df, f: df.fence, dev, ring, buf, sched, ent, jq, link, arr, tl, so };
 }
 
 type Row = [api: string, call: (w: World) => unknown, code: string];
@@ -55,6 +65,68 @@ const ROWS: Row[] = [
   ['createRuntime({ guarantee: "ring" })', () => createRuntime({ guarantee: 'ring' } as never), 'ERR_INVALID_ARG'],
   ['createRuntime({ trace: 1 })', () => createRuntime({ trace: 1 } as never), 'ERR_INVALID_ARG'],
   ['createRuntime({ wasm: bad bytes })', () => createRuntime({ wasm: new Uint8Array(8) }), 'ERR_WASM'],
+  // ── composite fences (X1-X4) ──
+  ['rt.fenceArray(non-array)', (w) => w.rt.fenceArray(w.f as never), 'ERR_INVALID_ARG'],
+  ['rt.fenceArray([])', (w) => w.rt.fenceArray([]), 'ERR_INVALID_ARG'],
+  ['rt.fenceArray([forged])', (w) => w.rt.fenceArray([forged(w.f)]), 'ERR_INVALID_ARG'],
+  ['rt.fenceArray([foreign])', (w) => w.rt.fenceArray([w.other.stubFence()]), 'ERR_FOREIGN_HANDLE'],
+  ['rt.fenceArray([array])', (w) => w.rt.fenceArray([w.f, w.arr]), 'ERR_INVALID_ARG'],
+  ['rt.fenceArray([chain])', (w) => w.rt.fenceArray([w.link]), 'ERR_INVALID_ARG'],
+  ['rt.fenceArray({ misspelled })', (w) => w.rt.fenceArray([w.f], { signalOnAll: true } as never), 'ERR_INVALID_ARG'],
+  ['rt.fenceArray({ signalOnAny: 1 })', (w) => w.rt.fenceArray([w.f], { signalOnAny: 1 } as never), 'ERR_INVALID_ARG'],
+  ['rt.fenceChain(5, f, 1)', (w) => w.rt.fenceChain(5 as never, w.f, 1), 'ERR_INVALID_ARG'],
+  ['rt.fenceChain(null, forged, 1)', (w) => w.rt.fenceChain(null, forged(w.f), 1), 'ERR_INVALID_ARG'],
+  ['rt.fenceChain(null, foreign, 1)', (w) => w.rt.fenceChain(null, w.other.stubFence(), 1), 'ERR_FOREIGN_HANDLE'],
+  ['rt.fenceChain(null, chain, 2)', (w) => w.rt.fenceChain(null, w.link, 2), 'ERR_INVALID_ARG'],
+  ['rt.fenceChain(null, f, -1)', (w) => w.rt.fenceChain(null, w.f, -1), 'ERR_INVALID_SEQNO'],
+  ['rt.fenceChain(null, f, 1.5)', (w) => w.rt.fenceChain(null, w.f, 1.5), 'ERR_INVALID_SEQNO'],
+  ['rt.chainFind(plain, 1)', (w) => w.rt.chainFind(w.f, 1), 'ERR_INVALID_SEQNO'],
+  ['rt.chainFind(link, future)', (w) => w.rt.chainFind(w.link, 2), 'ERR_INVALID_SEQNO'],
+  ['rt.chainFind(forged, 0)', (w) => w.rt.chainFind(forged(w.link), 0), 'ERR_INVALID_ARG'],
+  ['rt.chainFind(link, "1")', (w) => w.rt.chainFind(w.link, '1' as never), 'ERR_INVALID_SEQNO'],
+  ['rt.unwrap(forged)', (w) => w.rt.unwrap(forged(w.arr)), 'ERR_INVALID_ARG'],
+  ['rt.unwrap(5)', (w) => w.rt.unwrap(5 as never), 'ERR_INVALID_ARG'],
+  ['rt.merge()', (w) => w.rt.merge(), 'ERR_INVALID_ARG'],
+  ['rt.merge(f, forged)', (w) => w.rt.merge(w.f, forged(w.f)), 'ERR_INVALID_ARG'],
+  ['rt.merge(f, foreign)', (w) => w.rt.merge(w.f, w.other.stubFence()), 'ERR_FOREIGN_HANDLE'],
+  ['rt.fenceInfo(null)', (w) => w.rt.fenceInfo(null as never), 'ERR_INVALID_ARG'],
+  ['rt.createSwSync(5)', (w) => w.rt.createSwSync(5 as never), 'ERR_INVALID_ARG'],
+  ['rt.createSwSync({ misspelled })', (w) => w.rt.createSwSync({ nmae: 'x' } as never), 'ERR_INVALID_ARG'],
+  ['rt.createSwSync({ name: 5 })', (w) => w.rt.createSwSync({ name: 5 } as never), 'ERR_INVALID_ARG'],
+  ['tl.createFence(-1)', (w) => w.tl.createFence(-1), 'ERR_INVALID_SEQNO'],
+  ['tl.createFence(2 ** 32)', (w) => w.tl.createFence(2 ** 32), 'ERR_INVALID_SEQNO'],
+  ['tl.inc(-1)', (w) => w.tl.inc(-1), 'ERR_INVALID_ARG'],
+  ['tl.inc(1.5)', (w) => w.tl.inc(1.5), 'ERR_INVALID_ARG'],
+  ['tl.deadline(not its point)', (w) => w.tl.deadline(w.f), 'ERR_INVALID_ARG'],
+  // ── syncobj (Y1-Y8) ──
+  ['rt.createSyncobj(5)', (w) => w.rt.createSyncobj(5 as never), 'ERR_INVALID_ARG'],
+  ['rt.createSyncobj({ misspelled })', (w) => w.rt.createSyncobj({ signalled: true } as never), 'ERR_INVALID_ARG'],
+  ['rt.createSyncobj({ signaled: 1 })', (w) => w.rt.createSyncobj({ signaled: 1 } as never), 'ERR_INVALID_ARG'],
+  ['so.addPoint(-1, f)', (w) => w.so.addPoint(-1, w.f), 'ERR_INVALID_SEQNO'],
+  ['so.addPoint(2, forged)', (w) => w.so.addPoint(2, forged(w.f)), 'ERR_INVALID_ARG'],
+  ['so.addPoint(2, chain)', (w) => w.so.addPoint(2, w.link), 'ERR_INVALID_ARG'],
+  ['so.replace(forged)', (w) => w.so.replace(forged(w.f)), 'ERR_INVALID_ARG'],
+  ['so.replace(foreign)', (w) => w.so.replace(w.other.stubFence()), 'ERR_FOREIGN_HANDLE'],
+  ['so.find(unsubmitted)', (w) => w.so.find(2), 'ERR_INVALID_SEQNO'],
+  ['so.find(-1)', (w) => w.so.find(-1), 'ERR_INVALID_SEQNO'],
+  ['so.query({ misspelled })', (w) => w.so.query({ last: true } as never), 'ERR_INVALID_ARG'],
+  ['so.query({ lastSubmitted: 1 })', (w) => w.so.query({ lastSubmitted: 1 } as never), 'ERR_INVALID_ARG'],
+  ['so.transfer(not a syncobj)', (w) => w.so.transfer({} as never, 1, 1), 'ERR_INVALID_ARG'],
+  ['so.transfer(forged)', (w) => w.so.transfer(forged(w.so), 1, 1), 'ERR_INVALID_ARG'],
+  ['so.transfer(foreign)', (w) => w.so.transfer(w.other.createSyncobj(), 1, 1), 'ERR_FOREIGN_HANDLE'],
+  ['so.transfer(unsubmitted src)', (w) => w.so.transfer(w.so, 5, 3), 'ERR_INVALID_SEQNO'],
+  ['rt.syncobjWait(non-array)', (w) => w.rt.syncobjWait(5 as never), 'ERR_INVALID_ARG'],
+  ['rt.syncobjWait([])', (w) => w.rt.syncobjWait([]), 'ERR_INVALID_ARG'],
+  ['rt.syncobjWait([{ syncobj: {} }])', (w) => w.rt.syncobjWait([{ syncobj: {} as never, point: 1 }]), 'ERR_INVALID_ARG'],
+  ['rt.syncobjWait([{ syncobj: forged }])', (w) => w.rt.syncobjWait([{ syncobj: forged(w.so), point: 1 }]), 'ERR_INVALID_ARG'],
+  ['rt.syncobjWait([{ misspelled }])', (w) => w.rt.syncobjWait([{ syncobj: w.so, point: 1, pt: 1 } as never]), 'ERR_INVALID_ARG'],
+  ['rt.syncobjWait([{ point: -1 }])', (w) => w.rt.syncobjWait([{ syncobj: w.so, point: -1 }]), 'ERR_INVALID_SEQNO'],
+  ['rt.syncobjWait(unsubmitted)', (w) => w.rt.syncobjWait([{ syncobj: w.so, point: 2 }]), 'ERR_INVALID_SEQNO'],
+  ['rt.syncobjWait({ misspelled })', (w) => w.rt.syncobjWait([{ syncobj: w.so, point: 1 }], { waitForSubmission: true } as never), 'ERR_INVALID_ARG'],
+  ['rt.syncobjWait({ timeoutNs: -1 })', (w) => w.rt.syncobjWait([{ syncobj: w.so, point: 1 }], { timeoutNs: -1 }), 'ERR_INVALID_TIMEOUT'],
+  ['rt.syncobjWait({ all: 1 })', (w) => w.rt.syncobjWait([{ syncobj: w.so, point: 1 }], { all: 1 } as never), 'ERR_INVALID_ARG'],
+  ['rt.syncobjWait({ signal: {} })', (w) => w.rt.syncobjWait([{ syncobj: w.so, point: 1 }], { signal: {} as never }), 'ERR_INVALID_ARG'],
+  ['rt.syncobjWait(foreign)', (w) => w.rt.syncobjWait([{ syncobj: w.other.createSyncobj(), point: 0 }]), 'ERR_FOREIGN_HANDLE'],
   // ── Runtime ──
   ['rt.createContext(5)', (w) => w.rt.createContext(5 as never), 'ERR_INVALID_ARG'],
   ['rt.createContext({ misspelled })', (w) => w.rt.createContext({ startseqno: 1 } as never), 'ERR_INVALID_ARG'],

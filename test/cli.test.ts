@@ -148,7 +148,9 @@ describe('dmafence run', () => {
     const r = cli('run', f, '--check');
     expect(r.status).toBe(1);
     expect(r.stdout).toContain('verdict: rules broken: M2, T1; expected clean: NOT as expected');
-    expect(cli('run', f).status).toBe(0); // without --check the verdict is only reported
+    const plain = cli('run', f, '--seed', '2', '--backend', 'ts'); // without --check the verdict is only reported
+    expect(plain.status).toBe(0);
+    expect(plain.stdout.split('\n')[0]).toBe('scenario: signal-on-drop on a non-stoppable device (seed 2, ts backend, guarantee at the emitter)'); // the flags override the file
   });
 
   it('a bad scenario exits 2 naming the field, runs nothing, writes no trace', () => {
@@ -256,6 +258,8 @@ describe('dmafence teardown --device / --policy / --guarantee / --max-fences: ba
       [['--policy', noDefault], 'must export the policy function as its default export'],
       [['--guarantee', 'driver'], '--guarantee takes emitter or fence'],
       [['--max-fences', '0'], '--max-fences takes an integer from 1 to 16777216'],
+      [['--max-fences', '5'], '--max-fences: maxFences 5 is below the 132 fences a run of 200 jobs keeps'],
+      [['--device', 'hung', '--device', 'hung'], '--device: "hung" is given twice'],
       [['--svg', ''], '--svg needs a file name'],
     ] as [string[], string][]) {
       const r = cli('teardown', ...args);

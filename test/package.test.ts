@@ -48,6 +48,10 @@ console.log(out.join(' '));
       );
       const printed = execFileSync(process.execPath, ['main.js'], { cwd: app, encoding: 'utf8', timeout: 60_000 }).trim();
       expect(printed).toBe('wasm:virtual:true:1:7 wasm:real:true:1:7 ts:virtual:true:1:7 ts:real:true:1:7');
+      // The pipeline example ships in the package and imports it by name.
+      const example = execFileSync(process.execPath, ['node_modules/dmafence/examples/pipeline/pipeline.mjs', '--frames', '5', '--trace', join(dir, 'trace.json')], { cwd: app, encoding: 'utf8', timeout: 60_000 });
+      expect(example).toContain('frames: 5 rendered, 5 without error');
+      expect(files).toContain('examples/pipeline/pipeline.mjs');
       const cli = execFileSync(join(app, 'node_modules/.bin/dmafence'), ['teardown', '--jobs', '20', '--json'], { cwd: app, encoding: 'utf8' });
       // Every device kind × every drop policy × both guarantee levels (T7).
       expect(JSON.parse(cli).rows.length).toBe(DEVICE_KINDS.length * DROP_POLICIES.length * 2);

@@ -33,9 +33,12 @@ describe('pipeline example', () => {
     expect(Number(mem[1])).toBe(Number(mem[2]) - Number(mem[3]));
 
     const json = JSON.parse(readFileSync(trace, 'utf8'));
-    const jobs = json.traceEvents.filter((e: { name: string }) => e.name === 'job');
+    // Job spans are complete events (cat 'job') on their ring's track, named by thread_name metadata.
+    type Ev = { ph: string; name: string; cat?: string; tid: number; ts: number; dur: number; args: { name?: string } };
+    const tracks = new Map((json.traceEvents as Ev[]).filter((e) => e.ph === 'M' && e.name === 'thread_name').map((e) => [e.tid, e.args.name]));
+    const jobs = (json.traceEvents as Ev[]).filter((e) => e.ph === 'X' && e.cat === 'job');
     expect(jobs.length).toBe(120);
-    const byRing = (ring: string) => jobs.filter((e: { tid: string }) => e.tid === ring).sort((a: { ts: number }, b: { ts: number }) => a.ts - b.ts);
+    const byRing = (ring: string) => jobs.filter((e) => tracks.get(e.tid) === `ring ${ring}`).sort((a, b) => a.ts - b.ts);
     const copies = byRing('copy');
     const computes = byRing('compute');
     const renders = byRing('render');

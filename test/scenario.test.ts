@@ -147,6 +147,31 @@ describe.each(BACKENDS)('scenario files (%s backend)', (backend) => {
     expect([good.verdict.rules, good.unsignaled]).toEqual([[], 0]);
   });
 
+  it('S1-S10: a scheduler scenario: entities with priorities, credits, a dependency, a hang blamed on its entity, fini: nothing early, nothing left', async () => {
+    const r = await runScenario(load('scheduler-two-clients.json'), { backend, trace: true });
+    expect([r.corruptions, r.unsignaled, r.blockedWaiters, r.verdict.rules]).toEqual([0, 0, 0, []]);
+    expect(r.streams.map((x) => [x.name, x.entity, x.ring])).toEqual([
+      ['frames', 'game', 'gfx0'],
+      ['composite', 'compositor', 'gfx0'],
+    ]);
+    expect(r.teardown[0]).toMatchObject({ action: 'fini', target: 'gfx-sched', status: 'done' });
+    expect(r.jobs.completed + r.jobs.failed).toBe(r.jobs.submitted);
+    // The trace: one track per entity, async spans from job-run to job-finished, a credits counter.
+    const trace = JSON.parse(r.trace!) as { traceEvents: Ev[] };
+    expect(checkTrace(trace)).toEqual([]);
+    const names = trace.traceEvents.filter((e) => e.ph === 'M' && e.name === 'thread_name').map((e) => e.args!.name);
+    expect(names).toEqual(expect.arrayContaining(['ring gfx0', 'entity gfx-sched/e0', 'entity gfx-sched/e1']));
+    const credits = trace.traceEvents.filter((e) => e.ph === 'C' && e.name === 'gfx0 credits').map((e) => e.args!.credits as number);
+    expect(credits.length).toBeGreaterThan(0);
+    expect(Math.max(...credits)).toBeLessThanOrEqual(8); // the credit limit (R7)
+    // Jobs the scheduler wrote into the ring get a submit slice there, at their job-run.
+    const runs = trace.traceEvents.filter((e) => e.ph === 'b' && e.cat === 'entity').length;
+    const submits = trace.traceEvents.filter((e) => e.name === 'submit' && e.args?.ring === 'gfx0');
+    const spans = trace.traceEvents.filter((e) => e.ph === 'X' && e.cat === 'job').length;
+    expect(submits.map((e) => e.args!.seqno)).toEqual(submits.map((_, i) => i + 1)); // every ring seqno, in order
+    expect(submits.length >= spans && submits.length <= runs && spans > 0).toBe(true); // each job that ran was submitted; a cancelled one never reached the ring
+  });
+
   it('device loss (T6) at a time: every fence of the lost device signals', async () => {
     const r = await runScenario({ ...base(), teardown: [{ atNs: 4000, action: 'lose', device: 'gpu' }] }, { backend });
     expect(r.teardown[0]).toMatchObject({ action: 'lose', target: 'gpu', status: 'done' });
@@ -172,8 +197,16 @@ describe('scenario validation: a coded error naming the path of the bad field, b
     ['policy typo', (s) => (s.teardown[0].policy = 'signal-on-drp'), /teardown\[0\]\.policy must be one of .*did you mean 'signal-on-drop'/],
     ['a key of another action', (s) => ((s.teardown[0] as Record<string, unknown>).device = 'gpu'), /teardown\[0\] has no option "device"/],
     ['negative time', (s) => (s.teardown[0].atNs = -1), /teardown\[0\]\.atNs must be a number of nanoseconds/, 'ERR_INVALID_TIMEOUT'],
-    ['schedulers (not in this version)', (s) => ((s as Record<string, unknown>).schedulers = [{ ring: 'gfx0' }]), /^schedulers: job schedulers and entities are not part of this version/],
-    ['entities (not in this version)', (s) => ((s as Record<string, unknown>).entities = []), /^entities: /],
+    ['scheduler without a name', (s) => ((s as Record<string, unknown>).schedulers = [{ ring: 'gfx0' }]), /^schedulers\[0\]\.name must be a non-empty string/],
+    ['scheduler key typo', (s) => ((s as Record<string, unknown>).schedulers = [{ name: 'x', ring: 'gfx0', creditLimt: 4 }]), /schedulers\[0\] has no option "creditLimt" \(did you mean "creditLimit"\?\)/],
+    ['entity of an unknown scheduler', (s) => Object.assign(s, { schedulers: [{ name: 'sch', ring: 'gfx0' }], entities: [{ name: 'e', scheduler: 'sh' }] }), /entities\[0\]\.scheduler: unknown scheduler "sh" \(did you mean "sch"\?\)/],
+    ['entity priority typo', (s) => Object.assign(s, { schedulers: [{ name: 'sch', ring: 'gfx0' }], entities: [{ name: 'e', scheduler: 'sch', priority: 'hi' }] }), /entities\[0\]\.priority must be one of/],
+    ['a stream to a ring a scheduler feeds', (s) => Object.assign(s, { schedulers: [{ name: 'sch', ring: 'gfx0' }] }), /streams\[0\]\.ring: ring "gfx0" is fed by a scheduler/],
+    ['a stream with ring and entity', (s) => ((s.streams[0] as Record<string, unknown>).entity = 'e'), /streams\[0\]: give either "ring"/],
+    ['credits on a ring stream', (s) => ((s.streams[0] as Record<string, unknown>).credits = 2), /streams\[0\]\.credits: credits are for entity streams/],
+    ['a forged policy object', (s) => ((s.teardown[0] as Record<string, unknown>).policy = { name: 'mine', policy: 42 }), /teardown\[0\]\.policy\.policy must be a built-in policy's name/],
+    ['bytes as a string', (s) => ((s.streams[0] as Record<string, unknown>).bytes = '4096'), /streams\[0\]\.bytes must be a number/],
+    ['fini of an unknown scheduler', (s) => (s.teardown = [{ atNs: 1, action: 'fini', scheduler: 'x' } as never]), /teardown\[0\]\.scheduler: unknown scheduler "x"/],
     ['duplicate ring', (s) => s.rings.push({ name: 'gfx0', device: 'gpu', capacity: 8 }), /rings\[1\]\.name: "gfx0" is declared twice/],
     ['capacity not a power of two', (s) => (s.rings[0].capacity = 12), /rings\[0\]\.capacity must be a power of two/],
     ['no devices', (s) => (s.devices = []), /devices must have at least one entry/],

@@ -66,7 +66,13 @@ describe.each(BACKENDS)('scheduler trace (%s backend)', (backend) => {
     const a = e.push({});
     e.pushBatch(2, {});
     rt.sim.runUntilIdle();
-    const ev = rt.events.filter((x) => x.name === 'job-run' || x.name === 'job-finished').map((x) => [x.name, x.timeNs, x.args]);
+    const jobEvents = rt.events.filter((x) => x.name === 'job-run' || x.name === 'job-finished');
+    // Each also carries the scheduler's credits in use (the trace's credits counter), within its limit.
+    expect(jobEvents.every((x) => typeof x.args.credits === 'number' && x.args.credits >= 0 && x.args.credits <= 1)).toBe(true);
+    const ev = jobEvents.map((x) => {
+      const { credits: _credits, ...args } = x.args;
+      return [x.name, x.timeNs, args];
+    });
     expect(ev).toEqual([
       ['job-run', 0, { ring: 'gfx0', entity: 'gfx/e0', seqno: 1, context: e.scheduledContext }],
       ['job-run', 1000, { ring: 'gfx0', entity: 'gfx/e0', seqno: 2, context: e.scheduledContext }],

@@ -210,4 +210,23 @@ describe.each(BACKENDS)('syncobj (%s backend)', (backend) => {
     b.signal();
     expect(dst.query()).toBe(5);
   });
+
+  it('Y3: a callback on a point that throws is thrown by the call that completed the point, after its work (ERR_CALLBACK)', async () => {
+    const rt = await rt0();
+    const ctx = rt.createContext();
+    const so = rt.createSyncobj();
+    const df = ctx.createFence();
+    so.addPoint(1, df.fence);
+    const p1 = so.find(1);
+    let ran = 0;
+    p1.addCallback(() => {
+      ran++;
+      throw new Error('boom');
+    });
+    df.setError(-Errno.EIO);
+    expect(codeOf(() => df.signal())).toBe('ERR_CALLBACK');
+    expect(ran).toBe(1);
+    so.timelineSignal(2);
+    expect(so.query()).toBe(2);
+  });
 });

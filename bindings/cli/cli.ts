@@ -133,6 +133,12 @@ async function teardown(p: ReturnType<typeof parse> & { seed?: number; backend?:
   const devices = (v.device ?? []).map(loadDevice);
   const policies: (DropPolicy | PolicySpec)[] = [];
   for (const x of v.policy ?? []) policies.push(await loadPolicy(x));
+  const twice = (flag: string, names: string[]) => {
+    const dup = names.find((n, i) => names.indexOf(n) !== i);
+    if (dup !== undefined) throw new UsageError(`${flag}: ${JSON.stringify(dup)} is given twice (each names a row)`);
+  };
+  twice('--device', devices.map((d) => (typeof d === 'string' ? d : d.name)));
+  twice('--policy', policies.map((x) => (typeof x === 'string' ? x : x.name)));
   const seed = p.seed ?? 1;
   const backend = p.backend ?? 'wasm';
   const opts: TeardownMatrixOptions = { seed, jobs, backend };
@@ -141,8 +147,14 @@ async function teardown(p: ReturnType<typeof parse> & { seed?: number; backend?:
   if (guarantees.length) opts.guarantees = [...new Set(guarantees)] as Guarantee[];
   if (maxFences !== undefined) opts.maxFences = maxFences;
   const t0 = Date.now();
+  let started = false;
   const rows = await runTeardownMatrix(opts, (r, i, n) => {
+    started = true;
     if (process.stderr.isTTY) process.stderr.write(`\r[${i}/${n}] ${r.device} / ${r.policy}`.padEnd(60));
+  }).catch((e: unknown) => {
+    // The matrix checks its options before the first run: a fence table too small for --jobs is bad usage.
+    if (!started && (e as { code?: string }).code === 'ERR_CAPACITY' && maxFences !== undefined) throw new UsageError(`--max-fences: ${(e as Error).message}`);
+    throw e;
   });
   if (process.stderr.isTTY) process.stderr.write('\r'.padEnd(61) + '\r');
   if (v.svg !== undefined) {
@@ -181,7 +193,8 @@ async function run(p: ReturnType<typeof parse> & { seed?: number; backend?: 'was
     report = await runScenario(scenario, { trace: p.v.trace !== undefined, ...(p.seed === undefined ? {} : { seed: p.seed }), ...(p.backend === undefined ? {} : { backend: p.backend }) });
   } catch (e) {
     const code = (e as { code?: string }).code;
-    if (code === 'ERR_INVALID_ARG' || code === 'ERR_INVALID_TIMEOUT') throw new UsageError(`${file}: ${(e as Error).message}`);
+    // A bad field, or sizes no runtime can hold (ERR_CAPACITY from createRuntime): nothing ran.
+    if (code === 'ERR_INVALID_ARG' || code === 'ERR_INVALID_TIMEOUT' || code === 'ERR_CAPACITY') throw new UsageError(`${file}: ${(e as Error).message}`);
     throw e;
   }
   const { trace, ...rest } = report;

@@ -14,86 +14,20 @@
  */
 import { createRuntime } from '../runtime.js';
 import type { Runtime } from '../runtime.js';
-import type { DmaDevice } from '../dma-device.js';
 import type { DmaFence } from '../dma-fence.js';
 import type { DmaBuffer } from '../dma-memory.js';
-import type { DropOptions, DropReport, HwRing } from '../hw-ring.js';
+import type { DropOptions } from '../hw-ring.js';
 import { checkBoolean, checkEnum, checkInteger, checkOptions } from '../errors.js';
 import { parseScenario } from './scenario-schema.js';
 import type { Scenario, ScenarioStream, ScenarioTeardown } from './scenario-schema.js';
 import type { PolicySpec } from './specs.js';
+import { outcome, report } from './scenario-result.js';
+import { DEFAULT_CAPACITY, buildScenario } from './scenario-setup.js';
+import type { EntSt, RingSt } from './scenario-setup.js';
+import type { FaultOutcome, RunScenarioOptions, ScenarioReport, TeardownOutcome } from './scenario-result.js';
 
-export interface RunScenarioOptions {
-  /** Record the trace (job spans, flows, protocol events) and return it as `report.trace`. Default false. */
-  trace?: boolean;
-  /** Overrides the scenario's backend. */
-  backend?: 'wasm' | 'ts';
-  /** Overrides the scenario's seed. */
-  seed?: number;
-}
+export type { FaultOutcome, RunScenarioOptions, ScenarioReport, TeardownOutcome } from './scenario-result.js';
 
-/** What a fault of the schedule did: 'armed' (a device fault), the driver bug's effect, or why it was refused. */
-export interface FaultOutcome {
-  atNs: number;
-  inject: string;
-  target: string;
-  result: string;
-}
-
-/** What a teardown event did. */
-export interface TeardownOutcome {
-  atNs: number;
-  action: 'drop' | 'lose' | 'unload';
-  /** The ring, device or driver it acted on. */
-  target: string;
-  policy?: string;
-  /** 'done'; 'failed' (it threw: `error`); 'never finished' (the run ended with it pending: a deadlock when the run went idle). */
-  status: 'done' | 'failed' | 'never finished';
-  /** Virtual ns it took. */
-  timeNs?: number;
-  error?: string;
-  /** Drops: what happened to the fences in flight. */
-  drops?: Omit<DropReport, 'violations'>[];
-}
-
-export interface ScenarioReport {
-  name: string;
-  backend: 'wasm' | 'ts';
-  seed: number;
-  guarantee: 'emitter' | 'fence';
-  /** The clock at the end, ns. */
-  endNs: number;
-  /** The run ended with nothing left to happen (not cut by endNs): fences still pending then never signal. */
-  idle: boolean;
-  jobs: { planned: number; submitted: number; completed: number; failed: number; notSubmitted: number };
-  /** Completed jobs (no error) per second of virtual time, from the first submit to the last completion. */
-  throughput: { jobsPerSec: number; bytesPerSec: number };
-  /** Submit to signal of the completed jobs, ns (nearest rank); null without any. */
-  latencyNs: { p50: number; p90: number; p99: number; max: number } | null;
-  /** Violations by rule id (T1, T2, M2, T5...) and by kind. */
-  violations: Record<string, number>;
-  violationKinds: Record<string, number>;
-  /** DMA writes into memory that had changed hands (M2). */
-  corruptions: number;
-  /** Fences pending at the end (T2 when the run ended idle: nothing can signal them). */
-  unsignaled: number;
-  /** Waits that never ended. */
-  blockedWaiters: number;
-  /** Times the driver restarted a ring the timeout handler had stopped. */
-  restarts: number;
-  rings: { name: string; device: string; state: string; submitted: number; completed: number; failed: number; pending: number }[];
-  streams: { name: string; ring: string; submitted: number; planned: number; ended: string }[];
-  faults: FaultOutcome[];
-  teardown: TeardownOutcome[];
-  /** The rules broken (sorted), what the scenario expects (if it says), and whether they match. */
-  verdict: { rules: string[]; expected: string[] | null; pass: boolean };
-  /** With { trace: true }: the Trace Event Format JSON. */
-  trace?: string;
-}
-
-const DEFAULT_CAPACITY = 16;
-const DEFAULT_TIMEOUT_NS = 100_000;
-const DEFAULT_STOP_TIMEOUT_NS = 50_000;
 const DEFAULT_BYTES = 4096;
 const DEFAULT_SETTLE_NS = 1_000_000;
 /** A stream waiting out a ring's recovery (faulted, resetting, stopping) looks again this often. */
@@ -108,19 +42,16 @@ interface Rec {
   bytes: number;
   fence: DmaFence;
 }
-interface RingSt {
-  ring: HwRing;
-  device: DmaDevice;
-  torn: boolean;
-  /** Streams waiting for room (or memory) on this ring: woken by its next signal. */
-  waiting: Set<St>;
-  submitted: number;
-  completed: number;
-  failed: number;
-}
 interface St {
-  spec: Required<Pick<ScenarioStream, 'name' | 'ring' | 'jobs' | 'intervalNs' | 'startNs'>> & ScenarioStream;
-  r: RingSt;
+  spec: Required<Pick<ScenarioStream, 'name' | 'jobs' | 'intervalNs' | 'startNs'>> & ScenarioStream;
+  /** The ring it submits to (an entity stream: its scheduler's ring). */
+  r: RingSt<St>;
+  /** An entity stream's entity (jobs are pushed to it, S2). */
+  ent: EntSt | undefined;
+  /** Each submitted job's completion fence (the ring's, or the entity's finished fence). */
+  fences: DmaFence[];
+  /** Jobs whose completion fence signaled. */
+  done: number;
   next: number;
   ended: string | null;
   signaled: Uint8Array;
@@ -146,7 +77,11 @@ export async function runScenario(scenario: unknown, opts?: RunScenarioOptions):
     backend,
     seed,
     guarantee: s.guarantee ?? 'emitter',
-    maxFences: planned + 64,
+    // A ring job takes one fence; a scheduled job three (scheduled, finished, the ring's).
+    maxFences: 3 * planned + 64,
+    maxJobs: Math.max(1, (s.streams ?? []).reduce((n, st) => n + (st.entity === undefined ? 0 : st.jobs), 0)),
+    maxSchedulers: (s.schedulers ?? []).length,
+    maxEntities: (s.entities ?? []).length,
     maxRings: s.rings.length,
     maxRingCapacity: cap,
     dmaBytes: s.dmaBytes ?? 1 << 20,
@@ -163,21 +98,7 @@ export async function runScenario(scenario: unknown, opts?: RunScenarioOptions):
 async function run(rt: Runtime, s: Scenario, planned: number, backend: 'wasm' | 'ts', seed: number, trace: boolean): Promise<ScenarioReport> {
   const sim = rt.sim as import('../sim/clock.js').VirtualClock;
   const mem = rt.memory;
-  const devices = new Map<string, DmaDevice>();
-  for (const d of s.devices) devices.set(d.name, rt.createDevice(d));
-  const rings = new Map<string, RingSt>();
-  for (const r of s.rings) {
-    const device = devices.get(r.device)!;
-    const ring = rt.createRing({
-      device,
-      name: r.name,
-      capacity: r.capacity ?? DEFAULT_CAPACITY,
-      timeoutNs: r.timeoutNs === null ? Infinity : (r.timeoutNs ?? DEFAULT_TIMEOUT_NS),
-      stopTimeoutNs: r.stopTimeoutNs ?? DEFAULT_STOP_TIMEOUT_NS,
-      resubmit: r.resubmit ?? false,
-    });
-    rings.set(r.name, { ring, device, torn: false, waiting: new Set(), submitted: 0, completed: 0, failed: 0 });
-  }
+  const { devices, rings, scheds, ents } = buildScenario<St>(rt, s);
   let prng = seed || 0x9e3779b9;
   const random = () => {
     prng ^= prng << 13;
@@ -217,6 +138,7 @@ async function run(rt: Runtime, s: Scenario, planned: number, backend: 'wasm' | 
       okBytes += rec.bytes;
     } else r.failed++;
     rec.stream.signaled[rec.k] = 1;
+    rec.stream.done++;
     const dep = rec.stream.dependents.get(rec.k);
     if (dep) {
       rec.stream.dependents.delete(rec.k);
@@ -233,13 +155,16 @@ async function run(rt: Runtime, s: Scenario, planned: number, backend: 'wasm' | 
     while (st.ended === null && st.next < st.spec.jobs) {
       const k = st.next;
       if (r.torn) return end(st, 'ring torn down');
+      if (st.ent?.gone) return end(st, st.ent.gone);
       const due = st.spec.startNs + k * st.spec.intervalNs;
       if (sim.now < due) {
         if (!st.timer) (st.timer = true), later(() => pump(st), due);
         return;
       }
       const a = st.after;
-      if (a && k < a.spec.jobs && !a.signaled[k]) {
+      // An entity stream hands the dependency to the scheduler (S3) once the job it waits for exists.
+      const dep = st.ent && a && k < a.next ? a.fences[k] : undefined;
+      if (a && k < a.spec.jobs && !a.signaled[k] && !dep) {
         if (a.ended !== null && k >= a.next) return end(st, `stream ${a.spec.name} never submitted its job ${k}`);
         a.dependents.set(k, st);
         return;
@@ -260,7 +185,7 @@ async function run(rt: Runtime, s: Scenario, planned: number, backend: 'wasm' | 
         return;
       }
       st.retries = 0;
-      if (ring.space === 0) {
+      if (!st.ent && ring.space === 0) {
         r.waiting.add(st);
         return;
       }
@@ -271,27 +196,44 @@ async function run(rt: Runtime, s: Scenario, planned: number, backend: 'wasm' | 
           buf = mem.alloc(bytes);
         } catch {
           // Memory is full: wait for a signal of this ring to free some; with nothing in flight, none will.
-          if (ring.inFlight === 0) return end(st, `out of DMA memory (a job of ${bytes} bytes)`);
+          if (st.next === st.done && ring.inFlight === 0) return end(st, `out of DMA memory (a job of ${bytes} bytes)`);
           r.waiting.add(st);
           return;
         }
       }
-      const f = ring.submit(buf ? { dst: buf, pattern: (k % 255) + 1 } : {});
+      let f: DmaFence;
+      const job = buf ? { dst: buf, pattern: (k % 255) + 1 } : {};
+      try {
+        f = st.ent ? st.ent.entity.push({ ...job, credits: st.spec.credits ?? 1, deps: dep ? [dep] : [] }).finished : ring.submit(job);
+      } catch (e) {
+        // A ring that stopped taking jobs between the look at its state and the submit (a drop
+        // under way): the stream ends there, as a driver's would.
+        if (buf) mem.free(buf);
+        const code = (e as { code?: string }).code;
+        if (code === 'ERR_RING_STOPPED') return end(st, 'ring stopped taking jobs');
+        if (code === 'ERR_ENTITY_KILLED' || code === 'ERR_RING_STATE') return end(st, 'entity stopped taking jobs');
+        throw e;
+      }
       if (buf) mem.freeAfter(buf, f);
-      if (a && k < a.spec.jobs && trace) rt.trace('dependency', { ring: ring.name, seqno: f.seqno, onRing: a.r.ring.name, onSeqno: a.seqnos[k] });
+      if (!st.ent && a && !a.ent && k < a.spec.jobs && trace) rt.trace('dependency', { ring: ring.name, seqno: f.seqno, onRing: a.r.ring.name, onSeqno: a.seqnos[k] });
       st.seqnos[k] = f.seqno;
+      st.fences[k] = f;
       const rec: Rec = { stream: st, k, submitNs: sim.now, bytes, fence: f };
       firstSubmit = Math.min(firstSubmit, sim.now);
       r.submitted++;
       st.next++;
-      f.addCallback(() => onSignal(rec));
+      if (!f.addCallback(() => onSignal(rec))) onSignal(rec); // already signaled (a guilty entity's job, S7)
     }
     if (st.next >= st.spec.jobs) end(st, 'all submitted');
   };
 
   for (const [i, spec] of (s.streams ?? []).entries()) {
-    const r = rings.get(spec.ring)!;
+    const ent = spec.entity === undefined ? undefined : ents.get(spec.entity)!;
+    const r = rings.get(ent ? ent.ring : spec.ring!)!;
     const st = {
+      ent,
+      fences: [],
+      done: 0,
       spec: { ...spec, name: spec.name ?? `stream${i}`, intervalNs: spec.intervalNs ?? 0, startNs: spec.startNs ?? 0 },
       r,
       next: 0,
@@ -350,7 +292,7 @@ async function run(rt: Runtime, s: Scenario, planned: number, backend: 'wasm' | 
   }
 
   function act(t: ScenarioTeardown, out: TeardownOutcome): Promise<unknown> {
-    const drop = (r: RingSt, policy: string | PolicySpec | undefined) => {
+    const drop = (r: RingSt<St>, policy: string | PolicySpec | undefined) => {
       r.torn = true;
       for (const w of r.waiting) later(() => pump(w));
       if (r.ring.state === 'dropped') return Promise.resolve();
@@ -361,6 +303,15 @@ async function run(rt: Runtime, s: Scenario, planned: number, backend: 'wasm' | 
       });
     };
     if (t.action === 'drop') return drop(rings.get(t.ring)!, t.policy);
+    if (t.action === 'fini' || t.action === 'kill') {
+      // S10 / S8: the entities' streams end; what they pushed finishes as the scheduler says.
+      const gone = t.action === 'fini' ? scheds.get(t.scheduler)!.ents : [ents.get(t.entity)!];
+      for (const e of gone) e.gone ??= t.action === 'fini' ? `scheduler ${t.scheduler} finished` : `entity ${t.entity} killed`;
+      for (const st of streams.values()) if (st.ent && gone.includes(st.ent)) later(() => pump(st));
+      if (t.action === 'fini') return scheds.get(t.scheduler)!.sched.fini();
+      ents.get(t.entity)!.entity.kill();
+      return Promise.resolve();
+    }
     const mine = [...rings.values()].filter((r) => r.device === devices.get(t.action === 'lose' ? t.device : t.driver));
     if (t.action === 'lose') {
       for (const r of mine) {
@@ -369,9 +320,10 @@ async function run(rt: Runtime, s: Scenario, planned: number, backend: 'wasm' | 
       }
       return devices.get(t.device)!.lose();
     }
+    const driver = t.driver;
     // Driver unload (T5): drop every ring of the driver under the policy, then unload it (with
     // fences still pending it is forced: what then reaches them is a use-after-free, T5).
-    return Promise.all(mine.map((r) => drop(r, t.policy))).then(() => rt.unloadDriver(t.driver, { force: true }));
+    return Promise.all(mine.map((r) => drop(r, t.policy))).then(() => rt.unloadDriver(driver, { force: true }));
   }
 
   if (s.endNs !== undefined) later(() => allDone(), s.endNs);
@@ -391,67 +343,6 @@ async function run(rt: Runtime, s: Scenario, planned: number, backend: 'wasm' | 
   await new Promise((r) => setTimeout(r, 0)); // settled drops and waits run their continuations
   finished = true;
 
-  return report(rt, s, { planned, backend, seed, idle, rings, streams, outcomes, faults, latencies, firstSubmit, lastDone, okBytes, restarts, trace });
-}
-
-function outcome(t: ScenarioTeardown): TeardownOutcome {
-  const policy = t.action === 'lose' ? undefined : t.policy === undefined ? 'emitter-guarantee' : typeof t.policy === 'string' ? t.policy : t.policy.name;
-  const target = t.action === 'drop' ? t.ring : t.action === 'lose' ? t.device : t.driver;
-  return { atNs: t.atNs, action: t.action, target, ...(policy === undefined ? {} : { policy }), status: 'never finished' };
-}
-
-function rank(sorted: Float64Array, p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))];
-}
-
-function report(
-  rt: Runtime,
-  s: Scenario,
-  x: {
-    planned: number; backend: 'wasm' | 'ts'; seed: number; idle: boolean; rings: Map<string, RingSt>; streams: Map<string, St>; outcomes: TeardownOutcome[]; faults: FaultOutcome[];
-    latencies: number[]; firstSubmit: number; lastDone: number; okBytes: number; restarts: number; trace: boolean;
-  },
-): ScenarioReport {
-  const violations: Record<string, number> = {};
-  const kinds: Record<string, number> = {};
-  for (const v of rt.violations) {
-    violations[v.rule] = (violations[v.rule] ?? 0) + 1;
-    kinds[v.kind] = (kinds[v.kind] ?? 0) + 1;
-  }
-  const ringRows = [...x.rings.values()].map((r) => ({
-    name: r.ring.name, device: r.device.name, state: r.ring.state, submitted: r.submitted, completed: r.completed, failed: r.failed, pending: r.ring.context.pending,
-  }));
-  const unsignaled = ringRows.reduce((n, r) => n + r.pending, 0);
-  const submitted = ringRows.reduce((n, r) => n + r.submitted, 0);
-  const completed = ringRows.reduce((n, r) => n + r.completed, 0);
-  const lat = Float64Array.from(x.latencies).sort();
-  const span = (x.lastDone - x.firstSubmit) / 1e9;
-  const rules = new Set(Object.keys(violations));
-  // Fences pending when nothing is left to happen never signal: T2, whether or not a drop recorded it.
-  if (x.idle && unsignaled > 0) rules.add('T2');
-  const broken = [...rules].sort();
-  const expected = s.expect === undefined ? null : s.expect === 'clean' ? [] : s.expect.violations;
-  return {
-    name: s.name ?? 'scenario',
-    backend: x.backend,
-    seed: x.seed,
-    guarantee: s.guarantee ?? 'emitter',
-    endNs: rt.sim.now,
-    idle: x.idle,
-    jobs: { planned: x.planned, submitted, completed, failed: ringRows.reduce((n, r) => n + r.failed, 0), notSubmitted: x.planned - submitted },
-    throughput: span > 0 ? { jobsPerSec: completed / span, bytesPerSec: x.okBytes / span } : { jobsPerSec: 0, bytesPerSec: 0 },
-    latencyNs: lat.length ? { p50: rank(lat, 0.5), p90: rank(lat, 0.9), p99: rank(lat, 0.99), max: lat[lat.length - 1] } : null,
-    violations,
-    violationKinds: kinds,
-    corruptions: rt.stats.corruptions,
-    unsignaled,
-    blockedWaiters: rt.blockedWaiters,
-    restarts: x.restarts,
-    rings: ringRows,
-    streams: [...x.streams.values()].map((st) => ({ name: st.spec.name, ring: st.spec.ring, submitted: st.next, planned: st.spec.jobs, ended: st.ended ?? 'cut by endNs' })),
-    faults: x.faults.map((f) => ({ ...f })),
-    teardown: x.outcomes.map((t) => ({ ...t })),
-    verdict: { rules: broken, expected, pass: expected === null ? broken.length === 0 : expected.join() === broken.join() },
-    ...(x.trace ? { trace: rt.exportTrace() } : {}),
-  };
+  const streamRows = [...streams.values()].map((st) => ({ name: st.spec.name, ring: st.r.ring.name, ...(st.spec.entity === undefined ? {} : { entity: st.spec.entity }), submitted: st.next, planned: st.spec.jobs, pending: st.next - st.done, ended: st.ended }));
+  return report(rt, s, { planned, backend, seed, idle, rings: [...rings.values()], streams: streamRows, outcomes, faults, latencies, firstSubmit, lastDone, okBytes, restarts, trace });
 }

@@ -33,7 +33,7 @@ export function formatScenarioReport(r: ScenarioReport): string {
   if (r.restarts) L.push(`restarts     ${r.restarts} (rings the timeout handler stopped, restarted by the driver)`);
   L.push('');
   for (const g of r.rings) L.push(`ring ${g.name} on ${g.device}: ${g.state}; ${g.submitted} submitted, ${g.completed} completed, ${g.failed} with an error, ${g.pending} pending`);
-  for (const st of r.streams) L.push(`stream ${st.name} on ${st.ring}: ${st.submitted}/${st.planned} submitted (${st.ended})`);
+  for (const st of r.streams) L.push(`stream ${st.name} on ${st.entity === undefined ? st.ring : `entity ${st.entity} (ring ${st.ring})`}: ${st.submitted}/${st.planned} submitted (${st.ended})`);
   for (const f of r.faults) L.push(`fault at ${fmtNs(f.atNs)}: ${f.inject} on ${f.target}: ${f.result}`);
   for (const t of r.teardown) {
     const what = `${fmtNs(t.atNs)}: ${t.action} ${t.target}${t.policy ? ` (${t.policy})` : ''}`;

@@ -34,11 +34,38 @@ export interface ScenarioRing {
   resubmit?: boolean;
 }
 
-/** A workload stream: `jobs` jobs on one ring, one every `intervalNs` from `startNs`. */
+/** A job scheduler feeding a ring (S1): its name, its ring, and its options. */
+export interface ScenarioScheduler {
+  name: string;
+  ring: string;
+  /** Credits of the jobs on the ring at once (R7). Default: the ring's capacity. */
+  creditLimit?: number;
+  /** The scheduler's timeout per job (S7), ns. Default: the ring's. */
+  timeoutNs?: number;
+  /** Timeouts before an entity is guilty (S7). Default 1. */
+  hangLimit?: number;
+  /** 'fifo' (default) or 'rr' (S5). */
+  order?: 'fifo' | 'rr';
+}
+
+/** An entity of a scheduler (S1): one client's queue, with a priority. */
+export interface ScenarioEntity {
+  name: string;
+  scheduler: string;
+  /** 'kernel' | 'high' | 'normal' (default) | 'low' (S5). */
+  priority?: 'kernel' | 'high' | 'normal' | 'low';
+}
+
+/** A workload stream: `jobs` jobs on one ring (or one scheduler entity), one every `intervalNs` from `startNs`. */
 export interface ScenarioStream {
   /** Default "stream<N>". */
   name?: string;
-  ring: string;
+  /** The ring it submits to (give `ring` or `entity`). */
+  ring?: string;
+  /** The scheduler entity it pushes to (S2): the scheduler runs its jobs on its ring. */
+  entity?: string;
+  /** Credits per job, entity streams only (S2, R7). Default 1. */
+  credits?: number;
   /** 1 to 1,000,000. */
   jobs: number;
   /** Bytes each job writes into its own buffer (freed when its fence signals, M3): a number, or [min, max] drawn per job. Default 4096. */
@@ -58,7 +85,9 @@ export type ScenarioFault = { atNs: number; device: string; inject: InjectKind }
 export type ScenarioTeardown =
   | { atNs: number; action: 'drop'; ring: string; policy?: string | PolicySpec }
   | { atNs: number; action: 'lose'; device: string }
-  | { atNs: number; action: 'unload'; driver: string; policy?: string | PolicySpec };
+  | { atNs: number; action: 'unload'; driver: string; policy?: string | PolicySpec }
+  | { atNs: number; action: 'fini'; scheduler: string }
+  | { atNs: number; action: 'kill'; entity: string };
 
 /** The verdict a scenario expects: 'clean' (no rule broken) or exactly these rules broken. */
 export type ScenarioExpect = 'clean' | { violations: string[] };
@@ -76,6 +105,8 @@ export interface Scenario {
   dmaBytes?: number;
   devices: ScenarioDevice[];
   rings: ScenarioRing[];
+  schedulers?: ScenarioScheduler[];
+  entities?: ScenarioEntity[];
   streams?: ScenarioStream[];
   faults?: ScenarioFault[];
   teardown?: ScenarioTeardown[];
@@ -90,9 +121,10 @@ export interface Scenario {
 
 const TOP_KEYS = ['name', 'description', 'seed', 'backend', 'guarantee', 'dmaBytes', 'devices', 'rings', 'streams', 'faults', 'teardown', 'endNs', 'settleNs', 'traceLimit', 'expect', 'schedulers', 'entities', '$schema'] as const;
 const RING_KEYS = ['name', 'device', 'capacity', 'timeoutNs', 'stopTimeoutNs', 'resubmit'] as const;
-const STREAM_KEYS = ['name', 'ring', 'jobs', 'bytes', 'intervalNs', 'startNs', 'after'] as const;
+const STREAM_KEYS = ['name', 'ring', 'entity', 'credits', 'jobs', 'bytes', 'intervalNs', 'startNs', 'after'] as const;
+const SCHED_KEYS = ['name', 'ring', 'creditLimit', 'timeoutNs', 'hangLimit', 'order'] as const;
 const DEVICE_INJECTS: readonly InjectKind[] = ['hang', 'slow', 'lostIrq', 'noAck', 'lostWriteback'];
-const ACTIONS = ['drop', 'lose', 'unload'] as const;
+const ACTIONS = ['drop', 'lose', 'unload', 'fini', 'kill'] as const;
 /** Rule ids a scenario may expect (SEMANTICS.md). */
 const RULE_ID = /^[A-Z][0-9]+(\.[0-9]+)?$/;
 /** Most jobs of all streams together (the fence table follows). */
@@ -150,9 +182,6 @@ export function parseScenario(value: unknown): Scenario {
   const o = checkOptions('scenario', value, TOP_KEYS);
   if (o.devices === undefined) throw bad('scenario: devices is required (an array of { name, ...device options })');
   if (o.rings === undefined) throw bad('scenario: rings is required (an array of { name, device })');
-  for (const k of ['schedulers', 'entities'] as const) {
-    if (o[k] !== undefined) throw bad(`${k}: job schedulers and entities are not part of this version of dmafence (remove "${k}" from the scenario)`);
-  }
   const s: Scenario = { devices: [], rings: [] };
   if (o.name !== undefined) s.name = name('name', o.name);
   if (o.description !== undefined) {
@@ -197,12 +226,46 @@ export function parseScenario(value: unknown): Scenario {
     s.rings.push(ring);
   });
 
+  const scheds: string[] = [];
+  const fed: string[] = [];
+  s.schedulers = list('schedulers', o.schedulers, false).map((x0, i) => {
+    const path = `schedulers[${i}]`;
+    const x = checkOptions(path, x0, SCHED_KEYS);
+    const out: ScenarioScheduler = { name: name(`${path}.name`, x.name), ring: ref(`${path}.ring`, x.ring, 'ring', rings) };
+    unique(`${path}.name`, scheds, out.name);
+    if (fed.includes(out.ring)) throw bad(`${path}.ring: ring ${JSON.stringify(out.ring)} already has a scheduler (one per ring)`);
+    fed.push(out.ring);
+    if (x.creditLimit !== undefined) out.creditLimit = checkInteger(`${path}.creditLimit`, x.creditLimit, 1, 0x7fffffff);
+    if (x.timeoutNs !== undefined) out.timeoutNs = ns(`${path}.timeoutNs`, x.timeoutNs, 0);
+    if (x.hangLimit !== undefined) out.hangLimit = checkInteger(`${path}.hangLimit`, x.hangLimit, 1, 0x7fffffff);
+    if (x.order !== undefined) out.order = checkEnum(`${path}.order`, x.order, ['fifo', 'rr'] as const);
+    return out;
+  });
+  const ents: string[] = [];
+  s.entities = list('entities', o.entities, false).map((x0, i) => {
+    const path = `entities[${i}]`;
+    const x = checkOptions(path, x0, ['name', 'scheduler', 'priority']);
+    const out: ScenarioEntity = { name: name(`${path}.name`, x.name), scheduler: ref(`${path}.scheduler`, x.scheduler, 'scheduler', scheds) };
+    unique(`${path}.name`, ents, out.name);
+    if (x.priority !== undefined) out.priority = checkEnum(`${path}.priority`, x.priority, ['kernel', 'high', 'normal', 'low'] as const);
+    return out;
+  });
+
   const streams: string[] = [];
   let totalJobs = 0;
   s.streams = list('streams', o.streams, false).map((st, i) => {
     const path = `streams[${i}]`;
     const x = checkOptions(path, st, STREAM_KEYS);
-    const out: ScenarioStream = { name: x.name === undefined ? `stream${i}` : name(`${path}.name`, x.name), ring: ref(`${path}.ring`, x.ring, 'ring', rings), jobs: 0 };
+    const out: ScenarioStream = { name: x.name === undefined ? `stream${i}` : name(`${path}.name`, x.name), jobs: 0 };
+    if ((x.ring === undefined) === (x.entity === undefined)) throw bad(`${path}: give either "ring" (submit to a ring) or "entity" (push to a scheduler entity)`);
+    if (x.ring !== undefined) {
+      out.ring = ref(`${path}.ring`, x.ring, 'ring', rings);
+      if (fed.includes(out.ring)) throw bad(`${path}.ring: ring ${JSON.stringify(out.ring)} is fed by a scheduler: push to one of its entities instead`);
+      if (x.credits !== undefined) throw bad(`${path}.credits: credits are for entity streams (S2)`);
+    } else {
+      out.entity = ref(`${path}.entity`, x.entity, 'entity', ents);
+      if (x.credits !== undefined) out.credits = checkInteger(`${path}.credits`, x.credits, 1, 0x7fffffff);
+    }
     if (x.after !== undefined) out.after = ref(`${path}.after`, x.after, 'stream (declared before this one)', streams);
     unique(`${path}.name`, streams, out.name!);
     if (x.jobs === undefined) throw bad(`${path}.jobs is required (1 to ${MAX_SCENARIO_JOBS})`);
@@ -238,11 +301,19 @@ export function parseScenario(value: unknown): Scenario {
   s.teardown = list('teardown', o.teardown, false).map((t, i) => {
     const path = `teardown[${i}]`;
     const action = checkEnum(`${path}.action`, (checkOptions(path, t) as { action?: unknown }).action, ACTIONS);
-    const keys = action === 'drop' ? ['atNs', 'action', 'ring', 'policy'] : action === 'lose' ? ['atNs', 'action', 'device'] : ['atNs', 'action', 'driver', 'policy'];
+    const keys = {
+      drop: ['atNs', 'action', 'ring', 'policy'],
+      lose: ['atNs', 'action', 'device'],
+      unload: ['atNs', 'action', 'driver', 'policy'],
+      fini: ['atNs', 'action', 'scheduler'],
+      kill: ['atNs', 'action', 'entity'],
+    }[action];
     const x = checkOptions(path, t, keys);
     const atNs = ns(`${path}.atNs`, x.atNs ?? NaN, 0);
     if (action === 'drop') return { atNs, action, ring: ref(`${path}.ring`, x.ring, 'ring', rings), policy: policy(`${path}.policy`, x.policy) };
     if (action === 'lose') return { atNs, action, device: ref(`${path}.device`, x.device, 'device', devices) };
+    if (action === 'fini') return { atNs, action, scheduler: ref(`${path}.scheduler`, x.scheduler, 'scheduler', scheds) };
+    if (action === 'kill') return { atNs, action, entity: ref(`${path}.entity`, x.entity, 'entity', ents) };
     return { atNs, action, driver: ref(`${path}.driver`, x.driver, 'driver (a device name)', devices), policy: policy(`${path}.policy`, x.policy) };
   });
 

@@ -10,7 +10,11 @@
  *     queued, then `sched.fini()` for what the scheduler still holds (what a driver unloading
  *     does next).
  * Counted as for the ring rows: corruptions (M2), premature signals (T1), fences never signaled
- * (T2: the ring's and the scheduler's), waiters still blocked, and how long it took.
+ * (T2: the ring's and the scheduler's), waiters still blocked, and how long it took. The waiters
+ * and the freed buffers hang on the finished fences, so a drop row also counts what the fini
+ * after it does: after a `leak` drop the ring's fences stay unsignaled, but the scheduler still
+ * finishes those jobs -ECANCELED while the device may run them (corruptions, not recorded as
+ * premature signals, which count ring fences).
  *
  * An application of the public API, beside the ring scenario; it returns rows shaped like the
  * ring matrix's (TeardownResult) with what tells them apart (`subject`, `action`, `queued`).

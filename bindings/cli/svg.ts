@@ -24,7 +24,7 @@ export interface HeatCell {
 const CELL_W = 150;
 const CELL_H = 64;
 const LEFT = 170;
-const TOP = 92;
+const TOP = 100;
 
 export function escapeXml(s: string): string {
   return s.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!);
@@ -55,9 +55,19 @@ export function matrixSvg(rows: readonly HeatCell[], title: string, subtitle = '
   out.push(`<rect x="0" y="0" width="${width}" height="${height}" fill="#ffffff"/>`);
   out.push(`<text x="12" y="26" font-size="17" font-weight="bold">${escapeXml(title)}</text>`);
   if (subtitle) out.push(`<text x="12" y="46" font-size="12" fill="#444444">${escapeXml(subtitle)}</text>`);
-  cols.forEach((c, j) => {
-    const x = LEFT + j * CELL_W + CELL_W / 2;
-    out.push(`<text x="${x}" y="${TOP - 10}" font-size="12" text-anchor="middle" font-weight="bold">${escapeXml(c)}</text>`);
+  // Column headers: the policy over its columns, and (with the guarantee axis) the level under it.
+  const colRows = cols.map((c) => rows.find((r) => column(r) === c)!);
+  for (let j = 0; j < cols.length; ) {
+    let k = j;
+    while (k + 1 < cols.length && colRows[k + 1].policy === colRows[j].policy) k++;
+    const x = LEFT + ((j + k + 1) / 2) * CELL_W;
+    const y = colRows[j].guarantee === undefined ? TOP - 10 : TOP - 28;
+    out.push(`<text x="${x}" y="${y}" font-size="12" text-anchor="middle" font-weight="bold">${escapeXml(colRows[j].policy)}</text>`);
+    j = k + 1;
+  }
+  colRows.forEach((r, j) => {
+    if (r.guarantee === undefined) return;
+    out.push(`<text x="${LEFT + j * CELL_W + CELL_W / 2}" y="${TOP - 10}" font-size="11" text-anchor="middle" fill="#444444">guarantee: ${escapeXml(r.guarantee)}</text>`);
   });
   devices.forEach((d, i) => {
     const y = TOP + i * CELL_H + CELL_H / 2 + 4;
@@ -77,7 +87,7 @@ export function matrixSvg(rows: readonly HeatCell[], title: string, subtitle = '
     out.push(`<rect x="${x + 2}" y="${y + 2}" width="${CELL_W - 4}" height="${CELL_H - 4}" rx="4" fill="${cellColour(r)}"${t1}/>`);
     out.push(`<text x="${x + CELL_W / 2}" y="${y + 24}" font-size="16" font-weight="bold" text-anchor="middle" fill="#ffffff">${r.deadlock ? 'deadlock' : bad}</text>`);
     out.push(`<text x="${x + CELL_W / 2}" y="${y + 40}" font-size="11" text-anchor="middle" fill="#ffffff">${r.corruptions} corr. · ${r.unsignaled} unsig.</text>`);
-    if (r.prematureSignals) out.push(`<text x="${x + CELL_W / 2}" y="${y + 55}" font-size="11" text-anchor="middle" fill="#ffffff">${r.prematureSignals} premature signals (T1)</text>`);
+    if (r.prematureSignals) out.push(`<text x="${x + CELL_W / 2}" y="${y + 55}" font-size="11" text-anchor="middle" fill="#ffffff">${r.prematureSignals} premature signal${r.prematureSignals === 1 ? '' : 's'} (T1)</text>`);
     out.push('</g>');
   }
   // Legend.

@@ -66,8 +66,9 @@ export class ChainLink implements CompositePart {
   #fired(c: FenceRecord): void {
     this.#waiting = undefined;
     const { host } = this.chains;
+    const ts = host.timestamp(c); // now: by the deferred run c may have been collected
     host.defer(() => {
-      if (!host.signaledRaw(this.self) && !this.arm()) this.chains.signalLink(this, host.timestamp(c));
+      if (!host.signaledRaw(this.self) && !this.arm()) this.chains.signalLink(this, ts);
       if (this.#waiting === undefined) this.#dropSelfRef();
     });
   }

@@ -40,6 +40,12 @@ export class Composites {
     this.merger = new Merger(this.host, this.chains, (children) => this.#array(children, false));
   }
 
+  /** Callbacks that ran during a call (polling may signal fences) throw now, after its work. */
+  #done<T>(r: T): T {
+    this.host.t.rethrowCallbackErrors();
+    return r;
+  }
+
   #array(children: FenceRecord[], signalOnAny: boolean): FenceRecord {
     this.host.room(1);
     this.host.contextRoom(1);
@@ -72,7 +78,7 @@ export class Composites {
     const f = this.host.rec(fence, 'fence');
     checkSeqno('seqno', seqno);
     if (partOf<ChainLink>(f, 'chain')) throw new DmaFenceTypeError('ERR_INVALID_ARG', 'fence is a chain link: a link cannot contain another chain (X2.1)');
-    return this.host.handle(this.chains.link(p, f, seqno as number));
+    return this.#done(this.host.handle(this.chains.link(p, f, seqno as number)));
   }
 
   chainFind(head: unknown, seqno: unknown): DmaFence | null {
@@ -82,12 +88,12 @@ export class Composites {
     if (!partOf<ChainLink>(h, 'chain')) throw new DmaFenceRangeError('ERR_INVALID_SEQNO', `head is not a chain link: it has no point ${s}`);
     if (this.host.seqno(h) < s) throw new DmaFenceRangeError('ERR_INVALID_SEQNO', `point ${s} is in the future of this chain (its head is at ${this.host.seqno(h)})`);
     const r = this.chains.find(h, s);
-    return r ? this.host.handle(r) : null;
+    return this.#done(r ? this.host.handle(r) : null);
   }
 
   unwrap(fence: unknown): DmaFence[] {
     const r = this.host.rec(fence, 'fence');
-    return this.merger.unwrap(r).map((x) => this.host.handle(x));
+    return this.#done(this.merger.unwrap(r).map((x) => this.host.handle(x)));
   }
 
   merge(fences: unknown[]): DmaFence {
@@ -95,11 +101,11 @@ export class Composites {
     if (recs.length === 0) throw new DmaFenceRangeError('ERR_INVALID_ARG', 'merge needs at least one fence');
     this.host.room(1);
     this.host.contextRoom(1);
-    return this.host.handle(this.merger.merge(recs));
+    return this.#done(this.host.handle(this.merger.merge(recs)));
   }
 
   fenceInfo(fence: unknown): FenceInfo {
-    return this.merger.info(this.host.rec(fence, 'fence'));
+    return this.#done(this.merger.info(this.host.rec(fence, 'fence')));
   }
 
   createSwSync(opts: unknown): SwSyncTimeline {

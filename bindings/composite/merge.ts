@@ -66,18 +66,14 @@ export class Merger {
     if (pending.length === 0) return host.stub(ts);
     if (pending.length === 1) return pending[0];
     // fence_cmp: by context, then the later seqno first; keep the first of each context.
-    pending.sort((a, b) => {
-      const ca = host.contextId(a);
-      const cb = host.contextId(b);
-      if (ca !== cb) return ca - cb;
-      const sa = host.seqno(a);
-      const sb = host.seqno(b);
-      const s64 = host.seqno64(a);
-      return seqnoLater(sb, sa, s64) ? 1 : seqnoLater(sa, sb, s64) ? -1 : 0;
+    const keyed = pending.map((rec) => ({ rec, ctx: host.contextId(rec), seqno: host.seqno(rec), s64: host.seqno64(rec) }));
+    keyed.sort((a, b) => {
+      if (a.ctx !== b.ctx) return a.ctx - b.ctx;
+      return seqnoLater(b.seqno, a.seqno, a.s64) ? 1 : seqnoLater(a.seqno, b.seqno, a.s64) ? -1 : 0;
     });
-    const kept: FenceRecord[] = [pending[0]];
-    for (let i = 1; i < pending.length; i++) {
-      if (pending[i].ctx !== kept[kept.length - 1].ctx) kept.push(pending[i]);
+    const kept: FenceRecord[] = [keyed[0].rec];
+    for (let i = 1; i < keyed.length; i++) {
+      if (keyed[i].ctx !== keyed[i - 1].ctx) kept.push(keyed[i].rec);
     }
     if (kept.length === 1) return kept[0];
     return this.array(kept);

@@ -58,7 +58,7 @@ export function syncobjWait(host: CompositeHost, entries: unknown, opts: unknown
   const slots: Slot[] = [];
   for (let i = 0; i < entries.length; i++) {
     const e = checkOptions(`entries[${i}]`, entries[i], ['syncobj', 'point']);
-    if (!(e.syncobj instanceof Syncobj)) throw new DmaFenceTypeError('ERR_INVALID_ARG', `entries[${i}].syncobj must be a Syncobj, got ${describe(e.syncobj)}`);
+    if (!Syncobj._is(e.syncobj)) throw new DmaFenceTypeError('ERR_INVALID_ARG', `entries[${i}].syncobj must be a Syncobj, got ${describe(e.syncobj)}`);
     if (e.syncobj._host !== host) throw new DmaFenceTypeError('ERR_FOREIGN_HANDLE', `entries[${i}].syncobj belongs to another runtime`);
     const point = checkSeqno(`entries[${i}].point`, e.point);
     const submitted = point <= e.syncobj._lastSubmitted() && !(point > 0 && e.syncobj._lastSubmitted() === 0);
@@ -128,8 +128,12 @@ export function syncobjWait(host: CompositeHost, entries: unknown, opts: unknown
             point: s.point,
             fn: () => {
               if (finished) return;
-              resolveFence(s);
-              check();
+              try {
+                resolveFence(s);
+                check();
+              } catch (e) {
+                if (finish()) reject(e);
+              }
             },
           });
         }

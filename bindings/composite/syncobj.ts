@@ -70,6 +70,11 @@ export class Syncobj {
     }
   }
 
+  /** @internal A real Syncobj (a brand check: forged look-alikes are refused with a code). */
+  static _is(x: unknown): x is Syncobj {
+    return typeof x === 'object' && x !== null && #host in x;
+  }
+
   /** @internal */
   get _host(): CompositeHost {
     return this.#host;
@@ -83,14 +88,15 @@ export class Syncobj {
     this.#wake();
   }
 
+  /** Wakes submit waits now due; then callbacks that ran during this call throw (their errors). */
   #wake(): void {
-    if (!this.#watches.length) return;
-    const last = this._lastSubmitted();
-    let n = 0;
-    while (n < this.#watches.length && this.#watches[n].point <= last) n++;
-    if (!n) return;
-    const due = this.#watches.splice(0, n);
-    for (const w of due) w.fn();
+    if (this.#watches.length) {
+      const last = this._lastSubmitted();
+      let n = 0;
+      while (n < this.#watches.length && this.#watches[n].point <= last) n++;
+      if (n) for (const w of this.#watches.splice(0, n)) w.fn();
+    }
+    this.#host.t.rethrowCallbackErrors();
   }
 
   /** @internal The newest submitted point: a chain's seqno, 0 for a plain fence, -1 when empty. */
@@ -195,7 +201,9 @@ export class Syncobj {
     this.#life.check();
     checkPoint(point);
     this.#host.room(1);
-    return this.#host.handle(this._find(point));
+    const h = this.#host.handle(this._find(point));
+    this.#host.t.rethrowCallbackErrors();
+    return h;
   }
 
   /**
@@ -216,7 +224,9 @@ export class Syncobj {
       last = it;
     }
     const link = partOf<ChainLink>(last, 'chain')!;
-    return this.#chains.signaled(link) ? host.seqno(last) : link.prevSeqno;
+    const point = this.#chains.signaled(link) ? host.seqno(last) : link.prevSeqno;
+    host.t.rethrowCallbackErrors();
+    return point;
   }
 
   /**
@@ -225,7 +235,7 @@ export class Syncobj {
    */
   transfer(dst: Syncobj, dstPoint: number, srcPoint: number): void {
     this.#life.check();
-    if (!(dst instanceof Syncobj)) throw new DmaFenceTypeError('ERR_INVALID_ARG', `dst must be a Syncobj, got ${describe(dst)}`);
+    if (!Syncobj._is(dst)) throw new DmaFenceTypeError('ERR_INVALID_ARG', `dst must be a Syncobj, got ${describe(dst)}`);
     if (dst._host !== this.#host) throw new DmaFenceTypeError('ERR_FOREIGN_HANDLE', 'dst belongs to another runtime');
     checkPoint(dstPoint);
     checkPoint(srcPoint);
