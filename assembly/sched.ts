@@ -20,8 +20,8 @@ import {
   H_JOBS_IN_USE, H_DEP_FREE, H_DEP_BUMP, H_DEPS_IN_USE, H_SCHED_KICK, H_SCHED_SEEN, SC_SIZE,
   SC_RING, SC_FLAGS, SC_CREDIT_LIMIT, SC_CREDIT_COUNT, SC_ENT_HEAD, SC_RING_HEAD, SC_RING_TAIL,
   SC_ORDER, SC_RR_LAST, SC_PUSHED, SC_QUEUED, SCF_LIVE, SCF_STOPPED, SCF_CANCEL, SCF_WAKE,
-  SCF_RING_WAIT, SCF_DEP_WAIT, ET_SIZE, ET_SCHED, ET_FLAGS, ET_PRIORITY, ET_SCHED_CTX, ET_FIN_CTX, ET_NEXT,
-  ET_HEAD, ET_TAIL, ET_CURSOR, ET_SEQNO, ET_QUEUED, ETF_KILLED, ETF_GUILTY, SJ_SIZE, SJ_ENTITY,
+  SCF_RING_WAIT, SCF_DEP_WAIT, SCF_RING_FULL, ET_SIZE, ET_SCHED, ET_FLAGS, ET_PRIORITY, ET_SCHED_CTX, ET_FIN_CTX, ET_NEXT,
+  ET_HEAD, ET_TAIL, ET_CURSOR, ET_SEQNO, ET_QUEUED, SC_ENT_TAIL, ETF_KILLED, ETF_GUILTY, SJ_SIZE, SJ_ENTITY,
   SJ_NEXT, SJ_FLAGS, SJ_CREDITS, SJ_SEQNO, SJ_ORDER, SJ_HW_SLOT, SJ_RING_NEXT, SJ_ERROR, SJ_DEPS,
   SJ_DST, SJ_BYTES, SJ_PATTERN, SJ_ALLOC_ID, SJ_AFTER_CTX, SJ_AFTER_SEQNO, SJF_DEPS_OK, SJF_DONE,
   DP_SIZE, DP_NEXT, DP_SLOT, DP_GEN, DP_CTX, DP_SEQNO, ERRNO_CANCELED, ERRNO_SRCH, DR_NOTIFY,
@@ -249,33 +249,46 @@ function depsReady(base: usize, j: i32, strict: bool): bool {
   return true;
 }
 
-/** S6: the entity's finished fences signal in seqno order, each once its job is done. */
+/**
+ * S6: the entity's finished fences signal in seqno order, each once its job is done: one
+ * signalUpTo per run of done jobs with the same error (the finished context holds exactly one
+ * fence per job, in seqno order, so signaling up to the run's last seqno signals just these).
+ */
 function finishDone(base: usize, ep: usize, now: f64): bool {
   let head = load<i32>(ep + ET_HEAD);
   let any = false;
   const finCtx = load<i32>(ep + ET_FIN_CTX);
+  let runErr = 0;
+  let runLast: f64 = -1;
   while (head != NIL) {
     const jp = jobPtr(base, head);
     if (!(load<u32>(jp + SJ_FLAGS) & SJF_DONE)) break;
     const next = load<i32>(jp + SJ_NEXT);
-    signalUpTo(base, finCtx, load<f64>(jp + SJ_SEQNO), load<i32>(jp + SJ_ERROR), now);
+    const err = load<i32>(jp + SJ_ERROR);
+    if (runLast >= 0 && err != runErr) signalUpTo(base, finCtx, runLast, runErr, now);
+    runErr = err;
+    runLast = load<f64>(jp + SJ_SEQNO);
     freeJob(base, head);
     head = next;
     any = true;
   }
+  if (runLast >= 0) signalUpTo(base, finCtx, runLast, runErr, now);
   store<i32>(ep + ET_HEAD, head);
   if (head == NIL) store<i32>(ep + ET_TAIL, NIL);
   return any;
 }
 
-/** The job at the entity's cursor leaves the queue: its scheduled fence signals (S4, S8). */
+/**
+ * The job at the entity's cursor leaves the queue: its scheduled fence signals (S4, S8), at once
+ * unless `defer` (the caller then signals up to the last such job itself).
+ */
 // @ts-ignore: decorator
-@inline function dequeue(base: usize, sp: usize, ep: usize, jp: usize, now: f64): void {
+@inline function dequeue(base: usize, sp: usize, ep: usize, jp: usize, now: f64, defer: bool): void {
   store<i32>(ep + ET_CURSOR, load<i32>(jp + SJ_NEXT));
   store<u32>(ep + ET_QUEUED, load<u32>(ep + ET_QUEUED) - 1);
   store<u32>(sp + SC_QUEUED, load<u32>(sp + SC_QUEUED) - 1);
   const schedCtx = load<i32>(ep + ET_SCHED_CTX);
-  if (schedCtx != NIL) signalUpTo(base, schedCtx, load<f64>(jp + SJ_SEQNO), 0, now);
+  if (schedCtx != NIL && !defer) signalUpTo(base, schedCtx, load<f64>(jp + SJ_SEQNO), 0, now);
 }
 
 /** S5: the entity whose head job runs next (highest priority, then FIFO or round robin), or NIL. */
@@ -343,29 +356,43 @@ function passOne(base: usize, sp: usize, now: f64): i32 {
   store<i32>(sp + SC_RING_HEAD, j);
   if (j == NIL) store<i32>(sp + SC_RING_TAIL, NIL);
   // Finished fences in order; killed (S8), guilty (S7) and cancelled (S10) jobs finish here,
-  // each once its predecessor finished (and, unless cancelled, its dependencies signaled).
-  for (let e = load<i32>(sp + SC_ENT_HEAD); e != NIL; e = load<i32>(entPtr(base, e) + ET_NEXT)) {
-    const ep = entPtr(base, e);
-    const ef = load<u32>(ep + ET_FLAGS);
-    for (;;) {
-      if (finishDone(base, ep, now)) changed = true;
-      const cur = load<i32>(ep + ET_CURSOR);
-      if (cur == NIL || cur != load<i32>(ep + ET_HEAD)) break;
-      if (!cancel && !(ef & (ETF_KILLED | ETF_GUILTY))) break;
-      if (!cancel && !depsReady(base, cur, true)) {
-        store<u32>(sp + SC_FLAGS, load<u32>(sp + SC_FLAGS) | SCF_DEP_WAIT);
-        break;
+  // each once its predecessor finished (and, unless cancelled, its dependencies signaled). Again
+  // if a job finished after an earlier entity's head found its dependency unmet (a killed job
+  // may wait for the finished fence of a later entity's killed job: S8 in order, no stall).
+  for (;;) {
+    let waitAt: f64 = -1;
+    for (let e = load<i32>(sp + SC_ENT_HEAD); e != NIL; e = load<i32>(entPtr(base, e) + ET_NEXT)) {
+      const ep = entPtr(base, e);
+      const ef = load<u32>(ep + ET_FLAGS);
+      for (;;) {
+        if (finishDone(base, ep, now)) changed = true;
+        const cur = load<i32>(ep + ET_CURSOR);
+        if (cur == NIL || cur != load<i32>(ep + ET_HEAD)) break;
+        if (!cancel && !(ef & (ETF_KILLED | ETF_GUILTY))) break;
+        if (!cancel && !depsReady(base, cur, true)) {
+          store<u32>(sp + SC_FLAGS, load<u32>(sp + SC_FLAGS) | SCF_DEP_WAIT);
+          if (waitAt < 0) waitAt = load<f64>(base + ST_SIGNAL_CALLS);
+          break;
+        }
+        const jp = jobPtr(base, cur);
+        dequeue(base, sp, ep, jp, now, false);
+        store<i32>(jp + SJ_ERROR, cancel ? ERRNO_CANCELED : ef & ETF_KILLED ? ERRNO_SRCH : ERRNO_CANCELED);
+        store<u32>(jp + SJ_FLAGS, load<u32>(jp + SJ_FLAGS) | SJF_DONE);
+        changed = true;
       }
-      const jp = jobPtr(base, cur);
-      dequeue(base, sp, ep, jp, now);
-      store<i32>(jp + SJ_ERROR, cancel ? ERRNO_CANCELED : ef & ETF_KILLED ? ERRNO_SRCH : ERRNO_CANCELED);
-      store<u32>(jp + SJ_FLAGS, load<u32>(jp + SJ_FLAGS) | SJF_DONE);
-      changed = true;
     }
+    if (waitAt < 0 || load<f64>(base + ST_SIGNAL_CALLS) == waitAt) break;
   }
   // S4, S5: run ready head jobs while credits (and the ring) allow; a head that does not fit
   // blocks everything behind it (head-of-line).
   let wait = false;
+  let full = false;
+  // One entity: nothing in this loop reads its scheduled context (its own jobs' dependencies
+  // never name it; pipelining is between entities), so its scheduled fences signal once, after
+  // the loop, up to the last job written: the same fences, at the same time, in the same order.
+  const single = load<i32>(sp + SC_ENT_HEAD) == load<i32>(sp + SC_ENT_TAIL);
+  let ranCtx = NIL; // the scheduled context whose signal is deferred, up to ranSeqno
+  let ranSeqno: f64 = 0;
   if (!(flags & SCF_STOPPED)) {
     for (;;) {
       const e = pick(base, sp);
@@ -378,10 +405,16 @@ function passOne(base: usize, sp: usize, now: f64): i32 {
         wait = true;
         break;
       }
+      if (ranCtx != NIL && <i32>(load<i32>(base + H_MAX_FENCES) - load<i32>(base + H_IN_USE)) < 1) {
+        // Short of fence slots: the deferred signal first (it may recycle some), as without it.
+        signalUpTo(base, ranCtx, ranSeqno, 0, now);
+        ranCtx = NIL;
+      }
       const hw = ringSubmit(base, ring, 1, load<u32>(jp + SJ_DST), load<u32>(jp + SJ_BYTES), load<u32>(jp + SJ_PATTERN), load<u32>(jp + SJ_ALLOC_ID), 2, now);
       if (hw < 0) {
         // -1: the ring is full, a completion frees room; -2: no fence slot, a recycle does.
         wait = hw == -2;
+        full = hw == -1;
         break;
       }
       store<i32>(jp + SJ_HW_SLOT, hw);
@@ -392,15 +425,37 @@ function passOne(base: usize, sp: usize, now: f64): i32 {
       else store<i32>(jobPtr(base, tail) + SJ_RING_NEXT, j2);
       store<i32>(sp + SC_RING_TAIL, j2);
       store<i32>(sp + SC_RR_LAST, e);
-      dequeue(base, sp, ep, jp, now);
+      dequeue(base, sp, ep, jp, now, single);
+      if (single) {
+        ranCtx = load<i32>(ep + ET_SCHED_CTX);
+        ranSeqno = load<f64>(jp + SJ_SEQNO);
+      }
       status |= SP_RAN;
       changed = true;
     }
   }
-  const f2 = load<u32>(sp + SC_FLAGS);
-  store<u32>(sp + SC_FLAGS, wait ? f2 | SCF_RING_WAIT : f2 & ~SCF_RING_WAIT);
+  if (ranCtx != NIL) signalUpTo(base, ranCtx, ranSeqno, 0, now);
+  let f2 = load<u32>(sp + SC_FLAGS) & ~(SCF_RING_WAIT | SCF_RING_FULL);
+  if (wait) f2 |= SCF_RING_WAIT;
+  if (full) f2 |= SCF_RING_FULL;
+  store<u32>(sp + SC_FLAGS, f2);
   if (changed && (flags & SCF_WAKE)) status |= DR_SCHED;
   return status;
+}
+
+/**
+ * Can a pass of this scheduler change anything, with no kick since its last one? Only when its
+ * oldest ring job's fence signaled (retire: credits, finished fences), or its last pass stopped
+ * on something a signal may end: a dependency (SCF_DEP_WAIT), the ring's state or a fence slot
+ * (SCF_RING_WAIT), ring space (SCF_RING_FULL), or it is cancelling (SCF_CANCEL). Everything
+ * else a pass does follows from these or from what the bindings kick.
+ */
+// @ts-ignore: decorator
+@inline function passDue(base: usize, sp: usize): bool {
+  if (load<u32>(sp + SC_FLAGS) & (SCF_CANCEL | SCF_DEP_WAIT | SCF_RING_WAIT | SCF_RING_FULL)) return true;
+  const j = load<i32>(sp + SC_RING_HEAD);
+  if (j == NIL) return false;
+  return (load<u32>(slotPtr(base, load<i32>(jobPtr(base, j) + SJ_HW_SLOT)) + S_STATE) & FS_SIGNALED) != 0;
 }
 
 /**
@@ -410,6 +465,9 @@ function passOne(base: usize, sp: usize, now: f64): i32 {
  */
 export function schedPass(base: usize, now: f64): i32 {
   const count = load<i32>(base + H_SCHED_COUNT);
+  // A kick (push, kill, restart: the bindings changed something) runs every scheduler; otherwise
+  // only those passDue finds something to do for.
+  const kick = load<i32>(base + H_SCHED_KICK) != 0;
   store<i32>(base + H_SCHED_KICK, 0);
   let status = 0;
   for (;;) {
@@ -419,6 +477,7 @@ export function schedPass(base: usize, now: f64): i32 {
     for (let s = 0; s < count; s++) {
       const sp = schedPtr(base, s);
       if (!(load<u32>(sp + SC_FLAGS) & SCF_LIVE)) continue;
+      if (!kick && !passDue(base, sp)) continue;
       status |= passOne(base, sp, now);
       if (blockedAt < 0 && (load<u32>(sp + SC_FLAGS) & SCF_DEP_WAIT)) blockedAt = load<f64>(base + ST_SIGNAL_CALLS);
     }

@@ -33,11 +33,16 @@ export interface Waiter {
   readonly unbounded: boolean;
 }
 
+/** Frozen: a push into them throws instead of sharing a listener between fences. */
+const NO_CALLBACKS = Object.freeze([]) as unknown as { fn: FenceCallback; fence: DmaFence }[];
+const NO_WAITERS = Object.freeze([]) as unknown as Waiter[];
+
 export class FenceRecord {
   refs = 0;
   driverRefs = 0;
-  callbacks: { fn: FenceCallback; fence: DmaFence }[] = [];
-  waiters: Waiter[] = [];
+  /** Shared empty arrays until the first callback or waiter (most fences never get one). */
+  callbacks: { fn: FenceCallback; fence: DmaFence }[] = NO_CALLBACKS;
+  waiters: Waiter[] = NO_WAITERS;
   deadline = Infinity;
   /**
    * Signaled, on the notify list, callbacks not yet run: the record must stay attached to its
@@ -62,6 +67,9 @@ export interface CompositePart {
    */
   released(rec: FenceRecord): void;
 }
+
+/** Handles waiting for their registry entry at most (see FenceTable.retain). */
+const YOUNG_MAX = 256;
 
 interface Held {
   rec: FenceRecord;
@@ -112,10 +120,50 @@ export class FenceTable {
     return new this.DmaFence(this, this.record(slot));
   }
 
+  /**
+   * A new handle's reference. Its safety net (the FinalizationRegistry entry, about 1 µs each) is
+   * taken late: the handle waits in `#young` until the end of the current task (a microtask) or
+   * until YOUNG_MAX handles wait, and a handle released before then never costs an entry (the
+   * usual push/submit, read, release). Until then `#young` holds it, so the GC cannot take it
+   * before it has its entry: the net only starts a little later, it never misses a handle.
+   */
   retain(rec: FenceRecord, handle: object, driver: boolean): void {
     rec.refs++;
     if (driver) rec.driverRefs++;
-    this.#registry.register(handle, { rec, driver }, handle);
+    this.#young.push(handle);
+    this.#youngHeld.push({ rec, driver });
+    if (this.#young.length >= YOUNG_MAX) this.#registerYoung();
+    else if (!this.#youngQueued) {
+      this.#youngQueued = true;
+      queueMicrotask(this.#registerYoung);
+    }
+  }
+
+  readonly #young: object[] = [];
+  readonly #youngHeld: Held[] = [];
+  #youngQueued = false;
+  /** The handles still unreleased get their registry entry. */
+  readonly #registerYoung = (): void => {
+    this.#youngQueued = false;
+    const young = this.#young;
+    for (let i = 0; i < young.length; i++) this.#registry.register(young[i], this.#youngHeld[i], young[i]);
+    young.length = 0;
+    this.#youngHeld.length = 0;
+  };
+
+  /** Takes a handle out of `#young` (newest first: most are released soon after they are made); false if it is not there. */
+  #unyoung(handle: object): boolean {
+    const young = this.#young;
+    for (let i = young.length - 1; i >= 0; i--) {
+      if (young[i] !== handle) continue;
+      const last = young.length - 1;
+      young[i] = young[last];
+      this.#youngHeld[i] = this.#youngHeld[last];
+      young.pop();
+      this.#youngHeld.pop();
+      return true;
+    }
+    return false;
   }
 
   /** An explicit release. Under strict, F16 throws before anything changes. */
@@ -123,7 +171,7 @@ export class FenceTable {
     if (rec.refs === 1 && this.#hasListeners(rec) && !this.isSignaledRaw(rec)) {
       this.log.check(this.#f16(rec));
     }
-    this.#registry.unregister(handle);
+    if (!this.#unyoung(handle)) this.#registry.unregister(handle);
     this.#drop(rec, driver);
   }
 
@@ -382,7 +430,7 @@ export class FenceTable {
     try {
       while (rec.callbacks.length) {
         const cbs = rec.callbacks;
-        rec.callbacks = [];
+        rec.callbacks = NO_CALLBACKS;
         for (const { fn, fence } of cbs) {
           // The handle it was added through may be released by now: then a live one for the call.
           const h = fence.released ? (temp ??= new this.DmaFence(this, rec)) : fence;
@@ -395,7 +443,7 @@ export class FenceTable {
       }
       if (rec.waiters.length) {
         const ws = rec.waiters;
-        rec.waiters = [];
+        rec.waiters = NO_WAITERS;
         for (const w of ws) w.wake();
       }
     } finally {
@@ -429,6 +477,7 @@ export class FenceTable {
     if (this.isSignaled(rec, handle)) return false;
     this.enableSignaling(rec, handle);
     if (this.isSignaledRaw(rec)) return false;
+    if (rec.callbacks === NO_CALLBACKS) rec.callbacks = [];
     rec.callbacks.push({ fn, fence: handle });
     this.arena.setSlotFlag(rec.slot, L.FS_JS, true);
     return true;
@@ -444,6 +493,7 @@ export class FenceTable {
   }
 
   addWaiter(rec: FenceRecord, w: Waiter): void {
+    if (rec.waiters === NO_WAITERS) rec.waiters = [];
     rec.waiters.push(w);
     this.arena.setSlotFlag(rec.slot, L.FS_JS, true);
   }

@@ -505,6 +505,8 @@ export const SCF_WAKE = 8;
 export const SCF_RING_WAIT = 16;
 /** The last pass found a head job waiting for a dependency (the pass repeats if a later one signaled). */
 export const SCF_DEP_WAIT = 32;
+/** The last pass found its ring full: any completion on it may make room (its jobs or others'). */
+export const SCF_RING_FULL = 64;
 
 /*
  * ╒═ Entity (ET_SIZE = 64 B, maxEntities of them at H_ENT_OFF) ══════════════════════════════╕

@@ -36,16 +36,16 @@ import {
   EN_BUSY, EN_HALTED, EN_TRAILING, JF_HANG, JF_SLOW, JF_LOST_IRQ, JF_NO_ACK, JF_LOST_WB,
   SLOW_FACTOR, DMA_CHUNKS, DESC_SIZE, D_SEQNO, D_DST, D_BYTES, D_PATTERN, D_ALLOC_ID, D_START,
   DMA_GRANULE_SHIFT, CORR_CAP, CORR_SIZE, CE_RING, CE_DST, CE_SEQNO, CE_EXPECTED, CE_FOUND,
-  CE_TIME, SC_SIZE, SC_RING, SC_FLAGS, SC_CREDIT_LIMIT, SC_CREDIT_COUNT, SC_ENT_HEAD, SC_RING_HEAD,
-  SC_RING_TAIL, SC_ORDER, SC_RR_LAST, SC_PUSHED, SC_QUEUED, SCF_LIVE, SCF_STOPPED, SCF_CANCEL,
-  SCF_WAKE, SCF_RING_WAIT, SCF_DEP_WAIT, ET_SIZE, ET_SCHED, ET_FLAGS, ET_PRIORITY, ET_SCHED_CTX,
-  ET_FIN_CTX, ET_NEXT, ET_HEAD, ET_TAIL, ET_CURSOR, ET_SEQNO, ET_QUEUED, ETF_KILLED, ETF_GUILTY,
-  SJ_SIZE, SJ_ENTITY, SJ_NEXT, SJ_FLAGS, SJ_CREDITS, SJ_SEQNO, SJ_ORDER, SJ_HW_SLOT, SJ_RING_NEXT,
-  SJ_ERROR, SJ_DEPS, SJ_DST, SJ_BYTES, SJ_PATTERN, SJ_ALLOC_ID, SJ_AFTER_CTX, SJ_AFTER_SEQNO,
-  SJF_DEPS_OK, SJF_DONE, SJF_AFTER_PIPELINED, DP_SIZE, DP_NEXT, DP_SLOT, DP_GEN, DP_CTX, DP_SEQNO,
-  PIPELINED_SLOT, PUSH_PIN, PUSH_AFTER_PIPELINED, ERRNO_CANCELED, ERRNO_SRCH, DR_NOTIFY,
-  DR_TIMEOUT, DR_CORRUPTION, DR_RETIRE, DR_ACK, DR_RESET, DR_SCHED, SP_RAN, SIG_OK, SIG_ALREADY,
-  SIG_ORDERING,
+  CE_TIME, SC_SIZE, SC_RING, SC_FLAGS, SC_CREDIT_LIMIT, SC_CREDIT_COUNT, SC_ENT_HEAD, SC_ENT_TAIL,
+  SC_RING_HEAD, SC_RING_TAIL, SC_ORDER, SC_RR_LAST, SC_PUSHED, SC_QUEUED, SCF_LIVE, SCF_STOPPED,
+  SCF_CANCEL, SCF_WAKE, SCF_RING_WAIT, SCF_DEP_WAIT, SCF_RING_FULL, ET_SIZE, ET_SCHED, ET_FLAGS,
+  ET_PRIORITY, ET_SCHED_CTX, ET_FIN_CTX, ET_NEXT, ET_HEAD, ET_TAIL, ET_CURSOR, ET_SEQNO, ET_QUEUED,
+  ETF_KILLED, ETF_GUILTY, SJ_SIZE, SJ_ENTITY, SJ_NEXT, SJ_FLAGS, SJ_CREDITS, SJ_SEQNO, SJ_ORDER,
+  SJ_HW_SLOT, SJ_RING_NEXT, SJ_ERROR, SJ_DEPS, SJ_DST, SJ_BYTES, SJ_PATTERN, SJ_ALLOC_ID,
+  SJ_AFTER_CTX, SJ_AFTER_SEQNO, SJF_DEPS_OK, SJF_DONE, SJF_AFTER_PIPELINED, DP_SIZE, DP_NEXT,
+  DP_SLOT, DP_GEN, DP_CTX, DP_SEQNO, PIPELINED_SLOT, PUSH_PIN, PUSH_AFTER_PIPELINED,
+  ERRNO_CANCELED, ERRNO_SRCH, DR_NOTIFY, DR_TIMEOUT, DR_CORRUPTION, DR_RETIRE, DR_ACK, DR_RESET,
+  DR_SCHED, SP_RAN, SIG_OK, SIG_ALREADY, SIG_ORDERING,
 } from './layout.js';
 
 export class TsCore implements Core {
@@ -595,7 +595,11 @@ export class TsCore implements Core {
     return true;
   }
 
-  /** S6: the entity's finished fences signal in seqno order, each once its job is done. */
+  /**
+   * S6: the entity's finished fences signal in seqno order, each once its job is done: one
+   * signalUpTo per run of done jobs with the same error (the finished context holds exactly one
+   * fence per job, in seqno order, so signaling up to the run's last seqno signals just these).
+   */
   private finishDone(base: number, ep: number, now: number): boolean {
     const i32 = this.i32;
     const u32 = this.u32;
@@ -603,22 +607,31 @@ export class TsCore implements Core {
     let head = i32[(ep + ET_HEAD) >>> 2];
     let any = false;
     const finCtx = i32[(ep + ET_FIN_CTX) >>> 2];
+    let runErr = 0;
+    let runLast = -1;
     while (head !== NIL) {
       const jp = this.jobPtr(base, head);
       if (!(u32[(jp + SJ_FLAGS) >>> 2] & SJF_DONE)) break;
       const next = i32[(jp + SJ_NEXT) >>> 2];
-      this.signalUpTo(base, finCtx, f64[(jp + SJ_SEQNO) >>> 3], i32[(jp + SJ_ERROR) >>> 2], now);
+      const err = i32[(jp + SJ_ERROR) >>> 2];
+      if (runLast >= 0 && err !== runErr) this.signalUpTo(base, finCtx, runLast, runErr, now);
+      runErr = err;
+      runLast = f64[(jp + SJ_SEQNO) >>> 3];
       this.freeJob(base, head);
       head = next;
       any = true;
     }
+    if (runLast >= 0) this.signalUpTo(base, finCtx, runLast, runErr, now);
     i32[(ep + ET_HEAD) >>> 2] = head;
     if (head === NIL) i32[(ep + ET_TAIL) >>> 2] = NIL;
     return any;
   }
 
-  /** The job at the entity's cursor leaves the queue: its scheduled fence signals (S4, S8). */
-  private dequeue(base: number, sp: number, ep: number, jp: number, now: number): void {
+  /**
+   * The job at the entity's cursor leaves the queue: its scheduled fence signals (S4, S8), at once
+   * unless `defer` (the caller then signals up to the last such job itself).
+   */
+  private dequeue(base: number, sp: number, ep: number, jp: number, now: number, defer: boolean): void {
     const i32 = this.i32;
     const u32 = this.u32;
     const f64 = this.f64;
@@ -626,7 +639,7 @@ export class TsCore implements Core {
     u32[(ep + ET_QUEUED) >>> 2]--;
     u32[(sp + SC_QUEUED) >>> 2]--;
     const schedCtx = i32[(ep + ET_SCHED_CTX) >>> 2];
-    if (schedCtx !== NIL) this.signalUpTo(base, schedCtx, f64[(jp + SJ_SEQNO) >>> 3], 0, now);
+    if (schedCtx !== NIL && !defer) this.signalUpTo(base, schedCtx, f64[(jp + SJ_SEQNO) >>> 3], 0, now);
   }
 
   /** S5: the entity whose head job runs next (highest priority, then FIFO or round robin), or NIL. */
@@ -670,6 +683,7 @@ export class TsCore implements Core {
   private passOne(base: number, sp: number, now: number): number {
     const i32 = this.i32;
     const u32 = this.u32;
+    const f64 = this.f64;
     let changed = false;
     let status = 0;
     const flags = u32[(sp + SC_FLAGS) >>> 2] & ~SCF_DEP_WAIT;
@@ -700,29 +714,43 @@ export class TsCore implements Core {
     i32[(sp + SC_RING_HEAD) >>> 2] = j;
     if (j === NIL) i32[(sp + SC_RING_TAIL) >>> 2] = NIL;
     // Finished fences in order; killed (S8), guilty (S7) and cancelled (S10) jobs finish here,
-    // each once its predecessor finished (and, unless cancelled, its dependencies signaled).
-    for (let e = i32[(sp + SC_ENT_HEAD) >>> 2]; e !== NIL; e = i32[(this.entPtr(base, e) + ET_NEXT) >>> 2]) {
-      const ep = this.entPtr(base, e);
-      const ef = u32[(ep + ET_FLAGS) >>> 2];
-      for (;;) {
-        if (this.finishDone(base, ep, now)) changed = true;
-        const cur = i32[(ep + ET_CURSOR) >>> 2];
-        if (cur === NIL || cur !== i32[(ep + ET_HEAD) >>> 2]) break;
-        if (!cancel && !(ef & (ETF_KILLED | ETF_GUILTY))) break;
-        if (!cancel && !this.depsReady(base, cur, true)) {
-          u32[(sp + SC_FLAGS) >>> 2] |= SCF_DEP_WAIT;
-          break;
+    // each once its predecessor finished (and, unless cancelled, its dependencies signaled). Again
+    // if a job finished after an earlier entity's head found its dependency unmet (a killed job
+    // may wait for the finished fence of a later entity's killed job: S8 in order, no stall).
+    for (;;) {
+      let waitAt = -1;
+      for (let e = i32[(sp + SC_ENT_HEAD) >>> 2]; e !== NIL; e = i32[(this.entPtr(base, e) + ET_NEXT) >>> 2]) {
+        const ep = this.entPtr(base, e);
+        const ef = u32[(ep + ET_FLAGS) >>> 2];
+        for (;;) {
+          if (this.finishDone(base, ep, now)) changed = true;
+          const cur = i32[(ep + ET_CURSOR) >>> 2];
+          if (cur === NIL || cur !== i32[(ep + ET_HEAD) >>> 2]) break;
+          if (!cancel && !(ef & (ETF_KILLED | ETF_GUILTY))) break;
+          if (!cancel && !this.depsReady(base, cur, true)) {
+            u32[(sp + SC_FLAGS) >>> 2] |= SCF_DEP_WAIT;
+            if (waitAt < 0) waitAt = f64[(base + ST_SIGNAL_CALLS) >>> 3];
+            break;
+          }
+          const jp = this.jobPtr(base, cur);
+          this.dequeue(base, sp, ep, jp, now, false);
+          i32[(jp + SJ_ERROR) >>> 2] = cancel ? ERRNO_CANCELED : ef & ETF_KILLED ? ERRNO_SRCH : ERRNO_CANCELED;
+          u32[(jp + SJ_FLAGS) >>> 2] |= SJF_DONE;
+          changed = true;
         }
-        const jp = this.jobPtr(base, cur);
-        this.dequeue(base, sp, ep, jp, now);
-        i32[(jp + SJ_ERROR) >>> 2] = cancel ? ERRNO_CANCELED : ef & ETF_KILLED ? ERRNO_SRCH : ERRNO_CANCELED;
-        u32[(jp + SJ_FLAGS) >>> 2] |= SJF_DONE;
-        changed = true;
       }
+      if (waitAt < 0 || f64[(base + ST_SIGNAL_CALLS) >>> 3] === waitAt) break;
     }
     // S4, S5: run ready head jobs while credits (and the ring) allow; a head that does not fit
     // blocks everything behind it (head-of-line).
     let wait = false;
+    let full = false;
+    // One entity: nothing in this loop reads its scheduled context (its own jobs' dependencies
+    // never name it; pipelining is between entities), so its scheduled fences signal once, after
+    // the loop, up to the last job written: the same fences, at the same time, in the same order.
+    const single = i32[(sp + SC_ENT_HEAD) >>> 2] === i32[(sp + SC_ENT_TAIL) >>> 2];
+    let ranCtx = NIL; // the scheduled context whose signal is deferred, up to ranSeqno
+    let ranSeqno = 0;
     if (!(flags & SCF_STOPPED)) {
       for (;;) {
         const e = this.pick(base, sp);
@@ -735,10 +763,16 @@ export class TsCore implements Core {
           wait = true;
           break;
         }
+        if (ranCtx !== NIL && ((i32[(base + H_MAX_FENCES) >>> 2] - i32[(base + H_IN_USE) >>> 2]) | 0) < 1) {
+          // Short of fence slots: the deferred signal first (it may recycle some), as without it.
+          this.signalUpTo(base, ranCtx, ranSeqno, 0, now);
+          ranCtx = NIL;
+        }
         const hw = this.ringSubmit(base, ring, 1, u32[(jp + SJ_DST) >>> 2], u32[(jp + SJ_BYTES) >>> 2], u32[(jp + SJ_PATTERN) >>> 2], u32[(jp + SJ_ALLOC_ID) >>> 2], 2, now);
         if (hw < 0) {
           // -1: the ring is full, a completion frees room; -2: no fence slot, a recycle does.
           wait = hw === -2;
+          full = hw === -1;
           break;
         }
         i32[(jp + SJ_HW_SLOT) >>> 2] = hw;
@@ -751,15 +785,38 @@ export class TsCore implements Core {
           i32[(this.jobPtr(base, tail) + SJ_RING_NEXT) >>> 2] = j2;
         i32[(sp + SC_RING_TAIL) >>> 2] = j2;
         i32[(sp + SC_RR_LAST) >>> 2] = e;
-        this.dequeue(base, sp, ep, jp, now);
+        this.dequeue(base, sp, ep, jp, now, single);
+        if (single) {
+          ranCtx = i32[(ep + ET_SCHED_CTX) >>> 2];
+          ranSeqno = f64[(jp + SJ_SEQNO) >>> 3];
+        }
         status |= SP_RAN;
         changed = true;
       }
     }
-    const f2 = u32[(sp + SC_FLAGS) >>> 2];
-    u32[(sp + SC_FLAGS) >>> 2] = wait ? f2 | SCF_RING_WAIT : f2 & ~SCF_RING_WAIT;
+    if (ranCtx !== NIL) this.signalUpTo(base, ranCtx, ranSeqno, 0, now);
+    let f2 = u32[(sp + SC_FLAGS) >>> 2] & ~(SCF_RING_WAIT | SCF_RING_FULL);
+    if (wait) f2 |= SCF_RING_WAIT;
+    if (full) f2 |= SCF_RING_FULL;
+    u32[(sp + SC_FLAGS) >>> 2] = f2;
     if (changed && (flags & SCF_WAKE)) status |= DR_SCHED;
     return status;
+  }
+
+  /**
+   * Can a pass of this scheduler change anything, with no kick since its last one? Only when its
+   * oldest ring job's fence signaled (retire: credits, finished fences), or its last pass stopped
+   * on something a signal may end: a dependency (SCF_DEP_WAIT), the ring's state or a fence slot
+   * (SCF_RING_WAIT), ring space (SCF_RING_FULL), or it is cancelling (SCF_CANCEL). Everything
+   * else a pass does follows from these or from what the bindings kick.
+   */
+  private passDue(base: number, sp: number): boolean {
+    const i32 = this.i32;
+    const u32 = this.u32;
+    if (u32[(sp + SC_FLAGS) >>> 2] & (SCF_CANCEL | SCF_DEP_WAIT | SCF_RING_WAIT | SCF_RING_FULL)) return true;
+    const j = i32[(sp + SC_RING_HEAD) >>> 2];
+    if (j === NIL) return false;
+    return (u32[(this.slotPtr(base, i32[(this.jobPtr(base, j) + SJ_HW_SLOT) >>> 2]) + S_STATE) >>> 2] & FS_SIGNALED) !== 0;
   }
 
   /**
@@ -772,6 +829,9 @@ export class TsCore implements Core {
     const u32 = this.u32;
     const f64 = this.f64;
     const count = i32[(base + H_SCHED_COUNT) >>> 2];
+    // A kick (push, kill, restart: the bindings changed something) runs every scheduler; otherwise
+    // only those passDue finds something to do for.
+    const kick = i32[(base + H_SCHED_KICK) >>> 2] !== 0;
     i32[(base + H_SCHED_KICK) >>> 2] = 0;
     let status = 0;
     for (;;) {
@@ -781,6 +841,7 @@ export class TsCore implements Core {
       for (let s = 0; s < count; s++) {
         const sp = this.schedPtr(base, s);
         if (!(u32[(sp + SC_FLAGS) >>> 2] & SCF_LIVE)) continue;
+        if (!kick && !this.passDue(base, sp)) continue;
         status |= this.passOne(base, sp, now);
         if (blockedAt < 0 && (u32[(sp + SC_FLAGS) >>> 2] & SCF_DEP_WAIT)) blockedAt = f64[(base + ST_SIGNAL_CALLS) >>> 3];
       }

@@ -51,12 +51,8 @@ export class EntityState {
   }
 }
 
-interface DepRef {
-  slot: number;
-  gen: number;
-  ctx: number;
-  seqno: number;
-}
+/** The zero-byte job (no dst, bytes, offset or pattern): what the ring's parse gives it. */
+const ZERO_JOB = Object.freeze({ dst: 0, bytes: 0, pattern: 0xab, allocId: 0 });
 
 export interface SchedConfig {
   name: string;
@@ -164,23 +160,29 @@ export class SchedState implements SchedMember {
 
   // ── push (S2, S3, Q2) ──
 
-  /** Checks a job and queues it; its fences' slots (scheduled: NIL in a job queue) and seqno. */
+  /**
+   * Checks a job and queues it (one core call, plus one per dependency); its seqno and fences
+   * (scheduled: undefined in a job queue). Allocation-free but for the handles and the result.
+   */
   push(e: EntityState, job: unknown, costKey: 'credits' | 'cost'): { seqno: number; scheduled: DmaFence | undefined; finished: DmaFence } {
     const h = this.d.h;
     const keys = costKey === 'cost' ? QUEUE_JOB_KEYS : SCHED_JOB_KEYS;
     const o = checkOptions('job', job, keys) as Record<string, unknown>;
     this.#checkOpen(e);
     let credits = this.#credits(o[costKey], costKey);
-    const pj = this.ring._parseJob(job, keys);
-    const deps = this.#deps(e, o.deps);
-    this.#room(1, deps.length);
-    if (deps.length) for (const f of o.deps as (DmaFence | null)[]) h.fences.enableDependency(f); // composites signal in the arena once enabled
+    // A job with no buffer and no ring field is the zero-byte job: no parse (the same values).
+    const plain = o.dst === undefined && o.bytes === undefined && o.offset === undefined && o.pattern === undefined;
+    const pj = plain ? ZERO_JOB : this.ring._parseJob(job, keys);
+    const nDeps = this.#deps(e, o.deps);
+    this.#room(1, nDeps);
+    if (nDeps) for (const f of o.deps as (DmaFence | null)[]) h.fences.enableDependency(f); // composites signal in the arena once enabled
     credits = this.#clamp(e, credits);
     const a = h.arena;
     const j = h.core.schedPush(a.base, e.index, 1, credits, pj.dst, pj.bytes, pj.pattern, pj.allocId, L.NIL, 0, L.PUSH_PIN);
     if (j < 0) throw new DmaFenceRangeError('ERR_CAPACITY', 'no room for the job (raise maxJobs or maxFences)');
-    for (const r of deps) h.core.schedAddDep(a.base, j, r.slot, r.gen, r.ctx, r.seqno);
-    const seqno = e.finCtx.lastSeqno;
+    const r = this.#refs;
+    for (let k = 0; k < nDeps; k++) h.core.schedAddDep(a.base, j, r.slot[k], r.gen[k], r.ctx[k], r.seqno[k]);
+    const seqno = a.ctxLastSeqno(e.finCtx.index);
     const finished = h.fences.handle(a.i32[a.ctxWord(e.finCtx.index) + (L.C_TAIL >> 2)]);
     const scheduled = e.schedCtx ? h.fences.handle(a.i32[a.ctxWord(e.schedCtx.index) + (L.C_TAIL >> 2)]) : undefined;
     this.d.kick();
@@ -263,14 +265,19 @@ export class SchedState implements SchedMember {
     if (free < need) throw new DmaFenceRangeError('ERR_CAPACITY', `${free} fence slot(s) free, ${need} needed with room for the ring's own (raise maxFences)`);
   }
 
-  /** S3: the dependencies of a job: null ignored, signaled ones dropped, own contexts ignored,
-   *  the latest per context, and same-scheduler finished fences without error pipelined. */
-  #deps(e: EntityState, deps: unknown): DepRef[] {
-    if (deps === undefined) return [];
+  /** The dependency references of the job being pushed (reused: #deps fills the first n). */
+  readonly #refs = { slot: [] as number[], gen: [] as number[], ctx: [] as number[], seqno: [] as number[] };
+
+  /** S3: the dependencies of a job, into #refs (how many): null ignored, signaled ones dropped,
+   *  own contexts ignored, the latest per context, and same-scheduler finished fences without
+   *  error pipelined. */
+  #deps(e: EntityState, deps: unknown): number {
+    if (deps === undefined) return 0;
     if (!Array.isArray(deps)) throw new DmaFenceTypeError('ERR_INVALID_ARG', `deps must be an array of DmaFence, got ${describe(deps)}`);
     const h = this.d.h;
     const a = h.arena;
-    const refs: DepRef[] = []; // the latest per context; a few entries: a linear search
+    const r = this.#refs;
+    let n = 0; // the latest per context; a few entries: a linear search
     for (let i = 0; i < deps.length; i++) {
       const f: unknown = deps[i];
       if (f === null) continue;
@@ -281,17 +288,23 @@ export class SchedState implements SchedMember {
       if (rec.ctx === e.finCtx.index || rec.ctx === e.schedCtx?.index) continue;
       const seqno = a.slotSeqno(rec.slot);
       let k = 0;
-      while (k < refs.length && refs[k].ctx !== rec.ctx) k++;
-      if (k < refs.length && !seqnoLater(seqno, refs[k].seqno, (a.ctxFlags(rec.ctx) & L.CF_SEQNO64) !== 0)) continue;
-      refs[k] = { slot: rec.slot, gen: rec.gen, ctx: rec.ctx, seqno };
+      while (k < n && r.ctx[k] !== rec.ctx) k++;
+      if (k < n && !seqnoLater(seqno, r.seqno[k], (a.ctxFlags(rec.ctx) & L.CF_SEQNO64) !== 0)) continue;
+      r.slot[k] = rec.slot;
+      r.gen[k] = rec.gen;
+      r.ctx[k] = rec.ctx;
+      r.seqno[k] = seqno;
+      if (k === n) n++;
     }
-    const out = refs;
-    for (let k = 0; k < out.length; k++) {
-      const r = out[k];
-      const owner = this.#byFinCtx.get(r.ctx);
-      if (owner?.schedCtx && a.slotError(r.slot) === 0) out[k] = { slot: L.PIPELINED_SLOT, gen: 0, ctx: owner.schedCtx.index, seqno: r.seqno };
+    for (let k = 0; k < n; k++) {
+      const owner = this.#byFinCtx.get(r.ctx[k]);
+      if (owner?.schedCtx && a.slotError(r.slot[k]) === 0) {
+        r.slot[k] = L.PIPELINED_SLOT;
+        r.gen[k] = 0;
+        r.ctx[k] = owner.schedCtx.index;
+      }
     }
-    return out;
+    return n;
   }
 
   /** A context given by id (or a FenceContext of this runtime): its arena index. */

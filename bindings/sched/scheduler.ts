@@ -230,8 +230,7 @@ export class Entity {
    */
   push(job: SchedJob): PushedJob {
     const e = this.#alive();
-    const r = this.#s.push(e, job, 'credits');
-    return Object.freeze({ seqno: r.seqno, scheduled: r.scheduled!, finished: r.finished });
+    return Object.freeze(this.#s.push(e, job, 'credits')) as PushedJob; // scheduled: a scheduler's entity has one
   }
 
   /**
