@@ -33,6 +33,8 @@ export { DmaMemory, DmaBuffer } from './dma-memory.js';
 export type { Corruption } from './dma-memory.js';
 export type { TraceEvent } from './runtime.js';
 export { runTeardown, runTeardownMatrix, DEVICE_KINDS, deviceSpecOf, MAX_TEARDOWN_JOBS } from './cli/scenario.js';
+export { runSchedulerTeardown, SCHED_TEARDOWN_ACTIONS, MAX_SCHED_TEARDOWN_JOBS } from './cli/sched-teardown.js';
+export type { SchedTeardownOptions, SchedTeardownResult, SchedTeardownAction } from './cli/sched-teardown.js';
 export type { DeviceKind, TeardownOptions, TeardownResult, TeardownMatrixOptions } from './cli/scenario.js';
 export { parseDeviceSpec, parsePolicySpec } from './cli/specs.js';
 export { runScenario } from './cli/run-scenario.js';

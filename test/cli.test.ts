@@ -47,6 +47,17 @@ describe('dmafence teardown --jobs', () => {
     for (const row of out.rows.filter((x) => x.policy === 'emitter-guarantee')) {
       expect([row.corruptions, row.prematureSignals, row.unsignaled, row.blockedWaiters, row.deadlock], row.device).toEqual([0, 0, 0, 0, false]);
     }
+    // S10: the scheduler's rows, per device: fini, then the ring dropped under each policy (then fini).
+    const sched = (JSON.parse(r.stdout) as { schedulerRows: (Row & { action: string; queued: number; onRing: number })[] }).schedulerRows;
+    expect(sched.map((x) => `${x.device} ${x.action} ${x.policy}`)).toEqual(
+      ['stoppable', 'non-stoppable', 'hung', 'hung-no-tdr'].flatMap((d) => [`${d} fini emitter-guarantee`, ...['emitter-guarantee', 'wait', 'signal-on-drop', 'leak'].map((p) => `${d} drop ${p}`)]),
+    );
+    for (const row of sched) {
+      expect(row.jobs).toBe(10000);
+      expect(row.queued, `${row.device} ${row.action}`).toBeGreaterThan(0);
+      expect(row.onRing, `${row.device} ${row.action}`).toBeGreaterThan(0);
+      if (row.policy === 'emitter-guarantee') expect([row.corruptions, row.prematureSignals, row.unsignaled, row.blockedWaiters, row.deadlock], `${row.device} ${row.action}`).toEqual([0, 0, 0, 0, false]);
+    }
   });
 
   it('--jobs 1 (the low end) runs: one job per run', () => {
@@ -65,8 +76,12 @@ describe('dmafence teardown --jobs', () => {
       'dmafence teardown matrix: 100 jobs of 4 KiB per run (the ring is dropped halfway through --jobs 200), buffers freed on signal and reused at once; seed 1, wasm backend',
     );
     expect(lines[2]).toMatch(/^\| device +\| policy +\|(.* \|)? corruptions \| premature signals \| unsignaled fences \| blocked waiters \| +teardown time \|$/);
-    expect(lines.filter((l) => l.startsWith('| ')).length).toBe(17);
+    expect(lines.slice(0, lines.indexOf('', 2)).filter((l) => l.startsWith('| ')).length).toBe(17);
     expect(def.stdout).toContain('Safe on every device: emitter-guarantee.');
+    // Then the scheduler's table (S10): one row per device and way of tearing it down.
+    expect(def.stdout).toContain('The scheduler (S10): 200 jobs of 4 KiB pushed to one entity');
+    expect(lines.filter((l) => /^\| \S+ +\| (fini|drop \()/.test(l)).length).toBe(4 * 5);
+    expect(def.stdout).toContain('  fini: no corruption, nothing left unsignaled, no blocked waiter, on every device');
     const odd = cli('teardown', '--jobs', '41', '--seed', '3', '--backend', 'ts', '--device', 'stoppable');
     expect(odd.status).toBe(0);
     expect(odd.stdout.split('\n')[0]).toBe(

@@ -13,7 +13,11 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { MAX_TEARDOWN_JOBS, runTeardownMatrix } from './scenario.js';
 import type { TeardownMatrixOptions, TeardownResult } from './scenario.js';
-import { conclusion, formatTable, submittedJobs } from './matrix-report.js';
+import { conclusion, formatSchedulerTable, formatTable, schedulerConclusion, submittedJobs } from './matrix-report.js';
+import { MAX_SCHED_TEARDOWN_JOBS, runSchedulerTeardown } from './sched-teardown.js';
+import { DEVICE_KINDS } from './specs.js';
+import type { DeviceKind } from './specs.js';
+import { DROP_POLICIES } from '../hw-ring.js';
 import { UsageError, loadDevice, loadPolicy, loadScenarioFile } from './cli-inputs.js';
 import { runScenario } from './run-scenario.js';
 import { formatScenarioReport } from './scenario-report.js';
@@ -46,6 +50,9 @@ teardown  the teardown matrix: each device under each drop policy (and guarantee
   --backend B     wasm (default) or ts
   --json          print the rows as JSON instead of a table
   --svg FILE      also write the matrix as an SVG heat map to FILE
+          then the scheduler rows (S10): a scheduler with jobs queued and on its ring, torn down
+          by fini() or by dropping its ring under each policy (then fini), on each built-in device
+          kind and policy selected (emitter level; min(--jobs, ${MAX_SCHED_TEARDOWN_JOBS}) jobs pushed per run)
 run       runs a scenario file (see README: devices, rings, streams, faults, teardown, expect)
   --json          print the report as JSON instead of text
   --trace FILE    write the run's trace to FILE (Trace Event Format: open it in ui.perfetto.dev)
@@ -156,20 +163,37 @@ async function teardown(p: ReturnType<typeof parse> & { seed?: number; backend?:
     if (!started && (e as { code?: string }).code === 'ERR_CAPACITY' && maxFences !== undefined) throw new UsageError(`--max-fences: ${(e as Error).message}`);
     throw e;
   });
+  // The scheduler's rows: the built-in device kinds and policies among those selected.
+  const schedDevices = (devices.length ? devices.filter((d): d is DeviceKind => typeof d === 'string') : DEVICE_KINDS).filter((d) => DEVICE_KINDS.includes(d));
+  const schedPolicies = (policies.length ? policies.filter((x): x is DropPolicy => typeof x === 'string') : DROP_POLICIES).filter((x) => DROP_POLICIES.includes(x));
+  const schedJobs = Math.min(jobs, MAX_SCHED_TEARDOWN_JOBS);
+  const schedRows = [];
+  for (const device of schedDevices) {
+    schedRows.push(...(await runSchedulerTeardown({ seed, backend, jobs: schedJobs, device, action: 'fini' })));
+    for (const policy of schedPolicies) schedRows.push(...(await runSchedulerTeardown({ seed, backend, jobs: schedJobs, device, action: 'drop', policy })));
+    if (process.stderr.isTTY) process.stderr.write(`\r[scheduler] ${device}`.padEnd(60));
+  }
   if (process.stderr.isTTY) process.stderr.write('\r'.padEnd(61) + '\r');
   if (v.svg !== undefined) {
     const sub = `${submittedJobs(rows)} jobs of 4 KiB per run, dropped halfway; buffers freed on signal; seed ${seed}, ${backend} backend`;
     writeFileSync(v.svg, matrixSvg(rows.map(heatCell), 'dmafence teardown matrix: corruptions + unsignaled fences', sub));
   }
   if (v.json) {
-    process.stdout.write(JSON.stringify({ seed, jobs, backend, rows }, null, 2) + '\n');
+    process.stdout.write(JSON.stringify({ seed, jobs, backend, rows, schedulerRows: schedRows }, null, 2) + '\n');
     return;
   }
   process.stdout.write(
     `dmafence teardown matrix: ${submittedJobs(rows)} jobs of 4 KiB per run (the ring is dropped halfway through --jobs ${jobs}), buffers freed on signal and reused at once; seed ${seed}, ${backend} backend\n\n`,
   );
   process.stdout.write(formatTable(rows) + '\n\n');
-  process.stdout.write(conclusion(rows) + `\n(${rows.length} runs in ${Date.now() - t0} ms of host time)\n`);
+  process.stdout.write(conclusion(rows) + '\n');
+  if (schedRows.length) {
+    process.stdout.write(
+      `\nThe scheduler (S10): ${schedJobs} jobs of 4 KiB pushed to one entity, torn down once a quarter finished (the rest queued or on the ring), buffers freed on their finished fence and reused at once; emitter level\n\n`,
+    );
+    process.stdout.write(formatSchedulerTable(schedRows) + '\n\n' + schedulerConclusion(schedRows) + '\n');
+  }
+  process.stdout.write(`(${rows.length + schedRows.length} runs in ${Date.now() - t0} ms of host time)\n`);
   if (v.svg !== undefined) process.stdout.write(`heat map written to ${v.svg}\n`);
 }
 

@@ -4,6 +4,7 @@
  * question answered from the rows, and the job count line. Used by the command line.
  */
 import type { TeardownResult } from './scenario.js';
+import type { SchedTeardownResult } from './sched-teardown.js';
 
 function fmtNs(ns: number | null): string {
   if (ns === null) return 'never (deadlock)';
@@ -102,4 +103,30 @@ export function submittedJobs(rows: TeardownResult[]): string {
 /** The table and the conclusion of a matrix's rows, as `dmafence teardown` prints them (without its header line). */
 export function formatTeardownMatrix(rows: TeardownResult[]): string {
   return `${formatTable(rows)}\n\n${conclusion(rows)}`;
+}
+
+/** The scheduler's teardown rows (S10): per device, fini and the ring dropped under each policy. */
+export function formatSchedulerTable(rows: SchedTeardownResult[]): string {
+  const head = ['device', 'teardown', 'queued', 'on ring', 'corruptions', 'premature signals', 'unsignaled fences', 'blocked waiters', 'teardown time'];
+  const text = 2;
+  const body = rows.map((r) => [
+    r.device, r.action === 'fini' ? 'fini' : `drop (${r.policy}), fini`, String(r.queued), String(r.onRing),
+    String(r.corruptions), String(r.prematureSignals), String(r.unsignaled), String(r.blockedWaiters), fmtNs(r.teardownNs),
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
+  const line = (cells: string[]) => '| ' + cells.map((c, i) => (i < text ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ') + ' |';
+  const sep = '|' + widths.map((w, i) => (i < text ? '-'.repeat(w + 2) : '-'.repeat(w + 1) + ':')).join('|') + '|';
+  return [line(head), sep, ...body.map(line)].join('\n');
+}
+
+/** Which ways of tearing a scheduler down kept both promises on every device. */
+export function schedulerConclusion(rows: SchedTeardownResult[]): string {
+  const ways = uniq(rows.map((r) => (r.action === 'fini' ? 'fini' : `drop (${r.policy}), fini`)));
+  const of = (w: string) => rows.filter((r) => (r.action === 'fini' ? 'fini' : `drop (${r.policy}), fini`) === w);
+  return ways
+    .map((w) => {
+      const bad = uniq(of(w).filter(broke).map((r) => r.device));
+      return bad.length ? `  ${w}: breaks a rule on ${bad.join(', ')}` : `  ${w}: no corruption, nothing left unsignaled, no blocked waiter, on every device`;
+    })
+    .join('\n');
 }

@@ -24,12 +24,12 @@
 import { createRuntime } from '../runtime.js';
 import type { DmaFence } from '../dma-fence.js';
 import type { DmaBuffer } from '../dma-memory.js';
-import type { DeviceOptions } from '../dma-device.js';
 import type { DropPolicy, DropReport } from '../hw-ring.js';
 import { DROP_POLICIES } from '../hw-ring.js';
 import { DmaFenceTypeError, checkEnum, checkInteger, checkOptions, describe } from '../errors.js';
-import { DEVICE_KINDS } from './scenario.js';
-import type { DeviceKind, TeardownResult } from './scenario.js';
+import { DEVICE_KINDS, deviceSpecOf } from './specs.js';
+import type { DeviceKind } from './specs.js';
+import type { TeardownResult } from './scenario.js';
 
 /** How the scheduler is torn down: `sched.fini()`, or its ring dropped under a policy. */
 export type SchedTeardownAction = 'fini' | 'drop';
@@ -77,25 +77,15 @@ const ECANCELED = -125;
 const ETIME = -62;
 const ESRCH = -3;
 
-/** The device kinds of the ring matrix (bindings/cli/scenario.ts), with the same timings. */
-function deviceOptions(kind: DeviceKind): DeviceOptions {
-  return {
-    name: kind,
-    stoppable: kind !== 'non-stoppable',
-    latency: { baseNs: 2_000, perByteNs: 1, jitter: 0.25 },
-    ackNs: 1_000,
-    resetNs: 10_000,
-    faults: { ack: kind === 'hung' || kind === 'hung-no-tdr' ? 'never' : 'ok' },
-  };
-}
-
 /** One run: one device kind, one way of tearing the scheduler down. */
 async function runOne(backend: 'wasm' | 'ts', seed: number, kind: DeviceKind, action: SchedTeardownAction, policy: DropPolicy, jobs: number): Promise<SchedTeardownResult> {
   // Every job keeps its two fences until the end; the memory holds a ring's worth of buffers
   // in flight and the queued jobs' buffers.
   const rt = await createRuntime({ backend, seed, maxFences: 3 * jobs + 2 * RING_CAPACITY, maxContexts: 8, maxRings: 1, maxRingCapacity: RING_CAPACITY, dmaBytes: Math.max(1 << 20, (jobs + 4 * RING_CAPACITY) * JOB_BYTES) });
-  const dev = rt.createDevice(deviceOptions(kind));
-  const noTdr = kind === 'hung-no-tdr';
+  // The ring matrix's device kinds, the misbehaving ones included (cli/specs.ts).
+  const { name: _name, tdr, hangAtDrop, ...devOpts } = deviceSpecOf(kind);
+  const dev = rt.createDevice({ ...devOpts, name: kind });
+  const noTdr = !tdr;
   const ring = rt.createRing({ device: dev, capacity: RING_CAPACITY, timeoutNs: noTdr ? Infinity : 100_000, stopTimeoutNs: 50_000, name: 'gfx0' });
   const sched = rt.createScheduler({ ring, timeoutNs: noTdr ? Infinity : 100_000, name: 'gfx0-sched' });
   const ent = sched.createEntity({ priority: 'normal' });
@@ -139,7 +129,7 @@ async function runOne(backend: 'wasm' | 'ts', seed: number, kind: DeviceKind, ac
   // Run until a quarter of the jobs finished: the rest are on the ring or queued.
   const teardownAfter = Math.ceil(jobs / 4);
   for (let t = 0; finishedCount < teardownAfter && t < MAX_RUN_NS; t += 1_000) rt.sim.advance(1_000);
-  if (kind === 'hung' || kind === 'hung-no-tdr') {
+  if (hangAtDrop) {
     // The next job the device starts hangs: let it start, so it is running at the teardown.
     dev.inject('hang');
     rt.sim.advance(10_000);
