@@ -14,8 +14,8 @@
  * Contract: each run makes its own runtime; deterministic for a seed on either backend.
  */
 import { createRuntime } from '../runtime.js';
+import { JOB_BYTES, RING_CAPACITY, SETTLE_NS, memoryPressure } from './teardown-common.js';
 import type { DmaFence } from '../dma-fence.js';
-import type { DmaBuffer } from '../dma-memory.js';
 import type { DropPolicy, DropReport, DropSteps, Guarantee, PolicyFn } from '../hw-ring.js';
 import { DROP_POLICIES, GUARANTEES } from '../hw-ring.js';
 import { DmaFenceRangeError, DmaFenceTypeError, checkBoolean, checkEnum, checkInteger, checkOptions, describe } from '../errors.js';
@@ -91,14 +91,8 @@ export interface TeardownResult {
 
 /** The largest `jobs` a teardown run takes. */
 export const MAX_TEARDOWN_JOBS = 1_000_000;
-const JOB_BYTES = 4096;
-const RING_CAPACITY = 16;
-/** The memory-pressure client keeps a reused range this long before freeing it. */
-const HOLD_NS = 40_000;
 /** The producer refills the ring this often. */
 const TICK_NS = 500;
-/** After the drop, the device gets this long to do damage. */
-const SETTLE_NS = 1_000_000;
 /** The ring's timeout handler limit per job (R6) when the device spec has one (tdr). */
 const TDR_NS = 100_000;
 /** How long a STOP waits for its ACK (T3). */
@@ -179,15 +173,7 @@ async function run(a: RunArgs): Promise<TeardownResult> {
   let submitted = 0;
 
   /** Another client grabs freed memory at once (first fit hands it the range just freed). */
-  const reuse = () => {
-    let b: DmaBuffer;
-    try {
-      b = mem.alloc(JOB_BYTES);
-    } catch {
-      return; // memory full: this client simply goes without
-    }
-    rt.sim.schedule(rt.sim.now + HOLD_NS, () => mem.free(b));
-  };
+  const reuse = memoryPressure(rt);
 
   const produce = () => {
     while (submitted < dropAfter && ring.state === 'running' && ring.space > 0) {

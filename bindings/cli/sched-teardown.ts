@@ -22,8 +22,8 @@
  * Contract: each run makes its own runtime; deterministic for a seed on either backend.
  */
 import { createRuntime } from '../runtime.js';
+import { JOB_BYTES, RING_CAPACITY, SETTLE_NS, memoryPressure } from './teardown-common.js';
 import type { DmaFence } from '../dma-fence.js';
-import type { DmaBuffer } from '../dma-memory.js';
 import type { DropPolicy, DropReport } from '../hw-ring.js';
 import { DROP_POLICIES } from '../hw-ring.js';
 import { DmaFenceTypeError, checkEnum, checkInteger, checkOptions, describe } from '../errors.js';
@@ -64,14 +64,8 @@ export interface SchedTeardownResult extends TeardownResult {
 }
 
 export const MAX_SCHED_TEARDOWN_JOBS = 100_000;
-const JOB_BYTES = 4096;
-const RING_CAPACITY = 16;
-/** The memory-pressure client keeps a reused range this long before freeing it. */
-const HOLD_NS = 40_000;
 /** The run before the teardown ends here at the latest (a device that finishes nothing). */
 const MAX_RUN_NS = 1e9;
-/** After the teardown, the device gets this long to do damage. */
-const SETTLE_NS = 1_000_000;
 /** -ECANCELED, -ETIME, -ESRCH on a fence. */
 const ECANCELED = -125;
 const ETIME = -62;
@@ -96,15 +90,7 @@ async function runOne(backend: 'wasm' | 'ts', seed: number, kind: DeviceKind, ac
   const waitFailures: unknown[] = [];
 
   /** Another client grabs freed memory at once (first fit hands it the range just freed). */
-  const reuse = () => {
-    let b: DmaBuffer;
-    try {
-      b = mem.alloc(JOB_BYTES);
-    } catch {
-      return; // memory full: this client goes without
-    }
-    rt.sim.schedule(rt.sim.now + HOLD_NS, () => mem.free(b));
-  };
+  const reuse = memoryPressure(rt);
 
   const finished: DmaFence[] = [];
   for (let i = 0; i < jobs; i++) {
