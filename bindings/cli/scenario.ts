@@ -14,7 +14,7 @@
  * Contract: each run makes its own runtime; deterministic for a seed on either backend.
  */
 import { createRuntime } from '../runtime.js';
-import { JOB_BYTES, RING_CAPACITY, SETTLE_NS, memoryPressure } from './teardown-common.js';
+import { JOB_BYTES, RING_CAPACITY, SETTLE_NS, memoryPressure, runCounts } from './teardown-common.js';
 import type { DmaFence } from '../dma-fence.js';
 import type { DropPolicy, DropReport, DropSteps, Guarantee, PolicyFn } from '../hw-ring.js';
 import { DROP_POLICIES, GUARANTEES } from '../hw-ring.js';
@@ -269,14 +269,7 @@ async function run(a: RunArgs): Promise<TeardownResult> {
     },
     report,
     violations: counts,
-    counts: {
-      events: rt.events.length,
-      jobsSubmitted: rt.stats.jobsSubmitted,
-      jobsCompleted: rt.stats.jobsCompleted,
-      irqs: rt.stats.irqs,
-      dmaBytesWritten: rt.stats.dmaBytesWritten,
-      fencesSignaled: rt.stats.fencesSignaled,
-    },
+    counts: runCounts(rt),
   };
   for (const f of handles) f.release();
   await rt.dispose();

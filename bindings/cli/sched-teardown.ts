@@ -22,7 +22,7 @@
  * Contract: each run makes its own runtime; deterministic for a seed on either backend.
  */
 import { createRuntime } from '../runtime.js';
-import { JOB_BYTES, RING_CAPACITY, SETTLE_NS, memoryPressure } from './teardown-common.js';
+import { JOB_BYTES, RING_CAPACITY, SETTLE_NS, memoryPressure, runCounts } from './teardown-common.js';
 import type { DmaFence } from '../dma-fence.js';
 import type { DropPolicy, DropReport } from '../hw-ring.js';
 import { DROP_POLICIES } from '../hw-ring.js';
@@ -180,14 +180,7 @@ async function runOne(backend: 'wasm' | 'ts', seed: number, kind: DeviceKind, ac
     report,
     violations: counts,
     finished: outcome,
-    counts: {
-      events: rt.events.length,
-      jobsSubmitted: rt.stats.jobsSubmitted,
-      jobsCompleted: rt.stats.jobsCompleted,
-      irqs: rt.stats.irqs,
-      dmaBytesWritten: rt.stats.dmaBytesWritten,
-      fencesSignaled: rt.stats.fencesSignaled,
-    },
+    counts: runCounts(rt),
   };
   for (const f of held) f.release();
   await rt.dispose();

@@ -33,3 +33,9 @@ export function memoryPressure(rt: Runtime): () => void {
     rt.sim.schedule(rt.sim.now + HOLD_NS, () => mem.free(b));
   };
 }
+
+/** A run's protocol events and device counters (equal for equal seeds, on either backend). */
+export function runCounts(rt: Runtime): { events: number; jobsSubmitted: number; jobsCompleted: number; irqs: number; dmaBytesWritten: number; fencesSignaled: number } {
+  const s = rt.stats;
+  return { events: rt.events.length, jobsSubmitted: s.jobsSubmitted, jobsCompleted: s.jobsCompleted, irqs: s.irqs, dmaBytesWritten: s.dmaBytesWritten, fencesSignaled: s.fencesSignaled };
+}
