@@ -1,7 +1,23 @@
 // Bundles the bindings (compiled by tsc into build/ts) into dist/: the Node entry, the browser
 // entry (platform.js swapped for platform.browser.js), the device worker, the command line, and
 // one bundled .d.ts. The wasm files are copied beside them by scripts/finish-build.mjs.
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { dts } from 'rollup-plugin-dts';
+
+// A build starts from an empty dist/: chunk names carry a hash, and old ones would otherwise pile
+// up there (and go into a package packed from a working tree). finish-build copies the wasm after.
+rmSync(new URL('./dist/', import.meta.url), { recursive: true, force: true });
+
+// tsc's source maps (with the TypeScript inlined) as the input maps of the bundles, so that
+// dist/*.js.map lead to bindings/*.ts, not to the intermediate build/ts/*.js.
+const tscSourceMaps = {
+  name: 'tsc-source-maps',
+  load(id) {
+    if (!id.endsWith('.js') || !existsSync(`${id}.map`)) return null;
+    const code = readFileSync(id, 'utf8').replace(/\n\/\/# sourceMappingURL=\S+\s*$/, '\n');
+    return { code, map: JSON.parse(readFileSync(`${id}.map`, 'utf8')) };
+  },
+};
 
 const browserPlatform = {
   name: 'browser-platform',
@@ -36,7 +52,7 @@ const privateConstructors = {
 const out = { dir: 'dist', format: 'es', sourcemap: true, entryFileNames: '[name].js', chunkFileNames: '[name]-[hash].js' /* beside the entries: relative URLs (the wasm) hold */ };
 
 export default [
-  { input: { index: 'build/ts/index.js', cli: 'build/ts/cli/cli.js', 'device-worker': 'build/ts/worker/device-worker.js' }, output: out, external: [/^node:/] },
-  { input: { browser: 'build/ts/index.js', 'device-worker.browser': 'build/ts/worker/device-worker.js' }, output: out, plugins: [browserPlatform] },
+  { input: { index: 'build/ts/index.js', cli: 'build/ts/cli/cli.js', 'device-worker': 'build/ts/worker/device-worker.js' }, output: out, external: [/^node:/], plugins: [tscSourceMaps] },
+  { input: { browser: 'build/ts/index.js', 'device-worker.browser': 'build/ts/worker/device-worker.js' }, output: out, plugins: [browserPlatform, tscSourceMaps] },
   { input: 'build/ts/index.d.ts', output: { file: 'dist/index.d.ts', format: 'es' }, plugins: [dropInternalImplements, privateConstructors, dts()] },
 ];

@@ -59,6 +59,14 @@ console.log(out.join(' '));
       expect(files).toEqual(expect.arrayContaining(['examples/scenarios/driver-unload-stoppable.json', 'examples/scenarios/driver-unload-non-stoppable.json']));
       const run = execFileSync(join(app, 'node_modules/.bin/dmafence'), ['run', 'node_modules/dmafence/examples/scenarios/driver-unload-non-stoppable.json', '--check', '--json'], { cwd: app, encoding: 'utf8' });
       expect(JSON.parse(run).verdict).toEqual({ rules: [], expected: [], pass: true });
+      // The shipped source maps lead to the TypeScript sources (inlined: bindings/ is not shipped),
+      // not to the intermediate build/ts/*.js.
+      for (const f of files.filter((x: string) => x.endsWith('.js.map'))) {
+        const map = JSON.parse(readFileSync(join(app, 'node_modules/dmafence', f), 'utf8')) as { sources: string[]; sourcesContent?: (string | null)[] };
+        expect(map.sources.length, f).toBeGreaterThan(0);
+        expect(map.sources.filter((x) => !/^\.\.\/bindings\/.+\.ts$/.test(x)), f).toEqual([]);
+        expect(map.sourcesContent?.every((c) => typeof c === 'string' && c.length > 0), f).toBe(true);
+      }
       const pkg = JSON.parse(readFileSync(join(app, 'node_modules/dmafence/package.json'), 'utf8'));
       expect(pkg.exports['.']).toMatchObject({ browser: './dist/browser.js', node: './dist/index.js', types: './dist/index.d.ts' });
     } finally {
