@@ -55,3 +55,15 @@ export async function rig(backend: Backend, dev: DeviceOptions = {}, ring: Parti
   const g = r.createRing({ device: d, capacity: 8, timeoutNs: 100_000, ...ring });
   return { rt: r, dev: d, ring: g, mem: r.memory };
 }
+
+/** A seeded PRNG (mulberry32): floats in [0, 1), the same sequence for the same seed. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -6,21 +6,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { DmaFence, DriverFence, Runtime } from '../bindings/index.js';
-import { BACKENDS, codeOf, runtime } from './helpers.js';
+import { BACKENDS, codeOf, runtime, prng } from './helpers.js';
 
 const CHAIN_SZ = 4 << 10;
-
-/** A seeded PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface FenceChains {
   fences: DriverFence[];

@@ -8,7 +8,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { DmaFence, Runtime, SwSyncTimeline } from '../bindings/index.js';
-import { BACKENDS, codeOf, runtime } from './helpers.js';
+import { BACKENDS, codeOf, runtime, prng } from './helpers.js';
 
 const ACTIVE = 0;
 const SIGNALED = 1;
@@ -19,17 +19,6 @@ function countWithStatus(rt: Runtime, f: DmaFence, status: number): number {
 
 /** sync_wait(fd, 0): 1 signaled, 0 not yet. */
 const poll = async (f: DmaFence) => ((await f.wait({ timeoutNs: 0 })) ? 1 : 0);
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe.each(BACKENDS)('sync selftests (%s backend)', (backend) => {
   // Each merge result over several timelines is an array on a context of its own (maxContexts).

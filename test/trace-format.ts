@@ -5,19 +5,10 @@
  * (one 's', one final 'f', each point inside a slice of its track), numeric counters.
  * Returns the list of problems (empty: valid).
  */
-export interface Ev {
-  name: string;
-  ph: string;
-  ts: number;
-  pid: number;
-  tid: number;
-  cat?: string;
-  dur?: number;
-  s?: string;
-  id?: number | string;
-  bp?: string;
-  args?: Record<string, unknown>;
-}
+import type { ChromeEvent } from '../bindings/trace-export.js';
+
+/** A record as read from the file (the checker also takes string flow ids, which the format allows). */
+export type Ev = Omit<ChromeEvent, 'id'> & { id?: number | string };
 
 const EPS = 1e-6;
 const PHASES = new Set(['X', 'i', 'b', 'e', 's', 't', 'f', 'C', 'M']);
