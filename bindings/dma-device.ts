@@ -12,6 +12,7 @@ import { DmaFenceTypeError, abortReason, checkBoolean, checkEnum, checkOptions, 
 import type { RingInterrupts } from './ring/interrupts.js';
 import type { Lifetime } from './lifetime.js';
 
+/** How long a job takes on the device: a fixed part plus a part per byte, with jitter (`DeviceOptions.latency`). */
 export interface LatencyOptions {
   /** Fixed part of a job's duration, ns. Default 1000. */
   baseNs?: number;
@@ -21,6 +22,7 @@ export interface LatencyOptions {
   jitter?: number;
 }
 
+/** Faults the device draws per job with the runtime's seed (`DeviceOptions.faults`, D3). */
 export interface FaultOptions {
   /** Per-job probability that the job never completes. */
   hang?: number;
@@ -39,6 +41,7 @@ export interface FaultOptions {
   lostWriteback?: number;
 }
 
+/** Options of `rt.createDevice()`: the modeled DMA device (D1-D4) and how it misbehaves. */
 export interface DeviceOptions {
   /** Honours STOP (D2). Default true. */
   stoppable?: boolean;
@@ -77,11 +80,13 @@ export interface DeviceOptions {
   name?: string;
 }
 
+/** Options of `device.lose()`. */
 export interface LoseOptions {
   /** Aborting rejects the returned promise with the signal's reason; the loss goes on. */
   signal?: AbortSignal;
 }
 
+/** A fault `device.inject()` arms for the next job (or the next STOP: 'noAck') (D3). */
 export type InjectKind = 'hang' | 'slow' | 'lostIrq' | 'noAck' | 'lostWriteback';
 const INJECT_KINDS: readonly InjectKind[] = ['hang', 'slow', 'lostIrq', 'noAck', 'lostWriteback'];
 const ACK_MODES = ['ok', 'delayed', 'never'] as const;

@@ -286,6 +286,7 @@ export function checkSeqno(name: string, v: unknown): number {
   return v;
 }
 
+/** Options of `driverFence.signal()`. */
 export interface SignalOptions {
   /** F12: an explicit timestamp, ns; default the runtime clock's now. */
   timestamp?: number;

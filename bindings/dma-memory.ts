@@ -103,6 +103,7 @@ export class DmaBuffer {
 
 /** One corruption event (M2): a DMA write into memory its job no longer owned. */
 export interface Corruption {
+  /** The name of the ring whose job wrote. */
   ring: string;
   /** The job's fence seqno on the ring's context. */
   seqno: number;
@@ -111,7 +112,15 @@ export interface Corruption {
   /** The allocation the job was submitted with (freed since). */
   bufferId: number;
   /** The allocation that owns the memory now, or null if it is free. */
-  newOwner: { id: number; offset: number; size: number } | null;
+  newOwner: {
+    /** The allocation's id (`DmaBuffer.id`). */
+    id: number;
+    /** Its DMA offset. */
+    offset: number;
+    /** Its size in bytes. */
+    size: number;
+  } | null;
+  /** Clock time of the write, ns. */
   timeNs: number;
 }
 

@@ -5,13 +5,21 @@
 
 /** Linux error numbers used on fences (negate them for a fence error: `-Errno.EIO`). */
 export const Errno = Object.freeze({
+  /** No such entry: a sw_sync point whose timeline was closed (X4.4). */
   ENOENT: 2,
+  /** No such process: a job of a killed entity (S8). */
   ESRCH: 3,
+  /** I/O error: the usual error a driver sets on a failed job. */
   EIO: 5,
+  /** Invalid argument. */
   EINVAL: 22,
+  /** Deadlock avoided: a pending fence released with callbacks or waiters queued (F16). */
   EDEADLK: 35,
+  /** No data. */
   ENODATA: 61,
+  /** Timer expired: the job running at a timeout reset (R6, D4). */
   ETIME: 62,
+  /** Canceled: a job the device will never run (a STOP, a reset, a drop). */
   ECANCELED: 125,
 } as const);
 export type Errno = (typeof Errno)[keyof typeof Errno];

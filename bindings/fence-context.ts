@@ -12,6 +12,7 @@ import * as L from './core/layout.js';
 import type { HwRing } from './hw-ring.js';
 import { DmaFenceRangeError, DmaFenceTypeError, checkErrno, checkInteger, checkOptions } from './errors.js';
 
+/** Options of `rt.createContext()`: the timeline's names, its seqnos, and the issuer's hooks. */
 export interface ContextOptions extends IssuerOps {
   /** Shown by fences while pending (F14). Default "dmafence". */
   driverName?: string;
@@ -23,6 +24,7 @@ export interface ContextOptions extends IssuerOps {
   startSeqno?: number;
 }
 
+/** Options of `ctx.signalUpTo()`. */
 export interface SignalUpToOptions {
   /** An errno in [-4095, -1] set on every fence it signals that has no error yet. */
   error?: number;

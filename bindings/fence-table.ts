@@ -24,6 +24,7 @@ import { blockedWaiters, waitAny } from './fence-waits.js';
 export type { Issuer, IssuerOps } from './issuer.js';
 export type { CallbackErrorListener } from './callback-errors.js';
 
+/** A fence callback (F6): called once, with the fence, when it signals. */
 export type FenceCallback = (fence: DmaFence) => void;
 
 export interface Waiter {

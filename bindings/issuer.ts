@@ -20,6 +20,7 @@ export interface Issuer {
   readonly holdsFences: boolean;
 }
 
+/** The issuer's hooks a context may give (F13, F15), as in struct dma_fence_ops. */
 export interface IssuerOps {
   /** F13: called at most once per fence; return false if the fence is already complete. */
   enableSignaling?(f: DmaFence): boolean;

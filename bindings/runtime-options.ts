@@ -23,6 +23,7 @@ export interface UnloadOptions {
   signal?: AbortSignal;
 }
 
+/** Options of {@link createRuntime}: the core, the clock, the seed and the fixed capacities. */
 export interface RuntimeOptions {
   /** 'wasm' (default): the AssemblyScript core; 'ts': the same core in plain TypeScript. */
   backend?: 'wasm' | 'ts';

@@ -4,16 +4,25 @@ import * as L from './core/layout.js';
 
 /** Counters kept in the arena by the core. */
 export interface RuntimeStats {
+  /** Fences created since the runtime began. */
   fencesCreated: number;
+  /** Fences signaled. */
   fencesSignaled: number;
+  /** Calls into the core's signal path (a batch signal is one). */
   signalCalls: number;
+  /** Fences signaled while an older fence of their context was still pending (C3). */
   orderingViolations: number;
   /** Slots in use now (pending or pinned). */
   fencesInUse: number;
+  /** Jobs written into rings. */
   jobsSubmitted: number;
+  /** Jobs the device completed. */
   jobsCompleted: number;
+  /** Bytes the device wrote by DMA. */
   dmaBytesWritten: number;
+  /** Interrupts raised. */
   irqs: number;
+  /** DMA writes into memory that had changed hands (M2). */
   corruptions: number;
 }
 

@@ -604,7 +604,14 @@ export class Runtime {
   }
 
   /** Capacities fixed at creation, and the arena's size in bytes. */
-  get capacity(): { maxFences: number; maxContexts: number; arenaBytes: number } {
+  get capacity(): {
+    /** Fences that can be in use at once. */
+    maxFences: number;
+    /** Fence contexts that can exist at once. */
+    maxContexts: number;
+    /** The arena's size, bytes. */
+    arenaBytes: number;
+  } {
     this.#alive();
     const l = this.arena.layout;
     return { maxFences: l.maxFences - 1, maxContexts: l.maxContexts - 1, arenaBytes: l.size };

@@ -13,11 +13,13 @@ import { toChromeTrace } from './trace-export.js';
 
 /** A traced event: ring state changes, STOP, ACK, resets, drops, violations; with trace: true, jobs. */
 export interface TraceEvent {
+  /** What happened (`stop`, `ack`, `job`, `violation T1: premature-signal`, ...). */
   name: string;
   /** When it happened, or (a span) when it ended, ns. */
   timeNs: number;
   /** Spans (jobs): how long it took, ns. */
   durNs?: number;
+  /** The event's details (ring, seqno, rule, outcome...). */
   args: Record<string, unknown>;
 }
 

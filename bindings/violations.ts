@@ -5,6 +5,7 @@
  */
 import { DmaFenceError } from './errors.js';
 
+/** Every kind of rule break the runtime records. */
 export type ViolationKind =
   | 'ordering'
   | 'set-error-after-signal'
@@ -17,15 +18,19 @@ export type ViolationKind =
   | 'use-after-free'
   | 'credit-limit';
 
+/** A rule break, as recorded in `rt.violations` (and carried by a {@link ViolationError}). */
 export interface Violation {
+  /** What went wrong. */
   kind: ViolationKind;
   /** The SEMANTICS.md rule it breaks. */
   rule: string;
+  /** A sentence naming the fence, ring or buffer concerned. */
   message: string;
   /** Clock time when it was seen, ns. */
   timeNs: number;
   /** Context id and seqno of the fence concerned, where there is one. */
   context?: number;
+  /** The fence's seqno, where there is one. */
   seqno?: number;
   /** Kind-specific details (the pending seqno of an ordering break, the buffer of a corruption...). */
   detail?: Record<string, unknown>;

@@ -64,6 +64,11 @@ interface St {
   retries: number;
 }
 
+/**
+ * Runs a scenario (a parsed scenario file, checked by `parseScenario` first: a bad one throws
+ * ERR_INVALID_ARG naming the field, and nothing runs) on a runtime of its own, and resolves with
+ * the report: the numbers, the rules broken and the verdict against the scenario's `expect`.
+ */
 export async function runScenario(scenario: unknown, opts?: RunScenarioOptions): Promise<ScenarioReport> {
   const s = parseScenario(scenario);
   const o = checkOptions('runScenario options', opts, ['trace', 'backend', 'seed']) as RunScenarioOptions;

@@ -10,6 +10,7 @@ import type { DmaDevice } from '../dma-device.js';
 import type { DropReport, HwRing } from '../hw-ring.js';
 import type { Scenario, ScenarioTeardown } from './scenario-schema.js';
 
+/** Options of {@link runScenario}: the trace, and overrides of the scenario's backend and seed. */
 export interface RunScenarioOptions {
   /** Record the trace (job spans, flows, protocol events) and return it as `report.trace`. Default false. */
   trace?: boolean;
@@ -21,44 +22,84 @@ export interface RunScenarioOptions {
 
 /** What a fault of the schedule did: 'armed' (a device fault), the driver bug's effect, or why it was refused. */
 export interface FaultOutcome {
+  /** When the fault was injected, ns of virtual time. */
   atNs: number;
+  /** The fault's kind (the scenario's `inject`). */
   inject: string;
+  /** The device or ring it was injected into. */
   target: string;
+  /** 'armed', the driver bug's effect, or why it was refused. */
   result: string;
 }
 
 /** What a teardown event did. */
 export interface TeardownOutcome {
+  /** When the teardown event started, ns of virtual time. */
   atNs: number;
+  /** The scenario's action (`drop`, `lose`, `unload`, `fini`, `kill`). */
   action: ScenarioTeardown['action'];
   /** The ring, device or driver it acted on. */
   target: string;
+  /** The drop policy's name (drops only). */
   policy?: string;
   /** 'done'; 'failed' (it threw: `error`); 'never finished' (the run ended with it pending: a deadlock when the run went idle). */
   status: 'done' | 'failed' | 'never finished';
   /** Virtual ns it took. */
   timeNs?: number;
+  /** Why it failed (status 'failed'). */
   error?: string;
   /** Drops: what happened to the fences in flight. */
   drops?: Omit<DropReport, 'violations'>[];
 }
 
+/** What {@link runScenario} returns: the run's numbers, the rules it broke and the verdict. */
 export interface ScenarioReport {
+  /** The scenario's name. */
   name: string;
+  /** The core it ran on. */
   backend: 'wasm' | 'ts';
+  /** The device model's seed. */
   seed: number;
+  /** Where the never-signal-early guarantee lived (T7). */
   guarantee: 'emitter' | 'fence';
   /** The clock at the end, ns. */
   endNs: number;
   /** The run ended with nothing left to happen (not cut by endNs): fences still pending then never signal. */
   idle: boolean;
-  jobs: { planned: number; submitted: number; completed: number; failed: number; notSubmitted: number };
+  /** Jobs of every stream. */
+  jobs: {
+    /** What the streams planned to submit. */
+    planned: number;
+    /** Submitted to a ring or pushed to an entity. */
+    submitted: number;
+    /** Signaled without an error. */
+    completed: number;
+    /** Signaled with an error. */
+    failed: number;
+    /** Planned but never submitted (the stream ended first). */
+    notSubmitted: number;
+  };
   /** Completed jobs (no error) per second of virtual time, from the first submit to the last completion. */
-  throughput: { jobsPerSec: number; bytesPerSec: number };
+  throughput: {
+    /** Completed jobs per second. */
+    jobsPerSec: number;
+    /** Bytes of the completed jobs per second. */
+    bytesPerSec: number;
+  };
   /** Submit to signal of the completed jobs, ns (nearest rank); null without any. */
-  latencyNs: { p50: number; p90: number; p99: number; max: number } | null;
+  latencyNs: {
+    /** The median, ns. */
+    p50: number;
+    /** The 90th percentile, ns. */
+    p90: number;
+    /** The 99th percentile, ns. */
+    p99: number;
+    /** The longest, ns. */
+    max: number;
+  } | null;
   /** Violations by rule id (T1, T2, M2, T5...) and by kind. */
   violations: Record<string, number>;
+  /** Violations by kind (`premature-signal`, ...). */
   violationKinds: Record<string, number>;
   /** DMA writes into memory that had changed hands (M2). */
   corruptions: number;
@@ -68,13 +109,51 @@ export interface ScenarioReport {
   blockedWaiters: number;
   /** Times the driver restarted a ring the timeout handler had stopped. */
   restarts: number;
-  rings: { name: string; device: string; state: string; submitted: number; completed: number; failed: number; pending: number }[];
+  /** Per ring: its device, its state at the end, and its jobs. */
+  rings: {
+    /** The ring's name. */
+    name: string;
+    /** Its device's name. */
+    device: string;
+    /** The ring's state at the end (`RingState`). */
+    state: string;
+    /** Jobs submitted to it. */
+    submitted: number;
+    /** Jobs signaled without an error. */
+    completed: number;
+    /** Jobs signaled with an error. */
+    failed: number;
+    /** Jobs still pending at the end. */
+    pending: number;
+  }[];
   /** Per stream: its ring (an entity stream: its scheduler's), its entity, jobs submitted of planned, why it ended. */
-  streams: { name: string; ring: string; entity?: string; submitted: number; planned: number; ended: string }[];
+  streams: {
+    /** The stream's name. */
+    name: string;
+    /** The ring its jobs went to. */
+    ring: string;
+    /** The entity it pushed to (an entity stream). */
+    entity?: string;
+    /** Jobs submitted. */
+    submitted: number;
+    /** Jobs it planned. */
+    planned: number;
+    /** Why it ended. */
+    ended: string;
+  }[];
+  /** What each fault of the schedule did. */
   faults: FaultOutcome[];
+  /** What each teardown event did. */
   teardown: TeardownOutcome[];
   /** The rules broken (sorted), what the scenario expects (if it says), and whether they match. */
-  verdict: { rules: string[]; expected: string[] | null; pass: boolean };
+  verdict: {
+    /** The rule ids broken, sorted. */
+    rules: string[];
+    /** The rule ids the scenario expects (`[]` for 'clean'), or null when it says nothing. */
+    expected: string[] | null;
+    /** Whether the rules broken are the expected ones (without `expect`: whether none broke). */
+    pass: boolean;
+  };
   /** With { trace: true }: the Trace Event Format JSON. */
   trace?: string;
 }

@@ -17,10 +17,13 @@ import { MAX_TRACE_LIMIT } from '../trace.js';
 
 /** A device of a scenario: its DeviceOptions and a name (rings name it). */
 export interface ScenarioDevice extends DeviceOptions {
+  /** The device's name, unique in the scenario. */
   name: string;
 }
 
+/** A hardware ring of a scenario, on one of its devices (R1). */
 export interface ScenarioRing {
+  /** The ring's name, unique in the scenario. */
   name: string;
   /** A device's name. */
   device: string;
@@ -36,7 +39,9 @@ export interface ScenarioRing {
 
 /** A job scheduler feeding a ring (S1): its name, its ring, and its options. */
 export interface ScenarioScheduler {
+  /** The scheduler's name, unique in the scenario. */
   name: string;
+  /** The ring it feeds (a ring's name). */
   ring: string;
   /** Credits of the jobs on the ring at once (R7). Default: the ring's capacity. */
   creditLimit?: number;
@@ -50,7 +55,9 @@ export interface ScenarioScheduler {
 
 /** An entity of a scheduler (S1): one client's queue, with a priority. */
 export interface ScenarioEntity {
+  /** The entity's name, unique in the scenario (streams name it). */
   name: string;
+  /** Its scheduler's name. */
   scheduler: string;
   /** 'kernel' | 'high' | 'normal' (default) | 'low' (S5). */
   priority?: 'kernel' | 'high' | 'normal' | 'low';
@@ -79,21 +86,84 @@ export interface ScenarioStream {
 }
 
 /** A fault at a time: a device fault armed for the next job / STOP (D3), or a driver bug on a ring (T7). */
-export type ScenarioFault = { atNs: number; device: string; inject: InjectKind } | { atNs: number; ring: string; inject: 'driverBug' };
+export type ScenarioFault =
+  | {
+      /** When, ns of virtual time. */
+      atNs: number;
+      /** The device's name. */
+      device: string;
+      /** The device fault to arm (D3). */
+      inject: InjectKind;
+    }
+  | {
+      /** When, ns of virtual time. */
+      atNs: number;
+      /** The ring's name. */
+      ring: string;
+      /** Drop the owner of the job the device is running (`ring.injectDriverBug()`, T7). */
+      inject: 'driverBug';
+    };
 
 /** A teardown event at a time. */
 export type ScenarioTeardown =
-  | { atNs: number; action: 'drop'; ring: string; policy?: string | PolicySpec }
-  | { atNs: number; action: 'lose'; device: string }
-  | { atNs: number; action: 'unload'; driver: string; policy?: string | PolicySpec }
-  | { atNs: number; action: 'fini'; scheduler: string }
-  | { atNs: number; action: 'kill'; entity: string };
+  | {
+      /** When, ns of virtual time. */
+      atNs: number;
+      /** Drop a ring (T4, T5). */
+      action: 'drop';
+      /** The ring's name. */
+      ring: string;
+      /** A built-in policy's name or a policy spec. Default 'emitter-guarantee'. */
+      policy?: string | PolicySpec;
+    }
+  | {
+      /** When, ns of virtual time. */
+      atNs: number;
+      /** The device is lost (T6): every ring resets, every fence signals. */
+      action: 'lose';
+      /** The device's name. */
+      device: string;
+    }
+  | {
+      /** When, ns of virtual time. */
+      atNs: number;
+      /** Unload a driver: drop every ring of its devices. */
+      action: 'unload';
+      /** The driver's name. */
+      driver: string;
+      /** A built-in policy's name or a policy spec. Default 'emitter-guarantee'. */
+      policy?: string | PolicySpec;
+    }
+  | {
+      /** When, ns of virtual time. */
+      atNs: number;
+      /** Tear a scheduler down (S10). */
+      action: 'fini';
+      /** The scheduler's name. */
+      scheduler: string;
+    }
+  | {
+      /** When, ns of virtual time. */
+      atNs: number;
+      /** Kill an entity (S8). */
+      action: 'kill';
+      /** The entity's name. */
+      entity: string;
+    };
 
 /** The verdict a scenario expects: 'clean' (no rule broken) or exactly these rules broken. */
-export type ScenarioExpect = 'clean' | { violations: string[] };
+export type ScenarioExpect =
+  | 'clean'
+  | {
+      /** The rule ids (T1, M2, ...) the run must break, and no other. */
+      violations: string[];
+    };
 
+/** A scenario file's content: devices, rings, schedulers, workload streams, faults and teardown events on one timeline (`dmafence run`, {@link runScenario}). */
 export interface Scenario {
+  /** Shown in the report. */
   name?: string;
+  /** What the scenario shows (not read by the run). */
   description?: string;
   /** Default 1. */
   seed?: number;
@@ -103,12 +173,19 @@ export interface Scenario {
   guarantee?: Guarantee;
   /** Bytes of DMA memory. Default 1 MiB. */
   dmaBytes?: number;
+  /** The devices, at least one. */
   devices: ScenarioDevice[];
+  /** The rings, at least one. */
   rings: ScenarioRing[];
+  /** Job schedulers on the rings (S1). */
   schedulers?: ScenarioScheduler[];
+  /** The schedulers' entities. */
   entities?: ScenarioEntity[];
+  /** The workload. */
   streams?: ScenarioStream[];
+  /** Faults injected at given times. */
   faults?: ScenarioFault[];
+  /** Teardown events at given times. */
   teardown?: ScenarioTeardown[];
   /** Stop the run at this time, ns (fences still in flight are reported, not judged). Default: run until nothing is left to happen. */
   endNs?: number;
@@ -116,6 +193,7 @@ export interface Scenario {
   settleNs?: number;
   /** Trace events kept (with --trace). Default 100000. */
   traceLimit?: number;
+  /** The verdict the run must reach (`--check`). */
   expect?: ScenarioExpect;
 }
 

@@ -25,6 +25,7 @@ import { DEVICE_KINDS, deviceSpecOf, parseDeviceSpec, parsePolicySpec } from './
 export { DEVICE_KINDS, deviceSpecOf } from './specs.js';
 export type { DeviceKind } from './specs.js';
 
+/** Options of one teardown run ({@link runTeardown}). */
 export interface TeardownOptions {
   /** The core: 'wasm' (default) or 'ts'. */
   backend?: 'wasm' | 'ts';
@@ -51,13 +52,17 @@ export interface TeardownOptions {
   maxFences?: number;
 }
 
+/** One teardown run: what the drop did to the ring's fences and to memory. */
 export interface TeardownResult {
+  /** The core it ran on. */
   backend: 'wasm' | 'ts';
+  /** The device model's seed. */
   seed: number;
   /** The device's name (a kind, or a spec's name). */
   device: string;
   /** The policy's name (a built-in one, or a spec's name). */
   policy: string;
+  /** Where the guarantee lived (T7). */
   guarantee: Guarantee;
   /** Jobs actually submitted before the drop: half of the `jobs` option, rounded up. */
   jobs: number;
@@ -81,12 +86,35 @@ export interface TeardownResult {
    * 1), and the corruptions by that job after the bug signaled it (part of the totals above;
    * always 0 when the bug signaled nothing).
    */
-  driverBug: { seqno: number; signaled: boolean; prematureSignals: number; corruptions: number } | null;
+  driverBug: {
+    /** The running job's seqno. */
+    seqno: number;
+    /** Whether the bug signaled its fence (fence level only). */
+    signaled: boolean;
+    /** 1 when that signal was premature (T1), else 0. */
+    prematureSignals: number;
+    /** Corrupting writes by that job after the bug signaled it. */
+    corruptions: number;
+  } | null;
+  /** What `ring.drop()` reported; null if it never ended or threw. */
   report: DropReport | null;
   /** Counts of every violation kind seen. */
   violations: Record<string, number>;
   /** Protocol events (rt.events) and device counters: equal for equal seeds, on either backend. */
-  counts: { events: number; jobsSubmitted: number; jobsCompleted: number; irqs: number; dmaBytesWritten: number; fencesSignaled: number };
+  counts: {
+    /** Protocol events recorded (`rt.events`). */
+    events: number;
+    /** Jobs the device was given. */
+    jobsSubmitted: number;
+    /** Jobs the device completed. */
+    jobsCompleted: number;
+    /** Interrupts raised. */
+    irqs: number;
+    /** Bytes the device wrote by DMA. */
+    dmaBytesWritten: number;
+    /** Fences signaled. */
+    fencesSignaled: number;
+  };
 }
 
 /** The largest `jobs` a teardown run takes. */
@@ -127,6 +155,11 @@ function policyArg(v: unknown, path: string): { name: string; fn: DropPolicy | P
   return { name: p.name, fn: named };
 }
 
+/**
+ * One teardown run (the question of T7 as a run): a producer keeps a ring full, a driver bug may
+ * drop the running job's owner, the ring is dropped under a policy, and the device gets time to do
+ * damage. Resolves with what happened; bad options throw ERR_INVALID_ARG before anything runs.
+ */
 export async function runTeardown(opts: TeardownOptions = {}): Promise<TeardownResult> {
   const o = checkOptions('teardown options', opts, TEARDOWN_KEYS) as TeardownOptions;
   const backend = o.backend === undefined ? 'wasm' : checkEnum('backend', o.backend, ['wasm', 'ts'] as const);
@@ -276,6 +309,7 @@ async function run(a: RunArgs): Promise<TeardownResult> {
   return result;
 }
 
+/** Options of {@link runTeardownMatrix}: the devices, policies and guarantee levels to cross. */
 export interface TeardownMatrixOptions {
   /** The core of every run: 'wasm' (default) or 'ts'. */
   backend?: 'wasm' | 'ts';

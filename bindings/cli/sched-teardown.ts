@@ -33,8 +33,10 @@ import type { TeardownResult } from './scenario.js';
 
 /** How the scheduler is torn down: `sched.fini()`, or its ring dropped under a policy. */
 export type SchedTeardownAction = 'fini' | 'drop';
+/** Every {@link SchedTeardownAction}, in table order. */
 export const SCHED_TEARDOWN_ACTIONS: readonly SchedTeardownAction[] = ['fini', 'drop'];
 
+/** Options of {@link runSchedulerTeardown}. */
 export interface SchedTeardownOptions {
   /** The core: 'wasm' (default) or 'ts'. */
   backend?: 'wasm' | 'ts';
@@ -53,16 +55,32 @@ export interface SchedTeardownOptions {
 
 /** A row: the ring matrix's fields, counted over the scheduler's jobs, plus what it tore down. */
 export interface SchedTeardownResult extends TeardownResult {
+  /** Always 'scheduler' (the ring matrix's rows have none). */
   subject: 'scheduler';
+  /** How the scheduler was torn down. */
   action: SchedTeardownAction;
   /** Jobs still queued in the scheduler (never written to the ring) when the teardown began. */
   queued: number;
   /** Jobs on the ring (scheduled, not finished) when the teardown began. */
   onRing: number;
   /** Finished fences by outcome at the end: ok, -ECANCELED, -ETIME, -ESRCH, other, unsignaled. */
-  finished: { ok: number; canceled: number; timedOut: number; killed: number; otherError: number; unsignaled: number };
+  finished: {
+    /** Signaled without an error. */
+    ok: number;
+    /** Signaled -ECANCELED. */
+    canceled: number;
+    /** Signaled -ETIME. */
+    timedOut: number;
+    /** Signaled -ESRCH (their entity was killed). */
+    killed: number;
+    /** Signaled with another error. */
+    otherError: number;
+    /** Never signaled. */
+    unsignaled: number;
+  };
 }
 
+/** The largest `jobs` a scheduler teardown run takes. */
 export const MAX_SCHED_TEARDOWN_JOBS = 100_000;
 /** The run before the teardown ends here at the latest (a device that finishes nothing). */
 const MAX_RUN_NS = 1e9;

@@ -30,6 +30,7 @@ export interface DeviceSpec extends DeviceOptions {
 export interface PolicySpec {
   /** Names the policy in the matrix's rows. */
   name: string;
+  /** A built-in policy's name, or a function of the drop steps (T8). */
   policy: DropPolicy | PolicyFn;
 }
 
@@ -43,6 +44,7 @@ export interface PolicySpec {
 export type DeviceKind =
   | 'stoppable' | 'non-stoppable' | 'hung' | 'hung-no-tdr'
   | 'writes-after-ack' | 'slow-reset' | 'stop-finishes' | 'lost-writeback';
+/** The built-in device kinds, in the matrix's order. */
 export const DEVICE_KINDS: readonly DeviceKind[] = [
   'stoppable', 'non-stoppable', 'hung', 'hung-no-tdr', 'writes-after-ack', 'slow-reset', 'stop-finishes', 'lost-writeback',
 ];

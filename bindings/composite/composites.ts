@@ -21,6 +21,7 @@ import { SwSyncTimeline } from './sw-sync.js';
 import { Syncobj } from './syncobj.js';
 import { syncobjWait } from './syncobj-wait.js';
 
+/** Options of `rt.fenceArray()` (X1). */
 export interface FenceArrayOptions {
   /** Signal when the first child signals (true) or when all have (false, default). */
   signalOnAny?: boolean;

@@ -14,7 +14,9 @@ import type { ChainLink, Chains } from './chain.js';
 
 /** A leaf in the fence info (X3.3, struct sync_fence_info). */
 export interface FenceInfoEntry {
+  /** The issuer's driver name ('detached-driver' once signaled, F14). */
   driverName: string;
+  /** The issuer's timeline name ('signaled-timeline' once signaled, F14). */
   timelineName: string;
   /** 0 active, 1 signaled, < 0 signaled with that error. */
   status: number;
@@ -22,9 +24,11 @@ export interface FenceInfoEntry {
   timestampNs: number;
 }
 
+/** What `rt.fenceInfo()` returns (X3.3, struct sync_file_info): the status and every leaf fence. */
 export interface FenceInfo {
   /** 1 unless a leaf is active or failed: then the first such leaf's status (unwrap order). */
   status: number;
+  /** The leaf fences, in unwrap order. */
   fences: FenceInfoEntry[];
 }
 

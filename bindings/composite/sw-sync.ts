@@ -14,6 +14,7 @@ import type { Lifetime } from '../lifetime.js';
 import type { CompositeHost } from './host.js';
 import type { FenceContext } from '../fence-context.js';
 
+/** Options of `rt.createSwSync()` (X4). */
 export interface SwSyncOptions {
   /** The timeline's name (fences show it while pending, F14). Default "sw_sync-<context>". */
   name?: string;

@@ -15,11 +15,15 @@ import { Syncobj } from './syncobj.js';
 import type { CompositeHost } from './host.js';
 import { checkSeqno } from '../dma-fence.js';
 
+/** One point `rt.syncobjWait()` waits for. */
 export interface SyncobjWaitEntry {
+  /** The syncobj. */
   syncobj: Syncobj;
+  /** Its timeline point; 0 for a binary syncobj (its current fence). */
   point: number;
 }
 
+/** Options of `rt.syncobjWait()` (Y6). */
 export interface SyncobjWaitOptions {
   /** Wait for every entry (true, default) or for the first (false). */
   all?: boolean;

@@ -17,11 +17,13 @@ import type { CompositeHost } from './host.js';
 import type { ChainLink, Chains } from './chain.js';
 import type { Merger } from './merge.js';
 
+/** Options of `rt.createSyncobj()` (Y1). */
 export interface SyncobjOptions {
   /** Created holding a signaled stub (DRM_SYNCOBJ_CREATE_SIGNALED). Default false: empty. */
   signaled?: boolean;
 }
 
+/** Options of `syncobj.query()`. */
 export interface QueryOptions {
   /** The newest point submitted, instead of the last signaled one. Default false. */
   lastSubmitted?: boolean;

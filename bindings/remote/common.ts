@@ -6,7 +6,9 @@ import { DmaFenceError } from '../errors.js';
 
 /** What `rt.share()` returns: post it to a worker. */
 export interface SharedRuntimeHandle {
+  /** Tells a runtime handle from a fence handle. */
   kind: 'dmafence/runtime';
+  /** The shared memory holding the runtime's arena. */
   memory: WebAssembly.Memory;
   /** The arena's byte offset in `memory`. */
   base: number;
@@ -16,14 +18,17 @@ export interface SharedRuntimeHandle {
 
 /** What `fence.share()` returns: post it to a thread that attached the runtime. */
 export interface SharedFenceHandle {
+  /** Tells a fence handle from a runtime handle. */
   kind: 'dmafence/fence';
   /** The identity of the runtime that shared it (SharedRuntimeHandle.runtime). */
   runtime: number;
   /** The fence's slot in the arena and that slot's generation when the handle was made. */
   slot: number;
+  /** The slot's generation when the handle was made (a reused slot has another). */
   gen: number;
   /** The fence's context id (fence.context) and seqno. */
   context: number;
+  /** The fence's seqno on its context (fence.seqno). */
   seqno: number;
 }
 

@@ -12,6 +12,7 @@ import type { WaitOptions } from '../dma-fence.js';
 import { loadF64 } from './common.js';
 import type { AttachedRuntime } from './attached-runtime.js';
 
+/** A remote fence's callback: called once, on the viewing thread, when the fence is seen signaled. */
 export type RemoteCallback = (fence: RemoteFence) => void;
 
 /** What a view knows once its fence is signaled: the values it read (kept), or that the slot

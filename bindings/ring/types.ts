@@ -15,12 +15,16 @@ import type { Clock } from '../sim/clock.js';
 import type { Violation, ViolationLog } from '../violations.js';
 import type { RingInterrupts } from './interrupts.js';
 
+/** A ring's state (R5): `running`, `stopping` (STOP sent), `stopped`, `faulted` (a timeout), `resetting`, `dropped`. */
 export type RingState = 'running' | 'stopping' | 'stopped' | 'faulted' | 'resetting' | 'dropped';
 export const STATES: RingState[] = ['running', 'stopping', 'stopped', 'faulted', 'resetting', 'dropped'];
 
+/** A built-in drop policy's name (T4). */
 export type DropPolicy = 'emitter-guarantee' | 'wait' | 'signal-on-drop' | 'leak';
+/** Every built-in drop policy, in the matrix's order. */
 export const DROP_POLICIES: readonly DropPolicy[] = ['emitter-guarantee', 'wait', 'signal-on-drop', 'leak'];
 
+/** Options of `rt.createRing()`. */
 export interface RingOptions {
   /**
    * The device it runs on (one engine of it), from this runtime's `rt.createDevice()`. Required:
@@ -64,6 +68,7 @@ export interface ProtocolOptions {
   signal?: AbortSignal;
 }
 
+/** Options of `ring.drop()`. */
 export interface DropOptions {
   /**
    * A built-in policy's name (default 'emitter-guarantee'), or a policy of your own (T8): an async
@@ -76,12 +81,27 @@ export interface DropOptions {
 
 /** What a drop did to the fences that were in flight when it began. */
 export interface DropReport {
+  /** The ring's name. */
   ring: string;
   /** The built-in policy's name, or a user policy's function name ('user' when it has none). */
   policy: string;
   /** Virtual time the drop took, ns. */
   timeNs: number;
-  fences: { total: number; ok: number; canceled: number; timedOut: number; otherError: number; unsignaled: number };
+  /** The fences in flight when the drop began, by how they ended. */
+  fences: {
+    /** Fences in flight when the drop began. */
+    total: number;
+    /** Signaled without an error (the device finished them). */
+    ok: number;
+    /** Signaled -ECANCELED. */
+    canceled: number;
+    /** Signaled -ETIME (running at a reset). */
+    timedOut: number;
+    /** Signaled with another error. */
+    otherError: number;
+    /** Still pending at the end of the drop (T2). */
+    unsignaled: number;
+  };
   /** Violations recorded while it ran (premature-signal, unsignaled-at-drop, corruption...). */
   violations: Violation[];
 }
@@ -153,6 +173,7 @@ export type PolicyFn = (steps: DropSteps) => Promise<void> | void;
 
 /** Where the "never signal before the hardware is done" guarantee lives (T7). */
 export type Guarantee = 'emitter' | 'fence';
+/** Both guarantee levels. */
 export const GUARANTEES: readonly Guarantee[] = ['emitter', 'fence'];
 
 /** What the ring needs of its runtime. */

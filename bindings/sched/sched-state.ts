@@ -23,8 +23,10 @@ const SCHED_JOB_KEYS = [...JOB_KEYS, 'credits', 'deps'];
 const QUEUE_JOB_KEYS = [...JOB_KEYS, 'cost', 'deps'];
 const BATCH_JOB_KEYS = [...JOB_KEYS, 'credits', 'after'];
 
+/** An entity's priority (S5): 'kernel' first, 'low' last. */
 export type Priority = 'kernel' | 'high' | 'normal' | 'low';
 export const PRIORITIES: readonly Priority[] = ['kernel', 'high', 'normal', 'low'];
+/** How a scheduler picks among the entities of one priority (S5): 'fifo' (oldest job first) or 'rr' (round robin). */
 export type SchedOrder = 'fifo' | 'rr';
 
 /** One entity's JS side. */

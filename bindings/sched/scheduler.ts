@@ -51,7 +51,12 @@ export interface SchedBatchJob extends Job {
   /** As for push (S2). Default 1. */
   credits?: number;
   /** Job i waits for fence `firstSeqno + i` of `context` (a context id, or a FenceContext) (S3). */
-  after?: { context: number | FenceContext; firstSeqno: number };
+  after?: {
+    /** A context id, or a FenceContext. */
+    context: number | FenceContext;
+    /** The seqno job 0 waits for. */
+    firstSeqno: number;
+  };
 }
 
 /** What push returns: the job's seqno and its two fences (S1, S2). */
