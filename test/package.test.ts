@@ -7,14 +7,72 @@ import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, posix } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEVICE_KINDS, DROP_POLICIES } from '../bindings/index.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const npm = (args: string[], cwd: string) => execFileSync('npm', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 
+/** A heading's anchor as the package page and GitHub make it: lower case, punctuation dropped, spaces to hyphens. */
+const slug = (heading: string) => heading.trim().toLowerCase().replace(/[^\p{L}\p{N} _-]/gu, '').replace(/ /g, '-');
+
+/** The anchors of a Markdown file: its headings' (a repeated one gets -1, -2...) and its explicit `<a id>`s. */
+function anchorsOf(md: string): Set<string> {
+  const out = new Set<string>();
+  const seen = new Map<string, number>();
+  for (const m of md.replace(/^```[\s\S]*?^```/gm, '').matchAll(/^#{1,6} (.+)$/gm)) {
+    const base = slug(m[1]);
+    const n = seen.get(base) ?? 0;
+    seen.set(base, n + 1);
+    out.add(n === 0 ? base : `${base}-${n}`);
+  }
+  for (const m of md.matchAll(/<a id="([^"]+)"><\/a>/g)) out.add(m[1]);
+  return out;
+}
+
 describe('package', () => {
+  it('the package page: every relative link of the shipped Markdown resolves to a shipped file (and its anchor to a heading); license, changelog and metadata', () => {
+    const listing = JSON.parse(npm(['pack', '--dry-run', '--json', '--ignore-scripts'], root))[0] as { files: { path: string }[] };
+    const files = new Set(listing.files.map((f) => f.path));
+    expect([...files]).toEqual(expect.arrayContaining(['README.md', 'LICENSE', 'CHANGELOG.md', 'package.json', 'docs/RULES.md', 'docs/DESIGN.md', 'examples/real-clock.mjs']));
+    const markdown = [...files].filter((f) => f.endsWith('.md'));
+    const broken: string[] = [];
+    let checked = 0;
+    for (const file of markdown) {
+      const md = readFileSync(join(root, file), 'utf8');
+      const dir = posix.dirname(file);
+      for (const m of md.replace(/^```[\s\S]*?^```/gm, '').matchAll(/\]\(([^)\s]+)\)/g)) {
+        const link = m[1];
+        if (/^[a-z]+:/i.test(link)) continue; // https:, mailto: (absolute: not the package's files)
+        checked++;
+        const [path, anchor] = link.split('#') as [string, string | undefined];
+        const target = path === '' ? file : posix.normalize(posix.join(dir, path)).replace(/\/$/, '');
+        const isFile = files.has(target);
+        const isDir = [...files].some((f) => f.startsWith(`${target}/`));
+        if (!isFile && !isDir) {
+          broken.push(`${file}: ${link} (not in the package)`);
+          continue;
+        }
+        if (anchor !== undefined && !(isFile && target.endsWith('.md') && anchorsOf(readFileSync(join(root, target), 'utf8')).has(anchor))) broken.push(`${file}: ${link} (no such anchor)`);
+      }
+    }
+    expect(broken).toEqual([]);
+    expect(checked).toBeGreaterThan(10);
+    expect(readFileSync(join(root, 'LICENSE'), 'utf8')).toMatch(/^MIT License\n/);
+    const meta = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+    expect(meta.license).toBe('MIT');
+    expect(readFileSync(join(root, 'CHANGELOG.md'), 'utf8')).toContain(`## ${meta.version} (`);
+    expect(meta.homepage).toBe('https://www.npmjs.com/package/dmafence');
+    expect(meta.keywords).toEqual(expect.arrayContaining(['dma-fence', 'webassembly', 'sharedarraybuffer', 'atomics', 'gpu', 'scheduler', 'simulation']));
+  });
+
+  it('the anchors of a link check follow the package page (the check can fail)', () => {
+    expect([...anchorsOf('# dmafence\n## Scenario files: `dmafence run`\n### Lifecycle: what is guaranteed\n## Rules\n## Rules\n<a id="T1"></a>')]).toEqual([
+      'dmafence', 'scenario-files-dmafence-run', 'lifecycle-what-is-guaranteed', 'rules', 'rules-1', 'T1',
+    ]);
+  });
+
   it('the packed tarball installs into a clean project and works from Node', () => {
     const dir = mkdtempSync(join(tmpdir(), 'dmafence-pack-'));
     try {
