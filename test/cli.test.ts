@@ -7,7 +7,7 @@
  * its device files and policy modules.
  */
 import { describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -132,11 +132,51 @@ describe('dmafence --help and --version', () => {
   });
 
   it('--version prints the package version', () => {
-    for (const flag of ['--version', '-v']) {
-      const r = cli(flag);
-      expect(r.status).toBe(0);
-      expect(r.stdout).toBe(`${pkg.version}\n`);
+    for (const args of [['--version'], ['-v'], ['teardown', '--version'], ['run', '--version']]) {
+      const r = cli(...args);
+      expect(r.status, args.join(' ')).toBe(0);
+      expect(r.stdout, args.join(' ')).toBe(`${pkg.version}\n`);
+      expect(r.stderr).toBe('');
     }
+    // -V is not a flag (the short form is -v): refused like any unknown flag.
+    const upper = cli('-V');
+    expect(upper.status).toBe(2);
+    expect(upper.stderr).toContain('-V');
+  });
+});
+
+describe('dmafence flag forms and pipes', () => {
+  it('--flag=value is the same as --flag value (teardown and run); --flag= with no value is an error naming it', () => {
+    const spaced = cli('teardown', '--jobs', '20', '--seed', '3', '--backend', 'ts', '--device', 'stoppable', '--policy', 'wait', '--guarantee', 'emitter', '--json');
+    const joined = cli('teardown', '--jobs=20', '--seed=3', '--backend=ts', '--device=stoppable', '--policy=wait', '--guarantee=emitter', '--json');
+    expect(spaced.status).toBe(0);
+    expect(joined.stderr).toBe('');
+    expect(joined.status).toBe(0);
+    expect(JSON.parse(joined.stdout)).toEqual(JSON.parse(spaced.stdout));
+    expect((JSON.parse(joined.stdout) as { rows: Row[] }).rows.map((r) => `${r.device} ${r.policy} ${r.jobs}`)).toEqual(['stoppable wait 10']);
+    const f = 'examples/scenarios/driver-unload-stoppable.json';
+    const runSpaced = cli('run', f, '--seed', '2', '--backend', 'ts', '--json');
+    const runJoined = cli('run', f, '--seed=2', '--backend=ts', '--json');
+    expect(runJoined.status).toBe(0);
+    expect(runJoined.stdout).toBe(runSpaced.stdout);
+    for (const [args, named] of [[['teardown', '--jobs='], '--jobs'], [['teardown', '--seed=-1'], '--seed'], [['teardown', '--backend=gpu'], '--backend'], [['run', f, '--jobs=5'], '--jobs']] as const) {
+      const r = cli(...args);
+      expect(r.status, args.join(' ')).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr.split('\n')[0], args.join(' ')).toContain(named);
+    }
+  });
+
+  it('a reader that closes the pipe early (| head) ends it quietly: exit 0, nothing on stderr', async () => {
+    const child = spawn(process.execPath, ['dist/cli.js', 'teardown'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const first = await new Promise<string>((resolve) => child.stdout.once('data', (d: Buffer) => resolve(d.toString())));
+    child.stdout.destroy(); // as head does after its lines: every later write gets EPIPE
+    const [code, signal] = await new Promise<[number | null, string | null]>((resolve) => child.on('close', (c, s) => resolve([c, s])));
+    expect(first).toContain('dmafence teardown matrix');
+    expect(stderr).toBe('');
+    expect([code, signal]).toEqual([0, null]);
   });
 });
 
