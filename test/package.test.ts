@@ -110,6 +110,9 @@ console.log(out.join(' '));
       const example = execFileSync(process.execPath, ['node_modules/dmafence/examples/pipeline/pipeline.mjs', '--frames', '5', '--trace', join(dir, 'trace.json')], { cwd: app, encoding: 'utf8', timeout: 60_000 });
       expect(example).toContain('frames: 5 rendered, 5 without error');
       expect(files).toContain('examples/pipeline/pipeline.mjs');
+      // So does the real-clock example (the README's Examples: they run from an installed package).
+      const realClock = execFileSync(process.execPath, ['node_modules/dmafence/examples/real-clock.mjs', '--jobs', '5'], { cwd: app, encoding: 'utf8', timeout: 60_000 });
+      expect(realClock).toContain('5 jobs of 4 KiB on ring copy: last fence signaled, 5 fences seen signaled');
       const cli = execFileSync(join(app, 'node_modules/.bin/dmafence'), ['teardown', '--jobs', '20', '--json'], { cwd: app, encoding: 'utf8' });
       // Every device kind × every drop policy × both guarantee levels (T7).
       expect(JSON.parse(cli).rows.length).toBe(DEVICE_KINDS.length * DROP_POLICIES.length * 2);
