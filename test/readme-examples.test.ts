@@ -29,6 +29,9 @@ function firstExample(): string {
 
 describe('README examples', () => {
   it('the first example (after npm install dmafence) runs as written and prints what the README says', () => {
+    // The README opens with what the package is, then how to install it and this example.
+    expect(readme.startsWith('# dmafence\n\nA WebAssembly-accelerated model of the Linux DMA-fence machinery')).toBe(true);
+    expect(readme.indexOf('npm install dmafence')).toBeLessThan(readme.indexOf('## The two commands'));
     const code = firstExample();
     expect(code).toContain("from 'dmafence'");
     expect(code.trim().split('\n').length).toBeLessThanOrEqual(12);
