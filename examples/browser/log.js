@@ -45,15 +45,21 @@ export class EventLog {
     this.dirty = false;
   }
 
-  /** Adds an entry at clock time tNs; the same key as the newest entry counts it again. */
+  /** Adds an entry at clock time tNs (ns on the runtime clock). */
   add(tone, key, text, tNs) {
-    const top = this.entries[0];
-    if (top && top.key === key) {
-      top.count++;
-      top.text = text;
-      top.tNs = tNs;
+    // Newest first, by clock time (events are read in batches, signals as they are reaped); an
+    // entry with the key of its neighbour in that order is counted into it.
+    let i = 0;
+    while (i < this.entries.length && this.entries[i].tNs > tNs) i++;
+    const same = [this.entries[i - 1], this.entries[i]].find((e) => e && e.key === key);
+    if (same) {
+      same.count++;
+      if (tNs >= same.tNs) {
+        same.text = text;
+        same.tNs = tNs;
+      }
     } else {
-      this.entries.unshift({ tone, key, text, tNs, count: 1 });
+      this.entries.splice(i, 0, { tone, key, text, tNs, count: 1 });
       if (this.entries.length > MAX_ENTRIES) this.entries.pop();
     }
     this.dirty = true;

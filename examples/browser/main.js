@@ -32,7 +32,7 @@ function makeRing(slot) {
   views[slot] = v;
   byName.set(name, v);
   render(v, old?.el);
-  v.log.add('info', 'created', `created on its own device ${device.name}: ${CAPACITY} slots, timeout ${ms(TIMEOUT_NS)}`, rt.sim.now);
+  v.log.add('info', 'created', `created on its own device ${device.name}${old ? `, in place of ${old.ring.name}` : ''}: ${CAPACITY} slots, timeout ${ms(TIMEOUT_NS)}`, rt.sim.now);
   return v;
 }
 
@@ -140,7 +140,7 @@ function reap(v) {
   const flush = () => {
     if (!run) return;
     const seqnos = run.first === run.last ? `fence ${run.first}` : `fences ${run.first}–${run.last}`;
-    v.log.add('warn', `err ${run.error}`, `signaled ${run.n} with error ${errName(run.error)} (${seqnos})`, rt.sim.now);
+    v.log.add('warn', `err ${run.error}`, `signaled ${run.n} with error ${errName(run.error)} (${seqnos})`, run.tNs);
     run = null;
   };
   while (v.head < v.pending.length && v.pending[v.head].signaled) {
@@ -150,7 +150,7 @@ function reap(v) {
       v.errors++;
       if (run && run.error !== err) flush();
       if (run) (run.n++, (run.last = f.seqno));
-      else run = { error: err, n: 1, first: f.seqno, last: f.seqno };
+      else run = { error: err, n: 1, first: f.seqno, last: f.seqno, tNs: f.timestamp };
     }
     f.release();
   }
@@ -217,7 +217,7 @@ function updateCompare() {
   const running = views.filter((v) => v.ring.state !== 'dropped' && !v.dropping);
   const b = document.querySelector('#compare');
   b.disabled = running.length < 2;
-  if (running.length >= 2) b.textContent = `Compare: drop ${running[0].ring.name} with signal-on-drop and ${running[1].ring.name} with emitter-guarantee`;
+  b.textContent = running.length >= 2 ? `Compare: drop ${running[0].ring.name} with signal-on-drop and ${running[1].ring.name} with emitter-guarantee` : 'Compare the two policies (needs two running rings: make a new ring)';
 }
 document.querySelector('#compare').onclick = () => {
   const running = views.filter((v) => v.ring.state !== 'dropped' && !v.dropping);

@@ -6,7 +6,7 @@ export function mountMatrix(el, { runTeardownMatrix, teardownMatrixSvg, backend 
   const picture = el.querySelector('.picture');
   const button = el.querySelector('button.rerun');
   let seed = 1;
-  const JOBS = 40;
+  const JOBS = 32; // 16 submitted: a full ring at the drop
 
   async function run() {
     button.disabled = true;
