@@ -3,6 +3,8 @@
 // a run of the same entry (233 corruptions in a row) is one line with a count.
 
 const MAX_ENTRIES = 60;
+/** Entries of one key this close in time are one line. */
+const MERGE_NS = 5e6;
 
 export const ms = (ns) => `${(ns / 1e6).toFixed(1)} ms`;
 
@@ -48,10 +50,13 @@ export class EventLog {
   /** Adds an entry at clock time tNs (ns on the runtime clock). */
   add(tone, key, text, tNs) {
     // Newest first, by clock time (events are read in batches, signals as they are reaped); an
-    // entry with the key of its neighbour in that order is counted into it.
+    // entry with the key of one within MERGE_NS of it, or of the newest, is counted into that one.
     let i = 0;
     while (i < this.entries.length && this.entries[i].tNs > tNs) i++;
-    const same = [this.entries[i - 1], this.entries[i]].find((e) => e && e.key === key);
+    let same;
+    for (let j = i - 1; !same && j >= 0 && this.entries[j].tNs - tNs <= MERGE_NS; j--) if (this.entries[j].key === key) same = this.entries[j];
+    for (let j = i; !same && j < this.entries.length && tNs - this.entries[j].tNs <= MERGE_NS; j++) if (this.entries[j].key === key) same = this.entries[j];
+    if (!same && i === 0 && this.entries[0]?.key === key) same = this.entries[0]; // a run goes on
     if (same) {
       same.count++;
       if (tNs >= same.tNs) {
