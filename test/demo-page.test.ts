@@ -60,7 +60,7 @@ describe('demo page', () => {
 
       // R6: a hang on ring0's device hangs ring0 only, and its log keeps the whole story.
       await ring0.locator('button.hang').click();
-      expect(await logText(page, 0)).toContain('hang armed on gpu0');
+      await expect.poll(() => logText(page, 0)).toContain('hang armed on gpu0');
       await page.waitForFunction(() => /reset effective/.test(document.querySelectorAll('.ring .log')[0].textContent!) && /with error -ETIME/.test(document.querySelectorAll('.ring .log')[0].textContent!), null, { timeout: 10_000 });
       const log0 = await logText(page, 0);
       expect(log0).toMatch(/timeout: job \d+/);
@@ -93,16 +93,17 @@ describe('demo page', () => {
       expect(await page.locator('#compare').isDisabled()).toBe(true);
 
       // Violations grouped by kind: one line per kind, counts adding up to the total.
-      await page.waitForTimeout(400);
       const groups = page.locator('#violations details');
-      expect(await groups.count()).toBeGreaterThanOrEqual(1);
-      const summaries = await groups.locator('summary').allInnerTexts();
+      await expect.poll(() => groups.locator('summary').allInnerTexts()).toContainEqual(expect.stringMatching(/^premature-signal T1 ×\d+ ring0 · first [\d.]+ ms · last [\d.]+ ms$/));
+      // Read in one go: corruptions may still be coming in.
+      const { summaries, total } = await page.evaluate(() => ({
+        summaries: [...document.querySelectorAll('#violations summary')].map((s) => (s as HTMLElement).innerText),
+        total: document.querySelector('#vcount')!.textContent!,
+      }));
       const kinds = summaries.map((s) => s.split(' ')[0]);
       expect(new Set(kinds).size).toBe(kinds.length);
-      expect(kinds).toContain('premature-signal');
       const sum = summaries.reduce((n, s) => n + Number(/×([\d,]+)/.exec(s)![1].replace(/,/g, '')), 0);
-      expect(sum).toBe(Number((await page.locator('#vcount').innerText()).replace(/,/g, '')));
-      expect(summaries.join('\n')).toMatch(/premature-signal T1 ×\d+ ring0 · first [\d.]+ ms · last [\d.]+ ms/);
+      expect(sum).toBe(Number(total.replace(/,/g, '')));
       await groups.first().locator('summary').click();
       expect(await groups.first().locator('.samples li').count()).toBeGreaterThan(0);
 
@@ -111,7 +112,7 @@ describe('demo page', () => {
       await page.waitForFunction(() => document.querySelectorAll('.ring')[0].querySelector('h2')!.textContent!.includes('ring2'), null, { timeout: 5_000 });
       expect(await page.locator('.ring').count()).toBe(2);
       expect(await page.locator('.ring').nth(0).locator('h2').innerText()).toContain('on gpu2');
-      expect(await logText(page, 0)).toContain('in place of ring0');
+      await expect.poll(() => logText(page, 0)).toContain('in place of ring0');
       await page.waitForFunction(() => Number(document.querySelector('.ring .stat.signaled b')!.textContent!.replace(/\D/g, '')) > 0, null, { timeout: 10_000 });
       expect(await page.locator('.ring').nth(0).locator('.state').innerText()).toBe('running');
 
