@@ -91,7 +91,15 @@ async function drop(v, policy) {
   for (const b of v.el.querySelectorAll('.buttons button')) b.disabled = true;
   feed(v, 16); // drop while the ring is busy: that is when policies differ
   v.log.add('info', 'drop-click', `drop requested with ${v.ring.inFlight} jobs in flight, policy ${policy}`, rt.sim.now);
-  const report = await v.ring.drop({ policy });
+  let report;
+  try {
+    report = await v.ring.drop({ policy });
+  } catch (e) {
+    v.log.add('bad', 'drop-failed', `drop refused: ${e.code ?? ''} ${e.message}`, rt.sim.now);
+    v.dropping = false;
+    for (const b of v.el.querySelectorAll('.buttons button')) b.disabled = false;
+    return;
+  }
   // Memory pressure: someone else takes the freed memory at once.
   for (let i = 0; i < 16; i++) {
     try {
