@@ -10,12 +10,17 @@
 
 /** What the heat map reads of a matrix row. */
 export interface HeatCell {
+  /** The row: the device's name. */
   device: string;
+  /** The column: the policy's name. */
   policy: string;
   /** 'emitter' | 'fence', when the matrix has that axis. */
   guarantee?: string;
+  /** DMA writes into memory that had changed hands (M2). */
   corruptions: number;
+  /** Fences never signaled (T2). */
   unsignaled: number;
+  /** Fences signaled while the device could still write for them (T1): a dashed outline. */
   prematureSignals?: number;
   /** The drop never finished. */
   deadlock?: boolean;
@@ -44,6 +49,10 @@ function column(c: HeatCell): string {
   return c.guarantee === undefined ? c.policy : `${c.policy} · ${c.guarantee}`;
 }
 
+/**
+ * The teardown matrix as an SVG heat map (what `dmafence teardown --svg` writes): rows from
+ * runTeardownMatrix (or any HeatCell), a title and a subtitle. Returns the SVG document's text.
+ */
 export function matrixSvg(rows: readonly HeatCell[], title: string, subtitle = ''): string {
   const devices = [...new Set(rows.map((r) => r.device))];
   const cols = [...new Set(rows.map(column))];
