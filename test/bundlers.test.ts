@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright';
 import { build as viteBuild, createServer } from 'vite';
+import { createRuntime } from '../bindings/index.js';
 // @ts-expect-error: a plain JS module
 import { startServer } from '../scripts/serve.mjs';
 // @ts-expect-error: a plain JS module
@@ -131,6 +132,31 @@ describe('bundlers', () => {
       expect(e).not.toContain('npm run build');
     } finally {
       await server.close();
+    }
+  });
+});
+
+describe('custom hosting in Node: createRuntime({ workerUrl })', () => {
+  it('a device worker at another path runs the real clock; a missing one is ERR_DEVICE_WORKER naming the file; a wrong type ERR_INVALID_ARG', async () => {
+    const copy = join(tmp, 'hosted');
+    mkdirSync(copy, { recursive: true });
+    for (const f of readdirSync(join(ROOT, 'dist')).filter((x) => x.endsWith('.js'))) cpSync(join(ROOT, 'dist', f), join(copy, f));
+    const rt = await createRuntime({ clock: 'real', workerUrl: new URL(`file://${copy}/device-worker.js`) });
+    const ring = rt.createRing({ device: rt.createDevice({ latency: { baseNs: 1000 } }), timeoutNs: 10e9 });
+    const buf = rt.memory.alloc(64);
+    const f = ring.submit({ dst: buf, pattern: 5 });
+    expect(await f.wait({ timeoutNs: 10e9 })).toBe(true);
+    expect(buf.read()[63]).toBe(5);
+    await rt.dispose();
+
+    const missing = new URL(`file://${copy}/no-such-worker.js`);
+    const e = (await createRuntime({ clock: 'real', workerUrl: missing }).catch((x: unknown) => x)) as { code?: string; message: string };
+    expect(e.code).toBe('ERR_DEVICE_WORKER');
+    expect(e.message).toContain(missing.href);
+    expect(e.message).toContain('workerUrl');
+    for (const bad of [42, null, {}, 'http://[bad']) {
+      const b = (await createRuntime({ clock: 'real', workerUrl: bad as never }).catch((x: unknown) => x)) as { code?: string };
+      expect(b.code).toBe('ERR_INVALID_ARG');
     }
   });
 });

@@ -1,5 +1,6 @@
-// The browser example: two rings on a device in a Web Worker, drawn live. Uses the browser bundle.
-import { createRuntime } from '../../dist/browser.js';
+// The browser example: two rings on a device in a Web Worker, drawn live. Imports the package by
+// name, as an app does; Vite (npm run demo:browser) serves it and finds the wasm and the worker.
+import { createRuntime } from 'dmafence';
 
 const CAPACITY = 64;
 const JOB_BYTES = 4096;
