@@ -6,7 +6,9 @@
  * ring shows its violations, and that nothing reached the console as an error. Saves a screenshot.
  */
 import { describe, expect, it } from 'vitest';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright';
 import { createServer } from 'vite';
@@ -18,7 +20,9 @@ export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic',
 
 describe('browser example', () => {
   it('shows a live ring in Chromium: real clock, fences signaled, no console error', async () => {
-    const server = await createServer({ root: EXAMPLE, configFile: `${EXAMPLE}vite.config.js`, logLevel: 'silent', server: { port: 0 } });
+    // Vite's cache in a temporary directory, not in the shared node_modules/.vite.
+    const cacheDir = mkdtempSync(join(tmpdir(), 'dmafence-demo-vite-'));
+    const server = await createServer({ root: EXAMPLE, configFile: `${EXAMPLE}vite.config.js`, logLevel: 'silent', cacheDir, server: { port: 0 } });
     await server.listen();
     const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
     try {
@@ -42,6 +46,7 @@ describe('browser example', () => {
     } finally {
       await browser.close();
       await server.close();
+      rmSync(cacheDir, { recursive: true, force: true });
     }
   });
 });

@@ -71,7 +71,7 @@ async function serve(dir: string): Promise<{ url: string; close(): Promise<void>
 describe('bundlers', () => {
   it('Vite build: the app finds the wasm core and the device worker with no setting, on both clocks', async () => {
     const out = join(tmp, 'vite');
-    await viteBuild({ root: VITE_APP, configFile: join(VITE_APP, 'vite.config.js'), logLevel: 'silent', build: { outDir: out, emptyOutDir: true } });
+    await viteBuild({ root: VITE_APP, configFile: join(VITE_APP, 'vite.config.js'), logLevel: 'silent', cacheDir: join(tmp, 'vite-cache'), build: { outDir: out, emptyOutDir: true } });
     const assets = readdirSync(join(out, 'assets'));
     expect(assets.some((f) => /^dmafence-.*\.wasm$/.test(f))).toBe(true);
     expect(assets.some((f) => /^dmafence\.unshared-.*\.wasm$/.test(f))).toBe(true);
