@@ -22,7 +22,8 @@ const TYPES = {
   '.png': 'image/png',
 };
 
-export function startServer({ port = 8080, host = '127.0.0.1', root = ROOT } = {}) {
+/** `isolate: false` leaves out COOP/COEP (a page that is not cross-origin isolated: no SharedArrayBuffer). */
+export function startServer({ port = 8080, host = '127.0.0.1', root = ROOT, isolate = true } = {}) {
   const server = createServer(async (req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
     if (path === '/' && root === ROOT) {
@@ -31,8 +32,7 @@ export function startServer({ port = 8080, host = '127.0.0.1', root = ROOT } = {
     }
     const file = normalize(join(root, path.endsWith('/') ? path + 'index.html' : path));
     const headers = {
-      'Cross-Origin-Opener-Policy': 'same-origin',
-      'Cross-Origin-Embedder-Policy': 'require-corp',
+      ...(isolate ? { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' } : {}),
       'Cross-Origin-Resource-Policy': 'same-origin',
       'Cache-Control': 'no-store',
     };

@@ -4,8 +4,10 @@
  * server over an installed copy of the package (node_modules/dmafence, pre-bundled by Vite's
  * dependency optimizer). Each page runs a ring on the virtual clock and one on the real clock
  * (the device worker); the test asserts both ran the wasm core and that the device wrote the
- * bytes. With esbuild, whose output keeps the package's URLs as they are, a missing wasm core or
- * device worker gives ERR_WASM / ERR_DEVICE_WORKER messages saying where the file was expected.
+ * bytes. With esbuild, whose output keeps the package's URLs as they are, a page that is not
+ * cross-origin isolated runs the unshared core, and a missing wasm core or device worker gives
+ * ERR_WASM / ERR_DEVICE_WORKER messages saying where the file was expected. Last, custom hosting
+ * of the device worker in Node (createRuntime({ workerUrl })).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -106,13 +108,22 @@ describe('bundlers', () => {
     }
   });
 
-  it('esbuild: with the three files copied beside the bundle, both clocks; without them, ERR_WASM and ERR_DEVICE_WORKER say where', async () => {
+  it('esbuild: with the three files copied beside the bundle, both clocks (and the unshared core on a page that is not isolated); without them, ERR_WASM and ERR_DEVICE_WORKER say where', async () => {
     const out = await buildApp(join(tmp, 'esbuild'));
     const server = await serve(out);
     try {
       const ok = await runApp(server.url);
       expectBothClocks(ok.state);
       expect(ok.errors).toEqual([]);
+
+      // Not cross-origin isolated: the virtual clock only, on the other core (dmafence.unshared.wasm).
+      const plain = await startServer({ port: 0, root: out, isolate: false });
+      try {
+        const { state } = await runApp(plain.url);
+        expect(state).toEqual({ isolated: false, results: { virtual: { clock: 'virtual', backend: 'wasm', signaled: JOBS, lastPattern: JOBS, violations: 0 } } });
+      } finally {
+        await plain.close();
+      }
 
       rmSync(join(out, 'device-worker.browser.js'));
       const noWorker = await runApp(server.url);
