@@ -8,8 +8,7 @@ import { DmaFenceError } from './errors.js';
 const ESBUILD = 'Vite and Rollup copy it into your build by themselves; esbuild does not: copy it from node_modules/dmafence/dist/ next to your bundle.';
 
 /** ERR_WASM: the default core (dist/dmafence.wasm or dist/dmafence.unshared.wasm) did not load. */
-export function missingCore(url: URL, why: string): DmaFenceError {
-  const file = url.pathname.slice(url.pathname.lastIndexOf('/') + 1) || 'dmafence.wasm';
+export function missingCore(url: URL, file: string, why: string): DmaFenceError {
   return new DmaFenceError(
     'ERR_WASM',
     `dmafence's wasm core was expected at ${url.href} (${why}). It ships as dist/${file} in the package, next to the bundle that loads it. ${ESBUILD} ` +

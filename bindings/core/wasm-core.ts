@@ -19,6 +19,7 @@ import { missingCore } from '../shipped-files.js';
  * Two builds: one importing a shared memory (threads), one a plain memory (pages that are not
  * cross-origin isolated, where SharedArrayBuffer does not exist).
  */
+const FILES = { shared: 'dmafence.wasm', unshared: 'dmafence.unshared.wasm' } as const;
 function defaultUrl(shared: boolean): URL {
   return shared ? new URL('./dmafence.wasm', import.meta.url) : new URL('./dmafence.unshared.wasm', import.meta.url);
 }
@@ -45,9 +46,9 @@ export function loadWasmModule(source?: WebAssembly.Module | BufferSource | URL 
     try {
       module = await compileUrl(url);
     } catch (e) {
-      throw missingCore(url, `it could not be read or compiled: ${(e as Error)?.message ?? String(e)}`);
+      throw missingCore(url, FILES[variant], `it could not be read or compiled: ${(e as Error)?.message ?? String(e)}`);
     }
-    if (!module) throw missingCore(url, 'nothing is there');
+    if (!module) throw missingCore(url, FILES[variant], 'nothing is there');
     return module;
   })());
   p.catch(() => {
