@@ -21,7 +21,13 @@ export function startWorker<T extends WorkerStart>(_legacy: readonly URL[], init
   // Where the default is when no bundler moved it (for the error only: not the literal bundlers read).
   const bundle = import.meta.url;
   const where = custom ?? new URL('device-worker.browser.js', bundle);
-  const w = custom ? new Worker(custom, { type: 'module' }) : new Worker(new URL('./device-worker.browser.js', import.meta.url), { type: 'module' });
+  let w: Worker;
+  try {
+    w = custom ? new Worker(custom, { type: 'module' }) : new Worker(new URL('./device-worker.browser.js', import.meta.url), { type: 'module' });
+  } catch (e) {
+    // Another origin, a scheme workers cannot load: the browser refuses at once.
+    return Promise.reject(missingWorker(where, 'device-worker.browser.js', `the browser refused to start it: ${(e as Error)?.message ?? String(e)}`));
+  }
   return new Promise((resolve, reject) => {
     let started = false;
     w.onmessage = (e) => {

@@ -47,9 +47,14 @@ export async function startWorker<T extends WorkerStart>(_legacy: readonly URL[]
   // flag is refused for a worker file): then it gets the flags without those (and without the code).
   const argv = process.execArgv;
   const i = argv.findIndex((a) => a === '-e' || a === '--eval' || a === '-p' || a === '--print');
-  const w = argv.some((a) => a.startsWith('--input-type'))
-    ? new Worker(url, { execArgv: argv.filter((a, k) => !a.startsWith('--input-type') && (i < 0 || (k !== i && k !== i + 1))) })
-    : new Worker(url);
+  let w: InstanceType<typeof Worker>;
+  try {
+    w = argv.some((a) => a.startsWith('--input-type'))
+      ? new Worker(url, { execArgv: argv.filter((a, k) => !a.startsWith('--input-type') && (i < 0 || (k !== i && k !== i + 1))) })
+      : new Worker(url);
+  } catch (e) {
+    throw missingWorker(url, 'device-worker.js', `Node refused to start it: ${(e as Error)?.message ?? String(e)}`); // e.g. an http: URL
+  }
   w.on('message', (m: WorkerMessage) => {
     if (m.ready) w.unref(); // from now on the driver's own handle decides whether the process stays alive
     onMessage(m);

@@ -165,6 +165,9 @@ describe('custom hosting in Node: createRuntime({ workerUrl })', () => {
     expect(e.code).toBe('ERR_DEVICE_WORKER');
     expect(e.message).toContain(missing.href);
     expect(e.message).toContain('workerUrl');
+    const http = (await createRuntime({ clock: 'real', workerUrl: 'http://127.0.0.1:9/device-worker.js' }).catch((x: unknown) => x)) as { code?: string; message: string };
+    expect(http.code).toBe('ERR_DEVICE_WORKER'); // Node starts workers from files (and data: URLs) only
+    expect(http.message).toContain('http://127.0.0.1:9/device-worker.js');
     for (const bad of [42, null, {}, 'http://[bad']) {
       const b = (await createRuntime({ clock: 'real', workerUrl: bad as never }).catch((x: unknown) => x)) as { code?: string };
       expect(b.code).toBe('ERR_INVALID_ARG');

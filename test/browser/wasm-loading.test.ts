@@ -39,5 +39,10 @@ describe('wasm loading in the browser', () => {
     expect(e.code).toBe('ERR_DEVICE_WORKER');
     expect(e.message).toContain(workerUrl.href);
     expect(e.message).toContain('workerUrl');
+    // Another origin: the browser refuses the worker at once; the same code, with the reason.
+    const other = 'http://127.0.0.2:9/device-worker.browser.js';
+    const x = (await createRuntime({ clock: 'real', workerUrl: other }).catch((y: unknown) => y)) as { code?: string; message: string };
+    expect(x.code).toBe('ERR_DEVICE_WORKER');
+    expect(x.message).toContain(other);
   });
 });
