@@ -1,6 +1,10 @@
 // Bundles the bindings (compiled by tsc into build/ts) into dist/: the Node entry, the browser
 // entry (platform.js swapped for platform.browser.js), the device worker, the command line, and
 // one bundled .d.ts. The wasm files are copied beside them by scripts/finish-build.mjs.
+// The browser entry and the browser device worker are built apart, one file each with no import:
+// an app's bundler follows their literal `new URL('./file', import.meta.url)` to the wasm and the
+// worker, and emits the worker on its own (as a module or a classic script); a user who copies
+// the files by hand (esbuild) copies three, none with a hashed name.
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { dts } from 'rollup-plugin-dts';
 
@@ -53,6 +57,7 @@ const out = { dir: 'dist', format: 'es', sourcemap: true, entryFileNames: '[name
 
 export default [
   { input: { index: 'build/ts/index.js', cli: 'build/ts/cli/cli.js', 'device-worker': 'build/ts/worker/device-worker.js' }, output: out, external: [/^node:/], plugins: [tscSourceMaps] },
-  { input: { browser: 'build/ts/index.js', 'device-worker.browser': 'build/ts/worker/device-worker.js' }, output: out, plugins: [browserPlatform, tscSourceMaps] },
+  { input: { browser: 'build/ts/index.js' }, output: out, plugins: [browserPlatform, tscSourceMaps] },
+  { input: { 'device-worker.browser': 'build/ts/worker/device-worker.js' }, output: out, plugins: [browserPlatform, tscSourceMaps] },
   { input: 'build/ts/index.d.ts', output: { file: 'dist/index.d.ts', format: 'es' }, plugins: [dropInternalImplements, privateConstructors, dts()] },
 ];

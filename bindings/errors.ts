@@ -46,6 +46,7 @@ export type ErrorCode =
   | 'ERR_CALLBACK'
   | 'ERR_WASM'
   | 'ERR_DEVICE_THREAD'
+  | 'ERR_DEVICE_WORKER'
   | 'ERR_POLICY_STEP'
   | 'ERR_ENTITY_KILLED'
   | 'ERR_CLOSED';

@@ -1,27 +1,61 @@
 /** Browser build of platform.ts: fetch for files beside the bundle, a module Web Worker. */
+import { missingWorker } from './shipped-files.js';
+import type { WorkerLike, WorkerMessage, WorkerStart } from './platform.js';
+export type { WorkerLike, WorkerMessage, WorkerStart };
 
 export async function readBytes(url: URL): Promise<Uint8Array | ArrayBuffer | undefined> {
   const res = await fetch(url);
   return res.ok ? res.arrayBuffer() : undefined;
 }
 
-import type { WorkerLike, WorkerMessage } from './platform.js'; // types only: erased, no import at run time
-export type { WorkerLike, WorkerMessage };
-
-/** Starts the first worker script of `urls` the server has (the bundle's own comes first). */
-export async function startWorker(urls: URL[], init: unknown, onMessage: (m: WorkerMessage) => void): Promise<WorkerLike> {
-  let url = urls[0];
-  for (const u of urls) {
-    if ((await fetch(u, { method: 'HEAD' }).catch(() => undefined))?.ok) {
-      url = u;
-      break;
-    }
+/**
+ * Starts the device worker: the script beside the bundle, named by a literal URL in a
+ * `new Worker(...)` expression (below), the form bundlers read to emit it with the app, or
+ * `init.workerUrl`. Resolves once the worker has posted its
+ * first message; a script that does not load rejects with ERR_DEVICE_WORKER saying why.
+ * (`_legacy`, the caller's list of guesses, is no longer read.)
+ */
+export function startWorker<T extends WorkerStart>(_legacy: readonly URL[], init: T, onMessage: (m: WorkerMessage) => void): Promise<WorkerLike> {
+  const { workerUrl, ...message } = init;
+  const custom = workerUrl === undefined ? undefined : new URL(workerUrl, import.meta.url);
+  // Where the default is when no bundler moved it (for the error only: not the literal bundlers read).
+  const bundle = import.meta.url;
+  const where = custom ?? new URL('device-worker.browser.js', bundle);
+  let w: Worker;
+  try {
+    w = custom ? new Worker(custom, { type: 'module' }) : new Worker(new URL('./device-worker.browser.js', import.meta.url), { type: 'module' });
+  } catch (e) {
+    // Another origin, a scheme workers cannot load: the browser refuses at once.
+    return Promise.reject(missingWorker(where, 'device-worker.browser.js', `the browser refused to start it: ${(e as Error)?.message ?? String(e)}`));
   }
-  const w = new Worker(url, { type: 'module' });
-  w.onmessage = (e) => onMessage(e.data as WorkerMessage);
-  w.onerror = (e) => onMessage({ error: String(e.message) });
-  w.postMessage(init);
-  return w;
+  return new Promise((resolve, reject) => {
+    let started = false;
+    w.onmessage = (e) => {
+      if (!started) {
+        started = true;
+        resolve(w);
+      }
+      onMessage(e.data as WorkerMessage);
+    };
+    w.onerror = (e) => {
+      e.preventDefault();
+      if (started) return onMessage({ error: String(e.message) });
+      started = true;
+      w.terminate();
+      // A worker that does not load says nothing about why: ask the server.
+      void whyNotLoaded(where, e.message).then((why) => reject(missingWorker(where, 'device-worker.browser.js', why)));
+    };
+    w.postMessage(message);
+  });
+}
+
+async function whyNotLoaded(url: URL, message: string | undefined): Promise<string> {
+  const res = await fetch(url).catch((e: unknown) => String(e));
+  if (typeof res === 'string') return `fetching it failed: ${res}`;
+  if (!res.ok) return `the server answered ${res.status} ${res.statusText}`.trimEnd();
+  const type = res.headers.get('content-type') ?? 'no content type';
+  if (!/javascript|ecmascript/.test(type)) return `the server sent ${type}, not JavaScript`;
+  return message ? `it did not start: ${message}` : 'it did not load';
 }
 
 /** Compiles the wasm core, streaming when the server sends application/wasm. */

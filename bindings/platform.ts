@@ -4,6 +4,7 @@
  * in the browser bundle (rollup swaps the module), so that bundle has no node: imports.
  */
 import { DmaFenceError } from './errors.js';
+import { missingWorker } from './shipped-files.js';
 
 /** The bytes at a URL beside the bundle, or undefined if there is nothing there. */
 export async function readBytes(url: URL): Promise<Uint8Array | ArrayBuffer | undefined> {
@@ -22,34 +23,50 @@ export interface WorkerLike {
 
 export type WorkerMessage = { ready?: boolean; exited?: boolean; error?: string };
 
-/** Starts the first worker script of `urls` that exists; it holds the process only until ready. */
-export async function startWorker(urls: URL[], init: unknown, onMessage: (m: WorkerMessage) => void): Promise<WorkerLike> {
+/** What startWorker reads from the init message besides what it posts to the worker. */
+export interface WorkerStart {
+  /** createRuntime({ workerUrl }): the device worker's script, when it is not the one beside the bundle. */
+  workerUrl?: URL | string;
+}
+
+/**
+ * Starts the device worker: the script beside the bundle (a literal URL, which bundlers see), or
+ * `init.workerUrl`. It holds the process only until ready. A missing script is ERR_DEVICE_WORKER,
+ * thrown here. (`_legacy`, the caller's list of guesses, is no longer read.)
+ */
+export async function startWorker<T extends WorkerStart>(_legacy: readonly URL[], init: T, onMessage: (m: WorkerMessage) => void): Promise<WorkerLike> {
   const { Worker } = await import('node:worker_threads');
   const { existsSync } = await import('node:fs');
   const { fileURLToPath } = await import('node:url');
-  const url = urls.find((u) => u.protocol === 'file:' && existsSync(fileURLToPath(u)));
-  if (!url) {
-    throw new DmaFenceError('ERR_DEVICE_THREAD', "the device worker (device-worker.js) is missing beside dmafence's bundle: reinstall the package (from a source checkout: npm run build)");
+  const { workerUrl, ...message } = init;
+  const url = workerUrl === undefined ? new URL('./device-worker.js', import.meta.url) : new URL(workerUrl, import.meta.url);
+  if (url.protocol === 'file:' && !existsSync(fileURLToPath(url))) {
+    throw missingWorker(url, 'device-worker.js', 'there is no such file');
   }
   // The worker inherits the process's flags; `node --input-type=module -e code` would stop it (the
   // flag is refused for a worker file): then it gets the flags without those (and without the code).
   const argv = process.execArgv;
   const i = argv.findIndex((a) => a === '-e' || a === '--eval' || a === '-p' || a === '--print');
-  const w = argv.some((a) => a.startsWith('--input-type'))
-    ? new Worker(url, { execArgv: argv.filter((a, k) => !a.startsWith('--input-type') && (i < 0 || (k !== i && k !== i + 1))) })
-    : new Worker(url);
+  let w: InstanceType<typeof Worker>;
+  try {
+    w = argv.some((a) => a.startsWith('--input-type'))
+      ? new Worker(url, { execArgv: argv.filter((a, k) => !a.startsWith('--input-type') && (i < 0 || (k !== i && k !== i + 1))) })
+      : new Worker(url);
+  } catch (e) {
+    throw missingWorker(url, 'device-worker.js', `Node refused to start it: ${(e as Error)?.message ?? String(e)}`); // e.g. an http: URL
+  }
   w.on('message', (m: WorkerMessage) => {
     if (m.ready) w.unref(); // from now on the driver's own handle decides whether the process stays alive
     onMessage(m);
   });
   w.on('error', (e) => onMessage({ error: String(e?.stack ?? e) }));
-  w.postMessage(init);
+  w.postMessage(message);
   return w;
 }
 
 /** Compiles the wasm core at a URL (Node reads the file; see the browser build for streaming). */
 export async function compileUrl(url: URL): Promise<WebAssembly.Module | undefined> {
-  const bytes = await readBytes(url).catch(() => undefined);
+  const bytes = await readBytes(url);
   return bytes ? WebAssembly.compile(bytes as BufferSource) : undefined;
 }
 

@@ -62,8 +62,17 @@ export interface RuntimeOptions {
    * two dependency references on average). Default 16384.
    */
   maxJobs?: number;
-  /** Where the wasm core comes from, if not beside the bundle (a Module, bytes, or a URL). */
+  /**
+   * Where the wasm core comes from, if not the dmafence.wasm beside the bundle (a Module, its
+   * bytes, or a URL; a string is resolved against the bundle's URL, so give an absolute path).
+   */
   wasm?: WebAssembly.Module | BufferSource | URL | string;
+  /**
+   * `clock: 'real'`: the device worker's script, if not the one beside the bundle (dist/
+   * device-worker.browser.js in browsers, dist/device-worker.js in Node, hosted as is: it imports
+   * nothing). A URL, or a string resolved against the bundle's URL. Ignored by the virtual clock.
+   */
+  workerUrl?: URL | string;
   /**
    * T7: where the "never signal before the hardware is done" guarantee lives. 'emitter'
    * (default): the ring owns the signaling side of every in-flight fence; a job owner dropped by
@@ -81,7 +90,7 @@ export function checkTimeout(name: string, v: unknown): number {
   return v;
 }
 
-const RUNTIME_KEYS = ['backend', 'clock', 'seed', 'maxFences', 'maxContexts', 'strict', 'maxRings', 'maxRingCapacity', 'dmaBytes', 'trace', 'traceLimit', 'wasm', 'guarantee', 'maxSchedulers', 'maxEntities', 'maxJobs'] as const;
+const RUNTIME_KEYS = ['backend', 'clock', 'seed', 'maxFences', 'maxContexts', 'strict', 'maxRings', 'maxRingCapacity', 'dmaBytes', 'trace', 'traceLimit', 'wasm', 'workerUrl', 'guarantee', 'maxSchedulers', 'maxEntities', 'maxJobs'] as const;
 
 /** The largest arena: byte addresses must stay below 2^31 for the typed-array views (i32 indexing). */
 const MAX_ARENA_BYTES = 2 ** 31 - 65536;
@@ -103,6 +112,7 @@ export function parseOptions(opts: unknown) {
     maxRingCapacity: o.maxRingCapacity === undefined ? 1024 : checkPow2('maxRingCapacity', o.maxRingCapacity),
     dmaBytes: o.dmaBytes === undefined ? 1 << 20 : Math.ceil(checkInteger('dmaBytes', o.dmaBytes, 0, 2 ** 31) / L.DMA_GRANULE) * L.DMA_GRANULE,
     wasm: checkWasmSource(o.wasm),
+    workerUrl: checkUrl('workerUrl', o.workerUrl),
     guarantee: o.guarantee === undefined ? 'emitter' : checkEnum('guarantee', o.guarantee, ['emitter', 'fence'] as const),
     maxSchedulers: o.maxSchedulers === undefined ? 8 : checkInteger('maxSchedulers', o.maxSchedulers, 0, 4096),
     maxEntities: o.maxEntities === undefined ? 64 : checkInteger('maxEntities', o.maxEntities, 0, 1 << 16),
@@ -137,6 +147,12 @@ function checkWasmSource(v: unknown): RuntimeOptions['wasm'] {
   const ok = v === undefined || typeof v === 'string' || v instanceof URL || v instanceof WebAssembly.Module || v instanceof ArrayBuffer || ArrayBuffer.isView(v);
   if (!ok) throw new DmaFenceTypeError('ERR_INVALID_ARG', `wasm must be a WebAssembly.Module, the bytes of one, or a URL, got ${describe(v)}`);
   return v as RuntimeOptions['wasm'];
+}
+
+function checkUrl(name: string, v: unknown): URL | string | undefined {
+  if (v === undefined || v instanceof URL) return v;
+  if (typeof v === 'string' && URL.canParse(v, import.meta.url)) return v;
+  throw new DmaFenceTypeError('ERR_INVALID_ARG', `${name} must be a URL or a string holding one, got ${describe(v)}`);
 }
 
 export function checkPow2(name: string, v: unknown): number {

@@ -62,7 +62,9 @@ export type { TraceEvent } from './trace.js';
  * Rejects with a coded error and creates nothing on bad options: ERR_INVALID_ARG (a wrong type, a
  * misspelled key, `null` for a default), ERR_CAPACITY (the arena would not fit one memory),
  * ERR_NOT_ISOLATED (`clock: 'real'` without SharedArrayBuffer), ERR_WASM (the `wasm` option does
- * not load or is not the dmafence core).
+ * not load or is not the dmafence core, or the dmafence.wasm shipped beside the bundle is not
+ * where the bundle looks), ERR_DEVICE_WORKER (`clock: 'real'`: the device worker's script does
+ * not load from beside the bundle or from `workerUrl`).
  *
  * @example
  * ```ts
@@ -100,7 +102,7 @@ export async function createRuntime(opts?: RuntimeOptions): Promise<Runtime> {
   const rt = new Runtime(arena, core, o);
   if (o.clock === 'real') {
     const module = o.backend === 'wasm' ? await withWasmCode(loadWasmModule(o.wasm, true)) : undefined;
-    await rt._startDevice(module);
+    await rt._startDevice(module, o.workerUrl);
   }
   return rt;
 }
@@ -336,11 +338,11 @@ export class Runtime {
   }
 
   /** @internal Real clock: starts the device thread. */
-  async _startDevice(module: WebAssembly.Module | undefined): Promise<void> {
+  async _startDevice(module: WebAssembly.Module | undefined, workerUrl?: URL | string): Promise<void> {
     const sim = this.#sim as RealClock;
     this.#driver = await RealDriver.start(
       { arena: this.arena, rings: this.engine.rings, fences: this.fences, memory: this.#memory, log: this.log },
-      { backend: this.#backend, module, originMs: sim.originMs },
+      { backend: this.#backend, module, originMs: sim.originMs, ...(workerUrl === undefined ? {} : { workerUrl }) },
     );
   }
 

@@ -1,28 +1,36 @@
 /**
- * The browser example, loaded for real: the static server (COOP/COEP, application/wasm) and
- * headless Chromium from Debian through Playwright (never a downloaded browser). Asserts the page
+ * The browser example, loaded for real: served by the Vite dev server with its own config
+ * (examples/browser/vite.config.js: COOP/COEP), as npm run demo:browser serves it, and headless
+ * Chromium from Debian through Playwright (never a downloaded browser). Asserts the page
  * runs the real clock with the device in a Web Worker, that fences are signaled, that a dropped
  * ring shows its violations, and that nothing reached the console as an error. Saves a screenshot.
  */
 import { describe, expect, it } from 'vitest';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright';
-// @ts-expect-error: a plain JS module
-import { startServer } from '../scripts/serve.mjs';
+import { createServer } from 'vite';
+
+const EXAMPLE = fileURLToPath(new URL('../examples/browser/', import.meta.url));
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 describe('browser example', () => {
   it('shows a live ring in Chromium: real clock, fences signaled, no console error', async () => {
-    const server = await startServer({ port: 0 });
+    // Vite's cache in a temporary directory, not in the shared node_modules/.vite.
+    const cacheDir = mkdtempSync(join(tmpdir(), 'dmafence-demo-vite-'));
+    const server = await createServer({ root: EXAMPLE, configFile: `${EXAMPLE}vite.config.js`, logLevel: 'silent', cacheDir, server: { port: 0 } });
+    await server.listen();
     const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
     try {
       const page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
       const errors: string[] = [];
       page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
       page.on('pageerror', (e) => errors.push(String(e)));
-      await page.goto(server.url);
+      await page.goto(server.resolvedUrls!.local[0]);
       await page.waitForFunction(() => (globalThis as { __dmafence?: { signaled: number } }).__dmafence?.signaled! > 1000, null, { timeout: 30_000 });
       const state = await page.evaluate(() => (globalThis as unknown as { __dmafence: { clock: string; rings: number } }).__dmafence);
       expect(state.clock).toBe('real');
@@ -38,6 +46,7 @@ describe('browser example', () => {
     } finally {
       await browser.close();
       await server.close();
+      rmSync(cacheDir, { recursive: true, force: true });
     }
   });
 });

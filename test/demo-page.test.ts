@@ -8,20 +8,32 @@
  * Screenshots go to test-results/ (artifacts, not committed).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright';
 import type { Browser, Page } from 'playwright';
-// @ts-expect-error: a plain JS module
-import { startServer } from '../scripts/serve.mjs';
+import { createServer } from 'vite';
+import type { ViteDevServer } from 'vite';
+
+const EXAMPLE = fileURLToPath(new URL('../examples/browser/', import.meta.url));
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
-let server: { url: string; close: () => Promise<void> };
+let server: ViteDevServer;
+let url: string;
+let cacheDir: string;
 let browser: Browser;
 
 beforeAll(async () => {
-  server = await startServer({ port: 0 });
+  // Served as npm run demo:browser serves it: the Vite dev server with the page's own config.
+  // Vite's cache in a temporary directory, not in the shared node_modules/.vite.
+  cacheDir = mkdtempSync(join(tmpdir(), 'dmafence-demo-vite-'));
+  server = await createServer({ root: EXAMPLE, configFile: `${EXAMPLE}vite.config.js`, logLevel: 'silent', cacheDir, server: { port: 0 } });
+  await server.listen();
+  url = server.resolvedUrls!.local[0];
   browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
   mkdirSync('test-results', { recursive: true });
 });
@@ -29,6 +41,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await server?.close();
+  if (cacheDir) rmSync(cacheDir, { recursive: true, force: true });
 });
 
 /** Opens the page at a width; collects console errors; waits for fences to flow. */
@@ -37,7 +50,7 @@ async function open(width: number, height: number): Promise<{ page: Page; errors
   const errors: string[] = [];
   page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
   page.on('pageerror', (e) => errors.push(String(e)));
-  await page.goto(server.url);
+  await page.goto(url);
   await page.waitForFunction(() => (globalThis as { __dmafence?: { signaled: number } }).__dmafence?.signaled! > 500, null, { timeout: 30_000 });
   return { page, errors };
 }

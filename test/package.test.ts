@@ -79,7 +79,7 @@ describe('package', () => {
       // --ignore-scripts: no rebuild of dist/ under the other test files (npm test has built it).
       const listing = JSON.parse(npm(['pack', '--json', '--ignore-scripts', '--pack-destination', dir], root))[0];
       const files = listing.files.map((f: { path: string }) => f.path);
-      expect(files).toEqual(expect.arrayContaining(['dist/index.js', 'dist/browser.js', 'dist/index.d.ts', 'dist/dmafence.wasm', 'dist/device-worker.js', 'dist/cli.js']));
+      expect(files).toEqual(expect.arrayContaining(['dist/index.js', 'dist/browser.js', 'dist/index.d.ts', 'dist/dmafence.wasm', 'dist/dmafence.unshared.wasm', 'dist/device-worker.js', 'dist/device-worker.browser.js', 'dist/cli.js']));
       expect(files.some((f: string) => f.startsWith('bindings/') || f.startsWith('test/') || f.startsWith('build/'))).toBe(false);
       const app = join(dir, 'app');
       execFileSync('mkdir', ['-p', app]);
@@ -128,6 +128,21 @@ console.log(out.join(' '));
         expect(map.sources.filter((x) => !/^\.\.\/bindings\/.+\.ts$/.test(x)), f).toEqual([]);
         expect(map.sourcesContent?.every((c) => typeof c === 'string' && c.length > 0), f).toBe(true);
       }
+      // What bundlers read (Vite, Rollup, webpack emit the files; esbuild users copy them): literal
+      // URLs beside the bundle, and a browser bundle and device worker that import nothing.
+      const shipped = (f: string) => readFileSync(join(app, 'node_modules/dmafence/dist', f), 'utf8');
+      const browserJs = shipped('browser.js');
+      expect(browserJs).toContain("new URL('./dmafence.wasm', import.meta.url)");
+      expect(browserJs).toContain("new URL('./dmafence.unshared.wasm', import.meta.url)");
+      expect(browserJs).toContain("new Worker(new URL('./device-worker.browser.js', import.meta.url), { type: 'module' })");
+      const nodeJs = files.filter((f: string) => /^dist\/[^/]+\.js$/.test(f) && f !== 'dist/browser.js' && f !== 'dist/device-worker.browser.js');
+      expect(nodeJs.some((f: string) => shipped(f.slice(5)).includes("new URL('./device-worker.js', import.meta.url)"))).toBe(true); // in a chunk beside index.js
+      for (const f of ['browser.js', 'device-worker.browser.js']) {
+        expect(shipped(f), f).not.toMatch(/^\s*(import|export)\b.*\bfrom\s*['"]/m);
+        expect(shipped(f), f).not.toMatch(/\bimport\s*\(|node:/);
+      }
+      expect(shipped('device-worker.browser.js')).not.toMatch(/^[^\s/*][^\n]*\bawait\b/m); // no top-level await: emits as a classic worker too
+      expect(shipped('device-worker.browser.js')).not.toContain('import.meta');
       const pkg = JSON.parse(readFileSync(join(app, 'node_modules/dmafence/package.json'), 'utf8'));
       expect(pkg.exports['.']).toMatchObject({ browser: './dist/browser.js', node: './dist/index.js', types: './dist/index.d.ts' });
     } finally {

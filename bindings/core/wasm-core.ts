@@ -1,22 +1,30 @@
 /**
- * Wasm backend: loads build/dmafence.wasm (or the copy beside the bundle) and instantiates it over
- * the runtime's memory. The exports already have the Core signatures, so the hot path calls them
- * directly with no wrapper. One compiled module is shared by every runtime in the process.
+ * Wasm backend: loads the core (dmafence.wasm beside the bundle, or what createRuntime({ wasm })
+ * names) and instantiates it over the runtime's memory. The exports already have the Core
+ * signatures, so the hot path calls them directly with no wrapper. One compiled module is shared
+ * by every runtime in the process.
+ *
+ * The default files are named by literal URLs relative to import.meta.url (defaultUrl below),
+ * the form bundlers (Vite, Rollup, webpack, Parcel) recognize: they copy the file into the app's
+ * build and rewrite the URL. Nothing here computes a file name. (Running from source, the test config
+ * points these two literals at build/.)
  */
 import type { Core } from './core.js';
 import { compileUrl, readBytes } from '../platform.js';
 import { DmaFenceError } from '../errors.js';
+import { instantiateCore } from './wasm-instance.js';
+import { missingCore } from '../shipped-files.js';
 
 /**
- * Where the wasm may be: beside the built bundle, or in build/ when running from source. Two
- * builds: one importing a shared memory (threads), one a plain memory (pages that are not
+ * Two builds: one importing a shared memory (threads), one a plain memory (pages that are not
  * cross-origin isolated, where SharedArrayBuffer does not exist).
  */
-const FILES = { shared: 'dmafence.wasm', unshared: 'dmafence.unshared.wasm' };
-/** Beside the bundle (dist/), or build/ when running from source (bindings/core/). */
-const DIRS = ['./', '../../build/'];
+const FILES = { shared: 'dmafence.wasm', unshared: 'dmafence.unshared.wasm' } as const;
+function defaultUrl(shared: boolean): URL {
+  return shared ? new URL('./dmafence.wasm', import.meta.url) : new URL('./dmafence.unshared.wasm', import.meta.url);
+}
 
-const compiled: Partial<Record<keyof typeof FILES, Promise<WebAssembly.Module>>> = {};
+const compiled: { shared?: Promise<WebAssembly.Module>; unshared?: Promise<WebAssembly.Module> } = {};
 
 /** The compiled core module, compiled once per process. `source` overrides where it comes from. */
 export function loadWasmModule(source?: WebAssembly.Module | BufferSource | URL | string, shared = true): Promise<WebAssembly.Module> {
@@ -25,42 +33,32 @@ export function loadWasmModule(source?: WebAssembly.Module | BufferSource | URL 
     if (typeof source === 'string' || source instanceof URL) {
       const url = new URL(source, import.meta.url);
       return readBytes(url).then((bytes) => {
-        if (!bytes) throw new DmaFenceError('ERR_WASM', `cannot read the wasm core at ${url.href}`);
+        if (!bytes) throw new DmaFenceError('ERR_WASM', `cannot read the wasm core at ${url.href} (the wasm option of createRuntime)`);
         return WebAssembly.compile(bytes as BufferSource);
       });
     }
     return WebAssembly.compile(source);
   }
   const variant = shared ? 'shared' : 'unshared';
-  return (compiled[variant] ??= (async () => {
-    for (const dir of DIRS) {
-      const module = await compileUrl(new URL(dir + FILES[variant], import.meta.url)).catch(() => undefined);
-      if (module) return module;
+  const url = defaultUrl(shared);
+  const p = (compiled[variant] ??= (async () => {
+    let module: WebAssembly.Module | undefined;
+    try {
+      module = await compileUrl(url);
+    } catch (e) {
+      throw missingCore(url, FILES[variant], `it could not be read or compiled: ${(e as Error)?.message ?? String(e)}`);
     }
-    throw new DmaFenceError('ERR_WASM', `the wasm core (${FILES[variant]}) is missing beside dmafence's bundle: reinstall the package, or pass createRuntime({ wasm }) (from a source checkout: npm run build)`);
+    if (!module) throw missingCore(url, FILES[variant], 'nothing is there');
+    return module;
   })());
+  p.catch(() => {
+    if (compiled[variant] === p) delete compiled[variant]; // a failed load is tried again by the next runtime
+  });
+  return p;
 }
 
 /** Instantiates the core over `memory` (the shared arena). */
 export async function createWasmCore(memory: WebAssembly.Memory, source?: WebAssembly.Module | BufferSource | URL | string): Promise<Core> {
   const module = await loadWasmModule(source, typeof SharedArrayBuffer === 'function' && memory.buffer instanceof SharedArrayBuffer);
-  const instance = await WebAssembly.instantiate(module, { env: { memory } });
-  const e = instance.exports as unknown as Omit<Core, 'backend'>;
-  return {
-    backend: 'wasm',
-    isLater: e.isLater,
-    fenceCreate: e.fenceCreate,
-    fencesCreate: e.fencesCreate,
-    fenceSignal: e.fenceSignal,
-    signalUpTo: e.signalUpTo,
-    fenceSetError: e.fenceSetError,
-    fenceUnpin: e.fenceUnpin,
-    ringSubmit: e.ringSubmit,
-    ringReschedule: e.ringReschedule,
-    devicesRun: e.devicesRun,
-    fenceUnhold: e.fenceUnhold,
-    schedPush: e.schedPush,
-    schedAddDep: e.schedAddDep,
-    schedPass: e.schedPass,
-  };
+  return instantiateCore(memory, module);
 }

@@ -1,12 +1,13 @@
 /**
- * Entry of the device thread: a worker_threads worker in Node, a module Web Worker in browsers.
- * It receives the runtime's shared memory and the compiled core, instantiates its own core over
- * the same arena (each instance has its own globals and none of them is used), and runs the
- * device loop until the driver ends it.
+ * Entry of the device thread: a worker_threads worker in Node, a Web Worker in browsers (built as
+ * one self-contained file with no import and no top-level await, so that a bundler may emit it
+ * as a module or as a classic script). It receives the runtime's shared memory and the compiled
+ * core, instantiates its own core over the same arena (each instance has its own globals and none
+ * of them is used), and runs the device loop until the driver ends it.
  */
 import { TsCore } from '../core/ts-core.gen.js';
 import type { Core } from '../core/core.js';
-import { createWasmCore } from '../core/wasm-core.js';
+import { instantiateCore } from '../core/wasm-instance.js';
 import { runDeviceLoop } from './device-loop.js';
 import { parentChannel } from '../platform.js';
 
@@ -16,16 +17,19 @@ export interface DeviceWorkerInit {
   originMs: number;
   backend: 'wasm' | 'ts';
   module?: WebAssembly.Module;
+  /** createRuntime({ workerUrl }): read by the thread that starts the worker, not posted to it. */
+  workerUrl?: URL | string;
 }
 
 async function start(init: DeviceWorkerInit, done: (msg: unknown) => void): Promise<void> {
-  const core: Core = init.backend === 'wasm' ? await createWasmCore(init.memory, init.module) : new TsCore(init.memory.buffer);
+  const core: Core = init.backend === 'wasm' ? await instantiateCore(init.memory, init.module!) : new TsCore(init.memory.buffer);
   done({ ready: true });
   runDeviceLoop(core, init);
   done({ exited: true });
 }
 
-const channel = await parentChannel();
-channel.once((init) => {
-  start(init as DeviceWorkerInit, (m) => channel.post(m)).catch((e) => channel.post({ error: String((e as Error)?.stack ?? e) }));
+void parentChannel().then((channel) => {
+  channel.once((init) => {
+    start(init as DeviceWorkerInit, (m) => channel.post(m)).catch((e) => channel.post({ error: String((e as Error)?.stack ?? e) }));
+  });
 });

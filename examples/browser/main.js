@@ -1,7 +1,8 @@
-import { createRuntime, runTeardownMatrix, teardownMatrixSvg, Errno } from '../../dist/browser.js';
 // The browser example: rings, each on its own modeled DMA device in a Web Worker, drawn live, with
 // a log of protocol events per ring, the drop report beside the ring, the violations grouped by
-// kind, and the teardown matrix as a heat map.
+// kind, and the teardown matrix as a heat map. Imports the package by name, as an app does; Vite
+// (npm run demo:browser) serves it and finds the wasm and the worker.
+import { createRuntime, runTeardownMatrix, teardownMatrixSvg, Errno } from 'dmafence';
 import { EventLog, describeEvent, ms } from './log.js';
 import { ViolationGroups } from './violations.js';
 import { mountMatrix } from './matrix.js';
