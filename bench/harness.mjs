@@ -72,10 +72,10 @@ export function createHarness({ createRuntime, CFG, BACKENDS, mode, log }) {
       medians.push(median(await once(label, ctx, CFG.warmTime)));
       const n = medians.length;
       if (n >= 2 && Math.abs(medians[n - 1] - medians[n - 2]) <= WARM_AGREE * Math.max(medians[n - 1], medians[n - 2])) {
-        return { rounds: n, stable: true };
+        return { rounds: n, stable: true, msPerIteration: medians };
       }
     }
-    return { rounds: medians.length, stable: false };
+    return { rounds: medians.length, stable: false, msPerIteration: medians };
   }
 
   /**

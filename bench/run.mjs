@@ -90,9 +90,16 @@ const run = environment(mode, fileURLToPath(new URL('..', import.meta.url)));
 run.config = CFG;
 log(`dmafence bench (${mode}): ${CFG.rounds} round(s), ${CFG.time} ms per task per round, load ${run.load.start.map((x) => x.toFixed(1)).join(' ')}`);
 const h = createHarness({ createRuntime, CFG, BACKENDS, mode, log });
+// A section that throws is reported (and the run exits 1 at the end); the others still run.
+run.errors = [];
 for (const s of SECTIONS) {
   const t0 = performance.now();
-  await (await import(s)).section(h);
+  try {
+    await (await import(s)).section(h);
+  } catch (e) {
+    run.errors.push({ section: s, error: e instanceof Error ? (e.stack ?? e.message) : String(e) });
+    log(`  ${s} FAILED: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+  }
   log(`  (${s}: ${((performance.now() - t0) / 1000).toFixed(1)} s)`);
 }
 run.load.end = os.loadavg();
@@ -100,8 +107,13 @@ finish(run, h.results);
 
 console.log(`\ndmafence benchmarks (${mode}): Node ${run.machine.node}, ${run.machine.cpu}, ${run.machine.cores} cores\n`);
 console.log(markdownTable(run));
+for (const e of run.errors) console.log(`\nSection ${e.section} failed: ${e.error.split('\n')[0]}`);
 if (base) console.log('\n' + compareTable(base, run, flags.compare));
 if (jsonPath) {
   writeFileSync(jsonPath, JSON.stringify(run, null, 2) + '\n');
   log(`\nwrote ${jsonPath}`);
+}
+if (run.errors.length) {
+  log(`\nbench: ${run.errors.length} section(s) failed: ${run.errors.map((e) => e.section).join(', ')}`);
+  process.exit(1); // a failed section may have left a worker thread running
 }

@@ -36,6 +36,7 @@ describe('bench', () => {
     expect(firstTable).toContain(HEADER);
     const json = JSON.parse(readFileSync(first, 'utf8')) as Run;
     expect(() => checkRun(json)).not.toThrow();
+    expect(json.errors).toEqual([]);
     expect(json.mode).toBe('quick');
     expect(json.machine).toMatchObject({ node: process.version, v8: process.versions.v8, cores: expect.any(Number), cpu: expect.any(String), memoryBytes: expect.any(Number) });
     expect(json.load.start).toHaveLength(3);
