@@ -77,7 +77,7 @@ export async function section({ createRuntime, CFG, BACKENDS, record, manual, mo
     // Rounds of samples per backend (ms), one round per runtime.
     const find = { wasm: [], ts: [] };
     const gc = { wasm: [], ts: [] };
-    const reps = quick ? 2 : N >= 1e6 ? 1 : 9;
+    const reps = quick ? 1 : N >= 1e6 ? 1 : 9;
     for (let round = 0; round < CFG.rounds; round++) {
       for (const backend of round % 2 ? BACKENDS.slice().reverse() : BACKENDS) {
         const rt = await createRuntime({ backend, maxFences: N + 1024, maxContexts: 64 });

@@ -119,10 +119,39 @@ export function markdownTable(run) {
       notes.push(`"${r.workload}": from the device completing a job to its callback, one job at a time: ${l('wasm')}; ${l('ts')}.`);
     }
   }
+  notes.push(goalSummary(run.results));
   const m = run.machine;
   const load = (a) => (a ? a.map((x) => x.toFixed(1)).join(' ') : '?');
   notes.push(`Run: \`${run.mode}\`, ${run.date}, Node ${m.node} (V8 ${m.v8}), ${m.cpu}, ${m.cores} cores, ${(m.memoryBytes / 2 ** 30).toFixed(1)} GiB; load average (1/5/15 min) ${load(run.load?.start)} at the start, ${load(run.load?.end)} at the end${run.git ? `; commit ${run.git.commit.slice(0, 10)}${run.git.dirty ? ' (with uncommitted changes)' : ''}` : ''}.`);
   return lines.join('\n') + '\n\n' + notes.map((n) => `- ${n}`).join('\n');
+}
+
+/** One line on the run's goals: how many met, how far the missed throughput goals got. */
+function goalSummary(results) {
+  let met = 0;
+  let missed = 0;
+  let lo = Infinity;
+  let hi = -Infinity;
+  let rlo = Infinity;
+  let rhi = -Infinity;
+  for (const r of results) {
+    const v = r.verdict ?? verdict(r);
+    if (v.met === true) met++;
+    if (v.met === false) missed++;
+    if (r.goal?.wasm && r.wasm.median < r.goal.wasm) {
+      const share = r.wasm.median / r.goal.wasm;
+      lo = Math.min(lo, share);
+      hi = Math.max(hi, share);
+    }
+    if (r.hot) {
+      rlo = Math.min(rlo, r.ratio);
+      rhi = Math.max(rhi, r.ratio);
+    }
+  }
+  const pct = (x) => `${Math.round(x * 100)}%`;
+  const reached = lo <= hi ? `; the missed throughput goals reached ${lo === hi ? pct(lo) : `${pct(lo)} to ${pct(hi)}`} of their figure` : '';
+  const ahead = rlo <= rhi ? `; wasm/ts on the hot loops ${rlo.toFixed(2)} to ${rhi.toFixed(2)}` : '';
+  return `Goals: ${met} row(s) met, ${missed} missed${reached}${ahead}.`;
 }
 
 /** Throws an Error naming what is wrong when `run` is not a saved run of this format. */

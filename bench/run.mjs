@@ -19,7 +19,7 @@ wasm/peer ratios, and each goal with met or miss. No figure is asserted.
 
   (no flag)       the default run: 5 rounds, 400 ms per task per round, after a warm-up
                   (one to two minutes on 2 cores)
-  --quick         a few seconds: 2 rounds, 30 ms per task, smaller workloads (checks that it runs)
+  --quick         a few seconds: 2 rounds, 25 ms per task, smaller workloads (checks that it runs)
   --long          longer: 8 rounds, 1.5 s per task per round, 1M real-clock jobs
   --json F        also write the run to file F: every figure with its rounds, the goals, the
                   ratios, the machine (CPU, cores, memory), Node and V8, the load, the commit
@@ -72,7 +72,7 @@ if (flags.compare !== undefined) {
 const mode = flags.long ? 'long' : flags.quick ? 'quick' : 'default';
 const { createRuntime } = await import('../dist/index.js'); // after the flags: --help needs no build
 const CFG = {
-  quick: { rounds: 2, time: 30, warmTime: 15, warmMax: 3, signalN: 100_000, realJobs: 20_000, latencySamples: 200, baselineN: 256 },
+  quick: { rounds: 2, time: 25, warmTime: 10, warmMax: 2, signalN: 100_000, realJobs: 20_000, latencySamples: 200, baselineN: 256 },
   default: { rounds: 5, time: 400, warmTime: 150, warmMax: 10, signalN: 1_000_000, realJobs: 300_000, latencySamples: 2000, baselineN: 1024 },
   long: { rounds: 8, time: 1500, warmTime: 300, warmMax: 12, signalN: 1_000_000, realJobs: 1_000_000, latencySamples: 10_000, baselineN: 1024 },
 }[mode];

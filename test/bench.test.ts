@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { appendSamples, median, percentile } from '../bench/stats.mjs';
 import { summarize } from '../bench/harness.mjs';
-import { checkRun, compareTable, verdict } from '../bench/report.mjs';
+import { checkRun, compareTable, markdownTable, verdict } from '../bench/report.mjs';
 import type { Column, Row, Run } from '../bench/report.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -87,6 +87,26 @@ describe('bench', () => {
     const bad = spawnSync(process.execPath, ['bench/readme-table.mjs', join(dir, 'missing.json')], { cwd: root, encoding: 'utf8' });
     expect(bad.status).toBe(2);
     expect(bad.stderr).toContain('missing.json');
+  });
+
+  it("the README's performance table is one saved run's (bench/readme-run.json), and --update puts a run's table there", () => {
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const saved = JSON.parse(readFileSync(join(root, 'bench/readme-run.json'), 'utf8')) as Run;
+    expect(() => checkRun(saved)).not.toThrow();
+    expect(saved.mode).toBe('default');
+    const perf = readme.slice(readme.indexOf('## Performance'));
+    expect(perf).toContain(`<!-- bench-table -->\n${markdownTable(saved)}\n<!-- /bench-table -->`);
+    // --update replaces what is between the markers, and only that.
+    const doc = join(dir, 'doc.md');
+    writeFileSync(doc, 'before\n<!-- bench-table -->\nold table\n<!-- /bench-table -->\nafter\n');
+    execFileSync(process.execPath, ['bench/readme-table.mjs', first, '--update', doc], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const firstRun = JSON.parse(readFileSync(first, 'utf8')) as Run;
+    expect(readFileSync(doc, 'utf8')).toBe(`before\n<!-- bench-table -->\n${markdownTable(firstRun)}\n<!-- /bench-table -->\nafter\n`);
+    writeFileSync(doc, 'no markers\n');
+    const bad = spawnSync(process.execPath, ['bench/readme-table.mjs', first, '--update', doc], { cwd: root, encoding: 'utf8' });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('<!-- bench-table -->');
+    expect(readFileSync(doc, 'utf8')).toBe('no markers\n');
   });
 
   it("--compare F prints each workload's change against a saved run, per backend and peer", () => {
