@@ -79,7 +79,8 @@ export function createHarness({ createRuntime, CFG, BACKENDS, mode, log }) {
   }
 
   /**
-   * A workload per backend (and `opts.peer`, made once, when given), each warmed until stable,
+   * A workload per backend (and `opts.peer`, made once, when given), each primed (its `prime()`,
+ * if any) and warmed until stable,
    * then CFG.rounds timed rounds, alternating which goes first. Returns rounds of samples per
    * column (`wasm`, `ts`, `peer`) and the warm-up of each.
    */
@@ -94,7 +95,11 @@ export function createHarness({ createRuntime, CFG, BACKENDS, mode, log }) {
     const samples = { warmup: {} };
     for (const c of cols) {
       samples[c] = [];
+      // `prime` runs the workload's functions the way an application calls them (small and
+      // many) before the first big call: see the signal loop in core.mjs.
+      await ctxs[c].prime?.();
       samples.warmup[c] = await warm(`${name} ${c}`, ctxs[c]);
+      if (ctxs[c].prime) samples.warmup[c].primed = true;
     }
     for (let round = 0; round < CFG.rounds; round++) {
       const order = round % 2 ? cols.slice().reverse() : cols;

@@ -84,7 +84,7 @@ const log = (s) => process.stderr.write(s + '\n');
  * the harness `h` (bench/harness.mjs: pair, manual, record, recordValue, CFG, BACKENDS, mode,
  * log, createRuntime). A new section is one more module here.
  */
-export const SECTIONS = ['./core.mjs', './real-clock.mjs', './sched.mjs', './composite.mjs', './memory.mjs'];
+const SECTIONS = ['./core.mjs', './real-clock.mjs', './sched.mjs', './composite.mjs', './memory.mjs'];
 
 const run = environment(mode, fileURLToPath(new URL('..', import.meta.url)));
 run.config = CFG;
