@@ -30,7 +30,7 @@ export async function section({ createRuntime, CFG, BACKENDS, record, manual, mo
 
   // ── a timeline syncobj: points signaled in order, a waiter on every 1,000th point ──
   {
-    const N = quick ? 100_000 : 1_000_000;
+    const N = quick ? 30_000 : 1_000_000;
     const s = await manual(async (backend) => {
       const rt = await createRuntime({ backend, maxFences: 1 << 16, maxContexts: 16 });
       const so = rt.createSyncobj();

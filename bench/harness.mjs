@@ -46,14 +46,15 @@ export function fmt(x) {
 
 /**
  * The harness of one run. `CFG` has rounds, time (ms per task per round), warmTime (ms per
- * warm-up round) and warmMax (the most warm-up rounds per task).
+ * warm-up round), warmMax (the most warm-up rounds per task) and minIterations (the fewest
+ * iterations of one tinybench run, whatever its time).
  */
 export function createHarness({ createRuntime, CFG, BACKENDS, mode, log }) {
   const results = [];
 
   /** One tinybench run of `fn` for `time` ms; returns its samples (ms per iteration). */
   async function once(label, ctx, time) {
-    const bench = new Bench({ time, warmupTime: 0, warmupIterations: 0, iterations: 3, retainSamples: true });
+    const bench = new Bench({ time, warmupTime: 0, warmupIterations: 0, iterations: CFG.minIterations, retainSamples: true });
     bench.add(label, ctx.fn, ctx.beforeEach ? { beforeEach: ctx.beforeEach } : undefined);
     await bench.run();
     const r = bench.tasks[0].result;

@@ -72,9 +72,9 @@ if (flags.compare !== undefined) {
 const mode = flags.long ? 'long' : flags.quick ? 'quick' : 'default';
 const { createRuntime } = await import('../dist/index.js'); // after the flags: --help needs no build
 const CFG = {
-  quick: { rounds: 2, time: 25, warmTime: 10, warmMax: 2, signalN: 100_000, realJobs: 20_000, latencySamples: 200, baselineN: 256 },
-  default: { rounds: 5, time: 400, warmTime: 150, warmMax: 10, signalN: 1_000_000, realJobs: 300_000, latencySamples: 2000, baselineN: 1024 },
-  long: { rounds: 8, time: 1500, warmTime: 300, warmMax: 12, signalN: 1_000_000, realJobs: 1_000_000, latencySamples: 10_000, baselineN: 1024 },
+  quick: { rounds: 2, time: 25, warmTime: 10, warmMax: 2, minIterations: 2, signalN: 100_000, realJobs: 20_000, latencySamples: 200, baselineN: 256 },
+  default: { rounds: 5, time: 400, warmTime: 150, warmMax: 10, minIterations: 5, signalN: 1_000_000, realJobs: 300_000, latencySamples: 2000, baselineN: 1024 },
+  long: { rounds: 8, time: 1500, warmTime: 300, warmMax: 12, minIterations: 5, signalN: 1_000_000, realJobs: 1_000_000, latencySamples: 10_000, baselineN: 1024 },
 }[mode];
 const BACKENDS = ['wasm', 'ts'];
 const log = (s) => process.stderr.write(s + '\n');
