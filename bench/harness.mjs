@@ -135,8 +135,8 @@ export function createHarness({ createRuntime, CFG, BACKENDS, mode, log }) {
   }
 
   /**
-   * Adds a row: `samples` per column as rounds of ms per iteration of `units` units (or one flat
-   * pool). `extra` may hold goal ({ wasm: units/s, peerWithin: factor }), hot (wasm should be
+   * Adds a row: `samples` per column (wasm, ts, peer: any of them) as rounds of ms per iteration
+   * of `units` units (or one flat pool). `extra` may hold goal ({ wasm: units/s, peerWithin: factor }), hot (wasm should be
    * ahead of ts), peer (the peer's name) and per-column extras (merged into that column).
    */
   function record(workload, unit, units, samples, extra = {}) {
@@ -146,12 +146,14 @@ export function createHarness({ createRuntime, CFG, BACKENDS, mode, log }) {
       if (!samples[c]) continue;
       row[c] = Object.assign(summarize(asRounds(samples[c]), units), samples.warmup?.[c] ? { warmup: samples.warmup[c] } : {}, perColumn[c] ?? {});
     }
-    row.ratio = row.wasm.median / row.ts.median;
-    if (row.peer) row.peerRatio = row.wasm.median / row.peer.median;
+    if (row.wasm && row.ts) row.ratio = row.wasm.median / row.ts.median;
+    if (row.wasm && row.peer) row.peerRatio = row.wasm.median / row.peer.median;
     results.push(row);
-    const col = (c) => `${fmt(row[c].median)} [${fmt(row[c].min)}–${fmt(row[c].max)}]`;
-    const peer = row.peer ? `, ${row.peerName ?? 'peer'} ${col('peer')}, wasm/peer ${row.peerRatio.toFixed(2)}` : '';
-    log(`  ${workload}: wasm ${col('wasm')}, ts ${col('ts')} ${unit}, wasm/ts ${row.ratio.toFixed(2)}${peer}`);
+    const parts = [];
+    for (const c of ['wasm', 'ts', 'peer']) if (row[c]) parts.push(`${c === 'peer' ? (row.peerName ?? 'peer') : c} ${fmt(row[c].median)} [${fmt(row[c].min)}–${fmt(row[c].max)}]`);
+    if (row.ratio !== undefined) parts.push(`wasm/ts ${row.ratio.toFixed(2)}`);
+    if (row.peerRatio !== undefined) parts.push(`wasm/peer ${row.peerRatio.toFixed(2)}`);
+    log(`  ${workload} (${unit}): ${parts.join(', ')}`);
     return row;
   }
 

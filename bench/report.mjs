@@ -75,15 +75,15 @@ export function verdict(r) {
     if (r.goal?.max !== undefined) add(`≤ ${r.goal.max} ${r.unit === 'bytes' ? 'B' : r.unit}`, r.value <= r.goal.max);
     return { text: parts.join('; '), met };
   }
-  if (r.goal?.wasm) {
+  if (r.goal?.wasm && r.wasm) {
     const ok = r.wasm.median >= r.goal.wasm;
     add(`≥ ${sig(r.goal.wasm)} ${r.unit}${ok ? '' : ` (${Math.round((r.wasm.median / r.goal.wasm) * 100)}%)`}`, ok);
   }
-  if (r.goal?.peerWithin && r.peer) {
+  if (r.goal?.peerWithin && r.peer && r.wasm) {
     const x = r.peer.median / r.wasm.median;
     add(`within ${r.goal.peerWithin}× of the peer (${x.toFixed(1)}×)`, x <= r.goal.peerWithin);
   }
-  if (r.hot) add('wasm ahead of ts', r.ratio > 1);
+  if (r.hot && r.ratio !== undefined) add('wasm ahead of ts', r.ratio > 1);
   return { text: parts.join('; '), met };
 }
 
@@ -94,7 +94,7 @@ export function finish(run, results) {
   run.goals = results.filter((r) => r.verdict.met !== undefined).map((r) => ({ workload: r.workload, goal: r.goal ?? null, hot: r.hot === true, text: r.verdict.text, met: r.verdict.met }));
   run.ratios = results
     .filter((r) => r.value === undefined)
-    .map((r) => Object.assign({ workload: r.workload, wasmOverTs: r.ratio }, r.peer ? { peer: r.peerName, wasmOverPeer: r.peerRatio, tsOverPeer: r.ts.median / r.peer.median } : {}));
+    .map((r) => Object.assign({ workload: r.workload, wasmOverTs: r.ratio ?? null }, r.peer ? { peer: r.peerName, wasmOverPeer: r.peerRatio ?? null, tsOverPeer: r.ts ? r.ts.median / r.peer.median : null } : {}));
   return run;
 }
 
@@ -111,10 +111,11 @@ export function markdownTable(run) {
       lines.push(`| ${r.workload} | ${r.value} ${r.unit} | ${r.value} ${r.unit} | same layout | | | ${v.text.replace(/: (met|miss)$/, '')} | ${status} |`);
       continue;
     }
-    const peer = r.peer ? `${cell(r.peer)} | ${r.peerRatio.toFixed(2)}` : ' | ';
-    lines.push(`| ${r.workload} | ${cell(r.wasm)} ${r.unit} | ${cell(r.ts)} ${r.unit} | ${r.ratio.toFixed(2)} | ${peer} | ${v.text} | ${status} |`);
-    if (r.peer) notes.push(`Peer of "${r.workload}": ${r.peerName ?? 'peer'} (ts/peer ${(r.ts.median / r.peer.median).toFixed(2)}).`);
-    if (r.wasm.latencyUs) {
+    const x = (c) => (r[c] ? `${cell(r[c])} ${r.unit}` : '');
+    const ratio = (a, b) => (r[a] && r[b] ? (r[a].median / r[b].median).toFixed(2) : '');
+    lines.push(`| ${r.workload} | ${x('wasm')} | ${x('ts')} | ${ratio('wasm', 'ts')} | ${r.peer ? cell(r.peer) : ''} | ${ratio('wasm', 'peer')} | ${v.text} | ${status} |`);
+    if (r.peer) notes.push(`Peer of "${r.workload}": ${r.peerName ?? 'peer'}${r.ts ? ` (ts/peer ${ratio('ts', 'peer')})` : ''}.`);
+    if (r.wasm?.latencyUs && r.ts?.latencyUs) {
       const l = (b) => `${b} p50 ${r[b].latencyUs.p50.toFixed(0)} µs, p99 ${r[b].latencyUs.p99.toFixed(0)} µs`;
       notes.push(`"${r.workload}": from the device completing a job to its callback, one job at a time: ${l('wasm')}; ${l('ts')}.`);
     }
@@ -138,12 +139,12 @@ function goalSummary(results) {
     const v = r.verdict ?? verdict(r);
     if (v.met === true) met++;
     if (v.met === false) missed++;
-    if (r.goal?.wasm && r.wasm.median < r.goal.wasm) {
+    if (r.goal?.wasm && r.wasm && r.wasm.median < r.goal.wasm) {
       const share = r.wasm.median / r.goal.wasm;
       lo = Math.min(lo, share);
       hi = Math.max(hi, share);
     }
-    if (r.hot) {
+    if (r.hot && r.ratio !== undefined) {
       rlo = Math.min(rlo, r.ratio);
       rhi = Math.max(rhi, r.ratio);
     }
@@ -167,8 +168,9 @@ export function checkRun(run) {
       if (!isNum(r.value)) throw new Error(`${at}.value is not a number`);
       return;
     }
+    if (r.wasm === undefined && r.ts === undefined && r.peer === undefined) throw new Error(`${at} has neither a value nor a wasm, ts or peer column`);
     for (const c of ['wasm', 'ts', 'peer']) {
-      if (c === 'peer' && r.peer === undefined) continue;
+      if (r[c] === undefined) continue;
       const x = r[c];
       if (x === null || typeof x !== 'object') throw new Error(`${at}.${c} is missing`);
       for (const k of ['median', 'min', 'max']) if (!isNum(x[k]) || x[k] <= 0) throw new Error(`${at}.${c}.${k} is not a positive number`);
