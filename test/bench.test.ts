@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { appendSamples, median, percentile } from '../bench/stats.mjs';
-import { summarize } from '../bench/harness.mjs';
+import { createHarness, summarize } from '../bench/harness.mjs';
 import { checkRun, compareTable, markdownTable, verdict } from '../bench/report.mjs';
 import type { Column, Row, Run } from '../bench/report.mjs';
 
@@ -203,6 +203,36 @@ describe('bench report', () => {
     expect(verdict({ ...row([1], [2]), hot: true })).toEqual({ text: 'wasm ahead of ts: miss', met: false });
     expect(verdict(row([1], [2])).met).toBeUndefined();
     expect(verdict({ workload: 'm', unit: 'bytes', value: 32, goal: { max: 32 } })).toEqual({ text: '≤ 32 B: met', met: true });
+  });
+
+  it('pair: each column primed once, warmed up (at least two rounds, at most warmMax), then timed in every round, interleaved', async () => {
+    const CFG = { rounds: 3, time: 2, warmTime: 1, warmMax: 4, minIterations: 2 };
+    const h = createHarness({ CFG, BACKENDS: ['wasm', 'ts'], mode: 'quick', log: () => {} });
+    const calls: string[] = [];
+    const task = (c: string) => ({ prime: () => calls.push(`prime ${c}`), fn: () => calls.push(c), dispose: () => calls.push(`dispose ${c}`) });
+    const s = await h.pair('t', async (b) => task(b), { peer: async () => task('peer') });
+    for (const c of ['wasm', 'ts', 'peer']) {
+      expect(calls.filter((x) => x === `prime ${c}`)).toHaveLength(1);
+      expect(calls.indexOf(`prime ${c}`)).toBeLessThan(calls.indexOf(c));
+      expect(calls.filter((x) => x === `dispose ${c}`)).toHaveLength(1);
+      expect(s[c]).toHaveLength(3);
+      for (const round of s[c]) expect(round.length).toBeGreaterThanOrEqual(2);
+      const w = s.warmup[c];
+      expect(w.primed).toBe(true);
+      expect(w.rounds).toBeGreaterThanOrEqual(2);
+      expect(w.rounds).toBeLessThanOrEqual(4);
+      expect(w.msPerIteration).toHaveLength(w.rounds);
+      expect(w.stable).toBe(w.rounds < 4 || Math.abs(w.msPerIteration[3] - w.msPerIteration[2]) <= 0.1 * Math.max(w.msPerIteration[3], w.msPerIteration[2]));
+    }
+    const row = h.record('t', 'ops/s', 1, s, { goal: { wasm: 1, peerWithin: 1e9 } }) as unknown as Row;
+    expect(row.wasm!.rounds).toHaveLength(3);
+    expect(row.peerRatio).toBeCloseTo(row.wasm!.median / row.peer!.median);
+    // A row of one column (a section may record wasm alone) still makes a table and a run.
+    const alone = h.record('wasm alone', 'ops/s', 1, { wasm: s.wasm }) as unknown as Row;
+    expect(alone.ratio).toBeUndefined();
+    const run = runOf([row, alone]);
+    expect(() => checkRun(JSON.parse(JSON.stringify(run)))).not.toThrow();
+    expect(markdownTable(run)).toMatch(/\| wasm alone \| [^|]+ ops\/s \| {2}\| {2}\| {2}\| {2}\| {2}\| {2}\|/);
   });
 
   it('summarize: per round the throughput at its median time; the run\'s figure is the median round', () => {
