@@ -24,10 +24,19 @@ wasm/peer ratios, and each goal with met or miss. No figure is asserted.
   --json F        also write the run to file F: every figure with its rounds, the goals, the
                   ratios, the machine (CPU, cores, memory), Node and V8, the load, the commit
   --compare F     also print each workload's change against a run saved with --json F
+  --only S[,S]    run only these sections: core, real-clock, sched, composite, memory
   -h, --help      print this help and exit
 
 --quick and --long exclude each other. A bad flag, or a --compare file that is not a saved run,
 exits with status 2 before anything runs.`;
+
+/**
+ * The sections of a run, in order: each module exports `section(h)` and adds its rows through
+ * the harness `h` (bench/harness.mjs: pair, manual, record, recordValue, CFG, BACKENDS, mode,
+ * log, createRuntime). A new section is one more module here (its name for --only: the file's).
+ */
+const SECTIONS = ['./core.mjs', './real-clock.mjs', './sched.mjs', './composite.mjs', './memory.mjs'];
+const sectionName = (m) => m.replace(/^\.\/|\.mjs$/g, '');
 
 /** Exits with status 2 and a message naming what was wrong. */
 function usageError(msg) {
@@ -46,6 +55,7 @@ try {
       long: { type: 'boolean' },
       json: { type: 'string' },
       compare: { type: 'string' },
+      only: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   }).values;
@@ -69,6 +79,14 @@ if (flags.compare !== undefined) {
     usageError(`--compare ${flags.compare}: ${e instanceof Error ? e.message : String(e)}`);
   }
 }
+let sections = SECTIONS;
+if (flags.only !== undefined) {
+  const names = flags.only.split(',').map((x) => x.trim());
+  const known = SECTIONS.map(sectionName);
+  const bad = names.filter((n) => !known.includes(n));
+  if (names.length === 0 || bad.length > 0 || flags.only.trim() === '') usageError(`--only: ${bad.length ? `unknown section ${bad.map((b) => JSON.stringify(b)).join(', ')}` : 'needs section names'}; the sections are ${known.join(', ')}`);
+  sections = SECTIONS.filter((m) => names.includes(sectionName(m)));
+}
 const mode = flags.long ? 'long' : flags.quick ? 'quick' : 'default';
 const { createRuntime } = await import('../dist/index.js'); // after the flags: --help needs no build
 const CFG = {
@@ -79,12 +97,6 @@ const CFG = {
 const BACKENDS = ['wasm', 'ts'];
 const log = (s) => process.stderr.write(s + '\n');
 
-/**
- * The sections of a run, in order: each module exports `section(h)` and adds its rows through
- * the harness `h` (bench/harness.mjs: pair, manual, record, recordValue, CFG, BACKENDS, mode,
- * log, createRuntime). A new section is one more module here.
- */
-const SECTIONS = ['./core.mjs', './real-clock.mjs', './sched.mjs', './composite.mjs', './memory.mjs'];
 
 const run = environment(mode, fileURLToPath(new URL('..', import.meta.url)));
 run.config = CFG;
@@ -92,7 +104,8 @@ log(`dmafence bench (${mode}): ${CFG.rounds} round(s), ${CFG.time} ms per task p
 const h = createHarness({ createRuntime, CFG, BACKENDS, mode, log });
 // A section that throws is reported (and the run exits 1 at the end); the others still run.
 run.errors = [];
-for (const s of SECTIONS) {
+run.sections = sections.map(sectionName);
+for (const s of sections) {
   const t0 = performance.now();
   try {
     await (await import(s)).section(h);

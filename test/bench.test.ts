@@ -129,6 +129,16 @@ describe('bench', () => {
     }
   });
 
+  it('--only runs the sections named, and the JSON says which', () => {
+    const out = join(dir, 'only.json');
+    const table = runQuick(['--only', 'memory', '--json', out]);
+    const json = JSON.parse(readFileSync(out, 'utf8')) as Run;
+    expect(json.sections).toEqual(['memory']);
+    expect(json.results.map((r) => r.workload)).toEqual(['memory: arena bytes per in-flight fence', 'memory: arena bytes per ring slot (descriptor)']);
+    expect(table).not.toContain('signal loop');
+    expect((JSON.parse(readFileSync(first, 'utf8')) as Run).sections).toEqual(['core', 'real-clock', 'sched', 'composite', 'memory']);
+  });
+
   it('--compare refuses, with status 2 and before running anything, a file that is not a saved run', () => {
     const write = (name: string, text: string) => {
       const f = join(dir, name);
@@ -161,7 +171,10 @@ describe('bench', () => {
     expect(r.stderr).toContain('--bogus');
     expect(r.stderr).toContain('--help');
     expect(r.stdout).toBe('');
-    for (const args of [['--json'], ['--compare'], ['--compare', ''], ['--quick', '--long'], ['extra'], ['--quick=yes']]) {
+    const only = bench(['--only', 'core,bogus']);
+    expect(only.status).toBe(2);
+    expect(only.stderr).toContain('unknown section "bogus"; the sections are core, real-clock, sched, composite, memory');
+    for (const args of [['--json'], ['--compare'], ['--compare', ''], ['--only'], ['--quick', '--long'], ['extra'], ['--quick=yes']]) {
       const bad = bench(args);
       expect(bad.status, args.join(' ')).toBe(2);
       expect(bad.stderr, args.join(' ')).toMatch(/^bench: /);
@@ -172,7 +185,7 @@ describe('bench', () => {
     for (const flag of ['--help', '-h']) {
       const r = bench([flag]);
       expect(r.status).toBe(0);
-      for (const f of ['--quick', '--long', '--json F', '--compare F', '--help']) expect(r.stdout).toContain(f);
+      for (const f of ['--quick', '--long', '--json F', '--compare F', '--only S', '--help']) expect(r.stdout).toContain(f);
       expect(r.stdout).not.toContain('| workload |');
     }
   });
