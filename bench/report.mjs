@@ -188,6 +188,13 @@ export function compareTable(base, run, baseName) {
   const out = [];
   const bm = base.machine ?? {};
   out.push(`Against ${baseName}: \`${base.mode}\` run of ${base.date}${base.git ? `, commit ${base.git.commit.slice(0, 10)}` : ''}, Node ${bm.node}, load ${base.load?.start?.[0]?.toFixed(1) ?? '?'} at its start.`);
+  const bl = base.load?.start?.[0];
+  const rl = run.load?.start?.[0];
+  if (typeof bl === 'number' && typeof rl === 'number') {
+    const busy = (x) => Math.max(x, 1);
+    const differ = Math.max(busy(bl), busy(rl)) / Math.min(busy(bl), busy(rl)) >= 2;
+    out.push(`This run started at load ${rl.toFixed(1)}${differ ? ': the loads differ by 2× or more, so a change may be the machine\'s' : ''}.`);
+  }
   if (base.mode !== run.mode) out.push(`(This run is \`${run.mode}\`: workloads of different sizes do not match by name and are left out.)`);
   out.push('');
   out.push('| workload | | base | this run | this/base | beyond both spreads |');

@@ -207,6 +207,9 @@ describe('bench report', () => {
     expect(oneRound).toContain('unknown (one round)');
     const other = compareTable(base, runOf([{ ...row([10], [5]), workload: 'v' }]), 'b.json');
     expect(other).toContain('Not in b.json: v.');
+    expect(faster).toContain('This run started at load 1.0.');
+    const loaded = { ...base, load: { start: [4, 4, 4], end: [4, 4, 4] } };
+    expect(compareTable(loaded, runOf([row([10], [5])]), 'b.json')).toContain('the loads differ by 2× or more');
   });
 
   it('verdicts: the wasm goal, within N× of the peer, wasm ahead on hot rows, a value ceiling', () => {
