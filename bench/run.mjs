@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // dmafence benchmarks: the WebAssembly core against its TypeScript twin (and, where there is one,
 // a peer: what an app would write without this library), same process, same run, interleaved.
-// Each task is warmed until two warm-up rounds agree, then timed in rounds that alternate which
-// backend goes first; a figure is the median over rounds with the slowest and fastest beside it.
+// Each task is primed if it needs it and warmed until two warm-up rounds agree, then timed in
+// rounds that alternate which backend goes first; a figure is the median over rounds, with the
+// slowest and the fastest round beside it.
 // `npm run bench -- --help` lists the flags. The sections are the modules in SECTIONS below.
 import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -11,25 +12,6 @@ import { parseArgs } from 'node:util';
 import { createHarness } from './harness.mjs';
 import { checkRun, compareTable, environment, finish, markdownTable } from './report.mjs';
 
-const USAGE = `usage: npm run bench [-- FLAGS]      (or: node bench/run.mjs [FLAGS])
-
-Runs every workload on both backends (wasm and ts) and its peer in one process, interleaved, and
-prints per backend the median throughput over rounds [slowest–fastest round], the wasm/ts and
-wasm/peer ratios, and each goal with met or miss. No figure is asserted.
-
-  (no flag)       the default run: 5 rounds, 400 ms per task per round, after a warm-up
-                  (one to two minutes on 2 cores)
-  --quick         a few seconds: 2 rounds, 25 ms per task, smaller workloads (checks that it runs)
-  --long          longer: 8 rounds, 1.5 s per task per round, 1M real-clock jobs
-  --json F        also write the run to file F: every figure with its rounds, the goals, the
-                  ratios, the machine (CPU, cores, memory), Node and V8, the load, the commit
-  --compare F     also print each workload's change against a run saved with --json F
-  --only S[,S]    run only these sections: core, real-clock, sched, composite, memory
-  -h, --help      print this help and exit
-
---quick and --long exclude each other. A bad flag, or a --compare file that is not a saved run,
-exits with status 2 before anything runs.`;
-
 /**
  * The sections of a run, in order: each module exports `section(h)` and adds its rows through
  * the harness `h` (bench/harness.mjs: pair, manual, record, recordValue, CFG, BACKENDS, mode,
@@ -37,6 +19,26 @@ exits with status 2 before anything runs.`;
  */
 const SECTIONS = ['./core.mjs', './real-clock.mjs', './sched.mjs', './composite.mjs', './memory.mjs'];
 const sectionName = (m) => m.replace(/^\.\/|\.mjs$/g, '');
+
+const USAGE = `usage: npm run bench [-- FLAGS]      (or: node bench/run.mjs [FLAGS])
+
+Runs every workload on both backends (wasm and ts) and its peer in one process, interleaved, and
+prints per backend the median throughput over rounds [slowest–fastest round], the wasm/ts and
+wasm/peer ratios, and each goal with met or miss. No figure is asserted.
+
+  (no flag)       the default run: 5 rounds, 400 ms per task per round, after a warm-up
+                  (about two minutes on 2 cores)
+  --quick         a few seconds: 2 rounds, 25 ms per task, smaller workloads (checks that it runs)
+  --long          longer: 8 rounds, 1.5 s per task per round, 1M real-clock jobs
+  --json F        also write the run to file F: every figure with its rounds, the goals, the
+                  ratios, the machine (CPU, cores, memory), Node and V8, the load, the commit
+  --compare F     also print each workload's change against a run saved with --json F
+  --only S[,S]    run only these sections: ${SECTIONS.map(sectionName).join(', ')}
+  -h, --help      print this help and exit
+
+--quick and --long exclude each other. A bad flag, or a --compare file that is not a saved run,
+exits with status 2 before anything runs.`;
+
 
 /** Exits with status 2 and a message naming what was wrong. */
 function usageError(msg) {
