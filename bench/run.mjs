@@ -39,7 +39,6 @@ wasm/peer ratios, and each goal with met or miss. No figure is asserted.
 --quick and --long exclude each other. A bad flag, or a --compare file that is not a saved run,
 exits with status 2 before anything runs.`;
 
-
 /** Exits with status 2 and a message naming what was wrong. */
 function usageError(msg) {
   process.stderr.write(`bench: ${msg}\nRun with --help for the flags.\n`);
