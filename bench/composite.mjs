@@ -1,34 +1,16 @@
-// Composite-fence workloads of `npm run bench` (run.mjs calls compositeRows): merge, a timeline
+// Composite-fence workloads of `npm run bench` (a section of run.mjs): merge, a timeline
 // syncobj signaled in order with waiters, and chain find / garbage collection per link at two
 // chain lengths (the per-link figure should stay flat: O(1) amortized per link).
-// These run whole workloads once per round and backend (timed with performance.now), not tinybench
+// These run whole workloads per round and backend (h.manual, timed with performance.now), not tinybench
 // loops: each iteration takes a context (merge) or 10^6 points (the syncobj), so counts are fixed.
 
-/** Times `fn` once per round and backend (backends interleaved); returns samples in ms. */
-async function manual(CFG, BACKENDS, make, reps = 1) {
-  const samples = { wasm: [], ts: [] };
-  for (let round = 0; round < CFG.rounds; round++) {
-    for (const b of round % 2 ? BACKENDS.slice().reverse() : BACKENDS) {
-      const w = await make(b);
-      for (let r = 0; r < reps; r++) {
-        await w.before?.();
-        const t0 = performance.now();
-        await w.run();
-        samples[b].push(performance.now() - t0);
-      }
-      await w.dispose();
-    }
-  }
-  return samples;
-}
-
-export async function compositeRows({ createRuntime, CFG, BACKENDS, record, mode, log }) {
+export async function section({ createRuntime, CFG, BACKENDS, record, manual, mode }) {
   const quick = mode === 'quick';
 
   // ── merge of 1,000 pending fences over 100 contexts (one flat array of 100) ──
   {
     const merges = quick ? 50 : 500;
-    const s = await manual(CFG, BACKENDS, async (backend) => {
+    const s = await manual(async (backend) => {
       const rt = await createRuntime({ backend, maxFences: 4096, maxContexts: merges + 256 });
       const handles = [];
       for (let c = 0; c < 100; c++) {
@@ -48,8 +30,8 @@ export async function compositeRows({ createRuntime, CFG, BACKENDS, record, mode
 
   // ── a timeline syncobj: points signaled in order, a waiter on every 1,000th point ──
   {
-    const N = quick ? 100_000 : 1_000_000;
-    const s = await manual(CFG, BACKENDS, async (backend) => {
+    const N = quick ? 30_000 : 1_000_000;
+    const s = await manual(async (backend) => {
       const rt = await createRuntime({ backend, maxFences: 1 << 16, maxContexts: 16 });
       const so = rt.createSyncobj();
       return {
@@ -92,18 +74,23 @@ export async function compositeRows({ createRuntime, CFG, BACKENDS, record, mode
     return { find, gc };
   };
   for (const N of quick ? [10_000, 100_000] : [10_000, 1_000_000]) {
+    // Rounds of samples per backend (ms), one round per runtime.
     const find = { wasm: [], ts: [] };
     const gc = { wasm: [], ts: [] };
-    const reps = quick ? 2 : N >= 1e6 ? 1 : 9;
+    const reps = quick ? 1 : N >= 1e6 ? 1 : 9;
     for (let round = 0; round < CFG.rounds; round++) {
       for (const backend of round % 2 ? BACKENDS.slice().reverse() : BACKENDS) {
         const rt = await createRuntime({ backend, maxFences: N + 1024, maxContexts: 64 });
         chainOnce(rt, 10_000); // warm-up, not counted
+        const f = [];
+        const g = [];
         for (let r = 0; r < reps; r++) {
           const t = chainOnce(rt, N);
-          find[backend].push(t.find);
-          gc[backend].push(t.gc);
+          f.push(t.find);
+          g.push(t.gc);
         }
+        find[backend].push(f);
+        gc[backend].push(g);
         await rt.dispose();
       }
     }
@@ -111,5 +98,7 @@ export async function compositeRows({ createRuntime, CFG, BACKENDS, record, mode
     record(`chain find, per link (${n} links)`, 'links/s', N, find);
     record(`chain garbage collection, per link (${n} links)`, 'links/s', N, gc);
   }
-  void log;
 }
+
+/** The name this section had when run.mjs called it directly. */
+export const compositeRows = section;
