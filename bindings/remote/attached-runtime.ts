@@ -17,6 +17,7 @@ import type { FenceContext } from '../fence-context.js';
 import type { DmaFence } from '../dma-fence.js';
 import type { Violation } from '../violations.js';
 import { ThreadEmitter, reclaimEmitters } from './emitter.js';
+import { parseContextOptions } from '../runtime-options.js';
 import { reclaimWaiters } from './owner.js';
 import type { SharedFenceHandle, SharedRuntimeHandle } from './common.js';
 import { checkRuntimeHandle, parseFenceHandle } from './handles.js';
@@ -128,8 +129,9 @@ export class AttachedRuntime {
    */
   createContext(opts?: ContextOptions): FenceContext {
     this._check();
+    const parsed = parseContextOptions(opts); // before the claim: bad options change nothing
     this.#emitter ??= ThreadEmitter.claim(this.#views, this.#wasm, this.#backend, (e, f) => this.#reportCallbackError(e, f));
-    return this.#emitter.createContext(opts);
+    return this.#emitter.createContext(parsed);
   }
 
   /** The core this thread's contexts run on ('wasm' or 'ts'), or undefined before createContext. */
@@ -202,6 +204,7 @@ export class AttachedRuntime {
     Atomics.notify(this.i32, this.#epochIndex);
   }
 
+  /** `using art = attachRuntime(h)`: dispose() at the end of the scope. */
   [Symbol.dispose](): void {
     this.dispose();
   }
