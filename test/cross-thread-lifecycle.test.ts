@@ -155,6 +155,29 @@ describe.each(BACKENDS)('attached emitter threads over their life (%s backend)',
     await rt.dispose();
   });
 
+  it('a held view the GC collects lets its fence go', async () => {
+    const gc = (globalThis as { gc?: () => void }).gc;
+    expect(gc, 'tests run with --expose-gc').toBeTypeOf('function');
+    const rt = await createRuntime({ backend, maxFences: 16 });
+    const view = attachRuntime(rt.share());
+    const ctx = rt.createContext();
+    const df = ctx.createFence();
+    ((h: SharedFenceHandle) => {
+      expect(view.fence(h).held).toBe(true);
+    })(df.fence.share({ hold: true }));
+    df.signal();
+    df.fence.release();
+    df.release();
+    expect(rt.stats.fencesInUse).toBe(1);
+    for (let i = 0; i < 50 && rt.stats.fencesInUse !== 0; i++) {
+      gc!();
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(rt.stats.fencesInUse).toBe(0);
+    view.dispose();
+    await rt.dispose();
+  });
+
   it('a held handle in a thread that ends is let go once its lease expires', async () => {
     const rt = await createRuntime({ backend, maxFences: 16 });
     const ctx = rt.createContext();
