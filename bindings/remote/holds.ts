@@ -144,3 +144,13 @@ export function releaseHold(r: ArenaViews, k: number, adopted: number): void {
   const w = r.word(r.header(L.H_HOLD_OFF) + k * L.HOLD_SIZE + L.HD_WORD);
   Atomics.compareExchange(r.i32, w, adopted, (adopted & ~3) | L.HS_RELEASED);
 }
+
+/** @internal Frees every entry a (dead) issuer left, whatever its state. */
+export function freeHolds(r: ArenaViews, issuer: number): void {
+  const off = r.header(L.H_HOLD_OFF);
+  for (let k = 0; k < L.HOLD_ENTRIES; k++) {
+    const w = r.word(off + k * L.HOLD_SIZE + L.HD_WORD);
+    const cur = Atomics.load(r.i32, w);
+    if ((cur & 3) !== L.HS_FREE && ((cur >>> L.HD_ISSUER_SHIFT) & 0xff) === issuer) Atomics.compareExchange(r.i32, w, cur, cur & ~3);
+  }
+}
