@@ -49,7 +49,8 @@ export type ErrorCode =
   | 'ERR_DEVICE_WORKER'
   | 'ERR_POLICY_STEP'
   | 'ERR_ENTITY_KILLED'
-  | 'ERR_CLOSED';
+  | 'ERR_CLOSED'
+  | 'ERR_WOULD_BLOCK';
 
 /**
  * A wrong type or malformed input (a bad option key, a non-function callback, a foreign object):

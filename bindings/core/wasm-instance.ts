@@ -7,10 +7,20 @@ import type { Core } from './core.js';
 
 /** Instantiates the core over `memory` (the shared arena). The exports already have the Core signatures. */
 export async function instantiateCore(memory: WebAssembly.Memory, module: WebAssembly.Module): Promise<Core> {
-  const instance = await WebAssembly.instantiate(module, { env: { memory } });
-  const e = instance.exports as unknown as Omit<Core, 'backend'>;
+  return wasmCoreOf(module, await WebAssembly.instantiate(module, { env: { memory } }));
+}
+
+/** Synchronous form, for an attached thread given the compiled module (throws where a page's
+ *  main thread refuses synchronous instantiation of a module this size). */
+export function createWasmCoreSync(memory: WebAssembly.Memory, module: WebAssembly.Module): Core {
+  return wasmCoreOf(module, new WebAssembly.Instance(module, { env: { memory } }));
+}
+
+function wasmCoreOf(module: WebAssembly.Module, instance: WebAssembly.Instance): Core {
+  const e = instance.exports as unknown as Omit<Core, 'backend' | 'module'>;
   return {
     backend: 'wasm',
+    module,
     isLater: e.isLater,
     fenceCreate: e.fenceCreate,
     fencesCreate: e.fencesCreate,

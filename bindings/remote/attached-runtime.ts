@@ -10,8 +10,17 @@
  */
 import * as L from '../core/layout.js';
 import type { ArenaViews } from '../arena.js';
-import { DmaFenceError, DmaFenceRangeError, abortReason } from '../errors.js';
-import { REMOTE_POLL_MS, disposed, loadF64 } from './common.js';
+import { DmaFenceError, DmaFenceRangeError, abortReason, checkEnum, checkFunction, checkOptions } from '../errors.js';
+import { REMOTE_POLL_MS, disposed, loadF64, wallMs } from './common.js';
+import type { ContextOptions } from '../fence-context.js';
+import type { FenceContext } from '../fence-context.js';
+import type { DmaFence } from '../dma-fence.js';
+import type { Violation } from '../violations.js';
+import { ThreadEmitter, reclaimEmitters } from './emitter.js';
+import { ArenaReader } from './arena-reader.js';
+import { parseContextOptions } from '../runtime-options.js';
+import { reclaimWaiters } from './owner.js';
+import { adoptHold, parseHold, releaseHold, renewHold } from './holds.js';
 import type { SharedFenceHandle, SharedRuntimeHandle } from './common.js';
 import { checkRuntimeHandle, parseFenceHandle } from './handles.js';
 import { RemoteFence } from './remote-fence.js';
@@ -38,22 +47,25 @@ export class AttachedRuntime {
   readonly #u32: Uint32Array;
   readonly #id: number;
   readonly #timeBase: number;
-  readonly #maxFences: number;
-  readonly #maxContexts: number;
-  readonly #slotWord0: number;
-  readonly #ctxWord0: number;
+  readonly #reader: ArenaReader;
   readonly #disposedIndex: number;
   readonly #epochIndex: number;
-  /** Context id -> index, filled as contexts are seen (entries never change once published). */
-  readonly #ctxIndex = new Map<number, number>();
-  #ctxScanned = 0;
   readonly #watched = new Set<RemoteFence>();
   #watching = false;
   /** This view's registration in the remote waiter table. */
   readonly #waiters: WaiterRegistration;
+  readonly #wasm: WebAssembly.Module | null;
+  readonly #backend: 'wasm' | 'ts' | undefined;
+  /** The emitter side, claimed by the first createContext. */
+  #emitter: ThreadEmitter | undefined;
+  /** art.dispose() was called. */
+  #detached = false;
+  readonly #callbackListeners = new Set<AttachedCallbackErrorListener>();
 
   /** @internal Use attachRuntime. */
-  constructor(views: ArenaViews, id: number) {
+  constructor(views: ArenaViews, id: number, wasm: WebAssembly.Module | null = null, backend?: 'wasm' | 'ts') {
+    this.#wasm = wasm;
+    this.#backend = backend;
     this.#views = views;
     this.#memory = views.memory;
     this.#base = views.base;
@@ -61,10 +73,7 @@ export class AttachedRuntime {
     this.#i32 = views.i32;
     this.#u32 = views.u32;
     const h = (off: number) => views.word(off);
-    this.#maxFences = views.header(L.H_MAX_FENCES);
-    this.#maxContexts = views.header(L.H_MAX_CONTEXTS);
-    this.#slotWord0 = views.word(views.header(L.H_SLOT_OFF));
-    this.#ctxWord0 = views.word(views.header(L.H_CTX_OFF));
+    this.#reader = new ArenaReader(views);
     this.#timeBase = loadF64(this.u32, h(L.H_TIME_BASE));
     this.#disposedIndex = h(L.H_DISPOSED);
     this.#epochIndex = h(L.H_SIGNAL_EPOCH);
@@ -91,9 +100,131 @@ export class AttachedRuntime {
     return this.#base;
   }
 
-  /** @internal Throws ERR_DISPOSED once the owner disposed the runtime. */
+  /** Hold entries this view adopted (entry -> adopted word), and the GC's safety net for them. */
+  readonly #held = new Map<number, number>();
+  readonly #heldRegistry = new FinalizationRegistry<{ k: number; adopted: number }>(({ k, adopted }) => this.#letGo(k, adopted));
+
+  #adopt(f: RemoteFence, k: number, adopted: number): void {
+    this.#held.set(k, adopted);
+    f._held = { k, adopted };
+    this.#heldRegistry.register(f, { k, adopted }, f);
+    this.#hold(0); // the ticker renews the lease (it keeps nothing alive for that)
+  }
+
+  /** @internal A held view's release(): the issuer lets the fence go at its next scan. */
+  _release(f: RemoteFence, k: number, adopted: number): void {
+    this.#heldRegistry.unregister(f);
+    this.#letGo(k, adopted);
+  }
+
+  #letGo(k: number, adopted: number): void {
+    if (this.#held.get(k) !== adopted) return;
+    this.#held.delete(k);
+    if (Atomics.load(this.i32, this.#disposedIndex) === 0) releaseHold(this.#views, k, adopted);
+  }
+
+  /** @internal Throws ERR_DISPOSED once the owner disposed the runtime, or this view was disposed. */
   _check(): void {
-    if (Atomics.load(this.i32, this.#disposedIndex) !== 0) throw disposed();
+    if (Atomics.load(this.i32, this.#disposedIndex) !== 0) {
+      this.#emitter?.life.end(); // its contexts' waits reject, its handles throw
+      throw disposed();
+    }
+    if (this.#detached) throw new DmaFenceError('ERR_DISPOSED', 'this attached runtime was disposed (art.dispose()): its objects can no longer be used');
+  }
+
+  /** True once this view was disposed, or the owner disposed the runtime. */
+  get disposed(): boolean {
+    return this.#detached || Atomics.load(this.i32, this.#disposedIndex) !== 0;
+  }
+
+  /**
+   * A new fence context whose emitter is this thread (C1: the next id of the runtime's one
+   * counter; C5: only this thread creates and signals its fences). The options are those of
+   * `rt.createContext`. The first call claims one of the runtime's emitter headers
+   * (ERR_CAPACITY when `maxEmitterThreads` threads hold one).
+   */
+  createContext(opts?: ContextOptions): FenceContext {
+    this._check();
+    const parsed = parseContextOptions(opts); // before the claim: bad options change nothing
+    this.#emitter ??= ThreadEmitter.claim(this.#views, this.#wasm, this.#backend, (e, f) => this.#reportCallbackError(e, f));
+    return this.#emitter.createContext(parsed);
+  }
+
+  /** The core this thread's contexts run on ('wasm' or 'ts'), or undefined before createContext. */
+  get backend(): 'wasm' | 'ts' | undefined {
+    this._check();
+    return this.#emitter?.core.backend;
+  }
+
+  /** Rule breaks recorded on this thread's contexts (F16, C3), oldest first. */
+  get violations(): readonly Violation[] {
+    this._check();
+    return this.#emitter?.violations ?? [];
+  }
+
+  /**
+   * `on('callbackError', fn)`: fn gets what a callback run on this thread threw (a remote fence's,
+   * or a fence of this thread's contexts), and the fence. Without a listener the error is written
+   * to the console (console.error) and this thread goes on: a callback never kills its thread.
+   */
+  on(event: 'callbackError', fn: AttachedCallbackErrorListener): this {
+    this._check();
+    checkEnum('event', event, ['callbackError'] as const);
+    checkFunction('listener', fn);
+    this.#callbackListeners.add(fn);
+    return this;
+  }
+
+  /** Removes a listener added with on(). */
+  off(event: 'callbackError', fn: AttachedCallbackErrorListener): this {
+    this._check();
+    checkEnum('event', event, ['callbackError'] as const);
+    checkFunction('listener', fn);
+    this.#callbackListeners.delete(fn);
+    return this;
+  }
+
+  /** @internal A callback run on this thread threw. */
+  _callbackError(e: unknown, fence: RemoteFence): void {
+    this.#reportCallbackError(e, fence);
+  }
+
+  #reportCallbackError(e: unknown, fence: RemoteFence | DmaFence): void {
+    if (this.#callbackListeners.size === 0) {
+      console.error('dmafence: a fence callback threw (add art.on("callbackError", fn) to handle it):', e);
+      return;
+    }
+    for (const l of [...this.#callbackListeners]) {
+      try {
+        l(e, fence);
+      } catch (e2) {
+        console.error('dmafence: a callbackError listener threw:', e2);
+      }
+    }
+  }
+
+  /**
+   * Detaches this thread: its contexts' pending fences signal -ECANCELED (T2), its handles and
+   * remote fences throw ERR_DISPOSED and their pending waits reject with it, and its emitter
+   * header and slots are free for another thread. Idempotent; also after the owner's dispose.
+   */
+  dispose(): void {
+    if (this.#detached) return;
+    const ownerGone = Atomics.load(this.i32, this.#disposedIndex) !== 0;
+    if (!ownerGone) this.#emitter?.dispose();
+    else this.#emitter?.life.end();
+    for (const [k, adopted] of [...this.#held]) this.#letGo(k, adopted);
+    this.#detached = true;
+    this.#watched.clear();
+    if (this.#ticker !== undefined) clearInterval(this.#ticker);
+    // Wake this thread's own waits (they see the flag and reject); other threads' waits on the
+    // same word just look again and sleep.
+    Atomics.notify(this.i32, this.#epochIndex);
+  }
+
+  /** `using art = attachRuntime(h)`: dispose() at the end of the scope. */
+  [Symbol.dispose](): void {
+    this.dispose();
   }
 
   /**
@@ -104,17 +235,26 @@ export class AttachedRuntime {
    */
   fence(h: SharedFenceHandle): RemoteFence {
     this._check();
-    const { slot, gen, context, seqno } = parseFenceHandle(h, this.#id, this.#maxFences);
-    const ci = this.#ctxIndexOf(context);
+    const r = this.#reader;
+    const { slot, gen, context, seqno, hold } = parseFenceHandle(h, this.#id, r.maxFences);
+    const ci = r.ctxIndexOf(context);
     if (ci < 0) throw new DmaFenceRangeError('ERR_INVALID_ARG', `this runtime has no context with id ${context}: that handle names no fence it issued`);
-    const cw = this.#ctxWord(ci);
-    const last = this.#stableF64(cw + (L.C_LAST_SEQNO >> 2));
-    const first = last - this.#stableF64(cw + (L.C_CREATED >> 2)) + 1;
+    const cw = r.ctxWord(ci);
+    const last = r.stableF64(cw + (L.C_LAST_SEQNO >> 2));
+    const first = last - r.stableF64(cw + (L.C_CREATED >> 2)) + 1;
     if (seqno > last || seqno < first) {
       throw new DmaFenceRangeError('ERR_INVALID_ARG', `context ${context} never issued seqno ${seqno} (it issued ${first > last ? 'none' : `${first}..${last}`}): that handle names no fence`);
     }
-    if (this.#holds(slot, gen, ci, seqno)) return new RemoteFence(this, this.#slotWord(slot), gen, ci, context, seqno, false);
-    if (this.#provablySignaled(ci, seqno)) return new RemoteFence(this, this.#slotWord(slot), gen, ci, context, seqno, true);
+    // A held handle: adopt its entry first (the issuer's reference then stays until we let go).
+    const ph = parseHold(hold);
+    const adopted = ph ? adoptHold(this.#views, ph.k, ph.word) : 0;
+    if (r.holds(slot, gen, ci, seqno)) {
+      const f = new RemoteFence(this, r.slotWord(slot), gen, ci, context, seqno, false);
+      if (adopted) this.#adopt(f, ph!.k, adopted);
+      return f;
+    }
+    if (adopted) releaseHold(this.#views, ph!.k, adopted);
+    if (r.provablySignaled(ci, seqno)) return new RemoteFence(this, r.slotWord(slot), gen, ci, context, seqno, true);
     throw new DmaFenceError(
       'ERR_STALE_HANDLE',
       `slot ${slot} no longer holds fence ${context}:${seqno} (generation ${gen}) and that fence cannot be shown to be signaled: ` +
@@ -122,92 +262,49 @@ export class AttachedRuntime {
     );
   }
 
-  /** @internal Word index of a slot's first word. */
-  #slotWord(slot: number): number {
-    return this.#slotWord0 + (slot << (L.SLOT_SHIFT - 2));
-  }
-
-  #ctxWord(ci: number): number {
-    return this.#ctxWord0 + ci * (L.CTX_SIZE >> 2);
-  }
-
-  /** An f64 the owner may be changing (a context's counters): two equal reads in a row. */
-  #stableF64(word: number): number {
-    let a = loadF64(this.u32, word);
-    for (let i = 0; i < 100; i++) {
-      const b = loadF64(this.u32, word);
-      if (a === b) return a;
-      a = b;
-    }
-    return a;
-  }
-
-  /** The context table index of a context id, or -1. The owner publishes an entry (id first)
-   *  before it counts it, so a scan never caches a half-written entry. */
-  #ctxIndexOf(id: number): number {
-    const known = this.#ctxIndex.get(id);
-    if (known !== undefined) return known;
-    const count = Math.min(Atomics.load(this.i32, this.#views.word(L.H_CTX_COUNT)), this.#maxContexts);
-    for (; this.#ctxScanned < count; this.#ctxScanned++) {
-      const j = this.#ctxScanned;
-      const cid = Atomics.load(this.u32, this.#ctxWord(j) + (L.C_ID >> 2));
-      if (!this.#ctxIndex.has(cid)) this.#ctxIndex.set(cid, j);
-    }
-    return this.#ctxIndex.get(id) ?? -1;
-  }
-
-  /** Does the slot hold fence (ctx index ci, seqno) at generation gen? A consistent read. */
-  #holds(slot: number, gen: number, ci: number, seqno: number): boolean {
-    const w = this.#slotWord(slot);
-    const u32 = this.u32;
-    for (let i = 0; i < 100; i++) {
-      const g1 = Atomics.load(u32, w + (L.S_GEN >> 2));
-      const st = Atomics.load(u32, w + (L.S_STATE >> 2));
-      const s = loadF64(u32, w + (L.S_SEQNO >> 2));
-      // Recycled meanwhile (generation, or the state word of a slot being re-written): look again.
-      if (Atomics.load(u32, w + (L.S_GEN >> 2)) !== g1 || Atomics.load(u32, w + (L.S_STATE >> 2)) !== st) continue;
-      return g1 === gen && (st & L.FS_ALLOC) !== 0 && st >>> L.STATE_CTX_SHIFT === ci && s === seqno;
-    }
-    return false;
-  }
-
   /**
-   * Is fence (ci, seqno) signaled, whatever slot it had? Yes if no later than the context's highest
-   * signaled seqno and older than the oldest fence the context still has pending (its pending list's
-   * head, read consistently), or if nothing is pending. A fence signaled out of order, ahead of an
-   * older pending one, cannot be proven so: no.
+   * One timer per view, while waits are in progress: every REMOTE_POLL_MS it renews this view's
+   * lease and looks after threads that ended (#lookAfterOthers), so no wait needs a timeout of its
+   * own for that; in Node it also keeps the process alive (a pending waitAsync alone does not).
+   * Referenced and unreferenced (cheap) rather than made per wait; where timers have no ref()
+   * (browsers) it just keeps running until dispose.
    */
-  #provablySignaled(ci: number, seqno: number): boolean {
-    const cw = this.#ctxWord(ci);
-    if (seqno > this.#stableF64(cw + (L.C_SIGNALED_SEQNO >> 2))) return false;
-    const u32 = this.u32;
-    for (let i = 0; i < 1000; i++) {
-      const hd = Atomics.load(this.i32, cw + (L.C_HEAD >> 2));
-      if (hd === L.NIL) return true;
-      if (hd < 0 || hd >= this.#maxFences) return false;
-      const w = this.#slotWord(hd);
-      const g = Atomics.load(u32, w + (L.S_GEN >> 2));
-      const st = Atomics.load(u32, w + (L.S_STATE >> 2));
-      const s = loadF64(u32, w + (L.S_SEQNO >> 2));
-      if (Atomics.load(this.i32, cw + (L.C_HEAD >> 2)) !== hd || Atomics.load(u32, w + (L.S_GEN >> 2)) !== g || Atomics.load(u32, w + (L.S_STATE >> 2)) !== st) continue;
-      if (!(st & L.FS_ALLOC) || st >>> L.STATE_CTX_SHIFT !== ci) continue;
-      return seqno < s;
+  #keepCount = 0;
+  #ticker: ReturnType<typeof setInterval> | undefined;
+  #ticks = 0;
+  #hold(d: number): void {
+    this.#keepCount += d;
+    const t = (this.#ticker ??= setInterval(() => this.#tick(), REMOTE_POLL_MS)) as { ref?(): unknown; unref?(): unknown };
+    if (this.#keepCount === 0) t.unref?.();
+    else if (this.#keepCount === 1 && d > 0) t.ref?.();
+  }
+  #tick(): void {
+    if (this.disposed) return;
+    if (this.#held.size) {
+      const now = (wallMs() - this.#timeBase) | 0;
+      for (const [k, adopted] of this.#held) renewHold(this.#views, k, adopted, now);
     }
-    return false;
+    if (this.#keepCount === 0) return;
+    this.#waiters.sync();
+    if (++this.#ticks % 4 === 0) this.#lookAfterOthers();
   }
 
   /**
    * @internal
-   * Waits until `done()` is true or timeoutNs passes (real time). Registers as a remote waiter
-   * first, then reads the epoch, then checks: the owner bumps the epoch after any signal it makes
-   * while a remote waiter exists (and at dispose), so the wait cannot sleep through the signal it
-   * waits for. Sleeps at most REMOTE_POLL_MS and renews its registration's lease at every wake.
-   * Rejects ERR_DISPOSED once the owner disposed the runtime.
+   * Waits until `done()` is true or timeoutNs passes (real time). The waiter's half of the futex
+   * protocol: it counts itself as a remote waiter (an atomic read-modify-write), reads the epoch,
+   * then checks; every signaler publishes the SIGNALED bit (atomic) and then loads the count, and
+   * bumps and notifies the epoch when it is not zero (so do dispose and an abort): the wait cannot
+   * sleep through the signal it waits for, and sleeps with no timeout but its own (the view's
+   * ticker renews the lease). Rejects ERR_DISPOSED once the owner disposed the runtime (or this
+   * view was disposed).
    */
   async _waitUntil(done: () => boolean, timeoutNs: number, signal?: AbortSignal): Promise<boolean> {
     this._check();
     this.#waiters.begin();
-    const keep = setInterval(() => {}, 1 << 30); // a pending waitAsync alone does not keep Node alive
+    this.#hold(1);
+    const kick = () => Atomics.notify(this.i32, this.#epochIndex);
+    signal?.addEventListener('abort', kick, { once: true });
     try {
       const end = timeoutNs === Infinity ? Infinity : performance.now() + timeoutNs / 1e6;
       for (;;) {
@@ -215,16 +312,58 @@ export class AttachedRuntime {
         const epoch = Atomics.load(this.i32, this.#epochIndex);
         this._check(); // after the epoch read: dispose sets the flag, then bumps the epoch
         if (done()) return true;
-        const left = end - performance.now();
-        if (left <= 0) return false;
-        const r = Atomics.waitAsync(this.i32, this.#epochIndex, epoch, Math.min(left, REMOTE_POLL_MS));
+        const left = end === Infinity ? undefined : end - performance.now();
+        if (left !== undefined && left <= 0) return false;
+        const r = Atomics.waitAsync(this.i32, this.#epochIndex, epoch, left);
         if (r.async) await r.value;
-        this.#waiters.sync();
       }
     } finally {
-      clearInterval(keep);
+      signal?.removeEventListener('abort', kick);
+      this.#hold(-1);
       this.#waiters.end();
     }
+  }
+
+  /**
+   * @internal The same wait, blocking this thread (Atomics.wait): for workers, where it is the
+   * fastest wake there is. ERR_WOULD_BLOCK where the thread may not block (a page's main thread).
+   */
+  _waitSync(done: () => boolean, timeoutNs: number): boolean {
+    this._check();
+    if (done()) return true;
+    if (timeoutNs === 0) return false;
+    this.#waiters.begin();
+    try {
+      const end = timeoutNs === Infinity ? Infinity : performance.now() + timeoutNs / 1e6;
+      for (;;) {
+        const epoch = Atomics.load(this.i32, this.#epochIndex);
+        this._check();
+        if (done()) return true;
+        const left = end - performance.now();
+        if (left <= 0) return false;
+        let r: string;
+        try {
+          r = Atomics.wait(this.i32, this.#epochIndex, epoch, Math.min(left, REMOTE_POLL_MS));
+        } catch (e) {
+          throw new DmaFenceError('ERR_WOULD_BLOCK', `this thread may not block (Atomics.wait: ${(e as Error)?.message}): use wait() instead of waitSync()`);
+        }
+        this.#waiters.sync();
+        this.#emitter?.renew();
+        if (r === 'timed-out') this.#lookAfterOthers();
+      }
+    } finally {
+      this.#waiters.end();
+    }
+  }
+
+  /**
+   * A wait that slept a whole lease period looks after threads that ended: emitter headers whose
+   * lease expired are reclaimed (their pending fences signal -ECANCELED, T2), and so are waiter
+   * registrations (so signalers stop paying a notify for them).
+   */
+  #lookAfterOthers(): void {
+    reclaimEmitters(this.#views, this.#emitter?.core);
+    reclaimWaiters(this.#views, (wallMs() - this.#timeBase) | 0);
   }
 
   /** @internal callbacks of remote fences run on this thread, once each, when they signal */
@@ -274,7 +413,23 @@ export class AttachedRuntime {
  * view.fence(msg.fence).addCallback((f) => console.log('signaled', f.status));
  * ```
  */
-export function attachRuntime(handle: SharedRuntimeHandle): AttachedRuntime {
-  const { views, id } = checkRuntimeHandle(handle);
-  return new AttachedRuntime(views, id);
+export function attachRuntime(handle: SharedRuntimeHandle, opts?: AttachOptions): AttachedRuntime {
+  const o = checkOptions('attachRuntime options', opts, ['backend']);
+  const backend = o.backend === undefined ? undefined : checkEnum('backend', o.backend, ['wasm', 'ts'] as const);
+  const { views, id, wasm } = checkRuntimeHandle(handle);
+  return new AttachedRuntime(views, id, wasm, backend);
 }
+
+/** attachRuntime's options. */
+export interface AttachOptions {
+  /**
+   * The core this thread's own contexts run on: 'wasm' (the runtime's module, instantiated
+   * synchronously: ERR_WASM where the thread refuses that, or for a ts runtime), 'ts' (the same
+   * core in TypeScript). Default: wasm when the runtime shared its module and this thread can
+   * instantiate it, else ts.
+   */
+  backend?: 'wasm' | 'ts';
+}
+
+/** A listener of art.on('callbackError'): what a callback run on this thread threw, and the fence. */
+export type AttachedCallbackErrorListener = (error: unknown, fence: RemoteFence | DmaFence) => void;

@@ -6,7 +6,7 @@
  * again. The owner's cores publish in the matching order (layout.ts, "Fence slot").
  */
 import * as L from '../core/layout.js';
-import { DmaFenceError, abortReason, checkFunction } from '../errors.js';
+import { DmaFenceError, abortReason, checkDuration, checkFunction, checkOptions } from '../errors.js';
 import { parseWaitOptions } from '../dma-fence.js';
 import type { WaitOptions } from '../dma-fence.js';
 import { loadF64 } from './common.js';
@@ -148,6 +148,34 @@ export class RemoteFence {
     return f.timestamp;
   }
 
+  /** @internal The hold entry this view adopted (share({ hold: true })), until released. */
+  _held: { k: number; adopted: number } | undefined;
+
+  /**
+   * Lets go of the fence this view holds (a handle shared with `{ hold: true }`): its emitter may
+   * then recycle it once it is done with it too, and this view may read stale from then on.
+   * Returns false if it held nothing (or already let go). Also by Symbol.dispose and the GC.
+   */
+  release(): boolean {
+    this.#rt._check();
+    const h = this._held;
+    if (!h) return false;
+    this._held = undefined;
+    this.#rt._release(this, h.k, h.adopted);
+    return true;
+  }
+
+  /** True while this view keeps its fence alive (shared with `{ hold: true }`, not yet released). */
+  get held(): boolean {
+    this.#rt._check();
+    return this._held !== undefined;
+  }
+
+  /** `using f = view.fence(h)`: release() at the end of the scope. */
+  [Symbol.dispose](): void {
+    if (this._held && !this.#rt.disposed) this.release();
+  }
+
   /** @internal */
   _signaled(): boolean {
     return this.#look() !== undefined;
@@ -165,6 +193,18 @@ export class RemoteFence {
     } catch (e) {
       return Promise.reject(e);
     }
+  }
+
+  /**
+   * F9 across threads, blocking: true when signaled, false after timeoutNs of real time. Blocks
+   * this thread in Atomics.wait (a worker's fastest wake-up); ERR_WOULD_BLOCK where the thread
+   * may not block (a page's main thread).
+   */
+  waitSync(opts?: { timeoutNs?: number }): boolean {
+    this.#rt._check();
+    const o = checkOptions('waitSync options', opts, ['timeoutNs']);
+    const timeoutNs = o.timeoutNs === undefined ? Infinity : checkDuration('timeoutNs', o.timeoutNs);
+    return this.#rt._waitSync(() => this.#look() !== undefined, timeoutNs);
   }
 
   /**
@@ -198,9 +238,7 @@ export class RemoteFence {
       try {
         fn(this);
       } catch (e) {
-        queueMicrotask(() => {
-          throw e;
-        });
+        this.#rt._callbackError(e, this); // art.on('callbackError'), else the console: never thrown
       }
     }
   }
