@@ -76,6 +76,8 @@ export function ringSubmit(base: usize, ring: i32, n: i32, dst: u32, bytes: u32,
   const c = ctxPtr(base, ctx);
   let seqno = load<f64>(c + C_LAST_SEQNO);
   let slot = NIL;
+  const mask = load<u32>(rp + R_MASK);
+  const starts = startPtr(rp, 0);
   for (let i = 0; i < n; i++) {
     seqno += 1;
     slot = allocSlot(base);
@@ -86,7 +88,7 @@ export function ringSubmit(base: usize, ring: i32, n: i32, dst: u32, bytes: u32,
     store<u32>(d + D_BYTES, bytes);
     store<u32>(d + D_PATTERN, pattern);
     store<u32>(d + D_ALLOC_ID, allocId);
-    store<f64>(startPtr(rp, tail + <u32>i), 0);
+    store<f64>(starts + <usize>((<u32>(tail + <u32>i) & mask) * START_SIZE), 0);
   }
   if (pin) {
     const p = slotPtr(base, slot);
@@ -438,12 +440,20 @@ function fastRun(base: usize, ring: i32, rp: usize, t: f64, limit: f64, maxJobs:
     const baseNs = load<f64>(rp + R_BASE_NS);
     const perByte = load<f64>(rp + R_PER_BYTE_NS);
     const queued = <u32>(tail - head);
+    const descs = rp + RING_SIZE;
+    const mask = load<u32>(rp + R_MASK);
+    let lastB: u32 = 0;
+    let dur: f64 = 0;
     for (let k: u32 = 0; k < queued && n < maxJobs; k++) {
-      const d = descPtr(rp, <u32>(head + k));
+      const d = descs + <usize>((<u32>(head + k) & mask) * DESC_SIZE);
       const b = load<u32>(d + D_BYTES);
-      const dur = Math.floor(baseNs + perByte * <f64>b);
-      if (n == 1) step = dur;
-      else if (dur != step) break;
+      if (n == 1 || b != lastB) {
+        // (fetch's formula: the same duration for the same size)
+        dur = Math.floor(baseNs + perByte * <f64>b);
+        lastB = b;
+        if (n == 1) step = dur;
+        else if (dur != step) break;
+      }
       const e = tEnd + dur;
       if (e > limit) break;
       if (armed && !(tEnd + tmo > tEnd && tEnd + tmo >= e)) break;
@@ -474,9 +484,13 @@ function fastRun(base: usize, ring: i32, rp: usize, t: f64, limit: f64, maxJobs:
   let tLast = end0;
   let start = load<f64>(rp + R_CUR_START);
   let last = d0;
+  const mask = load<u32>(rp + R_MASK);
+  const descs = rp + RING_SIZE;
+  const starts = startPtr(rp, 0);
   for (let k: u32 = 1; k < <u32>m; k++) {
-    last = descPtr(rp, <u32>(head - 1 + k));
-    store<f64>(startPtr(rp, <u32>(head - 1 + k)), tLast);
+    const i = <u32>(head - 1 + k) & mask;
+    last = descs + <usize>(i * DESC_SIZE);
+    store<f64>(starts + <usize>(i * START_SIZE), tLast);
     const b = load<u32>(last + D_BYTES);
     if (b != 0) {
       memory.fill(<usize>(dma + <usize>load<u32>(last + D_DST)), <u8>load<u32>(last + D_PATTERN), <usize>b);

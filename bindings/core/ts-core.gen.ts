@@ -923,6 +923,8 @@ export class TsCore implements Core {
     const c = this.ctxPtr(base, ctx);
     let seqno = f64[(c + C_LAST_SEQNO) >>> 3];
     let slot = NIL;
+    const mask = u32[(rp + R_MASK) >>> 2];
+    const starts = this.startPtr(rp, 0);
     for (let i = 0; i < n; i++) {
       seqno += 1;
       slot = this.allocSlot(base);
@@ -933,7 +935,7 @@ export class TsCore implements Core {
       u32[(d + D_BYTES) >>> 2] = bytes;
       u32[(d + D_PATTERN) >>> 2] = pattern;
       u32[(d + D_ALLOC_ID) >>> 2] = allocId;
-      f64[this.startPtr(rp, tail + i) >>> 3] = 0;
+      f64[(starts + (((tail + i) & mask) * START_SIZE)) >>> 3] = 0;
     }
     if (pin) {
       const p = this.slotPtr(base, slot);
@@ -1311,13 +1313,21 @@ export class TsCore implements Core {
       const baseNs = f64[(rp + R_BASE_NS) >>> 3];
       const perByte = f64[(rp + R_PER_BYTE_NS) >>> 3];
       const queued = (tail - head) >>> 0;
+      const descs = rp + RING_SIZE;
+      const mask = u32[(rp + R_MASK) >>> 2];
+      let lastB = 0;
+      let dur = 0;
       for (let k = 0; k < queued && n < maxJobs; k++) {
-        const d = this.descPtr(rp, (head + k));
+        const d = descs + (((head + k) & mask) * DESC_SIZE);
         const b = u32[(d + D_BYTES) >>> 2];
-        const dur = Math.floor(baseNs + perByte * b);
-        if (n === 1)
-          step = dur;
-        else if (dur !== step) break;
+        if (n === 1 || b !== lastB) {
+          // (fetch's formula: the same duration for the same size)
+          dur = Math.floor(baseNs + perByte * b);
+          lastB = b;
+          if (n === 1)
+            step = dur;
+          else if (dur !== step) break;
+        }
         const e = tEnd + dur;
         if (e > limit) break;
         if (armed && !(tEnd + tmo > tEnd && tEnd + tmo >= e)) break;
@@ -1348,9 +1358,13 @@ export class TsCore implements Core {
     let tLast = end0;
     let start = f64[(rp + R_CUR_START) >>> 3];
     let last = d0;
+    const mask = u32[(rp + R_MASK) >>> 2];
+    const descs = rp + RING_SIZE;
+    const starts = this.startPtr(rp, 0);
     for (let k = 1; k < (m >>> 0); k++) {
-      last = this.descPtr(rp, (head - 1 + k));
-      f64[this.startPtr(rp, (head - 1 + k)) >>> 3] = tLast;
+      const i = (head - 1 + k) & mask;
+      last = descs + (i * DESC_SIZE);
+      f64[(starts + (i * START_SIZE)) >>> 3] = tLast;
       const b = u32[(last + D_BYTES) >>> 2];
       if (b !== 0) {
         this.memoryFill((dma + u32[(last + D_DST) >>> 2]) >>> 0, u32[(last + D_PATTERN) >>> 2] & 255, b);
