@@ -404,13 +404,15 @@ function owned(base: usize, dst: u32, bytes: u32, expected: u32): bool {
  * runs the event), else the DR_* bits of its last event.
  */
 function fastRun(base: usize, ring: i32, rp: usize, t: f64, limit: f64, maxJobs: i32): i32 {
+  // First the cheapest refusal: the running job does not complete before the limit (a chunk event
+  // of rings whose events interleave).
+  const end0 = load<f64>(rp + R_CUR_END);
+  if (end0 > limit) return -1;
   const flags = load<u32>(rp + R_FLAGS);
   if (flags & (RGF_RANDOM | RGF_NO_IRQ_HANDLER | RGF_WAKE | RGF_TRACE)) return -1;
   if (load<u32>(rp + R_ENGINE) != EN_BUSY || load<u32>(rp + R_CUR_FLAGS) != 0) return -1;
   if (load<f64>(rp + R_ACK_AT) >= 0 || load<f64>(rp + R_RESET_AT) >= 0) return -1;
   if (load<i32>(base + H_NOTIFY_HEAD) != NIL) return -1;
-  const end0 = load<f64>(rp + R_CUR_END);
-  if (end0 > limit) return -1;
   const head = load<u32>(rp + R_HEAD);
   if (load<u32>(rp + R_SIG_IDX) != <u32>(head - 1)) return -1;
   const d0 = descPtr(rp, <u32>(head - 1));

@@ -1277,13 +1277,15 @@ export class TsCore implements Core {
     const i32 = this.i32;
     const u32 = this.u32;
     const f64 = this.f64;
+    // First the cheapest refusal: the running job does not complete before the limit (a chunk event
+    // of rings whose events interleave).
+    const end0 = f64[(rp + R_CUR_END) >>> 3];
+    if (end0 > limit) return -1;
     const flags = u32[(rp + R_FLAGS) >>> 2];
     if (flags & (RGF_RANDOM | RGF_NO_IRQ_HANDLER | RGF_WAKE | RGF_TRACE)) return -1;
     if (u32[(rp + R_ENGINE) >>> 2] !== EN_BUSY || u32[(rp + R_CUR_FLAGS) >>> 2] !== 0) return -1;
     if (f64[(rp + R_ACK_AT) >>> 3] >= 0 || f64[(rp + R_RESET_AT) >>> 3] >= 0) return -1;
     if (i32[(base + H_NOTIFY_HEAD) >>> 2] !== NIL) return -1;
-    const end0 = f64[(rp + R_CUR_END) >>> 3];
-    if (end0 > limit) return -1;
     const head = u32[(rp + R_HEAD) >>> 2];
     if (u32[(rp + R_SIG_IDX) >>> 2] !== ((head - 1) >>> 0)) return -1;
     const d0 = this.descPtr(rp, (head - 1));
