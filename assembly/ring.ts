@@ -403,7 +403,7 @@ function owned(base: usize, dst: u32, bytes: u32, expected: u32): bool {
  * steps, as the general path's times are). Returns -1 when it does not apply (the general path
  * runs the event), else the DR_* bits of its last event.
  */
-function fastRun(base: usize, ring: i32, rp: usize, t: f64, limit: f64, maxJobs: i32): i32 {
+function fastRun(base: usize, ring: i32, rp: usize, t: f64, limit: f64): i32 {
   // First the cheapest refusal: the running job does not complete before the limit (a chunk event
   // of rings whose events interleave).
   const end0 = load<f64>(rp + R_CUR_END);
@@ -446,7 +446,7 @@ function fastRun(base: usize, ring: i32, rp: usize, t: f64, limit: f64, maxJobs:
     const mask = load<u32>(rp + R_MASK);
     let lastB: u32 = 0;
     let dur: f64 = 0;
-    for (let k: u32 = 0; k < queued && n < maxJobs; k++) {
+    for (let k: u32 = 0; k < queued; k++) {
       const d = descs + <usize>((<u32>(head + k) & mask) * DESC_SIZE);
       const b = load<u32>(d + D_BYTES);
       if (n == 1 || b != lastB) {
@@ -541,9 +541,9 @@ export function devicesRun(base: usize, until: f64): i32 {
   const stride = <usize>load<i32>(base + H_RING_STRIDE);
   // Schedulers are stepped with the devices (virtual clock only: a device thread never runs them).
   const sched = load<i32>(base + H_SCHED_COUNT) > 0 && !(load<u32>(base + H_MODE) & MODE_DEVICE_THREAD);
-  const fast = !(load<u32>(base + H_MODE) & (MODE_DEVICE_THREAD | MODE_NO_FAST_PATH));
-  // With schedulers a pass is due after every completion: runs of one job then (its chunks in one step).
-  const maxJobs = sched ? 1 : 0x7fffffff;
+  // The fast path: not under schedulers (a pass is due after every completion: runs of one job,
+  // which cost more than the general event), nor on a device thread.
+  const fast = !sched && !(load<u32>(base + H_MODE) & (MODE_DEVICE_THREAD | MODE_NO_FAST_PATH));
   for (;;) {
     let best = -1;
     let bestT = Infinity;
@@ -565,7 +565,8 @@ export function devicesRun(base: usize, until: f64): i32 {
     for (;;) {
       const t = load<f64>(rp + R_NEXT_T);
       if (t > limit || t == Infinity) break;
-      let status = fast ? fastRun(base, best, rp, t, limit, maxJobs) : -1;
+      // (limit == t: another ring has an event at this instant, a run would be one event.)
+      let status = fast && limit > t ? fastRun(base, best, rp, t, limit) : -1;
       if (status < 0) {
         store<f64>(base + H_DEV_NOW, t);
         status = ringEvent(base, best, rp, t);

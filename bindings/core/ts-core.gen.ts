@@ -1273,7 +1273,7 @@ export class TsCore implements Core {
    * steps, as the general path's times are). Returns -1 when it does not apply (the general path
    * runs the event), else the DR_* bits of its last event.
    */
-  private fastRun(base: number, ring: number, rp: number, t: number, limit: number, maxJobs: number): number {
+  private fastRun(base: number, ring: number, rp: number, t: number, limit: number): number {
     const i32 = this.i32;
     const u32 = this.u32;
     const f64 = this.f64;
@@ -1319,7 +1319,7 @@ export class TsCore implements Core {
       const mask = u32[(rp + R_MASK) >>> 2];
       let lastB = 0;
       let dur = 0;
-      for (let k = 0; k < queued && n < maxJobs; k++) {
+      for (let k = 0; k < queued; k++) {
         const d = descs + (((head + k) & mask) * DESC_SIZE);
         const b = u32[(d + D_BYTES) >>> 2];
         if (n === 1 || b !== lastB) {
@@ -1418,9 +1418,9 @@ export class TsCore implements Core {
     const stride = i32[(base + H_RING_STRIDE) >>> 2];
     // Schedulers are stepped with the devices (virtual clock only: a device thread never runs them).
     const sched = i32[(base + H_SCHED_COUNT) >>> 2] > 0 && !(u32[(base + H_MODE) >>> 2] & MODE_DEVICE_THREAD);
-    const fast = !(u32[(base + H_MODE) >>> 2] & (MODE_DEVICE_THREAD | MODE_NO_FAST_PATH));
-    // With schedulers a pass is due after every completion: runs of one job then (its chunks in one step).
-    const maxJobs = sched ? 1 : 0x7fffffff;
+    // The fast path: not under schedulers (a pass is due after every completion: runs of one job,
+    // which cost more than the general event), nor on a device thread.
+    const fast = !sched && !(u32[(base + H_MODE) >>> 2] & (MODE_DEVICE_THREAD | MODE_NO_FAST_PATH));
     for (;;) {
       let best = -1;
       let bestT = Infinity;
@@ -1442,7 +1442,8 @@ export class TsCore implements Core {
       for (;;) {
         const t = f64[(rp + R_NEXT_T) >>> 3];
         if (t > limit || t === Infinity) break;
-        let status = fast ? this.fastRun(base, best, rp, t, limit, maxJobs) : -1;
+        // (limit == t: another ring has an event at this instant, a run would be one event.)
+        let status = fast && limit > t ? this.fastRun(base, best, rp, t, limit) : -1;
         if (status < 0) {
           f64[(base + H_DEV_NOW) >>> 3] = t;
           status = this.ringEvent(base, best, rp, t);
