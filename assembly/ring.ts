@@ -312,6 +312,21 @@ function writeChunk(base: usize, ring: i32, d: usize, k: u32, t: f64): i32 {
   return status;
 }
 
+/**
+ * The end of a ring's event at time t (one step, or a fast run ending at t): a timeout that is
+ * due, the ring's next event time, and whether callbacks or waiters are queued.
+ */
+// @ts-ignore: decorator
+@inline function endEvent(base: usize, ring: i32, rp: usize, t: f64, status: i32): i32 {
+  if (timeoutArmed(base, rp) && t >= timeoutDeadline(rp)) {
+    store<i32>(base + H_DEV_RING, ring);
+    status |= DR_TIMEOUT;
+  }
+  store<f64>(rp + R_NEXT_T, nextEvent(base, rp, t));
+  if (load<i32>(base + H_NOTIFY_HEAD) != NIL) status |= DR_NOTIFY;
+  return status;
+}
+
 /** One event of one ring's device at time t. Returns DR_* bits for the bindings. */
 function ringEvent(base: usize, ring: i32, rp: usize, t: f64): i32 {
   // The answers first: an ACK or a reset due at t halts the engine before its job's events at t.
@@ -374,13 +389,7 @@ function ringEvent(base: usize, ring: i32, rp: usize, t: f64): i32 {
   } else if (!(engine & EN_HALTED) && canFetch(rp)) {
     fetch(rp, t);
   }
-  if (timeoutArmed(base, rp) && t >= timeoutDeadline(rp)) {
-    store<i32>(base + H_DEV_RING, ring);
-    status |= DR_TIMEOUT;
-  }
-  store<f64>(rp + R_NEXT_T, nextEvent(base, rp, t));
-  if (load<i32>(base + H_NOTIFY_HEAD) != NIL) status |= DR_NOTIFY;
-  return status;
+  return endEvent(base, ring, rp, t, status);
 }
 
 /** M2 for a whole job at once: does allocation `expected` own every granule of [dst, dst + bytes)? */
@@ -520,14 +529,7 @@ function fastRun(base: usize, ring: i32, rp: usize, t: f64, limit: f64): i32 {
   store<u32>(rp + R_SIG_IDX, retired);
   if (canFetch(rp)) fetch(rp, tLast);
   store<f64>(base + H_DEV_NOW, tLast);
-  let status = 0;
-  if (timeoutArmed(base, rp) && tLast >= timeoutDeadline(rp)) {
-    store<i32>(base + H_DEV_RING, ring);
-    status |= DR_TIMEOUT;
-  }
-  store<f64>(rp + R_NEXT_T, nextEvent(base, rp, tLast));
-  if (load<i32>(base + H_NOTIFY_HEAD) != NIL) status |= DR_NOTIFY;
-  return status;
+  return endEvent(base, ring, rp, tLast, 0);
 }
 
 /**
