@@ -373,3 +373,15 @@ if (jsonPath) {
   writeFileSync(jsonPath, JSON.stringify({ machine, results }, null, 2) + '\n');
   log(`\nwrote ${jsonPath}`);
 }
+
+// ── cross-thread ping-pong against hand-written Atomics and postMessage (bench/threads.mjs) ──
+{
+  const threads = await (await import('./threads.mjs')).threadRows({ mode, log });
+  console.log(`\ncross-thread ping-pong between the main thread and one worker (bench/threads.mjs):\n\n${threads.table}`);
+  if (jsonPath) {
+    const { readFileSync } = await import('node:fs');
+    const json = JSON.parse(readFileSync(jsonPath, 'utf8'));
+    json.threads = threads.rows;
+    writeFileSync(jsonPath, JSON.stringify(json, null, 2) + '\n');
+  }
+}

@@ -40,6 +40,18 @@ describe('bench', () => {
       }
       const real = json.results.find((r: { workload: string }) => r.workload.startsWith('pipeline, real clock'));
       expect(real.wasm.latencyUs.p99).toBeGreaterThanOrEqual(real.wasm.latencyUs.p50);
+      // The cross-thread section (bench/threads.mjs): its table, and its rows in the JSON.
+      expect(table).toContain('cross-thread ping-pong between the main thread and one worker');
+      for (const m of ['hand-written Atomics', 'hand-written postMessage', 'dmafence wasm', 'dmafence ts']) expect(table).toContain(`| ${m}`);
+      expect(json.threads.map((r: { mode: string }) => r.mode)).toEqual(['atomics', 'postMessage', 'dmafence-wasm', 'dmafence-ts']);
+      for (const r of json.threads) {
+        expect(r.unit).toBe('round trips/s');
+        expect(r.roundTrips.min).toBeGreaterThan(0);
+        expect(r.roundTrips.min).toBeLessThanOrEqual(r.roundTrips.median);
+        expect(r.roundTrips.max).toBeGreaterThanOrEqual(r.roundTrips.median);
+        for (const k of ['rttUs', 'toWorkerUs', 'toMainUs']) expect(r[k].p99).toBeGreaterThanOrEqual(r[k].p50);
+        expect(r.vsAtomics).toBeGreaterThan(0);
+      }
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
