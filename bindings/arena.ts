@@ -27,10 +27,16 @@ export interface ArenaSizes {
   maxSchedulers: number;
   maxEntities: number;
   maxJobs: number;
+  /** Attached emitter threads (emitter headers) and the fence slots each owns (default 0). */
+  maxEmitters?: number;
+  emitSlots?: number;
 }
 
 export interface ArenaLayout extends ArenaSizes {
   base: number;
+  emitOff: number;
+  /** Slots in the slot array: maxFences (the owner's) + maxEmitters × emitSlots. */
+  totalSlots: number;
   ctxOff: number;
   slotOff: number;
   ringsOff: number;
@@ -50,9 +56,13 @@ export interface ArenaLayout extends ArenaSizes {
 const align = (n: number) => (n + L.ALIGN - 1) & ~(L.ALIGN - 1);
 
 export function computeLayout(s: ArenaSizes): ArenaLayout {
-  const ctxOff = L.HEADER_SIZE;
+  const emitOff = L.HEADER_SIZE;
+  const maxEmitters = s.maxEmitters ?? 0;
+  const emitSlots = maxEmitters === 0 ? 0 : s.emitSlots ?? 0;
+  const totalSlots = s.maxFences + maxEmitters * emitSlots;
+  const ctxOff = align(emitOff + maxEmitters * L.EH_SIZE);
   const slotOff = align(ctxOff + s.maxContexts * L.CTX_SIZE);
-  const ringsOff = align(slotOff + s.maxFences * L.SLOT_SIZE);
+  const ringsOff = align(slotOff + totalSlots * L.SLOT_SIZE);
   const dmaOff = align(ringsOff + s.maxRings * s.ringStride);
   const dmaMapOff = align(dmaOff + s.dmaBytes);
   const corrOff = align(dmaMapOff + (s.dmaBytes >> L.DMA_GRANULE_SHIFT) * 4);
@@ -66,7 +76,7 @@ export function computeLayout(s: ArenaSizes): ArenaLayout {
   if (pages > 65536) {
     throw new DmaFenceRangeError('ERR_CAPACITY', `the arena would need ${ARENA_BASE + size} bytes, more than the 4 GiB a wasm memory holds`);
   }
-  return { ...s, base: ARENA_BASE, ctxOff, slotOff, ringsOff, dmaOff, dmaMapOff, corrOff, schedOff, entOff, jobOff, depOff, maxDeps, size, pages };
+  return { ...s, maxEmitters, emitSlots, base: ARENA_BASE, emitOff, totalSlots, ctxOff, slotOff, ringsOff, dmaOff, dmaMapOff, corrOff, schedOff, entOff, jobOff, depOff, maxDeps, size, pages };
 }
 
 /** One corruption log entry: a DMA write into a granule whose owner id differed (M2). */
@@ -163,12 +173,19 @@ export class Arena extends ArenaViews {
   /** Word index of the DMA owner map's first granule; byte offset of the first DMA byte. */
   readonly dmaMapWord0: number;
   readonly dmaByte0: number;
-  /** Owner only: when publishSignals next looks for expired remote waiter registrations (wall ms). */
+  /** When publishSignals next looks for expired remote waiter registrations (wall ms). */
   remoteScanAt = 0;
+  /**
+   * The views at the main header: the shared words (context count and ids, remote waiters, signal
+   * epoch, disposed, identity). The owner's arena is its own root; an attached emitter's arena has
+   * its emitter header as base (the core's words) and the main header as root.
+   */
+  readonly root: ArenaViews;
 
-  constructor(layout: ArenaLayout, memory?: WebAssembly.Memory) {
+  constructor(layout: ArenaLayout, memory?: WebAssembly.Memory, root?: ArenaViews) {
     const shared = memory ? isShared(memory.buffer) : sharedMemoryAvailable();
     super(memory ?? new WebAssembly.Memory({ initial: layout.pages, maximum: layout.pages, shared }), layout.base);
+    this.root = root ?? this;
     this.layout = layout;
     this.shared = shared;
     this.slotWord0 = (this.base + layout.slotOff) >> 2;
@@ -213,6 +230,27 @@ export class Arena extends ArenaViews {
     i32[h(L.H_MAX_DEPS)] = layout.maxDeps;
     i32[h(L.H_JOB_FREE)] = L.NIL;
     i32[h(L.H_DEP_FREE)] = L.NIL;
+    i32[h(L.H_EMIT_OFF)] = layout.emitOff;
+    i32[h(L.H_MAX_EMITTERS)] = layout.maxEmitters ?? 0;
+    i32[h(L.H_EMIT_SLOTS)] = layout.emitSlots ?? 0;
+    i32[h(L.H_TOTAL_SLOTS)] = layout.totalSlots;
+    // Emitter headers (layout.ts, "Emitter header"): the core's words, rebased, over each range.
+    for (let k = 0; k < (layout.maxEmitters ?? 0); k++) {
+      const t = layout.emitOff + k * L.EH_SIZE;
+      const e = (off: number) => (this.base + t + off) >> 2;
+      const start = layout.maxFences + k * (layout.emitSlots ?? 0);
+      i32[e(L.H_MAGIC)] = L.MAGIC;
+      i32[e(L.H_VERSION)] = L.LAYOUT_VERSION;
+      i32[e(L.H_MAX_FENCES)] = start + (layout.emitSlots ?? 0);
+      i32[e(L.H_MAX_CONTEXTS)] = layout.maxContexts;
+      i32[e(L.H_CTX_OFF)] = layout.ctxOff - t;
+      i32[e(L.H_SLOT_OFF)] = layout.slotOff - t;
+      i32[e(L.H_FREE_HEAD)] = L.NIL;
+      i32[e(L.H_BUMP)] = start;
+      i32[e(L.H_IN_USE)] = start;
+      i32[e(L.H_NOTIFY_HEAD)] = L.NIL;
+      i32[e(L.H_NOTIFY_TAIL)] = L.NIL;
+    }
     // Identity (below the base, outside the arena proper): a random id every share handle
     // carries, and the wall-clock time base of remote waiters' leases.
     let hi = 0;
@@ -231,13 +269,19 @@ export class Arena extends ArenaViews {
     return this.ctxWord0 + ctx * (L.CTX_SIZE >> 2);
   }
   /** Claims the next context table entry and the next id (C1). Returns the index, or -1 if full. */
-  createContext(seqno64: boolean, startSeqno: number, fixedId?: number): number {
-    const index = this.header(L.H_CTX_COUNT);
-    if (index >= this.layout.maxContexts) return -1;
+  createContext(seqno64: boolean, startSeqno: number, fixedId?: number, flags = 0): number {
+    // Any thread that creates contexts (the owner, attached emitters) takes an index with one
+    // Atomics.add; an index past the table is given back.
+    const count = this.root.word(L.H_CTX_COUNT);
+    if (Atomics.load(this.i32, count) >= this.layout.maxContexts) return -1;
+    const index = Atomics.add(this.i32, count, 1);
+    if (index >= this.layout.maxContexts) {
+      Atomics.sub(this.i32, count, 1);
+      return -1;
+    }
     const id = fixedId ?? this.allocContextIds(1);
     const w = this.ctxWord(index);
-    this.u32[w + (L.C_ID >> 2)] = id;
-    this.u32[w + (L.C_FLAGS >> 2)] = L.CF_LIVE | (seqno64 ? L.CF_SEQNO64 : 0);
+    this.u32[w + (L.C_FLAGS >> 2)] = L.CF_LIVE | (seqno64 ? L.CF_SEQNO64 : 0) | flags;
     this.f64[(w >> 1) + (L.C_LAST_SEQNO >> 3)] = startSeqno - 1;
     this.f64[(w >> 1) + (L.C_SIGNALED_SEQNO >> 3)] = startSeqno - 1;
     this.i32[w + (L.C_HEAD >> 2)] = L.NIL;
@@ -245,15 +289,20 @@ export class Arena extends ArenaViews {
     this.u32[w + (L.C_PENDING >> 2)] = 0;
     this.i32[w + (L.C_RING >> 2)] = L.NIL;
     this.f64[(w >> 1) + (L.C_CREATED >> 3)] = 0;
-    // Counted last, once the entry is whole: a view in another thread scans entries up to the count.
-    Atomics.store(this.i32, (this.base + L.H_CTX_COUNT) >> 2, index + 1);
+    // The id last (atomic), once the entry is whole: a view in another thread scans entries up to
+    // the count and stops at one whose id is still 0 (ids start at 1; the stub's entry is 0's own).
+    Atomics.store(this.u32, w + (L.C_ID >> 2), id);
     return index;
   }
-  /** C1: n consecutive fresh ids from the global counter; the first. */
+  /** C1: n consecutive fresh ids from the global counter (one Atomics.add: any thread); the first. */
   allocContextIds(n: number): number {
-    const first = this.u32[(this.base + L.H_NEXT_CTX_ID) >> 2];
-    if (first + n > 0xffffffff) throw new DmaFenceRangeError('ERR_CAPACITY', 'context ids are exhausted (32-bit counter)');
-    this.u32[(this.base + L.H_NEXT_CTX_ID) >> 2] = first + n;
+    const word = this.root.word(L.H_NEXT_CTX_ID);
+    if (Atomics.load(this.u32, word) + n > 0xffffffff) throw new DmaFenceRangeError('ERR_CAPACITY', 'context ids are exhausted (32-bit counter)');
+    const first = Atomics.add(this.u32, word, n);
+    if (first + n > 0xffffffff) {
+      Atomics.sub(this.u32, word, n);
+      throw new DmaFenceRangeError('ERR_CAPACITY', 'context ids are exhausted (32-bit counter)');
+    }
     return first;
   }
   ctxId(ctx: number): number {

@@ -17,5 +17,6 @@ export { REMOTE_POLL_MS, REMOTE_LEASE_MS, REMOTE_RECLAIM_AFTER_MS, REMOTE_SCAN_E
 export type { SharedRuntimeHandle, SharedFenceHandle } from './remote/common.js';
 export { shareRuntime, shareFence, publishSignals, markDisposed } from './remote/owner.js';
 export { attachRuntime, AttachedRuntime } from './remote/attached-runtime.js';
+export type { AttachOptions, AttachedCallbackErrorListener } from './remote/attached-runtime.js';
 export { RemoteFence } from './remote/remote-fence.js';
 export type { RemoteCallback } from './remote/remote-fence.js';

@@ -40,7 +40,8 @@ export type ErrorCode =
   | 'ERR_DEVICE_THREAD'
   | 'ERR_POLICY_STEP'
   | 'ERR_ENTITY_KILLED'
-  | 'ERR_CLOSED';
+  | 'ERR_CLOSED'
+  | 'ERR_WOULD_BLOCK';
 
 /**
  * A wrong type or malformed input (a bad option key, a non-function callback, a foreign object):

@@ -16,7 +16,7 @@ import type { Lifetime } from './lifetime.js';
 import type { Issuer } from './issuer.js';
 import type { CallbackErrorListener } from './callback-errors.js';
 import * as L from './core/layout.js';
-import { publishSignals } from './attach.js';
+import { publishSignals } from './remote/owner.js';
 import { Errno } from './errors.js';
 import { CallbackErrors } from './callback-errors.js';
 import { blockedWaiters, waitAny } from './fence-waits.js';

@@ -45,6 +45,6 @@ export { DEFAULT_TRACE_LIMIT } from './trace.js';
 export { formatTeardownMatrix } from './cli/matrix-report.js';
 export type { DeviceSpec, PolicySpec } from './cli/specs.js';
 export { attachRuntime, AttachedRuntime, RemoteFence, REMOTE_POLL_MS } from './attach.js';
-export type { SharedRuntimeHandle, SharedFenceHandle, RemoteCallback } from './attach.js';
+export type { SharedRuntimeHandle, SharedFenceHandle, RemoteCallback, AttachOptions, AttachedCallbackErrorListener } from './attach.js';
 export { RealClock } from './sim/real-clock.js';
 export { VirtualClock } from './sim/clock.js';

@@ -71,6 +71,13 @@ export interface RuntimeOptions {
    * (ring.injectDriverBug(), a dropped ring), judged by T1 like any signal.
    */
   guarantee?: 'emitter' | 'fence';
+  /**
+   * Most attached threads that create contexts at once (`attachRuntime(h).createContext()`), 0 to
+   * 64. Default 4. Each one owns `emitterFences` fence slots of its own.
+   */
+  maxEmitterThreads?: number;
+  /** Fences alive at once per attached emitter thread (its own slots), 1 to 2^22. Default 4096. */
+  emitterFences?: number;
 }
 
 const MAX_FENCES_LIMIT = 1 << 24;
@@ -80,7 +87,7 @@ export function checkTimeout(name: string, v: unknown): number {
   return v;
 }
 
-const RUNTIME_KEYS = ['backend', 'clock', 'seed', 'maxFences', 'maxContexts', 'strict', 'maxRings', 'maxRingCapacity', 'dmaBytes', 'trace', 'traceLimit', 'wasm', 'guarantee', 'maxSchedulers', 'maxEntities', 'maxJobs'] as const;
+const RUNTIME_KEYS = ['backend', 'clock', 'seed', 'maxFences', 'maxContexts', 'strict', 'maxRings', 'maxRingCapacity', 'dmaBytes', 'trace', 'traceLimit', 'wasm', 'guarantee', 'maxSchedulers', 'maxEntities', 'maxJobs', 'maxEmitterThreads', 'emitterFences'] as const;
 
 /** The largest arena: byte addresses must stay below 2^31 for the typed-array views (i32 indexing). */
 const MAX_ARENA_BYTES = 2 ** 31 - 65536;
@@ -106,6 +113,8 @@ export function parseOptions(opts: unknown) {
     maxSchedulers: o.maxSchedulers === undefined ? 8 : checkInteger('maxSchedulers', o.maxSchedulers, 0, 4096),
     maxEntities: o.maxEntities === undefined ? 64 : checkInteger('maxEntities', o.maxEntities, 0, 1 << 16),
     maxJobs: o.maxJobs === undefined ? 16384 : checkInteger('maxJobs', o.maxJobs, 0, MAX_FENCES_LIMIT),
+    maxEmitterThreads: o.maxEmitterThreads === undefined ? 4 : checkInteger('maxEmitterThreads', o.maxEmitterThreads, 0, 64),
+    emitterFences: o.emitterFences === undefined ? 4096 : checkInteger('emitterFences', o.emitterFences, 1, 1 << 22),
   };
   checkArenaFits(parsed);
   return parsed;
@@ -115,10 +124,10 @@ export function parseOptions(opts: unknown) {
  * The arena must fit one wasm memory the typed-array views can index: ERR_CAPACITY, saying what
  * fits, before any size is computed with 32-bit arithmetic.
  */
-function checkArenaFits(o: { maxFences: number; maxContexts: number; maxRings: number; maxRingCapacity: number; dmaBytes: number; maxSchedulers: number; maxEntities: number; maxJobs: number }): void {
+function checkArenaFits(o: { maxFences: number; maxContexts: number; maxRings: number; maxRingCapacity: number; dmaBytes: number; maxSchedulers: number; maxEntities: number; maxJobs: number; maxEmitterThreads: number; emitterFences: number }): void {
   const ringBytes = o.maxRings * (L.RING_SIZE + o.maxRingCapacity * L.DESC_SIZE);
   const schedBytes = o.maxSchedulers * L.SC_SIZE + o.maxEntities * L.ET_SIZE + o.maxJobs * (L.SJ_SIZE + 2 * L.DP_SIZE);
-  const fixed = L.HEADER_SIZE + (o.maxContexts + 1) * L.CTX_SIZE + (o.maxFences + 1) * L.SLOT_SIZE + L.CORR_CAP * L.CORR_SIZE + schedBytes + 12 * L.ALIGN;
+  const fixed = L.HEADER_SIZE + (o.maxContexts + 1) * L.CTX_SIZE + (o.maxFences + 1 + o.maxEmitterThreads * o.emitterFences) * L.SLOT_SIZE + o.maxEmitterThreads * L.EH_SIZE + L.CORR_CAP * L.CORR_SIZE + schedBytes + 12 * L.ALIGN;
   const dma = o.dmaBytes + (o.dmaBytes / L.DMA_GRANULE) * 4; // the bytes and their owner map
   const total = fixed + ringBytes + dma;
   if (total <= MAX_ARENA_BYTES) return;

@@ -94,6 +94,8 @@ export async function createRuntime(opts?: RuntimeOptions): Promise<Runtime> {
     maxSchedulers: o.maxSchedulers,
     maxEntities: o.maxEntities,
     maxJobs: o.maxJobs,
+    maxEmitters: o.maxEmitterThreads,
+    emitSlots: o.emitterFences,
   });
   const arena = new Arena(layout);
   const core = o.backend === 'wasm' ? await withWasmCode(createWasmCore(arena.memory, o.wasm)) : new TsCore(arena.memory.buffer);
@@ -332,7 +334,7 @@ export class Runtime {
   share(): SharedRuntimeHandle {
     this.#alive();
     if (!this.arena.shared) throw new DmaFenceError('ERR_NOT_ISOLATED', 'this runtime is not on shared memory (the page is not cross-origin isolated)');
-    return shareRuntime(this.arena);
+    return shareRuntime(this.arena, this.core.module ?? null);
   }
 
   /** @internal Real clock: starts the device thread. */
@@ -355,7 +357,7 @@ export class Runtime {
     const index = this.arena.createContext(o.seqno64 ?? false, start);
     if (index < 0) throw new DmaFenceRangeError('ERR_CAPACITY', `all ${this.arena.layout.maxContexts - 1} contexts are in use (raise maxContexts)`);
     const ctx = new FenceContext(this.fences, index, o);
-    this.#contexts.push(ctx);
+    this.#contexts[index] = ctx; // by index: attached emitter threads take entries of the table too
     return ctx;
   }
 

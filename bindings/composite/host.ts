@@ -64,11 +64,10 @@ export class CompositeHost {
   /** A context of a composite's own: an arena entry, and an issuer whose ops are the composite's. */
   context(driverName: string, timelineName: string | undefined, seqno64: boolean, ops: IssuerOps): FenceContext {
     const { arena, issuers } = this.t;
-    if (issuers.length !== arena.header(L.H_CTX_COUNT)) throw new Error('context table and issuers out of step');
     const index = arena.createContext(seqno64, 1);
     if (index < 0) throw new DmaFenceRangeError('ERR_CAPACITY', `all ${arena.layout.maxContexts - 1} contexts are in use (each array, fresh chain context and sw_sync timeline takes one: raise maxContexts)`);
     const ctx = new FenceContext(this.t, index, { driverName, timelineName, seqno64, ...ops });
-    issuers.push(ctx);
+    issuers[index] = ctx; // by index: attached emitter threads take entries of the table too
     return ctx;
   }
 

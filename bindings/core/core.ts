@@ -8,6 +8,8 @@
  */
 export interface Core {
   readonly backend: 'wasm' | 'ts';
+  /** The compiled module (wasm backend): rt.share() hands it to attached threads. */
+  readonly module?: WebAssembly.Module;
   /** F11: 1 if seqno a is later than b (32-bit wrapping rule unless seqno64), else 0. */
   isLater(a: number, b: number, seqno64: number): number;
   /** One pending, pinned fence on context index ctx; its slot, or NIL when the arena is full. */

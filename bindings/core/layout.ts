@@ -26,9 +26,11 @@
  * ╒═══════════════════ Arena ═══════════════════════════════════════════════════════════════╕
  * │ Header            HEADER_SIZE bytes: capacities, offsets, free list, stats, waiters      │
  * ├──────────────────────────────────────────────────────────────────────────────────────────┤
+ * │ Emitter headers   maxEmitters × EH_SIZE: one per attached emitter thread  (H_EMIT_OFF)   │
+ * ├──────────────────────────────────────────────────────────────────────────────────────────┤
  * │ Context table     maxContexts × CTX_SIZE                                                 │
  * ├──────────────────────────────────────────────────────────────────────────────────────────┤
- * │ Fence slots       maxFences × SLOT_SIZE                                                  │
+ * │ Fence slots       maxFences × SLOT_SIZE, then emitSlots per emitter header (totalSlots)  │
  * ├──────────────────────────────────────────────────────────────────────────────────────────┤
  * │ Rings             maxRings × (RING_SIZE + capacity × DESC_SIZE)   (H_RINGS_OFF)          │
  * ├──────────────────────────────────────────────────────────────────────────────────────────┤
@@ -48,7 +50,7 @@
 /** Arena magic: "DMAF". */
 export const MAGIC = 0x464d4144;
 /** Bumped whenever any offset below changes. */
-export const LAYOUT_VERSION = 4;
+export const LAYOUT_VERSION = 5;
 /** "No slot / no context / end of list". */
 export const NIL = -1;
 /** 16-byte alignment of the arena and of every region. */
@@ -82,7 +84,8 @@ export const H_TIME_BASE = -8;
  * │ 112 dmaMapOff  116 corrOff    120 devRing  124 irqWord (device -> driver, Atomics.wait)  │
  * │ 128 stats, f64 each: 128 created  136 signaled  144 signalCalls  152 ordering            │
  * │      160 jobsSubmitted  168 jobsCompleted  176 dmaBytes  184 irqs  192 corruptions       │
- * │ 200 disposed (1 once the owner disposed the runtime)       204 (free, to 236)            │
+ * │ 200 disposed (1 once the owner disposed the runtime)                                     │
+ * │ 204 emitOff (emitter headers)  208 maxEmitters  212 emitSlots  216 totalSlots  220 (free) │
  * │ 236 remoteWaiters (total of the table's counts)             240 signalEpoch              │
  * │ 244 deviceCtl    248 doorbell (driver -> device, Atomics.wait)     252 (free)            │
  * │ 256 rwTable: RW_ENTRIES × RW_SIZE, one remote waiter entry per waiting view (to 768)     │
@@ -156,6 +159,12 @@ export const ST_CORRUPTIONS = 192;
 
 /** 1 once the owner disposed the runtime (it then bumps and notifies the signal epoch). */
 export const H_DISPOSED = 200;
+/** The emitter headers (layout.ts, "Emitter header"): their offset from the base, how many,
+ *  the fence slots each owns, and the slot array's length (maxFences + maxEmitters × emitSlots). */
+export const H_EMIT_OFF = 204;
+export const H_MAX_EMITTERS = 208;
+export const H_EMIT_SLOTS = 212;
+export const H_TOTAL_SLOTS = 216;
 /** Total of the remote waiter table's counts: the owner's one load per signaling pass. */
 export const H_REMOTE_WAITERS = 236;
 /** Bumped by the driver after signaling while remote waiters exist, and at dispose; attached
@@ -213,6 +222,30 @@ export const RW_TAG_SHIFT = 16;
 export const RW_CLAIMED = 0x8000;
 export const RW_COUNT_MAX = 0x7fff;
 
+// ── Emitter header ──────────────────────────────────────────────────────────────────────
+/*
+ * ╒═ Emitter header (EH_SIZE = 256 B, maxEmitters of them at H_EMIT_OFF) ═══════════════════╕
+ * │ 0..203: a copy of the header's words the fence core uses, rebased: given this entry's    │
+ * │   address as its base, the core finds the one context table and slot array (ctxOff and   │
+ * │   slotOff here are the main ones minus this entry's offset) and its own free list, bump, │
+ * │   inUse, notify list, ordering words and stats. bump starts at, and maxFences is the end │
+ * │   of, this entry's slot range; inUse counts from the range's first slot, so maxFences -  │
+ * │   inUse is the room left, as in the main header.                                         │
+ * │ 204 claim i32 (0 free, else the claimer's tag)    208 lease i32 (ms since timeBase)      │
+ * │ 212 (free, to 256)                                                                       │
+ * ╘══════════════════════════════════════════════════════════════════════════════════════════╛
+ *   An attached thread that creates contexts claims one entry (compareExchange on claim) and is
+ *   then the only writer of the entry, of its slot range, and of its contexts' entries and
+ *   fences (C5): single-writer regions, plain stores, the same core code as the owner's. Only
+ *   the context table index and the context id are shared counters (Atomics.add). A claim is
+ *   given back by art.dispose() with every slot of its range free again.
+ */
+export const EH_SIZE = 256;
+/** 0 free; else the claimer's tag (never 0). */
+export const EH_CLAIM = 204;
+/** ms since H_TIME_BASE (wrapping i32) at which the claimer last showed it was alive. */
+export const EH_LEASE = 208;
+
 // ── Context entry ───────────────────────────────────────────────────────────────────────
 /*
  * ╒═ Context entry (CTX_SIZE = 48 B) ════════════════════════════════════════════════════════╕
@@ -244,6 +277,9 @@ export const C_CREATED = 40;
 export const CF_LIVE = 1;
 /** Seqnos compare as 64-bit numbers (F11); otherwise by the wrapping 32-bit rule. */
 export const CF_SEQNO64 = 2;
+/** Flag bits 8..15: 1 + the emitter header index of the attached thread that emits on this
+ *  context (0: the owner thread). */
+export const CF_EMITTER_SHIFT = 8;
 
 /** Most contexts one arena holds: a slot keeps its context index in 16 bits. */
 export const MAX_CONTEXTS = 65535;

@@ -45,9 +45,20 @@ export function loadWasmModule(source?: WebAssembly.Module | BufferSource | URL 
 export async function createWasmCore(memory: WebAssembly.Memory, source?: WebAssembly.Module | BufferSource | URL | string): Promise<Core> {
   const module = await loadWasmModule(source, typeof SharedArrayBuffer === 'function' && memory.buffer instanceof SharedArrayBuffer);
   const instance = await WebAssembly.instantiate(module, { env: { memory } });
-  const e = instance.exports as unknown as Omit<Core, 'backend'>;
+  return wasmCoreOf(module, instance);
+}
+
+/** Synchronous form, for an attached thread given the compiled module (throws where a page's
+ *  main thread refuses synchronous instantiation of a module this size). */
+export function createWasmCoreSync(memory: WebAssembly.Memory, module: WebAssembly.Module): Core {
+  return wasmCoreOf(module, new WebAssembly.Instance(module, { env: { memory } }));
+}
+
+function wasmCoreOf(module: WebAssembly.Module, instance: WebAssembly.Instance): Core {
+  const e = instance.exports as unknown as Omit<Core, 'backend' | 'module'>;
   return {
     backend: 'wasm',
+    module,
     isLater: e.isLater,
     fenceCreate: e.fenceCreate,
     fencesCreate: e.fencesCreate,

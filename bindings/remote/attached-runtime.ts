@@ -10,8 +10,14 @@
  */
 import * as L from '../core/layout.js';
 import type { ArenaViews } from '../arena.js';
-import { DmaFenceError, DmaFenceRangeError, abortReason } from '../errors.js';
-import { REMOTE_POLL_MS, disposed, loadF64 } from './common.js';
+import { DmaFenceError, DmaFenceRangeError, abortReason, checkEnum, checkFunction, checkOptions } from '../errors.js';
+import { REMOTE_POLL_MS, disposed, loadF64, wallMs } from './common.js';
+import type { ContextOptions } from '../fence-context.js';
+import type { FenceContext } from '../fence-context.js';
+import type { DmaFence } from '../dma-fence.js';
+import type { Violation } from '../violations.js';
+import { ThreadEmitter } from './emitter.js';
+import { reclaimWaiters } from './owner.js';
 import type { SharedFenceHandle, SharedRuntimeHandle } from './common.js';
 import { checkRuntimeHandle, parseFenceHandle } from './handles.js';
 import { RemoteFence } from './remote-fence.js';
@@ -51,9 +57,18 @@ export class AttachedRuntime {
   #watching = false;
   /** This view's registration in the remote waiter table. */
   readonly #waiters: WaiterRegistration;
+  readonly #wasm: WebAssembly.Module | null;
+  readonly #backend: 'wasm' | 'ts' | undefined;
+  /** The emitter side, claimed by the first createContext. */
+  #emitter: ThreadEmitter | undefined;
+  /** art.dispose() was called. */
+  #detached = false;
+  readonly #callbackListeners = new Set<AttachedCallbackErrorListener>();
 
   /** @internal Use attachRuntime. */
-  constructor(views: ArenaViews, id: number) {
+  constructor(views: ArenaViews, id: number, wasm: WebAssembly.Module | null = null, backend?: 'wasm' | 'ts') {
+    this.#wasm = wasm;
+    this.#backend = backend;
     this.#views = views;
     this.#memory = views.memory;
     this.#base = views.base;
@@ -61,7 +76,7 @@ export class AttachedRuntime {
     this.#i32 = views.i32;
     this.#u32 = views.u32;
     const h = (off: number) => views.word(off);
-    this.#maxFences = views.header(L.H_MAX_FENCES);
+    this.#maxFences = views.header(L.H_TOTAL_SLOTS);
     this.#maxContexts = views.header(L.H_MAX_CONTEXTS);
     this.#slotWord0 = views.word(views.header(L.H_SLOT_OFF));
     this.#ctxWord0 = views.word(views.header(L.H_CTX_OFF));
@@ -91,9 +106,104 @@ export class AttachedRuntime {
     return this.#base;
   }
 
-  /** @internal Throws ERR_DISPOSED once the owner disposed the runtime. */
+  /** @internal Throws ERR_DISPOSED once the owner disposed the runtime, or this view was disposed. */
   _check(): void {
-    if (Atomics.load(this.i32, this.#disposedIndex) !== 0) throw disposed();
+    if (Atomics.load(this.i32, this.#disposedIndex) !== 0) {
+      this.#emitter?.life.end(); // its contexts' waits reject, its handles throw
+      throw disposed();
+    }
+    if (this.#detached) throw new DmaFenceError('ERR_DISPOSED', 'this attached runtime was disposed (art.dispose()): its objects can no longer be used');
+  }
+
+  /** True once this view was disposed, or the owner disposed the runtime. */
+  get disposed(): boolean {
+    return this.#detached || Atomics.load(this.i32, this.#disposedIndex) !== 0;
+  }
+
+  /**
+   * A new fence context whose emitter is this thread (C1: the next id of the runtime's one
+   * counter; C5: only this thread creates and signals its fences). The options are those of
+   * `rt.createContext`. The first call claims one of the runtime's emitter headers
+   * (ERR_CAPACITY when `maxEmitterThreads` threads hold one).
+   */
+  createContext(opts?: ContextOptions): FenceContext {
+    this._check();
+    this.#emitter ??= ThreadEmitter.claim(this.#views, this.#wasm, this.#backend, (e, f) => this.#reportCallbackError(e, f));
+    return this.#emitter.createContext(opts);
+  }
+
+  /** The core this thread's contexts run on ('wasm' or 'ts'), or undefined before createContext. */
+  get backend(): 'wasm' | 'ts' | undefined {
+    this._check();
+    return this.#emitter?.core.backend;
+  }
+
+  /** Rule breaks recorded on this thread's contexts (F16, C3), oldest first. */
+  get violations(): readonly Violation[] {
+    this._check();
+    return this.#emitter?.violations ?? [];
+  }
+
+  /**
+   * `on('callbackError', fn)`: fn gets what a callback run on this thread threw (a remote fence's,
+   * or a fence of this thread's contexts), and the fence. Without a listener the error is written
+   * to the console (console.error) and this thread goes on: a callback never kills its thread.
+   */
+  on(event: 'callbackError', fn: AttachedCallbackErrorListener): this {
+    this._check();
+    checkEnum('event', event, ['callbackError'] as const);
+    checkFunction('listener', fn);
+    this.#callbackListeners.add(fn);
+    return this;
+  }
+
+  /** Removes a listener added with on(). */
+  off(event: 'callbackError', fn: AttachedCallbackErrorListener): this {
+    this._check();
+    checkEnum('event', event, ['callbackError'] as const);
+    checkFunction('listener', fn);
+    this.#callbackListeners.delete(fn);
+    return this;
+  }
+
+  /** @internal A callback run on this thread threw. */
+  _callbackError(e: unknown, fence: RemoteFence): void {
+    this.#reportCallbackError(e, fence);
+  }
+
+  #reportCallbackError(e: unknown, fence: RemoteFence | DmaFence): void {
+    if (this.#callbackListeners.size === 0) {
+      console.error('dmafence: a fence callback threw (add art.on("callbackError", fn) to handle it):', e);
+      return;
+    }
+    for (const l of [...this.#callbackListeners]) {
+      try {
+        l(e, fence);
+      } catch (e2) {
+        console.error('dmafence: a callbackError listener threw:', e2);
+      }
+    }
+  }
+
+  /**
+   * Detaches this thread: its contexts' pending fences signal -ECANCELED (T2), its handles and
+   * remote fences throw ERR_DISPOSED and their pending waits reject with it, and its emitter
+   * header and slots are free for another thread. Idempotent; also after the owner's dispose.
+   */
+  dispose(): void {
+    if (this.#detached) return;
+    const ownerGone = Atomics.load(this.i32, this.#disposedIndex) !== 0;
+    if (!ownerGone) this.#emitter?.dispose();
+    else this.#emitter?.life.end();
+    this.#detached = true;
+    this.#watched.clear();
+    // Wake this thread's own waits (they see the flag and reject); other threads' waits on the
+    // same word just look again and sleep.
+    Atomics.notify(this.i32, this.#epochIndex);
+  }
+
+  [Symbol.dispose](): void {
+    this.dispose();
   }
 
   /**
@@ -151,6 +261,7 @@ export class AttachedRuntime {
     for (; this.#ctxScanned < count; this.#ctxScanned++) {
       const j = this.#ctxScanned;
       const cid = Atomics.load(this.u32, this.#ctxWord(j) + (L.C_ID >> 2));
+      if (cid === 0 && j > 0) break; // counted, not yet written (its id is stored last): look again later
       if (!this.#ctxIndex.has(cid)) this.#ctxIndex.set(cid, j);
     }
     return this.#ctxIndex.get(id) ?? -1;
@@ -198,11 +309,12 @@ export class AttachedRuntime {
 
   /**
    * @internal
-   * Waits until `done()` is true or timeoutNs passes (real time). Registers as a remote waiter
-   * first, then reads the epoch, then checks: the owner bumps the epoch after any signal it makes
-   * while a remote waiter exists (and at dispose), so the wait cannot sleep through the signal it
-   * waits for. Sleeps at most REMOTE_POLL_MS and renews its registration's lease at every wake.
-   * Rejects ERR_DISPOSED once the owner disposed the runtime.
+   * Waits until `done()` is true or timeoutNs passes (real time). The waiter's half of the futex
+   * protocol: it counts itself as a remote waiter (an atomic read-modify-write), reads the epoch,
+   * then checks; every signaler publishes the SIGNALED bit (atomic) and then loads the count, and
+   * bumps and notifies the epoch when it is not zero (so does dispose): the wait cannot sleep
+   * through the signal it waits for. It wakes every REMOTE_POLL_MS only to renew its lease.
+   * Rejects ERR_DISPOSED once the owner disposed the runtime (or this view was disposed).
    */
   async _waitUntil(done: () => boolean, timeoutNs: number, signal?: AbortSignal): Promise<boolean> {
     this._check();
@@ -225,6 +337,41 @@ export class AttachedRuntime {
       clearInterval(keep);
       this.#waiters.end();
     }
+  }
+
+  /**
+   * @internal The same wait, blocking this thread (Atomics.wait): for workers, where it is the
+   * fastest wake there is. ERR_WOULD_BLOCK where the thread may not block (a page's main thread).
+   */
+  _waitSync(done: () => boolean, timeoutNs: number): boolean {
+    this._check();
+    if (done()) return true;
+    if (timeoutNs === 0) return false;
+    this.#waiters.begin();
+    try {
+      const end = timeoutNs === Infinity ? Infinity : performance.now() + timeoutNs / 1e6;
+      for (;;) {
+        const epoch = Atomics.load(this.i32, this.#epochIndex);
+        this._check();
+        if (done()) return true;
+        const left = end - performance.now();
+        if (left <= 0) return false;
+        try {
+          Atomics.wait(this.i32, this.#epochIndex, epoch, Math.min(left, REMOTE_POLL_MS));
+        } catch (e) {
+          throw new DmaFenceError('ERR_WOULD_BLOCK', `this thread may not block (Atomics.wait: ${(e as Error)?.message}): use wait() instead of waitSync()`);
+        }
+        this.#waiters.sync();
+        this.#emitter?.life.check();
+      }
+    } finally {
+      this.#waiters.end();
+    }
+  }
+
+  /** @internal Frees expired registrations (a thread that died waiting): any thread may. */
+  _reclaim(): void {
+    reclaimWaiters(this.#views, (wallMs() - this.#timeBase) | 0);
   }
 
   /** @internal callbacks of remote fences run on this thread, once each, when they signal */
@@ -274,7 +421,23 @@ export class AttachedRuntime {
  * view.fence(msg.fence).addCallback((f) => console.log('signaled', f.status));
  * ```
  */
-export function attachRuntime(handle: SharedRuntimeHandle): AttachedRuntime {
-  const { views, id } = checkRuntimeHandle(handle);
-  return new AttachedRuntime(views, id);
+export function attachRuntime(handle: SharedRuntimeHandle, opts?: AttachOptions): AttachedRuntime {
+  const o = checkOptions('attachRuntime options', opts, ['backend']);
+  const backend = o.backend === undefined ? undefined : checkEnum('backend', o.backend, ['wasm', 'ts'] as const);
+  const { views, id, wasm } = checkRuntimeHandle(handle);
+  return new AttachedRuntime(views, id, wasm, backend);
 }
+
+/** attachRuntime's options. */
+export interface AttachOptions {
+  /**
+   * The core this thread's own contexts run on: 'wasm' (the runtime's module, instantiated
+   * synchronously: ERR_WASM where the thread refuses that, or for a ts runtime), 'ts' (the same
+   * core in TypeScript). Default: wasm when the runtime shared its module and this thread can
+   * instantiate it, else ts.
+   */
+  backend?: 'wasm' | 'ts';
+}
+
+/** A listener of art.on('callbackError'): what a callback run on this thread threw, and the fence. */
+export type AttachedCallbackErrorListener = (error: unknown, fence: RemoteFence | DmaFence) => void;

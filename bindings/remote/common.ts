@@ -12,6 +12,12 @@ export interface SharedRuntimeHandle {
   base: number;
   /** The runtime's identity: a random integer in [1, 2^53), also in every fence handle it shares. */
   runtime: number;
+  /**
+   * The compiled wasm core (a wasm runtime's; null for a ts one): an attached thread that creates
+   * contexts instantiates it synchronously over the same memory (or runs the ts core where it
+   * cannot: attachRuntime's `backend` option).
+   */
+  wasm: WebAssembly.Module | null;
 }
 
 /** What `fence.share()` returns: post it to a thread that attached the runtime. */
@@ -27,13 +33,18 @@ export interface SharedFenceHandle {
   seqno: number;
 }
 
-/** The longest a remote wait sleeps before looking again, ms. */
-export const REMOTE_POLL_MS = 10;
+/**
+ * The longest a remote wait sleeps before it renews its registration's lease, ms. Not a polling
+ * period for wake-ups: every signal by any thread wakes the waiters it concerns at once (the
+ * futex protocol of DESIGN.md, "Threads and ownership"); this only keeps a live waiter's
+ * registration from being taken for a dead thread's.
+ */
+export const REMOTE_POLL_MS = 250;
 /** @internal A waiting view promises to look again within this many ms (it renews at every wake,
  *  at least every REMOTE_POLL_MS). */
-export const REMOTE_LEASE_MS = 500;
-/** @internal The owner frees a registration whose lease expired this many ms ago. */
-export const REMOTE_RECLAIM_AFTER_MS = 500;
+export const REMOTE_LEASE_MS = 1000;
+/** @internal A registration whose lease expired this many ms ago is freed (its thread is gone). */
+export const REMOTE_RECLAIM_AFTER_MS = 1000;
 /** @internal The owner looks for expired registrations at most this often, and only while the
  *  total is not zero (while it notifies anyway). */
 export const REMOTE_SCAN_EVERY_MS = 100;

@@ -9,7 +9,7 @@ import { ArenaViews } from '../arena.js';
 import { DmaFenceError, DmaFenceRangeError, DmaFenceTypeError, checkInteger, checkOptions, describe } from '../errors.js';
 import { MAX_ID, disposed } from './common.js';
 
-const RUNTIME_KEYS = ['kind', 'memory', 'base', 'runtime'] as const;
+const RUNTIME_KEYS = ['kind', 'memory', 'base', 'runtime', 'wasm'] as const;
 const FENCE_KEYS = ['kind', 'runtime', 'slot', 'gen', 'context', 'seqno'] as const;
 
 /**
@@ -37,7 +37,7 @@ function parseHandle(name: string, from: string, h: unknown, keys: readonly stri
  * (ERR_NOT_ISOLATED), naming the runtime in its memory (ERR_FOREIGN_HANDLE), not disposed
  * (ERR_DISPOSED). Returns the arena's views and the runtime's id.
  */
-export function checkRuntimeHandle(handle: unknown): { views: ArenaViews; id: number } {
+export function checkRuntimeHandle(handle: unknown): { views: ArenaViews; id: number; wasm: WebAssembly.Module | null } {
   const o = parseHandle('a shared runtime handle', 'rt.share()', handle, RUNTIME_KEYS, 'dmafence/runtime');
   if (typeof SharedArrayBuffer !== 'function') {
     throw new DmaFenceError('ERR_NOT_ISOLATED', 'attachRuntime needs the runtime on a SharedArrayBuffer (cross-origin isolation in browsers)');
@@ -52,6 +52,8 @@ export function checkRuntimeHandle(handle: unknown): { views: ArenaViews; id: nu
   const base = checkInteger('handle.base', o.base, L.IDENTITY_SIZE, size - L.HEADER_SIZE);
   if (base % L.ALIGN) throw new DmaFenceRangeError('ERR_INVALID_ARG', `handle.base must be a multiple of ${L.ALIGN}, got ${base}`);
   const runtime = checkInteger('handle.runtime', o.runtime, 0, MAX_ID);
+  const wasm = o.wasm;
+  if (wasm !== null && !(wasm instanceof WebAssembly.Module)) throw new DmaFenceTypeError('ERR_INVALID_ARG', `handle.wasm must be the runtime's WebAssembly.Module or null, got ${describe(wasm)}`);
   const views = new ArenaViews(memory, base);
   if (!views.holdsArena()) {
     throw new DmaFenceRangeError('ERR_INVALID_ARG', 'that memory holds no dmafence arena of this version at handle.base');
@@ -59,7 +61,7 @@ export function checkRuntimeHandle(handle: unknown): { views: ArenaViews; id: nu
   const id = views.id;
   if (id !== runtime) throw new DmaFenceTypeError('ERR_FOREIGN_HANDLE', 'that handle names another runtime than the one in its memory (it was not made by rt.share())');
   if (Atomics.load(views.i32, views.word(L.H_DISPOSED)) !== 0) throw disposed();
-  return { views, id };
+  return { views, id, wasm };
 }
 
 /**

@@ -4,19 +4,19 @@
  * registrations whose lease expired long ago: a thread that died waiting), and the dispose mark.
  */
 import * as L from '../core/layout.js';
-import type { Arena } from '../arena.js';
+import type { Arena, ArenaViews } from '../arena.js';
 import { REMOTE_RECLAIM_AFTER_MS, REMOTE_SCAN_EVERY_MS, wallMs } from './common.js';
 import type { SharedFenceHandle, SharedRuntimeHandle } from './common.js';
 
 /** @internal The handle rt.share() returns. */
-export function shareRuntime(arena: Arena): SharedRuntimeHandle {
-  return { kind: 'dmafence/runtime', memory: arena.memory, base: arena.base, runtime: arena.id };
+export function shareRuntime(arena: Arena, wasm: WebAssembly.Module | null): SharedRuntimeHandle {
+  return { kind: 'dmafence/runtime', memory: arena.memory, base: arena.base, runtime: arena.id, wasm };
 }
 
 /** @internal The handle fence.share() returns, for the fence in `slot` (generation `gen`). */
 export function shareFence(arena: Arena, slot: number, gen: number, ctxIndex: number, ctxId: number, seqno: number): SharedFenceHandle {
   void ctxIndex;
-  return { kind: 'dmafence/fence', runtime: arena.id, slot, gen, context: ctxId, seqno };
+  return { kind: 'dmafence/fence', runtime: arena.root.id, slot, gen, context: ctxId, seqno };
 }
 
 /**
@@ -27,28 +27,45 @@ export function shareFence(arena: Arena, slot: number, gen: number, ctxIndex: nu
  * and that view registers afresh, never subtracting twice.
  */
 export function publishSignals(arena: Arena): void {
-  const i = arena.word(L.H_REMOTE_WAITERS);
-  if (!arena.shared || Atomics.load(arena.i32, i) === 0) return;
-  const e = arena.word(L.H_SIGNAL_EPOCH);
-  Atomics.add(arena.i32, e, 1);
-  Atomics.notify(arena.i32, e);
+  // The signaler's half of the futex protocol: the SIGNALED bit was published with an atomic
+  // store (sequentially consistent), then this load: a waiter that counted itself before its
+  // last look at the fence is seen here, or it saw the bit.
+  const r = arena.root;
+  const i = r.word(L.H_REMOTE_WAITERS);
+  if (!arena.shared || Atomics.load(r.i32, i) === 0) return;
+  const e = r.word(L.H_SIGNAL_EPOCH);
+  Atomics.add(r.i32, e, 1);
+  Atomics.notify(r.i32, e);
   const wall = wallMs();
   if (wall < arena.remoteScanAt) return;
   arena.remoteScanAt = wall + REMOTE_SCAN_EVERY_MS;
-  const now = (wall - arena.timeBase) | 0;
+  reclaimWaiters(r, (wall - r.timeBase) | 0);
+}
+
+/**
+ * @internal Frees registrations whose lease expired REMOTE_RECLAIM_AFTER_MS ago (their thread
+ * died or stopped looking): compareExchange, so a late update by a live view fails and that view
+ * registers afresh, never subtracting twice. Any thread may run it.
+ */
+export function reclaimWaiters(r: ArenaViews, now: number): void {
+  const i = r.word(L.H_REMOTE_WAITERS);
   for (let k = 0; k < L.RW_ENTRIES; k++) {
-    const cw = arena.remoteClaimWord(k);
-    const cur = Atomics.load(arena.i32, cw);
+    const cw = r.remoteClaimWord(k);
+    const cur = Atomics.load(r.i32, cw);
     if (!(cur & L.RW_CLAIMED)) continue;
-    if (((now - Atomics.load(arena.i32, cw + 1)) | 0) <= REMOTE_RECLAIM_AFTER_MS) continue;
-    if (Atomics.compareExchange(arena.i32, cw, cur, cur & ~0xffff) === cur) Atomics.sub(arena.i32, i, cur & L.RW_COUNT_MAX);
+    if (((now - Atomics.load(r.i32, cw + 1)) | 0) <= REMOTE_RECLAIM_AFTER_MS) continue;
+    if (Atomics.compareExchange(r.i32, cw, cur, cur & ~0xffff) === cur) Atomics.sub(r.i32, i, cur & L.RW_COUNT_MAX);
   }
 }
 
 /** @internal At dispose: attached views see the runtime is gone (their waits reject ERR_DISPOSED). */
 export function markDisposed(arena: Arena): void {
-  Atomics.store(arena.i32, arena.word(L.H_DISPOSED), 1);
+  const d = arena.word(L.H_DISPOSED);
+  Atomics.store(arena.i32, d, 1);
   const e = arena.word(L.H_SIGNAL_EPOCH);
   Atomics.add(arena.i32, e, 1);
-  if (arena.shared) Atomics.notify(arena.i32, e);
+  if (arena.shared) {
+    Atomics.notify(arena.i32, e);
+    Atomics.notify(arena.i32, d); // attached emitter threads end their runtimes at once
+  }
 }

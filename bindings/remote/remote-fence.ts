@@ -6,7 +6,7 @@
  * again. The owner's cores publish in the matching order (layout.ts, "Fence slot").
  */
 import * as L from '../core/layout.js';
-import { DmaFenceError, abortReason, checkFunction } from '../errors.js';
+import { DmaFenceError, abortReason, checkDuration, checkFunction, checkOptions } from '../errors.js';
 import { parseWaitOptions } from '../dma-fence.js';
 import type { WaitOptions } from '../dma-fence.js';
 import { loadF64 } from './common.js';
@@ -167,6 +167,18 @@ export class RemoteFence {
   }
 
   /**
+   * F9 across threads, blocking: true when signaled, false after timeoutNs of real time. Blocks
+   * this thread in Atomics.wait (a worker's fastest wake-up); ERR_WOULD_BLOCK where the thread
+   * may not block (a page's main thread).
+   */
+  waitSync(opts?: { timeoutNs?: number }): boolean {
+    this.#rt._check();
+    const o = checkOptions('waitSync options', opts, ['timeoutNs']);
+    const timeoutNs = o.timeoutNs === undefined ? Infinity : checkDuration('timeoutNs', o.timeoutNs);
+    return this.#rt._waitSync(() => this.#look() !== undefined, timeoutNs);
+  }
+
+  /**
    * F6, F7, F18 across threads: false if the fence is already signaled (fn never runs); otherwise
    * fn runs exactly once on this thread after the owner signals it.
    */
@@ -197,9 +209,7 @@ export class RemoteFence {
       try {
         fn(this);
       } catch (e) {
-        queueMicrotask(() => {
-          throw e;
-        });
+        this.#rt._callbackError(e, this); // art.on('callbackError'), else the console: never thrown
       }
     }
   }

@@ -311,7 +311,7 @@ export class SchedState implements SchedMember {
   #contextIndex(v: unknown): number {
     const issuers = this.d.h.fences.issuers as unknown as FenceContext[];
     if (typeof v === 'number') {
-      for (let i = 1; i < issuers.length; i++) if (issuers[i].index === i && this.d.h.arena.ctxId(i) === v) return i;
+      for (let i = 1; i < issuers.length; i++) if (issuers[i]?.index === i && this.d.h.arena.ctxId(i) === v) return i;
       throw new DmaFenceTypeError('ERR_INVALID_ARG', `after.context: no context of this runtime has id ${v}`);
     }
     if (typeof v === 'object' && v !== null) {

@@ -1,0 +1,166 @@
+/**
+ * An attached thread as an emitter: the contexts it creates (`art.createContext()`) are its own,
+ * and it creates, signals and sets errors on their fences itself, on the shared arena.
+ *
+ * How (layout.ts, "Emitter header"): the thread claims one emitter header, a rebased copy of the
+ * header words the fence core uses, with its own free list, slot range, notify list and stats.
+ * Its own core instance (the runtime's wasm module instantiated synchronously over the same
+ * memory, or the ts core) is called with the emitter header's address as its base, so the very
+ * code the owner runs finds the one context table and slot array and this thread's own words:
+ * every region the thread writes has this thread as its only writer (C5). The owner's hot path
+ * is unchanged. The classes are the owner's (FenceTable, FenceContext, DriverFence, DmaFence)
+ * over a thread-local Arena whose `root` is the main header (context ids and indices, remote
+ * waiters, signal epoch, disposed flag).
+ */
+import * as L from '../core/layout.js';
+import { Arena, ArenaViews } from '../arena.js';
+import type { ArenaLayout } from '../arena.js';
+import type { Core } from '../core/core.js';
+import { TsCore } from '../core/ts-core.gen.js';
+import { createWasmCoreSync } from '../core/wasm-core.js';
+import { DmaFence } from '../dma-fence.js';
+import { FenceContext } from '../fence-context.js';
+import type { ContextOptions } from '../fence-context.js';
+import { FenceTable } from '../fence-table.js';
+import { Lifetime } from '../lifetime.js';
+import { RealClock } from '../sim/real-clock.js';
+import { ViolationLog } from '../violations.js';
+import { DmaFenceError, DmaFenceRangeError } from '../errors.js';
+import { parseContextOptions } from '../runtime-options.js';
+import { wallMs } from './common.js';
+
+/** An emitter renews its header's lease this often, ms. */
+export const EMITTER_RENEW_MS = 500;
+
+/** An attached emitter's lifetime: it also ends once the owner disposed the runtime. */
+class AttachedLife extends Lifetime {
+  constructor(
+    private readonly i32: Int32Array,
+    private readonly disposedWord: number,
+  ) {
+    super();
+  }
+  override get disposed(): boolean {
+    if (!super.disposed && Atomics.load(this.i32, this.disposedWord) !== 0) this.end();
+    return super.disposed;
+  }
+  override check(): void {
+    if (!super.disposed && Atomics.load(this.i32, this.disposedWord) !== 0) this.end();
+    super.check();
+  }
+}
+
+/** @internal The emitter side of one AttachedRuntime. */
+export class ThreadEmitter {
+  readonly arena: Arena;
+  readonly core: Core;
+  readonly table: FenceTable;
+  readonly life: AttachedLife;
+  readonly clock: RealClock;
+  readonly #issuers: FenceContext[] = [];
+  readonly #root: ArenaViews;
+  readonly #claimWord: number;
+  readonly #index: number;
+  #renew: ReturnType<typeof setInterval> | undefined;
+
+  /**
+   * Claims a free emitter header (ERR_CAPACITY when every one is taken: raise createRuntime's
+   * maxEmitterThreads) and makes the thread's core: 'wasm' instantiates the runtime's module
+   * synchronously (ERR_WASM if this thread refuses that, or the runtime is a ts one), 'ts' the
+   * generated core; undefined tries wasm and falls back to ts.
+   */
+  static claim(root: ArenaViews, wasm: WebAssembly.Module | null, backend: 'wasm' | 'ts' | undefined, onCallbackError: (e: unknown, f: DmaFence) => void): ThreadEmitter {
+    let core: Core | undefined;
+    if (backend !== 'ts' && wasm) {
+      try {
+        core = createWasmCoreSync(root.memory, wasm);
+      } catch (e) {
+        if (backend === 'wasm') throw new DmaFenceError('ERR_WASM', `this thread cannot instantiate the wasm core synchronously (${(e as Error)?.message}): attach with { backend: 'ts' }`);
+      }
+    } else if (backend === 'wasm') {
+      throw new DmaFenceError('ERR_WASM', "the runtime runs the ts core and shared no wasm module: attach with { backend: 'ts' } (or leave backend out)");
+    }
+    core ??= new TsCore(root.memory.buffer);
+    const n = root.header(L.H_MAX_EMITTERS);
+    const off0 = root.header(L.H_EMIT_OFF);
+    const tag = (Math.floor(Math.random() * 0x7ffffffe) + 1) | 0;
+    for (let k = 0; k < n; k++) {
+      const cw = root.word(off0 + k * L.EH_SIZE + L.EH_CLAIM);
+      if (Atomics.compareExchange(root.i32, cw, 0, tag) === 0) return new ThreadEmitter(root, core, k, cw, onCallbackError);
+    }
+    throw new DmaFenceRangeError('ERR_CAPACITY', `all ${n} emitter headers are claimed: at most maxEmitterThreads (${n}) attached threads create contexts at once (dispose one, or raise maxEmitterThreads)`);
+  }
+
+  private constructor(root: ArenaViews, core: Core, k: number, claimWord: number, onCallbackError: (e: unknown, f: DmaFence) => void) {
+    this.#root = root;
+    this.core = core;
+    this.#index = k;
+    this.#claimWord = claimWord;
+    const t = root.header(L.H_EMIT_OFF) + k * L.EH_SIZE;
+    const h = (off: number) => root.i32[root.word(t + off)];
+    const layout = {
+      base: root.base + t,
+      ctxOff: h(L.H_CTX_OFF),
+      slotOff: h(L.H_SLOT_OFF),
+      maxFences: h(L.H_MAX_FENCES),
+      maxContexts: h(L.H_MAX_CONTEXTS),
+      totalSlots: root.header(L.H_TOTAL_SLOTS),
+    } as ArenaLayout;
+    this.arena = new Arena(layout, root.memory, root);
+    this.life = new AttachedLife(root.i32, root.word(L.H_DISPOSED));
+    this.clock = new RealClock(this.life);
+    const log = new ViolationLog(false, () => this.clock.now);
+    this.table = new FenceTable(this.arena, core, this.clock, log, this.#issuers, DmaFence, this.life);
+    // Callback errors never escape into this thread's event loop (DESIGN.md, "Callback errors").
+    this.table.callbackErrors.listeners.add(onCallbackError);
+    this.#lease();
+    this.#renew = setInterval(() => this.#lease(), EMITTER_RENEW_MS);
+    (this.#renew as { unref?: () => void }).unref?.();
+    this.life.onEnd(() => clearInterval(this.#renew));
+  }
+
+  /** The violations recorded on this thread's contexts (F16, C3, ...). */
+  get violations(): readonly import('../violations.js').Violation[] {
+    return this.table.log.list;
+  }
+
+  #lease(): void {
+    const r = this.#root;
+    Atomics.store(r.i32, this.#claimWord + ((L.EH_LEASE - L.EH_CLAIM) >> 2), (wallMs() - r.timeBase) | 0);
+  }
+
+  /** A new context whose emitter is this thread (C1: the next id of the runtime's counter). */
+  createContext(opts?: ContextOptions): FenceContext {
+    this.life.check();
+    const { o, start } = parseContextOptions(opts);
+    const flags = (this.#index + 1) << L.CF_EMITTER_SHIFT;
+    const index = this.arena.createContext(o.seqno64 ?? false, start, undefined, flags);
+    if (index < 0) throw new DmaFenceRangeError('ERR_CAPACITY', `all ${this.arena.layout.maxContexts - 1} contexts are in use (raise maxContexts)`);
+    const ctx = new FenceContext(this.table, index, o);
+    this.#issuers[index] = ctx;
+    return ctx;
+  }
+
+  /**
+   * Detach: every fence still pending on this thread's contexts signals -ECANCELED (T2: nothing
+   * waits forever on a thread that left), its handles end (ERR_DISPOSED), every slot of its range
+   * is free again, and the emitter header is given back. After the owner disposed the runtime it
+   * only ends its objects (the arena is the owner's to drop).
+   */
+  dispose(): void {
+    if (this.life.disposed) return; // (also true once the owner disposed: then nothing is touched)
+    const { arena, core, table } = this;
+    for (const ctx of this.#issuers) {
+      if (!ctx || arena.ctxPending(ctx.index) === 0) continue;
+      table.signalUpTo(ctx.index, arena.ctxLastSeqno(ctx.index), L.ERRNO_CANCELED, this.clock.now);
+    }
+    this.life.end();
+    for (let s = 0; s < table.records.length; s++) {
+      if (!table.records[s]) continue;
+      table.records[s] = undefined;
+      core.fenceUnpin(arena.base, s);
+    }
+    for (const s of arena.takeNotified() ?? []) core.fenceUnpin(arena.base, s);
+    Atomics.store(this.#root.i32, this.#claimWord, 0);
+  }
+}
