@@ -8,7 +8,7 @@
 import { parentPort } from 'node:worker_threads';
 
 const tick = () => Number(process.hrtime.bigint());
-const { createRuntime, attachRuntime } = await import('../dist/index.js');
+const { attachRuntime } = await import('../dist/index.js');
 
 /** Word indices of the control block (an Int32Array over the command's SharedArrayBuffer). */
 const PING = 0;
@@ -48,33 +48,33 @@ const modes = {
     });
     parentPort.postMessage({ ready: true });
   },
+};
 
-  /**
-   * dmafence, two runtimes: each thread owns a runtime and signals its own fences; each waits on
-   * the other's through an attached view (RemoteFence.wait).
-   */
-  async dmafence2({ n, backend, runtime, fences, times }) {
-    const T = new Float64Array(times);
-    const rt = await createRuntime({ backend, maxFences: n + 64 });
-    const ctx = rt.createContext({ timelineName: 'pong' });
-    const view = attachRuntime(runtime);
-    const ping = fences.map((h) => view.fence(h));
-    const pong = [];
-    for (let i = 0; i < n; i++) pong.push(ctx.createFence());
-    const there = new Float64Array(n);
-    parentPort.postMessage({ ready: true, runtime: rt.share(), fences: pong.map((df) => df.fence.share()) });
-    await new Promise((r) => parentPort.once('message', r)); // the main thread holds views of ours
-    for (let i = 0; i < n; i++) {
-      await ping[i].wait();
-      there[i] = tick() - T[T_MAIN];
-      T[T_WORKER] = tick();
-      pong[i].signal();
-    }
-    await new Promise((r) => parentPort.once('message', r)); // the main thread has seen them all
-    for (const df of pong) df.release();
-    await rt.dispose();
-    parentPort.postMessage({ done: true, toWorkerNs: there });
-  },
+/**
+ * dmafence, the worker an emitter: it attaches the main thread's runtime, creates its own context
+ * and fences, blocks on each of the main thread's fences with RemoteFence.waitSync (Atomics.wait
+ * inside, like the hand-written worker) and signals its own.
+ */
+modes.emitter = ({ n, runtime, fences, times }) => {
+  const T = new Float64Array(times);
+  const art = attachRuntime(runtime);
+  const ctx = art.createContext({ timelineName: 'pong' });
+  const ping = fences.map((h) => art.fence(h));
+  const pong = [];
+  for (let i = 0; i < n; i++) pong.push(ctx.createFence());
+  const there = new Float64Array(n);
+  parentPort.postMessage({ ready: true, fences: pong.map((df) => df.fence.share()) });
+  for (let i = 0; i < n; i++) {
+    ping[i].waitSync();
+    there[i] = tick() - T[T_MAIN];
+    T[T_WORKER] = tick();
+    pong[i].signal();
+  }
+  // The main thread made its views of our fences before it signaled the first ping: releasing
+  // them now is safe (a view of a released, signaled fence still reads signaled).
+  for (const df of pong) df.release();
+  art.dispose();
+  parentPort.postMessage({ done: true, toWorkerNs: there });
 };
 
 parentPort.on('message', (msg) => {

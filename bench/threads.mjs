@@ -123,22 +123,25 @@ const modes = {
   },
 };
 
-/** dmafence, two runtimes: each thread signals its own fences and waits on the other's views. */
-function dmafenceTwoRuntimes(backend, createRuntime, attachRuntime) {
+/**
+ * dmafence, the worker an emitter on this thread's runtime: this thread signals its fence, the
+ * worker (blocked in RemoteFence.waitSync) wakes and signals its own, this thread wakes from
+ * RemoteFence.wait on its view of the worker's fence.
+ */
+function dmafenceEmitter(backend, createRuntime, attachRuntime) {
   return {
-    label: `dmafence ${backend}: two runtimes, each thread signals its own fences, RemoteFence.wait on the other's`,
+    label: `dmafence ${backend} (the worker an emitter: waitSync there, RemoteFence.wait here)`,
     async run(worker, n) {
-      const rt = await createRuntime({ backend, maxFences: n + 64 });
+      const rt = await createRuntime({ backend, maxFences: n + 64, maxEmitterThreads: 1, emitterFences: n + 64 });
       const ctx = rt.createContext({ timelineName: 'ping' });
+      const view = attachRuntime(rt.share());
       const times = new SharedArrayBuffer(16);
       const T = new Float64Array(times);
       const ping = [];
       for (let i = 0; i < n; i++) ping.push(ctx.createFence());
-      worker.post({ cmd: 'dmafence2', n, backend, runtime: rt.share(), fences: ping.map((df) => df.fence.share()), times });
+      worker.post({ cmd: 'emitter', n, runtime: rt.share(), fences: ping.map((df) => df.fence.share()), times });
       const ready = await worker.next();
-      const view = attachRuntime(ready.runtime);
       const pong = ready.fences.map((h) => view.fence(h));
-      worker.post({ step: 'go' });
       const rtt = new Float64Array(n);
       const back = new Float64Array(n);
       const t0 = performance.now();
@@ -152,7 +155,6 @@ function dmafenceTwoRuntimes(backend, createRuntime, attachRuntime) {
         back[i] = e - T[T_WORKER];
       }
       const ms = performance.now() - t0;
-      worker.post({ step: 'seen' });
       const { toWorkerNs } = await worker.next();
       for (const df of ping) df.release();
       await rt.dispose();
@@ -179,8 +181,8 @@ export async function threadRows({ mode = 'default', log = () => {} } = {}) {
   const list = [
     ['atomics', modes.atomics],
     ['postMessage', modes.postMessage],
-    ['dmafence-wasm', dmafenceTwoRuntimes('wasm', createRuntime, attachRuntime)],
-    ['dmafence-ts', dmafenceTwoRuntimes('ts', createRuntime, attachRuntime)],
+    ['dmafence-wasm', dmafenceEmitter('wasm', createRuntime, attachRuntime)],
+    ['dmafence-ts', dmafenceEmitter('ts', createRuntime, attachRuntime)],
   ];
   const worker = startWorker();
   const acc = new Map(list.map(([k]) => [k, { rates: [], rtt: [], there: [], back: [] }]));
