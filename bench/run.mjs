@@ -382,6 +382,7 @@ if (jsonPath) {
     const { readFileSync } = await import('node:fs');
     const json = JSON.parse(readFileSync(jsonPath, 'utf8'));
     json.threads = threads.rows;
+    json.threadsLoad = threads.load;
     writeFileSync(jsonPath, JSON.stringify(json, null, 2) + '\n');
   }
 }

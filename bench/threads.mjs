@@ -13,13 +13,14 @@ import { Worker } from 'node:worker_threads';
 import { writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import os from 'node:os';
 import { median, percentile } from './stats.mjs';
 
 /** Round trips per round, rounds per mode (modes interleave, their order rotating per round). */
 export const THREAD_CFG = {
   quick: { rounds: 2, trips: 300, warmup: 50 },
-  default: { rounds: 5, trips: 3000, warmup: 300 },
-  long: { rounds: 8, trips: 20_000, warmup: 1000 },
+  default: { rounds: 8, trips: 2000, warmup: 300 },
+  long: { rounds: 16, trips: 10_000, warmup: 1000 },
 };
 
 const tick = () => Number(process.hrtime.bigint());
@@ -184,6 +185,7 @@ export async function threadRows({ mode = 'default', log = () => {} } = {}) {
     ['dmafence-wasm', dmafenceEmitter('wasm', createRuntime, attachRuntime)],
     ['dmafence-ts', dmafenceEmitter('ts', createRuntime, attachRuntime)],
   ];
+  const loadBefore = os.loadavg()[0];
   const worker = startWorker();
   const acc = new Map(list.map(([k]) => [k, { rates: [], rtt: [], there: [], back: [] }]));
   try {
@@ -216,6 +218,8 @@ export async function threadRows({ mode = 'default', log = () => {} } = {}) {
       samples: a.rtt.length,
     };
   });
+  // The 1-minute load average before and after: on a shared machine the tails move with it.
+  const load = { before: loadBefore, after: os.loadavg()[0], cores: os.cpus().length };
   const base = rows[0].roundTrips.median;
   for (const r of rows) r.vsAtomics = r.roundTrips.median / base;
   const lines = [
@@ -229,7 +233,8 @@ export async function threadRows({ mode = 'default', log = () => {} } = {}) {
     );
     log(`  ${r.workload}: ${fmtRate(t.median)} round trips/s, p50/p99 ${fmtUs(r.rttUs.p50)}/${fmtUs(r.rttUs.p99)}, vs Atomics ${r.vsAtomics.toFixed(2)}`);
   }
-  return { rows, table: lines.join('\n') };
+  lines.push('', `load average (1 min) ${load.before.toFixed(1)} before, ${load.after.toFixed(1)} after, on ${load.cores} cores`);
+  return { rows, load, table: lines.join('\n') };
 }
 
 // ── alone: node bench/threads.mjs [--quick | --long] [--json FILE] ─────────────────────────────
@@ -252,7 +257,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   const mode = flags.long ? 'long' : flags.quick ? 'quick' : 'default';
   const log = (s) => process.stderr.write(s + '\n');
   log(`dmafence cross-thread bench (${mode}): ${THREAD_CFG[mode].rounds} round(s) of ${THREAD_CFG[mode].trips} round trips per mode`);
-  const { rows, table } = await threadRows({ mode, log });
+  const { rows, load, table } = await threadRows({ mode, log });
   console.log(`\n${table}`);
-  if (flags.json) writeFileSync(flags.json, JSON.stringify({ node: process.version, mode, threads: rows }, null, 2) + '\n');
+  if (flags.json) writeFileSync(flags.json, JSON.stringify({ node: process.version, cpu: os.cpus()[0]?.model ?? 'unknown', mode, load, threads: rows }, null, 2) + '\n');
 }
