@@ -16,7 +16,7 @@ import type { ContextOptions } from '../fence-context.js';
 import type { FenceContext } from '../fence-context.js';
 import type { DmaFence } from '../dma-fence.js';
 import type { Violation } from '../violations.js';
-import { ThreadEmitter } from './emitter.js';
+import { ThreadEmitter, reclaimEmitters } from './emitter.js';
 import { reclaimWaiters } from './owner.js';
 import type { SharedFenceHandle, SharedRuntimeHandle } from './common.js';
 import { checkRuntimeHandle, parseFenceHandle } from './handles.js';
@@ -330,7 +330,7 @@ export class AttachedRuntime {
         const left = end - performance.now();
         if (left <= 0) return false;
         const r = Atomics.waitAsync(this.i32, this.#epochIndex, epoch, Math.min(left, REMOTE_POLL_MS));
-        if (r.async) await r.value;
+        if (r.async && (await r.value) === 'timed-out') this.#lookAfterOthers();
         this.#waiters.sync();
       }
     } finally {
@@ -356,21 +356,28 @@ export class AttachedRuntime {
         if (done()) return true;
         const left = end - performance.now();
         if (left <= 0) return false;
+        let r: string;
         try {
-          Atomics.wait(this.i32, this.#epochIndex, epoch, Math.min(left, REMOTE_POLL_MS));
+          r = Atomics.wait(this.i32, this.#epochIndex, epoch, Math.min(left, REMOTE_POLL_MS));
         } catch (e) {
           throw new DmaFenceError('ERR_WOULD_BLOCK', `this thread may not block (Atomics.wait: ${(e as Error)?.message}): use wait() instead of waitSync()`);
         }
         this.#waiters.sync();
-        this.#emitter?.life.check();
+        this.#emitter?.renew();
+        if (r === 'timed-out') this.#lookAfterOthers();
       }
     } finally {
       this.#waiters.end();
     }
   }
 
-  /** @internal Frees expired registrations (a thread that died waiting): any thread may. */
-  _reclaim(): void {
+  /**
+   * A wait that slept a whole lease period looks after threads that ended: emitter headers whose
+   * lease expired are reclaimed (their pending fences signal -ECANCELED, T2), and so are waiter
+   * registrations (so signalers stop paying a notify for them).
+   */
+  #lookAfterOthers(): void {
+    reclaimEmitters(this.#views, this.#emitter?.core);
     reclaimWaiters(this.#views, (wallMs() - this.#timeBase) | 0);
   }
 

@@ -28,25 +28,110 @@ import { ViolationLog } from '../violations.js';
 import { DmaFenceError, DmaFenceRangeError } from '../errors.js';
 import { parseContextOptions } from '../runtime-options.js';
 import { wallMs } from './common.js';
+import { publishSignals } from './owner.js';
 
-/** An emitter renews its header's lease this often, ms. */
+/** An emitter renews its header's lease this often, ms (a timer that does not keep the thread
+ *  alive, and every wake of a waitSync). */
 export const EMITTER_RENEW_MS = 500;
+/**
+ * An emitter header whose lease expired this long ago belongs to a thread that ended (a worker
+ * terminated, or one that exited): any thread may reclaim it. A live emitter thread must not
+ * block its event loop this long other than in waitSync (which renews).
+ */
+export const EMITTER_LEASE_MS = 5000;
+/** The claim word while a reclaim is running. */
+const RECLAIMING = -1;
 
-/** An attached emitter's lifetime: it also ends once the owner disposed the runtime. */
+/** An attached emitter's lifetime: it also ends once the owner disposed the runtime, or once its
+ *  emitter header was reclaimed (its lease expired: the thread was taken for dead). */
 class AttachedLife extends Lifetime {
   constructor(
     private readonly i32: Int32Array,
     private readonly disposedWord: number,
+    private readonly claimWord: number,
+    private readonly tag: number,
   ) {
     super();
   }
+  #gone(): boolean {
+    return Atomics.load(this.i32, this.disposedWord) !== 0 || Atomics.load(this.i32, this.claimWord) !== this.tag;
+  }
   override get disposed(): boolean {
-    if (!super.disposed && Atomics.load(this.i32, this.disposedWord) !== 0) this.end();
+    if (!super.disposed && this.#gone()) this.end();
     return super.disposed;
   }
   override check(): void {
-    if (!super.disposed && Atomics.load(this.i32, this.disposedWord) !== 0) this.end();
+    if (!super.disposed && this.#gone()) this.end();
     super.check();
+  }
+}
+
+/** The arena a core call needs for emitter header k: its words as base, the main header as root. */
+function emitterArena(root: ArenaViews, k: number): Arena {
+  const t = root.header(L.H_EMIT_OFF) + k * L.EH_SIZE;
+  const h = (off: number) => root.i32[root.word(t + off)];
+  const layout = {
+    base: root.base + t,
+    ctxOff: h(L.H_CTX_OFF),
+    slotOff: h(L.H_SLOT_OFF),
+    maxFences: h(L.H_MAX_FENCES),
+    maxContexts: h(L.H_MAX_CONTEXTS),
+    totalSlots: root.header(L.H_TOTAL_SLOTS),
+  } as ArenaLayout;
+  return new Arena(layout, root.memory, root);
+}
+
+/** The first slot of emitter header k's range. */
+function rangeStart(root: ArenaViews, k: number): number {
+  return root.header(L.H_MAX_FENCES) + k * root.header(L.H_EMIT_SLOTS);
+}
+
+/**
+ * Reclaims the emitter headers whose lease expired EMITTER_LEASE_MS ago (their threads ended):
+ * every fence still pending on their contexts signals -ECANCELED (T2) and the waiters of every
+ * thread are woken; the header is free again. Its signaled slots stay as they are (readable by
+ * remote views) until the next claimer sweeps them. Any thread may call it; a compareExchange
+ * makes one reclaimer win. Returns how many it reclaimed.
+ */
+export function reclaimEmitters(root: ArenaViews, core?: Core): number {
+  if (Atomics.load(root.i32, root.word(L.H_DISPOSED)) !== 0) return 0;
+  const n = root.header(L.H_MAX_EMITTERS);
+  const off0 = root.header(L.H_EMIT_OFF);
+  const now = (wallMs() - root.timeBase) | 0;
+  let reclaimed = 0;
+  for (let k = 0; k < n; k++) {
+    const cw = root.word(off0 + k * L.EH_SIZE + L.EH_CLAIM);
+    const tag = Atomics.load(root.i32, cw);
+    if (tag === 0 || tag === RECLAIMING) continue;
+    if (((now - Atomics.load(root.i32, cw + ((L.EH_LEASE - L.EH_CLAIM) >> 2))) | 0) <= EMITTER_LEASE_MS) continue;
+    if (Atomics.compareExchange(root.i32, cw, tag, RECLAIMING) !== tag) continue;
+    const a = emitterArena(root, k);
+    const c = core ?? new TsCore(root.memory.buffer);
+    const count = Math.min(Atomics.load(root.i32, root.word(L.H_CTX_COUNT)), a.layout.maxContexts);
+    for (let ci = 1; ci < count; ci++) {
+      const flags = a.ctxFlags(ci);
+      if (!(flags & L.CF_LIVE) || ((flags >>> L.CF_EMITTER_SHIFT) & 0xff) !== k + 1) continue;
+      if (a.ctxPending(ci) !== 0) c.signalUpTo(a.base, ci, a.ctxLastSeqno(ci), L.ERRNO_CANCELED, 0);
+      a.u32[a.ctxWord(ci) + (L.C_FLAGS >> 2)] = flags & ~L.CF_LIVE;
+    }
+    a.takeNotified(); // their JS listeners were the dead thread's: the sweep unpins the slots
+    publishSignals(a);
+    Atomics.store(root.i32, cw, 0);
+    reclaimed++;
+  }
+  return reclaimed;
+}
+
+/**
+ * A new claimer's sweep of its range: slots a reclaimed thread's handles still pinned (signaled,
+ * unlinked) are recycled. A range given back by dispose() has none: then it only reads.
+ */
+function sweep(a: Arena, core: Core, start: number, end: number): void {
+  for (let s = start; s < end; s++) {
+    const st = a.slotState(s);
+    if (!(st & L.FS_ALLOC) || !(st & L.FS_SIGNALED) || st & (L.FS_QUEUED | L.FS_SCHED)) continue;
+    if (st & L.FS_NOTIFY) a.setSlotFlag(s, L.FS_NOTIFY, false);
+    if (st & (L.FS_PINNED | L.FS_JS | L.FS_NOTIFY)) core.fenceUnpin(a.base, s);
   }
 }
 
@@ -84,44 +169,57 @@ export class ThreadEmitter {
     const n = root.header(L.H_MAX_EMITTERS);
     const off0 = root.header(L.H_EMIT_OFF);
     const tag = (Math.floor(Math.random() * 0x7ffffffe) + 1) | 0;
-    for (let k = 0; k < n; k++) {
-      const cw = root.word(off0 + k * L.EH_SIZE + L.EH_CLAIM);
-      if (Atomics.compareExchange(root.i32, cw, 0, tag) === 0) return new ThreadEmitter(root, core, k, cw, onCallbackError);
+    for (let round = 0; round < 2; round++) {
+      for (let k = 0; k < n; k++) {
+        const cw = root.word(off0 + k * L.EH_SIZE + L.EH_CLAIM);
+        if (Atomics.compareExchange(root.i32, cw, 0, tag) === 0) return new ThreadEmitter(root, core, k, cw, tag, onCallbackError);
+      }
+      if (reclaimEmitters(root, core) === 0) break; // a thread that ended may hold one
     }
     throw new DmaFenceRangeError('ERR_CAPACITY', `all ${n} emitter headers are claimed: at most maxEmitterThreads (${n}) attached threads create contexts at once (dispose one, or raise maxEmitterThreads)`);
   }
 
-  private constructor(root: ArenaViews, core: Core, k: number, claimWord: number, onCallbackError: (e: unknown, f: DmaFence) => void) {
+  private constructor(root: ArenaViews, core: Core, k: number, claimWord: number, tag: number, onCallbackError: (e: unknown, f: DmaFence) => void) {
     this.#root = root;
     this.core = core;
     this.#index = k;
     this.#claimWord = claimWord;
-    const t = root.header(L.H_EMIT_OFF) + k * L.EH_SIZE;
-    const h = (off: number) => root.i32[root.word(t + off)];
-    const layout = {
-      base: root.base + t,
-      ctxOff: h(L.H_CTX_OFF),
-      slotOff: h(L.H_SLOT_OFF),
-      maxFences: h(L.H_MAX_FENCES),
-      maxContexts: h(L.H_MAX_CONTEXTS),
-      totalSlots: root.header(L.H_TOTAL_SLOTS),
-    } as ArenaLayout;
-    this.arena = new Arena(layout, root.memory, root);
-    this.life = new AttachedLife(root.i32, root.word(L.H_DISPOSED));
+    this.#lease();
+    this.arena = emitterArena(root, k);
+    sweep(this.arena, core, rangeStart(root, k), this.arena.layout.maxFences);
+    this.life = new AttachedLife(root.i32, root.word(L.H_DISPOSED), claimWord, tag);
     this.clock = new RealClock(this.life);
     const log = new ViolationLog(false, () => this.clock.now);
     this.table = new FenceTable(this.arena, core, this.clock, log, this.#issuers, DmaFence, this.life);
     // Callback errors never escape into this thread's event loop (DESIGN.md, "Callback errors").
     this.table.callbackErrors.listeners.add(onCallbackError);
-    this.#lease();
     this.#renew = setInterval(() => this.#lease(), EMITTER_RENEW_MS);
     (this.#renew as { unref?: () => void }).unref?.();
     this.life.onEnd(() => clearInterval(this.#renew));
+    this.#watchDispose(root.word(L.H_DISPOSED));
+  }
+
+  /** The owner's dispose ends this thread's objects at once (markDisposed notifies the word):
+   *  pending waits on its own fences reject ERR_DISPOSED. A pending waitAsync keeps no thread alive. */
+  #watchDispose(word: number): void {
+    const i32 = this.#root.i32;
+    const look = (): void => {
+      if (this.life.disposed) return; // (the getter ends it if the owner disposed)
+      const r = Atomics.waitAsync(i32, word, 0);
+      if (r.async) void r.value.then(look);
+      else look();
+    };
+    look();
   }
 
   /** The violations recorded on this thread's contexts (F16, C3, ...). */
   get violations(): readonly import('../violations.js').Violation[] {
     return this.table.log.list;
+  }
+
+  /** @internal Renews this thread's lease on its emitter header (the timer, and waitSync). */
+  renew(): void {
+    if (!this.life.disposed) this.#lease();
   }
 
   #lease(): void {
@@ -162,5 +260,6 @@ export class ThreadEmitter {
     }
     for (const s of arena.takeNotified() ?? []) core.fenceUnpin(arena.base, s);
     Atomics.store(this.#root.i32, this.#claimWord, 0);
+    Atomics.notify(this.#root.i32, this.#root.word(L.H_DISPOSED)); // this thread's dispose watch ends
   }
 }

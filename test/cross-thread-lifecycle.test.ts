@@ -1,0 +1,141 @@
+/**
+ * Attached emitter threads over their life: a thread that ends while holding fences (T2: its
+ * pending fences signal -ECANCELED, its slots come back), art.dispose(), the owner's dispose,
+ * callbacks that throw on an attached thread, and blocking waits (waitSync).
+ */
+import { describe, expect, it } from 'vitest';
+import { Worker } from 'node:worker_threads';
+import { Errno, attachRuntime, createRuntime } from '../bindings/index.js';
+import type { SharedFenceHandle } from '../bindings/index.js';
+import { BACKENDS } from './helpers.js';
+
+const scenarios = new URL('./workers/emitter-scenarios.mjs', import.meta.url);
+type Msg = Record<string, unknown>;
+
+/** Starts a scenario; `next(pred)` is its next message that satisfies pred. */
+function start(scenario: string, data: Msg) {
+  const w = new Worker(scenarios);
+  const inbox: Msg[] = [];
+  const waiting: { pred: (m: Msg) => boolean; resolve: (m: Msg) => void }[] = [];
+  let failure: unknown;
+  w.on('message', (m: Msg) => {
+    const i = waiting.findIndex((x) => x.pred(m));
+    if (i >= 0) waiting.splice(i, 1)[0].resolve(m);
+    else inbox.push(m);
+  });
+  w.on('error', (e) => (failure = e));
+  w.postMessage({ scenario, ...data });
+  return {
+    w,
+    next<T = Msg>(pred: (m: Msg) => boolean): Promise<T> {
+      if (failure) return Promise.reject(failure);
+      const i = inbox.findIndex(pred);
+      if (i >= 0) return Promise.resolve(inbox.splice(i, 1)[0] as T);
+      return new Promise((resolve) => waiting.push({ pred, resolve: resolve as (m: Msg) => void }));
+    },
+  };
+}
+
+describe.each(BACKENDS)('attached emitter threads over their life (%s backend)', (backend) => {
+  it('T2: a worker terminated while holding pending fences: they signal -ECANCELED, waiters wake, its slots come back', async () => {
+    const rt = await createRuntime({ backend, maxEmitterThreads: 1, emitterFences: 8 });
+    const holder = start('hold', { runtime: rt.share(), n: 4 });
+    const { fences } = await holder.next<{ fences: SharedFenceHandle[] }>((m) => 'fences' in m);
+    const view = attachRuntime(rt.share());
+    const remotes = fences.map((h) => view.fence(h));
+    expect(remotes.map((f) => f.status)).toEqual([1, 0, 0, 0]);
+    // While it lives, its header is taken: another thread cannot become an emitter.
+    const refused = start('fill', { runtime: rt.share(), backend });
+    expect(await refused.next((m) => 'created' in m)).toMatchObject({ created: 0, code: 'ERR_CAPACITY' });
+    await refused.w.terminate();
+    let ran = 0;
+    expect(remotes[1].addCallback(() => ran++)).toBe(true);
+    const t0 = performance.now();
+    const waited = remotes[3].wait({ timeoutNs: 30e9 });
+    await holder.w.terminate(); // it never releases anything
+    expect(await waited).toBe(true);
+    expect(performance.now() - t0).toBeLessThan(30e3);
+    expect(remotes.slice(1).map((f) => f.status)).toEqual([-Errno.ECANCELED, -Errno.ECANCELED, -Errno.ECANCELED]);
+    await new Promise((r) => setTimeout(r, 10));
+    expect(ran).toBe(1);
+    // The header is free again and every slot of its range too (the dead thread's pins swept).
+    const next = start('fill', { runtime: rt.share(), backend });
+    expect(await next.next((m) => 'created' in m)).toEqual({ created: 8, code: 'ERR_CAPACITY', backend });
+    await next.w.terminate();
+    view.dispose();
+    await rt.dispose();
+  }, 40e3);
+
+  it('art.dispose(): pending fences of its contexts signal -ECANCELED; its objects throw ERR_DISPOSED; its slots are free again', async () => {
+    const rt = await createRuntime({ backend, maxEmitterThreads: 1, emitterFences: 4 });
+    const s = start('artDispose', { runtime: rt.share() });
+    const { fences } = await s.next<{ fences: SharedFenceHandle[] }>((m) => 'fences' in m);
+    const view = attachRuntime(rt.share());
+    const remotes = fences.map((h) => view.fence(h));
+    const statuses = new Promise<number[]>((resolve) => {
+      const got: number[] = [];
+      remotes[1].addCallback((f) => got.push(f.status));
+      remotes[2].addCallback((f) => {
+        got.push(f.status);
+        resolve(got);
+      });
+    });
+    s.w.postMessage('dispose');
+    expect(await s.next((m) => 'after' in m)).toEqual({ local: 'resolved', after: ['ERR_DISPOSED', 'ERR_DISPOSED', 'ERR_DISPOSED', 'ERR_DISPOSED', 'no error'] });
+    expect(await statuses).toEqual([-Errno.ECANCELED, -Errno.ECANCELED]);
+    await s.w.terminate();
+    const fill = start('fill', { runtime: rt.share(), backend });
+    expect(await fill.next((m) => 'created' in m)).toMatchObject({ created: 4, code: 'ERR_CAPACITY' });
+    await fill.w.terminate();
+    view.dispose();
+    await rt.dispose();
+  });
+
+  it("the owner's dispose: the attached thread's objects throw ERR_DISPOSED and its pending waits reject with it", async () => {
+    const rt = await createRuntime({ backend });
+    const ctx = rt.createContext();
+    const df = ctx.createFence();
+    const s = start('ownerDispose', { runtime: rt.share(), fences: [df.fence.share()] });
+    await s.next((m) => 'ready' in m);
+    await rt.dispose();
+    expect(await s.next((m) => 'after' in m)).toEqual({
+      local: 'ERR_DISPOSED',
+      remote: 'ERR_DISPOSED',
+      after: ['ERR_DISPOSED', 'ERR_DISPOSED', 'ERR_DISPOSED', 'ERR_DISPOSED', 'ERR_DISPOSED'],
+      dispose: 'no error',
+    });
+    await s.w.terminate();
+  });
+
+  it('callback errors on an attached thread go to art.on("callbackError") or the console; the thread goes on', async () => {
+    const rt = await createRuntime({ backend });
+    const ctx = rt.createContext();
+    const [a, b] = [ctx.createFence(), ctx.createFence()];
+    const s = start('throws', { runtime: rt.share(), fences: [a.fence.share(), b.fence.share()] });
+    let died: unknown;
+    s.w.on('error', (e) => (died = e));
+    await s.next((m) => 'started' in m);
+    a.signal();
+    await s.next((m) => 'ready' in m);
+    b.signal();
+    const r = await s.next((m) => 'alive' in m);
+    expect(r).toEqual({ seen: [['boom-remote', 'number'], ['boom-own', 'number']], ran: 1, signalCode: 'no error', printed: ['boom-unheard'], alive: true });
+    expect(died).toBeUndefined();
+    await s.w.terminate();
+    await rt.dispose();
+  });
+
+  it('F9 across threads, blocking: waitSync in a worker wakes when the owner signals; false at its timeout', async () => {
+    const rt = await createRuntime({ backend });
+    const ctx = rt.createContext();
+    const [a, b] = [ctx.createFence(), ctx.createFence()];
+    a.setError(-Errno.EIO);
+    const s = start('waitSync', { runtime: rt.share(), fences: [a.fence.share(), b.fence.share()] });
+    await s.next((m) => 'waiting' in m);
+    await new Promise((r) => setTimeout(r, 20));
+    a.signal();
+    expect(await s.next((m) => 'value' in m)).toMatchObject({ timedOut: false, value: true, status: -Errno.EIO, bad: ['ERR_INVALID_ARG', 'ERR_INVALID_TIMEOUT'] });
+    await s.w.terminate();
+    await rt.dispose();
+  });
+});

@@ -1,0 +1,113 @@
+// Scenarios of an attached emitter thread, one per message ({ scenario, runtime, ... }); each
+// reports what it saw. Plain JS over the built package (vitest does not transform worker files).
+import { parentPort } from 'node:worker_threads';
+import { attachRuntime } from '../../dist/index.js';
+
+const codeOf = (f) => {
+  try {
+    f();
+    return 'no error';
+  } catch (e) {
+    return e?.code ?? String(e);
+  }
+};
+const rejection = (p) => p.then(() => 'resolved', (e) => e?.code ?? String(e));
+const message = () => new Promise((r) => parentPort.once('message', r));
+
+const SCENARIOS = {
+  /** Holds pending fences and idles until terminated (or told to create `more` fences). */
+  async hold({ runtime, n }) {
+    const art = attachRuntime(runtime);
+    const ctx = art.createContext();
+    const dfs = Array.from({ length: n }, () => ctx.createFence());
+    dfs[0].signal();
+    parentPort.postMessage({ fences: dfs.map((d) => d.fence.share()) });
+    setInterval(() => {}, 1000); // alive until terminated
+  },
+  /** Creates fences until the emitter's slots are full: how many fit. */
+  async fill({ runtime, backend }) {
+    const art = attachRuntime(runtime, { backend });
+    const dfs = [];
+    let code = 'no error';
+    try {
+      const ctx = art.createContext();
+      for (;;) dfs.push(ctx.createFence());
+    } catch (e) {
+      code = e?.code;
+    }
+    parentPort.postMessage({ created: dfs.length, code, backend: dfs.length ? art.backend : undefined });
+  },
+  /** Callbacks that throw, on a remote fence and on this thread's own: the thread goes on. */
+  async throws({ runtime, fences }) {
+    const art = attachRuntime(runtime);
+    const [a, b] = fences.map((h) => art.fence(h));
+    const seen = [];
+    const printed = [];
+    console.error = (...args) => printed.push(args.map((x) => x?.message ?? String(x)).join(' '));
+    let ran = 0;
+    a.addCallback(() => {
+      throw new Error('boom-unheard');
+    });
+    a.addCallback(() => ran++); // the next callback still runs
+    const ctx = art.createContext();
+    const own = ctx.createFence();
+    own.fence.addCallback(() => {
+      throw new Error('boom-own');
+    });
+    parentPort.postMessage({ started: true });
+    await a.wait({ timeoutNs: 30e9 });
+    await new Promise((r) => setTimeout(r, 20));
+    art.on('callbackError', (e, f) => seen.push([e.message, typeof f.status]));
+    b.addCallback(() => {
+      throw new Error('boom-remote');
+    });
+    parentPort.postMessage({ ready: true });
+    await b.wait({ timeoutNs: 30e9 });
+    await new Promise((r) => setTimeout(r, 20));
+    const signalCode = codeOf(() => own.signal());
+    parentPort.postMessage({ seen, ran, signalCode, printed: printed.map((p) => /boom-\w+/.exec(p)?.[0]), alive: true });
+  },
+  /** A blocking wait on a remote fence (Atomics.wait). */
+  async waitSync({ runtime, fences }) {
+    const art = attachRuntime(runtime);
+    const [a, b] = fences.map((h) => art.fence(h));
+    const timedOut = b.waitSync({ timeoutNs: 2e6 });
+    parentPort.postMessage({ waiting: true });
+    const t0 = performance.now();
+    const value = a.waitSync({ timeoutNs: 30e9 });
+    parentPort.postMessage({ timedOut, value, status: a.status, ms: performance.now() - t0, bad: [codeOf(() => a.waitSync({ timeout: 1 })), codeOf(() => a.waitSync({ timeoutNs: -1 }))] });
+  },
+  /** The owner disposes while this thread has contexts, handles and waits. */
+  async ownerDispose({ runtime, fences }) {
+    const art = attachRuntime(runtime);
+    const ctx = art.createContext();
+    const df = ctx.createFence();
+    const local = rejection(df.fence.wait({ timeoutNs: 60e9 }));
+    const remote = rejection(art.fence(fences[0]).wait({ timeoutNs: 60e9 }));
+    parentPort.postMessage({ ready: true });
+    const [l, r] = await Promise.all([local, remote]);
+    parentPort.postMessage({
+      local: l,
+      remote: r,
+      after: [codeOf(() => ctx.createFence()), codeOf(() => df.signal()), codeOf(() => ctx.lastSeqno), codeOf(() => art.createContext()), codeOf(() => art.fence(fences[0]))],
+      dispose: codeOf(() => art.dispose()),
+    });
+  },
+  /** art.dispose() with fences pending: they signal -ECANCELED; everything of it ends. */
+  async artDispose({ runtime }) {
+    const art = attachRuntime(runtime);
+    const ctx = art.createContext();
+    const dfs = [ctx.createFence(), ctx.createFence(), ctx.createFence()];
+    dfs[0].signal();
+    const local = rejection(dfs[2].fence.wait({ timeoutNs: 60e9 }));
+    parentPort.postMessage({ fences: dfs.map((d) => d.fence.share()) });
+    await message();
+    art.dispose();
+    parentPort.postMessage({
+      local: await local,
+      after: [codeOf(() => ctx.createFence()), codeOf(() => dfs[1].signal()), codeOf(() => art.createContext()), codeOf(() => art.fence({})), codeOf(() => art.dispose())],
+    });
+  },
+};
+
+parentPort.once('message', (m) => SCENARIOS[m.scenario](m));
