@@ -50,18 +50,25 @@ const modes = {
   },
 };
 
+/** Per runtime id: this thread's attachment and its context, kept from run to run. */
+const attached = new Map();
+
 /**
- * dmafence, the worker an emitter: it attaches the main thread's runtime, creates its own context
- * and fences, blocks on each of the main thread's fences with RemoteFence.waitSync (Atomics.wait
- * inside, like the hand-written worker) and signals its own.
+ * dmafence, the worker an emitter: it attaches the main thread's runtime once, creates its own
+ * context, and per run its fences; it blocks on each of the main thread's fences with
+ * RemoteFence.waitSync (Atomics.wait inside, like the hand-written worker) and signals its own.
  */
 modes.emitter = ({ n, runtime, fences, times }) => {
   const T = new Float64Array(times);
-  const art = attachRuntime(runtime);
-  const ctx = art.createContext({ timelineName: 'pong' });
-  const ping = fences.map((h) => art.fence(h));
+  let a = attached.get(runtime.runtime);
+  if (a === undefined) {
+    const art = attachRuntime(runtime);
+    a = { art, ctx: art.createContext({ timelineName: 'pong' }) };
+    attached.set(runtime.runtime, a);
+  }
+  const ping = fences.map((h) => a.art.fence(h));
   const pong = [];
-  for (let i = 0; i < n; i++) pong.push(ctx.createFence());
+  for (let i = 0; i < n; i++) pong.push(a.ctx.createFence());
   const there = new Float64Array(n);
   parentPort.postMessage({ ready: true, fences: pong.map((df) => df.fence.share()) });
   for (let i = 0; i < n; i++) {
@@ -72,9 +79,18 @@ modes.emitter = ({ n, runtime, fences, times }) => {
   }
   // The main thread made its views of our fences before it signaled the first ping: releasing
   // them now is safe (a view of a released, signaled fence still reads signaled).
-  for (const df of pong) df.release();
-  art.dispose();
+  for (const df of pong) {
+    df.fence.release(); // the shareable handle pins the slot too
+    df.release();
+  }
   parentPort.postMessage({ done: true, toWorkerNs: there });
+};
+
+/** The end of a dmafence mode: give the emitter slot back. */
+modes.detach = ({ runtime }) => {
+  attached.get(runtime.runtime)?.art.dispose();
+  attached.delete(runtime.runtime);
+  parentPort.postMessage({ done: true });
 };
 
 parentPort.on('message', (msg) => {

@@ -127,15 +127,22 @@ const modes = {
 /**
  * dmafence, the worker an emitter on this thread's runtime: this thread signals its fence, the
  * worker (blocked in RemoteFence.waitSync) wakes and signals its own, this thread wakes from
- * RemoteFence.wait on its view of the worker's fence.
+ * RemoteFence.wait on its view of the worker's fence. One runtime per backend for the whole run,
+ * and the worker keeps its attachment and context (as an application would): each run only
+ * creates its fences, outside the timed loop.
  */
-function dmafenceEmitter(backend, createRuntime, attachRuntime) {
+function dmafenceEmitter(backend, createRuntime, attachRuntime, maxTrips) {
+  let rt;
+  let ctx;
+  let view;
   return {
     label: `dmafence ${backend} (the worker an emitter: waitSync there, RemoteFence.wait here)`,
     async run(worker, n) {
-      const rt = await createRuntime({ backend, maxFences: n + 64, maxEmitterThreads: 1, emitterFences: n + 64 });
-      const ctx = rt.createContext({ timelineName: 'ping' });
-      const view = attachRuntime(rt.share());
+      if (rt === undefined) {
+        rt = await createRuntime({ backend, maxFences: maxTrips + 64, maxEmitterThreads: 1, emitterFences: maxTrips + 64 });
+        ctx = rt.createContext({ timelineName: 'ping' });
+        view = attachRuntime(rt.share());
+      }
       const times = new SharedArrayBuffer(16);
       const T = new Float64Array(times);
       const ping = [];
@@ -157,9 +164,17 @@ function dmafenceEmitter(backend, createRuntime, attachRuntime) {
       }
       const ms = performance.now() - t0;
       const { toWorkerNs } = await worker.next();
-      for (const df of ping) df.release();
-      await rt.dispose();
+      for (const df of ping) {
+        df.fence.release(); // the shareable handle pins the slot too
+        df.release();
+      }
       return { ms, rttNs: rtt, toWorkerNs, toMainNs: back };
+    },
+    async close(worker) {
+      if (rt === undefined) return;
+      worker.post({ cmd: 'detach', runtime: rt.share() });
+      await worker.next();
+      await rt.dispose();
     },
   };
 }
@@ -182,8 +197,8 @@ export async function threadRows({ mode = 'default', log = () => {} } = {}) {
   const list = [
     ['atomics', modes.atomics],
     ['postMessage', modes.postMessage],
-    ['dmafence-wasm', dmafenceEmitter('wasm', createRuntime, attachRuntime)],
-    ['dmafence-ts', dmafenceEmitter('ts', createRuntime, attachRuntime)],
+    ['dmafence-wasm', dmafenceEmitter('wasm', createRuntime, attachRuntime, Math.max(cfg.trips, cfg.warmup))],
+    ['dmafence-ts', dmafenceEmitter('ts', createRuntime, attachRuntime, Math.max(cfg.trips, cfg.warmup))],
   ];
   const loadBefore = os.loadavg()[0];
   const worker = startWorker();
@@ -201,6 +216,7 @@ export async function threadRows({ mode = 'default', log = () => {} } = {}) {
         for (const x of r.toMainNs) a.back.push(x);
       }
     }
+    for (const [, m] of list) await m.close?.(worker);
   } finally {
     worker.post({ cmd: 'exit' });
     await worker.close();

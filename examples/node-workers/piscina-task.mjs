@@ -23,6 +23,7 @@ export default function task({ runtime, results, job, port }) {
   out[job.id] = countPrimes(job.from, job.to);
   df.signal();
   const seqno = df.fence.seqno;
+  df.fence.release(); // both handles pin the fence's slot: release both
   df.release();
   return { job: job.id, context: ctx.id, seqno, violations: art.violations.length };
 }

@@ -28,6 +28,7 @@ parentPort.on('message', (batch) => {
     const { id, from, to } = batch[k];
     out[id] = countPrimes(from, to);
     fences[k].signal();
+    fences[k].fence.release(); // both handles pin the fence's slot: release both
     fences[k].release();
   }
 });
