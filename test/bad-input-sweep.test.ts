@@ -258,6 +258,27 @@ const ROWS: Row[] = [
   ['view.fence(another runtime)', (w) => attachRuntime(w.rt.share()).fence(w.other.createContext().createFence().fence.share()), 'ERR_FOREIGN_HANDLE'],
   ['remote.wait({ misspelled })', (w) => attachRuntime(w.rt.share()).fence(w.f.share()).wait({ timeout: 1 } as never), 'ERR_INVALID_ARG'],
   ['remote.addCallback(5)', (w) => attachRuntime(w.rt.share()).fence(w.f.share()).addCallback(5 as never), 'ERR_INVALID_ARG'],
+  ['remote.waitSync({ misspelled })', (w) => attachRuntime(w.rt.share()).fence(w.f.share()).waitSync({ timeout: 1 } as never), 'ERR_INVALID_ARG'],
+  ['remote.waitSync({ timeoutNs: -1 })', (w) => attachRuntime(w.rt.share()).fence(w.f.share()).waitSync({ timeoutNs: -1 }), 'ERR_INVALID_TIMEOUT'],
+  ['attachRuntime(h, 5)', (w) => attachRuntime(w.rt.share(), 5 as never), 'ERR_INVALID_ARG'],
+  ['attachRuntime(h, { misspelled })', (w) => attachRuntime(w.rt.share(), { backnd: 'ts' } as never), 'ERR_INVALID_ARG'],
+  ['attachRuntime(h, { backend: "x" })', (w) => attachRuntime(w.rt.share(), { backend: 'x' } as never), 'ERR_INVALID_ARG'],
+  ['attachRuntime({ wasm: 5 })', (w) => attachRuntime({ ...w.rt.share(), wasm: 5 } as never), 'ERR_INVALID_ARG'],
+  ['art.createContext(5)', (w) => attachRuntime(w.rt.share()).createContext(5 as never), 'ERR_INVALID_ARG'],
+  ['art.createContext({ misspelled })', (w) => attachRuntime(w.rt.share()).createContext({ timelinName: 'x' } as never), 'ERR_INVALID_ARG'],
+  ['art.createContext({ startSeqno: -1 })', (w) => attachRuntime(w.rt.share()).createContext({ startSeqno: -1 }), 'ERR_INVALID_SEQNO'],
+  ['art.createContext() with no wasm module, backend wasm', (w) => attachRuntime({ ...w.rt.share(), wasm: null }, { backend: 'wasm' }).createContext(), 'ERR_WASM'],
+  ['art.createContext() after art.dispose()', (w) => {
+    const art = attachRuntime(w.rt.share());
+    art.dispose();
+    return art.createContext();
+  }, 'ERR_DISPOSED'],
+  ['art.on("x", fn)', (w) => attachRuntime(w.rt.share()).on('x' as never, () => {}), 'ERR_INVALID_ARG'],
+  ['art.on("callbackError", 5)', (w) => attachRuntime(w.rt.share()).on('callbackError', 5 as never), 'ERR_INVALID_ARG'],
+  ['art.off("callbackError", 5)', (w) => attachRuntime(w.rt.share()).off('callbackError', 5 as never), 'ERR_INVALID_ARG'],
+  ['createRuntime({ maxEmitterThreads: 65 })', () => createRuntime({ maxEmitterThreads: 65 }), 'ERR_INVALID_ARG'],
+  ['createRuntime({ maxEmitterThreads: "2" })', () => createRuntime({ maxEmitterThreads: '2' } as never), 'ERR_INVALID_ARG'],
+  ['createRuntime({ emitterFences: 0 })', () => createRuntime({ emitterFences: 0 }), 'ERR_INVALID_ARG'],
   // ── teardown scenario ──
   ['runTeardown({ misspelled })', () => runTeardown({ job: 5 } as never), 'ERR_INVALID_ARG'],
   ['runTeardown({ guarantee: null })', () => runTeardown({ guarantee: null } as never), 'ERR_INVALID_ARG'],

@@ -17,6 +17,7 @@ import type { FenceContext } from '../fence-context.js';
 import type { DmaFence } from '../dma-fence.js';
 import type { Violation } from '../violations.js';
 import { ThreadEmitter, reclaimEmitters } from './emitter.js';
+import { parseContextOptions } from '../runtime-options.js';
 import { reclaimWaiters } from './owner.js';
 import type { SharedFenceHandle, SharedRuntimeHandle } from './common.js';
 import { checkRuntimeHandle, parseFenceHandle } from './handles.js';
@@ -128,8 +129,9 @@ export class AttachedRuntime {
    */
   createContext(opts?: ContextOptions): FenceContext {
     this._check();
+    const parsed = parseContextOptions(opts); // before the claim: bad options change nothing
     this.#emitter ??= ThreadEmitter.claim(this.#views, this.#wasm, this.#backend, (e, f) => this.#reportCallbackError(e, f));
-    return this.#emitter.createContext(opts);
+    return this.#emitter.createContext(parsed);
   }
 
   /** The core this thread's contexts run on ('wasm' or 'ts'), or undefined before createContext. */
@@ -197,11 +199,13 @@ export class AttachedRuntime {
     else this.#emitter?.life.end();
     this.#detached = true;
     this.#watched.clear();
+    if (this.#ticker !== undefined) clearInterval(this.#ticker);
     // Wake this thread's own waits (they see the flag and reject); other threads' waits on the
     // same word just look again and sleep.
     Atomics.notify(this.i32, this.#epochIndex);
   }
 
+  /** `using art = attachRuntime(h)`: dispose() at the end of the scope. */
   [Symbol.dispose](): void {
     this.dispose();
   }
@@ -308,18 +312,43 @@ export class AttachedRuntime {
   }
 
   /**
+   * One timer per view, while waits are in progress: every REMOTE_POLL_MS it renews this view's
+   * lease and looks after threads that ended (#lookAfterOthers), so no wait needs a timeout of its
+   * own for that; in Node it also keeps the process alive (a pending waitAsync alone does not).
+   * Referenced and unreferenced (cheap) rather than made per wait; where timers have no ref()
+   * (browsers) it just keeps running until dispose.
+   */
+  #keepCount = 0;
+  #ticker: ReturnType<typeof setInterval> | undefined;
+  #ticks = 0;
+  #hold(d: number): void {
+    this.#keepCount += d;
+    const t = (this.#ticker ??= setInterval(() => this.#tick(), REMOTE_POLL_MS)) as { ref?(): unknown; unref?(): unknown };
+    if (this.#keepCount === 0) t.unref?.();
+    else if (this.#keepCount === 1 && d > 0) t.ref?.();
+  }
+  #tick(): void {
+    if (this.#keepCount === 0 || this.disposed) return;
+    this.#waiters.sync();
+    if (++this.#ticks % 4 === 0) this.#lookAfterOthers();
+  }
+
+  /**
    * @internal
    * Waits until `done()` is true or timeoutNs passes (real time). The waiter's half of the futex
    * protocol: it counts itself as a remote waiter (an atomic read-modify-write), reads the epoch,
    * then checks; every signaler publishes the SIGNALED bit (atomic) and then loads the count, and
-   * bumps and notifies the epoch when it is not zero (so does dispose): the wait cannot sleep
-   * through the signal it waits for. It wakes every REMOTE_POLL_MS only to renew its lease.
-   * Rejects ERR_DISPOSED once the owner disposed the runtime (or this view was disposed).
+   * bumps and notifies the epoch when it is not zero (so do dispose and an abort): the wait cannot
+   * sleep through the signal it waits for, and sleeps with no timeout but its own (the view's
+   * ticker renews the lease). Rejects ERR_DISPOSED once the owner disposed the runtime (or this
+   * view was disposed).
    */
   async _waitUntil(done: () => boolean, timeoutNs: number, signal?: AbortSignal): Promise<boolean> {
     this._check();
     this.#waiters.begin();
-    const keep = setInterval(() => {}, 1 << 30); // a pending waitAsync alone does not keep Node alive
+    this.#hold(1);
+    const kick = () => Atomics.notify(this.i32, this.#epochIndex);
+    signal?.addEventListener('abort', kick, { once: true });
     try {
       const end = timeoutNs === Infinity ? Infinity : performance.now() + timeoutNs / 1e6;
       for (;;) {
@@ -327,14 +356,14 @@ export class AttachedRuntime {
         const epoch = Atomics.load(this.i32, this.#epochIndex);
         this._check(); // after the epoch read: dispose sets the flag, then bumps the epoch
         if (done()) return true;
-        const left = end - performance.now();
-        if (left <= 0) return false;
-        const r = Atomics.waitAsync(this.i32, this.#epochIndex, epoch, Math.min(left, REMOTE_POLL_MS));
-        if (r.async && (await r.value) === 'timed-out') this.#lookAfterOthers();
-        this.#waiters.sync();
+        const left = end === Infinity ? undefined : end - performance.now();
+        if (left !== undefined && left <= 0) return false;
+        const r = Atomics.waitAsync(this.i32, this.#epochIndex, epoch, left);
+        if (r.async) await r.value;
       }
     } finally {
-      clearInterval(keep);
+      signal?.removeEventListener('abort', kick);
+      this.#hold(-1);
       this.#waiters.end();
     }
   }

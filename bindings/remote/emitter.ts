@@ -26,7 +26,6 @@ import { Lifetime } from '../lifetime.js';
 import { RealClock } from '../sim/real-clock.js';
 import { ViolationLog } from '../violations.js';
 import { DmaFenceError, DmaFenceRangeError } from '../errors.js';
-import { parseContextOptions } from '../runtime-options.js';
 import { wallMs } from './common.js';
 import { publishSignals } from './owner.js';
 
@@ -228,9 +227,8 @@ export class ThreadEmitter {
   }
 
   /** A new context whose emitter is this thread (C1: the next id of the runtime's counter). */
-  createContext(opts?: ContextOptions): FenceContext {
+  createContext({ o, start }: { o: ContextOptions; start: number }): FenceContext {
     this.life.check();
-    const { o, start } = parseContextOptions(opts);
     const flags = (this.#index + 1) << L.CF_EMITTER_SHIFT;
     const index = this.arena.createContext(o.seqno64 ?? false, start, undefined, flags);
     if (index < 0) throw new DmaFenceRangeError('ERR_CAPACITY', `all ${this.arena.layout.maxContexts - 1} contexts are in use (raise maxContexts)`);
