@@ -28,7 +28,9 @@ parentPort.on('message', (batch) => {
     const { id, from, to } = batch[k];
     out[id] = countPrimes(from, to);
     fences[k].signal();
-    fences[k].fence.release(); // both handles pin the fence's slot: release both
+    // Both handles pin the fence's slot: release both. The main thread may make its view later:
+    // a view of a signaled fence whose slot was reused still reads signaled (C3 proves it).
+    fences[k].fence.release();
     fences[k].release();
   }
 });
