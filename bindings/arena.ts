@@ -35,6 +35,7 @@ export interface ArenaSizes {
 export interface ArenaLayout extends ArenaSizes {
   base: number;
   emitOff: number;
+  holdOff: number;
   /** Slots in the slot array: maxFences (the owner's) + maxEmitters × emitSlots. */
   totalSlots: number;
   ctxOff: number;
@@ -60,7 +61,8 @@ export function computeLayout(s: ArenaSizes): ArenaLayout {
   const maxEmitters = s.maxEmitters ?? 0;
   const emitSlots = maxEmitters === 0 ? 0 : s.emitSlots ?? 0;
   const totalSlots = s.maxFences + maxEmitters * emitSlots;
-  const ctxOff = align(emitOff + maxEmitters * L.EH_SIZE);
+  const holdOff = align(emitOff + maxEmitters * L.EH_SIZE);
+  const ctxOff = align(holdOff + L.HOLD_ENTRIES * L.HOLD_SIZE);
   const slotOff = align(ctxOff + s.maxContexts * L.CTX_SIZE);
   const ringsOff = align(slotOff + totalSlots * L.SLOT_SIZE);
   const dmaOff = align(ringsOff + s.maxRings * s.ringStride);
@@ -76,7 +78,7 @@ export function computeLayout(s: ArenaSizes): ArenaLayout {
   if (pages > 65536) {
     throw new DmaFenceRangeError('ERR_CAPACITY', `the arena would need ${ARENA_BASE + size} bytes, more than the 4 GiB a wasm memory holds`);
   }
-  return { ...s, maxEmitters, emitSlots, base: ARENA_BASE, emitOff, totalSlots, ctxOff, slotOff, ringsOff, dmaOff, dmaMapOff, corrOff, schedOff, entOff, jobOff, depOff, maxDeps, size, pages };
+  return { ...s, maxEmitters, emitSlots, base: ARENA_BASE, emitOff, holdOff, totalSlots, ctxOff, slotOff, ringsOff, dmaOff, dmaMapOff, corrOff, schedOff, entOff, jobOff, depOff, maxDeps, size, pages };
 }
 
 /** One corruption log entry: a DMA write into a granule whose owner id differed (M2). */
@@ -234,6 +236,7 @@ export class Arena extends ArenaViews {
     i32[h(L.H_MAX_EMITTERS)] = layout.maxEmitters ?? 0;
     i32[h(L.H_EMIT_SLOTS)] = layout.emitSlots ?? 0;
     i32[h(L.H_TOTAL_SLOTS)] = layout.totalSlots;
+    i32[h(L.H_HOLD_OFF)] = layout.holdOff;
     // Emitter headers (layout.ts, "Emitter header"): the core's words, rebased, over each range.
     for (let k = 0; k < (layout.maxEmitters ?? 0); k++) {
       const t = layout.emitOff + k * L.EH_SIZE;

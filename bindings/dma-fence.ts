@@ -10,10 +10,17 @@ import type { FenceCallback, FenceRecord, FenceTable } from './fence-table.js';
 import * as L from './core/layout.js';
 import { shareFence } from './attach.js';
 import type { SharedFenceHandle } from './attach.js';
+import { HoldIssuer } from './remote/holds.js';
 import { seqnoLater } from './core/seqno.js';
 import {
-  DmaFenceError, DmaFenceTypeError, abortReason, checkDuration, checkErrno, checkFunction, checkOptions, describe,
+  DmaFenceError, DmaFenceTypeError, abortReason, checkBoolean, checkDuration, checkErrno, checkFunction, checkOptions, describe,
 } from './errors.js';
+
+/** Options of DmaFence.share. */
+export interface ShareOptions {
+  /** Keep the fence alive for the view that adopts the handle until it releases it or its thread ends. Default false. */
+  hold?: boolean;
+}
 
 /** Options of DmaFence.wait and Runtime.waitAny. */
 export interface WaitOptions {
@@ -216,13 +223,19 @@ export class DmaFence {
 
   /**
    * A small serialisable handle for another thread (attachRuntime(rt.share()).fence(handle)).
-   * It does not pin the fence: keep this handle until the other thread is done with it.
+   * Plain, it does not pin the fence: keep this handle until the other thread has made its view.
+   * With `{ hold: true }` the fence stays alive for the view that adopts the handle (its values
+   * stay readable) until that view's release(), dispose or GC, or its thread's end; a held handle
+   * nobody adopts within 10 s is let go.
    */
-  share(): SharedFenceHandle {
+  share(opts?: ShareOptions): SharedFenceHandle {
     const rec = this.#live();
+    const hold = checkBoolean('hold', checkOptions('share options', opts, ['hold']).hold, false);
     // A composite signals only once enabled (X1.2): another thread's wait needs it enabled.
     if (rec.composite) this.#t.enableSignaling(rec, this);
-    return shareFence(this.#t.arena, rec.slot, rec.gen, rec.ctx, this.context, this.seqno);
+    const h = shareFence(this.#t.arena, rec.slot, rec.gen, rec.ctx, this.context, this.seqno);
+    if (hold) h.hold = HoldIssuer.of(this.#t).issue(rec);
+    return h;
   }
 
   /** Drops this handle's reference. Returns false if it was already released. */

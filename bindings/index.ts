@@ -14,7 +14,7 @@ export type { SyncobjOptions, QueryOptions } from './composite/syncobj.js';
 export type { SyncobjWaitEntry, SyncobjWaitOptions } from './composite/syncobj-wait.js';
 export type { FenceArrayOptions } from './composite/composites.js';
 export type { FenceInfo, FenceInfoEntry } from './composite/merge.js';
-export type { WaitOptions, SignalOptions } from './dma-fence.js';
+export type { WaitOptions, SignalOptions, ShareOptions } from './dma-fence.js';
 export type { FenceCallback, IssuerOps, CallbackErrorListener } from './fence-table.js';
 export { Errno, DmaFenceError, DmaFenceTypeError, DmaFenceRangeError, CallbackError } from './errors.js';
 export type { ErrorCode } from './errors.js';

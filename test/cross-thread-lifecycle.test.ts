@@ -125,6 +125,95 @@ describe.each(BACKENDS)('attached emitter threads over their life (%s backend)',
     await rt.dispose();
   });
 
+  it('a held handle keeps its fence alive for the view that adopted it, until release(); the values stay readable', async () => {
+    const rt = await createRuntime({ backend, maxFences: 16 });
+    const view = attachRuntime(rt.share());
+    const ctx = rt.createContext();
+    const df = ctx.createFence();
+    const held = view.fence(df.fence.share({ hold: true }));
+    const plain = view.fence(df.fence.share());
+    expect([held.held, plain.held]).toEqual([true, false]);
+    df.setError(-Errno.EIO);
+    df.signal();
+    const ts = df.fence.timestamp;
+    df.fence.release();
+    df.release();
+    // The emitter let go of every handle; churn reuses every free slot, never the held one.
+    for (let i = 0; i < 4; i++) ctx.signalUpTo(ctx.createFences(rt.stats.fencesInUse < 15 ? 15 - rt.stats.fencesInUse : 1) + 20);
+    expect(rt.stats.fencesInUse).toBe(1);
+    expect([held.signaled, held.status, held.error, held.timestamp]).toEqual([true, -Errno.EIO, -Errno.EIO, ts]);
+    expect(held.release()).toBe(true);
+    expect(held.release()).toBe(false);
+    const deadline = Date.now() + 5000;
+    while (rt.stats.fencesInUse !== 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(rt.stats.fencesInUse).toBe(0); // the emitter's scan dropped its reference: recycled
+    // A handle used twice holds once: the second view is a plain one.
+    const df2 = ctx.createFence();
+    const h2 = df2.fence.share({ hold: true });
+    expect([view.fence(h2).held, view.fence(h2).held]).toEqual([true, false]);
+    view.dispose();
+    await rt.dispose();
+  });
+
+  it('a held view the GC collects lets its fence go', async () => {
+    const gc = (globalThis as { gc?: () => void }).gc;
+    expect(gc, 'tests run with --expose-gc').toBeTypeOf('function');
+    const rt = await createRuntime({ backend, maxFences: 16 });
+    const view = attachRuntime(rt.share());
+    const ctx = rt.createContext();
+    const df = ctx.createFence();
+    ((h: SharedFenceHandle) => {
+      expect(view.fence(h).held).toBe(true);
+    })(df.fence.share({ hold: true }));
+    df.signal();
+    df.fence.release();
+    df.release();
+    expect(rt.stats.fencesInUse).toBe(1);
+    for (let i = 0; i < 50 && rt.stats.fencesInUse !== 0; i++) {
+      gc!();
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(rt.stats.fencesInUse).toBe(0);
+    view.dispose();
+    await rt.dispose();
+  });
+
+  it('a held handle in a thread that ends is let go once its lease expires', async () => {
+    const rt = await createRuntime({ backend, maxFences: 16 });
+    const ctx = rt.createContext();
+    const dfs = [ctx.createFence(), ctx.createFence()];
+    const s = start('holdViews', { runtime: rt.share(), fences: dfs.map((d) => d.fence.share({ hold: true })) });
+    expect(await s.next((m) => 'held' in m)).toEqual({ held: [true, true] });
+    ctx.signalUpTo(2);
+    for (const d of dfs) {
+      d.fence.release();
+      d.release();
+    }
+    ctx.signalUpTo(ctx.createFences(8) + 7);
+    expect(rt.stats.fencesInUse).toBe(2); // held by the worker
+    await s.w.terminate(); // it never releases them
+    const deadline = Date.now() + 10_000;
+    while (rt.stats.fencesInUse !== 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(rt.stats.fencesInUse).toBe(0);
+    await rt.dispose();
+  });
+
+  it("an attached emitter's held handle: its fence outlives the emitter's own handles until the owner's view releases it", async () => {
+    const rt = await createRuntime({ backend, emitterFences: 4 });
+    const s = start('emitHeld', { runtime: rt.share() });
+    const m = await s.next<{ h: SharedFenceHandle; made: number; full: string }>((x) => 'h' in x);
+    expect([m.made, m.full]).toEqual([3, 'ERR_CAPACITY']); // the held slot stays taken
+    const view = attachRuntime(rt.share());
+    const f = view.fence(m.h);
+    expect([f.held, f.status]).toEqual([true, -Errno.EIO]);
+    f.release();
+    s.w.postMessage('again');
+    expect(await s.next((x) => 'again' in x)).toEqual({ again: 4 }); // every slot is free again
+    await s.w.terminate();
+    view.dispose();
+    await rt.dispose();
+  });
+
   it('F9 across threads, blocking: waitSync in a worker wakes when the owner signals; false at its timeout', async () => {
     const rt = await createRuntime({ backend });
     const ctx = rt.createContext();

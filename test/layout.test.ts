@@ -29,6 +29,7 @@ const REGIONS: Record<string, Region> = {
     covers: (n, v) => (n.startsWith('H_') && v >= 0) || n.startsWith('ST_') || n === 'RW_TABLE',
   },
   'Remote waiter entry': { prefixes: ['RW_'], covers: (n) => n === 'RW_CLAIM' || n === 'RW_LEASE' },
+  'Hold entry': { prefixes: ['HD_'], covers: (n) => n === 'HD_WORD' || n === 'HD_LEASE' },
   'Emitter header': { prefixes: ['EH_'], covers: (n) => n.startsWith('EH_') && n !== 'EH_SIZE' },
   'Context entry': { prefixes: ['C_'], covers: (n) => n.startsWith('C_') },
   'Fence slot': { prefixes: ['S_'], covers: (n) => n.startsWith('S_') },

@@ -27,6 +27,7 @@
  * │ Header            HEADER_SIZE bytes: capacities, offsets, free list, stats, waiters      │
  * ├──────────────────────────────────────────────────────────────────────────────────────────┤
  * │ Emitter headers   maxEmitters × EH_SIZE: one per attached emitter thread  (H_EMIT_OFF)   │
+ * │ Hold table        HOLD_ENTRIES × HOLD_SIZE: fences held for other threads (H_HOLD_OFF)   │
  * ├──────────────────────────────────────────────────────────────────────────────────────────┤
  * │ Context table     maxContexts × CTX_SIZE                                                 │
  * ├──────────────────────────────────────────────────────────────────────────────────────────┤
@@ -85,7 +86,8 @@ export const H_TIME_BASE = -8;
  * │ 128 stats, f64 each: 128 created  136 signaled  144 signalCalls  152 ordering            │
  * │      160 jobsSubmitted  168 jobsCompleted  176 dmaBytes  184 irqs  192 corruptions       │
  * │ 200 disposed (1 once the owner disposed the runtime)                                     │
- * │ 204 emitOff (emitter headers)  208 maxEmitters  212 emitSlots  216 totalSlots  220 (free) │
+ * │ 204 emitOff (emitter headers)  208 maxEmitters  212 emitSlots  216 totalSlots            │
+ * │ 220 holdOff (hold table)   224 (free, to 236)                                            │
  * │ 236 remoteWaiters (total of the table's counts)             240 signalEpoch              │
  * │ 244 deviceCtl    248 doorbell (driver -> device, Atomics.wait)     252 (free)            │
  * │ 256 rwTable: RW_ENTRIES × RW_SIZE, one remote waiter entry per waiting view (to 768)     │
@@ -165,6 +167,8 @@ export const H_EMIT_OFF = 204;
 export const H_MAX_EMITTERS = 208;
 export const H_EMIT_SLOTS = 212;
 export const H_TOTAL_SLOTS = 216;
+/** The hold table (layout.ts, "Hold entry"): its offset from the base. */
+export const H_HOLD_OFF = 220;
 /** Total of the remote waiter table's counts: the owner's one load per signaling pass. */
 export const H_REMOTE_WAITERS = 236;
 /** Bumped by the driver after signaling while remote waiters exist, and at dispose; attached
@@ -245,6 +249,31 @@ export const EH_SIZE = 256;
 export const EH_CLAIM = 204;
 /** ms since H_TIME_BASE (wrapping i32) at which the claimer last showed it was alive. */
 export const EH_LEASE = 208;
+
+// ── Hold entry ──────────────────────────────────────────────────────────────────────────
+/*
+ * ╒═ Hold entry (HOLD_SIZE = 8 B, HOLD_ENTRIES of them at H_HOLD_OFF) ═══════════════════════╕
+ * │ 0 word i32: state (HS_*, the low two bits) | issuer << HD_ISSUER_SHIFT (the owner: 0;     │
+ * │   emitter header k: k + 1) | nonce << HD_NONCE_SHIFT                                     │
+ * │ 4 lease i32: ms since timeBase: when it was issued, then the adopter's last renewal      │
+ * ╘══════════════════════════════════════════════════════════════════════════════════════════╛
+ *   fence.share({ hold: true }) on a fence's emitter thread takes a reference there (the slot
+ *   stays pinned) and issues an entry (compareExchange from free); the handle names the entry
+ *   and the exact word. The view that adopts it compareExchanges ISSUED to ADOPTED and renews the
+ *   lease; its release (or dispose, GC) writes RELEASED. The issuer's scan frees RELEASED
+ *   entries, ADOPTED ones whose lease expired (the holder's thread ended) and ISSUED ones never
+ *   adopted in time, and drops its reference. Every change of the word is a compareExchange.
+ */
+export const HOLD_SIZE = 8;
+export const HOLD_ENTRIES = 1024;
+export const HD_WORD = 0;
+export const HD_LEASE = 4;
+export const HS_FREE = 0;
+export const HS_ISSUED = 1;
+export const HS_ADOPTED = 2;
+export const HS_RELEASED = 3;
+export const HD_ISSUER_SHIFT = 2;
+export const HD_NONCE_SHIFT = 10;
 
 // ── Context entry ───────────────────────────────────────────────────────────────────────
 /*

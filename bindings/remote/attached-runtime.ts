@@ -19,6 +19,7 @@ import type { Violation } from '../violations.js';
 import { ThreadEmitter, reclaimEmitters } from './emitter.js';
 import { parseContextOptions } from '../runtime-options.js';
 import { reclaimWaiters } from './owner.js';
+import { adoptHold, parseHold, releaseHold, renewHold } from './holds.js';
 import type { SharedFenceHandle, SharedRuntimeHandle } from './common.js';
 import { checkRuntimeHandle, parseFenceHandle } from './handles.js';
 import { RemoteFence } from './remote-fence.js';
@@ -105,6 +106,29 @@ export class AttachedRuntime {
   get base(): number {
     this._check();
     return this.#base;
+  }
+
+  /** Hold entries this view adopted (entry -> adopted word), and the GC's safety net for them. */
+  readonly #held = new Map<number, number>();
+  readonly #heldRegistry = new FinalizationRegistry<{ k: number; adopted: number }>(({ k, adopted }) => this.#letGo(k, adopted));
+
+  #adopt(f: RemoteFence, k: number, adopted: number): void {
+    this.#held.set(k, adopted);
+    f._held = { k, adopted };
+    this.#heldRegistry.register(f, { k, adopted }, f);
+    this.#hold(0); // the ticker renews the lease (it keeps nothing alive for that)
+  }
+
+  /** @internal A held view's release(): the issuer lets the fence go at its next scan. */
+  _release(f: RemoteFence, k: number, adopted: number): void {
+    this.#heldRegistry.unregister(f);
+    this.#letGo(k, adopted);
+  }
+
+  #letGo(k: number, adopted: number): void {
+    if (this.#held.get(k) !== adopted) return;
+    this.#held.delete(k);
+    if (Atomics.load(this.i32, this.#disposedIndex) === 0) releaseHold(this.#views, k, adopted);
   }
 
   /** @internal Throws ERR_DISPOSED once the owner disposed the runtime, or this view was disposed. */
@@ -197,6 +221,7 @@ export class AttachedRuntime {
     const ownerGone = Atomics.load(this.i32, this.#disposedIndex) !== 0;
     if (!ownerGone) this.#emitter?.dispose();
     else this.#emitter?.life.end();
+    for (const [k, adopted] of [...this.#held]) this.#letGo(k, adopted);
     this.#detached = true;
     this.#watched.clear();
     if (this.#ticker !== undefined) clearInterval(this.#ticker);
@@ -218,7 +243,7 @@ export class AttachedRuntime {
    */
   fence(h: SharedFenceHandle): RemoteFence {
     this._check();
-    const { slot, gen, context, seqno } = parseFenceHandle(h, this.#id, this.#maxFences);
+    const { slot, gen, context, seqno, hold } = parseFenceHandle(h, this.#id, this.#maxFences);
     const ci = this.#ctxIndexOf(context);
     if (ci < 0) throw new DmaFenceRangeError('ERR_INVALID_ARG', `this runtime has no context with id ${context}: that handle names no fence it issued`);
     const cw = this.#ctxWord(ci);
@@ -227,7 +252,15 @@ export class AttachedRuntime {
     if (seqno > last || seqno < first) {
       throw new DmaFenceRangeError('ERR_INVALID_ARG', `context ${context} never issued seqno ${seqno} (it issued ${first > last ? 'none' : `${first}..${last}`}): that handle names no fence`);
     }
-    if (this.#holds(slot, gen, ci, seqno)) return new RemoteFence(this, this.#slotWord(slot), gen, ci, context, seqno, false);
+    // A held handle: adopt its entry first (the issuer's reference then stays until we let go).
+    const ph = parseHold(hold);
+    const adopted = ph ? adoptHold(this.#views, ph.k, ph.word) : 0;
+    if (this.#holds(slot, gen, ci, seqno)) {
+      const f = new RemoteFence(this, this.#slotWord(slot), gen, ci, context, seqno, false);
+      if (adopted) this.#adopt(f, ph!.k, adopted);
+      return f;
+    }
+    if (adopted) releaseHold(this.#views, ph!.k, adopted);
     if (this.#provablySignaled(ci, seqno)) return new RemoteFence(this, this.#slotWord(slot), gen, ci, context, seqno, true);
     throw new DmaFenceError(
       'ERR_STALE_HANDLE',
@@ -328,7 +361,12 @@ export class AttachedRuntime {
     else if (this.#keepCount === 1 && d > 0) t.ref?.();
   }
   #tick(): void {
-    if (this.#keepCount === 0 || this.disposed) return;
+    if (this.disposed) return;
+    if (this.#held.size) {
+      const now = (wallMs() - this.#timeBase) | 0;
+      for (const [k, adopted] of this.#held) renewHold(this.#views, k, adopted, now);
+    }
+    if (this.#keepCount === 0) return;
     this.#waiters.sync();
     if (++this.#ticks % 4 === 0) this.#lookAfterOthers();
   }

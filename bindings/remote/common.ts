@@ -31,6 +31,11 @@ export interface SharedFenceHandle {
   /** The fence's context id (fence.context) and seqno. */
   context: number;
   seqno: number;
+  /**
+   * Present when shared with `{ hold: true }`: the arena entry through which the view that
+   * adopts this handle keeps the fence alive until it releases it or its thread ends.
+   */
+  hold?: number;
 }
 
 /**

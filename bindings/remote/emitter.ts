@@ -28,6 +28,7 @@ import { ViolationLog } from '../violations.js';
 import { DmaFenceError, DmaFenceRangeError } from '../errors.js';
 import { wallMs } from './common.js';
 import { publishSignals } from './owner.js';
+import { freeHolds } from './holds.js';
 
 /** An emitter renews its header's lease this often, ms (a timer that does not keep the thread
  *  alive, and every wake of a waitSync). */
@@ -114,6 +115,7 @@ export function reclaimEmitters(root: ArenaViews, core?: Core): number {
       a.u32[a.ctxWord(ci) + (L.C_FLAGS >> 2)] = flags & ~L.CF_LIVE;
     }
     a.takeNotified(); // their JS listeners were the dead thread's: the sweep unpins the slots
+    freeHolds(root, k + 1); // the holds it issued: nobody scans them any more
     publishSignals(a);
     Atomics.store(root.i32, cw, 0);
     reclaimed++;

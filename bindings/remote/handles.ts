@@ -10,7 +10,7 @@ import { DmaFenceError, DmaFenceRangeError, DmaFenceTypeError, checkInteger, che
 import { MAX_ID, disposed } from './common.js';
 
 const RUNTIME_KEYS = ['kind', 'memory', 'base', 'runtime', 'wasm'] as const;
-const FENCE_KEYS = ['kind', 'runtime', 'slot', 'gen', 'context', 'seqno'] as const;
+const FENCE_KEYS = ['kind', 'runtime', 'slot', 'gen', 'context', 'seqno', 'hold'] as const;
 
 /**
  * A handle's fields, read once each (a getter or a proxy answers only once): a plain object with
@@ -69,7 +69,7 @@ export function checkRuntimeHandle(handle: unknown): { views: ArenaViews; id: nu
  * runtime's (ERR_FOREIGN_HANDLE, `id`), a slot below `maxFences`. Whether the arena holds the
  * fence it names is the view's to check.
  */
-export function parseFenceHandle(h: unknown, id: number, maxFences: number): { slot: number; gen: number; context: number; seqno: number } {
+export function parseFenceHandle(h: unknown, id: number, maxFences: number): { slot: number; gen: number; context: number; seqno: number; hold: number } {
   const o = parseHandle('a shared fence handle', 'fence.share()', h, FENCE_KEYS, 'dmafence/fence');
   const runtime = checkInteger('handle.runtime', o.runtime, 0, MAX_ID);
   if (runtime !== id) throw new DmaFenceTypeError('ERR_FOREIGN_HANDLE', 'that fence handle was shared by another runtime, not the one this view is attached to');
@@ -77,5 +77,6 @@ export function parseFenceHandle(h: unknown, id: number, maxFences: number): { s
   const gen = checkInteger('handle.gen', o.gen, 0, 0xffffffff);
   const context = checkInteger('handle.context', o.context, 0, 0xffffffff);
   const seqno = checkInteger('handle.seqno', o.seqno, 0, Number.MAX_SAFE_INTEGER);
-  return { slot, gen, context, seqno };
+  const hold = o.hold === undefined ? -1 : checkInteger('handle.hold', o.hold, 0, Number.MAX_SAFE_INTEGER);
+  return { slot, gen, context, seqno, hold };
 }

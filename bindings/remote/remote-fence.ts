@@ -147,6 +147,34 @@ export class RemoteFence {
     return f.timestamp;
   }
 
+  /** @internal The hold entry this view adopted (share({ hold: true })), until released. */
+  _held: { k: number; adopted: number } | undefined;
+
+  /**
+   * Lets go of the fence this view holds (a handle shared with `{ hold: true }`): its emitter may
+   * then recycle it once it is done with it too, and this view may read stale from then on.
+   * Returns false if it held nothing (or already let go). Also by Symbol.dispose and the GC.
+   */
+  release(): boolean {
+    this.#rt._check();
+    const h = this._held;
+    if (!h) return false;
+    this._held = undefined;
+    this.#rt._release(this, h.k, h.adopted);
+    return true;
+  }
+
+  /** True while this view keeps its fence alive (shared with `{ hold: true }`, not yet released). */
+  get held(): boolean {
+    this.#rt._check();
+    return this._held !== undefined;
+  }
+
+  /** `using f = view.fence(h)`: release() at the end of the scope. */
+  [Symbol.dispose](): void {
+    if (this._held && !this.#rt.disposed) this.release();
+  }
+
   /** @internal */
   _signaled(): boolean {
     return this.#look() !== undefined;

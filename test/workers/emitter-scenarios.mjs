@@ -108,6 +108,47 @@ const SCENARIOS = {
       after: [codeOf(() => ctx.createFence()), codeOf(() => dfs[1].signal()), codeOf(() => art.createContext()), codeOf(() => art.fence({})), codeOf(() => art.dispose())],
     });
   },
+  /** An emitter shares a held handle, then lets go of its own handles and fills its slots. */
+  async emitHeld({ runtime }) {
+    const art = attachRuntime(runtime);
+    const ctx = art.createContext();
+    const df = ctx.createFence();
+    const h = df.fence.share({ hold: true });
+    df.setError(-5);
+    df.signal();
+    df.fence.release();
+    df.release();
+    const rest = [];
+    let full = 'no error';
+    try {
+      for (;;) rest.push(ctx.createFence());
+    } catch (e) {
+      full = e?.code;
+    }
+    for (const d of rest) d.signal(), d.release();
+    parentPort.postMessage({ h, made: rest.length, full });
+    await message();
+    // Once the holder released it, the emitter's scan frees the slot: 4 fences alive at once again.
+    const deadline = Date.now() + 5000;
+    const alive = [];
+    for (;;) {
+      try {
+        while (alive.length < 4) alive.push(ctx.createFence());
+        break;
+      } catch {
+        if (Date.now() > deadline) break;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    }
+    parentPort.postMessage({ again: alive.length });
+  },
+  /** Adopts held handles and keeps them (until terminated), reporting what it holds. */
+  async holdViews({ runtime, fences }) {
+    const art = attachRuntime(runtime);
+    const views = fences.map((h) => art.fence(h));
+    parentPort.postMessage({ held: views.map((f) => f.held) });
+    setInterval(() => {}, 1000); // alive until terminated
+  },
 };
 
 parentPort.once('message', (m) => SCENARIOS[m.scenario](m));
