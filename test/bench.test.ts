@@ -70,6 +70,19 @@ describe('bench', () => {
     }
   });
 
+  it('bench/threads.mjs alone: --help, and an unknown flag is an error before anything runs', () => {
+    const alone = (args: string[]) => spawnSync(process.execPath, ['bench/threads.mjs', ...args], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+    const help = alone(['--help']);
+    expect(help.status).toBe(0);
+    for (const f of ['--quick', '--long', '--json FILE']) expect(help.stdout).toContain(f);
+    for (const args of [['--bogus'], ['--quick', '--long'], ['extra']]) {
+      const bad = alone(args);
+      expect(bad.status, args.join(' ')).toBe(2);
+      expect(bad.stderr, args.join(' ')).toMatch(/^bench\/threads: /);
+      expect(bad.stdout, args.join(' ')).toBe('');
+    }
+  });
+
   it('--help lists every flag and exits 0 without running', () => {
     for (const flag of ['--help', '-h']) {
       const r = bench([flag]);
