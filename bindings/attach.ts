@@ -1,16 +1,15 @@
 /**
  * Cross-thread fences. `rt.share()` and `fence.share()` make small serialisable handles; another
- * thread (a worker) calls `attachRuntime(handle)` for a read-only view of the same arena and
- * `view.fence(handle)` for a RemoteFence it can poll, wait on and add callbacks to.
+ * thread (a worker) calls `attachRuntime(handle)` for a view of the same arena: `view.fence(h)`
+ * gives a RemoteFence it can read, wait on (exactly woken: the futex protocol of DESIGN.md,
+ * "Threads and ownership") and add callbacks to, and `view.createContext()` makes that thread the
+ * emitter of contexts of its own (C5: each context has one emitter thread).
  *
- * Contract: a view never writes fence state (only the owning thread signals, C5); it reads slot
- * words and waits on the arena's signal epoch, which the owner bumps after signaling while a remote
- * waiter exists. Waits also poll every REMOTE_POLL_MS, so a missed wakeup delays, never loses, a
- * signal. A remote handle does not pin its slot.
- *
- * The pieces, in remote/: common.ts (handle shapes, constants, shared readers), owner.ts (the
- * owner's side: share handles, publishSignals, markDisposed), handles.ts (handle checks),
- * attached-runtime.ts (attachRuntime, AttachedRuntime), waiters.ts (a view's remote waiter
+ * The pieces, in remote/: common.ts (handle shapes, constants, shared readers), owner.ts
+ * (share handles, publishSignals, markDisposed, reclaim of dead waiters), handles.ts (handle
+ * checks), arena-reader.ts (the reads a view trusts a handle by), attached-runtime.ts
+ * (attachRuntime, AttachedRuntime), emitter.ts (an attached thread's contexts: emitter headers,
+ * reclaim of dead emitters), holds.ts (held handles), waiters.ts (a view's remote waiter
  * registration), remote-fence.ts (RemoteFence, seqlock reads). This module re-exports them.
  */
 export { REMOTE_POLL_MS, REMOTE_LEASE_MS, REMOTE_RECLAIM_AFTER_MS, REMOTE_SCAN_EVERY_MS } from './remote/common.js';

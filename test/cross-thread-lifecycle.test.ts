@@ -151,6 +151,11 @@ describe.each(BACKENDS)('attached emitter threads over their life (%s backend)',
     const df2 = ctx.createFence();
     const h2 = df2.fence.share({ hold: true });
     expect([view.fence(h2).held, view.fence(h2).held]).toEqual([true, false]);
+    // A forged hold (a wrong nonce, another entry) adopts nothing and changes nothing.
+    const h3 = df2.fence.share({ hold: true });
+    expect(view.fence({ ...h3, hold: h3.hold! + 4 }).held).toBe(false);
+    expect(view.fence({ ...h3, hold: h3.hold! + 2 ** 31 }).held).toBe(false);
+    expect(view.fence(h3).held).toBe(true);
     view.dispose();
     await rt.dispose();
   });

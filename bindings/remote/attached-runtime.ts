@@ -17,6 +17,7 @@ import type { FenceContext } from '../fence-context.js';
 import type { DmaFence } from '../dma-fence.js';
 import type { Violation } from '../violations.js';
 import { ThreadEmitter, reclaimEmitters } from './emitter.js';
+import { ArenaReader } from './arena-reader.js';
 import { parseContextOptions } from '../runtime-options.js';
 import { reclaimWaiters } from './owner.js';
 import { adoptHold, parseHold, releaseHold, renewHold } from './holds.js';
@@ -46,15 +47,9 @@ export class AttachedRuntime {
   readonly #u32: Uint32Array;
   readonly #id: number;
   readonly #timeBase: number;
-  readonly #maxFences: number;
-  readonly #maxContexts: number;
-  readonly #slotWord0: number;
-  readonly #ctxWord0: number;
+  readonly #reader: ArenaReader;
   readonly #disposedIndex: number;
   readonly #epochIndex: number;
-  /** Context id -> index, filled as contexts are seen (entries never change once published). */
-  readonly #ctxIndex = new Map<number, number>();
-  #ctxScanned = 0;
   readonly #watched = new Set<RemoteFence>();
   #watching = false;
   /** This view's registration in the remote waiter table. */
@@ -78,10 +73,7 @@ export class AttachedRuntime {
     this.#i32 = views.i32;
     this.#u32 = views.u32;
     const h = (off: number) => views.word(off);
-    this.#maxFences = views.header(L.H_TOTAL_SLOTS);
-    this.#maxContexts = views.header(L.H_MAX_CONTEXTS);
-    this.#slotWord0 = views.word(views.header(L.H_SLOT_OFF));
-    this.#ctxWord0 = views.word(views.header(L.H_CTX_OFF));
+    this.#reader = new ArenaReader(views);
     this.#timeBase = loadF64(this.u32, h(L.H_TIME_BASE));
     this.#disposedIndex = h(L.H_DISPOSED);
     this.#epochIndex = h(L.H_SIGNAL_EPOCH);
@@ -243,105 +235,31 @@ export class AttachedRuntime {
    */
   fence(h: SharedFenceHandle): RemoteFence {
     this._check();
-    const { slot, gen, context, seqno, hold } = parseFenceHandle(h, this.#id, this.#maxFences);
-    const ci = this.#ctxIndexOf(context);
+    const r = this.#reader;
+    const { slot, gen, context, seqno, hold } = parseFenceHandle(h, this.#id, r.maxFences);
+    const ci = r.ctxIndexOf(context);
     if (ci < 0) throw new DmaFenceRangeError('ERR_INVALID_ARG', `this runtime has no context with id ${context}: that handle names no fence it issued`);
-    const cw = this.#ctxWord(ci);
-    const last = this.#stableF64(cw + (L.C_LAST_SEQNO >> 2));
-    const first = last - this.#stableF64(cw + (L.C_CREATED >> 2)) + 1;
+    const cw = r.ctxWord(ci);
+    const last = r.stableF64(cw + (L.C_LAST_SEQNO >> 2));
+    const first = last - r.stableF64(cw + (L.C_CREATED >> 2)) + 1;
     if (seqno > last || seqno < first) {
       throw new DmaFenceRangeError('ERR_INVALID_ARG', `context ${context} never issued seqno ${seqno} (it issued ${first > last ? 'none' : `${first}..${last}`}): that handle names no fence`);
     }
     // A held handle: adopt its entry first (the issuer's reference then stays until we let go).
     const ph = parseHold(hold);
     const adopted = ph ? adoptHold(this.#views, ph.k, ph.word) : 0;
-    if (this.#holds(slot, gen, ci, seqno)) {
-      const f = new RemoteFence(this, this.#slotWord(slot), gen, ci, context, seqno, false);
+    if (r.holds(slot, gen, ci, seqno)) {
+      const f = new RemoteFence(this, r.slotWord(slot), gen, ci, context, seqno, false);
       if (adopted) this.#adopt(f, ph!.k, adopted);
       return f;
     }
     if (adopted) releaseHold(this.#views, ph!.k, adopted);
-    if (this.#provablySignaled(ci, seqno)) return new RemoteFence(this, this.#slotWord(slot), gen, ci, context, seqno, true);
+    if (r.provablySignaled(ci, seqno)) return new RemoteFence(this, r.slotWord(slot), gen, ci, context, seqno, true);
     throw new DmaFenceError(
       'ERR_STALE_HANDLE',
       `slot ${slot} no longer holds fence ${context}:${seqno} (generation ${gen}) and that fence cannot be shown to be signaled: ` +
         'the owner released it, or the handle was not made by fence.share() (keep the owner\'s handle until the other thread has called view.fence(h))',
     );
-  }
-
-  /** @internal Word index of a slot's first word. */
-  #slotWord(slot: number): number {
-    return this.#slotWord0 + (slot << (L.SLOT_SHIFT - 2));
-  }
-
-  #ctxWord(ci: number): number {
-    return this.#ctxWord0 + ci * (L.CTX_SIZE >> 2);
-  }
-
-  /** An f64 the owner may be changing (a context's counters): two equal reads in a row. */
-  #stableF64(word: number): number {
-    let a = loadF64(this.u32, word);
-    for (let i = 0; i < 100; i++) {
-      const b = loadF64(this.u32, word);
-      if (a === b) return a;
-      a = b;
-    }
-    return a;
-  }
-
-  /** The context table index of a context id, or -1. The owner publishes an entry (id first)
-   *  before it counts it, so a scan never caches a half-written entry. */
-  #ctxIndexOf(id: number): number {
-    const known = this.#ctxIndex.get(id);
-    if (known !== undefined) return known;
-    const count = Math.min(Atomics.load(this.i32, this.#views.word(L.H_CTX_COUNT)), this.#maxContexts);
-    for (; this.#ctxScanned < count; this.#ctxScanned++) {
-      const j = this.#ctxScanned;
-      const cid = Atomics.load(this.u32, this.#ctxWord(j) + (L.C_ID >> 2));
-      if (cid === 0 && j > 0) break; // counted, not yet written (its id is stored last): look again later
-      if (!this.#ctxIndex.has(cid)) this.#ctxIndex.set(cid, j);
-    }
-    return this.#ctxIndex.get(id) ?? -1;
-  }
-
-  /** Does the slot hold fence (ctx index ci, seqno) at generation gen? A consistent read. */
-  #holds(slot: number, gen: number, ci: number, seqno: number): boolean {
-    const w = this.#slotWord(slot);
-    const u32 = this.u32;
-    for (let i = 0; i < 100; i++) {
-      const g1 = Atomics.load(u32, w + (L.S_GEN >> 2));
-      const st = Atomics.load(u32, w + (L.S_STATE >> 2));
-      const s = loadF64(u32, w + (L.S_SEQNO >> 2));
-      // Recycled meanwhile (generation, or the state word of a slot being re-written): look again.
-      if (Atomics.load(u32, w + (L.S_GEN >> 2)) !== g1 || Atomics.load(u32, w + (L.S_STATE >> 2)) !== st) continue;
-      return g1 === gen && (st & L.FS_ALLOC) !== 0 && st >>> L.STATE_CTX_SHIFT === ci && s === seqno;
-    }
-    return false;
-  }
-
-  /**
-   * Is fence (ci, seqno) signaled, whatever slot it had? Yes if no later than the context's highest
-   * signaled seqno and older than the oldest fence the context still has pending (its pending list's
-   * head, read consistently), or if nothing is pending. A fence signaled out of order, ahead of an
-   * older pending one, cannot be proven so: no.
-   */
-  #provablySignaled(ci: number, seqno: number): boolean {
-    const cw = this.#ctxWord(ci);
-    if (seqno > this.#stableF64(cw + (L.C_SIGNALED_SEQNO >> 2))) return false;
-    const u32 = this.u32;
-    for (let i = 0; i < 1000; i++) {
-      const hd = Atomics.load(this.i32, cw + (L.C_HEAD >> 2));
-      if (hd === L.NIL) return true;
-      if (hd < 0 || hd >= this.#maxFences) return false;
-      const w = this.#slotWord(hd);
-      const g = Atomics.load(u32, w + (L.S_GEN >> 2));
-      const st = Atomics.load(u32, w + (L.S_STATE >> 2));
-      const s = loadF64(u32, w + (L.S_SEQNO >> 2));
-      if (Atomics.load(this.i32, cw + (L.C_HEAD >> 2)) !== hd || Atomics.load(u32, w + (L.S_GEN >> 2)) !== g || Atomics.load(u32, w + (L.S_STATE >> 2)) !== st) continue;
-      if (!(st & L.FS_ALLOC) || st >>> L.STATE_CTX_SHIFT !== ci) continue;
-      return seqno < s;
-    }
-    return false;
   }
 
   /**
