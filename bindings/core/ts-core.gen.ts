@@ -1176,6 +1176,22 @@ export class TsCore implements Core {
     return status;
   }
 
+  /**
+   * The end of a ring's event at time t (one step, or a fast run ending at t): a timeout that is
+   * due, the ring's next event time, and whether callbacks or waiters are queued.
+   */
+  private endEvent(base: number, ring: number, rp: number, t: number, status: number): number {
+    const i32 = this.i32;
+    const f64 = this.f64;
+    if (this.timeoutArmed(base, rp) && t >= this.timeoutDeadline(rp)) {
+      i32[(base + H_DEV_RING) >>> 2] = ring;
+      status |= DR_TIMEOUT;
+    }
+    f64[(rp + R_NEXT_T) >>> 3] = this.nextEvent(base, rp, t);
+    if (i32[(base + H_NOTIFY_HEAD) >>> 2] !== NIL) status |= DR_NOTIFY;
+    return status;
+  }
+
   /** One event of one ring's device at time t. Returns DR_* bits for the bindings. */
   private ringEvent(base: number, ring: number, rp: number, t: number): number {
     const i32 = this.i32;
@@ -1243,13 +1259,7 @@ export class TsCore implements Core {
     } else if (!(engine & EN_HALTED) && this.canFetch(rp)) {
       this.fetch(rp, t);
     }
-    if (this.timeoutArmed(base, rp) && t >= this.timeoutDeadline(rp)) {
-      i32[(base + H_DEV_RING) >>> 2] = ring;
-      status |= DR_TIMEOUT;
-    }
-    f64[(rp + R_NEXT_T) >>> 3] = this.nextEvent(base, rp, t);
-    if (i32[(base + H_NOTIFY_HEAD) >>> 2] !== NIL) status |= DR_NOTIFY;
-    return status;
+    return this.endEvent(base, ring, rp, t, status);
   }
 
   /** M2 for a whole job at once: does allocation `expected` own every granule of [dst, dst + bytes)? */
@@ -1394,14 +1404,7 @@ export class TsCore implements Core {
     u32[(rp + R_SIG_IDX) >>> 2] = retired;
     if (this.canFetch(rp)) this.fetch(rp, tLast);
     f64[(base + H_DEV_NOW) >>> 3] = tLast;
-    let status = 0;
-    if (this.timeoutArmed(base, rp) && tLast >= this.timeoutDeadline(rp)) {
-      i32[(base + H_DEV_RING) >>> 2] = ring;
-      status |= DR_TIMEOUT;
-    }
-    f64[(rp + R_NEXT_T) >>> 3] = this.nextEvent(base, rp, tLast);
-    if (i32[(base + H_NOTIFY_HEAD) >>> 2] !== NIL) status |= DR_NOTIFY;
-    return status;
+    return this.endEvent(base, ring, rp, tLast, 0);
   }
 
   /**
