@@ -63,3 +63,45 @@ export function blockedWaiters(t: FenceTable): number {
   }
   return n;
 }
+
+/** What raceWaits races: anything with the wait() of DmaFence and RemoteFence. */
+interface Waitable {
+  readonly signaled: boolean;
+  wait(opts: { timeoutNs: number; signal: AbortSignal }): Promise<boolean>;
+}
+
+/**
+ * waitAny over a list that mixes the runtime's fences with views of other threads' fences
+ * (RemoteFence): one wait() per fence, raced. The index of the first to signal (the lowest
+ * signaled index when several are), -1 once every wait timed out; an abort or a dispose rejects.
+ * The waits still pending are cancelled (through their AbortSignal) as soon as it settles.
+ */
+export function raceWaits(fences: readonly Waitable[], timeoutNs: number, signal?: AbortSignal): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const stop = new AbortController();
+    let open = fences.length;
+    let done = false;
+    const settle = (ok: boolean, v: unknown) => {
+      if (done) return;
+      done = true;
+      signal?.removeEventListener('abort', onAbort);
+      stop.abort();
+      if (!ok) return reject(v);
+      const i = v as number;
+      if (i < 0) return resolve(-1);
+      for (let k = 0; k < i; k++) if (fences[k].signaled) return resolve(k);
+      resolve(i);
+    };
+    const onAbort = () => settle(false, abortReason(signal!));
+    signal?.addEventListener('abort', onAbort, { once: true });
+    fences.forEach((f, i) => {
+      f.wait({ timeoutNs, signal: stop.signal }).then(
+        (signaled) => {
+          if (signaled) settle(true, i);
+          else if (--open === 0) settle(true, -1);
+        },
+        (e) => settle(false, e),
+      );
+    });
+  });
+}

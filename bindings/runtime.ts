@@ -29,6 +29,8 @@ import { DmaMemory } from './dma-memory.js';
 import { HwRing } from './hw-ring.js';
 import type { RingHost, RingOptions } from './hw-ring.js';
 import { ViolationLog } from './violations.js';
+import { raceWaits } from './fence-waits.js';
+import { RemoteFence } from './remote/remote-fence.js';
 import { Lifetime } from './lifetime.js';
 import type { Violation } from './violations.js';
 import {
@@ -378,26 +380,35 @@ export class Runtime {
 
   /**
    * F10: the index of the first fence to signal (an already-signaled one wins at once, lowest
-   * index first), or -1 when timeoutNs passes. An empty list is a usage error (-EINVAL).
+   * index first), or -1 when timeoutNs passes. An empty list is a usage error (-EINVAL). The list
+   * may mix this runtime's fences with RemoteFences (views of fences that attached threads emit,
+   * `attachRuntime(rt.share()).fence(handle)`): the main thread of a worker pool waits on its
+   * workers' fences this way. A RemoteFence's timeout is real time.
    */
-  waitAny(fences: readonly DmaFence[], opts?: WaitOptions): Promise<number> {
+  waitAny(fences: readonly (DmaFence | RemoteFence)[], opts?: WaitOptions): Promise<number> {
     try {
       this.#alive();
-      if (!Array.isArray(fences)) throw new DmaFenceTypeError('ERR_INVALID_ARG', `fences must be an array of DmaFence, got ${describe(fences)}`);
+      if (!Array.isArray(fences)) throw new DmaFenceTypeError('ERR_INVALID_ARG', `fences must be an array of DmaFence or RemoteFence, got ${describe(fences)}`);
       if (fences.length === 0) throw new DmaFenceRangeError('ERR_INVALID_ARG', 'waitAny needs at least one fence (-EINVAL)');
       const { timeoutNs, signal } = parseWaitOptions(opts);
       // An index loop, not map: a hole in the array is an error, not skipped.
       const recs: FenceRecord[] = [];
+      let remote = false;
       for (let i = 0; i < fences.length; i++) {
         const f: unknown = fences[i];
-        if (!DmaFence._is(f)) throw new DmaFenceTypeError('ERR_INVALID_ARG', `fences[${i}] is not a DmaFence, got ${describe(f)}`);
+        if (RemoteFence._is(f)) {
+          remote = true;
+          continue;
+        }
+        if (!DmaFence._is(f)) throw new DmaFenceTypeError('ERR_INVALID_ARG', `fences[${i}] is not a DmaFence or a RemoteFence, got ${describe(f)}`);
         if (f._table !== this.fences) throw new DmaFenceTypeError('ERR_FOREIGN_HANDLE', `fences[${i}] belongs to another runtime`);
         recs.push(f._record);
       }
       if (signal?.aborted) return Promise.reject(abortReason(signal));
       for (let i = 0; i < fences.length; i++) if (fences[i].signaled) return Promise.resolve(i);
       if (timeoutNs === 0) return Promise.resolve(-1);
-      for (const f of fences) f.enableSignaling();
+      if (remote) return raceWaits(fences, timeoutNs, signal);
+      for (const f of fences as readonly DmaFence[]) f.enableSignaling();
       for (let i = 0; i < fences.length; i++) if (this.fences.isSignaledRaw(recs[i])) return Promise.resolve(i);
       return this.fences.waitAny(recs, timeoutNs, signal);
     } catch (e) {

@@ -58,6 +58,11 @@ export class RemoteFence {
   #pendingError = 0;
   #callbacks: RemoteCallback[] = [];
 
+  /** @internal A real RemoteFence (its private fields), not an object shaped like one. */
+  static _is(x: unknown): x is RemoteFence {
+    return typeof x === 'object' && x !== null && #rt in x;
+  }
+
   /** @internal Use view.fence(handle). */
   constructor(rt: AttachedRuntime, slotWord: number, gen: number, ci: number, context: number, seqno: number, recycled: boolean) {
     this.#rt = rt;

@@ -13,7 +13,6 @@ import { once } from 'node:events';
 import { parseArgs } from 'node:util';
 import { makeJobs } from './jobs.mjs';
 import { primeCounts } from './check.mjs';
-import { waitAny } from './wait-any.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -66,9 +65,9 @@ while (todo.length > 0 || inFlight.length > 0) {
     c.fences.push(f);
     contexts.set(f.context, c);
   }
-  const i = await waitAny(
+  const i = await rt.waitAny(
     inFlight.map((p) => p.fence),
-    30e9,
+    { timeoutNs: 30e9 },
   );
   if (i < 0) throw new Error('no task finished in 30 s');
   const [p] = inFlight.splice(i, 1);

@@ -2,13 +2,13 @@
 // A worker pool on dmafence fences: each worker_threads worker attaches this thread's runtime and
 // is the emitter of its own fence context; this thread hands out jobs in batches and waits for
 // them on its views of the workers' fences: for whichever signals first while jobs are left to
-// hand out (waitAny below), then with fence.wait for the last ones.
+// hand out (rt.waitAny below), then with fence.wait for the last ones.
 //
 //   main thread                              worker k (emitter of context "worker<k>")
 //   rt = createRuntime()                     art = attachRuntime(rt.share())
 //   view = attachRuntime(rt.share())         ctx = art.createContext()
 //   post a batch of jobs          ------->   one fence per job, handles posted back at once
-//   waitAny(views of pending fences) <----   per job: compute, write the result, df.signal()
+//   rt.waitAny(views of pending fences) <-   per job: compute, write the result, df.signal()
 //   read the result, refill an idle worker
 //
 // A signaled fence publishes its job's result: the worker writes it into a SharedArrayBuffer
@@ -25,7 +25,6 @@ import { once } from 'node:events';
 import { parseArgs } from 'node:util';
 import { makeJobs } from './jobs.mjs';
 import { primeCounts } from './check.mjs';
-import { waitAny } from './wait-any.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -96,9 +95,9 @@ const waits = { waitAny: 0, wait: 0 };
 await Promise.all(pool.map(handOut));
 // While jobs are left: wait for any pending fence, and refill its worker when it has none left.
 while (todo.length > 0) {
-  const i = await waitAny(
+  const i = await rt.waitAny(
     pending.map((p) => p.fence),
-    30e9,
+    { timeoutNs: 30e9 },
   );
   if (i < 0) throw new Error('no job finished in 30 s');
   waits.waitAny++;
