@@ -78,14 +78,16 @@ interface Waitable {
  */
 export function raceWaits(fences: readonly Waitable[], timeoutNs: number, signal?: AbortSignal): Promise<number> {
   return new Promise((resolve, reject) => {
-    const stop = new AbortController();
+    // One controller per wait (one shared signal with a listener per wait trips Node's
+    // too-many-listeners warning past ten fences).
+    const stops = fences.map(() => new AbortController());
     let open = fences.length;
     let done = false;
     const settle = (ok: boolean, v: unknown) => {
       if (done) return;
       done = true;
       signal?.removeEventListener('abort', onAbort);
-      stop.abort();
+      for (const c of stops) c.abort();
       if (!ok) return reject(v);
       const i = v as number;
       if (i < 0) return resolve(-1);
@@ -95,7 +97,7 @@ export function raceWaits(fences: readonly Waitable[], timeoutNs: number, signal
     const onAbort = () => settle(false, abortReason(signal!));
     signal?.addEventListener('abort', onAbort, { once: true });
     fences.forEach((f, i) => {
-      f.wait({ timeoutNs, signal: stop.signal }).then(
+      f.wait({ timeoutNs, signal: stops[i].signal }).then(
         (signaled) => {
           if (signaled) settle(true, i);
           else if (--open === 0) settle(true, -1);
