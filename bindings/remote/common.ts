@@ -62,8 +62,10 @@ export const REMOTE_SCAN_EVERY_MS = 100;
 /** @internal The largest runtime id a handle can carry. */
 export const MAX_ID = 2 ** 53 - 1;
 
+/** This thread's time origin: constant for the thread, and a call into the host to read in Node. */
+const ORIGIN_MS = performance.timeOrigin;
 /** @internal Wall-clock ms, comparable across threads (each thread has its own timeOrigin). */
-export const wallMs = () => performance.timeOrigin + performance.now();
+export const wallMs = () => ORIGIN_MS + performance.now();
 
 /** @internal f64 from two atomic u32 loads (little-endian, as the arena is): a read that never
  *  tears per half; the seqlock around it catches a value written between the halves. */
