@@ -50,8 +50,8 @@ export interface SharedFenceHandle {
  * registration from being taken for a dead thread's.
  */
 export const REMOTE_POLL_MS = 250;
-/** @internal A waiting view promises to look again within this many ms (it renews at every wake,
- *  at least every REMOTE_POLL_MS). */
+/** @internal A waiting view promises to look again within this many ms (it renews when it starts,
+ *  then at least every REMOTE_POLL_MS: its ticker, or a waitSync wake REMOTE_POLL_MS/2 after the last). */
 export const REMOTE_LEASE_MS = 1000;
 /** @internal A registration whose lease expired this many ms ago is freed (its thread is gone). */
 export const REMOTE_RECLAIM_AFTER_MS = 1000;
