@@ -303,8 +303,8 @@ export class AttachedRuntime {
     this._check();
     this.#waiters.begin();
     this.#hold(1);
-    const kick = () => Atomics.notify(this.i32, this.#epochIndex);
-    signal?.addEventListener('abort', kick, { once: true });
+    const kick = signal && (() => Atomics.notify(this.i32, this.#epochIndex));
+    if (kick) signal.addEventListener('abort', kick, { once: true });
     try {
       const end = timeoutNs === Infinity ? Infinity : performance.now() + timeoutNs / 1e6;
       for (;;) {
@@ -318,12 +318,14 @@ export class AttachedRuntime {
         if (r.async) await r.value;
       }
     } finally {
-      signal?.removeEventListener('abort', kick);
+      if (kick) signal.removeEventListener('abort', kick);
       this.#hold(-1);
       this.#waiters.end();
     }
   }
 
+  /** When a waitSync wake last renewed the leases (performance.now()). */
+  #renewedAt = -Infinity;
   /**
    * @internal The same wait, blocking this thread (Atomics.wait): for workers, where it is the
    * fastest wake there is. ERR_WOULD_BLOCK where the thread may not block (a page's main thread).
@@ -339,7 +341,7 @@ export class AttachedRuntime {
         const epoch = Atomics.load(this.i32, this.#epochIndex);
         this._check();
         if (done()) return true;
-        const left = end - performance.now();
+        const left = end === Infinity ? REMOTE_POLL_MS : end - performance.now();
         if (left <= 0) return false;
         let r: string;
         try {
@@ -347,9 +349,17 @@ export class AttachedRuntime {
         } catch (e) {
           throw new DmaFenceError('ERR_WOULD_BLOCK', `this thread may not block (Atomics.wait: ${(e as Error)?.message}): use wait() instead of waitSync()`);
         }
-        this.#waiters.sync();
-        this.#emitter?.renew();
-        if (r === 'timed-out') this.#lookAfterOthers();
+        // The leases (this view's registration, this thread's emitter header): begin() renewed
+        // the registration's; a wake renews both only when REMOTE_POLL_MS/2 passed since the
+        // last renewal, so the common wake (its fence signaled) reads the clock once and writes
+        // no shared word but, in end(), the registration.
+        const now = performance.now();
+        if (r === 'timed-out' || now - this.#renewedAt >= REMOTE_POLL_MS / 2) {
+          this.#renewedAt = now;
+          this.#waiters.sync();
+          this.#emitter?.renew();
+          if (r === 'timed-out') this.#lookAfterOthers();
+        }
       }
     } finally {
       this.#waiters.end();

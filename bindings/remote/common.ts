@@ -50,8 +50,8 @@ export interface SharedFenceHandle {
  * registration from being taken for a dead thread's.
  */
 export const REMOTE_POLL_MS = 250;
-/** @internal A waiting view promises to look again within this many ms (it renews at every wake,
- *  at least every REMOTE_POLL_MS). */
+/** @internal A waiting view promises to look again within this many ms (it renews when it starts,
+ *  then at least every REMOTE_POLL_MS: its ticker, or a waitSync wake REMOTE_POLL_MS/2 after the last). */
 export const REMOTE_LEASE_MS = 1000;
 /** @internal A registration whose lease expired this many ms ago is freed (its thread is gone). */
 export const REMOTE_RECLAIM_AFTER_MS = 1000;
@@ -62,8 +62,10 @@ export const REMOTE_SCAN_EVERY_MS = 100;
 /** @internal The largest runtime id a handle can carry. */
 export const MAX_ID = 2 ** 53 - 1;
 
+/** This thread's time origin: constant for the thread, and a call into the host to read in Node. */
+const ORIGIN_MS = performance.timeOrigin;
 /** @internal Wall-clock ms, comparable across threads (each thread has its own timeOrigin). */
-export const wallMs = () => performance.timeOrigin + performance.now();
+export const wallMs = () => ORIGIN_MS + performance.now();
 
 /** @internal f64 from two atomic u32 loads (little-endian, as the arena is): a read that never
  *  tears per half; the seqlock around it catches a value written between the halves. */

@@ -31,7 +31,7 @@ import { publishSignals } from './owner.js';
 import { freeHolds } from './holds.js';
 
 /** An emitter renews its header's lease this often, ms (a timer that does not keep the thread
- *  alive, and every wake of a waitSync). */
+ *  alive, and a waitSync wake REMOTE_POLL_MS/2 or more after its last renewal, or that timed out). */
 export const EMITTER_RENEW_MS = 500;
 /**
  * An emitter header whose lease expired this long ago belongs to a thread that ended (a worker

@@ -120,6 +120,9 @@ export class RemoteFence {
     return new DmaFenceError('ERR_STALE_HANDLE', `fence ${this.#context}:${this.#seqno} is signaled, but the owner released it and its slot was reused before this view read its values`);
   }
 
+  /** The waits' test (one function per view, made once). */
+  readonly #done = (): boolean => this.#look() !== undefined;
+
   /** Signaled yet? `false` can be late; `true` is final. */
   get signaled(): boolean {
     this.#rt._check();
@@ -190,11 +193,16 @@ export class RemoteFence {
   wait(opts?: WaitOptions): Promise<boolean> {
     try {
       this.#rt._check();
+      if (opts === undefined) {
+        // (the common call: no options to parse, nothing allocated before the first look)
+        if (this.#look()) return Promise.resolve(true);
+        return this.#rt._waitUntil(this.#done, Infinity);
+      }
       const { timeoutNs, signal } = parseWaitOptions(opts);
       if (signal?.aborted) return Promise.reject(abortReason(signal));
       if (this.#look()) return Promise.resolve(true);
       if (timeoutNs === 0) return Promise.resolve(false);
-      return this.#rt._waitUntil(() => this.#look() !== undefined, timeoutNs, signal);
+      return this.#rt._waitUntil(this.#done, timeoutNs, signal);
     } catch (e) {
       return Promise.reject(e);
     }
@@ -207,9 +215,10 @@ export class RemoteFence {
    */
   waitSync(opts?: { timeoutNs?: number }): boolean {
     this.#rt._check();
+    if (opts === undefined) return this.#rt._waitSync(this.#done, Infinity);
     const o = checkOptions('waitSync options', opts, ['timeoutNs']);
     const timeoutNs = o.timeoutNs === undefined ? Infinity : checkDuration('timeoutNs', o.timeoutNs);
-    return this.#rt._waitSync(() => this.#look() !== undefined, timeoutNs);
+    return this.#rt._waitSync(this.#done, timeoutNs);
   }
 
   /**

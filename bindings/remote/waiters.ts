@@ -54,7 +54,8 @@ export class WaiterRegistration {
    * its lease: claims an entry when waits start, frees it when they end. Every change of an entry
    * is a compareExchange, and the total moves by exactly what the exchange changed, so a
    * registration the owner freed meanwhile (expired lease) is never subtracted twice.
-   * Called at every wake of a wait, to renew the lease.
+   * Called when a wait starts and ends, and to renew the lease: by the view's ticker, and by a
+   * waitSync wake REMOTE_POLL_MS/2 or more after the last renewal (or that timed out).
    */
   sync(): void {
     const i32 = this.#i32;
