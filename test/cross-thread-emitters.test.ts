@@ -8,24 +8,14 @@ import { describe, expect, it } from 'vitest';
 import { Worker } from 'node:worker_threads';
 import { Errno, attachRuntime, createRuntime } from '../bindings/index.js';
 import type { Runtime, SharedFenceHandle } from '../bindings/index.js';
-import { BACKENDS } from './helpers.js';
+import { BACKENDS, nextMessage } from './helpers.js';
 
 const workerUrl = new URL('./workers/emitter-worker.mjs', import.meta.url);
 const N = 3000;
 
 type Msg = Record<string, unknown>;
 /** The next message of a worker that satisfies `pred`. */
-function next<T extends Msg>(w: Worker, pred: (m: Msg) => boolean): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const on = (m: Msg) => {
-      if (!pred(m)) return;
-      w.off('message', on);
-      resolve(m as T);
-    };
-    w.on('message', on);
-    w.once('error', reject);
-  });
-}
+const next = <T extends Msg>(w: Worker, pred: (m: Msg) => boolean) => nextMessage<T>(w, pred);
 
 interface Result {
   added: boolean;

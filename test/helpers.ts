@@ -67,3 +67,16 @@ export function prng(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/** The next message of a worker_threads worker that satisfies `pred` (a worker error rejects). */
+export function nextMessage<T>(w: import('node:worker_threads').Worker, pred: (m: Record<string, unknown>) => boolean): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const on = (m: Record<string, unknown>) => {
+      if (!pred(m)) return;
+      w.off('message', on);
+      resolve(m as T);
+    };
+    w.on('message', on);
+    w.once('error', reject);
+  });
+}

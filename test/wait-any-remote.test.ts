@@ -8,21 +8,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Worker } from 'node:worker_threads';
 import { attachRuntime, createRuntime } from '../bindings/index.js';
 import type { RemoteFence, Runtime, SharedFenceHandle } from '../bindings/index.js';
-import { BACKENDS } from './helpers.js';
+import { BACKENDS, nextMessage } from './helpers.js';
 
 const workerUrl = new URL('./workers/signal-on-command.mjs', import.meta.url);
 
-function next<T>(w: Worker, key: string): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const on = (m: Record<string, unknown>) => {
-      if (!(key in m)) return;
-      w.off('message', on);
-      resolve(m as T);
-    };
-    w.on('message', on);
-    w.once('error', reject);
-  });
-}
+const next = <T>(w: Worker, key: string) => nextMessage<T>(w, (m) => key in m);
 
 interface Pool {
   rt: Runtime;
