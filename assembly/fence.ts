@@ -205,6 +205,23 @@ export function fenceSignal(base: usize, slot: i32, timestamp: f64): i32 {
  * handle are recycled at once. Returns how many fences it signaled.
  */
 export function signalUpTo(base: usize, ctx: i32, seqno: f64, error: i32, timestamp: f64): i32 {
+  return signalLoop(base, ctx, seqno, error, timestamp, 0, false);
+}
+
+/**
+ * The device engine's run of clean completions (ring.ts, fastRun): what one IRQ handler call per
+ * job would do, in one pass. Signals the pending fences of `ctx` up to `seqno`, one per job, the
+ * first stamped `timestamp` and each next one `step` later (accumulated, as the jobs' completion
+ * times are), each counted as one signal call. Stops after a fence with JS callbacks or waiters
+ * (the bindings run them at its job's time) and before one already signaled. Returns how many it
+ * signaled: the jobs the run completes.
+ */
+export function signalRun(base: usize, ctx: i32, seqno: f64, timestamp: f64, step: f64): i32 {
+  return signalLoop(base, ctx, seqno, 0, timestamp, step, true);
+}
+
+// @ts-ignore: decorator
+@inline function signalLoop(base: usize, ctx: i32, seqno: f64, error: i32, timestamp: f64, step: f64, run: bool): i32 {
   const c = ctxPtr(base, ctx);
   const seqno64 = (load<u32>(c + C_FLAGS) & CF_SEQNO64) != 0;
   const slotBase = base + <usize>load<u32>(base + H_SLOT_OFF);
@@ -216,12 +233,14 @@ export function signalUpTo(base: usize, ctx: i32, seqno: f64, error: i32, timest
   // Draining (the target covers the newest seqno, and by less than 2^30 in 32-bit mode, so every
   // pending seqno, at most maxFences < 2^24 older, is covered too): no per-fence compare.
   const newest = load<f64>(c + C_LAST_SEQNO);
-  const drain = seqno64 ? seqno >= newest : !later(newest, seqno, false) && <u32>(<u32><u64>seqno - <u32><u64>newest) < 0x40000000;
+  const drain = !run && (seqno64 ? seqno >= newest : !later(newest, seqno, false) && <u32>(<u32><u64>seqno - <u32><u64>newest) < 0x40000000);
   if (drain) last = newest > last ? newest : last;
   while (head != NIL) {
     const p = slotBase + (<usize>head << SLOT_SHIFT);
     let st = load<u32>(p + S_STATE);
     const next = load<i32>(p + S_NEXT);
+    if (run && (st & FS_SIGNALED)) break;
+    let stop = false;
     if (!(st & FS_SIGNALED)) {
       if (!drain) {
         const s = load<f64>(p + S_SEQNO);
@@ -231,10 +250,12 @@ export function signalUpTo(base: usize, ctx: i32, seqno: f64, error: i32, timest
       st |= FS_SIGNALED;
       if (error != 0 && load<i32>(p + S_ERROR) == 0) store<i32>(p + S_ERROR, error);
       store<f64>(p + S_TIMESTAMP, timestamp);
+      if (run) timestamp += step;
       count++;
       if (st & FS_JS) {
         st |= FS_NOTIFY;
         pushNotify(base, p, head);
+        stop = run;
       }
     }
     st &= ~FS_QUEUED;
@@ -250,6 +271,7 @@ export function signalUpTo(base: usize, ctx: i32, seqno: f64, error: i32, timest
       freed++;
     }
     head = next;
+    if (stop) break;
   }
   store<i32>(base + H_FREE_HEAD, freeHead);
   store<i32>(base + H_IN_USE, load<i32>(base + H_IN_USE) - freed);
@@ -260,7 +282,7 @@ export function signalUpTo(base: usize, ctx: i32, seqno: f64, error: i32, timest
     if (last > load<f64>(c + C_SIGNALED_SEQNO)) store<f64>(c + C_SIGNALED_SEQNO, last);
     store<f64>(base + ST_SIGNALED, load<f64>(base + ST_SIGNALED) + <f64>count);
   }
-  store<f64>(base + ST_SIGNAL_CALLS, load<f64>(base + ST_SIGNAL_CALLS) + 1);
+  store<f64>(base + ST_SIGNAL_CALLS, load<f64>(base + ST_SIGNAL_CALLS) + (run ? <f64>count : 1));
   return count;
 }
 

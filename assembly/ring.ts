@@ -23,14 +23,14 @@ import {
   R_PER_BYTE_NS, R_JITTER, R_P_HANG, R_P_SLOW, R_P_LOST_IRQ, RS_RUNNING, RS_STOPPING,
   RGF_STOPPABLE, RGF_RANDOM, RGF_NO_IRQ_HANDLER, RGF_WAKE, RGF_TRACE, DR_RETIRE, EN_BUSY, EN_HALTED, JF_HANG, JF_SLOW, JF_LOST_IRQ,
   SLOW_FACTOR, DMA_CHUNKS, DR_NOTIFY, DR_TIMEOUT, DR_CORRUPTION, DESC_SIZE, D_SEQNO, D_DST, D_BYTES,
-  D_PATTERN, D_ALLOC_ID, D_START, DMA_GRANULE_SHIFT, CORR_SIZE, CORR_CAP, CE_RING, CE_DST, CE_SEQNO,
+  D_PATTERN, D_ALLOC_ID, START_SIZE, DMA_GRANULE_SHIFT, CORR_SIZE, CORR_CAP, CE_RING, CE_DST, CE_SEQNO,
   CE_EXPECTED, CE_FOUND, CE_TIME, R_ACK, R_ACK_AT, R_RESET_AT, R_RESET_REQ, R_ACK_NS, R_RESET_NS, R_ACK_MODE,
   ACK_DELAY_FACTOR, JF_NO_ACK, DR_ACK, DR_RESET, R_TRAIL_AT, R_TRAIL_IDX, R_STOP_MODE, R_WRITES_AFTER_ACK_NS,
   R_P_LOST_WB, EN_TRAILING, JF_LOST_WB,
-  FS_SCHED, H_SCHED_COUNT, H_SCHED_SEEN, ST_SIGNAL_CALLS, SP_RAN,
+  FS_SCHED, H_SCHED_COUNT, H_SCHED_SEEN, ST_SIGNAL_CALLS, SP_RAN, MODE_NO_FAST_PATH, C_HEAD, S_SEQNO,
 } from "../bindings/core/layout";
 import { schedPass } from "./sched";
-import { ctxPtr, slotPtr, allocSlot, initFence, reuseFence, signalUpTo } from "./fence";
+import { ctxPtr, slotPtr, allocSlot, initFence, reuseFence, signalUpTo, signalRun } from "./fence";
 
 // @ts-ignore: decorator
 @inline export function ringPtr(base: usize, ring: i32): usize {
@@ -40,6 +40,12 @@ import { ctxPtr, slotPtr, allocSlot, initFence, reuseFence, signalUpTo } from ".
 // @ts-ignore: decorator
 @inline function descPtr(rp: usize, index: u32): usize {
   return rp + RING_SIZE + <usize>((index & load<u32>(rp + R_MASK)) * DESC_SIZE);
+}
+
+/** The start time of the job at `index` (device-written, off the descriptors' cache lines). */
+// @ts-ignore: decorator
+@inline function startPtr(rp: usize, index: u32): usize {
+  return rp + RING_SIZE + <usize>(load<u32>(rp + R_CAPACITY) * DESC_SIZE) + <usize>((index & load<u32>(rp + R_MASK)) * START_SIZE);
 }
 
 /** xorshift32 in the ring's PRNG word: a uniform draw in [0, 1). */
@@ -70,6 +76,8 @@ export function ringSubmit(base: usize, ring: i32, n: i32, dst: u32, bytes: u32,
   const c = ctxPtr(base, ctx);
   let seqno = load<f64>(c + C_LAST_SEQNO);
   let slot = NIL;
+  const mask = load<u32>(rp + R_MASK);
+  const starts = startPtr(rp, 0);
   for (let i = 0; i < n; i++) {
     seqno += 1;
     slot = allocSlot(base);
@@ -80,7 +88,7 @@ export function ringSubmit(base: usize, ring: i32, n: i32, dst: u32, bytes: u32,
     store<u32>(d + D_BYTES, bytes);
     store<u32>(d + D_PATTERN, pattern);
     store<u32>(d + D_ALLOC_ID, allocId);
-    store<f64>(d + D_START, 0);
+    store<f64>(starts + <usize>((<u32>(tail + <u32>i) & mask) * START_SIZE), 0);
   }
   if (pin) {
     const p = slotPtr(base, slot);
@@ -113,7 +121,7 @@ export function ringSubmit(base: usize, ring: i32, n: i32, dst: u32, bytes: u32,
 
 // @ts-ignore: decorator
 @inline function timeoutDeadline(rp: usize): f64 {
-  return load<f64>(descPtr(rp, load<u32>(rp + R_SIG_IDX)) + D_START) + load<f64>(rp + R_TIMEOUT_NS);
+  return load<f64>(startPtr(rp, load<u32>(rp + R_SIG_IDX))) + load<f64>(rp + R_TIMEOUT_NS);
 }
 
 /** Recomputes when the ring's device next has something to do; `now` if it can fetch now. */
@@ -242,7 +250,7 @@ function nextEvent(base: usize, rp: usize, now: f64): f64 {
 function fetch(rp: usize, t: f64): void {
   const head = load<u32>(rp + R_HEAD);
   const d = descPtr(rp, head);
-  store<f64>(d + D_START, t);
+  store<f64>(startPtr(rp, head), t);
   store<u32>(rp + R_HEAD, head + 1);
   let dur = Math.floor(load<f64>(rp + R_BASE_NS) + load<f64>(rp + R_PER_BYTE_NS) * <f64>load<u32>(d + D_BYTES));
   const armed = load<u32>(rp + R_INJECT);
@@ -304,6 +312,21 @@ function writeChunk(base: usize, ring: i32, d: usize, k: u32, t: f64): i32 {
   return status;
 }
 
+/**
+ * The end of a ring's event at time t (one step, or a fast run ending at t): a timeout that is
+ * due, the ring's next event time, and whether callbacks or waiters are queued.
+ */
+// @ts-ignore: decorator
+@inline function endEvent(base: usize, ring: i32, rp: usize, t: f64, status: i32): i32 {
+  if (timeoutArmed(base, rp) && t >= timeoutDeadline(rp)) {
+    store<i32>(base + H_DEV_RING, ring);
+    status |= DR_TIMEOUT;
+  }
+  store<f64>(rp + R_NEXT_T, nextEvent(base, rp, t));
+  if (load<i32>(base + H_NOTIFY_HEAD) != NIL) status |= DR_NOTIFY;
+  return status;
+}
+
 /** One event of one ring's device at time t. Returns DR_* bits for the bindings. */
 function ringEvent(base: usize, ring: i32, rp: usize, t: f64): i32 {
   // The answers first: an ACK or a reset due at t halts the engine before its job's events at t.
@@ -348,6 +371,9 @@ function ringEvent(base: usize, ring: i32, rp: usize, t: f64): i32 {
         if (irq) {
           store<u32>(rp + R_IRQS, load<u32>(rp + R_IRQS) + 1);
           atomic.add<u32>(base + H_IRQ_WORD, 1);
+          // Every 256 completions: back to the device loop, which wakes the driver now, so it
+          // refills the ring while the device goes on (not after the whole queue drained).
+          if (!(retired & 255)) status |= DR_RETIRE;
         }
       } else if (irq) {
         store<u32>(rp + R_IRQS, load<u32>(rp + R_IRQS) + 1);
@@ -363,13 +389,147 @@ function ringEvent(base: usize, ring: i32, rp: usize, t: f64): i32 {
   } else if (!(engine & EN_HALTED) && canFetch(rp)) {
     fetch(rp, t);
   }
-  if (timeoutArmed(base, rp) && t >= timeoutDeadline(rp)) {
-    store<i32>(base + H_DEV_RING, ring);
-    status |= DR_TIMEOUT;
+  return endEvent(base, ring, rp, t, status);
+}
+
+/** M2 for a whole job at once: does allocation `expected` own every granule of [dst, dst + bytes)? */
+function owned(base: usize, dst: u32, bytes: u32, expected: u32): bool {
+  const map = base + <usize>load<u32>(base + H_DMA_MAP_OFF);
+  for (let g = dst >>> DMA_GRANULE_SHIFT, end = (dst + bytes - 1) >>> DMA_GRANULE_SHIFT; g <= end; g++) {
+    if (load<u32>(map + (<usize>g << 2)) != expected) return false;
   }
-  store<f64>(rp + R_NEXT_T, nextEvent(base, rp, t));
-  if (load<i32>(base + H_NOTIFY_HEAD) != NIL) status |= DR_NOTIFY;
-  return status;
+  return true;
+}
+
+/**
+ * The run-length fast path (virtual clock, no scheduler): from the event at t, completes in one
+ * pass the running job and the queued jobs after it whose events are all certain and unobserved
+ * before `limit` — no fault armed or drawn (no PRNG ring), no request, no timeout due, every
+ * byte written into memory its job's allocation owns (one ownership check per job), no return to
+ * the bindings per job (WAKE, TRACE) — and stops after a fence with JS callbacks or waiters. It
+ * leaves the arena exactly as the general path's events would, each fence stamped with its own
+ * job's completion time (the jobs after the first have one duration: the stamps are accumulated
+ * steps, as the general path's times are). Returns -1 when it does not apply (the general path
+ * runs the event), else the DR_* bits of its last event.
+ */
+function fastRun(base: usize, ring: i32, rp: usize, t: f64, limit: f64): i32 {
+  // First the cheapest refusal: the running job does not complete before the limit (a chunk event
+  // of rings whose events interleave).
+  const end0 = load<f64>(rp + R_CUR_END);
+  if (end0 > limit) return -1;
+  const flags = load<u32>(rp + R_FLAGS);
+  if (flags & (RGF_RANDOM | RGF_NO_IRQ_HANDLER | RGF_WAKE | RGF_TRACE)) return -1;
+  if (load<u32>(rp + R_ENGINE) != EN_BUSY || load<u32>(rp + R_CUR_FLAGS) != 0) return -1;
+  if (load<f64>(rp + R_ACK_AT) >= 0 || load<f64>(rp + R_RESET_AT) >= 0) return -1;
+  if (load<i32>(base + H_NOTIFY_HEAD) != NIL) return -1;
+  const head = load<u32>(rp + R_HEAD);
+  if (load<u32>(rp + R_SIG_IDX) != <u32>(head - 1)) return -1;
+  const d0 = descPtr(rp, <u32>(head - 1));
+  // The context's oldest pending fence is the running job's (none left behind by a lost IRQ).
+  const ctx = load<i32>(rp + R_CTX);
+  const first = load<i32>(ctxPtr(base, ctx) + C_HEAD);
+  if (first == NIL || load<f64>(slotPtr(base, first) + S_SEQNO) != load<f64>(d0 + D_SEQNO)) return -1;
+  // R6: no deadline before a completion, and none reached at a fetch.
+  const tmo = load<f64>(rp + R_TIMEOUT_NS);
+  const state = load<u32>(rp + R_STATE);
+  const armed = tmo < Infinity && (state == RS_RUNNING || (state == RS_STOPPING && load<u32>(rp + R_STOP) == 0));
+  if (armed && !(load<f64>(startPtr(rp, <u32>(head - 1))) + tmo >= end0)) return -1;
+  let cDst = load<u32>(d0 + D_DST);
+  let cBytes = load<u32>(d0 + D_BYTES);
+  let cAlloc = load<u32>(d0 + D_ALLOC_ID);
+  const bytes0 = cBytes;
+  // The running job's chunks still to write: [lo0, bytes0).
+  const lo0 = <u32>(<u64>bytes0 * load<u32>(rp + R_CUR_WRITTEN) / DMA_CHUNKS);
+  if (bytes0 != lo0 && !owned(base, cDst + lo0, bytes0 - lo0, cAlloc)) return -1;
+  if (lo0 != 0) cBytes = 0; // (only the rest was checked: a job like it checks its own)
+  // Plan: how many jobs complete, one duration (step) after the first.
+  let n = 1;
+  let step: f64 = 0;
+  let tEnd = end0;
+  const tail = atomic.load<u32>(rp + R_TAIL);
+  if (!((flags & RGF_STOPPABLE) && load<u32>(rp + R_STOP)) && !(load<u32>(rp + R_INJECT) & <u32>~JF_NO_ACK)) {
+    const baseNs = load<f64>(rp + R_BASE_NS);
+    const perByte = load<f64>(rp + R_PER_BYTE_NS);
+    const queued = <u32>(tail - head);
+    const descs = rp + RING_SIZE;
+    const mask = load<u32>(rp + R_MASK);
+    let lastB: u32 = 0;
+    let dur: f64 = 0;
+    for (let k: u32 = 0; k < queued; k++) {
+      const d = descs + <usize>((<u32>(head + k) & mask) * DESC_SIZE);
+      const b = load<u32>(d + D_BYTES);
+      if (n == 1 || b != lastB) {
+        // (fetch's formula: the same duration for the same size)
+        dur = Math.floor(baseNs + perByte * <f64>b);
+        lastB = b;
+        if (n == 1) step = dur;
+        else if (dur != step) break;
+      }
+      const e = tEnd + dur;
+      if (e > limit) break;
+      if (armed && !(tEnd + tmo > tEnd && tEnd + tmo >= e)) break;
+      if (b != 0) {
+        const dst = load<u32>(d + D_DST);
+        const id = load<u32>(d + D_ALLOC_ID);
+        if (dst != cDst || b != cBytes || id != cAlloc) {
+          if (!owned(base, dst, b, id)) break;
+          cDst = dst;
+          cBytes = b;
+          cAlloc = id;
+        }
+      }
+      tEnd = e;
+      n++;
+    }
+  }
+  // The IRQ handlers' signaling, one fence per job: m jobs complete (fewer at a JS fence).
+  const m = signalRun(base, ctx, load<f64>(descPtr(rp, <u32>(head - 1 + <u32>(n - 1))) + D_SEQNO), end0, step);
+  if (m == 0) return -1; // (not reached: the first pending fence is the running job's)
+  // The device's side of those m jobs: bytes, start times, then the last job's completion.
+  const dma = base + <usize>load<u32>(base + H_DMA_OFF);
+  let bytes: f64 = 0;
+  if (bytes0 != lo0) {
+    memory.fill(<usize>(dma + <usize>(load<u32>(d0 + D_DST) + lo0)), <u8>load<u32>(d0 + D_PATTERN), <usize>(bytes0 - lo0));
+    bytes += <f64><u32>(bytes0 - lo0);
+  }
+  let tLast = end0;
+  let start = load<f64>(rp + R_CUR_START);
+  let last = d0;
+  const mask = load<u32>(rp + R_MASK);
+  const descs = rp + RING_SIZE;
+  const starts = startPtr(rp, 0);
+  for (let k: u32 = 1; k < <u32>m; k++) {
+    const i = <u32>(head - 1 + k) & mask;
+    last = descs + <usize>(i * DESC_SIZE);
+    store<f64>(starts + <usize>(i * START_SIZE), tLast);
+    const b = load<u32>(last + D_BYTES);
+    if (b != 0) {
+      memory.fill(<usize>(dma + <usize>load<u32>(last + D_DST)), <u8>load<u32>(last + D_PATTERN), <usize>b);
+      bytes += <f64>b;
+    }
+    start = tLast;
+    tLast += step;
+  }
+  const retired = <u32>(head - 1 + <u32>m);
+  if (bytes != 0) store<f64>(base + ST_DMA_BYTES, load<f64>(base + ST_DMA_BYTES) + bytes);
+  if (m > 1) {
+    store<f64>(rp + R_CUR_START, start);
+    store<f64>(rp + R_CUR_DUR, step);
+    store<f64>(rp + R_CUR_END, tLast);
+    store<u32>(rp + R_CUR_WRITTEN, 0);
+  }
+  if (load<u32>(last + D_BYTES) != 0) store<u32>(rp + R_CUR_WRITTEN, <u32>DMA_CHUNKS);
+  store<u32>(rp + R_HEAD, retired);
+  store<f64>(rp + R_WRITEBACK, load<f64>(last + D_SEQNO));
+  store<u32>(rp + R_RETIRED, retired);
+  store<u32>(rp + R_ENGINE, 0);
+  store<f64>(base + ST_JOBS_COMPLETED, load<f64>(base + ST_JOBS_COMPLETED) + <f64>m);
+  store<u32>(rp + R_IRQS, load<u32>(rp + R_IRQS) + <u32>m);
+  store<f64>(base + ST_IRQS, load<f64>(base + ST_IRQS) + <f64>m);
+  store<u32>(rp + R_SIG_IDX, retired);
+  if (canFetch(rp)) fetch(rp, tLast);
+  store<f64>(base + H_DEV_NOW, tLast);
+  return endEvent(base, ring, rp, tLast, 0);
 }
 
 /**
@@ -383,6 +543,9 @@ export function devicesRun(base: usize, until: f64): i32 {
   const stride = <usize>load<i32>(base + H_RING_STRIDE);
   // Schedulers are stepped with the devices (virtual clock only: a device thread never runs them).
   const sched = load<i32>(base + H_SCHED_COUNT) > 0 && !(load<u32>(base + H_MODE) & MODE_DEVICE_THREAD);
+  // The fast path: not under schedulers (a pass is due after every completion: runs of one job,
+  // which cost more than the general event), nor on a device thread.
+  const fast = !sched && !(load<u32>(base + H_MODE) & (MODE_DEVICE_THREAD | MODE_NO_FAST_PATH));
   for (;;) {
     let best = -1;
     let bestT = Infinity;
@@ -404,11 +567,15 @@ export function devicesRun(base: usize, until: f64): i32 {
     for (;;) {
       const t = load<f64>(rp + R_NEXT_T);
       if (t > limit || t == Infinity) break;
-      store<f64>(base + H_DEV_NOW, t);
-      let status = ringEvent(base, best, rp, t);
+      // (limit == t: another ring has an event at this instant, a run would be one event.)
+      let status = fast && limit > t ? fastRun(base, best, rp, t, limit) : -1;
+      if (status < 0) {
+        store<f64>(base + H_DEV_NOW, t);
+        status = ringEvent(base, best, rp, t);
+      }
       if (sched && load<f64>(base + ST_SIGNAL_CALLS) != load<f64>(base + H_SCHED_SEEN)) {
         // Something signaled: the schedulers retire, finish and run jobs at this same instant.
-        const ran = schedPass(base, t);
+        const ran = schedPass(base, load<f64>(base + H_DEV_NOW));
         status |= ran & ~SP_RAN;
         if (status) return status;
         if (ran & SP_RAN) break; // rings got work: rescan their next events

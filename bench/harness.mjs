@@ -166,7 +166,9 @@ export function createHarness({ createRuntime, CFG, BACKENDS, mode, log }) {
     return row;
   }
 
-  return { createRuntime, CFG, BACKENDS, mode, log, results, pair, manual, record, recordValue, fmt };
+  /** Sections whose rows have columns of their own: { key, title, table, json }, printed after the table. */
+  const appendix = [];
+  return { createRuntime, CFG, BACKENDS, mode, log, results, appendix, pair, manual, record, recordValue, fmt };
 }
 
 /** Separates `extra.columns` (per-column additions) from the row's own fields. */

@@ -17,7 +17,7 @@ import { checkRun, compareTable, environment, finish, markdownTable } from './re
  * the harness `h` (bench/harness.mjs: pair, manual, record, recordValue, CFG, BACKENDS, mode,
  * log, createRuntime). A new section is one more module here (its name for --only: the file's).
  */
-const SECTIONS = ['./core.mjs', './real-clock.mjs', './sched.mjs', './composite.mjs', './memory.mjs'];
+const SECTIONS = ['./core.mjs', './real-clock.mjs', './sched.mjs', './composite.mjs', './memory.mjs', './threads.mjs'];
 const sectionName = (m) => m.replace(/^\.\/|\.mjs$/g, '');
 
 const USAGE = `usage: npm run bench [-- FLAGS]      (or: node bench/run.mjs [FLAGS])
@@ -121,6 +121,10 @@ finish(run, h.results);
 
 console.log(`\ndmafence benchmarks (${mode}): Node ${run.machine.node}, ${run.machine.cpu}, ${run.machine.cores} cores\n`);
 console.log(markdownTable(run));
+for (const a of h.appendix) {
+  console.log(`\n${a.title}:\n\n${a.table}`);
+  run[a.key] = a.json;
+}
 for (const e of run.errors) console.log(`\nSection ${e.section} failed: ${e.error.split('\n')[0]}`);
 if (base) console.log('\n' + compareTable(base, run, flags.compare));
 if (jsonPath) {

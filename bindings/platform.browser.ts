@@ -13,9 +13,8 @@ export async function readBytes(url: URL): Promise<Uint8Array | ArrayBuffer | un
  * `new Worker(...)` expression (below), the form bundlers read to emit it with the app, or
  * `init.workerUrl`. Resolves once the worker has posted its
  * first message; a script that does not load rejects with ERR_DEVICE_WORKER saying why.
- * (`_legacy`, the caller's list of guesses, is no longer read.)
  */
-export function startWorker<T extends WorkerStart>(_legacy: readonly URL[], init: T, onMessage: (m: WorkerMessage) => void): Promise<WorkerLike> {
+export function startWorker<T extends WorkerStart>(init: T, onMessage: (m: WorkerMessage) => void): Promise<WorkerLike> {
   const { workerUrl, ...message } = init;
   const custom = workerUrl === undefined ? undefined : new URL(workerUrl, import.meta.url);
   // Where the default is when no bundler moved it (for the error only: not the literal bundlers read).
@@ -68,8 +67,6 @@ export async function compileUrl(url: URL): Promise<WebAssembly.Module | undefin
   return WebAssembly.compile(await res.arrayBuffer()); // a server with the wrong MIME type
 }
 
-/** The device worker's file name beside the bundle. */
-export const DEVICE_WORKER = 'device-worker.browser.js';
 
 /** Inside the device worker: the channel to the thread that started it. */
 export async function parentChannel(): Promise<{ once(fn: (m: unknown) => void): void; post(m: unknown): void }> {

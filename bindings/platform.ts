@@ -32,9 +32,9 @@ export interface WorkerStart {
 /**
  * Starts the device worker: the script beside the bundle (a literal URL, which bundlers see), or
  * `init.workerUrl`. It holds the process only until ready. A missing script is ERR_DEVICE_WORKER,
- * thrown here. (`_legacy`, the caller's list of guesses, is no longer read.)
+ * thrown here.
  */
-export async function startWorker<T extends WorkerStart>(_legacy: readonly URL[], init: T, onMessage: (m: WorkerMessage) => void): Promise<WorkerLike> {
+export async function startWorker<T extends WorkerStart>(init: T, onMessage: (m: WorkerMessage) => void): Promise<WorkerLike> {
   const { Worker } = await import('node:worker_threads');
   const { existsSync } = await import('node:fs');
   const { fileURLToPath } = await import('node:url');
@@ -70,8 +70,6 @@ export async function compileUrl(url: URL): Promise<WebAssembly.Module | undefin
   return bytes ? WebAssembly.compile(bytes as BufferSource) : undefined;
 }
 
-/** The device worker's file name beside the bundle. */
-export const DEVICE_WORKER = 'device-worker.js';
 
 /** Inside the device worker: the channel to the thread that started it. */
 export async function parentChannel(): Promise<{ once(fn: (m: unknown) => void): void; post(m: unknown): void }> {

@@ -136,7 +136,7 @@ export function parseOptions(opts: unknown) {
  * fits, before any size is computed with 32-bit arithmetic.
  */
 function checkArenaFits(o: { maxFences: number; maxContexts: number; maxRings: number; maxRingCapacity: number; dmaBytes: number; maxSchedulers: number; maxEntities: number; maxJobs: number; maxEmitterThreads: number; emitterFences: number }): void {
-  const ringBytes = o.maxRings * (L.RING_SIZE + o.maxRingCapacity * L.DESC_SIZE);
+  const ringBytes = o.maxRings * (L.RING_SIZE + o.maxRingCapacity * L.SLOT_BYTES);
   const schedBytes = o.maxSchedulers * L.SC_SIZE + o.maxEntities * L.ET_SIZE + o.maxJobs * (L.SJ_SIZE + 2 * L.DP_SIZE);
   const fixed = L.HEADER_SIZE + (o.maxContexts + 1) * L.CTX_SIZE + (o.maxFences + 1 + o.maxEmitterThreads * o.emitterFences) * L.SLOT_SIZE + o.maxEmitterThreads * L.EH_SIZE + L.HOLD_ENTRIES * L.HOLD_SIZE + L.CORR_CAP * L.CORR_SIZE + schedBytes + 12 * L.ALIGN;
   const dma = o.dmaBytes + (o.dmaBytes / L.DMA_GRANULE) * 4; // the bytes and their owner map
@@ -147,7 +147,7 @@ function checkArenaFits(o: { maxFences: number; maxContexts: number; maxRings: n
   throw new DmaFenceRangeError(
     'ERR_CAPACITY',
     `the arena would need ${total} bytes, more than the ${MAX_ARENA_BYTES} one runtime can have: ` +
-      `rings take ${ringBytes} (maxRings ${o.maxRings} × maxRingCapacity ${o.maxRingCapacity} descriptors of ${L.DESC_SIZE} bytes), ` +
+      `rings take ${ringBytes} (maxRings ${o.maxRings} × maxRingCapacity ${o.maxRingCapacity} slots of ${L.SLOT_BYTES} bytes), ` +
       `DMA memory ${dma} with its owner map; ${left > 0 ? `with these rings, dmaBytes up to ${dmaFits} fits` : 'lower maxRings or maxRingCapacity'}`,
   );
 }

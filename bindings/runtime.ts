@@ -91,7 +91,7 @@ export async function createRuntime(opts?: RuntimeOptions): Promise<Runtime> {
     maxFences: o.maxFences + 1,
     maxContexts: o.maxContexts + 1,
     maxRings: o.maxRings,
-    ringStride: L.RING_SIZE + o.maxRingCapacity * L.DESC_SIZE,
+    ringStride: L.RING_SIZE + o.maxRingCapacity * L.SLOT_BYTES,
     dmaBytes: o.dmaBytes,
     maxSchedulers: o.maxSchedulers,
     maxEntities: o.maxEntities,

@@ -78,6 +78,32 @@ describe('bench', () => {
     expect(firstTable).toMatch(/\| signal loop [^\n]*≥ 550 M fences\/s[^\n]*\| (met|\*\*miss\*\*) \|\n/);
     const real = row('pipeline, real clock');
     expect((real.wasm!.latencyUs as { p50: number; p99: number }).p99).toBeGreaterThanOrEqual((real.wasm!.latencyUs as { p50: number }).p50);
+    // The cross-thread section (bench/threads.mjs): its own table, and its rows in the JSON.
+    expect(firstTable).toContain('cross-thread ping-pong between the main thread and one worker');
+    for (const m of ['hand-written Atomics', 'hand-written postMessage', 'dmafence wasm', 'dmafence ts']) expect(firstTable).toContain(`| ${m}`);
+    const threads = (json as unknown as { threads: { rows: { mode: string; unit: string; roundTrips: { min: number; median: number; max: number }; vsAtomics: number; [k: string]: unknown }[] } }).threads;
+    expect(threads.rows.map((r) => r.mode)).toEqual(['atomics', 'postMessage', 'dmafence-wasm', 'dmafence-ts']);
+    for (const r of threads.rows) {
+      expect(r.unit).toBe('round trips/s');
+      expect(r.roundTrips.min).toBeGreaterThan(0);
+      expect(r.roundTrips.min).toBeLessThanOrEqual(r.roundTrips.median);
+      expect(r.roundTrips.max).toBeGreaterThanOrEqual(r.roundTrips.median);
+      for (const k of ['rttUs', 'toWorkerUs', 'toMainUs']) expect((r[k] as { p50: number; p99: number }).p99).toBeGreaterThanOrEqual((r[k] as { p50: number }).p50);
+      expect(r.vsAtomics).toBeGreaterThan(0);
+    }
+  });
+
+  it('bench/threads.mjs alone: --help, and an unknown flag is an error before anything runs', () => {
+    const alone = (args: string[]) => spawnSync(process.execPath, ['bench/threads.mjs', ...args], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+    const help = alone(['--help']);
+    expect(help.status).toBe(0);
+    for (const f of ['--quick', '--long', '--json FILE']) expect(help.stdout).toContain(f);
+    for (const args of [['--bogus'], ['--quick', '--long'], ['extra']]) {
+      const bad = alone(args);
+      expect(bad.status, args.join(' ')).toBe(2);
+      expect(bad.stderr, args.join(' ')).toMatch(/^bench\/threads: /);
+      expect(bad.stdout, args.join(' ')).toBe('');
+    }
   });
 
   it('bench/readme-table.mjs prints, from the saved JSON, the table the run printed', () => {
@@ -136,7 +162,7 @@ describe('bench', () => {
     expect(json.sections).toEqual(['memory']);
     expect(json.results.map((r) => r.workload)).toEqual(['memory: arena bytes per in-flight fence', 'memory: arena bytes per ring slot (descriptor)']);
     expect(table).not.toContain('signal loop');
-    expect((JSON.parse(readFileSync(first, 'utf8')) as Run).sections).toEqual(['core', 'real-clock', 'sched', 'composite', 'memory']);
+    expect((JSON.parse(readFileSync(first, 'utf8')) as Run).sections).toEqual(['core', 'real-clock', 'sched', 'composite', 'memory', 'threads']);
   });
 
   it('--compare refuses, with status 2 and before running anything, a file that is not a saved run', () => {

@@ -69,11 +69,11 @@ describe('generated ts core: the file', () => {
     // The arena base, every region offset in the header and the ring stride are ALIGN-aligned.
     expect(ARENA_BASE % L.ALIGN).toBe(0);
     expect(L.RING_SIZE % L.ALIGN).toBe(0);
-    expect(L.DESC_SIZE % L.ALIGN).toBe(0);
+    expect(L.SLOT_BYTES % L.ALIGN).toBe(0);
     for (const sizes of [
       { maxFences: 1, maxContexts: 1, maxRings: 0, ringStride: L.RING_SIZE, dmaBytes: 0, maxSchedulers: 0, maxEntities: 0, maxJobs: 0 },
-      { maxFences: 7, maxContexts: 3, maxRings: 3, ringStride: L.RING_SIZE + 8 * L.DESC_SIZE, dmaBytes: 64 * 5, maxSchedulers: 1, maxEntities: 3, maxJobs: 5 },
-      { maxFences: 65537, maxContexts: 1025, maxRings: 8, ringStride: L.RING_SIZE + 1024 * L.DESC_SIZE, dmaBytes: 1 << 16, maxSchedulers: 8, maxEntities: 64, maxJobs: 65536 },
+      { maxFences: 7, maxContexts: 3, maxRings: 3, ringStride: L.RING_SIZE + 8 * L.SLOT_BYTES, dmaBytes: 64 * 5, maxSchedulers: 1, maxEntities: 3, maxJobs: 5 },
+      { maxFences: 65537, maxContexts: 1025, maxRings: 8, ringStride: L.RING_SIZE + 1024 * L.SLOT_BYTES, dmaBytes: 1 << 16, maxSchedulers: 8, maxEntities: 64, maxJobs: 65536 },
     ]) {
       const arena = new Arena(computeLayout(sizes));
       for (const w of ALIGNED_HEADER_WORDS) expect(arena.header((L as Record<string, number>)[w]) % L.ALIGN, w).toBe(0);

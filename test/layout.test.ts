@@ -35,6 +35,7 @@ const REGIONS: Record<string, Region> = {
   'Fence slot': { prefixes: ['S_'], covers: (n) => n.startsWith('S_') },
   Ring: { prefixes: ['R_'], covers: (n) => n.startsWith('R_') },
   Descriptor: { prefixes: ['D_'], covers: (n) => n.startsWith('D_') },
+  'Start times': { prefixes: ['T_'], covers: (n) => n.startsWith('T_') },
   'DMA region': { prefixes: [], covers: () => false },
   'Corruption entry': { prefixes: ['CE_'], covers: (n) => n.startsWith('CE_') },
   Scheduler: { prefixes: ['SC_'], covers: (n) => n.startsWith('SC_') && n !== 'SC_SIZE' },

@@ -33,7 +33,7 @@
  * ├──────────────────────────────────────────────────────────────────────────────────────────┤
  * │ Fence slots       maxFences × SLOT_SIZE, then emitSlots per emitter header (totalSlots)  │
  * ├──────────────────────────────────────────────────────────────────────────────────────────┤
- * │ Rings             maxRings × (RING_SIZE + capacity × DESC_SIZE)   (H_RINGS_OFF)          │
+ * │ Rings             maxRings × (RING_SIZE + capacity × SLOT_BYTES)  (H_RINGS_OFF)          │
  * ├──────────────────────────────────────────────────────────────────────────────────────────┤
  * │ DMA memory        dmaBytes, followed by its allocation map        (H_DMA_OFF)            │
  * ├──────────────────────────────────────────────────────────────────────────────────────────┤
@@ -137,6 +137,9 @@ export const H_MODE = 104;
  *  the IRQ word (so do ACKs and effective resets); the driver's interrupt handler signals;
  *  timeouts are the driver's watchdog's. */
 export const MODE_DEVICE_THREAD = 1;
+/** The device engine's run-length fast path is off: every event takes the general path (the
+ *  differential test, test/fast-path.test.ts, compares runs with and without it). */
+export const MODE_NO_FAST_PATH = 2;
 /** Corruption log: entries written since the bindings last drained it. */
 export const H_CORR_COUNT = 108;
 /** Owner map and corruption log offsets (from the arena base). */
@@ -373,7 +376,7 @@ export const FS_SCHED = 256;
 
 // ── Ring ────────────────────────────────────────────────────────────────────────────────
 /*
- * ╒═ Ring (RING_SIZE = 256 B header, then capacity × DESC_SIZE descriptors; stride ringStride) ╕
+ * ╒═ Ring (RING_SIZE = 256 B header, capacity × DESC_SIZE descriptors, capacity start times) ═╕
  * │ driver:  0 state  4 capacity  8 mask  12 ctx  16 tail  20 sigIdx  24 stop  28 inject     │
  * │          32 timeoutNs f64     40 flags (RGF_*)     44 (free, to 64)                      │
  * │ device:  64 head (fetched)  68 retired  72 irqs  76 ack  80 engine (EN_*)  84 prng       │
@@ -494,18 +497,27 @@ export const DMA_CHUNKS = 4;
 
 // ── Descriptor ──────────────────────────────────────────────────────────────────────────
 /*
- * ╒═ Descriptor (DESC_SIZE = 32 B) ══════════════════════════════════════════════════════════╕
+ * ╒═ Descriptor (DESC_SIZE = 24 B, written by the driver) ═══════════════════════════════════╕
  * │ 0 seqno f64 │ 8 dst u32 │ 12 bytes u32 │ 16 pattern u32 │ 20 allocId u32                 │
- * │ 24 start f64 (start time, written by the device when it fetches the descriptor)          │
  * ╘══════════════════════════════════════════════════════════════════════════════════════════╛
+ * ╒═ Start times (START_SIZE = 8 B each, after the ring's capacity × DESC_SIZE descriptors) ══╕
+ * │ 0 start f64 (when the device fetched the descriptor of the same index; device-written)   │
+ * ╘══════════════════════════════════════════════════════════════════════════════════════════╛
+ *   A ring of capacity c: descriptors at RING_SIZE, start times at RING_SIZE + c × DESC_SIZE.
+ *   The start time is the one word of a job the device writes: kept off the cache lines the
+ *   driver writes descriptors into (on the real clock the two threads would share them).
+ *   A ring takes at most RING_SIZE + capacity × SLOT_BYTES (the stride: maxRingCapacity).
  */
-export const DESC_SIZE = 32;
+export const DESC_SIZE = 24;
 export const D_SEQNO = 0;
 export const D_DST = 8;
 export const D_BYTES = 12;
 export const D_PATTERN = 16;
 export const D_ALLOC_ID = 20;
-export const D_START = 24;
+export const START_SIZE = 8;
+export const T_START = 0;
+/** Bytes per ring slot: its descriptor and its start time (a multiple of ALIGN). */
+export const SLOT_BYTES = DESC_SIZE + START_SIZE;
 
 // ── DMA memory ──────────────────────────────────────────────────────────────────────────
 /*

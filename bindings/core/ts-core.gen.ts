@@ -19,33 +19,33 @@ import type { Core } from './core.js';
 import {
   NIL, H_MAX_FENCES, H_CTX_OFF, H_SLOT_OFF, H_FREE_HEAD, H_BUMP, H_IN_USE, H_NOTIFY_HEAD,
   H_NOTIFY_TAIL, H_RINGS_OFF, H_DMA_OFF, H_LAST_ORDER_CTX, H_LAST_ORDER_SEQ, H_LAST_ORDER_PENDING,
-  H_RING_COUNT, H_RING_STRIDE, H_DEV_NOW, H_MODE, MODE_DEVICE_THREAD, H_CORR_COUNT, H_DMA_MAP_OFF,
-  H_CORR_OFF, H_DEV_RING, H_IRQ_WORD, ST_CREATED, ST_SIGNALED, ST_SIGNAL_CALLS, ST_ORDERING,
-  ST_JOBS_SUBMITTED, ST_JOBS_COMPLETED, ST_DMA_BYTES, ST_IRQS, ST_CORRUPTIONS, H_SCHED_OFF,
-  H_ENT_OFF, H_JOB_OFF, H_DEP_OFF, H_MAX_ENTS, H_MAX_JOBS, H_MAX_DEPS, H_SCHED_COUNT, H_JOB_FREE,
-  H_JOB_BUMP, H_JOBS_IN_USE, H_DEP_FREE, H_DEP_BUMP, H_DEPS_IN_USE, H_SCHED_KICK, H_SCHED_SEEN,
-  CTX_SIZE, C_FLAGS, C_LAST_SEQNO, C_SIGNALED_SEQNO, C_HEAD, C_TAIL, C_PENDING, C_CREATED,
-  CF_SEQNO64, SLOT_SHIFT, S_STATE, S_GEN, S_NEXT, S_ERROR, S_SEQNO, S_TIMESTAMP, STATE_CTX_SHIFT,
-  FS_ALLOC, FS_SIGNALED, FS_QUEUED, FS_PINNED, FS_JS, FS_NOTIFY, FS_SCHED, RING_SIZE, R_STATE,
-  R_CAPACITY, R_MASK, R_CTX, R_TAIL, R_SIG_IDX, R_STOP, R_INJECT, R_TIMEOUT_NS, R_FLAGS, R_HEAD,
-  R_RETIRED, R_IRQS, R_ACK, R_ENGINE, R_PRNG, R_WRITEBACK, R_CUR_START, R_CUR_END, R_CUR_DUR,
-  R_CUR_WRITTEN, R_CUR_FLAGS, R_NEXT_T, R_ACK_AT, R_RESET_AT, R_TRAIL_AT, R_BASE_NS, R_PER_BYTE_NS,
-  R_JITTER, R_P_HANG, R_P_SLOW, R_P_LOST_IRQ, R_ACK_NS, R_RESET_NS, R_ACK_MODE, R_RESET_REQ,
-  R_STOP_MODE, R_TRAIL_IDX, R_WRITES_AFTER_ACK_NS, R_P_LOST_WB, ACK_DELAY_FACTOR, RS_RUNNING,
-  RS_STOPPING, RS_DROPPED, RGF_STOPPABLE, RGF_RANDOM, RGF_NO_IRQ_HANDLER, RGF_WAKE, RGF_TRACE,
-  EN_BUSY, EN_HALTED, EN_TRAILING, JF_HANG, JF_SLOW, JF_LOST_IRQ, JF_NO_ACK, JF_LOST_WB,
-  SLOW_FACTOR, DMA_CHUNKS, DESC_SIZE, D_SEQNO, D_DST, D_BYTES, D_PATTERN, D_ALLOC_ID, D_START,
-  DMA_GRANULE_SHIFT, CORR_CAP, CORR_SIZE, CE_RING, CE_DST, CE_SEQNO, CE_EXPECTED, CE_FOUND,
-  CE_TIME, SC_SIZE, SC_RING, SC_FLAGS, SC_CREDIT_LIMIT, SC_CREDIT_COUNT, SC_ENT_HEAD, SC_ENT_TAIL,
-  SC_RING_HEAD, SC_RING_TAIL, SC_ORDER, SC_RR_LAST, SC_PUSHED, SC_QUEUED, SCF_LIVE, SCF_STOPPED,
-  SCF_CANCEL, SCF_WAKE, SCF_RING_WAIT, SCF_DEP_WAIT, SCF_RING_FULL, ET_SIZE, ET_SCHED, ET_FLAGS,
-  ET_PRIORITY, ET_SCHED_CTX, ET_FIN_CTX, ET_NEXT, ET_HEAD, ET_TAIL, ET_CURSOR, ET_SEQNO, ET_QUEUED,
-  ETF_KILLED, ETF_GUILTY, SJ_SIZE, SJ_ENTITY, SJ_NEXT, SJ_FLAGS, SJ_CREDITS, SJ_SEQNO, SJ_ORDER,
-  SJ_HW_SLOT, SJ_RING_NEXT, SJ_ERROR, SJ_DEPS, SJ_DST, SJ_BYTES, SJ_PATTERN, SJ_ALLOC_ID,
-  SJ_AFTER_CTX, SJ_AFTER_SEQNO, SJF_DEPS_OK, SJF_DONE, SJF_AFTER_PIPELINED, DP_SIZE, DP_NEXT,
-  DP_SLOT, DP_GEN, DP_CTX, DP_SEQNO, PIPELINED_SLOT, PUSH_PIN, PUSH_AFTER_PIPELINED,
-  ERRNO_CANCELED, ERRNO_SRCH, DR_NOTIFY, DR_TIMEOUT, DR_CORRUPTION, DR_RETIRE, DR_ACK, DR_RESET,
-  DR_SCHED, SP_RAN, SIG_OK, SIG_ALREADY, SIG_ORDERING,
+  H_RING_COUNT, H_RING_STRIDE, H_DEV_NOW, H_MODE, MODE_DEVICE_THREAD, MODE_NO_FAST_PATH,
+  H_CORR_COUNT, H_DMA_MAP_OFF, H_CORR_OFF, H_DEV_RING, H_IRQ_WORD, ST_CREATED, ST_SIGNALED,
+  ST_SIGNAL_CALLS, ST_ORDERING, ST_JOBS_SUBMITTED, ST_JOBS_COMPLETED, ST_DMA_BYTES, ST_IRQS,
+  ST_CORRUPTIONS, H_SCHED_OFF, H_ENT_OFF, H_JOB_OFF, H_DEP_OFF, H_MAX_ENTS, H_MAX_JOBS, H_MAX_DEPS,
+  H_SCHED_COUNT, H_JOB_FREE, H_JOB_BUMP, H_JOBS_IN_USE, H_DEP_FREE, H_DEP_BUMP, H_DEPS_IN_USE,
+  H_SCHED_KICK, H_SCHED_SEEN, CTX_SIZE, C_FLAGS, C_LAST_SEQNO, C_SIGNALED_SEQNO, C_HEAD, C_TAIL,
+  C_PENDING, C_CREATED, CF_SEQNO64, SLOT_SHIFT, S_STATE, S_GEN, S_NEXT, S_ERROR, S_SEQNO,
+  S_TIMESTAMP, STATE_CTX_SHIFT, FS_ALLOC, FS_SIGNALED, FS_QUEUED, FS_PINNED, FS_JS, FS_NOTIFY,
+  FS_SCHED, RING_SIZE, R_STATE, R_CAPACITY, R_MASK, R_CTX, R_TAIL, R_SIG_IDX, R_STOP, R_INJECT,
+  R_TIMEOUT_NS, R_FLAGS, R_HEAD, R_RETIRED, R_IRQS, R_ACK, R_ENGINE, R_PRNG, R_WRITEBACK,
+  R_CUR_START, R_CUR_END, R_CUR_DUR, R_CUR_WRITTEN, R_CUR_FLAGS, R_NEXT_T, R_ACK_AT, R_RESET_AT,
+  R_TRAIL_AT, R_BASE_NS, R_PER_BYTE_NS, R_JITTER, R_P_HANG, R_P_SLOW, R_P_LOST_IRQ, R_ACK_NS,
+  R_RESET_NS, R_ACK_MODE, R_RESET_REQ, R_STOP_MODE, R_TRAIL_IDX, R_WRITES_AFTER_ACK_NS,
+  R_P_LOST_WB, ACK_DELAY_FACTOR, RS_RUNNING, RS_STOPPING, RS_DROPPED, RGF_STOPPABLE, RGF_RANDOM,
+  RGF_NO_IRQ_HANDLER, RGF_WAKE, RGF_TRACE, EN_BUSY, EN_HALTED, EN_TRAILING, JF_HANG, JF_SLOW,
+  JF_LOST_IRQ, JF_NO_ACK, JF_LOST_WB, SLOW_FACTOR, DMA_CHUNKS, DESC_SIZE, D_SEQNO, D_DST, D_BYTES,
+  D_PATTERN, D_ALLOC_ID, START_SIZE, DMA_GRANULE_SHIFT, CORR_CAP, CORR_SIZE, CE_RING, CE_DST,
+  CE_SEQNO, CE_EXPECTED, CE_FOUND, CE_TIME, SC_SIZE, SC_RING, SC_FLAGS, SC_CREDIT_LIMIT,
+  SC_CREDIT_COUNT, SC_ENT_HEAD, SC_ENT_TAIL, SC_RING_HEAD, SC_RING_TAIL, SC_ORDER, SC_RR_LAST,
+  SC_PUSHED, SC_QUEUED, SCF_LIVE, SCF_STOPPED, SCF_CANCEL, SCF_WAKE, SCF_RING_WAIT, SCF_DEP_WAIT,
+  SCF_RING_FULL, ET_SIZE, ET_SCHED, ET_FLAGS, ET_PRIORITY, ET_SCHED_CTX, ET_FIN_CTX, ET_NEXT,
+  ET_HEAD, ET_TAIL, ET_CURSOR, ET_SEQNO, ET_QUEUED, ETF_KILLED, ETF_GUILTY, SJ_SIZE, SJ_ENTITY,
+  SJ_NEXT, SJ_FLAGS, SJ_CREDITS, SJ_SEQNO, SJ_ORDER, SJ_HW_SLOT, SJ_RING_NEXT, SJ_ERROR, SJ_DEPS,
+  SJ_DST, SJ_BYTES, SJ_PATTERN, SJ_ALLOC_ID, SJ_AFTER_CTX, SJ_AFTER_SEQNO, SJF_DEPS_OK, SJF_DONE,
+  SJF_AFTER_PIPELINED, DP_SIZE, DP_NEXT, DP_SLOT, DP_GEN, DP_CTX, DP_SEQNO, PIPELINED_SLOT,
+  PUSH_PIN, PUSH_AFTER_PIPELINED, ERRNO_CANCELED, ERRNO_SRCH, DR_NOTIFY, DR_TIMEOUT, DR_CORRUPTION,
+  DR_RETIRE, DR_ACK, DR_RESET, DR_SCHED, SP_RAN, SIG_OK, SIG_ALREADY, SIG_ORDERING,
 } from './layout.js';
 
 export class TsCore implements Core {
@@ -262,6 +262,22 @@ export class TsCore implements Core {
    * handle are recycled at once. Returns how many fences it signaled.
    */
   signalUpTo(base: number, ctx: number, seqno: number, error: number, timestamp: number): number {
+    return this.signalLoop(base, ctx, seqno, error, timestamp, 0, false);
+  }
+
+  /**
+   * The device engine's run of clean completions (ring.ts, fastRun): what one IRQ handler call per
+   * job would do, in one pass. Signals the pending fences of `ctx` up to `seqno`, one per job, the
+   * first stamped `timestamp` and each next one `step` later (accumulated, as the jobs' completion
+   * times are), each counted as one signal call. Stops after a fence with JS callbacks or waiters
+   * (the bindings run them at its job's time) and before one already signaled. Returns how many it
+   * signaled: the jobs the run completes.
+   */
+  private signalRun(base: number, ctx: number, seqno: number, timestamp: number, step: number): number {
+    return this.signalLoop(base, ctx, seqno, 0, timestamp, step, true);
+  }
+
+  private signalLoop(base: number, ctx: number, seqno: number, error: number, timestamp: number, step: number, run: boolean): number {
     const i32 = this.i32;
     const u32 = this.u32;
     const f64 = this.f64;
@@ -276,12 +292,14 @@ export class TsCore implements Core {
     // Draining (the target covers the newest seqno, and by less than 2^30 in 32-bit mode, so every
     // pending seqno, at most maxFences < 2^24 older, is covered too): no per-fence compare.
     const newest = f64[(c + C_LAST_SEQNO) >>> 3];
-    const drain = seqno64 ? seqno >= newest : !this.later(newest, seqno, false) && (((seqno >>> 0) - (newest >>> 0)) >>> 0) < 0x40000000;
+    const drain = !run && (seqno64 ? seqno >= newest : !this.later(newest, seqno, false) && (((seqno >>> 0) - (newest >>> 0)) >>> 0) < 0x40000000);
     if (drain) last = newest > last ? newest : last;
     while (head !== NIL) {
       const p = slotBase + (head << SLOT_SHIFT);
       let st = u32[(p + S_STATE) >>> 2];
       const next = i32[(p + S_NEXT) >>> 2];
+      if (run && (st & FS_SIGNALED)) break;
+      let stop = false;
       if (!(st & FS_SIGNALED)) {
         if (!drain) {
           const s = f64[(p + S_SEQNO) >>> 3];
@@ -291,10 +309,12 @@ export class TsCore implements Core {
         st |= FS_SIGNALED;
         if (error !== 0 && i32[(p + S_ERROR) >>> 2] === 0) i32[(p + S_ERROR) >>> 2] = error;
         f64[(p + S_TIMESTAMP) >>> 3] = timestamp;
+        if (run) timestamp += step;
         count++;
         if (st & FS_JS) {
           st |= FS_NOTIFY;
           this.pushNotify(base, p, head);
+          stop = run;
         }
       }
       st &= ~FS_QUEUED;
@@ -310,6 +330,7 @@ export class TsCore implements Core {
         freed++;
       }
       head = next;
+      if (stop) break;
     }
     i32[(base + H_FREE_HEAD) >>> 2] = freeHead;
     i32[(base + H_IN_USE) >>> 2] -= freed;
@@ -320,7 +341,7 @@ export class TsCore implements Core {
       if (last > f64[(c + C_SIGNALED_SEQNO) >>> 3]) f64[(c + C_SIGNALED_SEQNO) >>> 3] = last;
       f64[(base + ST_SIGNALED) >>> 3] += count;
     }
-    f64[(base + ST_SIGNAL_CALLS) >>> 3]++;
+    f64[(base + ST_SIGNAL_CALLS) >>> 3] += (run ? count : 1);
     return count;
   }
 
@@ -865,6 +886,12 @@ export class TsCore implements Core {
     return rp + RING_SIZE + ((index & u32[(rp + R_MASK) >>> 2]) * DESC_SIZE);
   }
 
+  /** The start time of the job at `index` (device-written, off the descriptors' cache lines). */
+  private startPtr(rp: number, index: number): number {
+    const u32 = this.u32;
+    return rp + RING_SIZE + (u32[(rp + R_CAPACITY) >>> 2] * DESC_SIZE) + ((index & u32[(rp + R_MASK) >>> 2]) * START_SIZE);
+  }
+
   /** xorshift32 in the ring's PRNG word: a uniform draw in [0, 1). */
   private draw(rp: number): number {
     const u32 = this.u32;
@@ -896,6 +923,8 @@ export class TsCore implements Core {
     const c = this.ctxPtr(base, ctx);
     let seqno = f64[(c + C_LAST_SEQNO) >>> 3];
     let slot = NIL;
+    const mask = u32[(rp + R_MASK) >>> 2];
+    const starts = this.startPtr(rp, 0);
     for (let i = 0; i < n; i++) {
       seqno += 1;
       slot = this.allocSlot(base);
@@ -906,7 +935,7 @@ export class TsCore implements Core {
       u32[(d + D_BYTES) >>> 2] = bytes;
       u32[(d + D_PATTERN) >>> 2] = pattern;
       u32[(d + D_ALLOC_ID) >>> 2] = allocId;
-      f64[(d + D_START) >>> 3] = 0;
+      f64[(starts + (((tail + i) & mask) * START_SIZE)) >>> 3] = 0;
     }
     if (pin) {
       const p = this.slotPtr(base, slot);
@@ -941,7 +970,7 @@ export class TsCore implements Core {
   private timeoutDeadline(rp: number): number {
     const u32 = this.u32;
     const f64 = this.f64;
-    return f64[(this.descPtr(rp, u32[(rp + R_SIG_IDX) >>> 2]) + D_START) >>> 3] + f64[(rp + R_TIMEOUT_NS) >>> 3];
+    return f64[this.startPtr(rp, u32[(rp + R_SIG_IDX) >>> 2]) >>> 3] + f64[(rp + R_TIMEOUT_NS) >>> 3];
   }
 
   /** Recomputes when the ring's device next has something to do; `now` if it can fetch now. */
@@ -1082,7 +1111,7 @@ export class TsCore implements Core {
     const f64 = this.f64;
     const head = u32[(rp + R_HEAD) >>> 2];
     const d = this.descPtr(rp, head);
-    f64[(d + D_START) >>> 3] = t;
+    f64[this.startPtr(rp, head) >>> 3] = t;
     u32[(rp + R_HEAD) >>> 2] = head + 1;
     let dur = Math.floor(f64[(rp + R_BASE_NS) >>> 3] + f64[(rp + R_PER_BYTE_NS) >>> 3] * u32[(d + D_BYTES) >>> 2]);
     const armed = u32[(rp + R_INJECT) >>> 2];
@@ -1147,6 +1176,22 @@ export class TsCore implements Core {
     return status;
   }
 
+  /**
+   * The end of a ring's event at time t (one step, or a fast run ending at t): a timeout that is
+   * due, the ring's next event time, and whether callbacks or waiters are queued.
+   */
+  private endEvent(base: number, ring: number, rp: number, t: number, status: number): number {
+    const i32 = this.i32;
+    const f64 = this.f64;
+    if (this.timeoutArmed(base, rp) && t >= this.timeoutDeadline(rp)) {
+      i32[(base + H_DEV_RING) >>> 2] = ring;
+      status |= DR_TIMEOUT;
+    }
+    f64[(rp + R_NEXT_T) >>> 3] = this.nextEvent(base, rp, t);
+    if (i32[(base + H_NOTIFY_HEAD) >>> 2] !== NIL) status |= DR_NOTIFY;
+    return status;
+  }
+
   /** One event of one ring's device at time t. Returns DR_* bits for the bindings. */
   private ringEvent(base: number, ring: number, rp: number, t: number): number {
     const i32 = this.i32;
@@ -1196,6 +1241,9 @@ export class TsCore implements Core {
           if (irq) {
             u32[(rp + R_IRQS) >>> 2]++;
             Atomics.add(u32, (base + H_IRQ_WORD) >>> 2, 1);
+            // Every 256 completions: back to the device loop, which wakes the driver now, so it
+            // refills the ring while the device goes on (not after the whole queue drained).
+            if (!(retired & 255)) status |= DR_RETIRE;
           }
         } else if (irq) {
           u32[(rp + R_IRQS) >>> 2]++;
@@ -1211,13 +1259,152 @@ export class TsCore implements Core {
     } else if (!(engine & EN_HALTED) && this.canFetch(rp)) {
       this.fetch(rp, t);
     }
-    if (this.timeoutArmed(base, rp) && t >= this.timeoutDeadline(rp)) {
-      i32[(base + H_DEV_RING) >>> 2] = ring;
-      status |= DR_TIMEOUT;
+    return this.endEvent(base, ring, rp, t, status);
+  }
+
+  /** M2 for a whole job at once: does allocation `expected` own every granule of [dst, dst + bytes)? */
+  private owned(base: number, dst: number, bytes: number, expected: number): boolean {
+    const u32 = this.u32;
+    const map = base + u32[(base + H_DMA_MAP_OFF) >>> 2];
+    for (let g = dst >>> DMA_GRANULE_SHIFT, end = (dst + bytes - 1) >>> DMA_GRANULE_SHIFT; g <= end; g++) {
+      if (u32[(map + (g << 2)) >>> 2] !== expected) return false;
     }
-    f64[(rp + R_NEXT_T) >>> 3] = this.nextEvent(base, rp, t);
-    if (i32[(base + H_NOTIFY_HEAD) >>> 2] !== NIL) status |= DR_NOTIFY;
-    return status;
+    return true;
+  }
+
+  /**
+   * The run-length fast path (virtual clock, no scheduler): from the event at t, completes in one
+   * pass the running job and the queued jobs after it whose events are all certain and unobserved
+   * before `limit` — no fault armed or drawn (no PRNG ring), no request, no timeout due, every
+   * byte written into memory its job's allocation owns (one ownership check per job), no return to
+   * the bindings per job (WAKE, TRACE) — and stops after a fence with JS callbacks or waiters. It
+   * leaves the arena exactly as the general path's events would, each fence stamped with its own
+   * job's completion time (the jobs after the first have one duration: the stamps are accumulated
+   * steps, as the general path's times are). Returns -1 when it does not apply (the general path
+   * runs the event), else the DR_* bits of its last event.
+   */
+  private fastRun(base: number, ring: number, rp: number, t: number, limit: number): number {
+    const i32 = this.i32;
+    const u32 = this.u32;
+    const f64 = this.f64;
+    // First the cheapest refusal: the running job does not complete before the limit (a chunk event
+    // of rings whose events interleave).
+    const end0 = f64[(rp + R_CUR_END) >>> 3];
+    if (end0 > limit) return -1;
+    const flags = u32[(rp + R_FLAGS) >>> 2];
+    if (flags & (RGF_RANDOM | RGF_NO_IRQ_HANDLER | RGF_WAKE | RGF_TRACE)) return -1;
+    if (u32[(rp + R_ENGINE) >>> 2] !== EN_BUSY || u32[(rp + R_CUR_FLAGS) >>> 2] !== 0) return -1;
+    if (f64[(rp + R_ACK_AT) >>> 3] >= 0 || f64[(rp + R_RESET_AT) >>> 3] >= 0) return -1;
+    if (i32[(base + H_NOTIFY_HEAD) >>> 2] !== NIL) return -1;
+    const head = u32[(rp + R_HEAD) >>> 2];
+    if (u32[(rp + R_SIG_IDX) >>> 2] !== ((head - 1) >>> 0)) return -1;
+    const d0 = this.descPtr(rp, (head - 1));
+    // The context's oldest pending fence is the running job's (none left behind by a lost IRQ).
+    const ctx = i32[(rp + R_CTX) >>> 2];
+    const first = i32[(this.ctxPtr(base, ctx) + C_HEAD) >>> 2];
+    if (first === NIL || f64[(this.slotPtr(base, first) + S_SEQNO) >>> 3] !== f64[(d0 + D_SEQNO) >>> 3]) return -1;
+    // R6: no deadline before a completion, and none reached at a fetch.
+    const tmo = f64[(rp + R_TIMEOUT_NS) >>> 3];
+    const state = u32[(rp + R_STATE) >>> 2];
+    const armed = tmo < Infinity && (state === RS_RUNNING || (state === RS_STOPPING && u32[(rp + R_STOP) >>> 2] === 0));
+    if (armed && !(f64[this.startPtr(rp, (head - 1)) >>> 3] + tmo >= end0)) return -1;
+    let cDst = u32[(d0 + D_DST) >>> 2];
+    let cBytes = u32[(d0 + D_BYTES) >>> 2];
+    let cAlloc = u32[(d0 + D_ALLOC_ID) >>> 2];
+    const bytes0 = cBytes;
+    // The running job's chunks still to write: [lo0, bytes0).
+    const lo0 = Math.floor(bytes0 * u32[(rp + R_CUR_WRITTEN) >>> 2] / DMA_CHUNKS) >>> 0;
+    if (bytes0 !== lo0 && !this.owned(base, cDst + lo0, bytes0 - lo0, cAlloc)) return -1;
+    if (lo0 !== 0) cBytes = 0; // (only the rest was checked: a job like it checks its own)
+    // Plan: how many jobs complete, one duration (step) after the first.
+    let n = 1;
+    let step = 0;
+    let tEnd = end0;
+    const tail = Atomics.load(u32, (rp + R_TAIL) >>> 2);
+    if (!((flags & RGF_STOPPABLE) && u32[(rp + R_STOP) >>> 2]) && !(u32[(rp + R_INJECT) >>> 2] & ~JF_NO_ACK)) {
+      const baseNs = f64[(rp + R_BASE_NS) >>> 3];
+      const perByte = f64[(rp + R_PER_BYTE_NS) >>> 3];
+      const queued = (tail - head) >>> 0;
+      const descs = rp + RING_SIZE;
+      const mask = u32[(rp + R_MASK) >>> 2];
+      let lastB = 0;
+      let dur = 0;
+      for (let k = 0; k < queued; k++) {
+        const d = descs + (((head + k) & mask) * DESC_SIZE);
+        const b = u32[(d + D_BYTES) >>> 2];
+        if (n === 1 || b !== lastB) {
+          // (fetch's formula: the same duration for the same size)
+          dur = Math.floor(baseNs + perByte * b);
+          lastB = b;
+          if (n === 1)
+            step = dur;
+          else if (dur !== step) break;
+        }
+        const e = tEnd + dur;
+        if (e > limit) break;
+        if (armed && !(tEnd + tmo > tEnd && tEnd + tmo >= e)) break;
+        if (b !== 0) {
+          const dst = u32[(d + D_DST) >>> 2];
+          const id = u32[(d + D_ALLOC_ID) >>> 2];
+          if (dst !== cDst || b !== cBytes || id !== cAlloc) {
+            if (!this.owned(base, dst, b, id)) break;
+            cDst = dst;
+            cBytes = b;
+            cAlloc = id;
+          }
+        }
+        tEnd = e;
+        n++;
+      }
+    }
+    // The IRQ handlers' signaling, one fence per job: m jobs complete (fewer at a JS fence).
+    const m = this.signalRun(base, ctx, f64[(this.descPtr(rp, (head - 1 + (n - 1))) + D_SEQNO) >>> 3], end0, step);
+    if (m === 0) return -1; // (not reached: the first pending fence is the running job's)
+    // The device's side of those m jobs: bytes, start times, then the last job's completion.
+    const dma = base + u32[(base + H_DMA_OFF) >>> 2];
+    let bytes = 0;
+    if (bytes0 !== lo0) {
+      this.memoryFill((dma + (u32[(d0 + D_DST) >>> 2] + lo0)) >>> 0, u32[(d0 + D_PATTERN) >>> 2] & 255, (bytes0 - lo0) >>> 0);
+      bytes += ((bytes0 - lo0) >>> 0);
+    }
+    let tLast = end0;
+    let start = f64[(rp + R_CUR_START) >>> 3];
+    let last = d0;
+    const mask = u32[(rp + R_MASK) >>> 2];
+    const descs = rp + RING_SIZE;
+    const starts = this.startPtr(rp, 0);
+    for (let k = 1; k < (m >>> 0); k++) {
+      const i = (head - 1 + k) & mask;
+      last = descs + (i * DESC_SIZE);
+      f64[(starts + (i * START_SIZE)) >>> 3] = tLast;
+      const b = u32[(last + D_BYTES) >>> 2];
+      if (b !== 0) {
+        this.memoryFill((dma + u32[(last + D_DST) >>> 2]) >>> 0, u32[(last + D_PATTERN) >>> 2] & 255, b);
+        bytes += b;
+      }
+      start = tLast;
+      tLast += step;
+    }
+    const retired = (head - 1 + m);
+    if (bytes !== 0) f64[(base + ST_DMA_BYTES) >>> 3] += bytes;
+    if (m > 1) {
+      f64[(rp + R_CUR_START) >>> 3] = start;
+      f64[(rp + R_CUR_DUR) >>> 3] = step;
+      f64[(rp + R_CUR_END) >>> 3] = tLast;
+      u32[(rp + R_CUR_WRITTEN) >>> 2] = 0;
+    }
+    if (u32[(last + D_BYTES) >>> 2] !== 0) u32[(rp + R_CUR_WRITTEN) >>> 2] = DMA_CHUNKS;
+    u32[(rp + R_HEAD) >>> 2] = retired;
+    f64[(rp + R_WRITEBACK) >>> 3] = f64[(last + D_SEQNO) >>> 3];
+    u32[(rp + R_RETIRED) >>> 2] = retired;
+    u32[(rp + R_ENGINE) >>> 2] = 0;
+    f64[(base + ST_JOBS_COMPLETED) >>> 3] += m;
+    u32[(rp + R_IRQS) >>> 2] += m;
+    f64[(base + ST_IRQS) >>> 3] += m;
+    u32[(rp + R_SIG_IDX) >>> 2] = retired;
+    if (this.canFetch(rp)) this.fetch(rp, tLast);
+    f64[(base + H_DEV_NOW) >>> 3] = tLast;
+    return this.endEvent(base, ring, rp, tLast, 0);
   }
 
   /**
@@ -1234,6 +1421,9 @@ export class TsCore implements Core {
     const stride = i32[(base + H_RING_STRIDE) >>> 2];
     // Schedulers are stepped with the devices (virtual clock only: a device thread never runs them).
     const sched = i32[(base + H_SCHED_COUNT) >>> 2] > 0 && !(u32[(base + H_MODE) >>> 2] & MODE_DEVICE_THREAD);
+    // The fast path: not under schedulers (a pass is due after every completion: runs of one job,
+    // which cost more than the general event), nor on a device thread.
+    const fast = !sched && !(u32[(base + H_MODE) >>> 2] & (MODE_DEVICE_THREAD | MODE_NO_FAST_PATH));
     for (;;) {
       let best = -1;
       let bestT = Infinity;
@@ -1255,11 +1445,15 @@ export class TsCore implements Core {
       for (;;) {
         const t = f64[(rp + R_NEXT_T) >>> 3];
         if (t > limit || t === Infinity) break;
-        f64[(base + H_DEV_NOW) >>> 3] = t;
-        let status = this.ringEvent(base, best, rp, t);
+        // (limit == t: another ring has an event at this instant, a run would be one event.)
+        let status = fast && limit > t ? this.fastRun(base, best, rp, t, limit) : -1;
+        if (status < 0) {
+          f64[(base + H_DEV_NOW) >>> 3] = t;
+          status = this.ringEvent(base, best, rp, t);
+        }
         if (sched && f64[(base + ST_SIGNAL_CALLS) >>> 3] !== f64[(base + H_SCHED_SEEN) >>> 3]) {
           // Something signaled: the schedulers retire, finish and run jobs at this same instant.
-          const ran = this.schedPass(base, t);
+          const ran = this.schedPass(base, f64[(base + H_DEV_NOW) >>> 3]);
           status |= ran & ~SP_RAN;
           if (status) return status;
           if (ran & SP_RAN) break; // rings got work: rescan their next events

@@ -48,7 +48,7 @@ export class RingWords {
   }
   /** When the device started the job at index i (meaningful once it was fetched). */
   descStart(i: number): number {
-    return this.arena.f64[(this.desc(i) + L.D_START) >> 3];
+    return this.arena.f64[(this.rp + L.RING_SIZE + this.capacity * L.DESC_SIZE + ((i & (this.capacity - 1)) >>> 0) * L.START_SIZE) >> 3];
   }
   descBytes(i: number): number {
     return this.arena.u32[(this.desc(i) + L.D_BYTES) >> 2];

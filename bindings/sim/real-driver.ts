@@ -16,11 +16,8 @@ import type { RingInterrupts } from '../ring/interrupts.js';
 import type { ViolationLog } from '../violations.js';
 import { drainCorruptions } from '../corruptions.js';
 import type { DeviceWorkerInit } from '../worker/device-worker.js';
-import { DEVICE_WORKER, startWorker } from '../platform.js';
+import { startWorker } from '../platform.js';
 import type { WorkerLike } from '../platform.js';
-
-/** Where the device worker's built file is: beside the bundle, or in dist/ from source. */
-const WORKER_CANDIDATES = ['./' + DEVICE_WORKER, '../../dist/' + DEVICE_WORKER];
 
 export class RealDriver {
   readonly #arena: Arena;
@@ -60,8 +57,7 @@ export class RealDriver {
     const started = new Promise<void>((res, rej) => ((ready = res), (failed = rej)));
     let exited!: () => void;
     d.#exited = new Promise<void>((r) => (exited = r));
-    const urls = WORKER_CANDIDATES.map((c) => new URL(c, import.meta.url));
-    d.#worker = await startWorker(urls, { ...init, memory: a.memory, base: a.base }, (m) => {
+    d.#worker = await startWorker({ ...init, memory: a.memory, base: a.base }, (m) => {
       if (m.ready) ready();
       if (m.exited) exited();
       if (m.error) {

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Bundles the page of examples/vite-app (main.js: one ring on each clock) with esbuild's JS API into an output directory (default dist/ here), then
+// Bundles the page of examples/vite-app (index.html and main.js: one ring on each clock) with esbuild's JS API into an output directory (default dist/ here), then
 // does the one thing esbuild needs for dmafence: esbuild keeps `new URL('./file', import.meta.url)`
 // as it is (it neither copies the file nor rewrites the URL), so the three files the package names
 // that way are copied next to the bundle, from the package's dist/.
@@ -18,7 +18,7 @@ export async function buildApp(outdir = join(HERE, 'dist')) {
   await build({ entryPoints: { main: join(HERE, '../vite-app/main.js') }, bundle: true, format: 'esm', platform: 'browser', outdir, logLevel: 'warning' });
   const dist = dirname(fileURLToPath(import.meta.resolve('dmafence'))); // node_modules/dmafence/dist
   for (const f of DMAFENCE_FILES) copyFileSync(join(dist, f), join(outdir, f));
-  copyFileSync(join(HERE, 'index.html'), join(outdir, 'index.html'));
+  copyFileSync(join(HERE, '../vite-app/index.html'), join(outdir, 'index.html')); // the same page
   return outdir;
 }
 

@@ -1,0 +1,105 @@
+// The worker side of bench/threads.mjs: one worker_threads worker that answers every ping-pong
+// the main thread runs against it, one command at a time (the same two threads for every mode).
+//
+// Protocol (parentPort): { cmd, n, and the mode's fields } -> this thread sets up, posts { ready }, runs n
+// round trips, then posts { done, toWorkerNs } (the main->worker leg of every trip: from the
+// main thread's timestamp, taken just before it signaled, to this thread running after its wake).
+// Timestamps are process.hrtime (CLOCK_MONOTONIC, the same clock on every thread), as ns Numbers.
+import { parentPort } from 'node:worker_threads';
+
+const tick = () => Number(process.hrtime.bigint());
+const { attachRuntime } = await import('../dist/index.js');
+
+/** Word indices of the control block (an Int32Array over the command's SharedArrayBuffer). */
+const PING = 0;
+const PONG = 1;
+/** Float64 indices of the timestamp block: main's signal time, this thread's signal time. */
+const T_MAIN = 0;
+const T_WORKER = 1;
+
+const modes = {
+  /** Hand-written Atomics: wait on the ping word with Atomics.wait, answer on the pong word. */
+  atomics({ n, words, times }) {
+    const W = new Int32Array(words);
+    const T = new Float64Array(times);
+    const there = new Float64Array(n);
+    parentPort.postMessage({ ready: true });
+    for (let i = 1; i <= n; i++) {
+      while (Atomics.load(W, PING) !== i) Atomics.wait(W, PING, i - 1);
+      there[i - 1] = tick() - T[T_MAIN];
+      T[T_WORKER] = tick();
+      Atomics.store(W, PONG, i);
+      Atomics.notify(W, PONG);
+    }
+    parentPort.postMessage({ done: true, toWorkerNs: there });
+  },
+
+  /** Hand-written postMessage: echo every message on the port, with this thread's time. */
+  postMessage({ n, port }) {
+    const there = new Float64Array(n);
+    let k = 0;
+    port.on('message', (m) => {
+      there[k++] = tick() - m[1];
+      port.postMessage([m[0], tick()]);
+      if (k === n) {
+        port.close();
+        parentPort.postMessage({ done: true, toWorkerNs: there });
+      }
+    });
+    parentPort.postMessage({ ready: true });
+  },
+};
+
+/** Per runtime id: this thread's attachment and its context, kept from run to run. */
+const attached = new Map();
+
+/**
+ * dmafence, the worker an emitter: it attaches the main thread's runtime once, creates its own
+ * context, and per run its fences; it blocks on each of the main thread's fences with
+ * RemoteFence.waitSync (Atomics.wait inside, like the hand-written worker) and signals its own.
+ */
+modes.emitter = ({ n, runtime, fences, times }) => {
+  const T = new Float64Array(times);
+  let a = attached.get(runtime.runtime);
+  if (a === undefined) {
+    const art = attachRuntime(runtime);
+    a = { art, ctx: art.createContext({ timelineName: 'pong' }) };
+    attached.set(runtime.runtime, a);
+  }
+  const ping = fences.map((h) => a.art.fence(h));
+  const pong = [];
+  for (let i = 0; i < n; i++) pong.push(a.ctx.createFence());
+  const there = new Float64Array(n);
+  parentPort.postMessage({ ready: true, fences: pong.map((df) => df.fence.share({ hold: false })) }); // plain: the views are never released
+  for (let i = 0; i < n; i++) {
+    ping[i].waitSync();
+    there[i] = tick() - T[T_MAIN];
+    T[T_WORKER] = tick();
+    pong[i].signal();
+  }
+  // The main thread made its views of our fences before it signaled the first ping: releasing
+  // them now is safe (a view of a released, signaled fence still reads signaled).
+  for (const df of pong) {
+    df.fence.release(); // the shareable handle pins the slot too
+    df.release();
+  }
+  parentPort.postMessage({ done: true, toWorkerNs: there });
+};
+
+/** The end of a dmafence mode: give the emitter slot back. */
+modes.detach = ({ runtime }) => {
+  attached.get(runtime.runtime)?.art.dispose();
+  attached.delete(runtime.runtime);
+  parentPort.postMessage({ done: true });
+};
+
+parentPort.on('message', (msg) => {
+  if (msg.cmd === undefined) return; // a step message of a running mode (it listens with once)
+  if (msg.cmd === 'exit') {
+    parentPort.close();
+    return;
+  }
+  Promise.resolve(modes[msg.cmd](msg)).catch((e) => {
+    parentPort.postMessage({ error: String(e?.stack ?? e) });
+  });
+});
