@@ -70,7 +70,7 @@ modes.emitter = ({ n, runtime, fences, times }) => {
   const pong = [];
   for (let i = 0; i < n; i++) pong.push(a.ctx.createFence());
   const there = new Float64Array(n);
-  parentPort.postMessage({ ready: true, fences: pong.map((df) => df.fence.share()) });
+  parentPort.postMessage({ ready: true, fences: pong.map((df) => df.fence.share({ hold: false })) }); // plain: the views are never released
   for (let i = 0; i < n; i++) {
     ping[i].waitSync();
     there[i] = tick() - T[T_MAIN];

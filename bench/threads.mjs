@@ -147,7 +147,7 @@ function dmafenceEmitter(backend, createRuntime, attachRuntime, maxTrips) {
       const T = new Float64Array(times);
       const ping = [];
       for (let i = 0; i < n; i++) ping.push(ctx.createFence());
-      worker.post({ cmd: 'emitter', n, runtime: rt.share(), fences: ping.map((df) => df.fence.share()), times });
+      worker.post({ cmd: 'emitter', n, runtime: rt.share(), fences: ping.map((df) => df.fence.share({ hold: false })), times });
       const ready = await worker.next();
       const pong = ready.fences.map((h) => view.fence(h));
       const rtt = new Float64Array(n);

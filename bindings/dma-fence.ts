@@ -18,7 +18,11 @@ import {
 
 /** Options of DmaFence.share. */
 export interface ShareOptions {
-  /** Keep the fence alive for the view that adopts the handle until it releases it or its thread ends. Default false. */
+  /**
+   * Default true: every view made from the handle (in any thread) keeps the fence alive until it
+   * releases it or its thread ends. `false`: a plain handle, which pins nothing (keep your own
+   * handle until the other thread made its view).
+   */
   hold?: boolean;
 }
 
@@ -223,18 +227,22 @@ export class DmaFence {
 
   /**
    * A small serialisable handle for another thread (attachRuntime(rt.share()).fence(handle)).
-   * Plain, it does not pin the fence: keep this handle until the other thread has made its view.
-   * With `{ hold: true }` the fence stays alive for the view that adopts the handle (its values
-   * stay readable) until that view's release(), dispose or GC, or its thread's end; a held handle
-   * nobody adopts within 10 s is let go.
+   * Held by default: every view made from it, in any thread, counts one reference in the arena,
+   * and the fence (its values) stays alive until each has let go: the view's release(), dispose
+   * or GC, its runtime view's dispose(), or its thread's end (its lease expires). The handle is
+   * open for new views until one of them is released, or for 10 s (HOLD_ADOPT_MS) if none comes:
+   * a view made later holds nothing (`held: false`). When the arena's hold table is full the
+   * handle is a plain one (no `hold`; its views read `held: false`). `{ hold: false }`: a plain
+   * handle, which pins nothing (keep your own handle until the other thread made its view).
    */
   share(opts?: ShareOptions): SharedFenceHandle {
     const rec = this.#live();
-    const hold = checkBoolean('hold', checkOptions('share options', opts, ['hold']).hold, false);
+    const hold = checkBoolean('hold', checkOptions('share options', opts, ['hold']).hold, true);
     // A composite signals only once enabled (X1.2): another thread's wait needs it enabled.
     if (rec.composite) this.#t.enableSignaling(rec, this);
     const h = shareFence(this.#t.arena, rec.slot, rec.gen, rec.ctx, this.context, this.seqno);
-    if (hold) h.hold = HoldIssuer.of(this.#t).issue(rec);
+    const k = hold ? HoldIssuer.of(this.#t).issue(rec) : undefined;
+    if (k !== undefined) h.hold = k;
     return h;
   }
 

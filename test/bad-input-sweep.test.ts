@@ -254,23 +254,24 @@ const ROWS: Row[] = [
   ['attachRuntime({ misspelled })', (w) => attachRuntime({ ...w.rt.share(), extra: 1 } as never), 'ERR_INVALID_ARG'],
   ['attachRuntime(another runtime id)', (w) => attachRuntime({ ...w.rt.share(), runtime: 1 } as never), 'ERR_FOREIGN_HANDLE'],
   ['view.fence(5)', (w) => attachRuntime(w.rt.share()).fence(5 as never), 'ERR_INVALID_ARG'],
-  ['view.fence(never-issued seqno)', (w) => attachRuntime(w.rt.share()).fence({ ...w.f.share(), seqno: 99 }), 'ERR_INVALID_ARG'],
+  ['view.fence(never-issued seqno)', (w) => attachRuntime(w.rt.share()).fence({ ...w.f.share({ hold: false }), seqno: 99 }), 'ERR_INVALID_ARG'],
   ['view.fence(another runtime)', (w) => attachRuntime(w.rt.share()).fence(w.other.createContext().createFence().fence.share()), 'ERR_FOREIGN_HANDLE'],
-  ['remote.wait({ misspelled })', (w) => attachRuntime(w.rt.share()).fence(w.f.share()).wait({ timeout: 1 } as never), 'ERR_INVALID_ARG'],
-  ['remote.addCallback(5)', (w) => attachRuntime(w.rt.share()).fence(w.f.share()).addCallback(5 as never), 'ERR_INVALID_ARG'],
+  ['remote.wait({ misspelled })', (w) => attachRuntime(w.rt.share()).fence(w.f.share({ hold: false })).wait({ timeout: 1 } as never), 'ERR_INVALID_ARG'],
+  ['remote.addCallback(5)', (w) => attachRuntime(w.rt.share()).fence(w.f.share({ hold: false })).addCallback(5 as never), 'ERR_INVALID_ARG'],
   ['f.share(5)', (w) => w.f.share(5 as never), 'ERR_INVALID_ARG'],
   ['f.share({ misspelled })', (w) => w.f.share({ hld: true } as never), 'ERR_INVALID_ARG'],
   ['f.share({ hold: 1 })', (w) => w.f.share({ hold: 1 } as never), 'ERR_INVALID_ARG'],
-  ['view.fence({ hold: "x" })', (w) => attachRuntime(w.rt.share()).fence({ ...w.f.share(), hold: 'x' } as never), 'ERR_INVALID_ARG'],
-  ['view.fence({ hold: -1 })', (w) => attachRuntime(w.rt.share()).fence({ ...w.f.share(), hold: -1 }), 'ERR_INVALID_ARG'],
+  ['f.share({ hold: "false" })', (w) => w.f.share({ hold: 'false' } as never), 'ERR_INVALID_ARG'],
+  ['view.fence({ hold: "x" })', (w) => attachRuntime(w.rt.share()).fence({ ...w.f.share({ hold: false }), hold: 'x' } as never), 'ERR_INVALID_ARG'],
+  ['view.fence({ hold: -1 })', (w) => attachRuntime(w.rt.share()).fence({ ...w.f.share({ hold: false }), hold: -1 }), 'ERR_INVALID_ARG'],
   ['remote.release() after the view is disposed', (w) => {
     const view = attachRuntime(w.rt.share());
-    const f = view.fence(w.f.share());
+    const f = view.fence(w.f.share({ hold: false }));
     view.dispose();
     return f.release();
   }, 'ERR_DISPOSED'],
-  ['remote.waitSync({ misspelled })', (w) => attachRuntime(w.rt.share()).fence(w.f.share()).waitSync({ timeout: 1 } as never), 'ERR_INVALID_ARG'],
-  ['remote.waitSync({ timeoutNs: -1 })', (w) => attachRuntime(w.rt.share()).fence(w.f.share()).waitSync({ timeoutNs: -1 }), 'ERR_INVALID_TIMEOUT'],
+  ['remote.waitSync({ misspelled })', (w) => attachRuntime(w.rt.share()).fence(w.f.share({ hold: false })).waitSync({ timeout: 1 } as never), 'ERR_INVALID_ARG'],
+  ['remote.waitSync({ timeoutNs: -1 })', (w) => attachRuntime(w.rt.share()).fence(w.f.share({ hold: false })).waitSync({ timeoutNs: -1 }), 'ERR_INVALID_TIMEOUT'],
   ['attachRuntime(h, 5)', (w) => attachRuntime(w.rt.share(), 5 as never), 'ERR_INVALID_ARG'],
   ['attachRuntime(h, { misspelled })', (w) => attachRuntime(w.rt.share(), { backnd: 'ts' } as never), 'ERR_INVALID_ARG'],
   ['attachRuntime(h, { backend: "x" })', (w) => attachRuntime(w.rt.share(), { backend: 'x' } as never), 'ERR_INVALID_ARG'],

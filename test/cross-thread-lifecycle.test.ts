@@ -131,7 +131,7 @@ describe.each(BACKENDS)('attached emitter threads over their life (%s backend)',
     const ctx = rt.createContext();
     const df = ctx.createFence();
     const held = view.fence(df.fence.share({ hold: true }));
-    const plain = view.fence(df.fence.share());
+    const plain = view.fence(df.fence.share({ hold: false }));
     expect([held.held, plain.held]).toEqual([true, false]);
     df.setError(-Errno.EIO);
     df.signal();
@@ -147,10 +147,14 @@ describe.each(BACKENDS)('attached emitter threads over their life (%s backend)',
     const deadline = Date.now() + 5000;
     while (rt.stats.fencesInUse !== 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     expect(rt.stats.fencesInUse).toBe(0); // the emitter's scan dropped its reference: recycled
-    // A handle used twice holds once: the second view is a plain one.
+    // A handle used twice holds twice (one reference each); once one is released, a new view of
+    // that handle holds nothing.
     const df2 = ctx.createFence();
-    const h2 = df2.fence.share({ hold: true });
-    expect([view.fence(h2).held, view.fence(h2).held]).toEqual([true, false]);
+    const h2 = df2.fence.share();
+    const [a2, b2] = [view.fence(h2), view.fence(h2)];
+    expect([a2.held, b2.held]).toEqual([true, true]);
+    a2.release();
+    expect([a2.held, b2.held, view.fence(h2).held]).toEqual([false, true, false]);
     // A forged hold (a wrong nonce, another entry) adopts nothing and changes nothing.
     const h3 = df2.fence.share({ hold: true });
     expect(view.fence({ ...h3, hold: h3.hold! + 4 }).held).toBe(false);

@@ -49,15 +49,15 @@ describe('attachRuntime', () => {
     const view = attachRuntime(rt.share()); // same thread: the view still reads only through the arena
     const ctx = rt.createContext();
     const df = ctx.createFence();
-    const remote = view.fence(df.fence.share());
+    const remote = view.fence(df.fence.share({ hold: false })); // plain handles: staleness
     expect([remote.signaled, remote.status, remote.seqno, remote.context]).toEqual([false, 0, 1, ctx.id]);
     const p = remote.wait({ timeoutNs: 5e9 });
     setTimeout(() => df.signal(), 5);
     expect(await p).toBe(true);
     expect(await remote.wait({ timeoutNs: 0 })).toBe(true);
     const other = ctx.createFence();
-    expect(await view.fence(other.fence.share()).wait({ timeoutNs: 10e6 })).toBe(false);
-    const otherRemote = view.fence(other.fence.share());
+    expect(await view.fence(other.fence.share({ hold: false })).wait({ timeoutNs: 10e6 })).toBe(false);
+    const otherRemote = view.fence(other.fence.share({ hold: false }));
     for (const h of [df.fence, df, other.fence, other]) h.release();
     ctx.signalUpTo(10);
     ctx.createFences(3); // the slots are reused

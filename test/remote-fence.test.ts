@@ -169,7 +169,7 @@ describe.each(BACKENDS)('remote fences (%s backend)', (backend) => {
     const view = attachRuntime(rt.share());
     const ctx = rt.createContext();
     const df = ctx.createFence();
-    const h = df.fence.share();
+    const h = df.fence.share({ hold: false }); // plain: the slot recycles under the view
     const v = view.fence(h);
     expect(v.signaled).toBe(false);
     df.setError(-Errno.EIO);
@@ -177,7 +177,7 @@ describe.each(BACKENDS)('remote fences (%s backend)', (backend) => {
     df.fence.release();
     df.release(); // recycled: the slot's generation moves on
     const df2 = ctx.createFence(); // LIFO free list: the same slot
-    const h2 = df2.fence.share();
+    const h2 = df2.fence.share({ hold: false });
     expect(h2.slot).toBe(h.slot);
     expect(h2.gen).not.toBe(h.gen);
     // 2^32 more recycles of this slot would bring its generation back to h.gen: simulate that.
@@ -214,7 +214,7 @@ describe.each(BACKENDS)('remote fences (%s backend)', (backend) => {
     const ctl = new Int32Array(mailbox, 0, 4 + K);
     const entries = new Float64Array(mailbox, entriesOff, 3 * K);
     const probe = ctx.createFence();
-    const template = probe.fence.share();
+    const template = probe.fence.share({ hold: false });
     probe.setError(expErr(probe.seqno) || -1);
     probe.signal({ timestamp: expTs(probe.seqno) });
     probe.fence.release();
@@ -258,7 +258,7 @@ describe.each(BACKENDS)('remote fences (%s backend)', (backend) => {
       for (let n = 0; n < 400; n++) {
         const df = ctx.createFence();
         const s = df.seqno;
-        const h = df.fence.share();
+        const h = df.fence.share({ hold: false }); // plain: slots recycle under the reader
         const e = published++ % K;
         Atomics.add(ctl, 4 + e, 1); // odd: being written
         entries[3 * e] = h.slot;

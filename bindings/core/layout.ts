@@ -256,16 +256,19 @@ export const EH_LEASE = 208;
 // ── Hold entry ──────────────────────────────────────────────────────────────────────────
 /*
  * ╒═ Hold entry (HOLD_SIZE = 8 B, HOLD_ENTRIES of them at H_HOLD_OFF) ═══════════════════════╕
- * │ 0 word i32: state (HS_*, the low two bits) | issuer << HD_ISSUER_SHIFT (the owner: 0;     │
- * │   emitter header k: k + 1) | nonce << HD_NONCE_SHIFT                                     │
- * │ 4 lease i32: ms since timeBase: when it was issued, then the adopter's last renewal      │
+ * │ 0 word i32: state (HS_*, the low two bits), then by kind:                                │
+ * │   handle entry (ISSUED, CLOSED): issuer << HD_ISSUER_SHIFT (the owner: 0; emitter header │
+ * │   k: k + 1) | nonce << HD_NONCE_SHIFT                                                    │
+ * │   view entry (VIEW): handle entry << HV_LINK_SHIFT | its nonce's low bits << HV_TAG_SHIFT│
+ * │ 4 lease i32: ms since timeBase: a handle entry's issue time; a view's last renewal       │
  * ╘══════════════════════════════════════════════════════════════════════════════════════════╛
- *   fence.share({ hold: true }) on a fence's emitter thread takes a reference there (the slot
- *   stays pinned) and issues an entry (compareExchange from free); the handle names the entry
- *   and the exact word. The view that adopts it compareExchanges ISSUED to ADOPTED and renews the
- *   lease; its release (or dispose, GC) writes RELEASED. The issuer's scan frees RELEASED
- *   entries, ADOPTED ones whose lease expired (the holder's thread ended) and ISSUED ones never
- *   adopted in time, and drops its reference. Every change of the word is a compareExchange.
+ *   fence.share() on a fence's emitter thread takes a reference there (the slot stays pinned)
+ *   and issues a handle entry (compareExchange from free); the handle names it and its exact
+ *   word. Each view made from the handle, in any thread, claims a view entry linked to it (its
+ *   one reference), renews its lease, and frees it on release (dispose, GC). The issuer closes
+ *   the handle entry when a view of it is released or nobody adopted it in time, frees view
+ *   entries whose lease expired (their thread ended), and drops its reference at the first scan
+ *   that finds the entry closed with no view left. Every change of a word is a compareExchange.
  */
 export const HOLD_SIZE = 8;
 export const HOLD_ENTRIES = 1024;
@@ -273,10 +276,13 @@ export const HD_WORD = 0;
 export const HD_LEASE = 4;
 export const HS_FREE = 0;
 export const HS_ISSUED = 1;
-export const HS_ADOPTED = 2;
-export const HS_RELEASED = 3;
+export const HS_CLOSED = 2;
+export const HS_VIEW = 3;
 export const HD_ISSUER_SHIFT = 2;
 export const HD_NONCE_SHIFT = 10;
+export const HV_LINK_SHIFT = 2;
+export const HV_TAG_SHIFT = 12;
+export const HV_TAG_MASK = 0x7ffff;
 
 // ── Context entry ───────────────────────────────────────────────────────────────────────
 /*

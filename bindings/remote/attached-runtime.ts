@@ -20,7 +20,8 @@ import { ThreadEmitter, reclaimEmitters } from './emitter.js';
 import { ArenaReader } from './arena-reader.js';
 import { parseContextOptions } from '../runtime-options.js';
 import { reclaimWaiters } from './owner.js';
-import { adoptHold, parseHold, releaseHold, renewHold } from './holds.js';
+import { adoptHold, parseHold, releaseHold, renewHold, stillHeld } from './holds.js';
+import type { HeldRef } from './holds.js';
 import type { SharedFenceHandle, SharedRuntimeHandle } from './common.js';
 import { checkRuntimeHandle, parseFenceHandle } from './handles.js';
 import { RemoteFence } from './remote-fence.js';
@@ -100,27 +101,38 @@ export class AttachedRuntime {
     return this.#base;
   }
 
-  /** Hold entries this view adopted (entry -> adopted word), and the GC's safety net for them. */
-  readonly #held = new Map<number, number>();
-  readonly #heldRegistry = new FinalizationRegistry<{ k: number; adopted: number }>(({ k, adopted }) => this.#letGo(k, adopted));
+  /** The references this runtime's views hold (view -> its view entry), and the GC's safety net. */
+  readonly #held = new Map<RemoteFence | number, HeldRef>();
+  readonly #heldBy = new WeakMap<RemoteFence, HeldRef>();
+  readonly #heldRegistry = new FinalizationRegistry<HeldRef>((h) => this.#letGo(h));
 
-  #adopt(f: RemoteFence, k: number, adopted: number): void {
-    this.#held.set(k, adopted);
-    f._held = { k, adopted };
-    this.#heldRegistry.register(f, { k, adopted }, f);
+  #adopt(f: RemoteFence, h: HeldRef): void {
+    this.#held.set(h.v, h);
+    this.#heldBy.set(f, h);
+    this.#heldRegistry.register(f, h, f);
     this.#hold(0); // the ticker renews the lease (it keeps nothing alive for that)
   }
 
-  /** @internal A held view's release(): the issuer lets the fence go at its next scan. */
-  _release(f: RemoteFence, k: number, adopted: number): void {
+  /** @internal view.release(): drops that view's reference, once. False if it held none. */
+  _release(f: RemoteFence): boolean {
+    const h = this.#heldBy.get(f);
+    if (!h) return false;
+    this.#heldBy.delete(f);
     this.#heldRegistry.unregister(f);
-    this.#letGo(k, adopted);
+    this.#letGo(h);
+    return true;
   }
 
-  #letGo(k: number, adopted: number): void {
-    if (this.#held.get(k) !== adopted) return;
-    this.#held.delete(k);
-    if (Atomics.load(this.i32, this.#disposedIndex) === 0) releaseHold(this.#views, k, adopted);
+  /** @internal view.held: it holds a reference, still its own (its lease did not expire). */
+  _isHeld(f: RemoteFence): boolean {
+    const h = this.#heldBy.get(f);
+    return h !== undefined && this.#held.get(h.v) === h && stillHeld(this.#views, h);
+  }
+
+  #letGo(h: HeldRef): void {
+    if (this.#held.get(h.v) !== h) return;
+    this.#held.delete(h.v);
+    if (Atomics.load(this.i32, this.#disposedIndex) === 0) releaseHold(this.#views, h);
   }
 
   /** @internal Throws ERR_DISPOSED once the owner disposed the runtime, or this view was disposed. */
@@ -213,7 +225,7 @@ export class AttachedRuntime {
     const ownerGone = Atomics.load(this.i32, this.#disposedIndex) !== 0;
     if (!ownerGone) this.#emitter?.dispose();
     else this.#emitter?.life.end();
-    for (const [k, adopted] of [...this.#held]) this.#letGo(k, adopted);
+    for (const h of [...this.#held.values()]) this.#letGo(h);
     this.#detached = true;
     this.#watched.clear();
     if (this.#ticker !== undefined) clearInterval(this.#ticker);
@@ -245,15 +257,15 @@ export class AttachedRuntime {
     if (seqno > last || seqno < first) {
       throw new DmaFenceRangeError('ERR_INVALID_ARG', `context ${context} never issued seqno ${seqno} (it issued ${first > last ? 'none' : `${first}..${last}`}): that handle names no fence`);
     }
-    // A held handle: adopt its entry first (the issuer's reference then stays until we let go).
+    // A held handle: take this view's reference first (the issuer's then stays until we let go).
     const ph = parseHold(hold);
-    const adopted = ph ? adoptHold(this.#views, ph.k, ph.word) : 0;
+    const ref = ph ? adoptHold(this.#views, ph.k, ph.word) : undefined;
     if (r.holds(slot, gen, ci, seqno)) {
       const f = new RemoteFence(this, r.slotWord(slot), gen, ci, context, seqno, false);
-      if (adopted) this.#adopt(f, ph!.k, adopted);
+      if (ref) this.#adopt(f, ref);
       return f;
     }
-    if (adopted) releaseHold(this.#views, ph!.k, adopted);
+    if (ref) releaseHold(this.#views, ref);
     if (r.provablySignaled(ci, seqno)) return new RemoteFence(this, r.slotWord(slot), gen, ci, context, seqno, true);
     throw new DmaFenceError(
       'ERR_STALE_HANDLE',
@@ -282,7 +294,7 @@ export class AttachedRuntime {
     if (this.disposed) return;
     if (this.#held.size) {
       const now = (wallMs() - this.#timeBase) | 0;
-      for (const [k, adopted] of this.#held) renewHold(this.#views, k, adopted, now);
+      for (const h of this.#held.values()) renewHold(this.#views, h, now);
     }
     if (this.#keepCount === 0) return;
     this.#waiters.sync();

@@ -37,8 +37,9 @@ export interface SharedFenceHandle {
   /** The fence's seqno on its context (fence.seqno). */
   seqno: number;
   /**
-   * Present when shared with `{ hold: true }`: the arena entry through which the view that
-   * adopts this handle keeps the fence alive until it releases it or its thread ends.
+   * Present when the handle is held (fence.share(), unless `{ hold: false }` or the hold table was
+   * full): the arena entry through which each view made from it keeps the fence alive until it
+   * releases it or its thread ends.
    */
   hold?: number;
 }

@@ -156,32 +156,30 @@ export class RemoteFence {
     return f.timestamp;
   }
 
-  /** @internal The hold entry this view adopted (share({ hold: true })), until released. */
-  _held: { k: number; adopted: number } | undefined;
-
   /**
-   * Lets go of the fence this view holds (a handle shared with `{ hold: true }`): its emitter may
-   * then recycle it once it is done with it too, and this view may read stale from then on.
-   * Returns false if it held nothing (or already let go). Also by Symbol.dispose and the GC.
+   * Drops this view's reference to its fence (a view of a held handle, the default of
+   * `fence.share()`): its emitter may then recycle it once nobody else holds it, and this view may
+   * read stale from then on. Returns false if it held nothing (or already let go): a second
+   * release changes nothing. Also by Symbol.dispose, the GC, and the view's `dispose()`.
    */
   release(): boolean {
     this.#rt._check();
-    const h = this._held;
-    if (!h) return false;
-    this._held = undefined;
-    this.#rt._release(this, h.k, h.adopted);
-    return true;
+    return this.#rt._release(this);
   }
 
-  /** True while this view keeps its fence alive (shared with `{ hold: true }`, not yet released). */
+  /**
+   * True while this view keeps its fence alive: made from a held handle (`fence.share()`) while
+   * that handle was open for views, with room in the hold table, not released yet, and its lease
+   * kept (its thread alive and renewing it).
+   */
   get held(): boolean {
     this.#rt._check();
-    return this._held !== undefined;
+    return this.#rt._isHeld(this);
   }
 
   /** `using f = view.fence(h)`: release() at the end of the scope. */
   [Symbol.dispose](): void {
-    if (this._held && !this.#rt.disposed) this.release();
+    if (!this.#rt.disposed) this.#rt._release(this);
   }
 
   /** @internal */

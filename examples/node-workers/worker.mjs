@@ -23,7 +23,7 @@ parentPort.on('message', (batch) => {
   }
   // The fences first, so the main thread can wait on them while the work runs.
   const fences = batch.map(() => ctx.createFence());
-  parentPort.postMessage(fences.map((df, k) => ({ job: batch[k].id, fence: df.fence.share() })));
+  parentPort.postMessage(fences.map((df, k) => ({ job: batch[k].id, fence: df.fence.share({ hold: false }) }))); // plain: see below
   for (let k = 0; k < batch.length; k++) {
     const { id, from, to } = batch[k];
     out[id] = countPrimes(from, to);

@@ -142,6 +142,26 @@ const SCENARIOS = {
     }
     parentPort.postMessage({ again: alive.length });
   },
+  /**
+   * Makes views of one held handle and obeys: 'read' reports held and values, 'release' releases
+   * each view twice, 'dispose' disposes the attached runtime then tries release() again.
+   */
+  async viewHeld({ runtime, fence, views }) {
+    const art = attachRuntime(runtime);
+    const vs = Array.from({ length: views }, () => art.fence(fence));
+    const read = (f) => [f.held, f.signaled, codeOf(() => f.status) === 'no error' ? f.status : codeOf(() => f.status), f.signaled ? f.error : 0];
+    parentPort.postMessage({ held: vs.map((f) => f.held) });
+    setInterval(() => {}, 1000); // alive until terminated
+    for (;;) {
+      const m = await message();
+      if (m === 'read') parentPort.postMessage({ read: vs.map(read), ts: vs.map((f) => codeOf(() => f.timestamp) === 'no error' ? f.timestamp : -1) });
+      if (m === 'release') parentPort.postMessage({ released: vs.map((f) => [f.release(), f.release(), f.held]) });
+      if (m === 'dispose') {
+        art.dispose();
+        parentPort.postMessage({ disposed: vs.map((f) => codeOf(() => f.release())) });
+      }
+    }
+  },
   /** Adopts held handles and keeps them (until terminated), reporting what it holds. */
   async holdViews({ runtime, fences }) {
     const art = attachRuntime(runtime);
