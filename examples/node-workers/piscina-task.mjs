@@ -18,7 +18,7 @@ export default function task({ runtime, results, job, port }) {
     out = new Int32Array(results);
   }
   const df = ctx.createFence();
-  port.postMessage(df.fence.share({ hold: false })); // plain: the pool's view only waits
+  port.postMessage(df.fence.share()); // held until the pool's view is released
   port.close();
   out[job.id] = countPrimes(job.from, job.to);
   df.signal();

@@ -93,6 +93,8 @@ for (const [context, c] of contexts) {
   console.log(`  context ${context}: ${c.fences.length} jobs, ${c.outOfOrder === 0 ? 'signaled in order' : `${c.outOfOrder} OUT OF ORDER`}`);
 }
 console.log(`contexts: ${contexts.size}, ${inOrder} signaled in order`);
+// Done with the views: each one held its fence (share() holds by default) until released here.
+for (const c of contexts.values()) for (const f of c.fences) f.release();
 let theirs = 0;
 for (const c of contexts.values()) theirs += c.violations;
 console.log(`violations: ${rt.violations.length} on this thread, ${theirs} on piscina's threads`);

@@ -123,6 +123,8 @@ for (const w of pool) {
   console.log(`  worker${w.index} (context ${w.context ?? '-'}): ${w.jobs} jobs, ${span}, ${w.outOfOrder === 0 ? 'signaled in order' : `${w.outOfOrder} OUT OF ORDER`}`);
 }
 console.log(`waits: ${waits.waitAny} waitAny while handing out jobs, ${waits.wait} fence.wait for the last ones`);
+// Done with the views: each one held its fence (share() holds by default) until released here.
+for (const w of pool) for (const f of w.fences) f.release();
 // Each worker reports what its own contexts recorded as it leaves.
 const left = await Promise.all(
   pool.map(async (w) => {

@@ -23,13 +23,13 @@ parentPort.on('message', (batch) => {
   }
   // The fences first, so the main thread can wait on them while the work runs.
   const fences = batch.map(() => ctx.createFence());
-  parentPort.postMessage(fences.map((df, k) => ({ job: batch[k].id, fence: df.fence.share({ hold: false }) }))); // plain: see below
+  parentPort.postMessage(fences.map((df, k) => ({ job: batch[k].id, fence: df.fence.share() }))); // held: the main thread's view keeps the fence until it releases it
   for (let k = 0; k < batch.length; k++) {
     const { id, from, to } = batch[k];
     out[id] = countPrimes(from, to);
     fences[k].signal();
-    // Both handles pin the fence's slot: release both. The main thread may make its view later:
-    // a view of a signaled fence whose slot was reused still reads signaled (C3 proves it).
+    // Both handles pin the fence's slot: release both. The shared handle holds the fence for the
+    // main thread's view (until it releases the view), so its values stay readable there.
     fences[k].fence.release();
     fences[k].release();
   }
