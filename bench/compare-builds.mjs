@@ -9,6 +9,7 @@ import { Bench } from 'tinybench';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { median } from './stats.mjs';
+import { objectApiLoop } from './core.mjs';
 
 const [beforeDir, afterDir] = process.argv.slice(2);
 if (!beforeDir || !afterDir) {
@@ -42,16 +43,7 @@ for (const backend of ['wasm', 'ts']) {
         if (work === 'signal loop') {
           b.add(work, () => ctx.signalUpTo(last), { beforeEach: () => (last = ctx.createFences(N) + N - 1) });
         } else {
-          b.add(work, () => {
-            for (let i = 0; i < K; i++) {
-              const df = ctx.createFence();
-              const f = df.fence;
-              f.addCallback(cb);
-              df.signal();
-              f.release();
-              df.release();
-            }
-          });
+          b.add(work, () => objectApiLoop(ctx, K, cb));
         }
         await b.run();
         for (const x of b.tasks[0].result.latency.samples) samples[v].push(x);

@@ -30,6 +30,21 @@ class PlainFence {
   }
 }
 
+/**
+ * The object API workload: k fences through the public objects (a DriverFence and its DmaFence,
+ * one callback, one signal, both released). Also run by bench/compare-builds.mjs.
+ */
+export function objectApiLoop(ctx, k, cb) {
+  for (let i = 0; i < k; i++) {
+    const df = ctx.createFence();
+    const f = df.fence;
+    f.addCallback(cb);
+    df.signal();
+    f.release();
+    df.release();
+  }
+}
+
 export async function section(h) {
   const { createRuntime, CFG, pair, record } = h;
 
@@ -90,16 +105,7 @@ export async function section(h) {
         const rt = await createRuntime({ backend, maxFences: 4096 });
         const ctx = rt.createContext();
         return {
-          fn: () => {
-            for (let i = 0; i < K; i++) {
-              const df = ctx.createFence();
-              const f = df.fence;
-              f.addCallback(cb);
-              df.signal();
-              f.release();
-              df.release();
-            }
-          },
+          fn: () => objectApiLoop(ctx, K, cb),
           dispose: () => rt.dispose(),
         };
       },
