@@ -43,7 +43,7 @@ export { parseScenario, MAX_SCENARIO_JOBS } from './cli/scenario-schema.js';
 export type { Scenario, ScenarioDevice, ScenarioRing, ScenarioScheduler, ScenarioEntity, ScenarioStream, ScenarioFault, ScenarioTeardown, ScenarioExpect } from './cli/scenario-schema.js';
 export { DEFAULT_TRACE_LIMIT } from './trace.js';
 export { formatTeardownMatrix } from './cli/matrix-report.js';
-export { matrixSvg as teardownMatrixSvg } from './cli/svg.js';
+export { teardownMatrixSvg } from './cli/svg.js';
 export type { HeatCell } from './cli/svg.js';
 export type { DeviceSpec, PolicySpec } from './cli/specs.js';
 export { attachRuntime, AttachedRuntime, RemoteFence, REMOTE_POLL_MS } from './attach.js';

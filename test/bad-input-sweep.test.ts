@@ -4,7 +4,7 @@
  * that nothing changed: the arena's bytes, the violations, the events, the clock.
  */
 import { describe, expect, it } from 'vitest';
-import { attachRuntime, createRuntime, DmaFence, runTeardown, runTeardownMatrix } from '../bindings/index.js';
+import { attachRuntime, createRuntime, DmaFence, runTeardown, runTeardownMatrix, teardownMatrixSvg } from '../bindings/index.js';
 import type { DmaBuffer, DmaDevice, DriverFence, Entity, FenceContext, HwRing, JobQueue, Runtime, Scheduler, SwSyncTimeline, Syncobj } from '../bindings/index.js';
 import { arenaSnapshot, BACKENDS, runtime } from './helpers.js';
 
@@ -299,6 +299,14 @@ const ROWS: Row[] = [
   ['runTeardownMatrix({ guarantees: [] })', () => runTeardownMatrix({ guarantees: [] }), 'ERR_INVALID_ARG'],
   ['runTeardownMatrix({ maxFences: too few })', () => runTeardownMatrix({ jobs: 1000, maxFences: 10 }), 'ERR_CAPACITY'],
   ['runTeardownMatrix(opts, 5)', () => runTeardownMatrix({}, 5 as never), 'ERR_INVALID_ARG'],
+  ['teardownMatrixSvg(null, title)', () => teardownMatrixSvg(null as never, 't'), 'ERR_INVALID_ARG'],
+  ['teardownMatrixSvg(rows, 5)', () => teardownMatrixSvg([], 5 as never), 'ERR_INVALID_ARG'],
+  ['teardownMatrixSvg(rows, title, 5)', () => teardownMatrixSvg([], 't', 5 as never), 'ERR_INVALID_ARG'],
+  ['teardownMatrixSvg([null])', () => teardownMatrixSvg([null as never], 't'), 'ERR_INVALID_ARG'],
+  ['teardownMatrixSvg([{ device: 5 }])', () => teardownMatrixSvg([{ device: 5, policy: 'p', corruptions: 0, unsignaled: 0 } as never], 't'), 'ERR_INVALID_ARG'],
+  ['teardownMatrixSvg([{ corruptions: -1 }])', () => teardownMatrixSvg([{ device: 'd', policy: 'p', corruptions: -1, unsignaled: 0 }], 't'), 'ERR_INVALID_ARG'],
+  ['teardownMatrixSvg([{ unsignaled: "1" }])', () => teardownMatrixSvg([{ device: 'd', policy: 'p', corruptions: 0, unsignaled: '1' } as never], 't'), 'ERR_INVALID_ARG'],
+  ['teardownMatrixSvg([{ deadlock: 1 }])', () => teardownMatrixSvg([{ device: 'd', policy: 'p', corruptions: 0, unsignaled: 0, deadlock: 1 } as never], 't'), 'ERR_INVALID_ARG'],
   // ── scheduler and job queue (S, Q) ──
   ['createRuntime({ maxJobs: -1 })', () => createRuntime({ maxJobs: -1 }), 'ERR_INVALID_ARG'],
   ['createRuntime({ maxSchedulers: 1.5 })', () => createRuntime({ maxSchedulers: 1.5 }), 'ERR_INVALID_ARG'],

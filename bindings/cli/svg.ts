@@ -8,6 +8,8 @@
  * Contract: a pure function of the rows; text is XML-escaped.
  */
 
+import { DmaFenceTypeError, checkInteger, describe } from '../errors.js';
+
 /** What the heat map reads of a matrix row. */
 export interface HeatCell {
   /** The row: the device's name. */
@@ -119,4 +121,29 @@ export function matrixSvg(rows: readonly HeatCell[], title: string, subtitle = '
   out.push(`<text x="${lx + 24}" y="${ly + 38}" font-size="12">premature signals (T1)</text>`);
   out.push('</svg>');
   return out.join('\n') + '\n';
+}
+
+/**
+ * The teardown matrix as an SVG heat map, for pages and tools: `rows` from runTeardownMatrix (or
+ * any HeatCell), a title and an optional subtitle; returns the SVG document's text. Bad input is
+ * ERR_INVALID_ARG naming the field (`rows[2].corruptions`), and nothing is drawn.
+ */
+export function teardownMatrixSvg(rows: readonly HeatCell[], title: string, subtitle = ''): string {
+  if (!Array.isArray(rows)) throw new DmaFenceTypeError('ERR_INVALID_ARG', `rows must be an array of HeatCell (runTeardownMatrix's rows), got ${describe(rows)}`);
+  if (typeof title !== 'string') throw new DmaFenceTypeError('ERR_INVALID_ARG', `title must be a string, got ${describe(title)}`);
+  if (typeof subtitle !== 'string') throw new DmaFenceTypeError('ERR_INVALID_ARG', `subtitle must be a string, got ${describe(subtitle)}`);
+  for (let i = 0; i < rows.length; i++) {
+    const r: unknown = rows[i];
+    const at = `rows[${i}]`;
+    if (typeof r !== 'object' || r === null) throw new DmaFenceTypeError('ERR_INVALID_ARG', `${at} must be a HeatCell object, got ${describe(r)}`);
+    const c = r as Record<string, unknown>;
+    for (const k of ['device', 'policy'] as const) if (typeof c[k] !== 'string') throw new DmaFenceTypeError('ERR_INVALID_ARG', `${at}.${k} must be a string, got ${describe(c[k])}`);
+    if (c.guarantee !== undefined && typeof c.guarantee !== 'string') throw new DmaFenceTypeError('ERR_INVALID_ARG', `${at}.guarantee must be a string or absent, got ${describe(c.guarantee)}`);
+    for (const k of ['corruptions', 'unsignaled', 'prematureSignals'] as const) {
+      if (k === 'prematureSignals' && c[k] === undefined) continue;
+      checkInteger(`${at}.${k}`, c[k], 0, Number.MAX_SAFE_INTEGER);
+    }
+    if (c.deadlock !== undefined && typeof c.deadlock !== 'boolean') throw new DmaFenceTypeError('ERR_INVALID_ARG', `${at}.deadlock must be a boolean or absent, got ${describe(c.deadlock)}`);
+  }
+  return matrixSvg(rows, title, subtitle);
 }
