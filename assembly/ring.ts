@@ -254,7 +254,9 @@ function fetch(rp: usize, t: f64): void {
   store<u32>(rp + R_HEAD, head + 1);
   let dur = Math.floor(load<f64>(rp + R_BASE_NS) + load<f64>(rp + R_PER_BYTE_NS) * <f64>load<u32>(d + D_BYTES));
   const armed = load<u32>(rp + R_INJECT);
-  store<u32>(rp + R_INJECT, armed & JF_NO_ACK); // JF_NO_ACK waits for a STOP, not a job
+  // JF_NO_ACK waits for a STOP, not a job. (Written only when armed: the word is on the driver's
+  // cache line of the ring, which a device thread must not take from it once per job.)
+  if (armed != 0) store<u32>(rp + R_INJECT, armed & JF_NO_ACK);
   let cf = armed & <u32>~JF_NO_ACK;
   if (load<u32>(rp + R_FLAGS) & RGF_RANDOM) {
     const uJitter = draw(rp);
@@ -323,7 +325,8 @@ function writeChunk(base: usize, ring: i32, d: usize, k: u32, t: f64): i32 {
     status |= DR_TIMEOUT;
   }
   store<f64>(rp + R_NEXT_T, nextEvent(base, rp, t));
-  if (load<i32>(base + H_NOTIFY_HEAD) != NIL) status |= DR_NOTIFY;
+  // (A device thread queues no callbacks, and the list's line is the driver's: not read there.)
+  if (!(load<u32>(base + H_MODE) & MODE_DEVICE_THREAD) && load<i32>(base + H_NOTIFY_HEAD) != NIL) status |= DR_NOTIFY;
   return status;
 }
 
@@ -367,12 +370,12 @@ function ringEvent(base: usize, ring: i32, rp: usize, t: f64): i32 {
       store<u32>(rp + R_ENGINE, engine & ~EN_BUSY);
       store<f64>(base + ST_JOBS_COMPLETED, load<f64>(base + ST_JOBS_COMPLETED) + 1);
       if (threaded) {
-        // The interrupt handler runs on the driver's thread: raise the IRQ word and go on.
+        // The interrupt handler runs on the driver's thread. The job's IRQ is counted here; the
+        // device loop raises the IRQ word once for the IRQs of a batch (one atomic add per batch,
+        // not per job): every 256 completions it returns, wakes the driver and goes on, so the
+        // driver refills the ring while the device runs (not after the whole queue drained).
         if (irq) {
           store<u32>(rp + R_IRQS, load<u32>(rp + R_IRQS) + 1);
-          atomic.add<u32>(base + H_IRQ_WORD, 1);
-          // Every 256 completions: back to the device loop, which wakes the driver now, so it
-          // refills the ring while the device goes on (not after the whole queue drained).
           if (!(retired & 255)) status |= DR_RETIRE;
         }
       } else if (irq) {
@@ -533,6 +536,101 @@ function fastRun(base: usize, ring: i32, rp: usize, t: f64, limit: f64): i32 {
 }
 
 /**
+ * The device thread's run (real clock, MODE_DEVICE_THREAD): from the event at t, completes in one
+ * pass the ring's running job and the queued jobs after it that end by `limit`, while they are
+ * clean — no fault armed or drawn (no PRNG ring), no request or answer due, no STOP held, every
+ * byte written into memory its job's allocation owns (one ownership check per job), no return to
+ * the bindings per job (WAKE, TRACE) — up to the next multiple of 256 completions (then DR_RETIRE:
+ * the device loop wakes the driver and takes a new pass). It writes what the general path's events
+ * would (start times, bytes, the write-back, the engine words) and publishes the completions with
+ * one atomic store of `retired`; the driver signals them (its interrupt handler). It leaves the
+ * engine idle, the next job unfetched (the next pass fetches it at its time). Returns -1 when it
+ * does not apply (the general path runs the event), else the DR_* bits.
+ */
+function threadRun(base: usize, ring: i32, rp: usize, t: f64, limit: f64): i32 {
+  const flags = load<u32>(rp + R_FLAGS);
+  if (flags & (RGF_RANDOM | RGF_WAKE | RGF_TRACE)) return -1;
+  if (load<f64>(rp + R_ACK_AT) >= 0 || load<f64>(rp + R_RESET_AT) >= 0) return -1;
+  const engine = load<u32>(rp + R_ENGINE);
+  if (engine != 0 && (engine != EN_BUSY || load<u32>(rp + R_CUR_FLAGS) != 0 || load<f64>(rp + R_CUR_END) > limit)) return -1;
+  const mask = load<u32>(rp + R_MASK);
+  const descs = rp + RING_SIZE;
+  const starts = startPtr(rp, 0);
+  const dma = base + <usize>load<u32>(base + H_DMA_OFF);
+  let next = load<u32>(rp + R_HEAD); // the next job to fetch
+  let m: u32 = 0; // jobs completed
+  let bytes: f64 = 0;
+  let last: usize = 0;
+  let lastStart = t;
+  let lastDur: f64 = 0;
+  let tEnd = t; // the last completion: the next job starts there
+  if (engine == EN_BUSY) {
+    // The running job, ending by the limit: its chunks still to write, [lo0, b0).
+    last = descs + <usize>((<u32>(next - 1) & mask) * DESC_SIZE);
+    const b0 = load<u32>(last + D_BYTES);
+    const lo0 = <u32>(<u64>b0 * load<u32>(rp + R_CUR_WRITTEN) / DMA_CHUNKS);
+    if (b0 != lo0) {
+      const dst0 = load<u32>(last + D_DST) + lo0;
+      if (!owned(base, dst0, b0 - lo0, load<u32>(last + D_ALLOC_ID))) return -1;
+      memory.fill(<usize>(dma + <usize>dst0), <u8>load<u32>(last + D_PATTERN), <usize>(b0 - lo0));
+      bytes += <f64><u32>(b0 - lo0);
+    }
+    lastStart = load<f64>(rp + R_CUR_START);
+    lastDur = load<f64>(rp + R_CUR_DUR);
+    tEnd = load<f64>(rp + R_CUR_END);
+    m = 1;
+  }
+  const baseNs = load<f64>(rp + R_BASE_NS);
+  const perByte = load<f64>(rp + R_PER_BYTE_NS);
+  const stoppable = (flags & RGF_STOPPABLE) != 0;
+  let tail = atomic.load<u32>(rp + R_TAIL);
+  let boundary = m != 0 && (next & 255) == 0;
+  while (!boundary) {
+    if (next == tail) {
+      tail = atomic.load<u32>(rp + R_TAIL); // what the driver published meanwhile
+      if (next == tail) break;
+    }
+    // (fetch's checks, per job: a STOP or a fault the driver armed since the pass began)
+    if (stoppable && atomic.load<u32>(rp + R_STOP) != 0) break;
+    if (atomic.load<u32>(rp + R_INJECT) & <u32>~JF_NO_ACK) break;
+    const d = descs + <usize>((next & mask) * DESC_SIZE);
+    const b = load<u32>(d + D_BYTES);
+    const dur = Math.floor(baseNs + perByte * <f64>b); // (fetch's formula)
+    const e = tEnd + dur;
+    if (e > limit) break;
+    if (b != 0) {
+      const dst = load<u32>(d + D_DST);
+      if (!owned(base, dst, b, load<u32>(d + D_ALLOC_ID))) break;
+      memory.fill(<usize>(dma + <usize>dst), <u8>load<u32>(d + D_PATTERN), <usize>b);
+      bytes += <f64>b;
+    }
+    store<f64>(starts + <usize>((next & mask) * START_SIZE), tEnd);
+    last = d;
+    lastStart = tEnd;
+    lastDur = dur;
+    tEnd = e;
+    next++;
+    m++;
+    boundary = (next & 255) == 0;
+  }
+  if (m == 0) return -1;
+  if (bytes != 0) store<f64>(base + ST_DMA_BYTES, load<f64>(base + ST_DMA_BYTES) + bytes);
+  store<u32>(rp + R_HEAD, next);
+  store<f64>(rp + R_CUR_START, lastStart);
+  store<f64>(rp + R_CUR_DUR, lastDur);
+  store<f64>(rp + R_CUR_END, tEnd);
+  store<u32>(rp + R_CUR_WRITTEN, load<u32>(last + D_BYTES) != 0 ? <u32>DMA_CHUNKS : <u32>0);
+  store<u32>(rp + R_ENGINE, 0);
+  store<f64>(rp + R_WRITEBACK, load<f64>(last + D_SEQNO));
+  // Publish (R4): the driver reads the write-back, start times and bytes after this store.
+  atomic.store<u32>(rp + R_RETIRED, next);
+  store<u32>(rp + R_IRQS, load<u32>(rp + R_IRQS) + m);
+  store<f64>(base + ST_JOBS_COMPLETED, load<f64>(base + ST_JOBS_COMPLETED) + <f64>m);
+  store<f64>(base + H_DEV_NOW, tEnd);
+  return endEvent(base, ring, rp, tEnd, boundary ? DR_RETIRE : 0);
+}
+
+/**
  * Runs every ring's device, in global time order, through all events at or before `until`.
  * Returns 0 when none is left before `until`, or DR_* bits as soon as the bindings have work;
  * H_DEV_NOW holds the time of the last event processed.
@@ -546,6 +644,8 @@ export function devicesRun(base: usize, until: f64): i32 {
   // The fast path: not under schedulers (a pass is due after every completion: runs of one job,
   // which cost more than the general event), nor on a device thread.
   const fast = !sched && !(load<u32>(base + H_MODE) & (MODE_DEVICE_THREAD | MODE_NO_FAST_PATH));
+  // A device thread's run: its own (the driver signals), off with the fast path's switch too.
+  const threaded = (load<u32>(base + H_MODE) & MODE_DEVICE_THREAD) != 0 && !(load<u32>(base + H_MODE) & MODE_NO_FAST_PATH);
   for (;;) {
     let best = -1;
     let bestT = Infinity;
@@ -568,7 +668,7 @@ export function devicesRun(base: usize, until: f64): i32 {
       const t = load<f64>(rp + R_NEXT_T);
       if (t > limit || t == Infinity) break;
       // (limit == t: another ring has an event at this instant, a run would be one event.)
-      let status = fast && limit > t ? fastRun(base, best, rp, t, limit) : -1;
+      let status = fast && limit > t ? fastRun(base, best, rp, t, limit) : threaded ? threadRun(base, best, rp, t, limit) : -1;
       if (status < 0) {
         store<f64>(base + H_DEV_NOW, t);
         status = ringEvent(base, best, rp, t);

@@ -57,6 +57,25 @@ async function whyNotLoaded(url: URL, message: string | undefined): Promise<stri
   return message ? `it did not start: ${message}` : 'it did not load';
 }
 
+let turn: { port: MessagePort; waiting: (() => void)[] } | undefined;
+/**
+ * Resolves after one macrotask turn: a message to itself on a MessageChannel (setTimeout(0) is
+ * clamped to 4 ms once nested), so other ready tasks run first.
+ */
+export function yieldTask(): Promise<void> {
+  if (!turn) {
+    const ch = new MessageChannel();
+    const t = { port: ch.port2, waiting: [] as (() => void)[] };
+    ch.port1.onmessage = () => t.waiting.shift()?.();
+    turn = t;
+  }
+  const t = turn;
+  return new Promise((resolve) => {
+    t.waiting.push(resolve);
+    t.port.postMessage(0);
+  });
+}
+
 /** Compiles the wasm core, streaming when the server sends application/wasm. */
 export async function compileUrl(url: URL): Promise<WebAssembly.Module | undefined> {
   const res = await fetch(url);

@@ -64,6 +64,11 @@ export async function startWorker<T extends WorkerStart>(init: T, onMessage: (m:
   return w;
 }
 
+/** Resolves after one macrotask turn (setImmediate): other ready tasks and I/O callbacks run first. */
+export function yieldTask(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 /** Compiles the wasm core at a URL (Node reads the file; see the browser build for streaming). */
 export async function compileUrl(url: URL): Promise<WebAssembly.Module | undefined> {
   const bytes = await readBytes(url);

@@ -350,6 +350,11 @@ export class Runtime {
     );
   }
 
+  /** @internal Real clock: the device loop's counters (passes, IRQs, spins, parks); undefined on the virtual clock. */
+  _deviceStats(): ReturnType<RealDriver['deviceStats']> | undefined {
+    return this.#driver?.deviceStats();
+  }
+
   #alive(): void {
     this.life.check();
   }

@@ -1115,7 +1115,9 @@ export class TsCore implements Core {
     u32[(rp + R_HEAD) >>> 2] = head + 1;
     let dur = Math.floor(f64[(rp + R_BASE_NS) >>> 3] + f64[(rp + R_PER_BYTE_NS) >>> 3] * u32[(d + D_BYTES) >>> 2]);
     const armed = u32[(rp + R_INJECT) >>> 2];
-    u32[(rp + R_INJECT) >>> 2] = armed & JF_NO_ACK; // JF_NO_ACK waits for a STOP, not a job
+    // JF_NO_ACK waits for a STOP, not a job. (Written only when armed: the word is on the driver's
+    // cache line of the ring, which a device thread must not take from it once per job.)
+    if (armed !== 0) u32[(rp + R_INJECT) >>> 2] = armed & JF_NO_ACK;
     let cf = armed & ~JF_NO_ACK;
     if (u32[(rp + R_FLAGS) >>> 2] & RGF_RANDOM) {
       const uJitter = this.draw(rp);
@@ -1182,13 +1184,15 @@ export class TsCore implements Core {
    */
   private endEvent(base: number, ring: number, rp: number, t: number, status: number): number {
     const i32 = this.i32;
+    const u32 = this.u32;
     const f64 = this.f64;
     if (this.timeoutArmed(base, rp) && t >= this.timeoutDeadline(rp)) {
       i32[(base + H_DEV_RING) >>> 2] = ring;
       status |= DR_TIMEOUT;
     }
     f64[(rp + R_NEXT_T) >>> 3] = this.nextEvent(base, rp, t);
-    if (i32[(base + H_NOTIFY_HEAD) >>> 2] !== NIL) status |= DR_NOTIFY;
+    // (A device thread queues no callbacks, and the list's line is the driver's: not read there.)
+    if (!(u32[(base + H_MODE) >>> 2] & MODE_DEVICE_THREAD) && i32[(base + H_NOTIFY_HEAD) >>> 2] !== NIL) status |= DR_NOTIFY;
     return status;
   }
 
@@ -1237,12 +1241,12 @@ export class TsCore implements Core {
         u32[(rp + R_ENGINE) >>> 2] = engine & ~EN_BUSY;
         f64[(base + ST_JOBS_COMPLETED) >>> 3]++;
         if (threaded) {
-          // The interrupt handler runs on the driver's thread: raise the IRQ word and go on.
+          // The interrupt handler runs on the driver's thread. The job's IRQ is counted here; the
+          // device loop raises the IRQ word once for the IRQs of a batch (one atomic add per batch,
+          // not per job): every 256 completions it returns, wakes the driver and goes on, so the
+          // driver refills the ring while the device runs (not after the whole queue drained).
           if (irq) {
             u32[(rp + R_IRQS) >>> 2]++;
-            Atomics.add(u32, (base + H_IRQ_WORD) >>> 2, 1);
-            // Every 256 completions: back to the device loop, which wakes the driver now, so it
-            // refills the ring while the device goes on (not after the whole queue drained).
             if (!(retired & 255)) status |= DR_RETIRE;
           }
         } else if (irq) {
@@ -1408,6 +1412,103 @@ export class TsCore implements Core {
   }
 
   /**
+   * The device thread's run (real clock, MODE_DEVICE_THREAD): from the event at t, completes in one
+   * pass the ring's running job and the queued jobs after it that end by `limit`, while they are
+   * clean — no fault armed or drawn (no PRNG ring), no request or answer due, no STOP held, every
+   * byte written into memory its job's allocation owns (one ownership check per job), no return to
+   * the bindings per job (WAKE, TRACE) — up to the next multiple of 256 completions (then DR_RETIRE:
+   * the device loop wakes the driver and takes a new pass). It writes what the general path's events
+   * would (start times, bytes, the write-back, the engine words) and publishes the completions with
+   * one atomic store of `retired`; the driver signals them (its interrupt handler). It leaves the
+   * engine idle, the next job unfetched (the next pass fetches it at its time). Returns -1 when it
+   * does not apply (the general path runs the event), else the DR_* bits.
+   */
+  private threadRun(base: number, ring: number, rp: number, t: number, limit: number): number {
+    const u32 = this.u32;
+    const f64 = this.f64;
+    const flags = u32[(rp + R_FLAGS) >>> 2];
+    if (flags & (RGF_RANDOM | RGF_WAKE | RGF_TRACE)) return -1;
+    if (f64[(rp + R_ACK_AT) >>> 3] >= 0 || f64[(rp + R_RESET_AT) >>> 3] >= 0) return -1;
+    const engine = u32[(rp + R_ENGINE) >>> 2];
+    if (engine !== 0 && (engine !== EN_BUSY || u32[(rp + R_CUR_FLAGS) >>> 2] !== 0 || f64[(rp + R_CUR_END) >>> 3] > limit)) return -1;
+    const mask = u32[(rp + R_MASK) >>> 2];
+    const descs = rp + RING_SIZE;
+    const starts = this.startPtr(rp, 0);
+    const dma = base + u32[(base + H_DMA_OFF) >>> 2];
+    let next = u32[(rp + R_HEAD) >>> 2]; // the next job to fetch
+    let m = 0; // jobs completed
+    let bytes = 0;
+    let last = 0;
+    let lastStart = t;
+    let lastDur = 0;
+    let tEnd = t; // the last completion: the next job starts there
+    if (engine === EN_BUSY) {
+      // The running job, ending by the limit: its chunks still to write, [lo0, b0).
+      last = descs + (((next - 1) & mask) * DESC_SIZE);
+      const b0 = u32[(last + D_BYTES) >>> 2];
+      const lo0 = Math.floor(b0 * u32[(rp + R_CUR_WRITTEN) >>> 2] / DMA_CHUNKS) >>> 0;
+      if (b0 !== lo0) {
+        const dst0 = u32[(last + D_DST) >>> 2] + lo0;
+        if (!this.owned(base, dst0, b0 - lo0, u32[(last + D_ALLOC_ID) >>> 2])) return -1;
+        this.memoryFill((dma + dst0) >>> 0, u32[(last + D_PATTERN) >>> 2] & 255, (b0 - lo0) >>> 0);
+        bytes += ((b0 - lo0) >>> 0);
+      }
+      lastStart = f64[(rp + R_CUR_START) >>> 3];
+      lastDur = f64[(rp + R_CUR_DUR) >>> 3];
+      tEnd = f64[(rp + R_CUR_END) >>> 3];
+      m = 1;
+    }
+    const baseNs = f64[(rp + R_BASE_NS) >>> 3];
+    const perByte = f64[(rp + R_PER_BYTE_NS) >>> 3];
+    const stoppable = (flags & RGF_STOPPABLE) !== 0;
+    let tail = Atomics.load(u32, (rp + R_TAIL) >>> 2);
+    let boundary = m !== 0 && (next & 255) === 0;
+    while (!boundary) {
+      if (next === tail) {
+        tail = Atomics.load(u32, (rp + R_TAIL) >>> 2); // what the driver published meanwhile
+        if (next === tail) break;
+      }
+      // (fetch's checks, per job: a STOP or a fault the driver armed since the pass began)
+      if (stoppable && Atomics.load(u32, (rp + R_STOP) >>> 2) !== 0) break;
+      if (Atomics.load(u32, (rp + R_INJECT) >>> 2) & ~JF_NO_ACK) break;
+      const d = descs + ((next & mask) * DESC_SIZE);
+      const b = u32[(d + D_BYTES) >>> 2];
+      const dur = Math.floor(baseNs + perByte * b); // (fetch's formula)
+      const e = tEnd + dur;
+      if (e > limit) break;
+      if (b !== 0) {
+        const dst = u32[(d + D_DST) >>> 2];
+        if (!this.owned(base, dst, b, u32[(d + D_ALLOC_ID) >>> 2])) break;
+        this.memoryFill((dma + dst) >>> 0, u32[(d + D_PATTERN) >>> 2] & 255, b);
+        bytes += b;
+      }
+      f64[(starts + ((next & mask) * START_SIZE)) >>> 3] = tEnd;
+      last = d;
+      lastStart = tEnd;
+      lastDur = dur;
+      tEnd = e;
+      next++;
+      m++;
+      boundary = (next & 255) === 0;
+    }
+    if (m === 0) return -1;
+    if (bytes !== 0) f64[(base + ST_DMA_BYTES) >>> 3] += bytes;
+    u32[(rp + R_HEAD) >>> 2] = next;
+    f64[(rp + R_CUR_START) >>> 3] = lastStart;
+    f64[(rp + R_CUR_DUR) >>> 3] = lastDur;
+    f64[(rp + R_CUR_END) >>> 3] = tEnd;
+    u32[(rp + R_CUR_WRITTEN) >>> 2] = u32[(last + D_BYTES) >>> 2] !== 0 ? DMA_CHUNKS : 0;
+    u32[(rp + R_ENGINE) >>> 2] = 0;
+    f64[(rp + R_WRITEBACK) >>> 3] = f64[(last + D_SEQNO) >>> 3];
+    // Publish (R4): the driver reads the write-back, start times and bytes after this store.
+    Atomics.store(u32, (rp + R_RETIRED) >>> 2, next);
+    u32[(rp + R_IRQS) >>> 2] += m;
+    f64[(base + ST_JOBS_COMPLETED) >>> 3] += m;
+    f64[(base + H_DEV_NOW) >>> 3] = tEnd;
+    return this.endEvent(base, ring, rp, tEnd, boundary ? DR_RETIRE : 0);
+  }
+
+  /**
    * Runs every ring's device, in global time order, through all events at or before `until`.
    * Returns 0 when none is left before `until`, or DR_* bits as soon as the bindings have work;
    * H_DEV_NOW holds the time of the last event processed.
@@ -1424,6 +1525,8 @@ export class TsCore implements Core {
     // The fast path: not under schedulers (a pass is due after every completion: runs of one job,
     // which cost more than the general event), nor on a device thread.
     const fast = !sched && !(u32[(base + H_MODE) >>> 2] & (MODE_DEVICE_THREAD | MODE_NO_FAST_PATH));
+    // A device thread's run: its own (the driver signals), off with the fast path's switch too.
+    const threaded = (u32[(base + H_MODE) >>> 2] & MODE_DEVICE_THREAD) !== 0 && !(u32[(base + H_MODE) >>> 2] & MODE_NO_FAST_PATH);
     for (;;) {
       let best = -1;
       let bestT = Infinity;
@@ -1446,7 +1549,7 @@ export class TsCore implements Core {
         const t = f64[(rp + R_NEXT_T) >>> 3];
         if (t > limit || t === Infinity) break;
         // (limit == t: another ring has an event at this instant, a run would be one event.)
-        let status = fast && limit > t ? this.fastRun(base, best, rp, t, limit) : -1;
+        let status = fast && limit > t ? this.fastRun(base, best, rp, t, limit) : threaded ? this.threadRun(base, best, rp, t, limit) : -1;
         if (status < 0) {
           f64[(base + H_DEV_NOW) >>> 3] = t;
           status = this.ringEvent(base, best, rp, t);

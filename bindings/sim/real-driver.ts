@@ -5,6 +5,11 @@
  * host handle while anything is in flight or waited on (a pending Atomics.waitAsync does not keep
  * Node's event loop alive).
  *
+ * Pipelining: when the IRQ word moved again while the handler ran (the device is still
+ * completing jobs), the handler does not run again at once: it yields one task first, so that
+ * code waiting for ring space (a submitter on a timer or setImmediate) refills the ring while
+ * the device runs, instead of after the device drained it.
+ *
  * Contract: driver thread only. dispose() ends the device thread and leaves nothing running.
  */
 import type { Arena } from '../arena.js';
@@ -16,7 +21,8 @@ import type { RingInterrupts } from '../ring/interrupts.js';
 import type { ViolationLog } from '../violations.js';
 import { drainCorruptions } from '../corruptions.js';
 import type { DeviceWorkerInit } from '../worker/device-worker.js';
-import { startWorker } from '../platform.js';
+import { startWorker, yieldTask } from '../platform.js';
+import { DEVICE_STATS_WORDS, DS_IRQS, DS_PARKS, DS_PASSES, DS_SPINS, DS_SPIN_HITS } from '../worker/device-stats.js';
 import type { WorkerLike } from '../platform.js';
 
 export class RealDriver {
@@ -34,6 +40,7 @@ export class RealDriver {
   #disposed = false;
   #exited!: Promise<void>;
   #error: string | undefined;
+  readonly #stats = new Int32Array(new SharedArrayBuffer(DEVICE_STATS_WORDS * 4));
 
   private constructor(arena: Arena, rings: readonly RingInterrupts[], fences: FenceTable, memory: DmaMemory, log: ViolationLog) {
     this.#arena = arena;
@@ -46,7 +53,7 @@ export class RealDriver {
 
   static async start(
     parts: { arena: Arena; rings: readonly RingInterrupts[]; fences: FenceTable; memory: DmaMemory; log: ViolationLog },
-    init: Omit<DeviceWorkerInit, 'memory' | 'base'>,
+    init: Omit<DeviceWorkerInit, 'memory' | 'base' | 'stats'>,
   ): Promise<RealDriver> {
     const d = new RealDriver(parts.arena, parts.rings, parts.fences, parts.memory, parts.log);
     const a = parts.arena;
@@ -57,7 +64,7 @@ export class RealDriver {
     const started = new Promise<void>((res, rej) => ((ready = res), (failed = rej)));
     let exited!: () => void;
     d.#exited = new Promise<void>((r) => (exited = r));
-    d.#worker = await startWorker({ ...init, memory: a.memory, base: a.base }, (m) => {
+    d.#worker = await startWorker({ ...init, memory: a.memory, base: a.base, stats: d.#stats.buffer as SharedArrayBuffer }, (m) => {
       if (m.ready) ready();
       if (m.exited) exited();
       if (m.error) {
@@ -101,7 +108,20 @@ export class RealDriver {
       this.service();
       const r = Atomics.waitAsync(this.#i32, idx, seen);
       if (r.async) await r.value;
+      else await yieldTask(); // the device raised again meanwhile: let a refill run first
     }
+  }
+
+  /** The device loop's counters so far (device-loop.ts): passes, IRQs raised, spins and parks. */
+  deviceStats(): { passes: number; irqs: number; spins: number; spinHits: number; parks: number } {
+    const s = this.#stats;
+    return {
+      passes: Atomics.load(s, DS_PASSES),
+      irqs: Atomics.load(s, DS_IRQS),
+      spins: Atomics.load(s, DS_SPINS),
+      spinHits: Atomics.load(s, DS_SPIN_HITS),
+      parks: Atomics.load(s, DS_PARKS),
+    };
   }
 
   /** Holds the process alive (and runs the watchdog) while anything is in flight or waited on. */

@@ -15,6 +15,8 @@ export interface DeviceWorkerInit {
   memory: WebAssembly.Memory;
   base: number;
   originMs: number;
+  /** The device loop's counters (device-loop.ts, DS_*), read by the driver. */
+  stats?: SharedArrayBuffer;
   backend: 'wasm' | 'ts';
   module?: WebAssembly.Module;
   /** createRuntime({ workerUrl }): read by the thread that starts the worker, not posted to it. */
