@@ -112,7 +112,7 @@ export class RealDriver {
     }
   }
 
-  /** The device loop's counters so far (device-loop.ts): passes, IRQs raised, spins and parks. */
+  /** The device loop's counters so far (worker/device-stats.ts): passes, IRQs raised, spins and parks. */
   deviceStats(): { passes: number; irqs: number; spins: number; spinHits: number; parks: number } {
     const s = this.#stats;
     return {

@@ -15,7 +15,7 @@ export interface DeviceWorkerInit {
   memory: WebAssembly.Memory;
   base: number;
   originMs: number;
-  /** The device loop's counters (device-loop.ts, DS_*), read by the driver. */
+  /** The device loop's counters (device-stats.ts: DEVICE_STATS_WORDS words, DS_*), read by the driver. */
   stats?: SharedArrayBuffer;
   backend: 'wasm' | 'ts';
   module?: WebAssembly.Module;
