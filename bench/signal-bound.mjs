@@ -87,6 +87,9 @@ for (let r = 0; r < rounds; r++) {
   time('read', () => K.read(N));
 }
 await rt.dispose();
-const fmt = (a) => `${median(a).toFixed(0)} M/s [${Math.min(...a).toFixed(0)}-${Math.max(...a).toFixed(0)}]`;
+const fmt = (a) => {
+  const s = a.toSorted((x, y) => x - y);
+  return `${median(a).toFixed(0)} M/s [${s[0].toFixed(0)}-${s[s.length - 1].toFixed(0)}]`;
+};
 for (const [name, a] of Object.entries(rates)) console.log(`${name.padEnd(12)} ${fmt(a)}`);
 console.log(`signal loop / seq: ${(median(rates['signal loop']) / median(rates.seq)).toFixed(2)}`);
