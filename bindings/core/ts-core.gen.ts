@@ -262,7 +262,7 @@ export class TsCore implements Core {
    * handle are recycled at once. Returns how many fences it signaled.
    */
   signalUpTo(base: number, ctx: number, seqno: number, error: number, timestamp: number): number {
-    return this.signalLoop(base, ctx, seqno, error, timestamp, 0, false);
+    return this.signalLoop(base, ctx, seqno, error, timestamp, 0, false) | 0;
   }
 
   /**
@@ -294,7 +294,44 @@ export class TsCore implements Core {
     const newest = f64[(c + C_LAST_SEQNO) >>> 3];
     const drain = !run && (seqno64 ? seqno >= newest : !this.later(newest, seqno, false) && (((seqno >>> 0) - (newest >>> 0)) >>> 0) < 0x40000000);
     if (drain) last = newest > last ? newest : last;
+    const plain = drain && error === 0;
     while (head !== NIL) {
+      if (plain) {
+        // The common run: fences with no handle, callbacks or holder, recycled as they signal.
+        // A batch's slots are consecutive, in one direction or the other (the free list is LIFO,
+        // so a recycled batch comes back reversed): while the loaded link says the next slot is
+        // h + dir, the loop goes there by address, a branch the processor predicts, and the next
+        // fence's loads do not wait for this one's link (no dependent load per fence).
+        let h = head;
+        let dir = 1;
+        let n = 0;
+        while (true) {
+          const q = slotBase + (h << SLOT_SHIFT);
+          if (u32[(q + S_STATE) >>> 2] & (FS_SIGNALED | FS_JS | FS_PINNED | FS_SCHED)) break;
+          const nx = i32[(q + S_NEXT) >>> 2];
+          f64[(q + S_TIMESTAMP) >>> 3] = timestamp;
+          u32[(q + S_STATE) >>> 2] = 0;
+          u32[(q + S_GEN) >>> 2]++;
+          i32[(q + S_NEXT) >>> 2] = freeHead;
+          freeHead = h;
+          n++;
+          if (nx !== ((h + dir) | 0)) {
+            // A seam (or the end): follow the link, and guess the next run's direction.
+            dir = nx === ((h - 1) | 0) ? -1 : 1;
+            h = nx;
+            if (h === NIL) break;
+          } else if (dir > 0) {
+            h++;
+          } else {
+            h--;
+            if (h === NIL) break; // slot 0 going down: its link was the end
+          }
+        }
+        head = h;
+        count = ((count | 0) + n);
+        freed = ((freed | 0) + n);
+        if (head === NIL) break;
+      }
       const p = slotBase + (head << SLOT_SHIFT);
       let st = u32[(p + S_STATE) >>> 2];
       const next = i32[(p + S_NEXT) >>> 2];
@@ -333,15 +370,15 @@ export class TsCore implements Core {
       if (stop) break;
     }
     i32[(base + H_FREE_HEAD) >>> 2] = freeHead;
-    i32[(base + H_IN_USE) >>> 2] -= freed;
+    i32[(base + H_IN_USE) >>> 2] -= (freed | 0);
     i32[(c + C_HEAD) >>> 2] = head;
     if (head === NIL) i32[(c + C_TAIL) >>> 2] = NIL;
-    if (count > 0) {
-      u32[(c + C_PENDING) >>> 2] -= count;
+    if ((count | 0) > 0) {
+      u32[(c + C_PENDING) >>> 2] -= (count >>> 0);
       if (last > f64[(c + C_SIGNALED_SEQNO) >>> 3]) f64[(c + C_SIGNALED_SEQNO) >>> 3] = last;
-      f64[(base + ST_SIGNALED) >>> 3] += count;
+      f64[(base + ST_SIGNALED) >>> 3] += (count | 0);
     }
-    f64[(base + ST_SIGNAL_CALLS) >>> 3] += (run ? count : 1);
+    f64[(base + ST_SIGNAL_CALLS) >>> 3] += (run ? count | 0 : 1);
     return count;
   }
 
@@ -1362,7 +1399,7 @@ export class TsCore implements Core {
       }
     }
     // The IRQ handlers' signaling, one fence per job: m jobs complete (fewer at a JS fence).
-    const m = this.signalRun(base, ctx, f64[(this.descPtr(rp, (head - 1 + (n - 1))) + D_SEQNO) >>> 3], end0, step);
+    const m = this.signalRun(base, ctx, f64[(this.descPtr(rp, (head - 1 + (n - 1))) + D_SEQNO) >>> 3], end0, step) | 0;
     if (m === 0) return -1; // (not reached: the first pending fence is the running job's)
     // The device's side of those m jobs: bytes, start times, then the last job's completion.
     const dma = base + u32[(base + H_DMA_OFF) >>> 2];
