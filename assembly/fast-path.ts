@@ -22,7 +22,7 @@ import {
   D_ALLOC_ID, START_SIZE, DMA_GRANULE_SHIFT, C_HEAD, S_SEQNO,
 } from "../bindings/core/layout";
 import { ctxPtr, slotPtr, signalRun } from "./fence";
-import { descPtr, startPtr, canFetch, fetch, endEvent } from "./ring";
+import { descPtr, startPtr, canFetch, fetch, endEvent, writeChunk } from "./ring";
 
 /** M2 for a whole job at once: does allocation `expected` own every granule of [dst, dst + bytes)? */
 function owned(base: usize, dst: u32, bytes: u32, expected: u32): bool {
@@ -190,16 +190,41 @@ export function fastRun(base: usize, ring: i32, rp: usize, t: f64, limit: f64, i
 }
 
 /**
- * Tied rings: the rings whose next event is at t all complete a zero-byte job then, each has more
- * queued behind it, and their devices take one duration (`step`) per job: their events fall at
- * the same instants t, t + step, ... until another ring's event or `until`. The general path runs
- * them in (time, ring index) order, one scan of every ring per event; this pass runs the same
- * events in the same order without the scans and without the per-event bookkeeping: per instant,
- * per ring, the IRQ handler's signaling of that job's fence (signalRun, one fence: slots are
- * recycled in the general path's order), then once per ring the device's side of its run
- * (finishRun). It stops after a fence with JS callbacks or waiters, and before a fence already
- * signaled, as the general path would return there. Returns -1 when it does not apply, else the
- * DR_* bits (0: the engine goes on).
+ * The running job's chunks due before t (the general path's chunk events before that instant),
+ * then the ring's next event. Its bytes are its allocation's (checked by the caller).
+ */
+function chunksBefore(base: usize, ring: i32, rp: usize, t: f64): i32 {
+  const d = descPtr(rp, <u32>(load<u32>(rp + R_HEAD) - 1));
+  if (load<u32>(d + D_BYTES) == 0) return 0;
+  const start = load<f64>(rp + R_CUR_START);
+  const dur = load<f64>(rp + R_CUR_DUR);
+  let chunks = load<u32>(rp + R_CUR_WRITTEN);
+  let tc: f64 = -1;
+  let status = 0;
+  while (chunks < <u32>DMA_CHUNKS) {
+    const at = start + Math.floor(dur * <f64><u32>(chunks + 1) / <f64>DMA_CHUNKS);
+    if (!(at < t)) break;
+    status |= writeChunk(base, ring, d, chunks, at);
+    tc = at;
+    chunks++;
+  }
+  store<u32>(rp + R_CUR_WRITTEN, chunks);
+  return tc >= 0 ? endEvent(base, ring, rp, tc, status) : status;
+}
+
+/**
+ * Tied rings: the rings whose next event is at t all complete their running job at one instant
+ * end0, have more queued behind it, and their devices take one duration (`step`) per job: their
+ * completions fall at the same instants end0, end0 + step, ... until another ring's event or
+ * `until`. The general path runs them in (time, ring index) order, one scan of every ring per
+ * event (and per DMA chunk); this pass runs the completions in the same order without the scans
+ * and the per-event bookkeeping: per instant, per ring, the IRQ handler's signaling of that job's
+ * fence (signalRun, one fence: slots are recycled in the general path's order), then once per
+ * ring the device's side of its run (finishRun). Jobs with bytes are covered when every byte of
+ * the pass is one pattern written into memory its job's allocation owns: the order of the writes
+ * then changes no byte, so each job is written whole. It stops after a fence with JS callbacks or
+ * waiters, and before a fence already signaled, as the general path would return there. Returns
+ * -1 when it does not apply, else the DR_* bits (0: the engine goes on).
  */
 export function tiedRun(base: usize, t: f64, until: f64): i32 {
   if (load<i32>(base + H_NOTIFY_HEAD) != NIL) return -1;
@@ -207,7 +232,10 @@ export function tiedRun(base: usize, t: f64, until: f64): i32 {
   const rings = base + <usize>load<u32>(base + H_RINGS_OFF);
   const stride = <usize>load<i32>(base + H_RING_STRIDE);
   let other = Infinity; // the next event of a ring outside the group
+  let end0: f64 = -1; // the group's first completion
   let step: f64 = -1;
+  let patterned = false; // the pass writes bytes, all of one pattern:
+  let pattern: u32 = 0;
   let steps: i32 = 0x7fffffff; // instants every ring of the group has a clean completion at
   for (let r = 0; r < count; r++) {
     const rp = rings + <usize>r * stride;
@@ -216,46 +244,80 @@ export function tiedRun(base: usize, t: f64, until: f64): i32 {
       if (tr < other) other = tr;
       continue;
     }
-    if (load<f64>(rp + R_CUR_END) != t || !runnable(base, rp)) return -1;
+    const end = load<f64>(rp + R_CUR_END);
+    if ((end0 >= 0 && end != end0) || !(end <= until) || !runnable(base, rp)) return -1;
+    end0 = end;
     if (load<u32>(rp + R_STOP) != 0 || <u32>(load<u32>(rp + R_INJECT) & <u32>~JF_NO_ACK) != 0) return -1;
     const head = load<u32>(rp + R_HEAD);
-    if (load<u32>(descPtr(rp, <u32>(head - 1)) + D_BYTES) != 0) return -1;
-    // fetch's duration of a zero-byte job; zero would run a ring's whole queue at one instant.
+    // The running job's chunks still to write: [lo0, bytes0).
+    const d0 = descPtr(rp, <u32>(head - 1));
+    const bytes0 = load<u32>(d0 + D_BYTES);
+    const lo0 = <u32>(<u64>bytes0 * load<u32>(rp + R_CUR_WRITTEN) / DMA_CHUNKS);
+    if (bytes0 != lo0) {
+      const p = load<u32>(d0 + D_PATTERN);
+      if ((patterned && p != pattern) || !owned(base, load<u32>(d0 + D_DST) + lo0, bytes0 - lo0, load<u32>(d0 + D_ALLOC_ID))) return -1;
+      pattern = p;
+      patterned = true;
+    }
+    const tmo = load<f64>(rp + R_TIMEOUT_NS);
+    const armed = deadlines(rp);
+    if (armed && !(load<f64>(startPtr(rp, <u32>(head - 1))) + tmo >= end)) return -1;
+    // The jobs queued behind it that take `step` each (the first one sets it for the group).
     const baseNs = load<f64>(rp + R_BASE_NS);
     const perByte = load<f64>(rp + R_PER_BYTE_NS);
-    const dur = Math.floor(baseNs + perByte * <f64>0);
-    if (!(dur > 0) || (step >= 0 && dur != step)) return -1;
-    step = dur;
-    // R6: no deadline before a completion (the running job's, and every next one's).
-    if (deadlines(rp)) {
-      const tmo = load<f64>(rp + R_TIMEOUT_NS);
-      if (!(load<f64>(startPtr(rp, <u32>(head - 1))) + tmo >= t) || !(tmo >= dur)) return -1;
-    }
-    // The zero-byte jobs queued behind the running one.
     const queued = <u32>(atomic.load<u32>(rp + R_TAIL) - head);
     const mask = load<u32>(rp + R_MASK);
     const descs = rp + RING_SIZE;
     let q: u32 = 1;
-    while (<u32>(q - 1) < queued && load<u32>(descs + <usize>((<u32>(head + q - 1) & mask) * DESC_SIZE) + D_BYTES) == 0) q++;
-    if (<u32>(q - 1) < queued) {
-      // A job with bytes follows: its first chunk must land after the instant it starts at.
-      const b = load<u32>(descs + <usize>((<u32>(head + q - 1) & mask) * DESC_SIZE) + D_BYTES);
-      if (Math.floor(Math.floor(baseNs + perByte * <f64>b) / <f64>DMA_CHUNKS) < 1) q--;
+    let cDst: u32 = 0;
+    let cBytes: u32 = 0;
+    let cAlloc: u32 = 0;
+    let next: f64 = -1; // the first event of the job that ends the ring's run, after its start
+    for (; <u32>(q - 1) < queued; q++) {
+      const d = descs + <usize>((<u32>(head + q - 1) & mask) * DESC_SIZE);
+      const b = load<u32>(d + D_BYTES);
+      const dur = Math.floor(baseNs + perByte * <f64>b); // (fetch's formula)
+      next = b != 0 ? Math.floor(dur / <f64>DMA_CHUNKS) : dur;
+      if (step < 0 && dur > 0) step = dur;
+      if (dur != step) break;
+      if (armed && !(tmo >= dur)) break; // R6: no deadline before a completion
+      if (b != 0) {
+        if (patterned && load<u32>(d + D_PATTERN) != pattern) break;
+        const dst = load<u32>(d + D_DST);
+        const id = load<u32>(d + D_ALLOC_ID);
+        if (dst != cDst || b != cBytes || id != cAlloc) {
+          if (!owned(base, dst, b, id)) break;
+          cDst = dst;
+          cBytes = b;
+          cAlloc = id;
+        }
+        pattern = load<u32>(d + D_PATTERN);
+        patterned = true;
+      }
+      next = -1;
     }
+    // The job after the run starts at the run's last instant: its first event must come later
+    // (a chunk or a completion at that instant is the general path's before the next ring's).
+    if (next >= 0 && !(next >= 1)) q--;
     if (<i32>q < steps) steps = <i32>q;
   }
-  if (step < 0 || steps == 0) return -1;
+  // Every event of the pass (its chunks too) comes before any other ring's.
+  if (step <= 0 || steps == 0 || !(end0 < other)) return -1;
+  // With bytes: no chunk lands at the instant its job starts (it would run between two rings'
+  // completions there, which matters if the bindings look at that instant).
+  if (patterned && !(Math.floor(step / <f64>DMA_CHUNKS) >= 1)) return -1;
   // The instants, in order; per instant the rings in index order.
-  let e = t;
-  let last = t;
+  let e = end0;
+  let last = end0;
   let full: i32 = 0; // instants every ring of the group ran
   let part = 0; // and the rings below this index one more
+  let ran = 0; // completions
+  let stop = false; // within an instant
   while (full < steps) {
     if (full > 0) {
       e += step;
       if (!(e <= until && e < other)) break;
     }
-    let stop = false;
     for (let r = 0; r < count; r++) {
       const rp = rings + <usize>r * stride;
       if (load<f64>(rp + R_NEXT_T) != t) continue;
@@ -266,6 +328,7 @@ export function tiedRun(base: usize, t: f64, until: f64): i32 {
         break;
       }
       last = e;
+      ran++;
       if (load<i32>(base + H_NOTIFY_HEAD) != NIL) {
         part = <i32>(r + 1); // JS callbacks or waiters: back to the bindings at this job's time
         stop = true;
@@ -275,13 +338,31 @@ export function tiedRun(base: usize, t: f64, until: f64): i32 {
     if (stop) break;
     full++;
   }
-  if (full == 0 && part == 0) return -1;
+  if (ran == 0) return -1;
   let status = 0;
   for (let r = 0; r < count; r++) {
     const rp = rings + <usize>r * stride;
     if (load<f64>(rp + R_NEXT_T) != t) continue;
     const m = <i32>(full + (r < part ? 1 : 0));
-    if (m != 0) status |= finishRun(base, r, rp, m, step, t);
+    if (m == 0) continue;
+    // The running job's remaining chunks (the others' bytes: finishRun).
+    const d0 = descPtr(rp, <u32>(load<u32>(rp + R_HEAD) - 1));
+    const bytes0 = load<u32>(d0 + D_BYTES);
+    const lo0 = <u32>(<u64>bytes0 * load<u32>(rp + R_CUR_WRITTEN) / DMA_CHUNKS);
+    if (bytes0 != lo0) {
+      const dma = base + <usize>load<u32>(base + H_DMA_OFF);
+      memory.fill(<usize>(dma + <usize>(load<u32>(d0 + D_DST) + lo0)), <u8>load<u32>(d0 + D_PATTERN), <usize>(bytes0 - lo0));
+      store<f64>(base + ST_DMA_BYTES, load<f64>(base + ST_DMA_BYTES) + <f64><u32>(bytes0 - lo0));
+    }
+    status |= finishRun(base, r, rp, m, step, end0);
+  }
+  // Stopped within an instant: the rings after the stop have not completed their job there, but
+  // the general path wrote its chunks due before that instant.
+  if (stop) {
+    for (let r = part; r < count; r++) {
+      const rp = rings + <usize>r * stride;
+      if (load<f64>(rp + R_NEXT_T) <= last && load<u32>(rp + R_ENGINE) == EN_BUSY) status |= chunksBefore(base, r, rp, last);
+    }
   }
   store<f64>(base + H_DEV_NOW, last);
   return status;

@@ -280,7 +280,7 @@ export function fetch(rp: usize, t: f64): void {
 }
 
 /** Writes chunk k of the running job (D1), checking every granule's owner first (M2). */
-function writeChunk(base: usize, ring: i32, d: usize, k: u32, t: f64): i32 {
+export function writeChunk(base: usize, ring: i32, d: usize, k: u32, t: f64): i32 {
   const bytes = load<u32>(d + D_BYTES);
   const lo = <u32>(<u64>bytes * k / DMA_CHUNKS);
   const hi = <u32>(<u64>bytes * <u32>(k + 1) / DMA_CHUNKS);

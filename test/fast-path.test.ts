@@ -1,13 +1,17 @@
 /**
- * The device engine's run-length fast path (assembly/ring.ts, fastRun) against its general path:
+ * The device engine's fast paths (assembly/fast-path.ts: fastRun, tiedRun) against its general path:
  * seeded random scenarios (zero-byte and chunked jobs, several rings on shared and separate
  * devices, jitter and seeded faults, injected faults, callbacks and held handles on some fences,
  * timers, timeouts, buffers freed under running jobs (M2), a scheduler or tracing on some) run
  * with the fast path on and off (MODE_NO_FAST_PATH, a header bit only this test sets), on both
  * backends, in lockstep. After every operation the four arenas are byte-identical except the mode
  * word itself, and every callback (with its status, its fence's timestamp and the virtual time it
- * ran at), timer, return value and violation is the same: each fence keeps its own job's
- * completion time (R4), signaled in order (C3), with the same slot reuse and statistics.
+ * ran at, and the DMA bytes written by then), timer, return value and violation is the same:
+ * each fence keeps its own job's completion time (R4), signaled in order (C3), with the same slot
+ * reuse and statistics. The tied scenarios feed two to four rings on devices alike at the same
+ * instants (zero-byte jobs, one job with bytes for all or a pattern per ring, a fence with a
+ * callback or a held handle among them, timeouts equal to a job's duration): their completions
+ * tie, and the engine's (time, ring index) order must come out the same from tiedRun.
  */
 import { describe, expect, it } from 'vitest';
 import * as L from '../bindings/core/layout.js';
@@ -40,9 +44,10 @@ function shape(seed: number) {
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];
   if (seed > SCENARIOS) {
     const baseNs = pick([1, 100, 1000]);
+    const perByteNs = pick([0, 0.25, 1]);
     const devs = Array.from({ length: 1 + Math.floor(r() * 2) }, () => ({
       baseNs,
-      perByteNs: pick([0, 0.25, 1]),
+      perByteNs: r() < 0.8 ? perByteNs : pick([0, 0.25, 1]),
       jitter: 0,
       faults: r() < 0.1 ? { hang: 0.01, slow: 0.05, lostIrq: 0.05 } : undefined,
     }));
@@ -94,7 +99,8 @@ function step(w: World, r: () => number): unknown {
   };
   const watch = (f: DmaFence, tag: string) =>
     f.addCallback((g) => {
-      log.push(`${tag} r${ri}#${g.seqno} status ${g.status} ts ${g.timestamp} @${now()}`);
+      // (the bytes the device wrote so far: what the bindings see of the chunks due by then)
+      log.push(`${tag} r${ri}#${g.seqno} status ${g.status} ts ${g.timestamp} @${now()} dma ${rt.stats.dmaBytesWritten}`);
       g.release();
     });
   const guard = (fn: () => unknown) => {
@@ -106,17 +112,23 @@ function step(w: World, r: () => number): unknown {
   };
   const op = r();
   if (w.tied && op < 0.3) {
-    // Every ring fed alike at this instant: mostly zero-byte jobs, now and then a fence with a
-    // callback or a held handle among them, or a job with bytes behind them.
+    // Every ring fed alike at this instant: zero-byte jobs or one job with bytes for all (now and
+    // then a pattern per ring), a fence with a callback or a held handle among them on one ring,
+    // or a different job behind them.
     const n = 1 + Math.floor(r() * 40);
     const extra = r();
-    const j = extra < 0.15 ? job() : {};
+    const kind = r();
+    const shared = kind < 0.5 ? {} : job();
+    const other = extra < 0.15 ? job() : undefined;
+    const sel = Math.floor(r() * (rings.length - 1)); // (rings after it complete at its instant)
     return rings.map((g, i) =>
       guard(() => {
-        const k = g.submitBatch(Math.max(1, Math.min(n, g.space - 1)), {});
-        if (extra < 0.15) g.submitBatch(1, j);
-        else if (extra < 0.25 && i === rings.length - 1 - (n % rings.length)) watch(g.submit({}), 'cb');
-        else if (extra < 0.3 && i === n % rings.length) w.held.push(g.submit({}));
+        const j = kind > 0.85 && 'dst' in shared ? { ...shared, pattern: (i * 37) & 255 } : shared;
+        const k = g.submitBatch(Math.max(1, Math.min(n, g.space - 2)), j);
+        if (other) g.submitBatch(1, other);
+        else if (extra < 0.4 && i === sel) watch(g.submit(j), 'cb');
+        else if (extra < 0.45 && i === sel) w.held.push(g.submit(j));
+        if (g.space > 0 && extra < 0.6) g.submitBatch(Math.min(g.space, 1 + (n >> 1)), j);
         return k;
       }),
     );

@@ -1051,16 +1051,43 @@ export class TsCore implements Core {
   }
 
   /**
-   * Tied rings: the rings whose next event is at t all complete a zero-byte job then, each has more
-   * queued behind it, and their devices take one duration (`step`) per job: their events fall at
-   * the same instants t, t + step, ... until another ring's event or `until`. The general path runs
-   * them in (time, ring index) order, one scan of every ring per event; this pass runs the same
-   * events in the same order without the scans and without the per-event bookkeeping: per instant,
-   * per ring, the IRQ handler's signaling of that job's fence (signalRun, one fence: slots are
-   * recycled in the general path's order), then once per ring the device's side of its run
-   * (finishRun). It stops after a fence with JS callbacks or waiters, and before a fence already
-   * signaled, as the general path would return there. Returns -1 when it does not apply, else the
-   * DR_* bits (0: the engine goes on).
+   * The running job's chunks due before t (the general path's chunk events before that instant),
+   * then the ring's next event. Its bytes are its allocation's (checked by the caller).
+   */
+  private chunksBefore(base: number, ring: number, rp: number, t: number): number {
+    const u32 = this.u32;
+    const f64 = this.f64;
+    const d = this.descPtr(rp, (u32[(rp + R_HEAD) >>> 2] - 1));
+    if (u32[(d + D_BYTES) >>> 2] === 0) return 0;
+    const start = f64[(rp + R_CUR_START) >>> 3];
+    const dur = f64[(rp + R_CUR_DUR) >>> 3];
+    let chunks = u32[(rp + R_CUR_WRITTEN) >>> 2];
+    let tc = -1;
+    let status = 0;
+    while (chunks < DMA_CHUNKS) {
+      const at = start + Math.floor(dur * ((chunks + 1) >>> 0) / DMA_CHUNKS);
+      if (!(at < t)) break;
+      status |= this.writeChunk(base, ring, d, chunks, at);
+      tc = at;
+      chunks++;
+    }
+    u32[(rp + R_CUR_WRITTEN) >>> 2] = chunks;
+    return tc >= 0 ? this.endEvent(base, ring, rp, tc, status) : status;
+  }
+
+  /**
+   * Tied rings: the rings whose next event is at t all complete their running job at one instant
+   * end0, have more queued behind it, and their devices take one duration (`step`) per job: their
+   * completions fall at the same instants end0, end0 + step, ... until another ring's event or
+   * `until`. The general path runs them in (time, ring index) order, one scan of every ring per
+   * event (and per DMA chunk); this pass runs the completions in the same order without the scans
+   * and the per-event bookkeeping: per instant, per ring, the IRQ handler's signaling of that job's
+   * fence (signalRun, one fence: slots are recycled in the general path's order), then once per
+   * ring the device's side of its run (finishRun). Jobs with bytes are covered when every byte of
+   * the pass is one pattern written into memory its job's allocation owns: the order of the writes
+   * then changes no byte, so each job is written whole. It stops after a fence with JS callbacks or
+   * waiters, and before a fence already signaled, as the general path would return there. Returns
+   * -1 when it does not apply, else the DR_* bits (0: the engine goes on).
    */
   private tiedRun(base: number, t: number, until: number): number {
     const i32 = this.i32;
@@ -1071,7 +1098,10 @@ export class TsCore implements Core {
     const rings = base + u32[(base + H_RINGS_OFF) >>> 2];
     const stride = i32[(base + H_RING_STRIDE) >>> 2];
     let other = Infinity; // the next event of a ring outside the group
+    let end0 = -1; // the group's first completion
     let step = -1;
+    let patterned = false; // the pass writes bytes, all of one pattern:
+    let pattern = 0;
     let steps = 0x7fffffff; // instants every ring of the group has a clean completion at
     for (let r = 0; r < count; r++) {
       const rp = rings + Math.imul(r, stride);
@@ -1080,47 +1110,80 @@ export class TsCore implements Core {
         if (tr < other) other = tr;
         continue;
       }
-      if (f64[(rp + R_CUR_END) >>> 3] !== t || !this.runnable(base, rp)) return -1;
+      const end = f64[(rp + R_CUR_END) >>> 3];
+      if ((end0 >= 0 && end !== end0) || !(end <= until) || !this.runnable(base, rp)) return -1;
+      end0 = end;
       if (u32[(rp + R_STOP) >>> 2] !== 0 || ((u32[(rp + R_INJECT) >>> 2] & ~JF_NO_ACK) >>> 0) !== 0) return -1;
       const head = u32[(rp + R_HEAD) >>> 2];
-      if (u32[(this.descPtr(rp, (head - 1)) + D_BYTES) >>> 2] !== 0) return -1;
-      // fetch's duration of a zero-byte job; zero would run a ring's whole queue at one instant.
+      // The running job's chunks still to write: [lo0, bytes0).
+      const d0 = this.descPtr(rp, (head - 1));
+      const bytes0 = u32[(d0 + D_BYTES) >>> 2];
+      const lo0 = Math.floor(bytes0 * u32[(rp + R_CUR_WRITTEN) >>> 2] / DMA_CHUNKS) >>> 0;
+      if (bytes0 !== lo0) {
+        const p = u32[(d0 + D_PATTERN) >>> 2];
+        if ((patterned && p !== pattern) || !this.owned(base, u32[(d0 + D_DST) >>> 2] + lo0, bytes0 - lo0, u32[(d0 + D_ALLOC_ID) >>> 2])) return -1;
+        pattern = p;
+        patterned = true;
+      }
+      const tmo = f64[(rp + R_TIMEOUT_NS) >>> 3];
+      const armed = this.deadlines(rp);
+      if (armed && !(f64[this.startPtr(rp, (head - 1)) >>> 3] + tmo >= end)) return -1;
+      // The jobs queued behind it that take `step` each (the first one sets it for the group).
       const baseNs = f64[(rp + R_BASE_NS) >>> 3];
       const perByte = f64[(rp + R_PER_BYTE_NS) >>> 3];
-      const dur = Math.floor(baseNs + perByte * 0);
-      if (!(dur > 0) || (step >= 0 && dur !== step)) return -1;
-      step = dur;
-      // R6: no deadline before a completion (the running job's, and every next one's).
-      if (this.deadlines(rp)) {
-        const tmo = f64[(rp + R_TIMEOUT_NS) >>> 3];
-        if (!(f64[this.startPtr(rp, (head - 1)) >>> 3] + tmo >= t) || !(tmo >= dur)) return -1;
-      }
-      // The zero-byte jobs queued behind the running one.
       const queued = (Atomics.load(u32, (rp + R_TAIL) >>> 2) - head) >>> 0;
       const mask = u32[(rp + R_MASK) >>> 2];
       const descs = rp + RING_SIZE;
       let q = 1;
-      while (((q - 1) >>> 0) < queued && u32[(descs + (((head + q - 1) & mask) * DESC_SIZE) + D_BYTES) >>> 2] === 0)
-        q++;
-      if (((q - 1) >>> 0) < queued) {
-        // A job with bytes follows: its first chunk must land after the instant it starts at.
-        const b = u32[(descs + (((head + q - 1) & mask) * DESC_SIZE) + D_BYTES) >>> 2];
-        if (Math.floor(Math.floor(baseNs + perByte * b) / DMA_CHUNKS) < 1) q--;
+      let cDst = 0;
+      let cBytes = 0;
+      let cAlloc = 0;
+      let next = -1; // the first event of the job that ends the ring's run, after its start
+      for (; ((q - 1) >>> 0) < queued; q++) {
+        const d = descs + (((head + q - 1) & mask) * DESC_SIZE);
+        const b = u32[(d + D_BYTES) >>> 2];
+        const dur = Math.floor(baseNs + perByte * b); // (fetch's formula)
+        next = b !== 0 ? Math.floor(dur / DMA_CHUNKS) : dur;
+        if (step < 0 && dur > 0) step = dur;
+        if (dur !== step) break;
+        if (armed && !(tmo >= dur)) break; // R6: no deadline before a completion
+        if (b !== 0) {
+          if (patterned && u32[(d + D_PATTERN) >>> 2] !== pattern) break;
+          const dst = u32[(d + D_DST) >>> 2];
+          const id = u32[(d + D_ALLOC_ID) >>> 2];
+          if (dst !== cDst || b !== cBytes || id !== cAlloc) {
+            if (!this.owned(base, dst, b, id)) break;
+            cDst = dst;
+            cBytes = b;
+            cAlloc = id;
+          }
+          pattern = u32[(d + D_PATTERN) >>> 2];
+          patterned = true;
+        }
+        next = -1;
       }
+      // The job after the run starts at the run's last instant: its first event must come later
+      // (a chunk or a completion at that instant is the general path's before the next ring's).
+      if (next >= 0 && !(next >= 1)) q--;
       if ((q | 0) < (steps | 0)) steps = q;
     }
-    if (step < 0 || (steps | 0) === 0) return -1;
+    // Every event of the pass (its chunks too) comes before any other ring's.
+    if (step <= 0 || (steps | 0) === 0 || !(end0 < other)) return -1;
+    // With bytes: no chunk lands at the instant its job starts (it would run between two rings'
+    // completions there, which matters if the bindings look at that instant).
+    if (patterned && !(Math.floor(step / DMA_CHUNKS) >= 1)) return -1;
     // The instants, in order; per instant the rings in index order.
-    let e = t;
-    let last = t;
+    let e = end0;
+    let last = end0;
     let full = 0; // instants every ring of the group ran
     let part = 0; // and the rings below this index one more
+    let ran = 0; // completions
+    let stop = false; // within an instant
     while (full < (steps | 0)) {
       if (full > 0) {
         e += step;
         if (!(e <= until && e < other)) break;
       }
-      let stop = false;
       for (let r = 0; r < count; r++) {
         const rp = rings + Math.imul(r, stride);
         if (f64[(rp + R_NEXT_T) >>> 3] !== t) continue;
@@ -1131,6 +1194,7 @@ export class TsCore implements Core {
           break;
         }
         last = e;
+        ran++;
         if (i32[(base + H_NOTIFY_HEAD) >>> 2] !== NIL) {
           part = (r + 1); // JS callbacks or waiters: back to the bindings at this job's time
           stop = true;
@@ -1140,13 +1204,31 @@ export class TsCore implements Core {
       if (stop) break;
       full++;
     }
-    if (full === 0 && (part | 0) === 0) return -1;
+    if (ran === 0) return -1;
     let status = 0;
     for (let r = 0; r < count; r++) {
       const rp = rings + Math.imul(r, stride);
       if (f64[(rp + R_NEXT_T) >>> 3] !== t) continue;
       const m = (full + (r < (part | 0) ? 1 : 0)) | 0;
-      if (m !== 0) status |= this.finishRun(base, r, rp, m, step, t);
+      if (m === 0) continue;
+      // The running job's remaining chunks (the others' bytes: finishRun).
+      const d0 = this.descPtr(rp, (u32[(rp + R_HEAD) >>> 2] - 1));
+      const bytes0 = u32[(d0 + D_BYTES) >>> 2];
+      const lo0 = Math.floor(bytes0 * u32[(rp + R_CUR_WRITTEN) >>> 2] / DMA_CHUNKS) >>> 0;
+      if (bytes0 !== lo0) {
+        const dma = base + u32[(base + H_DMA_OFF) >>> 2];
+        this.memoryFill((dma + (u32[(d0 + D_DST) >>> 2] + lo0)) >>> 0, u32[(d0 + D_PATTERN) >>> 2] & 255, (bytes0 - lo0) >>> 0);
+        f64[(base + ST_DMA_BYTES) >>> 3] += ((bytes0 - lo0) >>> 0);
+      }
+      status |= this.finishRun(base, r, rp, m, step, end0);
+    }
+    // Stopped within an instant: the rings after the stop have not completed their job there, but
+    // the general path wrote its chunks due before that instant.
+    if (stop) {
+      for (let r = part; (r | 0) < count; r++) {
+        const rp = rings + Math.imul(r, stride);
+        if (f64[(rp + R_NEXT_T) >>> 3] <= last && u32[(rp + R_ENGINE) >>> 2] === EN_BUSY) status |= this.chunksBefore(base, r, rp, last);
+      }
     }
     f64[(base + H_DEV_NOW) >>> 3] = last;
     return status;
