@@ -10,7 +10,7 @@
 // rounds] and the median after/before ratio of the rounds [min-max].
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { median } from './stats.mjs';
+import { median, sorted } from './stats.mjs';
 
 const [beforeDir, afterDir, roundsArg, backendArg] = process.argv.slice(2);
 if (!beforeDir || !afterDir) {
@@ -88,7 +88,9 @@ function sample(w, ms) {
   return w.jobs / (median(times) / 1000);
 }
 const fmt = (x) => (x / 1e6).toFixed(2);
-const spread = (xs) => `${fmt(median(xs))} [${fmt(Math.min(...xs))}-${fmt(Math.max(...xs))}]`;
+const lo = (xs) => sorted(xs)[0];
+const hi = (xs) => sorted(xs)[xs.length - 1];
+const spread = (xs) => `${fmt(median(xs))} [${fmt(lo(xs))}-${fmt(hi(xs))}]`;
 
 for (const [name, make] of Object.entries(WORK)) {
   if (only && !only.some((o) => name.includes(o))) continue;
@@ -101,5 +103,5 @@ for (const [name, make] of Object.entries(WORK)) {
     ratios.push(rates.after[r] / rates.before[r]);
   }
   for (const v of ['before', 'after']) await ws[v].rt.dispose();
-  console.log(`${BACKEND} ${name}: before ${spread(rates.before)} M jobs/s, after ${spread(rates.after)} M jobs/s, after/before ${median(ratios).toFixed(2)} [${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)}]`);
+  console.log(`${BACKEND} ${name}: before ${spread(rates.before)} M jobs/s, after ${spread(rates.after)} M jobs/s, after/before ${median(ratios).toFixed(2)} [${lo(ratios).toFixed(2)}-${hi(ratios).toFixed(2)}]`);
 }
