@@ -30,7 +30,8 @@ import {
   FS_SCHED, H_SCHED_COUNT, H_SCHED_SEEN, ST_SIGNAL_CALLS, SP_RAN, MODE_NO_FAST_PATH, C_HEAD, S_SEQNO,
 } from "../bindings/core/layout";
 import { schedPass } from "./sched";
-import { ctxPtr, slotPtr, allocSlot, initFence, reuseFence, signalUpTo, signalRun } from "./fence";
+import { fastRun, tiedRun, owned } from "./fast-path";
+import { ctxPtr, slotPtr, allocSlot, initFence, reuseFence, signalUpTo } from "./fence";
 
 // @ts-ignore: decorator
 @inline export function ringPtr(base: usize, ring: i32): usize {
@@ -38,13 +39,13 @@ import { ctxPtr, slotPtr, allocSlot, initFence, reuseFence, signalUpTo, signalRu
 }
 
 // @ts-ignore: decorator
-@inline function descPtr(rp: usize, index: u32): usize {
+@inline export function descPtr(rp: usize, index: u32): usize {
   return rp + RING_SIZE + <usize>((index & load<u32>(rp + R_MASK)) * DESC_SIZE);
 }
 
 /** The start time of the job at `index` (device-written, off the descriptors' cache lines). */
 // @ts-ignore: decorator
-@inline function startPtr(rp: usize, index: u32): usize {
+@inline export function startPtr(rp: usize, index: u32): usize {
   return rp + RING_SIZE + <usize>(load<u32>(rp + R_CAPACITY) * DESC_SIZE) + <usize>((index & load<u32>(rp + R_MASK)) * START_SIZE);
 }
 
@@ -111,7 +112,7 @@ export function ringSubmit(base: usize, ring: i32, n: i32, dst: u32, bytes: u32,
 
 /** The timeout handler (R6) is armed while running, and while draining (stopping with no STOP sent). */
 // @ts-ignore: decorator
-@inline function timeoutArmed(base: usize, rp: usize): bool {
+@inline export function timeoutArmed(base: usize, rp: usize): bool {
   if (load<u32>(base + H_MODE) & MODE_DEVICE_THREAD) return false; // the driver's watchdog's job
   const state = load<u32>(rp + R_STATE);
   if (!(load<f64>(rp + R_TIMEOUT_NS) < Infinity)) return false;
@@ -120,7 +121,7 @@ export function ringSubmit(base: usize, ring: i32, n: i32, dst: u32, bytes: u32,
 }
 
 // @ts-ignore: decorator
-@inline function timeoutDeadline(rp: usize): f64 {
+@inline export function timeoutDeadline(rp: usize): f64 {
   return load<f64>(startPtr(rp, load<u32>(rp + R_SIG_IDX))) + load<f64>(rp + R_TIMEOUT_NS);
 }
 
@@ -241,13 +242,13 @@ function nextEvent(base: usize, rp: usize, now: f64): f64 {
 }
 
 // @ts-ignore: decorator
-@inline function canFetch(rp: usize): bool {
+@inline export function canFetch(rp: usize): bool {
   if (load<u32>(rp + R_HEAD) == atomic.load<u32>(rp + R_TAIL)) return false;
   return !((load<u32>(rp + R_FLAGS) & RGF_STOPPABLE) && load<u32>(rp + R_STOP));
 }
 
 /** Starts the next job at time t (D1): duration from the latency model, faults drawn (D3). */
-function fetch(rp: usize, t: f64): void {
+export function fetch(rp: usize, t: f64): void {
   const head = load<u32>(rp + R_HEAD);
   const d = descPtr(rp, head);
   store<f64>(startPtr(rp, head), t);
@@ -281,7 +282,7 @@ function fetch(rp: usize, t: f64): void {
 }
 
 /** Writes chunk k of the running job (D1), checking every granule's owner first (M2). */
-function writeChunk(base: usize, ring: i32, d: usize, k: u32, t: f64): i32 {
+export function writeChunk(base: usize, ring: i32, d: usize, k: u32, t: f64): i32 {
   const bytes = load<u32>(d + D_BYTES);
   const lo = <u32>(<u64>bytes * k / DMA_CHUNKS);
   const hi = <u32>(<u64>bytes * <u32>(k + 1) / DMA_CHUNKS);
@@ -319,7 +320,7 @@ function writeChunk(base: usize, ring: i32, d: usize, k: u32, t: f64): i32 {
  * due, the ring's next event time, and whether callbacks or waiters are queued.
  */
 // @ts-ignore: decorator
-@inline function endEvent(base: usize, ring: i32, rp: usize, t: f64, status: i32): i32 {
+@inline export function endEvent(base: usize, ring: i32, rp: usize, t: f64, status: i32): i32 {
   if (timeoutArmed(base, rp) && t >= timeoutDeadline(rp)) {
     store<i32>(base + H_DEV_RING, ring);
     status |= DR_TIMEOUT;
@@ -393,146 +394,6 @@ function ringEvent(base: usize, ring: i32, rp: usize, t: f64): i32 {
     fetch(rp, t);
   }
   return endEvent(base, ring, rp, t, status);
-}
-
-/** M2 for a whole job at once: does allocation `expected` own every granule of [dst, dst + bytes)? */
-function owned(base: usize, dst: u32, bytes: u32, expected: u32): bool {
-  const map = base + <usize>load<u32>(base + H_DMA_MAP_OFF);
-  for (let g = dst >>> DMA_GRANULE_SHIFT, end = (dst + bytes - 1) >>> DMA_GRANULE_SHIFT; g <= end; g++) {
-    if (load<u32>(map + (<usize>g << 2)) != expected) return false;
-  }
-  return true;
-}
-
-/**
- * The run-length fast path (virtual clock, no scheduler): from the event at t, completes in one
- * pass the running job and the queued jobs after it whose events are all certain and unobserved
- * before `limit` — no fault armed or drawn (no PRNG ring), no request, no timeout due, every
- * byte written into memory its job's allocation owns (one ownership check per job), no return to
- * the bindings per job (WAKE, TRACE) — and stops after a fence with JS callbacks or waiters. It
- * leaves the arena exactly as the general path's events would, each fence stamped with its own
- * job's completion time (the jobs after the first have one duration: the stamps are accumulated
- * steps, as the general path's times are). Returns -1 when it does not apply (the general path
- * runs the event), else the DR_* bits of its last event.
- */
-function fastRun(base: usize, ring: i32, rp: usize, t: f64, limit: f64): i32 {
-  // First the cheapest refusal: the running job does not complete before the limit (a chunk event
-  // of rings whose events interleave).
-  const end0 = load<f64>(rp + R_CUR_END);
-  if (end0 > limit) return -1;
-  const flags = load<u32>(rp + R_FLAGS);
-  if (flags & (RGF_RANDOM | RGF_NO_IRQ_HANDLER | RGF_WAKE | RGF_TRACE)) return -1;
-  if (load<u32>(rp + R_ENGINE) != EN_BUSY || load<u32>(rp + R_CUR_FLAGS) != 0) return -1;
-  if (load<f64>(rp + R_ACK_AT) >= 0 || load<f64>(rp + R_RESET_AT) >= 0) return -1;
-  if (load<i32>(base + H_NOTIFY_HEAD) != NIL) return -1;
-  const head = load<u32>(rp + R_HEAD);
-  if (load<u32>(rp + R_SIG_IDX) != <u32>(head - 1)) return -1;
-  const d0 = descPtr(rp, <u32>(head - 1));
-  // The context's oldest pending fence is the running job's (none left behind by a lost IRQ).
-  const ctx = load<i32>(rp + R_CTX);
-  const first = load<i32>(ctxPtr(base, ctx) + C_HEAD);
-  if (first == NIL || load<f64>(slotPtr(base, first) + S_SEQNO) != load<f64>(d0 + D_SEQNO)) return -1;
-  // R6: no deadline before a completion, and none reached at a fetch.
-  const tmo = load<f64>(rp + R_TIMEOUT_NS);
-  const state = load<u32>(rp + R_STATE);
-  const armed = tmo < Infinity && (state == RS_RUNNING || (state == RS_STOPPING && load<u32>(rp + R_STOP) == 0));
-  if (armed && !(load<f64>(startPtr(rp, <u32>(head - 1))) + tmo >= end0)) return -1;
-  let cDst = load<u32>(d0 + D_DST);
-  let cBytes = load<u32>(d0 + D_BYTES);
-  let cAlloc = load<u32>(d0 + D_ALLOC_ID);
-  const bytes0 = cBytes;
-  // The running job's chunks still to write: [lo0, bytes0).
-  const lo0 = <u32>(<u64>bytes0 * load<u32>(rp + R_CUR_WRITTEN) / DMA_CHUNKS);
-  if (bytes0 != lo0 && !owned(base, cDst + lo0, bytes0 - lo0, cAlloc)) return -1;
-  if (lo0 != 0) cBytes = 0; // (only the rest was checked: a job like it checks its own)
-  // Plan: how many jobs complete, one duration (step) after the first.
-  let n = 1;
-  let step: f64 = 0;
-  let tEnd = end0;
-  const tail = atomic.load<u32>(rp + R_TAIL);
-  if (!((flags & RGF_STOPPABLE) && load<u32>(rp + R_STOP)) && !(load<u32>(rp + R_INJECT) & <u32>~JF_NO_ACK)) {
-    const baseNs = load<f64>(rp + R_BASE_NS);
-    const perByte = load<f64>(rp + R_PER_BYTE_NS);
-    const queued = <u32>(tail - head);
-    const descs = rp + RING_SIZE;
-    const mask = load<u32>(rp + R_MASK);
-    let lastB: u32 = 0;
-    let dur: f64 = 0;
-    for (let k: u32 = 0; k < queued; k++) {
-      const d = descs + <usize>((<u32>(head + k) & mask) * DESC_SIZE);
-      const b = load<u32>(d + D_BYTES);
-      if (n == 1 || b != lastB) {
-        // (fetch's formula: the same duration for the same size)
-        dur = Math.floor(baseNs + perByte * <f64>b);
-        lastB = b;
-        if (n == 1) step = dur;
-        else if (dur != step) break;
-      }
-      const e = tEnd + dur;
-      if (e > limit) break;
-      if (armed && !(tEnd + tmo > tEnd && tEnd + tmo >= e)) break;
-      if (b != 0) {
-        const dst = load<u32>(d + D_DST);
-        const id = load<u32>(d + D_ALLOC_ID);
-        if (dst != cDst || b != cBytes || id != cAlloc) {
-          if (!owned(base, dst, b, id)) break;
-          cDst = dst;
-          cBytes = b;
-          cAlloc = id;
-        }
-      }
-      tEnd = e;
-      n++;
-    }
-  }
-  // The IRQ handlers' signaling, one fence per job: m jobs complete (fewer at a JS fence).
-  const m = signalRun(base, ctx, load<f64>(descPtr(rp, <u32>(head - 1 + <u32>(n - 1))) + D_SEQNO), end0, step);
-  if (m == 0) return -1; // (not reached: the first pending fence is the running job's)
-  // The device's side of those m jobs: bytes, start times, then the last job's completion.
-  const dma = base + <usize>load<u32>(base + H_DMA_OFF);
-  let bytes: f64 = 0;
-  if (bytes0 != lo0) {
-    memory.fill(<usize>(dma + <usize>(load<u32>(d0 + D_DST) + lo0)), <u8>load<u32>(d0 + D_PATTERN), <usize>(bytes0 - lo0));
-    bytes += <f64><u32>(bytes0 - lo0);
-  }
-  let tLast = end0;
-  let start = load<f64>(rp + R_CUR_START);
-  let last = d0;
-  const mask = load<u32>(rp + R_MASK);
-  const descs = rp + RING_SIZE;
-  const starts = startPtr(rp, 0);
-  for (let k: u32 = 1; k < <u32>m; k++) {
-    const i = <u32>(head - 1 + k) & mask;
-    last = descs + <usize>(i * DESC_SIZE);
-    store<f64>(starts + <usize>(i * START_SIZE), tLast);
-    const b = load<u32>(last + D_BYTES);
-    if (b != 0) {
-      memory.fill(<usize>(dma + <usize>load<u32>(last + D_DST)), <u8>load<u32>(last + D_PATTERN), <usize>b);
-      bytes += <f64>b;
-    }
-    start = tLast;
-    tLast += step;
-  }
-  const retired = <u32>(head - 1 + <u32>m);
-  if (bytes != 0) store<f64>(base + ST_DMA_BYTES, load<f64>(base + ST_DMA_BYTES) + bytes);
-  if (m > 1) {
-    store<f64>(rp + R_CUR_START, start);
-    store<f64>(rp + R_CUR_DUR, step);
-    store<f64>(rp + R_CUR_END, tLast);
-    store<u32>(rp + R_CUR_WRITTEN, 0);
-  }
-  if (load<u32>(last + D_BYTES) != 0) store<u32>(rp + R_CUR_WRITTEN, <u32>DMA_CHUNKS);
-  store<u32>(rp + R_HEAD, retired);
-  store<f64>(rp + R_WRITEBACK, load<f64>(last + D_SEQNO));
-  store<u32>(rp + R_RETIRED, retired);
-  store<u32>(rp + R_ENGINE, 0);
-  store<f64>(base + ST_JOBS_COMPLETED, load<f64>(base + ST_JOBS_COMPLETED) + <f64>m);
-  store<u32>(rp + R_IRQS, load<u32>(rp + R_IRQS) + <u32>m);
-  store<f64>(base + ST_IRQS, load<f64>(base + ST_IRQS) + <f64>m);
-  store<u32>(rp + R_SIG_IDX, retired);
-  if (canFetch(rp)) fetch(rp, tLast);
-  store<f64>(base + H_DEV_NOW, tLast);
-  return endEvent(base, ring, rp, tLast, 0);
 }
 
 /**
@@ -632,8 +493,9 @@ function threadRun(base: usize, ring: i32, rp: usize, t: f64, limit: f64): i32 {
 
 /**
  * Runs every ring's device, in global time order, through all events at or before `until`.
- * Returns 0 when none is left before `until`, or DR_* bits as soon as the bindings have work;
- * H_DEV_NOW holds the time of the last event processed.
+ * Events at one instant run in ring index order: the order is (time, ring index), whichever
+ * path runs them. Returns 0 when none is left before `until`, or DR_* bits as soon as the
+ * bindings have work; H_DEV_NOW holds the time of the last event processed.
  */
 export function devicesRun(base: usize, until: f64): i32 {
   const count = load<i32>(base + H_RING_COUNT);
@@ -650,25 +512,37 @@ export function devicesRun(base: usize, until: f64): i32 {
     let best = -1;
     let bestT = Infinity;
     let second = Infinity;
+    let secondIdx = count; // the lowest index among the rings at `second` (but best)
     for (let r = 0; r < count; r++) {
       const t = load<f64>(rings + <usize>r * stride + R_NEXT_T);
       if (t < bestT) {
         second = bestT;
+        secondIdx = best < 0 ? count : best;
         bestT = t;
         best = r;
       } else if (t < second) {
         second = t;
+        secondIdx = r;
       }
     }
     if (best < 0 || bestT > until) return 0;
+    if (fast && second == bestT) {
+      // Tied rings: their events at one instant, step after step, in one pass (fast-path.ts).
+      const status = tiedRun(base, bestT, until);
+      if (status > 0) return status;
+      if (status == 0) continue;
+    }
     const limit = second < until ? second : until;
+    // An event at `limit` itself is this ring's to run if `limit` is `until`, or if the other
+    // ring there comes later in index order.
+    const incl = second > until || best < secondIdx;
     const rp = rings + <usize>best * stride;
     // Stay on this ring while it has the earliest event: no rescan per job.
     for (;;) {
       const t = load<f64>(rp + R_NEXT_T);
-      if (t > limit || t == Infinity) break;
+      if (t > limit || (t == limit && !incl) || t == Infinity) break;
       // (limit == t: another ring has an event at this instant, a run would be one event.)
-      let status = fast && limit > t ? fastRun(base, best, rp, t, limit) : threaded ? threadRun(base, best, rp, t, limit) : -1;
+      let status = fast && limit > t ? fastRun(base, best, rp, t, limit, incl) : threaded ? threadRun(base, best, rp, t, limit) : -1;
       if (status < 0) {
         store<f64>(base + H_DEV_NOW, t);
         status = ringEvent(base, best, rp, t);

@@ -1,13 +1,17 @@
 /**
- * The device engine's run-length fast path (assembly/ring.ts, fastRun) against its general path:
+ * The device engine's fast paths (assembly/fast-path.ts: fastRun, tiedRun) against its general path:
  * seeded random scenarios (zero-byte and chunked jobs, several rings on shared and separate
  * devices, jitter and seeded faults, injected faults, callbacks and held handles on some fences,
  * timers, timeouts, buffers freed under running jobs (M2), a scheduler or tracing on some) run
  * with the fast path on and off (MODE_NO_FAST_PATH, a header bit only this test sets), on both
  * backends, in lockstep. After every operation the four arenas are byte-identical except the mode
  * word itself, and every callback (with its status, its fence's timestamp and the virtual time it
- * ran at), timer, return value and violation is the same: each fence keeps its own job's
- * completion time (R4), signaled in order (C3), with the same slot reuse and statistics.
+ * ran at, and the DMA bytes written by then), timer, return value and violation is the same:
+ * each fence keeps its own job's completion time (R4), signaled in order (C3), with the same slot
+ * reuse and statistics. The tied scenarios feed two to four rings on devices alike at the same
+ * instants (zero-byte jobs, one job with bytes for all or a pattern per ring, a fence with a
+ * callback or a held handle among them, timeouts equal to a job's duration): their completions
+ * tie, and the engine's (time, ring index) order must come out the same from tiedRun.
  */
 import { describe, expect, it } from 'vitest';
 import * as L from '../bindings/core/layout.js';
@@ -15,6 +19,8 @@ import type { DmaBuffer, DmaDevice, DmaFence, HwRing, Runtime } from '../binding
 import { prng, runtime } from './helpers.js';
 
 const SCENARIOS = 32;
+/** Tied scenarios: rings alike on devices alike, fed at the same instants (tiedRun). */
+const TIED = 24;
 const OPS = 60;
 
 interface World {
@@ -25,12 +31,33 @@ interface World {
   held: DmaFence[];
   ents: { pushBatch(n: number, job: object): number }[];
   log: string[];
+  tied: boolean;
 }
 
-/** The scenario's shape, drawn once per seed (the same for the four runtimes). */
+/**
+ * The scenario's shape, drawn once per seed (the same for the four runtimes). Tied (seeds above
+ * SCENARIOS): two to four rings whose devices take one duration per zero-byte job, mostly fed
+ * all at once, so that their events fall at the same instants.
+ */
 function shape(seed: number) {
   const r = prng(seed * 7919 + 1);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];
+  if (seed > SCENARIOS) {
+    const baseNs = pick([1, 100, 1000]);
+    const perByteNs = pick([0, 0.25, 1]);
+    const devs = Array.from({ length: 1 + Math.floor(r() * 2) }, () => ({
+      baseNs,
+      perByteNs: r() < 0.8 ? perByteNs : pick([0, 0.25, 1]),
+      jitter: 0,
+      faults: r() < 0.1 ? { hang: 0.01, slow: 0.05, lostIrq: 0.05 } : undefined,
+    }));
+    const rings = Array.from({ length: 2 + Math.floor(r() * 3) }, (_, i) => ({
+      dev: i % devs.length,
+      capacity: pick([16, 64]),
+      timeoutNs: pick([Infinity, Infinity, baseNs, 50_000, 4_000]),
+    }));
+    return { devs, rings, sched: r() < 0.2, trace: r() < 0.05, tied: true };
+  }
   const devs = Array.from({ length: 1 + Math.floor(r() * 3) }, () => ({
     baseNs: pick([0, 100, 1000, 1000, 2500]),
     perByteNs: pick([0, 0.25, 1]),
@@ -42,7 +69,7 @@ function shape(seed: number) {
     capacity: pick([4, 16, 64]),
     timeoutNs: pick([Infinity, Infinity, 50_000, 4_000]),
   }));
-  return { devs, rings, sched: r() < 0.25, trace: r() < 0.1 };
+  return { devs, rings, sched: r() < 0.25, trace: r() < 0.1, tied: false };
 }
 
 async function world(backend: 'wasm' | 'ts', seed: number, fast: boolean): Promise<World> {
@@ -55,7 +82,7 @@ async function world(backend: 'wasm' | 'ts', seed: number, fast: boolean): Promi
   const rings = s.rings.map((g, i) => rt.createRing({ device: devs[g.dev], capacity: g.capacity, timeoutNs: g.timeoutNs, name: `r${i}` }));
   const bufs = [rt.memory.alloc(1024), rt.memory.alloc(256), rt.memory.alloc(4096)];
   const ents = s.sched ? [rt.createScheduler({ ring: rings[0] }).createEntity()] : [];
-  return { rt, devs, rings, bufs, held: [], ents, log: [] };
+  return { rt, devs, rings, bufs, held: [], ents, log: [], tied: s.tied };
 }
 
 /** One operation, drawn from the op PRNG (the same draws for the four runtimes). */
@@ -72,7 +99,8 @@ function step(w: World, r: () => number): unknown {
   };
   const watch = (f: DmaFence, tag: string) =>
     f.addCallback((g) => {
-      log.push(`${tag} r${ri}#${g.seqno} status ${g.status} ts ${g.timestamp} @${now()}`);
+      // (the bytes the device wrote so far: what the bindings see of the chunks due by then)
+      log.push(`${tag} r${ri}#${g.seqno} status ${g.status} ts ${g.timestamp} @${now()} dma ${rt.stats.dmaBytesWritten}`);
       g.release();
     });
   const guard = (fn: () => unknown) => {
@@ -83,6 +111,28 @@ function step(w: World, r: () => number): unknown {
     }
   };
   const op = r();
+  if (w.tied && op < 0.3) {
+    // Every ring fed alike at this instant: zero-byte jobs or one job with bytes for all (now and
+    // then a pattern per ring), a fence with a callback or a held handle among them on one ring,
+    // or a different job behind them.
+    const n = 1 + Math.floor(r() * 40);
+    const extra = r();
+    const kind = r();
+    const shared = kind < 0.5 ? {} : job();
+    const other = extra < 0.15 ? job() : undefined;
+    const sel = Math.floor(r() * (rings.length - 1)); // (rings after it complete at its instant)
+    return rings.map((g, i) =>
+      guard(() => {
+        const j = kind > 0.85 && 'dst' in shared ? { ...shared, pattern: (i * 37) & 255 } : shared;
+        const k = g.submitBatch(Math.max(1, Math.min(n, g.space - 2)), j);
+        if (other) g.submitBatch(1, other);
+        else if (extra < 0.4 && i === sel) watch(g.submit(j), 'cb');
+        else if (extra < 0.45 && i === sel) w.held.push(g.submit(j));
+        if (g.space > 0 && extra < 0.6) g.submitBatch(Math.min(g.space, 1 + (n >> 1)), j);
+        return k;
+      }),
+    );
+  }
   if (op < 0.3) {
     const n = 1 + Math.floor(r() * 80);
     const j = job();
@@ -147,7 +197,7 @@ function final(w: World): string[] {
 }
 
 describe('device fast path (R4, C3, M2): the same run with and without it, on both backends', () => {
-  it.each(Array.from({ length: SCENARIOS }, (_, i) => i + 1))('R4: scenario %i gives byte-identical arenas and the same callbacks, timestamps and violations', async (seed) => {
+  it.each(Array.from({ length: SCENARIOS + TIED }, (_, i) => i + 1))('R4: scenario %i gives byte-identical arenas and the same callbacks, timestamps and violations', async (seed) => {
     const worlds = [await world('wasm', seed, false), await world('wasm', seed, true), await world('ts', seed, false), await world('ts', seed, true)];
     const names = ['wasm general', 'wasm fast', 'ts general', 'ts fast'];
     const rs = worlds.map(() => prng(seed));

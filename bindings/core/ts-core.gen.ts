@@ -1,7 +1,7 @@
 /**
  * generated from assembly/ by scripts/gen-ts-core.mjs; do not edit.
  *
- * The ts backend: the core of assembly/ (fence.ts, sched.ts, ring.ts), its one source, translated to
+ * The ts backend: the core of assembly/ (fence.ts, sched.ts, fast-path.ts, ring.ts), its one source, translated to
  * plain TypeScript over the same arena bytes, function by function: typed-array views made once,
  * no allocation per call. `npm run gen:core` writes this file (build:ts runs it before tsc) and
  * test/gen-core.test.ts fails when it differs from what the generator makes.
@@ -910,6 +910,367 @@ export class TsCore implements Core {
     return status;
   }
 
+  // ── assembly/fast-path.ts ──────────────────────────────────────────────────────────────────────
+
+  /** M2 for a whole job at once: does allocation `expected` own every granule of [dst, dst + bytes)? */
+  private owned(base: number, dst: number, bytes: number, expected: number): boolean {
+    const u32 = this.u32;
+    const map = base + u32[(base + H_DMA_MAP_OFF) >>> 2];
+    for (let g = dst >>> DMA_GRANULE_SHIFT, end = (dst + bytes - 1) >>> DMA_GRANULE_SHIFT; g <= end; g++) {
+      if (u32[(map + (g << 2)) >>> 2] !== expected) return false;
+    }
+    return true;
+  }
+
+  /**
+   * What both runs need of a ring at its event: the running job completes at that event with
+   * nothing armed or due (no fault drawn or injected, no request, no JS return per job), and the
+   * context's oldest pending fence is the running job's (none left behind by a lost IRQ).
+   */
+  private runnable(base: number, rp: number): boolean {
+    const i32 = this.i32;
+    const u32 = this.u32;
+    const f64 = this.f64;
+    if (u32[(rp + R_FLAGS) >>> 2] & (RGF_RANDOM | RGF_NO_IRQ_HANDLER | RGF_WAKE | RGF_TRACE)) return false;
+    if (u32[(rp + R_ENGINE) >>> 2] !== EN_BUSY || u32[(rp + R_CUR_FLAGS) >>> 2] !== 0) return false;
+    if (f64[(rp + R_ACK_AT) >>> 3] >= 0 || f64[(rp + R_RESET_AT) >>> 3] >= 0) return false;
+    const head = u32[(rp + R_HEAD) >>> 2];
+    if (u32[(rp + R_SIG_IDX) >>> 2] !== ((head - 1) >>> 0)) return false;
+    const first = i32[(this.ctxPtr(base, i32[(rp + R_CTX) >>> 2]) + C_HEAD) >>> 2];
+    return first !== NIL && f64[(this.slotPtr(base, first) + S_SEQNO) >>> 3] === f64[(this.descPtr(rp, (head - 1)) + D_SEQNO) >>> 3];
+  }
+
+  /** R6 is armed on this ring (a deadline per job): running, or draining with no STOP sent. */
+  private deadlines(rp: number): boolean {
+    const u32 = this.u32;
+    const f64 = this.f64;
+    const state = u32[(rp + R_STATE) >>> 2];
+    return f64[(rp + R_TIMEOUT_NS) >>> 3] < Infinity && (state === RS_RUNNING || (state === RS_STOPPING && u32[(rp + R_STOP) >>> 2] === 0));
+  }
+
+  /**
+   * The device's side of m completed jobs of a ring whose running job ended at end0 and whose
+   * next m - 1 jobs took `step` each: their bytes (the jobs after the first: whole), start times,
+   * the last job's write-back, IRQ counts, the next fetch and the ring's next event.
+   */
+  private finishRun(base: number, ring: number, rp: number, m: number, step: number, end0: number): number {
+    const u32 = this.u32;
+    const f64 = this.f64;
+    const head = u32[(rp + R_HEAD) >>> 2];
+    const d0 = this.descPtr(rp, (head - 1));
+    const dma = base + u32[(base + H_DMA_OFF) >>> 2];
+    let bytes = 0;
+    let tLast = end0;
+    let start = f64[(rp + R_CUR_START) >>> 3];
+    let last = d0;
+    const mask = u32[(rp + R_MASK) >>> 2];
+    const descs = rp + RING_SIZE;
+    const starts = this.startPtr(rp, 0);
+    for (let k = 1; k < (m >>> 0); k++) {
+      const i = (head - 1 + k) & mask;
+      last = descs + (i * DESC_SIZE);
+      f64[(starts + (i * START_SIZE)) >>> 3] = tLast;
+      const b = u32[(last + D_BYTES) >>> 2];
+      if (b !== 0) {
+        this.memoryFill((dma + u32[(last + D_DST) >>> 2]) >>> 0, u32[(last + D_PATTERN) >>> 2] & 255, b);
+        bytes += b;
+      }
+      start = tLast;
+      tLast += step;
+    }
+    const retired = (head - 1 + m);
+    if (bytes !== 0) f64[(base + ST_DMA_BYTES) >>> 3] += bytes;
+    if (m > 1) {
+      f64[(rp + R_CUR_START) >>> 3] = start;
+      f64[(rp + R_CUR_DUR) >>> 3] = step;
+      f64[(rp + R_CUR_END) >>> 3] = tLast;
+      u32[(rp + R_CUR_WRITTEN) >>> 2] = 0;
+    }
+    if (u32[(last + D_BYTES) >>> 2] !== 0) u32[(rp + R_CUR_WRITTEN) >>> 2] = DMA_CHUNKS;
+    u32[(rp + R_HEAD) >>> 2] = retired;
+    f64[(rp + R_WRITEBACK) >>> 3] = f64[(last + D_SEQNO) >>> 3];
+    u32[(rp + R_RETIRED) >>> 2] = retired;
+    u32[(rp + R_ENGINE) >>> 2] = 0;
+    f64[(base + ST_JOBS_COMPLETED) >>> 3] += m;
+    u32[(rp + R_IRQS) >>> 2] += m;
+    f64[(base + ST_IRQS) >>> 3] += m;
+    u32[(rp + R_SIG_IDX) >>> 2] = retired;
+    if (this.canFetch(rp)) this.fetch(rp, tLast);
+    f64[(base + H_DEV_NOW) >>> 3] = tLast;
+    return this.endEvent(base, ring, rp, tLast, 0);
+  }
+
+  /**
+   * The run-length fast path: from the event at t, completes in one pass the running job and the
+   * queued jobs after it whose events are all certain and unobserved before `limit` (at `limit`
+   * too if `incl`: the ring comes first in index order there) — no fault armed or drawn (no PRNG
+   * ring), no request, no timeout due, every byte written into memory its job's allocation owns
+   * (one ownership check per job), no return to the bindings per job (WAKE, TRACE) — and stops
+   * after a fence with JS callbacks or waiters. The jobs after the first have one duration: the
+   * stamps are accumulated steps, as the general path's times are. Returns -1 when it does not
+   * apply (the general path runs the event), else the DR_* bits of its last event.
+   */
+  private fastRun(base: number, ring: number, rp: number, t: number, limit: number, incl: boolean): number {
+    const i32 = this.i32;
+    const u32 = this.u32;
+    const f64 = this.f64;
+    // First the cheapest refusal: the running job does not complete before the limit (a chunk event
+    // of rings whose events interleave).
+    const end0 = f64[(rp + R_CUR_END) >>> 3];
+    if (end0 > limit || (end0 === limit && !incl)) return -1;
+    if (i32[(base + H_NOTIFY_HEAD) >>> 2] !== NIL || !this.runnable(base, rp)) return -1;
+    const flags = u32[(rp + R_FLAGS) >>> 2];
+    const head = u32[(rp + R_HEAD) >>> 2];
+    const d0 = this.descPtr(rp, (head - 1));
+    // R6: no deadline before a completion, and none reached at a fetch.
+    const tmo = f64[(rp + R_TIMEOUT_NS) >>> 3];
+    const armed = this.deadlines(rp);
+    if (armed && !(f64[this.startPtr(rp, (head - 1)) >>> 3] + tmo >= end0)) return -1;
+    let cDst = u32[(d0 + D_DST) >>> 2];
+    let cBytes = u32[(d0 + D_BYTES) >>> 2];
+    let cAlloc = u32[(d0 + D_ALLOC_ID) >>> 2];
+    const bytes0 = cBytes;
+    // The running job's chunks still to write: [lo0, bytes0).
+    const lo0 = Math.floor(bytes0 * u32[(rp + R_CUR_WRITTEN) >>> 2] / DMA_CHUNKS) >>> 0;
+    if (bytes0 !== lo0 && !this.owned(base, cDst + lo0, bytes0 - lo0, cAlloc)) return -1;
+    if (lo0 !== 0) cBytes = 0; // (only the rest was checked: a job like it checks its own)
+    // Plan: how many jobs complete, one duration (step) after the first.
+    let n = 1;
+    let step = 0;
+    let tEnd = end0;
+    const tail = Atomics.load(u32, (rp + R_TAIL) >>> 2);
+    if (!((flags & RGF_STOPPABLE) && u32[(rp + R_STOP) >>> 2]) && !(u32[(rp + R_INJECT) >>> 2] & ~JF_NO_ACK)) {
+      const baseNs = f64[(rp + R_BASE_NS) >>> 3];
+      const perByte = f64[(rp + R_PER_BYTE_NS) >>> 3];
+      const queued = (tail - head) >>> 0;
+      const descs = rp + RING_SIZE;
+      const mask = u32[(rp + R_MASK) >>> 2];
+      let lastB = 0;
+      let dur = 0;
+      for (let k = 0; k < queued; k++) {
+        const d = descs + (((head + k) & mask) * DESC_SIZE);
+        const b = u32[(d + D_BYTES) >>> 2];
+        if (n === 1 || b !== lastB) {
+          // (fetch's formula: the same duration for the same size)
+          dur = Math.floor(baseNs + perByte * b);
+          lastB = b;
+          if (n === 1)
+            step = dur;
+          else if (dur !== step) break;
+        }
+        const e = tEnd + dur;
+        if (e > limit || (e === limit && !incl)) break;
+        if (armed && !(tEnd + tmo > tEnd && tEnd + tmo >= e)) break;
+        if (b !== 0) {
+          const dst = u32[(d + D_DST) >>> 2];
+          const id = u32[(d + D_ALLOC_ID) >>> 2];
+          if (dst !== cDst || b !== cBytes || id !== cAlloc) {
+            if (!this.owned(base, dst, b, id)) break;
+            cDst = dst;
+            cBytes = b;
+            cAlloc = id;
+          }
+        }
+        tEnd = e;
+        n++;
+      }
+    }
+    // The IRQ handlers' signaling, one fence per job: m jobs complete (fewer at a JS fence).
+    const m = this.signalRun(base, i32[(rp + R_CTX) >>> 2], f64[(this.descPtr(rp, (head - 1 + (n - 1))) + D_SEQNO) >>> 3], end0, step) | 0;
+    if (m === 0) return -1; // (not reached: the first pending fence is the running job's)
+    // The running job's remaining chunks; finishRun writes the others' bytes.
+    if (bytes0 !== lo0) {
+      const dma = base + u32[(base + H_DMA_OFF) >>> 2];
+      this.memoryFill((dma + (u32[(d0 + D_DST) >>> 2] + lo0)) >>> 0, u32[(d0 + D_PATTERN) >>> 2] & 255, (bytes0 - lo0) >>> 0);
+      f64[(base + ST_DMA_BYTES) >>> 3] += ((bytes0 - lo0) >>> 0);
+    }
+    return this.finishRun(base, ring, rp, m, step, end0);
+  }
+
+  /**
+   * The running job's chunks due before t (the general path's chunk events before that instant),
+   * then the ring's next event. Its bytes are its allocation's (checked by the caller).
+   */
+  private chunksBefore(base: number, ring: number, rp: number, t: number): number {
+    const u32 = this.u32;
+    const f64 = this.f64;
+    const d = this.descPtr(rp, (u32[(rp + R_HEAD) >>> 2] - 1));
+    if (u32[(d + D_BYTES) >>> 2] === 0) return 0;
+    const start = f64[(rp + R_CUR_START) >>> 3];
+    const dur = f64[(rp + R_CUR_DUR) >>> 3];
+    let chunks = u32[(rp + R_CUR_WRITTEN) >>> 2];
+    let tc = -1;
+    let status = 0;
+    while (chunks < DMA_CHUNKS) {
+      const at = start + Math.floor(dur * ((chunks + 1) >>> 0) / DMA_CHUNKS);
+      if (!(at < t)) break;
+      status |= this.writeChunk(base, ring, d, chunks, at);
+      tc = at;
+      chunks++;
+    }
+    u32[(rp + R_CUR_WRITTEN) >>> 2] = chunks;
+    return tc >= 0 ? this.endEvent(base, ring, rp, tc, status) : status;
+  }
+
+  /**
+   * Tied rings: the rings whose next event is at t all complete their running job at one instant
+   * end0, have more queued behind it, and their devices take one duration (`step`) per job: their
+   * completions fall at the same instants end0, end0 + step, ... until another ring's event or
+   * `until`. The general path runs them in (time, ring index) order, one scan of every ring per
+   * event (and per DMA chunk); this pass runs the completions in the same order without the scans
+   * and the per-event bookkeeping: per instant, per ring, the IRQ handler's signaling of that job's
+   * fence (signalRun, one fence: slots are recycled in the general path's order), then once per
+   * ring the device's side of its run (finishRun). Jobs with bytes are covered when every byte of
+   * the pass is one pattern written into memory its job's allocation owns: the order of the writes
+   * then changes no byte, so each job is written whole. It stops after a fence with JS callbacks or
+   * waiters, and before a fence already signaled, as the general path would return there. Returns
+   * -1 when it does not apply, else the DR_* bits (0: the engine goes on).
+   */
+  private tiedRun(base: number, t: number, until: number): number {
+    const i32 = this.i32;
+    const u32 = this.u32;
+    const f64 = this.f64;
+    if (i32[(base + H_NOTIFY_HEAD) >>> 2] !== NIL) return -1;
+    const count = i32[(base + H_RING_COUNT) >>> 2];
+    const rings = base + u32[(base + H_RINGS_OFF) >>> 2];
+    const stride = i32[(base + H_RING_STRIDE) >>> 2];
+    let other = Infinity; // the next event of a ring outside the group
+    let end0 = -1; // the group's first completion
+    let step = -1;
+    let patterned = false; // the pass writes bytes, all of one pattern:
+    let pattern = 0;
+    let steps = 0x7fffffff; // instants every ring of the group has a clean completion at
+    for (let r = 0; r < count; r++) {
+      const rp = rings + Math.imul(r, stride);
+      const tr = f64[(rp + R_NEXT_T) >>> 3];
+      if (tr !== t) {
+        if (tr < other) other = tr;
+        continue;
+      }
+      const end = f64[(rp + R_CUR_END) >>> 3];
+      if ((end0 >= 0 && end !== end0) || !(end <= until) || !this.runnable(base, rp)) return -1;
+      end0 = end;
+      if (u32[(rp + R_STOP) >>> 2] !== 0 || ((u32[(rp + R_INJECT) >>> 2] & ~JF_NO_ACK) >>> 0) !== 0) return -1;
+      const head = u32[(rp + R_HEAD) >>> 2];
+      // The running job's chunks still to write: [lo0, bytes0).
+      const d0 = this.descPtr(rp, (head - 1));
+      const bytes0 = u32[(d0 + D_BYTES) >>> 2];
+      const lo0 = Math.floor(bytes0 * u32[(rp + R_CUR_WRITTEN) >>> 2] / DMA_CHUNKS) >>> 0;
+      if (bytes0 !== lo0) {
+        const p = u32[(d0 + D_PATTERN) >>> 2];
+        if ((patterned && p !== pattern) || !this.owned(base, u32[(d0 + D_DST) >>> 2] + lo0, bytes0 - lo0, u32[(d0 + D_ALLOC_ID) >>> 2])) return -1;
+        pattern = p;
+        patterned = true;
+      }
+      const tmo = f64[(rp + R_TIMEOUT_NS) >>> 3];
+      const armed = this.deadlines(rp);
+      if (armed && !(f64[this.startPtr(rp, (head - 1)) >>> 3] + tmo >= end)) return -1;
+      // The jobs queued behind it that take `step` each (the first one sets it for the group).
+      const baseNs = f64[(rp + R_BASE_NS) >>> 3];
+      const perByte = f64[(rp + R_PER_BYTE_NS) >>> 3];
+      const queued = (Atomics.load(u32, (rp + R_TAIL) >>> 2) - head) >>> 0;
+      const mask = u32[(rp + R_MASK) >>> 2];
+      const descs = rp + RING_SIZE;
+      let q = 1;
+      let cDst = 0;
+      let cBytes = 0;
+      let cAlloc = 0;
+      let next = -1; // the first event of the job that ends the ring's run, after its start
+      for (; ((q - 1) >>> 0) < queued; q++) {
+        const d = descs + (((head + q - 1) & mask) * DESC_SIZE);
+        const b = u32[(d + D_BYTES) >>> 2];
+        const dur = Math.floor(baseNs + perByte * b); // (fetch's formula)
+        next = b !== 0 ? Math.floor(dur / DMA_CHUNKS) : dur;
+        if (step < 0 && dur > 0) step = dur;
+        if (dur !== step) break;
+        if (armed && !(tmo >= dur)) break; // R6: no deadline before a completion
+        if (b !== 0) {
+          if (patterned && u32[(d + D_PATTERN) >>> 2] !== pattern) break;
+          const dst = u32[(d + D_DST) >>> 2];
+          const id = u32[(d + D_ALLOC_ID) >>> 2];
+          if (dst !== cDst || b !== cBytes || id !== cAlloc) {
+            if (!this.owned(base, dst, b, id)) break;
+            cDst = dst;
+            cBytes = b;
+            cAlloc = id;
+          }
+          pattern = u32[(d + D_PATTERN) >>> 2];
+          patterned = true;
+        }
+        next = -1;
+      }
+      // The job after the run starts at the run's last instant: its first event must come later
+      // (a chunk or a completion at that instant is the general path's before the next ring's).
+      if (next >= 0 && !(next >= 1)) q--;
+      if ((q | 0) < (steps | 0)) steps = q;
+    }
+    // Every event of the pass (its chunks too) comes before any other ring's.
+    if (step <= 0 || (steps | 0) === 0 || !(end0 < other)) return -1;
+    // With bytes: no chunk lands at the instant its job starts (it would run between two rings'
+    // completions there, which matters if the bindings look at that instant).
+    if (patterned && !(Math.floor(step / DMA_CHUNKS) >= 1)) return -1;
+    // The instants, in order; per instant the rings in index order.
+    let e = end0;
+    let last = end0;
+    let full = 0; // instants every ring of the group ran
+    let part = 0; // and the rings below this index one more
+    let ran = 0; // completions
+    let stop = false; // within an instant
+    while (full < (steps | 0)) {
+      if (full > 0) {
+        e += step;
+        if (!(e <= until && e < other)) break;
+      }
+      for (let r = 0; r < count; r++) {
+        const rp = rings + Math.imul(r, stride);
+        if (f64[(rp + R_NEXT_T) >>> 3] !== t) continue;
+        const seqno = f64[(this.descPtr(rp, (u32[(rp + R_HEAD) >>> 2] - 1 + full)) + D_SEQNO) >>> 3];
+        if ((this.signalRun(base, i32[(rp + R_CTX) >>> 2], seqno, e, 0) | 0) === 0) {
+          part = r; // a fence signaled before its job completed: the general path takes it
+          stop = true;
+          break;
+        }
+        last = e;
+        ran++;
+        if (i32[(base + H_NOTIFY_HEAD) >>> 2] !== NIL) {
+          part = (r + 1); // JS callbacks or waiters: back to the bindings at this job's time
+          stop = true;
+          break;
+        }
+      }
+      if (stop) break;
+      full++;
+    }
+    if (ran === 0) return -1;
+    let status = 0;
+    for (let r = 0; r < count; r++) {
+      const rp = rings + Math.imul(r, stride);
+      if (f64[(rp + R_NEXT_T) >>> 3] !== t) continue;
+      const m = (full + (r < (part | 0) ? 1 : 0)) | 0;
+      if (m === 0) continue;
+      // The running job's remaining chunks (the others' bytes: finishRun).
+      const d0 = this.descPtr(rp, (u32[(rp + R_HEAD) >>> 2] - 1));
+      const bytes0 = u32[(d0 + D_BYTES) >>> 2];
+      const lo0 = Math.floor(bytes0 * u32[(rp + R_CUR_WRITTEN) >>> 2] / DMA_CHUNKS) >>> 0;
+      if (bytes0 !== lo0) {
+        const dma = base + u32[(base + H_DMA_OFF) >>> 2];
+        this.memoryFill((dma + (u32[(d0 + D_DST) >>> 2] + lo0)) >>> 0, u32[(d0 + D_PATTERN) >>> 2] & 255, (bytes0 - lo0) >>> 0);
+        f64[(base + ST_DMA_BYTES) >>> 3] += ((bytes0 - lo0) >>> 0);
+      }
+      status |= this.finishRun(base, r, rp, m, step, end0);
+    }
+    // Stopped within an instant: the rings after the stop have not completed their job there, but
+    // the general path wrote its chunks due before that instant.
+    if (stop) {
+      for (let r = part; (r | 0) < count; r++) {
+        const rp = rings + Math.imul(r, stride);
+        if (f64[(rp + R_NEXT_T) >>> 3] <= last && u32[(rp + R_ENGINE) >>> 2] === EN_BUSY) status |= this.chunksBefore(base, r, rp, last);
+      }
+    }
+    f64[(base + H_DEV_NOW) >>> 3] = last;
+    return status;
+  }
+
   // ── assembly/ring.ts ───────────────────────────────────────────────────────────────────────────
 
   private ringPtr(base: number, ring: number): number {
@@ -1303,151 +1664,6 @@ export class TsCore implements Core {
     return this.endEvent(base, ring, rp, t, status);
   }
 
-  /** M2 for a whole job at once: does allocation `expected` own every granule of [dst, dst + bytes)? */
-  private owned(base: number, dst: number, bytes: number, expected: number): boolean {
-    const u32 = this.u32;
-    const map = base + u32[(base + H_DMA_MAP_OFF) >>> 2];
-    for (let g = dst >>> DMA_GRANULE_SHIFT, end = (dst + bytes - 1) >>> DMA_GRANULE_SHIFT; g <= end; g++) {
-      if (u32[(map + (g << 2)) >>> 2] !== expected) return false;
-    }
-    return true;
-  }
-
-  /**
-   * The run-length fast path (virtual clock, no scheduler): from the event at t, completes in one
-   * pass the running job and the queued jobs after it whose events are all certain and unobserved
-   * before `limit` — no fault armed or drawn (no PRNG ring), no request, no timeout due, every
-   * byte written into memory its job's allocation owns (one ownership check per job), no return to
-   * the bindings per job (WAKE, TRACE) — and stops after a fence with JS callbacks or waiters. It
-   * leaves the arena exactly as the general path's events would, each fence stamped with its own
-   * job's completion time (the jobs after the first have one duration: the stamps are accumulated
-   * steps, as the general path's times are). Returns -1 when it does not apply (the general path
-   * runs the event), else the DR_* bits of its last event.
-   */
-  private fastRun(base: number, ring: number, rp: number, t: number, limit: number): number {
-    const i32 = this.i32;
-    const u32 = this.u32;
-    const f64 = this.f64;
-    // First the cheapest refusal: the running job does not complete before the limit (a chunk event
-    // of rings whose events interleave).
-    const end0 = f64[(rp + R_CUR_END) >>> 3];
-    if (end0 > limit) return -1;
-    const flags = u32[(rp + R_FLAGS) >>> 2];
-    if (flags & (RGF_RANDOM | RGF_NO_IRQ_HANDLER | RGF_WAKE | RGF_TRACE)) return -1;
-    if (u32[(rp + R_ENGINE) >>> 2] !== EN_BUSY || u32[(rp + R_CUR_FLAGS) >>> 2] !== 0) return -1;
-    if (f64[(rp + R_ACK_AT) >>> 3] >= 0 || f64[(rp + R_RESET_AT) >>> 3] >= 0) return -1;
-    if (i32[(base + H_NOTIFY_HEAD) >>> 2] !== NIL) return -1;
-    const head = u32[(rp + R_HEAD) >>> 2];
-    if (u32[(rp + R_SIG_IDX) >>> 2] !== ((head - 1) >>> 0)) return -1;
-    const d0 = this.descPtr(rp, (head - 1));
-    // The context's oldest pending fence is the running job's (none left behind by a lost IRQ).
-    const ctx = i32[(rp + R_CTX) >>> 2];
-    const first = i32[(this.ctxPtr(base, ctx) + C_HEAD) >>> 2];
-    if (first === NIL || f64[(this.slotPtr(base, first) + S_SEQNO) >>> 3] !== f64[(d0 + D_SEQNO) >>> 3]) return -1;
-    // R6: no deadline before a completion, and none reached at a fetch.
-    const tmo = f64[(rp + R_TIMEOUT_NS) >>> 3];
-    const state = u32[(rp + R_STATE) >>> 2];
-    const armed = tmo < Infinity && (state === RS_RUNNING || (state === RS_STOPPING && u32[(rp + R_STOP) >>> 2] === 0));
-    if (armed && !(f64[this.startPtr(rp, (head - 1)) >>> 3] + tmo >= end0)) return -1;
-    let cDst = u32[(d0 + D_DST) >>> 2];
-    let cBytes = u32[(d0 + D_BYTES) >>> 2];
-    let cAlloc = u32[(d0 + D_ALLOC_ID) >>> 2];
-    const bytes0 = cBytes;
-    // The running job's chunks still to write: [lo0, bytes0).
-    const lo0 = Math.floor(bytes0 * u32[(rp + R_CUR_WRITTEN) >>> 2] / DMA_CHUNKS) >>> 0;
-    if (bytes0 !== lo0 && !this.owned(base, cDst + lo0, bytes0 - lo0, cAlloc)) return -1;
-    if (lo0 !== 0) cBytes = 0; // (only the rest was checked: a job like it checks its own)
-    // Plan: how many jobs complete, one duration (step) after the first.
-    let n = 1;
-    let step = 0;
-    let tEnd = end0;
-    const tail = Atomics.load(u32, (rp + R_TAIL) >>> 2);
-    if (!((flags & RGF_STOPPABLE) && u32[(rp + R_STOP) >>> 2]) && !(u32[(rp + R_INJECT) >>> 2] & ~JF_NO_ACK)) {
-      const baseNs = f64[(rp + R_BASE_NS) >>> 3];
-      const perByte = f64[(rp + R_PER_BYTE_NS) >>> 3];
-      const queued = (tail - head) >>> 0;
-      const descs = rp + RING_SIZE;
-      const mask = u32[(rp + R_MASK) >>> 2];
-      let lastB = 0;
-      let dur = 0;
-      for (let k = 0; k < queued; k++) {
-        const d = descs + (((head + k) & mask) * DESC_SIZE);
-        const b = u32[(d + D_BYTES) >>> 2];
-        if (n === 1 || b !== lastB) {
-          // (fetch's formula: the same duration for the same size)
-          dur = Math.floor(baseNs + perByte * b);
-          lastB = b;
-          if (n === 1)
-            step = dur;
-          else if (dur !== step) break;
-        }
-        const e = tEnd + dur;
-        if (e > limit) break;
-        if (armed && !(tEnd + tmo > tEnd && tEnd + tmo >= e)) break;
-        if (b !== 0) {
-          const dst = u32[(d + D_DST) >>> 2];
-          const id = u32[(d + D_ALLOC_ID) >>> 2];
-          if (dst !== cDst || b !== cBytes || id !== cAlloc) {
-            if (!this.owned(base, dst, b, id)) break;
-            cDst = dst;
-            cBytes = b;
-            cAlloc = id;
-          }
-        }
-        tEnd = e;
-        n++;
-      }
-    }
-    // The IRQ handlers' signaling, one fence per job: m jobs complete (fewer at a JS fence).
-    const m = this.signalRun(base, ctx, f64[(this.descPtr(rp, (head - 1 + (n - 1))) + D_SEQNO) >>> 3], end0, step) | 0;
-    if (m === 0) return -1; // (not reached: the first pending fence is the running job's)
-    // The device's side of those m jobs: bytes, start times, then the last job's completion.
-    const dma = base + u32[(base + H_DMA_OFF) >>> 2];
-    let bytes = 0;
-    if (bytes0 !== lo0) {
-      this.memoryFill((dma + (u32[(d0 + D_DST) >>> 2] + lo0)) >>> 0, u32[(d0 + D_PATTERN) >>> 2] & 255, (bytes0 - lo0) >>> 0);
-      bytes += ((bytes0 - lo0) >>> 0);
-    }
-    let tLast = end0;
-    let start = f64[(rp + R_CUR_START) >>> 3];
-    let last = d0;
-    const mask = u32[(rp + R_MASK) >>> 2];
-    const descs = rp + RING_SIZE;
-    const starts = this.startPtr(rp, 0);
-    for (let k = 1; k < (m >>> 0); k++) {
-      const i = (head - 1 + k) & mask;
-      last = descs + (i * DESC_SIZE);
-      f64[(starts + (i * START_SIZE)) >>> 3] = tLast;
-      const b = u32[(last + D_BYTES) >>> 2];
-      if (b !== 0) {
-        this.memoryFill((dma + u32[(last + D_DST) >>> 2]) >>> 0, u32[(last + D_PATTERN) >>> 2] & 255, b);
-        bytes += b;
-      }
-      start = tLast;
-      tLast += step;
-    }
-    const retired = (head - 1 + m);
-    if (bytes !== 0) f64[(base + ST_DMA_BYTES) >>> 3] += bytes;
-    if (m > 1) {
-      f64[(rp + R_CUR_START) >>> 3] = start;
-      f64[(rp + R_CUR_DUR) >>> 3] = step;
-      f64[(rp + R_CUR_END) >>> 3] = tLast;
-      u32[(rp + R_CUR_WRITTEN) >>> 2] = 0;
-    }
-    if (u32[(last + D_BYTES) >>> 2] !== 0) u32[(rp + R_CUR_WRITTEN) >>> 2] = DMA_CHUNKS;
-    u32[(rp + R_HEAD) >>> 2] = retired;
-    f64[(rp + R_WRITEBACK) >>> 3] = f64[(last + D_SEQNO) >>> 3];
-    u32[(rp + R_RETIRED) >>> 2] = retired;
-    u32[(rp + R_ENGINE) >>> 2] = 0;
-    f64[(base + ST_JOBS_COMPLETED) >>> 3] += m;
-    u32[(rp + R_IRQS) >>> 2] += m;
-    f64[(base + ST_IRQS) >>> 3] += m;
-    u32[(rp + R_SIG_IDX) >>> 2] = retired;
-    if (this.canFetch(rp)) this.fetch(rp, tLast);
-    f64[(base + H_DEV_NOW) >>> 3] = tLast;
-    return this.endEvent(base, ring, rp, tLast, 0);
-  }
-
   /**
    * The device thread's run (real clock, MODE_DEVICE_THREAD): from the event at t, completes in one
    * pass the ring's running job and the queued jobs after it that end by `limit`, while they are
@@ -1547,8 +1763,9 @@ export class TsCore implements Core {
 
   /**
    * Runs every ring's device, in global time order, through all events at or before `until`.
-   * Returns 0 when none is left before `until`, or DR_* bits as soon as the bindings have work;
-   * H_DEV_NOW holds the time of the last event processed.
+   * Events at one instant run in ring index order: the order is (time, ring index), whichever
+   * path runs them. Returns 0 when none is left before `until`, or DR_* bits as soon as the
+   * bindings have work; H_DEV_NOW holds the time of the last event processed.
    */
   devicesRun(base: number, until: number): number {
     const i32 = this.i32;
@@ -1568,25 +1785,37 @@ export class TsCore implements Core {
       let best = -1;
       let bestT = Infinity;
       let second = Infinity;
+      let secondIdx = count; // the lowest index among the rings at `second` (but best)
       for (let r = 0; r < count; r++) {
         const t = f64[(rings + Math.imul(r, stride) + R_NEXT_T) >>> 3];
         if (t < bestT) {
           second = bestT;
+          secondIdx = best < 0 ? count : best;
           bestT = t;
           best = r;
         } else if (t < second) {
           second = t;
+          secondIdx = r;
         }
       }
       if (best < 0 || bestT > until) return 0;
+      if (fast && second === bestT) {
+        // Tied rings: their events at one instant, step after step, in one pass (fast-path.ts).
+        const status = this.tiedRun(base, bestT, until);
+        if (status > 0) return status;
+        if (status === 0) continue;
+      }
       const limit = second < until ? second : until;
+      // An event at `limit` itself is this ring's to run if `limit` is `until`, or if the other
+      // ring there comes later in index order.
+      const incl = second > until || best < secondIdx;
       const rp = rings + Math.imul(best, stride);
       // Stay on this ring while it has the earliest event: no rescan per job.
       for (;;) {
         const t = f64[(rp + R_NEXT_T) >>> 3];
-        if (t > limit || t === Infinity) break;
+        if (t > limit || (t === limit && !incl) || t === Infinity) break;
         // (limit == t: another ring has an event at this instant, a run would be one event.)
-        let status = fast && limit > t ? this.fastRun(base, best, rp, t, limit) : threaded ? this.threadRun(base, best, rp, t, limit) : -1;
+        let status = fast && limit > t ? this.fastRun(base, best, rp, t, limit, incl) : threaded ? this.threadRun(base, best, rp, t, limit) : -1;
         if (status < 0) {
           f64[(base + H_DEV_NOW) >>> 3] = t;
           status = this.ringEvent(base, best, rp, t);

@@ -1,0 +1,369 @@
+/**
+ * The device engine's fast paths (virtual clock, no scheduler, driver thread only): runs of
+ * completions that are certain and unobserved, done in one pass with the arena left exactly as
+ * the general path's events (ring.ts, ringEvent) would leave it, in the engine's (time, ring
+ * index) order. Each fence keeps its own job's completion time (R4), signaled in order (C3),
+ * with the same slot reuse, statistics and start times. test/fast-path.test.ts runs seeded
+ * scenarios with and without them (MODE_NO_FAST_PATH) and compares the arenas byte for byte.
+ *
+ * - fastRun: one ring, from its event to the next other ring's event (a run of one ring).
+ * - tiedRun: several rings whose events fall at the same instants (rings fed alike on devices
+ *   alike): step after step, each ring's completion in ring index order.
+ *
+ * Both refuse (return -1) whatever they do not cover; the general path then runs the event.
+ */
+import {
+  NIL, H_NOTIFY_HEAD, H_DMA_OFF, H_DMA_MAP_OFF, H_DEV_NOW, H_RING_COUNT, H_RINGS_OFF, H_RING_STRIDE,
+  ST_JOBS_COMPLETED, ST_DMA_BYTES, ST_IRQS, RING_SIZE, R_STATE, R_MASK, R_CTX, R_TAIL, R_SIG_IDX,
+  R_STOP, R_INJECT, R_TIMEOUT_NS, R_FLAGS, R_HEAD, R_RETIRED, R_IRQS, R_ENGINE, R_WRITEBACK,
+  R_CUR_START, R_CUR_END, R_CUR_DUR, R_CUR_WRITTEN, R_CUR_FLAGS, R_NEXT_T, R_BASE_NS, R_PER_BYTE_NS,
+  R_ACK_AT, R_RESET_AT, RS_RUNNING, RS_STOPPING, RGF_STOPPABLE, RGF_RANDOM, RGF_NO_IRQ_HANDLER,
+  RGF_WAKE, RGF_TRACE, EN_BUSY, JF_NO_ACK, DMA_CHUNKS, DESC_SIZE, D_SEQNO, D_DST, D_BYTES, D_PATTERN,
+  D_ALLOC_ID, START_SIZE, DMA_GRANULE_SHIFT, C_HEAD, S_SEQNO,
+} from "../bindings/core/layout";
+import { ctxPtr, slotPtr, signalRun } from "./fence";
+import { descPtr, startPtr, canFetch, fetch, endEvent, writeChunk } from "./ring";
+
+/** M2 for a whole job at once: does allocation `expected` own every granule of [dst, dst + bytes)? */
+export function owned(base: usize, dst: u32, bytes: u32, expected: u32): bool {
+  const map = base + <usize>load<u32>(base + H_DMA_MAP_OFF);
+  for (let g = dst >>> DMA_GRANULE_SHIFT, end = (dst + bytes - 1) >>> DMA_GRANULE_SHIFT; g <= end; g++) {
+    if (load<u32>(map + (<usize>g << 2)) != expected) return false;
+  }
+  return true;
+}
+
+/**
+ * What both runs need of a ring at its event: the running job completes at that event with
+ * nothing armed or due (no fault drawn or injected, no request, no JS return per job), and the
+ * context's oldest pending fence is the running job's (none left behind by a lost IRQ).
+ */
+// @ts-ignore: decorator
+@inline function runnable(base: usize, rp: usize): bool {
+  if (load<u32>(rp + R_FLAGS) & (RGF_RANDOM | RGF_NO_IRQ_HANDLER | RGF_WAKE | RGF_TRACE)) return false;
+  if (load<u32>(rp + R_ENGINE) != EN_BUSY || load<u32>(rp + R_CUR_FLAGS) != 0) return false;
+  if (load<f64>(rp + R_ACK_AT) >= 0 || load<f64>(rp + R_RESET_AT) >= 0) return false;
+  const head = load<u32>(rp + R_HEAD);
+  if (load<u32>(rp + R_SIG_IDX) != <u32>(head - 1)) return false;
+  const first = load<i32>(ctxPtr(base, load<i32>(rp + R_CTX)) + C_HEAD);
+  return first != NIL && load<f64>(slotPtr(base, first) + S_SEQNO) == load<f64>(descPtr(rp, <u32>(head - 1)) + D_SEQNO);
+}
+
+/** R6 is armed on this ring (a deadline per job): running, or draining with no STOP sent. */
+// @ts-ignore: decorator
+@inline function deadlines(rp: usize): bool {
+  const state = load<u32>(rp + R_STATE);
+  return load<f64>(rp + R_TIMEOUT_NS) < Infinity && (state == RS_RUNNING || (state == RS_STOPPING && load<u32>(rp + R_STOP) == 0));
+}
+
+/**
+ * The device's side of m completed jobs of a ring whose running job ended at end0 and whose
+ * next m - 1 jobs took `step` each: their bytes (the jobs after the first: whole), start times,
+ * the last job's write-back, IRQ counts, the next fetch and the ring's next event.
+ */
+function finishRun(base: usize, ring: i32, rp: usize, m: i32, step: f64, end0: f64): i32 {
+  const head = load<u32>(rp + R_HEAD);
+  const d0 = descPtr(rp, <u32>(head - 1));
+  const dma = base + <usize>load<u32>(base + H_DMA_OFF);
+  let bytes: f64 = 0;
+  let tLast = end0;
+  let start = load<f64>(rp + R_CUR_START);
+  let last = d0;
+  const mask = load<u32>(rp + R_MASK);
+  const descs = rp + RING_SIZE;
+  const starts = startPtr(rp, 0);
+  for (let k: u32 = 1; k < <u32>m; k++) {
+    const i = <u32>(head - 1 + k) & mask;
+    last = descs + <usize>(i * DESC_SIZE);
+    store<f64>(starts + <usize>(i * START_SIZE), tLast);
+    const b = load<u32>(last + D_BYTES);
+    if (b != 0) {
+      memory.fill(<usize>(dma + <usize>load<u32>(last + D_DST)), <u8>load<u32>(last + D_PATTERN), <usize>b);
+      bytes += <f64>b;
+    }
+    start = tLast;
+    tLast += step;
+  }
+  const retired = <u32>(head - 1 + <u32>m);
+  if (bytes != 0) store<f64>(base + ST_DMA_BYTES, load<f64>(base + ST_DMA_BYTES) + bytes);
+  if (m > 1) {
+    store<f64>(rp + R_CUR_START, start);
+    store<f64>(rp + R_CUR_DUR, step);
+    store<f64>(rp + R_CUR_END, tLast);
+    store<u32>(rp + R_CUR_WRITTEN, 0);
+  }
+  if (load<u32>(last + D_BYTES) != 0) store<u32>(rp + R_CUR_WRITTEN, <u32>DMA_CHUNKS);
+  store<u32>(rp + R_HEAD, retired);
+  store<f64>(rp + R_WRITEBACK, load<f64>(last + D_SEQNO));
+  store<u32>(rp + R_RETIRED, retired);
+  store<u32>(rp + R_ENGINE, 0);
+  store<f64>(base + ST_JOBS_COMPLETED, load<f64>(base + ST_JOBS_COMPLETED) + <f64>m);
+  store<u32>(rp + R_IRQS, load<u32>(rp + R_IRQS) + <u32>m);
+  store<f64>(base + ST_IRQS, load<f64>(base + ST_IRQS) + <f64>m);
+  store<u32>(rp + R_SIG_IDX, retired);
+  if (canFetch(rp)) fetch(rp, tLast);
+  store<f64>(base + H_DEV_NOW, tLast);
+  return endEvent(base, ring, rp, tLast, 0);
+}
+
+/**
+ * The run-length fast path: from the event at t, completes in one pass the running job and the
+ * queued jobs after it whose events are all certain and unobserved before `limit` (at `limit`
+ * too if `incl`: the ring comes first in index order there) — no fault armed or drawn (no PRNG
+ * ring), no request, no timeout due, every byte written into memory its job's allocation owns
+ * (one ownership check per job), no return to the bindings per job (WAKE, TRACE) — and stops
+ * after a fence with JS callbacks or waiters. The jobs after the first have one duration: the
+ * stamps are accumulated steps, as the general path's times are. Returns -1 when it does not
+ * apply (the general path runs the event), else the DR_* bits of its last event.
+ */
+export function fastRun(base: usize, ring: i32, rp: usize, t: f64, limit: f64, incl: bool): i32 {
+  // First the cheapest refusal: the running job does not complete before the limit (a chunk event
+  // of rings whose events interleave).
+  const end0 = load<f64>(rp + R_CUR_END);
+  if (end0 > limit || (end0 == limit && !incl)) return -1;
+  if (load<i32>(base + H_NOTIFY_HEAD) != NIL || !runnable(base, rp)) return -1;
+  const flags = load<u32>(rp + R_FLAGS);
+  const head = load<u32>(rp + R_HEAD);
+  const d0 = descPtr(rp, <u32>(head - 1));
+  // R6: no deadline before a completion, and none reached at a fetch.
+  const tmo = load<f64>(rp + R_TIMEOUT_NS);
+  const armed = deadlines(rp);
+  if (armed && !(load<f64>(startPtr(rp, <u32>(head - 1))) + tmo >= end0)) return -1;
+  let cDst = load<u32>(d0 + D_DST);
+  let cBytes = load<u32>(d0 + D_BYTES);
+  let cAlloc = load<u32>(d0 + D_ALLOC_ID);
+  const bytes0 = cBytes;
+  // The running job's chunks still to write: [lo0, bytes0).
+  const lo0 = <u32>(<u64>bytes0 * load<u32>(rp + R_CUR_WRITTEN) / DMA_CHUNKS);
+  if (bytes0 != lo0 && !owned(base, cDst + lo0, bytes0 - lo0, cAlloc)) return -1;
+  if (lo0 != 0) cBytes = 0; // (only the rest was checked: a job like it checks its own)
+  // Plan: how many jobs complete, one duration (step) after the first.
+  let n = 1;
+  let step: f64 = 0;
+  let tEnd = end0;
+  const tail = atomic.load<u32>(rp + R_TAIL);
+  if (!((flags & RGF_STOPPABLE) && load<u32>(rp + R_STOP)) && !(load<u32>(rp + R_INJECT) & <u32>~JF_NO_ACK)) {
+    const baseNs = load<f64>(rp + R_BASE_NS);
+    const perByte = load<f64>(rp + R_PER_BYTE_NS);
+    const queued = <u32>(tail - head);
+    const descs = rp + RING_SIZE;
+    const mask = load<u32>(rp + R_MASK);
+    let lastB: u32 = 0;
+    let dur: f64 = 0;
+    for (let k: u32 = 0; k < queued; k++) {
+      const d = descs + <usize>((<u32>(head + k) & mask) * DESC_SIZE);
+      const b = load<u32>(d + D_BYTES);
+      if (n == 1 || b != lastB) {
+        // (fetch's formula: the same duration for the same size)
+        dur = Math.floor(baseNs + perByte * <f64>b);
+        lastB = b;
+        if (n == 1) step = dur;
+        else if (dur != step) break;
+      }
+      const e = tEnd + dur;
+      if (e > limit || (e == limit && !incl)) break;
+      if (armed && !(tEnd + tmo > tEnd && tEnd + tmo >= e)) break;
+      if (b != 0) {
+        const dst = load<u32>(d + D_DST);
+        const id = load<u32>(d + D_ALLOC_ID);
+        if (dst != cDst || b != cBytes || id != cAlloc) {
+          if (!owned(base, dst, b, id)) break;
+          cDst = dst;
+          cBytes = b;
+          cAlloc = id;
+        }
+      }
+      tEnd = e;
+      n++;
+    }
+  }
+  // The IRQ handlers' signaling, one fence per job: m jobs complete (fewer at a JS fence).
+  const m = signalRun(base, load<i32>(rp + R_CTX), load<f64>(descPtr(rp, <u32>(head - 1 + <u32>(n - 1))) + D_SEQNO), end0, step);
+  if (m == 0) return -1; // (not reached: the first pending fence is the running job's)
+  // The running job's remaining chunks; finishRun writes the others' bytes.
+  if (bytes0 != lo0) {
+    const dma = base + <usize>load<u32>(base + H_DMA_OFF);
+    memory.fill(<usize>(dma + <usize>(load<u32>(d0 + D_DST) + lo0)), <u8>load<u32>(d0 + D_PATTERN), <usize>(bytes0 - lo0));
+    store<f64>(base + ST_DMA_BYTES, load<f64>(base + ST_DMA_BYTES) + <f64><u32>(bytes0 - lo0));
+  }
+  return finishRun(base, ring, rp, m, step, end0);
+}
+
+/**
+ * The running job's chunks due before t (the general path's chunk events before that instant),
+ * then the ring's next event. Its bytes are its allocation's (checked by the caller).
+ */
+function chunksBefore(base: usize, ring: i32, rp: usize, t: f64): i32 {
+  const d = descPtr(rp, <u32>(load<u32>(rp + R_HEAD) - 1));
+  if (load<u32>(d + D_BYTES) == 0) return 0;
+  const start = load<f64>(rp + R_CUR_START);
+  const dur = load<f64>(rp + R_CUR_DUR);
+  let chunks = load<u32>(rp + R_CUR_WRITTEN);
+  let tc: f64 = -1;
+  let status = 0;
+  while (chunks < <u32>DMA_CHUNKS) {
+    const at = start + Math.floor(dur * <f64><u32>(chunks + 1) / <f64>DMA_CHUNKS);
+    if (!(at < t)) break;
+    status |= writeChunk(base, ring, d, chunks, at);
+    tc = at;
+    chunks++;
+  }
+  store<u32>(rp + R_CUR_WRITTEN, chunks);
+  return tc >= 0 ? endEvent(base, ring, rp, tc, status) : status;
+}
+
+/**
+ * Tied rings: the rings whose next event is at t all complete their running job at one instant
+ * end0, have more queued behind it, and their devices take one duration (`step`) per job: their
+ * completions fall at the same instants end0, end0 + step, ... until another ring's event or
+ * `until`. The general path runs them in (time, ring index) order, one scan of every ring per
+ * event (and per DMA chunk); this pass runs the completions in the same order without the scans
+ * and the per-event bookkeeping: per instant, per ring, the IRQ handler's signaling of that job's
+ * fence (signalRun, one fence: slots are recycled in the general path's order), then once per
+ * ring the device's side of its run (finishRun). Jobs with bytes are covered when every byte of
+ * the pass is one pattern written into memory its job's allocation owns: the order of the writes
+ * then changes no byte, so each job is written whole. It stops after a fence with JS callbacks or
+ * waiters, and before a fence already signaled, as the general path would return there. Returns
+ * -1 when it does not apply, else the DR_* bits (0: the engine goes on).
+ */
+export function tiedRun(base: usize, t: f64, until: f64): i32 {
+  if (load<i32>(base + H_NOTIFY_HEAD) != NIL) return -1;
+  const count = load<i32>(base + H_RING_COUNT);
+  const rings = base + <usize>load<u32>(base + H_RINGS_OFF);
+  const stride = <usize>load<i32>(base + H_RING_STRIDE);
+  let other = Infinity; // the next event of a ring outside the group
+  let end0: f64 = -1; // the group's first completion
+  let step: f64 = -1;
+  let patterned = false; // the pass writes bytes, all of one pattern:
+  let pattern: u32 = 0;
+  let steps: i32 = 0x7fffffff; // instants every ring of the group has a clean completion at
+  for (let r = 0; r < count; r++) {
+    const rp = rings + <usize>r * stride;
+    const tr = load<f64>(rp + R_NEXT_T);
+    if (tr != t) {
+      if (tr < other) other = tr;
+      continue;
+    }
+    const end = load<f64>(rp + R_CUR_END);
+    if ((end0 >= 0 && end != end0) || !(end <= until) || !runnable(base, rp)) return -1;
+    end0 = end;
+    if (load<u32>(rp + R_STOP) != 0 || <u32>(load<u32>(rp + R_INJECT) & <u32>~JF_NO_ACK) != 0) return -1;
+    const head = load<u32>(rp + R_HEAD);
+    // The running job's chunks still to write: [lo0, bytes0).
+    const d0 = descPtr(rp, <u32>(head - 1));
+    const bytes0 = load<u32>(d0 + D_BYTES);
+    const lo0 = <u32>(<u64>bytes0 * load<u32>(rp + R_CUR_WRITTEN) / DMA_CHUNKS);
+    if (bytes0 != lo0) {
+      const p = load<u32>(d0 + D_PATTERN);
+      if ((patterned && p != pattern) || !owned(base, load<u32>(d0 + D_DST) + lo0, bytes0 - lo0, load<u32>(d0 + D_ALLOC_ID))) return -1;
+      pattern = p;
+      patterned = true;
+    }
+    const tmo = load<f64>(rp + R_TIMEOUT_NS);
+    const armed = deadlines(rp);
+    if (armed && !(load<f64>(startPtr(rp, <u32>(head - 1))) + tmo >= end)) return -1;
+    // The jobs queued behind it that take `step` each (the first one sets it for the group).
+    const baseNs = load<f64>(rp + R_BASE_NS);
+    const perByte = load<f64>(rp + R_PER_BYTE_NS);
+    const queued = <u32>(atomic.load<u32>(rp + R_TAIL) - head);
+    const mask = load<u32>(rp + R_MASK);
+    const descs = rp + RING_SIZE;
+    let q: u32 = 1;
+    let cDst: u32 = 0;
+    let cBytes: u32 = 0;
+    let cAlloc: u32 = 0;
+    let next: f64 = -1; // the first event of the job that ends the ring's run, after its start
+    for (; <u32>(q - 1) < queued; q++) {
+      const d = descs + <usize>((<u32>(head + q - 1) & mask) * DESC_SIZE);
+      const b = load<u32>(d + D_BYTES);
+      const dur = Math.floor(baseNs + perByte * <f64>b); // (fetch's formula)
+      next = b != 0 ? Math.floor(dur / <f64>DMA_CHUNKS) : dur;
+      if (step < 0 && dur > 0) step = dur;
+      if (dur != step) break;
+      if (armed && !(tmo >= dur)) break; // R6: no deadline before a completion
+      if (b != 0) {
+        if (patterned && load<u32>(d + D_PATTERN) != pattern) break;
+        const dst = load<u32>(d + D_DST);
+        const id = load<u32>(d + D_ALLOC_ID);
+        if (dst != cDst || b != cBytes || id != cAlloc) {
+          if (!owned(base, dst, b, id)) break;
+          cDst = dst;
+          cBytes = b;
+          cAlloc = id;
+        }
+        pattern = load<u32>(d + D_PATTERN);
+        patterned = true;
+      }
+      next = -1;
+    }
+    // The job after the run starts at the run's last instant: its first event must come later
+    // (a chunk or a completion at that instant is the general path's before the next ring's).
+    if (next >= 0 && !(next >= 1)) q--;
+    if (<i32>q < steps) steps = <i32>q;
+  }
+  // Every event of the pass (its chunks too) comes before any other ring's.
+  if (step <= 0 || steps == 0 || !(end0 < other)) return -1;
+  // With bytes: no chunk lands at the instant its job starts (it would run between two rings'
+  // completions there, which matters if the bindings look at that instant).
+  if (patterned && !(Math.floor(step / <f64>DMA_CHUNKS) >= 1)) return -1;
+  // The instants, in order; per instant the rings in index order.
+  let e = end0;
+  let last = end0;
+  let full: i32 = 0; // instants every ring of the group ran
+  let part = 0; // and the rings below this index one more
+  let ran = 0; // completions
+  let stop = false; // within an instant
+  while (full < steps) {
+    if (full > 0) {
+      e += step;
+      if (!(e <= until && e < other)) break;
+    }
+    for (let r = 0; r < count; r++) {
+      const rp = rings + <usize>r * stride;
+      if (load<f64>(rp + R_NEXT_T) != t) continue;
+      const seqno = load<f64>(descPtr(rp, <u32>(load<u32>(rp + R_HEAD) - 1 + <u32>full)) + D_SEQNO);
+      if (signalRun(base, load<i32>(rp + R_CTX), seqno, e, 0) == 0) {
+        part = r; // a fence signaled before its job completed: the general path takes it
+        stop = true;
+        break;
+      }
+      last = e;
+      ran++;
+      if (load<i32>(base + H_NOTIFY_HEAD) != NIL) {
+        part = <i32>(r + 1); // JS callbacks or waiters: back to the bindings at this job's time
+        stop = true;
+        break;
+      }
+    }
+    if (stop) break;
+    full++;
+  }
+  if (ran == 0) return -1;
+  let status = 0;
+  for (let r = 0; r < count; r++) {
+    const rp = rings + <usize>r * stride;
+    if (load<f64>(rp + R_NEXT_T) != t) continue;
+    const m = <i32>(full + (r < part ? 1 : 0));
+    if (m == 0) continue;
+    // The running job's remaining chunks (the others' bytes: finishRun).
+    const d0 = descPtr(rp, <u32>(load<u32>(rp + R_HEAD) - 1));
+    const bytes0 = load<u32>(d0 + D_BYTES);
+    const lo0 = <u32>(<u64>bytes0 * load<u32>(rp + R_CUR_WRITTEN) / DMA_CHUNKS);
+    if (bytes0 != lo0) {
+      const dma = base + <usize>load<u32>(base + H_DMA_OFF);
+      memory.fill(<usize>(dma + <usize>(load<u32>(d0 + D_DST) + lo0)), <u8>load<u32>(d0 + D_PATTERN), <usize>(bytes0 - lo0));
+      store<f64>(base + ST_DMA_BYTES, load<f64>(base + ST_DMA_BYTES) + <f64><u32>(bytes0 - lo0));
+    }
+    status |= finishRun(base, r, rp, m, step, end0);
+  }
+  // Stopped within an instant: the rings after the stop have not completed their job there, but
+  // the general path wrote its chunks due before that instant.
+  if (stop) {
+    for (let r = part; r < count; r++) {
+      const rp = rings + <usize>r * stride;
+      if (load<f64>(rp + R_NEXT_T) <= last && load<u32>(rp + R_ENGINE) == EN_BUSY) status |= chunksBefore(base, r, rp, last);
+    }
+  }
+  store<f64>(base + H_DEV_NOW, last);
+  return status;
+}
