@@ -45,39 +45,58 @@ const NO_MORE = Object.freeze([]) as unknown as MoreCallback[];
 const NO_WAITERS = Object.freeze([]) as unknown as Waiter[];
 
 export class FenceRecord {
-  refs = 0;
-  driverRefs = 0;
+  // Every field is written once in the constructor, in one order (one hidden-class chain, no
+  // define-then-assign of class fields): a record is made per fence with a handle.
+  declare readonly slot: number;
+  declare readonly gen: number;
+  declare readonly ctx: number;
+  declare refs: number;
+  declare driverRefs: number;
   /**
    * The first queued callback and the handle it was added through, in the record itself: most
    * fences get one callback or none, and then no array is made. `moreCallbacks` holds the rest,
    * in registration order; it is empty whenever `cb` is undefined.
    */
-  cb: FenceCallback | undefined = undefined;
-  cbFence: DmaFence | undefined = undefined;
-  moreCallbacks: MoreCallback[] = NO_MORE;
+  declare cb: FenceCallback | undefined;
+  declare cbFence: DmaFence | undefined;
+  declare moreCallbacks: MoreCallback[];
   /** A shared empty array until the first waiter. */
-  waiters: Waiter[] = NO_WAITERS;
+  declare waiters: Waiter[];
   /**
    * Handles not yet in the GC safety net (FenceTable.retain): the DriverFence, the first other
    * handle, then any more as (handle, driver) pairs; `young` while the slot is on the table's list.
    */
-  young = false;
-  youngDriver: object | undefined = undefined;
-  youngFence: object | undefined = undefined;
-  youngMore: (object | boolean)[] | undefined = undefined;
-  deadline = Infinity;
+  declare young: boolean;
+  declare youngDriver: object | undefined;
+  declare youngFence: object | undefined;
+  declare youngMore: (object | boolean)[] | undefined;
+  declare deadline: number;
   /**
    * Signaled, on the notify list, callbacks not yet run: the record must stay attached to its
    * slot (and the slot pinned) until they have run, even if its last handle is released meanwhile.
    */
-  notifyPending = false;
+  declare notifyPending: boolean;
   /** A composite fence's structure (array, chain link: composite/), or undefined for a plain one. */
-  composite: CompositePart | undefined = undefined;
-  constructor(
-    readonly slot: number,
-    readonly gen: number,
-    readonly ctx: number,
-  ) {}
+  declare composite: CompositePart | undefined;
+
+  constructor(slot: number, gen: number, ctx: number) {
+    this.slot = slot;
+    this.gen = gen;
+    this.ctx = ctx;
+    this.refs = 0;
+    this.driverRefs = 0;
+    this.cb = undefined;
+    this.cbFence = undefined;
+    this.moreCallbacks = NO_MORE;
+    this.waiters = NO_WAITERS;
+    this.young = false;
+    this.youngDriver = undefined;
+    this.youngFence = undefined;
+    this.youngMore = undefined;
+    this.deadline = Infinity;
+    this.notifyPending = false;
+    this.composite = undefined;
+  }
 }
 
 /** What a composite fence keeps beside its record (bindings/composite/). */
