@@ -250,6 +250,14 @@ export class FenceTable {
       this.log.check(this.#f16(rec));
     }
     if (!this.#unyoung(rec, handle)) (driver ? this.#driverRegistry : this.#registry).unregister(handle);
+    else if (rec.young && rec.youngDriver === undefined && rec.youngFence === undefined && this.#young[this.#youngCount - 1] === rec.slot && this.records[rec.slot] === rec) {
+      // Its last waiting handle went and its slot is the newest on the list: off the list too, so
+      // a task that creates and releases fences one after another never fills it.
+      if (rec.youngMore === undefined || rec.youngMore.length === 0) {
+        rec.young = false;
+        this.#youngCount--;
+      }
+    }
     this.#drop(rec, driver);
   }
 
