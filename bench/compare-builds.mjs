@@ -53,7 +53,7 @@ for (const backend of ['wasm', 'ts']) {
     const peerCtx = {};
     let peerSeqno = 1;
     for (let r = 0; r < ROUNDS; r++) {
-      for (const v of r % 2 ? [...variants].reverse() : variants) {
+      for (const v of r % 2 ? variants.slice().reverse() : variants) {
         let last = 0;
         let hits = 0;
         const cb = () => hits++;
@@ -81,7 +81,7 @@ for (const backend of ['wasm', 'ts']) {
     const rate = (ms) => units / (ms / 1000);
     const fig = (v) => {
       const rs = rounds[v].map(rate);
-      return `${M(rate(median(samples[v])))} [${M(Math.min(...rs))}–${M(Math.max(...rs))}]`;
+      return `${M(rate(median(samples[v])))} [${M(rs.reduce((a, b) => Math.min(a, b)))}–${M(rs.reduce((a, b) => Math.max(a, b)))}]`;
     };
     const before = rate(median(samples.before));
     const after = rate(median(samples.after));
