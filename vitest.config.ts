@@ -42,7 +42,7 @@ export default defineConfig({
         resolve: { alias: [{ find: /^(.*)\/platform\.js$/, replacement: '$1/platform.browser.ts' }] },
         test: {
           name: 'chromium',
-          include: ['test/fence-rules.test.ts', 'test/browser/**/*.test.ts'],
+          include: ['test/fence-rules.test.ts', 'test/object-api.test.ts', 'test/browser/**/*.test.ts'],
           testTimeout: 120_000,
           browser: {
             enabled: true,

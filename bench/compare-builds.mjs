@@ -1,19 +1,31 @@
 #!/usr/bin/env node
 // The plain-fence signal path of two builds, in one process, interleaved: to check that a change
-// (e.g. composite fences) left it no slower. Each argument is a build's dist/ directory, e.g.
+// left it no slower (or to measure how much faster). Each argument is a build's dist/ directory, e.g.
 //   git archive <base> | tar -x -C /tmp/base && (cd /tmp/base && ln -s $PWD/node_modules && npm run build)
-//   node bench/compare-builds.mjs /tmp/base/dist dist
+//   node bench/compare-builds.mjs /tmp/base/dist dist [--only 'object API'] [--backend wasm]
 // Workloads: the signal loop (1M pending fences, one signalUpTo) and the object API (DriverFence,
-// one callback, one signal, release), on both backends. Prints medians and after/before.
+// one callback, one signal, release), on both backends; the object API's peer (a plain JS fence
+// object, bench/core.mjs) runs interleaved with them. Prints medians over all samples, the
+// spread of the per-round medians [min-max], after/before, and after/peer.
 import { Bench } from 'tinybench';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { median } from './stats.mjs';
-import { objectApiLoop } from './core.mjs';
+import { objectApiLoop, plainFenceLoop } from './core.mjs';
 
-const [beforeDir, afterDir] = process.argv.slice(2);
+const args = process.argv.slice(2);
+const flag = (name) => {
+  const i = args.indexOf(name);
+  if (i < 0) return undefined;
+  const v = args[i + 1];
+  args.splice(i, 2);
+  return v;
+};
+const only = flag('--only');
+const onlyBackend = flag('--backend');
+const [beforeDir, afterDir] = args;
 if (!beforeDir || !afterDir) {
-  process.stderr.write('usage: node bench/compare-builds.mjs <before dist/> <after dist/>\n');
+  process.stderr.write("usage: node bench/compare-builds.mjs <before dist/> <after dist/> [--only 'signal loop' | 'object API'] [--backend wasm | ts]\n");
   process.exit(2);
 }
 const load = (d) => import(pathToFileURL(resolve(d, 'index.js')).href);
@@ -21,10 +33,15 @@ const builds = { before: await load(beforeDir), after: await load(afterDir) };
 const N = 1_000_000;
 const K = 1000;
 const ROUNDS = 6;
+const M = (x) => `${(x / 1e6).toFixed(2)} M`;
 
 for (const backend of ['wasm', 'ts']) {
+  if (onlyBackend && backend !== onlyBackend) continue;
   for (const work of ['signal loop', 'object API']) {
-    const samples = { before: [], after: [] };
+    if (only && work !== only) continue;
+    const variants = work === 'object API' ? ['before', 'after', 'peer'] : ['before', 'after'];
+    const samples = Object.fromEntries(variants.map((v) => [v, []]));
+    const rounds = Object.fromEntries(variants.map((v) => [v, []]));
     const ctxs = {};
     for (const v of ['before', 'after']) {
       const rt = await builds[v].createRuntime({ backend, maxFences: N + 16 });
@@ -33,26 +50,43 @@ for (const backend of ['wasm', 'ts']) {
       for (let i = 0; i < 3000; i++) ctx.signalUpTo(ctx.createFences(64) + 63);
       ctxs[v] = { rt, ctx };
     }
+    const peerCtx = {};
+    let peerSeqno = 1;
     for (let r = 0; r < ROUNDS; r++) {
-      for (const v of r % 2 ? ['after', 'before'] : ['before', 'after']) {
-        const { ctx } = ctxs[v];
+      for (const v of r % 2 ? variants.slice().reverse() : variants) {
         let last = 0;
         let hits = 0;
         const cb = () => hits++;
         const b = new Bench({ time: 700, warmupTime: 200, iterations: 5, retainSamples: true });
-        if (work === 'signal loop') {
+        if (v === 'peer') {
+          b.add(work, () => {
+            plainFenceLoop(peerCtx, peerSeqno, K, cb);
+            peerSeqno += K;
+          });
+        } else if (work === 'signal loop') {
+          const { ctx } = ctxs[v];
           b.add(work, () => ctx.signalUpTo(last), { beforeEach: () => (last = ctx.createFences(N) + N - 1) });
         } else {
+          const { ctx } = ctxs[v];
           b.add(work, () => objectApiLoop(ctx, K, cb));
         }
         await b.run();
-        for (const x of b.tasks[0].result.latency.samples) samples[v].push(x);
+        const xs = b.tasks[0].result.latency.samples;
+        for (const x of xs) samples[v].push(x);
+        rounds[v].push(median(xs));
       }
     }
     for (const v of ['before', 'after']) await ctxs[v].rt.dispose();
     const units = work === 'signal loop' ? N : K;
-    const before = units / (median(samples.before) / 1000);
-    const after = units / (median(samples.after) / 1000);
-    console.log(`${backend} ${work}: before ${(before / 1e6).toFixed(2)} M fences/s, after ${(after / 1e6).toFixed(2)} M fences/s, after/before ${(after / before).toFixed(3)}`);
+    const rate = (ms) => units / (ms / 1000);
+    const fig = (v) => {
+      const rs = rounds[v].map(rate);
+      return `${M(rate(median(samples[v])))} [${M(rs.reduce((a, b) => Math.min(a, b)))}–${M(rs.reduce((a, b) => Math.max(a, b)))}]`;
+    };
+    const before = rate(median(samples.before));
+    const after = rate(median(samples.after));
+    let line = `${backend} ${work}: before ${fig('before')} fences/s, after ${fig('after')} fences/s, after/before ${(after / before).toFixed(3)}`;
+    if (samples.peer) line += `; peer ${fig('peer')} fences/s, peer/after ${(rate(median(samples.peer)) / after).toFixed(2)}`;
+    console.log(line);
   }
 }

@@ -6,7 +6,7 @@
  * The object API's peer: what an app writes without this library, a fence as a plain JS object
  * with a Promise (for waiters) and an array of callbacks that signal() runs.
  */
-class PlainFence {
+export class PlainFence {
   constructor(context, seqno) {
     this.context = context;
     this.seqno = seqno;
@@ -27,6 +27,15 @@ class PlainFence {
     this.callbacks = [];
     for (let i = 0; i < cbs.length; i++) cbs[i](this);
     this.resolve(this);
+  }
+}
+
+/** The peer's workload: k plain fences, each with one callback, signaled (then dropped). */
+export function plainFenceLoop(context, first, k, cb) {
+  for (let i = 0; i < k; i++) {
+    const f = new PlainFence(context, first + i);
+    f.addCallback(cb);
+    f.signal();
   }
 }
 
@@ -115,11 +124,8 @@ export async function section(h) {
           const context = {};
           return {
             fn: () => {
-              for (let i = 0; i < K; i++) {
-                const f = new PlainFence(context, ++seqno);
-                f.addCallback(cb);
-                f.signal();
-              }
+              plainFenceLoop(context, seqno + 1, K, cb);
+              seqno += K;
             },
           };
         },

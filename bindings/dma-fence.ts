@@ -307,6 +307,9 @@ export function checkSeqno(name: string, v: unknown): number {
   return v;
 }
 
+const SIGNAL_KEYS = ['timestamp'] as const;
+const NO_OPTIONS: SignalOptions = Object.freeze({});
+
 /** Options of `driverFence.signal()`. */
 export interface SignalOptions {
   /** F12: an explicit timestamp, ns; default the runtime clock's now. */
@@ -387,8 +390,8 @@ export class DriverFence {
    */
   signal(opts?: SignalOptions): boolean {
     const rec = this.#live();
-    const o = checkOptions('signal options', opts, ['timestamp']);
     let ts = this.#t.clock.now;
+    const o = opts === undefined ? NO_OPTIONS : checkOptions('signal options', opts, SIGNAL_KEYS);
     if (o.timestamp !== undefined) {
       if (typeof o.timestamp !== 'number' || !Number.isFinite(o.timestamp)) {
         throw new DmaFenceTypeError('ERR_INVALID_ARG', `timestamp must be a finite number of ns, got ${describe(o.timestamp)}`);

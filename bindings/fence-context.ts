@@ -48,6 +48,7 @@ export class FenceContext implements Issuer {
   readonly #timelineName: string;
   readonly #seqno64: boolean;
   readonly #ops: IssuerOps;
+  readonly #hooked: boolean;
   readonly #index: number;
   /** @internal set when nothing can signal this context any more */
   _dead = false;
@@ -69,6 +70,7 @@ export class FenceContext implements Issuer {
     this.#timelineName = opts.timelineName ?? `timeline-${this.#id}`;
     this.#seqno64 = opts.seqno64 ?? false;
     this.#ops = { enableSignaling: opts.enableSignaling, signaled: opts.signaled, setDeadline: opts.setDeadline };
+    this.#hooked = opts.enableSignaling !== undefined || opts.signaled !== undefined;
   }
 
   /**
@@ -107,6 +109,11 @@ export class FenceContext implements Issuer {
   /** @internal index in the arena's context table */
   get index(): number {
     return this.#index;
+  }
+
+  /** @internal No signaled/enableSignaling hook and its driver loaded (Issuer.quiet). */
+  get quiet(): boolean {
+    return !this.#hooked && !this._unloaded;
   }
 
   /** True once nothing can signal its fences any more (its ring dropped, or its driver unloaded: T2, T5). */
@@ -169,12 +176,13 @@ export class FenceContext implements Issuer {
 
   /** C2: a new pending fence with the next seqno, and the emitter's handle to it. */
   createFence(): DriverFence {
-    this.#t.life.check();
-    this.#notRingOwned();
-    this.#checkSeqnoSpace(1);
-    const slot = this.#t.core.fenceCreate(this.#t.arena.base, this.index);
+    const t = this.#t;
+    t.life.check();
+    if (this.#ring) this.#notRingOwned();
+    if (t.arena.ctxLastSeqno(this.#index) >= Number.MAX_SAFE_INTEGER) this.#checkSeqnoSpace(1);
+    const slot = t.core.fenceCreate(t.arena.base, this.#index);
     if (slot === L.NIL) this.#full(1);
-    return new DriverFence(this.#t, this.#t.record(slot));
+    return new DriverFence(t, t.created(slot, this.#index));
   }
 
   /**

@@ -34,29 +34,69 @@ export interface Waiter {
   readonly unbounded: boolean;
 }
 
+/** A queued callback after a fence's first, and the handle it was added through. */
+interface MoreCallback {
+  fn: FenceCallback;
+  fence: DmaFence;
+}
+
 /** Frozen: a push into them throws instead of sharing a listener between fences. */
-const NO_CALLBACKS = Object.freeze([]) as unknown as { fn: FenceCallback; fence: DmaFence }[];
+const NO_MORE = Object.freeze([]) as unknown as MoreCallback[];
 const NO_WAITERS = Object.freeze([]) as unknown as Waiter[];
 
 export class FenceRecord {
-  refs = 0;
-  driverRefs = 0;
-  /** Shared empty arrays until the first callback or waiter (most fences never get one). */
-  callbacks: { fn: FenceCallback; fence: DmaFence }[] = NO_CALLBACKS;
-  waiters: Waiter[] = NO_WAITERS;
-  deadline = Infinity;
+  // Every field is written once in the constructor, in one order (one hidden-class chain, no
+  // define-then-assign of class fields): a record is made per fence with a handle.
+  declare readonly slot: number;
+  declare readonly gen: number;
+  declare readonly ctx: number;
+  declare refs: number;
+  declare driverRefs: number;
+  /**
+   * The first queued callback and the handle it was added through, in the record itself: most
+   * fences get one callback or none, and then no array is made. `moreCallbacks` holds the rest,
+   * in registration order; it is empty whenever `cb` is undefined.
+   */
+  declare cb: FenceCallback | undefined;
+  declare cbFence: DmaFence | undefined;
+  declare moreCallbacks: MoreCallback[];
+  /** A shared empty array until the first waiter. */
+  declare waiters: Waiter[];
+  /**
+   * Handles not yet in the GC safety net (FenceTable.retain): the DriverFence, the first other
+   * handle, then any more as (handle, driver) pairs; `young` while the slot is on the table's list.
+   */
+  declare young: boolean;
+  declare youngDriver: object | undefined;
+  declare youngFence: object | undefined;
+  declare youngMore: (object | boolean)[] | undefined;
+  declare deadline: number;
   /**
    * Signaled, on the notify list, callbacks not yet run: the record must stay attached to its
    * slot (and the slot pinned) until they have run, even if its last handle is released meanwhile.
    */
-  notifyPending = false;
+  declare notifyPending: boolean;
   /** A composite fence's structure (array, chain link: composite/), or undefined for a plain one. */
-  composite: CompositePart | undefined = undefined;
-  constructor(
-    readonly slot: number,
-    readonly gen: number,
-    readonly ctx: number,
-  ) {}
+  declare composite: CompositePart | undefined;
+
+  constructor(slot: number, gen: number, ctx: number) {
+    this.slot = slot;
+    this.gen = gen;
+    this.ctx = ctx;
+    this.refs = 0;
+    this.driverRefs = 0;
+    this.cb = undefined;
+    this.cbFence = undefined;
+    this.moreCallbacks = NO_MORE;
+    this.waiters = NO_WAITERS;
+    this.young = false;
+    this.youngDriver = undefined;
+    this.youngFence = undefined;
+    this.youngMore = undefined;
+    this.deadline = Infinity;
+    this.notifyPending = false;
+    this.composite = undefined;
+  }
 }
 
 /** What a composite fence keeps beside its record (bindings/composite/). */
@@ -69,13 +109,8 @@ export interface CompositePart {
   released(rec: FenceRecord): void;
 }
 
-/** Handles waiting for their registry entry at most (see FenceTable.retain). */
+/** Records whose handles wait for their registry entry, at most (see FenceTable.retain). */
 const YOUNG_MAX = 256;
-
-interface Held {
-  rec: FenceRecord;
-  driver: boolean;
-}
 
 export class FenceTable {
   readonly records: (FenceRecord | undefined)[];
@@ -85,7 +120,9 @@ export class FenceTable {
   onWait: (() => void) | undefined;
   /** Tracing (trace: true): told of every signalUpTo from JS that signaled something (ctx index, first and last seqno, error). */
   onSignalUpTo: ((ctx: number, first: number, last: number, error: number) => void) | undefined;
-  readonly #registry: FinalizationRegistry<Held>;
+  /** The GC safety net, one registry per kind of handle: the held value is the record alone. */
+  readonly #registry: FinalizationRegistry<FenceRecord>;
+  readonly #driverRegistry: FinalizationRegistry<FenceRecord>;
 
   constructor(
     readonly arena: Arena,
@@ -100,7 +137,8 @@ export class FenceTable {
   ) {
     this.records = new Array(arena.layout.maxFences);
     this.callbackErrors = new CallbackErrors(clock.kind === 'real');
-    this.#registry = new FinalizationRegistry((held) => this.#collected(held));
+    this.#registry = new FinalizationRegistry((rec) => this.#collected(rec, false));
+    this.#driverRegistry = new FinalizationRegistry((rec) => this.#collected(rec, true));
   }
 
   // ── references ──
@@ -122,49 +160,88 @@ export class FenceTable {
   }
 
   /**
-   * A new handle's reference. Its safety net (the FinalizationRegistry entry, about 1 µs each) is
-   * taken late: the handle waits in `#young` until the end of the current task (a microtask) or
-   * until YOUNG_MAX handles wait, and a handle released before then never costs an entry (the
-   * usual push/submit, read, release). Until then `#young` holds it, so the GC cannot take it
-   * before it has its entry: the net only starts a little later, it never misses a handle.
+   * The record of a fence fenceCreate just made on context index `ctx` (pinned by the core, no
+   * record yet: a free slot never has one).
+   */
+  created(slot: number, ctx: number): FenceRecord {
+    const rec = new FenceRecord(slot, this.arena.slotGen(slot), ctx);
+    this.records[slot] = rec;
+    return rec;
+  }
+
+  /**
+   * A new handle's reference. Its safety net (the FinalizationRegistry entry, about 1 µs each and
+   * the garbage collection work it brings) is taken late: the handle waits on its record
+   * (`youngDriver`, `youngFence`, `youngMore`) until the end of the current task (a microtask) or
+   * until YOUNG_MAX records wait, and a handle released before then never costs an entry (the
+   * usual create, read, signal, release). Until then its record holds it strongly, and the
+   * record is held by `records` (a record leaves its slot only once its last reference went), so
+   * the GC cannot take the handle before it has its entry: the net only starts a little later, it
+   * never misses a handle (F16: a DriverFence leaked in the task that made it is still reported
+   * once it is collected). `#young` lists the slots of the waiting records: numbers, no object.
    */
   retain(rec: FenceRecord, handle: object, driver: boolean): void {
     rec.refs++;
-    if (driver) rec.driverRefs++;
-    this.#young.push(handle);
-    this.#youngHeld.push({ rec, driver });
-    if (this.#young.length >= YOUNG_MAX) this.#registerYoung();
-    else if (!this.#youngQueued) {
+    if (driver) {
+      rec.driverRefs++;
+      if (rec.youngDriver === undefined) rec.youngDriver = handle;
+      else (rec.youngMore ??= []).push(handle, true);
+    } else if (rec.youngFence === undefined) rec.youngFence = handle;
+    else (rec.youngMore ??= []).push(handle, false);
+    if (rec.young) return;
+    if (this.#youngCount === YOUNG_MAX) this.#flushYoung();
+    rec.young = true;
+    this.#young[this.#youngCount++] = rec.slot;
+    if (!this.#youngQueued) {
       this.#youngQueued = true;
       queueMicrotask(this.#registerYoung);
     }
   }
 
-  readonly #young: object[] = [];
-  readonly #youngHeld: Held[] = [];
+  /** Slots whose record has handles waiting for their registry entry (duplicates and stale slots are skipped). */
+  readonly #young = new Int32Array(YOUNG_MAX);
+  #youngCount = 0;
   #youngQueued = false;
+  /** Registry entries taken so far (a handle released in the task that made it takes none). */
+  registered = 0;
   /** The handles still unreleased get their registry entry. */
   readonly #registerYoung = (): void => {
     this.#youngQueued = false;
-    const young = this.#young;
-    for (let i = 0; i < young.length; i++) this.#registry.register(young[i], this.#youngHeld[i], young[i]);
-    young.length = 0;
-    this.#youngHeld.length = 0;
+    this.#flushYoung();
   };
 
-  /** Takes a handle out of `#young` (newest first: most are released soon after they are made); false if it is not there. */
-  #unyoung(handle: object): boolean {
+  #flushYoung(): void {
     const young = this.#young;
-    for (let i = young.length - 1; i >= 0; i--) {
-      if (young[i] !== handle) continue;
-      const last = young.length - 1;
-      young[i] = young[last];
-      this.#youngHeld[i] = this.#youngHeld[last];
-      young.pop();
-      this.#youngHeld.pop();
-      return true;
+    const n = this.#youngCount;
+    this.#youngCount = 0;
+    for (let i = 0; i < n; i++) {
+      const rec = this.records[young[i]];
+      if (rec === undefined || !rec.young) continue;
+      rec.young = false;
+      if (rec.youngDriver !== undefined) this.#register(rec.youngDriver, rec, true);
+      if (rec.youngFence !== undefined) this.#register(rec.youngFence, rec, false);
+      const more = rec.youngMore;
+      if (more !== undefined) for (let j = 0; j < more.length; j += 2) this.#register(more[j] as object, rec, more[j + 1] as boolean);
+      rec.youngDriver = rec.youngFence = rec.youngMore = undefined;
     }
-    return false;
+  }
+
+  #register(handle: object, rec: FenceRecord, driver: boolean): void {
+    (driver ? this.#driverRegistry : this.#registry).register(handle, rec, handle);
+    this.registered++;
+  }
+
+  /** Takes a handle off its record's waiting list; false if it is not there (it has its registry entry). */
+  #unyoung(rec: FenceRecord, handle: object): boolean {
+    if (rec.youngDriver === handle) rec.youngDriver = undefined;
+    else if (rec.youngFence === handle) rec.youngFence = undefined;
+    else {
+      const more = rec.youngMore;
+      const i = more === undefined ? -1 : more.indexOf(handle);
+      if (i < 0) return false;
+      more!.splice(i, 2);
+    }
+    return true;
   }
 
   /** An explicit release. Under strict, F16 throws before anything changes. */
@@ -172,13 +249,20 @@ export class FenceTable {
     if (rec.refs === 1 && this.#hasListeners(rec) && !this.isSignaledRaw(rec)) {
       this.log.check(this.#f16(rec));
     }
-    if (!this.#unyoung(handle)) this.#registry.unregister(handle);
+    if (!this.#unyoung(rec, handle)) (driver ? this.#driverRegistry : this.#registry).unregister(handle);
+    else if (rec.young && rec.youngDriver === undefined && rec.youngFence === undefined && this.#young[this.#youngCount - 1] === rec.slot && this.records[rec.slot] === rec) {
+      // Its last waiting handle went and its slot is the newest on the list: off the list too, so
+      // a task that creates and releases fences one after another never fills it.
+      if (rec.youngMore === undefined || rec.youngMore.length === 0) {
+        rec.young = false;
+        this.#youngCount--;
+      }
+    }
     this.#drop(rec, driver);
   }
 
-  #collected(held: Held): void {
+  #collected(rec: FenceRecord, driver: boolean): void {
     if (this.life.disposed) return; // the runtime is gone: nothing to keep or report
-    const { rec, driver } = held;
     if (driver && !this.isSignaledRaw(rec) && !this.issuers[rec.ctx].dead) {
       this.log.note({
         kind: 'leaked-driver-fence',
@@ -235,7 +319,7 @@ export class FenceTable {
   }
 
   #hasListeners(rec: FenceRecord): boolean {
-    return rec.callbacks.length > 0 || rec.waiters.length > 0;
+    return rec.cb !== undefined || rec.waiters.length > 0;
   }
 
   // ── state ──
@@ -310,8 +394,9 @@ export class FenceTable {
    */
   signal(rec: FenceRecord, timestamp: number): boolean {
     const { arena, core } = this;
-    if (this.isSignaledRaw(rec)) return false;
-    const forced = (arena.slotFlags(rec.slot) & L.FS_FORCED) !== 0;
+    const st = arena.slotState(rec.slot);
+    if (this.records[rec.slot] !== rec || st & L.FS_SIGNALED) return false;
+    const forced = (st & L.FS_FORCED) !== 0;
     if (this.log.strict && !forced) {
       const oldest = arena.ctxOldestPending(rec.ctx);
       if (oldest !== arena.slotSeqno(rec.slot)) this.log.check(this.#ordering(rec.ctx, arena.slotSeqno(rec.slot), oldest!));
@@ -391,8 +476,15 @@ export class FenceTable {
    * none waits. Called after every signaling pass.
    */
   publish(): void {
-    publishSignals(this.arena);
+    if (this.sharedOut) publishSignals(this.arena);
   }
+
+  /**
+   * False on an owner's table until rt.share(): before that no other thread can know this memory,
+   * so none waits on its fences and a signal skips publishSignals (an Atomics.load, which V8 runs
+   * as a builtin call: about a third of a plain fence's signal path outside the core).
+   */
+  sharedOut = true;
 
   /**
    * Runs callbacks and wakes waiters of fences a core loop signaled, in signal order. The records
@@ -424,23 +516,27 @@ export class FenceTable {
    */
   #notify(rec: FenceRecord): void {
     if (this.records[rec.slot] !== rec) return;
+    if (rec.cb === undefined && rec.waiters.length === 0) {
+      // Nothing to run (the usual handle without listeners): no reference or try needed.
+      rec.notifyPending = false;
+      this.arena.setSlotFlag(rec.slot, L.FS_JS, false);
+      if (rec.refs === 0) this.#detach(rec);
+      return;
+    }
     rec.notifyPending = true;
     rec.refs++;
     this.arena.setSlotFlag(rec.slot, L.FS_JS, false);
     let temp: DmaFence | undefined;
     try {
-      while (rec.callbacks.length) {
-        const cbs = rec.callbacks;
-        rec.callbacks = NO_CALLBACKS;
-        for (const { fn, fence } of cbs) {
-          // The handle it was added through may be released by now: then a live one for the call.
-          const h = fence.released ? (temp ??= new this.DmaFence(this, rec)) : fence;
-          try {
-            fn(h);
-          } catch (e) {
-            this.callbackErrors.report(e, h);
-          }
-        }
+      while (rec.cb !== undefined) {
+        const fn = rec.cb;
+        const fence = rec.cbFence!;
+        const more = rec.moreCallbacks;
+        rec.cb = undefined;
+        rec.cbFence = undefined;
+        rec.moreCallbacks = NO_MORE;
+        temp = this.#call(rec, fn, fence, temp);
+        for (let i = 0; i < more.length; i++) temp = this.#call(rec, more[i].fn, more[i].fence, temp);
       }
       if (rec.waiters.length) {
         const ws = rec.waiters;
@@ -454,6 +550,18 @@ export class FenceTable {
       // Nobody references it any more (its emitter's reference went with the signal): leave the slot.
       if (rec.refs === 0 && this.records[rec.slot] === rec) this.#detach(rec);
     }
+  }
+
+  /** Runs one callback (F6); an exception goes to callbackErrors. Returns the temporary handle, if one was made. */
+  #call(rec: FenceRecord, fn: FenceCallback, fence: DmaFence, temp: DmaFence | undefined): DmaFence | undefined {
+    // The handle it was added through may be released by now: then a live one for the call.
+    const h = fence.released ? (temp ??= new this.DmaFence(this, rec)) : fence;
+    try {
+      fn(h);
+    } catch (e) {
+      this.callbackErrors.report(e, h);
+    }
+    return temp;
   }
 
   // ── callback errors (callback-errors.ts) ──
@@ -475,20 +583,43 @@ export class FenceTable {
 
   /** F6, F7, F13: false if the fence is (or, per the enable hook, turns out to be) signaled. */
   addCallback(rec: FenceRecord, fn: FenceCallback, handle: DmaFence): boolean {
-    if (this.isSignaled(rec, handle)) return false;
-    this.enableSignaling(rec, handle);
-    if (this.isSignaledRaw(rec)) return false;
-    if (rec.callbacks === NO_CALLBACKS) rec.callbacks = [];
-    rec.callbacks.push({ fn, fence: handle });
-    this.arena.setSlotFlag(rec.slot, L.FS_JS, true);
+    const { arena } = this;
+    const w = arena.slotWord(rec.slot);
+    const st = arena.u32[w];
+    if (this.records[rec.slot] !== rec || st & L.FS_SIGNALED) return false;
+    if (this.issuers[rec.ctx].quiet) {
+      // No issuer hook to poll or enable (and its driver is loaded): nothing can signal it here.
+      arena.u32[w] = st | L.FS_ENABLED | L.FS_JS;
+    } else {
+      if (this.isSignaled(rec, handle)) return false;
+      this.enableSignaling(rec, handle);
+      if (this.isSignaledRaw(rec)) return false;
+      arena.setSlotFlag(rec.slot, L.FS_JS, true);
+    }
+    if (rec.cb === undefined) {
+      rec.cb = fn;
+      rec.cbFence = handle;
+    } else {
+      if (rec.moreCallbacks === NO_MORE) rec.moreCallbacks = [];
+      rec.moreCallbacks.push({ fn, fence: handle });
+    }
     return true;
   }
 
   /** F8: true only if fn was still queued (it then never runs). */
   removeCallback(rec: FenceRecord, fn: FenceCallback): boolean {
-    const i = rec.callbacks.findIndex((c) => c.fn === fn);
-    if (i < 0) return false;
-    rec.callbacks.splice(i, 1);
+    if (rec.cb === undefined) return false;
+    const more = rec.moreCallbacks;
+    if (rec.cb === fn) {
+      // The next one moves up into the record's own fields (registration order is kept).
+      const next = more.length ? more.shift()! : undefined;
+      rec.cb = next?.fn;
+      rec.cbFence = next?.fence;
+    } else {
+      const i = more.findIndex((c) => c.fn === fn);
+      if (i < 0) return false;
+      more.splice(i, 1);
+    }
     this.#syncJsFlag(rec);
     return true;
   }

@@ -18,6 +18,11 @@ export interface Issuer {
   readonly unloaded: boolean;
   /** The issuer itself holds a reference to its pending fences (a ring's in-flight jobs do). */
   readonly holdsFences: boolean;
+  /**
+   * No `signaled` or `enableSignaling` hook, and its driver loaded: polling or enabling one of its
+   * pending fences cannot reach it, so the fast paths skip both (F13 then only sets the flag).
+   */
+  readonly quiet: boolean;
 }
 
 /** The issuer's hooks a context may give (F13, F15), as in struct dma_fence_ops. */

@@ -188,6 +188,7 @@ export class Runtime {
       this.trace('violation', { kind: v.kind, rule: v.rule, message: v.message, ...(ring === undefined ? {} : { ring }), ...(v.seqno === undefined ? {} : { seqno: v.seqno }) });
     });
     this.fences = new FenceTable(arena, core, sim, this.log, this.#contexts, DmaFence, this.life);
+    this.fences.sharedOut = false; // until share(): no other thread can wait on its fences
     if (o.trace) this.fences.onSignalUpTo = (ctx, first, last, error) => this.#taps.get(ctx)?.signaled(first, last, error);
     if (sim instanceof VirtualClock) {
       sim.onDriven = () => this.fences.rethrowCallbackErrors();
@@ -338,6 +339,7 @@ export class Runtime {
   share(): SharedRuntimeHandle {
     this.#alive();
     if (!this.arena.shared) throw new DmaFenceError('ERR_NOT_ISOLATED', 'this runtime is not on shared memory (the page is not cross-origin isolated)');
+    this.fences.sharedOut = true;
     return shareRuntime(this.arena, this.core.module ?? null);
   }
 

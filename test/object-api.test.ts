@@ -1,0 +1,181 @@
+/**
+ * The object API's fast paths (fence-table.ts): the GC safety net taken at the end of the task
+ * (F16 still catches a DriverFence leaked in the task that made it), callbacks kept in the record
+ * (F3, F6-F8: registration order, removal, errors), and signals that skip the cross-thread publish
+ * until rt.share(). Both backends.
+ */
+import { describe, expect, it } from 'vitest';
+import { Errno } from '../bindings/index.js';
+import type { DriverFence } from '../bindings/index.js';
+import { BACKENDS, codeOf, runtime } from './helpers.js';
+
+const gc = (globalThis as { gc?: () => void }).gc;
+
+/** Collects garbage until `done` or 20 rounds (finalizers run in later tasks). */
+async function collect(done: () => boolean): Promise<void> {
+  for (let i = 0; i < 20 && !done(); i++) {
+    gc!();
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+describe.each(BACKENDS)('object API fast paths (%s backend)', (backend) => {
+  it('F16: DriverFences leaked in the task that made them (past the 256 waiting) are each reported once collected; released ones are not', async () => {
+    expect(gc, 'tests run with --expose-gc').toBeTypeOf('function');
+    const rt = await runtime(backend, { maxFences: 1024 });
+    const ctx = rt.createContext();
+    const seen: number[] = [];
+    // One synchronous run: the first 256 wait for their entry until the bound, the rest until the
+    // end of the task; every third is leaked (never released), one of them with a callback.
+    (() => {
+      for (let i = 0; i < 600; i++) {
+        const df = ctx.createFence();
+        if (i % 3 !== 0) df.release();
+        else if (i === 300) df.fence.addCallback((f) => seen.push(f.status));
+      }
+    })();
+    const leaked = () => rt.violations.filter((v) => v.kind === 'leaked-driver-fence');
+    await collect(() => leaked().length === 200);
+    expect(leaked().length).toBe(200);
+    expect(leaked().map((v) => v.rule)).toEqual(new Array(200).fill('F16'));
+    expect(new Set(leaked().map((v) => v.seqno)).size).toBe(200);
+    expect(leaked().every((v) => (v.seqno! - 1) % 3 === 0)).toBe(true);
+    // The context still owns every seqno and signals them in order; the callback runs then.
+    expect(ctx.signalUpTo(600)).toBe(600);
+    expect(seen).toEqual([1]);
+    expect(ctx.pending).toBe(0);
+  });
+
+  it('F16: a DriverFence leaked in the task that made it, with nothing else in that task, is reported once collected', async () => {
+    const rt = await runtime(backend);
+    const ctx = rt.createContext();
+    (() => void ctx.createFence())();
+    await collect(() => rt.violations.length > 0);
+    expect(rt.violations.map((v) => [v.kind, v.seqno])).toEqual([['leaked-driver-fence', 1]]);
+  });
+
+  it('a handle released in the task that made it takes no registry entry; one kept past the task takes one', async () => {
+    const rt = await runtime(backend);
+    const ctx = rt.createContext();
+    const before = rt.fences.registered;
+    for (let i = 0; i < 1000; i++) {
+      const df = ctx.createFence();
+      const f = df.fence;
+      f.addCallback(() => 0);
+      df.signal();
+      f.release();
+      df.release();
+    }
+    await Promise.resolve();
+    expect(rt.fences.registered).toBe(before);
+    const kept: DriverFence[] = [];
+    for (let i = 0; i < 3; i++) kept.push(ctx.createFence());
+    void kept[0].fence;
+    await Promise.resolve();
+    expect(rt.fences.registered).toBe(before + 4);
+    // released after their entry was taken: unregistered, and nothing is reported later
+    for (const df of kept) df.signal(), df.release();
+    await collect(() => false);
+    expect(rt.violations).toEqual([]);
+  });
+
+  it('F3, F6-F8: callbacks run in registration order; removing the first moves the next up; a callback added twice runs twice', async () => {
+    const rt = await runtime(backend);
+    const ctx = rt.createContext();
+    const df = ctx.createFence();
+    const f = df.fence;
+    const log: string[] = [];
+    const cb = (name: string) => () => void log.push(name);
+    const [a, b, c, d] = [cb('a'), cb('b'), cb('c'), cb('d')];
+    expect([f.addCallback(a), f.addCallback(b), f.addCallback(c)]).toEqual([true, true, true]);
+    expect(f.removeCallback(a)).toBe(true);
+    expect(f.removeCallback(a)).toBe(false);
+    expect(f.addCallback(d)).toBe(true);
+    expect(f.addCallback(b)).toBe(true);
+    expect(f.removeCallback(c)).toBe(true);
+    expect(f.removeCallback(b)).toBe(true); // the first b
+    expect(df.signal()).toBe(true);
+    expect(log).toEqual(['d', 'b']);
+    expect(f.removeCallback(d)).toBe(false);
+    expect(f.addCallback(a)).toBe(false);
+    // one callback, removed: nothing runs, and a later one is the first again
+    const df2 = ctx.createFence();
+    df2.fence.addCallback(a);
+    expect(df2.fence.removeCallback(a)).toBe(true);
+    df2.fence.addCallback(c);
+    df2.signal();
+    expect(log).toEqual(['d', 'b', 'c']);
+  });
+
+  it('F6: a callback gets the handle it was added through, or a live one if that was released; callbacks on two handles run in order', async () => {
+    const rt = await runtime(backend);
+    const ctx = rt.createContext();
+    const df = ctx.createFence();
+    const f1 = df.fence;
+    const f2 = ctx.findFence(1)!;
+    const got: unknown[] = [];
+    f1.addCallback((h) => got.push(h === f1 ? 'f1' : h.released ? 'stale' : h.seqno));
+    f2.addCallback((h) => got.push(h === f2 ? 'f2' : 'other'));
+    f1.release();
+    df.signal();
+    expect(got).toEqual([1, 'f2']);
+  });
+
+  it('callback errors: one that throws does not stop the others (first or later in the list); signal throws ERR_CALLBACK after all ran', async () => {
+    const rt = await runtime(backend);
+    const df = rt.createContext().createFence();
+    const ran: number[] = [];
+    df.fence.addCallback(() => {
+      ran.push(1);
+      throw new Error('one');
+    });
+    df.fence.addCallback(() => void ran.push(2));
+    df.fence.addCallback(() => {
+      ran.push(3);
+      throw new Error('three');
+    });
+    let err: { code?: string; errors?: unknown[] } | undefined;
+    try {
+      df.signal();
+    } catch (e) {
+      err = e as typeof err;
+    }
+    expect(ran).toEqual([1, 2, 3]);
+    expect(err?.code).toBe('ERR_CALLBACK');
+    expect(err?.errors?.map((e) => (e as Error).message)).toEqual(['one', 'three']);
+    expect(df.fence.signaled).toBe(true);
+  });
+
+  it('F13: a context with hooks still gets them on the callback path: enable once, and add_callback reports a fence the hook says is complete', async () => {
+    const rt = await runtime(backend);
+    let enabled = 0;
+    const hooked = rt.createContext({ enableSignaling: () => (enabled++, true) });
+    const df = hooked.createFence();
+    df.fence.addCallback(() => 0);
+    df.fence.addCallback(() => 0);
+    expect(enabled).toBe(1);
+    // complete per the hook: add_callback reports "already signaled" and signals it (F13)
+    const done = rt.createContext({ enableSignaling: () => false }).createFence();
+    const runs: number[] = [];
+    expect(done.fence.addCallback(() => runs.push(1))).toBe(false);
+    expect([done.fence.signaled, runs]).toEqual([true, []]);
+  });
+
+  it('rt.share() turns the cross-thread publish on (before it no other thread can wait); signals and callbacks behave the same either way', async () => {
+    const rt = await runtime(backend);
+    const ctx = rt.createContext();
+    const early = ctx.createFence();
+    early.signal();
+    early.release();
+    expect(rt.fences.sharedOut).toBe(false);
+    rt.share();
+    expect(rt.fences.sharedOut).toBe(true);
+    const df = ctx.createFence();
+    let status = 0;
+    df.fence.addCallback((f) => (status = f.status));
+    df.setError(-Errno.EIO);
+    df.signal();
+    expect(status).toBe(-Errno.EIO);
+    expect(codeOf(() => df.fence.addCallback(undefined as never))).toBe('ERR_INVALID_ARG');
+  });
+});
