@@ -3,7 +3,8 @@
  * ping-pong fences, each waiting on the other's fence right after signaling its own, so every
  * wait starts while the peer is about to signal. A wait that counted itself after its last look
  * (or a signaler that read the count before publishing the bit) would sleep through the signal:
- * wait() would hang (it has no poll), waitSync() would sleep to its REMOTE_POLL_MS poll.
+ * wait() would hang (it has no poll), waitSync() would return REMOTE_POLL_MS after the signal
+ * (its poll), which the worker counts from the peer's signal time.
  */
 import { describe, expect, it } from 'vitest';
 import { Worker } from 'node:worker_threads';
@@ -23,8 +24,9 @@ async function race(backend: (typeof BACKENDS)[number], aSync: boolean, bSync: b
   const ws = [new Worker(raceWorker), new Worker(raceWorker)];
   try {
     const handles = ws.map((w) => nextMessage<{ fences: unknown[] }>(w, (m) => 'fences' in m));
-    ws[0].postMessage({ runtime: rt.share(), n: ROUNDS, first: true, sync: aSync });
-    ws[1].postMessage({ runtime: rt.share(), n: ROUNDS, first: false, sync: bSync });
+    const times = [new SharedArrayBuffer(8 * ROUNDS), new SharedArrayBuffer(8 * ROUNDS)]; // each side's signal times
+    ws[0].postMessage({ runtime: rt.share(), n: ROUNDS, first: true, sync: aSync, mineT: times[0], theirT: times[1] });
+    ws[1].postMessage({ runtime: rt.share(), n: ROUNDS, first: false, sync: bSync, mineT: times[1], theirT: times[0] });
     const [fa, fb] = await Promise.all(handles);
     const outcomes = ws.map((w) => nextMessage<Outcome>(w, (m) => 'stalls' in m));
     ws[0].postMessage({ peer: fb.fences });
@@ -44,6 +46,6 @@ describe.each(BACKENDS)('remote wake-ups under a race (%s backend)', (backend) =
   ])('F9 across threads: %s, %#: no wake-up is lost in 3000 ping-pong rounds', async (_label, aSync, bSync) => {
     const out = await race(backend, aSync as boolean, bSync as boolean);
     expect(out.map((o) => o.rounds)).toEqual([ROUNDS, ROUNDS]);
-    expect(out.map((o) => o.stalls)).toEqual([0, 0]); // a lost wake-up in waitSync sleeps to its poll
+    expect(out.map((o) => o.stalls)).toEqual([0, 0]); // a wake-up lost in waitSync sleeps to its poll
   }, 60_000);
 });

@@ -4,35 +4,43 @@
 // counted itself too late would sleep through the signal. Plain JS over the built package
 // (vitest does not transform worker files).
 //
-// { runtime, n, first, sync } -> posts { fences } (its own, shared) -> gets { peer } -> runs n
-// rounds -> posts { stalls, rounds }: stalls counts waits that slept REMOTE_POLL_MS (250 ms) or
-// more, which only a lost wake-up does in waitSync (it sleeps through the signal to its poll); a
-// lost wake-up in wait() has no poll and hangs the test.
+// { runtime, n, first, sync, mineT, theirT } -> posts { fences } (its own, shared) -> gets
+// { peer } -> runs n rounds -> posts { stalls, rounds }. Before each signal it writes the time
+// into mineT (the peer reads it in theirT). stalls counts waitSync calls that returned
+// REMOTE_POLL_MS (250 ms) or more after the peer's signal: a wake-up lost in waitSync sleeps
+// through the signal to its poll. (A starved peer signals late, which does not count: the
+// latency runs from its signal.) A lost wake-up in wait() has no poll and hangs the test.
 import { parentPort } from 'node:worker_threads';
 import { attachRuntime } from '../../dist/index.js';
 
 const POLL_MS = 250;
 
-parentPort.once('message', ({ runtime, n, first, sync }) => {
+parentPort.once('message', ({ runtime, n, first, sync, mineT, theirT }) => {
+  const sent = new Float64Array(mineT);
+  const got = new Float64Array(theirT);
+  const wall = () => performance.timeOrigin + performance.now(); // comparable across threads
   const art = attachRuntime(runtime);
   const ctx = art.createContext();
   const mine = Array.from({ length: n }, () => ctx.createFence());
   parentPort.once('message', async ({ peer }) => {
     const theirs = peer.map((h) => art.fence(h));
     let stalls = 0;
-    const wait = async (f) => {
-      const t0 = performance.now();
-      if (sync) f.waitSync();
-      else await f.wait();
-      if (performance.now() - t0 >= POLL_MS) stalls++;
+    const wait = async (i) => {
+      if (!sync) return theirs[i].wait();
+      theirs[i].waitSync();
+      if (wall() - got[i] >= POLL_MS) stalls++;
+    };
+    const signal = (i) => {
+      sent[i] = wall();
+      mine[i].signal();
     };
     for (let i = 0; i < n; i++) {
       if (first) {
-        mine[i].signal();
-        await wait(theirs[i]);
+        signal(i);
+        await wait(i);
       } else {
-        await wait(theirs[i]);
-        mine[i].signal();
+        await wait(i);
+        signal(i);
       }
     }
     for (const df of mine) {
