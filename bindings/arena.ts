@@ -177,6 +177,8 @@ export class Arena extends ArenaViews {
   readonly dmaByte0: number;
   /** When publishSignals next looks for expired remote waiter registrations (wall ms). */
   remoteScanAt = 0;
+  /** Passes that notified before publishSignals next reads the clock for that look. */
+  remoteScanCountdown = 0;
   /**
    * The views at the main header: the shared words (context count and ids, remote waiters, signal
    * epoch, disposed, identity). The owner's arena is its own root; an attached emitter's arena has

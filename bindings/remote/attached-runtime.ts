@@ -11,7 +11,7 @@
 import * as L from '../core/layout.js';
 import type { ArenaViews } from '../arena.js';
 import { DmaFenceError, DmaFenceRangeError, abortReason, checkEnum, checkFunction, checkOptions } from '../errors.js';
-import { REMOTE_POLL_MS, disposed, loadF64, wallMs } from './common.js';
+import { ORIGIN_MS, REMOTE_POLL_MS, disposed, loadF64, monoMs, wallMs } from './common.js';
 import type { ContextOptions } from '../fence-context.js';
 import type { FenceContext } from '../fence-context.js';
 import type { DmaFence } from '../dma-fence.js';
@@ -110,7 +110,7 @@ export class AttachedRuntime {
     this.#held.set(h.v, h);
     this.#heldBy.set(f, h);
     this.#heldRegistry.register(f, h, f);
-    this.#hold(0); // the ticker renews the lease (it keeps nothing alive for that)
+    this.#ensureTicker(); // the ticker renews the lease (it keeps nothing alive for that)
   }
 
   /** @internal view.release(): drops that view's reference, once. False if it held none. */
@@ -277,101 +277,185 @@ export class AttachedRuntime {
   /**
    * One timer per view, while waits are in progress: every REMOTE_POLL_MS it renews this view's
    * lease and looks after threads that ended (#lookAfterOthers), so no wait needs a timeout of its
-   * own for that; in Node it also keeps the process alive (a pending waitAsync alone does not).
-   * Referenced and unreferenced (cheap) rather than made per wait; where timers have no ref()
-   * (browsers) it just keeps running until dispose.
+   * own for that; in Node it also keeps the process alive while a wait sleeps (a pending
+   * waitAsync alone does not). Made once; referenced by the first wait that sleeps while it is
+   * not, and unreferenced by the tick that finds no wait sleeping (not at every wait's end: back
+   * to back waits would pay a ref and an unref each), so a process may stay up to REMOTE_POLL_MS
+   * after its last wait ended. Where timers have no ref() (browsers) it just keeps running until
+   * dispose.
    */
   #keepCount = 0;
   #ticker: ReturnType<typeof setInterval> | undefined;
+  #refed = false;
   #ticks = 0;
-  #hold(d: number): void {
-    this.#keepCount += d;
-    const t = (this.#ticker ??= setInterval(() => this.#tick(), REMOTE_POLL_MS)) as { ref?(): unknown; unref?(): unknown };
-    if (this.#keepCount === 0) t.unref?.();
-    else if (this.#keepCount === 1 && d > 0) t.ref?.();
+  #ensureTicker(): { ref?(): unknown; unref?(): unknown } {
+    if (this.#ticker === undefined) {
+      this.#ticker = setInterval(() => this.#tick(), REMOTE_POLL_MS);
+      (this.#ticker as { unref?(): unknown }).unref?.();
+    }
+    return this.#ticker as { ref?(): unknown; unref?(): unknown };
+  }
+  /** A wait starts to sleep: count it; keep the process alive. */
+  #hold(): void {
+    this.#keepCount++;
+    if (this.#refed) return;
+    this.#refed = true;
+    this.#ensureTicker().ref?.();
   }
   #tick(): void {
-    if (this.disposed) return;
+    if (this.disposed) {
+      // Nothing left to renew, and nothing may keep the process alive any more.
+      clearInterval(this.#ticker);
+      this.#ticker = undefined;
+      this.#refed = false;
+      return;
+    }
     if (this.#held.size) {
       const now = (wallMs() - this.#timeBase) | 0;
       for (const h of this.#held.values()) renewHold(this.#views, h, now);
     }
-    if (this.#keepCount === 0) return;
-    this.#waiters.sync();
+    if (this.#keepCount === 0) {
+      if (this.#refed) {
+        this.#refed = false;
+        this.#ensureTicker().unref?.();
+      }
+      return;
+    }
+    // A registration freed meanwhile (this thread was taken for dead: its event loop stood still
+    // past the lease) may have let signals pass without a notify: the waits look again.
+    if (this.#waiters.sync((wallMs() - this.#timeBase) | 0)) Atomics.notify(this.#i32, this.#epochIndex);
     if (++this.#ticks % 4 === 0) this.#lookAfterOthers();
   }
 
+  /** ms since the arena's time base (wraps as an i32) at this thread's monotonic `t` (monoMs()). */
+  #rel(t: number): number {
+    return (ORIGIN_MS + t - this.#timeBase) | 0;
+  }
+
+  /*
+   * The futex protocol (DESIGN.md, "Wake-ups"), the waiter's half. A wait that found its fence
+   * pending (1) counts itself (WaiterRegistration.begin: a compareExchange on its entry, an add on
+   * the total), (2) reads the epoch, (3) looks at the fence again, (4) sleeps on the epoch with the
+   * value read in (2). The signaler (publishSignals) (a) stores the SIGNALED bit, (b) loads the
+   * total, (c) if it is not zero, adds 1 to the epoch and notifies it. Every step is a
+   * sequentially consistent atomic, so all of them sit in one total order:
+   *   - (b) before (1): then (a) before (3), and the look sees the bit; no sleep.
+   *   - (1) before (b): the signaler sees the count and does (c). If (c)'s add comes before (2),
+   *     then (a) before (3): the look sees the bit. If it comes after (2), the epoch is no longer
+   *     the value (4) sleeps on: Atomics.wait returns at once ('not-equal'), or (c)'s notify,
+   *     which follows the add, wakes the sleep.
+   * So a wait never sleeps through the signal it waits for: no lost wake-up, and no poll needed.
+   * Counting only after the first look (the fast check in wait()/waitSync()) keeps a fence that
+   * is already signaled at one look, with no shared write. Breaking the order, e.g. looking
+   * before counting, loses wake-ups: test/remote-wake-race.test.ts catches it.
+   */
+
   /**
    * @internal
-   * Waits until `done()` is true or timeoutNs passes (real time). The waiter's half of the futex
-   * protocol: it counts itself as a remote waiter (an atomic read-modify-write), reads the epoch,
-   * then checks; every signaler publishes the SIGNALED bit (atomic) and then loads the count, and
-   * bumps and notifies the epoch when it is not zero (so do dispose and an abort): the wait cannot
-   * sleep through the signal it waits for, and sleeps with no timeout but its own (the view's
-   * ticker renews the lease). Rejects ERR_DISPOSED once the owner disposed the runtime (or this
-   * view was disposed).
+   * Waits until `done()` is true or timeoutNs passes (real time), with the protocol above; sleeps
+   * with no timeout but its own (the view's ticker renews the lease), or REMOTE_POLL_MS at most
+   * while the waiter table is full (then it polls). Rejects ERR_DISPOSED once the owner disposed
+   * the runtime (or this view was disposed). One promise per wait (plus the host's per sleep).
    */
-  async _waitUntil(done: () => boolean, timeoutNs: number, signal?: AbortSignal): Promise<boolean> {
+  _waitUntil(done: () => boolean, timeoutNs: number, signal?: AbortSignal): Promise<boolean> {
     this._check();
-    this.#waiters.begin();
-    this.#hold(1);
-    const kick = signal && (() => Atomics.notify(this.i32, this.#epochIndex));
+    const t = monoMs();
+    const registered = this.#waiters.begin(this.#rel(t)); // (1)
+    const epoch = Atomics.load(this.#i32, this.#epochIndex); // (2)
+    try {
+      this._check(); // after the epoch read: dispose sets the flag, then bumps the epoch
+      if (signal?.aborted) throw abortReason(signal);
+      if (done()) {
+        // (3) signaled meanwhile: no sleep
+        this.#waiters.end();
+        return Promise.resolve(true);
+      }
+    } catch (e) {
+      this.#waiters.end();
+      return Promise.reject(e);
+    }
+    this.#hold();
+    return this.#sleep(done, epoch, timeoutNs === Infinity ? Infinity : t + timeoutNs / 1e6, registered, signal);
+  }
+
+  /** _waitUntil's sleeps (4): counted and held until it settles. */
+  async #sleep(done: () => boolean, epoch: number, end: number, registered: boolean, signal?: AbortSignal): Promise<boolean> {
+    const i32 = this.#i32;
+    const ei = this.#epochIndex;
+    const kick = signal && (() => Atomics.notify(i32, ei));
     if (kick) signal.addEventListener('abort', kick, { once: true });
     try {
-      const end = timeoutNs === Infinity ? Infinity : performance.now() + timeoutNs / 1e6;
       for (;;) {
-        if (signal?.aborted) throw abortReason(signal);
-        const epoch = Atomics.load(this.i32, this.#epochIndex);
-        this._check(); // after the epoch read: dispose sets the flag, then bumps the epoch
-        if (done()) return true;
-        const left = end === Infinity ? undefined : end - performance.now();
-        if (left !== undefined && left <= 0) return false;
-        const r = Atomics.waitAsync(this.i32, this.#epochIndex, epoch, left);
+        let left: number | undefined;
+        if (end !== Infinity) {
+          left = end - monoMs();
+          if (left <= 0) return false;
+        }
+        if (!registered) left = Math.min(left ?? REMOTE_POLL_MS, REMOTE_POLL_MS);
+        const r = Atomics.waitAsync(i32, ei, epoch, left);
         if (r.async) await r.value;
+        if (signal?.aborted) throw abortReason(signal);
+        epoch = Atomics.load(i32, ei);
+        this._check();
+        if (done()) return true;
+        registered ||= this.#waiters.registered; // the ticker registers it once there is room
       }
     } finally {
       if (kick) signal.removeEventListener('abort', kick);
-      this.#hold(-1);
+      this.#keepCount--;
       this.#waiters.end();
     }
   }
 
-  /** When a waitSync wake last renewed the leases (performance.now()). */
+  /** When a waitSync last renewed the leases (monoMs()). */
   #renewedAt = -Infinity;
   /**
    * @internal The same wait, blocking this thread (Atomics.wait): for workers, where it is the
    * fastest wake there is. ERR_WOULD_BLOCK where the thread may not block (a page's main thread).
+   * Sleeps REMOTE_POLL_MS at most at a time: this thread's event loop is not running, so its
+   * wakes renew the leases (this view's registration, this thread's emitter header).
    */
   _waitSync(done: () => boolean, timeoutNs: number): boolean {
     this._check();
     if (done()) return true;
     if (timeoutNs === 0) return false;
-    this.#waiters.begin();
+    const i32 = this.#i32;
+    const ei = this.#epochIndex;
+    let now = monoMs(); // the one clock read of a wait that sleeps once
+    const end = timeoutNs === Infinity ? Infinity : now + timeoutNs / 1e6;
+    this.#waiters.begin(this.#rel(now)); // (1)
+    if (now - this.#renewedAt >= REMOTE_POLL_MS / 2) {
+      this.#renewedAt = now;
+      this.#emitter?.renew(this.#rel(now));
+    }
     try {
-      const end = timeoutNs === Infinity ? Infinity : performance.now() + timeoutNs / 1e6;
-      for (;;) {
-        const epoch = Atomics.load(this.i32, this.#epochIndex);
+      let timedOut = false;
+      for (let first = true; ; first = false) {
+        const epoch = Atomics.load(i32, ei); // (2)
         this._check();
-        if (done()) return true;
-        const left = end === Infinity ? REMOTE_POLL_MS : end - performance.now();
-        if (left <= 0) return false;
+        if (done()) return true; // (3): the common wake ends here, with no clock read
+        if (!first) {
+          // A wake that found the fence pending: renew the leases if REMOTE_POLL_MS/2 passed.
+          now = monoMs();
+          if (timedOut || now - this.#renewedAt >= REMOTE_POLL_MS / 2) {
+            this.#renewedAt = now;
+            this.#waiters.sync(this.#rel(now));
+            this.#emitter?.renew(this.#rel(now));
+            if (timedOut) this.#lookAfterOthers();
+          }
+        }
+        let left = REMOTE_POLL_MS;
+        if (end !== Infinity) {
+          if (end - now <= 0) return false;
+          left = Math.min(end - now, REMOTE_POLL_MS);
+        }
         let r: string;
         try {
-          r = Atomics.wait(this.i32, this.#epochIndex, epoch, Math.min(left, REMOTE_POLL_MS));
+          r = Atomics.wait(i32, ei, epoch, left); // (4)
         } catch (e) {
           throw new DmaFenceError('ERR_WOULD_BLOCK', `this thread may not block (Atomics.wait: ${(e as Error)?.message}): use wait() instead of waitSync()`);
         }
-        // The leases (this view's registration, this thread's emitter header): begin() renewed
-        // the registration's; a wake renews both only when REMOTE_POLL_MS/2 passed since the
-        // last renewal, so the common wake (its fence signaled) reads the clock once and writes
-        // no shared word but, in end(), the registration.
-        const now = performance.now();
-        if (r === 'timed-out' || now - this.#renewedAt >= REMOTE_POLL_MS / 2) {
-          this.#renewedAt = now;
-          this.#waiters.sync();
-          this.#emitter?.renew();
-          if (r === 'timed-out') this.#lookAfterOthers();
-        }
+        timedOut = r === 'timed-out';
       }
     } finally {
       this.#waiters.end();

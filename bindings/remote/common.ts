@@ -59,14 +59,23 @@ export const REMOTE_RECLAIM_AFTER_MS = 1000;
 /** @internal The owner looks for expired registrations at most this often, and only while the
  *  total is not zero (while it notifies anyway). */
 export const REMOTE_SCAN_EVERY_MS = 100;
+/** @internal ...and reads the clock for that only every this many passes that notified. */
+export const REMOTE_SCAN_EVERY_PASSES = 8;
 
 /** @internal The largest runtime id a handle can carry. */
 export const MAX_ID = 2 ** 53 - 1;
 
-/** This thread's time origin: constant for the thread, and a call into the host to read in Node. */
-const ORIGIN_MS = performance.timeOrigin;
+/**
+ * This thread's performance object and time origin, read once: in Node the `performance` global
+ * is an accessor (a getter call per use, measured at more than the clock read itself), and
+ * `timeOrigin` is constant for the thread.
+ */
+const perf = globalThis.performance;
+export const ORIGIN_MS = perf.timeOrigin;
+/** @internal This thread's monotonic ms (performance.now()), for deadlines and renewals on it. */
+export const monoMs = (): number => perf.now();
 /** @internal Wall-clock ms, comparable across threads (each thread has its own timeOrigin). */
-export const wallMs = () => ORIGIN_MS + performance.now();
+export const wallMs = (): number => ORIGIN_MS + perf.now();
 
 /** @internal f64 from two atomic u32 loads (little-endian, as the arena is): a read that never
  *  tears per half; the seqlock around it catches a value written between the halves. */

@@ -218,14 +218,15 @@ export class ThreadEmitter {
     return this.table.log.list;
   }
 
-  /** @internal Renews this thread's lease on its emitter header (the timer, and waitSync). */
-  renew(): void {
-    if (!this.life.disposed) this.#lease();
+  /** @internal Renews this thread's lease on its emitter header (the timer, and waitSync, which
+   *  passes the time it read: ms since the arena's time base). */
+  renew(now?: number): void {
+    if (!this.life.disposed) this.#lease(now);
   }
 
-  #lease(): void {
+  #lease(now?: number): void {
     const r = this.#root;
-    Atomics.store(r.i32, this.#claimWord + ((L.EH_LEASE - L.EH_CLAIM) >> 2), (wallMs() - r.timeBase) | 0);
+    Atomics.store(r.i32, this.#claimWord + ((L.EH_LEASE - L.EH_CLAIM) >> 2), now ?? (wallMs() - r.timeBase) | 0);
   }
 
   /** A new context whose emitter is this thread (C1: the next id of the runtime's counter). */

@@ -5,7 +5,7 @@
  */
 import * as L from '../core/layout.js';
 import type { Arena, ArenaViews } from '../arena.js';
-import { REMOTE_RECLAIM_AFTER_MS, REMOTE_SCAN_EVERY_MS, wallMs } from './common.js';
+import { REMOTE_RECLAIM_AFTER_MS, REMOTE_SCAN_EVERY_MS, REMOTE_SCAN_EVERY_PASSES, wallMs } from './common.js';
 import type { SharedFenceHandle, SharedRuntimeHandle } from './common.js';
 
 /** @internal The handle rt.share() returns. */
@@ -22,7 +22,8 @@ export function shareFence(arena: Arena, slot: number, gen: number, ctxIndex: nu
 /**
  * @internal After every signaling pass on the owner's thread: wakes attached threads that wait on
  * fences. Costs one atomic load when none waits. While some do, at most every
- * REMOTE_SCAN_EVERY_MS it also frees registrations whose lease expired REMOTE_RECLAIM_AFTER_MS ago
+ * REMOTE_SCAN_EVERY_MS (checked every REMOTE_SCAN_EVERY_PASSES passes) it also frees
+ * registrations whose lease expired REMOTE_RECLAIM_AFTER_MS ago
  * (their thread died or stopped looking): compareExchange, so a late update by a live view fails
  * and that view registers afresh, never subtracting twice.
  */
@@ -36,6 +37,10 @@ export function publishSignals(arena: Arena): void {
   const e = r.word(L.H_SIGNAL_EPOCH);
   Atomics.add(r.i32, e, 1);
   Atomics.notify(r.i32, e);
+  // The look for dead registrations needs the clock; a pass that notifies reads it only every
+  // REMOTE_SCAN_EVERY_PASSES passes (a clock read costs more than the add and notify above).
+  if (--arena.remoteScanCountdown > 0) return;
+  arena.remoteScanCountdown = REMOTE_SCAN_EVERY_PASSES;
   const wall = wallMs();
   if (wall < arena.remoteScanAt) return;
   arena.remoteScanAt = wall + REMOTE_SCAN_EVERY_MS;

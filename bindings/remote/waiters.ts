@@ -28,16 +28,26 @@ export class WaiterRegistration {
     this.#totalIndex = views.word(L.H_REMOTE_WAITERS);
   }
 
-  /** A wait starts: count it, and register (or update the registration). */
-  begin(): void {
+  /**
+   * A wait is about to sleep: count it, and register (or update the registration), its lease
+   * from `now` (ms since the arena's time base: the caller read the clock once for this).
+   * Returns false if it could not register (the table is full): that wait must poll.
+   */
+  begin(now: number): boolean {
     this.#waits++;
-    this.sync();
+    this.sync(now);
+    return this.#reg >= 0;
+  }
+
+  /** This view holds an entry (false while the table is full: its waits then poll). */
+  get registered(): boolean {
+    return this.#reg >= 0;
   }
 
   /** A wait ends: uncount it, and free the registration when none is left. */
   end(): void {
     this.#waits--;
-    this.sync();
+    this.sync(0);
   }
 
   #claimWord(entry: number): number {
@@ -45,7 +55,7 @@ export class WaiterRegistration {
   }
 
   /** ms since the arena's time base (wraps as an i32). */
-  #now(): number {
+  now(): number {
     return (wallMs() - this.#timeBase) | 0;
   }
 
@@ -55,31 +65,36 @@ export class WaiterRegistration {
    * is a compareExchange, and the total moves by exactly what the exchange changed, so a
    * registration the owner freed meanwhile (expired lease) is never subtracted twice.
    * Called when a wait starts and ends, and to renew the lease: by the view's ticker, and by a
-   * waitSync wake REMOTE_POLL_MS/2 or more after the last renewal (or that timed out).
+   * waitSync wake that found its fence pending REMOTE_POLL_MS/2 or more after the last renewal
+   * (or that timed out). `now`: ms since the time base, read by the caller (unused when no wait
+   * is left). Returns true if the registration had been freed by another thread while waits were
+   * counted in it (its lease expired: the thread was taken for dead): signals made meanwhile may
+   * not have notified, so the caller's waits must look again.
    */
-  sync(): void {
+  sync(now: number): boolean {
     const i32 = this.#i32;
     const want = Math.min(this.#waits, L.RW_COUNT_MAX);
+    let lost = false;
     for (let tries = 0; tries < 16; tries++) {
       if (this.#reg >= 0) {
         const cw = this.#claimWord(this.#reg);
         const cur = Atomics.load(i32, cw);
         if (cur & L.RW_CLAIMED && cur >>> L.RW_TAG_SHIFT === this.#tag) {
           const have = cur & L.RW_COUNT_MAX;
-          if (want > 0) Atomics.store(i32, cw + 1, (this.#now() + REMOTE_LEASE_MS) | 0);
-          if (have === want) return;
+          if (want > 0) Atomics.store(i32, cw + 1, (now + REMOTE_LEASE_MS) | 0);
+          if (have === want) return lost;
           const next = want === 0 ? this.#tag << L.RW_TAG_SHIFT : (this.#tag << L.RW_TAG_SHIFT) | L.RW_CLAIMED | want;
           if (Atomics.compareExchange(i32, cw, cur, next) === cur) {
             Atomics.add(i32, this.#totalIndex, want - have);
             if (want === 0) this.#reg = -1;
-            return;
+            return lost;
           }
           continue; // the owner freed it meanwhile: look again
         }
         this.#reg = -1; // freed by the owner (it subtracted our count): register afresh
+        lost = true;
       }
-      if (want === 0) return;
-      const now = this.#now();
+      if (want === 0) return lost;
       for (let k = 0; k < L.RW_ENTRIES; k++) {
         const e = (this.#hint + k) % L.RW_ENTRIES;
         const cw = this.#claimWord(e);
@@ -91,10 +106,11 @@ export class WaiterRegistration {
           Atomics.add(i32, this.#totalIndex, want);
           this.#reg = e;
           this.#tag = tag;
-          return;
+          return lost;
         }
       }
-      return; // the table is full: this view's waits poll (every REMOTE_POLL_MS) unregistered
+      return lost; // the table is full: this view's waits poll (every REMOTE_POLL_MS) unregistered
     }
+    return lost;
   }
 }
