@@ -11,6 +11,7 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { median, sorted } from './stats.mjs';
+import { makeSchedPipeline, schedBatchLoop, schedPushLoop } from './sched.mjs';
 
 const [beforeDir, afterDir, roundsArg, backendArg] = process.argv.slice(2);
 if (!beforeDir || !afterDir) {
@@ -38,32 +39,13 @@ const pipeline = (bytes, rings) => async (createRuntime) => {
   };
 };
 const sched = (push) => async (createRuntime) => {
-  const rt = await createRuntime({ backend: BACKEND, maxFences: 16384, maxContexts: 64, maxRings: 4, maxRingCapacity: 1024 });
-  const dev = rt.createDevice({ latency: { baseNs: 1000 } });
-  const [copy, render] = ['copy', 'render'].map((name) => rt.createScheduler({ ring: rt.createRing({ device: dev, capacity: 1024, name }), name }).createEntity({ priority: 'normal' }));
+  const { rt, copy, render } = await makeSchedPipeline(createRuntime, BACKEND);
   const N = 1024;
   const onFinished = (f) => f.release();
   return {
     rt,
     jobs: 2 * N,
-    fn: push
-      ? () => {
-          for (let i = 0; i < N; i++) {
-            const c = copy.push({});
-            const r = render.push({ deps: [c.finished] });
-            c.scheduled.release();
-            c.finished.release();
-            r.scheduled.release();
-            if ((i & 63) === 63) r.finished.addCallback(onFinished);
-            else r.finished.release();
-          }
-          rt.sim.runUntilIdle();
-        }
-      : () => {
-          const firstSeqno = copy.pushBatch(N, {});
-          render.pushBatch(N, { after: { context: copy.finishedContext, firstSeqno } });
-          rt.sim.runUntilIdle();
-        },
+    fn: push ? () => schedPushLoop(rt, copy, render, N, onFinished) : () => schedBatchLoop(rt, copy, render, N),
   };
 };
 const WORK = {

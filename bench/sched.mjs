@@ -7,7 +7,7 @@
 const SCHED_N = 1024;
 
 /** Two rings (copy, render) on one device, a scheduler and an entity on each. */
-async function makeSchedPipeline(createRuntime, backend) {
+export async function makeSchedPipeline(createRuntime, backend) {
   const rt = await createRuntime({ backend, maxFences: 16384, maxContexts: 64, maxRings: 4, maxRingCapacity: 1024 });
   const dev = rt.createDevice({ latency: { baseNs: 1000 } });
   const copyRing = rt.createRing({ device: dev, capacity: 1024, name: 'copy' });
@@ -17,19 +17,35 @@ async function makeSchedPipeline(createRuntime, backend) {
   return { rt, copy, render };
 }
 
+/** The batch form: n copy jobs, n render jobs each after its copy job, run to idle. */
+export function schedBatchLoop(rt, copy, render, n) {
+  const firstSeqno = copy.pushBatch(n, {});
+  render.pushBatch(n, { after: { context: copy.finishedContext, firstSeqno } });
+  rt.sim.runUntilIdle();
+}
+
+/** One ent.push per job, one dependency each, `onFinished` on every 64th finished fence. */
+export function schedPushLoop(rt, copy, render, n, onFinished) {
+  for (let i = 0; i < n; i++) {
+    const c = copy.push({});
+    const r = render.push({ deps: [c.finished] });
+    c.scheduled.release();
+    c.finished.release();
+    r.scheduled.release();
+    if ((i & 63) === 63) r.finished.addCallback(onFinished);
+    else r.finished.release();
+  }
+  rt.sim.runUntilIdle();
+}
+
 export async function section(h) {
   const { createRuntime, CFG, pair, record } = h;
   const schedPipeline = (backend) => makeSchedPipeline(createRuntime, backend);
   {
     const s = await pair('sched batch', async (backend) => {
       const { rt, copy, render } = await schedPipeline(backend);
-      const context = copy.finishedContext;
       return {
-        fn: () => {
-          const firstSeqno = copy.pushBatch(SCHED_N, {});
-          render.pushBatch(SCHED_N, { after: { context, firstSeqno } });
-          rt.sim.runUntilIdle();
-        },
+        fn: () => schedBatchLoop(rt, copy, render, SCHED_N),
         dispose: () => rt.dispose(),
       };
     });
@@ -44,18 +60,7 @@ export async function section(h) {
         f.release();
       };
       return {
-        fn: () => {
-          for (let i = 0; i < SCHED_N; i++) {
-            const c = copy.push({});
-            const r = render.push({ deps: [c.finished] });
-            c.scheduled.release();
-            c.finished.release();
-            r.scheduled.release();
-            if ((i & 63) === 63) r.finished.addCallback(onFinished);
-            else r.finished.release();
-          }
-          rt.sim.runUntilIdle();
-        },
+        fn: () => schedPushLoop(rt, copy, render, SCHED_N, onFinished),
         dispose: () => rt.dispose(),
       };
     });

@@ -80,3 +80,28 @@ export function nextMessage<T>(w: import('node:worker_threads').Worker, pred: (m
     w.once('error', reject);
   });
 }
+
+/**
+ * Keeps a ring fed as space frees until `total` jobs went in (R2/C3 refill tests): each round, a
+ * handle fence whose callback records its seqno, then a batch of whatever space is left; `turn`
+ * yields a task while the ring is full. Returns the recorded seqnos, in callback order.
+ */
+export async function refillRing(ring: ReturnType<Runtime['createRing']>, total: number, turn: () => Promise<void>): Promise<number[]> {
+  const order: number[] = [];
+  let submitted = 0;
+  while (submitted < total) {
+    if (ring.space > 0) {
+      const f = ring.submit({});
+      f.addCallback((x) => order.push(x.seqno));
+      f.release();
+      submitted++;
+    }
+    const k = Math.min(ring.space, total - submitted);
+    if (k > 0) {
+      ring.submitBatch(k, {});
+      submitted += k;
+    }
+    if (ring.space === 0) await turn();
+  }
+  return order;
+}

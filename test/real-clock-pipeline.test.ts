@@ -9,7 +9,7 @@
 import { describe, expect, it } from 'vitest';
 import { Errno, createRuntime } from '../bindings/index.js';
 import type { Runtime } from '../bindings/index.js';
-import { BACKENDS } from './helpers.js';
+import { BACKENDS, refillRing } from './helpers.js';
 
 const turn = () => new Promise<void>((r) => setImmediate(r));
 
@@ -26,24 +26,8 @@ describe.each(BACKENDS)('real-clock pipeline (%s backend)', (backend) => {
   it('R2/R3/C3: refilled as space frees while the device runs, a 4-slot ring loses nothing: 20,000 jobs, each fence signaled once, in seqno order', async () => {
     const rt = await createRuntime({ backend, clock: 'real', maxFences: 1024 });
     const ring = rt.createRing({ device: rt.createDevice({ latency: { baseNs: 0 } }), capacity: 4, timeoutNs: 10e9 });
-    const order: number[] = [];
     const total = 20_000;
-    let submitted = 0;
-    while (submitted < total) {
-      // Whatever space the interrupt handler freed: a handle fence, then a batch (no handles).
-      if (ring.space > 0) {
-        const f = ring.submit({});
-        f.addCallback((x) => order.push(x.seqno));
-        f.release();
-        submitted++;
-      }
-      const k = Math.min(ring.space, total - submitted);
-      if (k > 0) {
-        ring.submitBatch(k, {});
-        submitted += k;
-      }
-      if (ring.space === 0) await turn();
-    }
+    const order = await refillRing(ring, total, turn);
     const last = await ring.submitAsync({});
     expect(await last.wait({ timeoutNs: 30e9 })).toBe(true);
     expect(rt.stats.jobsCompleted).toBe(total + 1);

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Errno, createRuntime } from '../../bindings/index.js';
-import { BACKENDS } from '../helpers.js';
+import { BACKENDS, refillRing } from '../helpers.js';
 
 describe.each(BACKENDS)('worker ring in the browser (%s backend)', (backend) => {
   it('the page is cross-origin isolated and the real clock runs the device in a Web Worker', async () => {
@@ -32,28 +32,15 @@ describe.each(BACKENDS)('worker ring in the browser (%s backend)', (backend) => 
   it('R2/C3: a 4-slot ring refilled as space frees while the Web Worker runs (the handler yields a task when the device raised again): nothing lost, callbacks in seqno order', async () => {
     const rt = await createRuntime({ backend, clock: 'real', maxFences: 1024 });
     const ring = rt.createRing({ device: rt.createDevice({ latency: { baseNs: 0 } }), capacity: 4, timeoutNs: 10e9 });
-    const order: number[] = [];
     const total = 5000;
-    let submitted = 0;
-    while (submitted < total) {
-      if (ring.space > 0) {
-        const f = ring.submit({});
-        f.addCallback((x) => order.push(x.seqno));
-        f.release();
-        submitted++;
-      }
-      const n = Math.min(ring.space, total - submitted);
-      if (n > 0) {
-        ring.submitBatch(n, {});
-        submitted += n;
-      }
-      // A message to itself: the next task, as the handler's yield is (setTimeout(0) is clamped).
-      if (ring.space === 0) await new Promise<void>((r) => {
+    // A message to itself: the next task, as the handler's yield is (setTimeout(0) is clamped).
+    const turn = () =>
+      new Promise<void>((r) => {
         const ch = new MessageChannel();
         ch.port1.onmessage = () => r();
         ch.port2.postMessage(0);
       });
-    }
+    const order = await refillRing(ring, total, turn);
     const last = await ring.submitAsync({});
     expect(await last.wait({ timeoutNs: 30e9 })).toBe(true);
     expect(rt.stats.fencesSignaled).toBe(total + 1);
