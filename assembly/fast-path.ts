@@ -224,6 +224,24 @@ function chunksBefore(base: usize, ring: i32, rp: usize, t: f64): i32 {
 }
 
 /**
+ * The context words of the tied pass's inline fences, per ring of the group: `full` fences each,
+ * one more for the rings below `below`, the job's fences in order (so the signaled seqno is the
+ * last one's): the pending count and the signaled seqno, as signalRun would have left them.
+ */
+function publishContexts(base: usize, rings: usize, stride: usize, count: i32, t: f64, full: i32, below: i32): void {
+  for (let r = 0; r < count; r++) {
+    const rp = rings + <usize>r * stride;
+    if (load<f64>(rp + R_NEXT_T) != t) continue;
+    const k = <u32>(full + (r < below ? 1 : 0));
+    if (k == 0) continue;
+    const c = ctxPtr(base, load<i32>(rp + R_CTX));
+    store<u32>(c + C_PENDING, load<u32>(c + C_PENDING) - k);
+    const seqno = load<f64>(descPtr(rp, <u32>(load<u32>(rp + R_HEAD) - 2 + k)) + D_SEQNO);
+    if (seqno > load<f64>(c + C_SIGNALED_SEQNO)) store<f64>(c + C_SIGNALED_SEQNO, seqno);
+  }
+}
+
+/**
  * Tied rings: the rings whose next event is at t all complete their running job at one instant
  * end0, have more queued behind it, and their devices take one duration (`step`) per job: their
  * completions fall at the same instants end0, end0 + step, ... until another ring's event or
@@ -231,8 +249,9 @@ function chunksBefore(base: usize, ring: i32, rp: usize, t: f64): i32 {
  * event (and per DMA chunk); this pass runs the completions in the same order without the scans
  * and the per-event bookkeeping: per instant, per ring, the IRQ handler's signaling of that job's
  * fence (slots are recycled in the general path's order; a plain fence inline, with the free
- * list's head and the global counters in locals published once per pass; any other through
- * signalRun, one fence, the locals published first), then once per
+ * list's head, the global counters and, until the first other fence, the contexts' pending
+ * counts and signaled seqnos published once per pass; any other through signalRun, one fence,
+ * all of those published first), then once per
  * ring the device's side of its run (finishRun). Jobs with bytes are covered when every byte of
  * the pass is one pattern written into memory its job's allocation owns: the order of the writes
  * then changes no byte, so each job is written whole. It stops after a fence with JS callbacks or
@@ -329,6 +348,7 @@ export function tiedRun(base: usize, t: f64, until: f64): i32 {
   const slotBase = base + <usize>load<u32>(base + H_SLOT_OFF);
   let freeHead = load<i32>(base + H_FREE_HEAD);
   let signaled = 0; // fences signaled inline, not yet counted in the arena
+  let deferred = true; // the contexts' pending counts and signaled seqnos not yet written (no signalRun yet)
   while (full < steps) {
     if (full > 0) {
       e += step;
@@ -353,8 +373,10 @@ export function tiedRun(base: usize, t: f64, until: f64): i32 {
         freeHead = h;
         store<i32>(c + C_HEAD, nx);
         if (nx == NIL) store<i32>(c + C_TAIL, NIL);
-        store<u32>(c + C_PENDING, load<u32>(c + C_PENDING) - 1);
-        if (seqno > load<f64>(c + C_SIGNALED_SEQNO)) store<f64>(c + C_SIGNALED_SEQNO, seqno);
+        if (!deferred) {
+          store<u32>(c + C_PENDING, load<u32>(c + C_PENDING) - 1);
+          if (seqno > load<f64>(c + C_SIGNALED_SEQNO)) store<f64>(c + C_SIGNALED_SEQNO, seqno);
+        }
         signaled++;
         last = e;
         ran++;
@@ -364,6 +386,11 @@ export function tiedRun(base: usize, t: f64, until: f64): i32 {
       store<i32>(base + H_FREE_HEAD, freeHead);
       publishSignals(base, signaled);
       signaled = 0;
+      if (deferred) {
+        // Until now every fence was inline: each ring below r signaled full + 1, the others full.
+        publishContexts(base, rings, stride, count, t, full, r);
+        deferred = false;
+      }
       const got = signalRun(base, ctx, seqno, e, 0);
       freeHead = load<i32>(base + H_FREE_HEAD);
       if (got == 0) {
@@ -384,6 +411,7 @@ export function tiedRun(base: usize, t: f64, until: f64): i32 {
   }
   store<i32>(base + H_FREE_HEAD, freeHead);
   publishSignals(base, signaled);
+  if (deferred) publishContexts(base, rings, stride, count, t, full, 0); // no stop: full each
   if (ran == 0) return -1;
   let status = 0;
   for (let r = 0; r < count; r++) {

@@ -1123,6 +1123,27 @@ export class TsCore implements Core {
   }
 
   /**
+   * The context words of the tied pass's inline fences, per ring of the group: `full` fences each,
+   * one more for the rings below `below`, the job's fences in order (so the signaled seqno is the
+   * last one's): the pending count and the signaled seqno, as signalRun would have left them.
+   */
+  private publishContexts(base: number, rings: number, stride: number, count: number, t: number, full: number, below: number): void {
+    const i32 = this.i32;
+    const u32 = this.u32;
+    const f64 = this.f64;
+    for (let r = 0; r < count; r++) {
+      const rp = rings + Math.imul(r, stride);
+      if (f64[(rp + R_NEXT_T) >>> 3] !== t) continue;
+      const k = (full + (r < below ? 1 : 0)) >>> 0;
+      if (k === 0) continue;
+      const c = this.ctxPtr(base, i32[(rp + R_CTX) >>> 2]);
+      u32[(c + C_PENDING) >>> 2] -= k;
+      const seqno = f64[(this.descPtr(rp, (u32[(rp + R_HEAD) >>> 2] - 2 + k)) + D_SEQNO) >>> 3];
+      if (seqno > f64[(c + C_SIGNALED_SEQNO) >>> 3]) f64[(c + C_SIGNALED_SEQNO) >>> 3] = seqno;
+    }
+  }
+
+  /**
    * Tied rings: the rings whose next event is at t all complete their running job at one instant
    * end0, have more queued behind it, and their devices take one duration (`step`) per job: their
    * completions fall at the same instants end0, end0 + step, ... until another ring's event or
@@ -1130,8 +1151,9 @@ export class TsCore implements Core {
    * event (and per DMA chunk); this pass runs the completions in the same order without the scans
    * and the per-event bookkeeping: per instant, per ring, the IRQ handler's signaling of that job's
    * fence (slots are recycled in the general path's order; a plain fence inline, with the free
-   * list's head and the global counters in locals published once per pass; any other through
-   * signalRun, one fence, the locals published first), then once per
+   * list's head, the global counters and, until the first other fence, the contexts' pending
+   * counts and signaled seqnos published once per pass; any other through signalRun, one fence,
+   * all of those published first), then once per
    * ring the device's side of its run (finishRun). Jobs with bytes are covered when every byte of
    * the pass is one pattern written into memory its job's allocation owns: the order of the writes
    * then changes no byte, so each job is written whole. It stops after a fence with JS callbacks or
@@ -1231,6 +1253,7 @@ export class TsCore implements Core {
     const slotBase = base + u32[(base + H_SLOT_OFF) >>> 2];
     let freeHead = i32[(base + H_FREE_HEAD) >>> 2];
     let signaled = 0; // fences signaled inline, not yet counted in the arena
+    let deferred = true; // the contexts' pending counts and signaled seqnos not yet written (no signalRun yet)
     while (full < (steps | 0)) {
       if (full > 0) {
         e += step;
@@ -1255,8 +1278,10 @@ export class TsCore implements Core {
           freeHead = h;
           i32[(c + C_HEAD) >>> 2] = nx;
           if (nx === NIL) i32[(c + C_TAIL) >>> 2] = NIL;
-          u32[(c + C_PENDING) >>> 2]--;
-          if (seqno > f64[(c + C_SIGNALED_SEQNO) >>> 3]) f64[(c + C_SIGNALED_SEQNO) >>> 3] = seqno;
+          if (!deferred) {
+            u32[(c + C_PENDING) >>> 2]--;
+            if (seqno > f64[(c + C_SIGNALED_SEQNO) >>> 3]) f64[(c + C_SIGNALED_SEQNO) >>> 3] = seqno;
+          }
           signaled++;
           last = e;
           ran++;
@@ -1266,6 +1291,11 @@ export class TsCore implements Core {
         i32[(base + H_FREE_HEAD) >>> 2] = freeHead;
         this.publishSignals(base, signaled);
         signaled = 0;
+        if (deferred) {
+          // Until now every fence was inline: each ring below r signaled full + 1, the others full.
+          this.publishContexts(base, rings, stride, count, t, full, r);
+          deferred = false;
+        }
         const got = this.signalRun(base, ctx, seqno, e, 0) | 0;
         freeHead = i32[(base + H_FREE_HEAD) >>> 2];
         if (got === 0) {
@@ -1286,6 +1316,7 @@ export class TsCore implements Core {
     }
     i32[(base + H_FREE_HEAD) >>> 2] = freeHead;
     this.publishSignals(base, signaled);
+    if (deferred) this.publishContexts(base, rings, stride, count, t, full, 0); // no stop: full each
     if (ran === 0) return -1;
     let status = 0;
     for (let r = 0; r < count; r++) {
