@@ -19,7 +19,9 @@ import {
   R_CUR_START, R_CUR_END, R_CUR_DUR, R_CUR_WRITTEN, R_CUR_FLAGS, R_NEXT_T, R_BASE_NS, R_PER_BYTE_NS,
   R_ACK_AT, R_RESET_AT, RS_RUNNING, RS_STOPPING, RGF_STOPPABLE, RGF_RANDOM, RGF_NO_IRQ_HANDLER,
   RGF_WAKE, RGF_TRACE, EN_BUSY, JF_NO_ACK, DMA_CHUNKS, DESC_SIZE, D_SEQNO, D_DST, D_BYTES, D_PATTERN,
-  D_ALLOC_ID, START_SIZE, DMA_GRANULE_SHIFT, C_HEAD, S_SEQNO,
+  D_ALLOC_ID, START_SIZE, DMA_GRANULE_SHIFT, C_HEAD, S_SEQNO, H_SLOT_OFF, H_FREE_HEAD, H_IN_USE,
+  ST_SIGNALED, ST_SIGNAL_CALLS, SLOT_SHIFT, S_STATE, S_GEN, S_NEXT, S_TIMESTAMP, FS_SIGNALED, FS_JS,
+  FS_PINNED, FS_SCHED, C_TAIL, C_PENDING, C_SIGNALED_SEQNO,
 } from "../bindings/core/layout";
 import { ctxPtr, slotPtr, signalRun } from "./fence";
 import { descPtr, startPtr, canFetch, fetch, endEvent, writeChunk } from "./ring";
@@ -212,6 +214,33 @@ function chunksBefore(base: usize, ring: i32, rp: usize, t: f64): i32 {
   return tc >= 0 ? endEvent(base, ring, rp, tc, status) : status;
 }
 
+/** The counts of n fences the tied pass signaled and recycled inline (one signal call each). */
+// @ts-ignore: decorator
+@inline function publishSignals(base: usize, n: i32): void {
+  if (n == 0) return;
+  store<i32>(base + H_IN_USE, load<i32>(base + H_IN_USE) - n);
+  store<f64>(base + ST_SIGNALED, load<f64>(base + ST_SIGNALED) + <f64>n);
+  store<f64>(base + ST_SIGNAL_CALLS, load<f64>(base + ST_SIGNAL_CALLS) + <f64>n);
+}
+
+/**
+ * The context words of the tied pass's inline fences, per ring of the group: `full` fences each,
+ * one more for the rings below `below`, the job's fences in order (so the signaled seqno is the
+ * last one's): the pending count and the signaled seqno, as signalRun would have left them.
+ */
+function publishContexts(base: usize, rings: usize, stride: usize, count: i32, t: f64, full: i32, below: i32): void {
+  for (let r = 0; r < count; r++) {
+    const rp = rings + <usize>r * stride;
+    if (load<f64>(rp + R_NEXT_T) != t) continue;
+    const k = <u32>(full + (r < below ? 1 : 0));
+    if (k == 0) continue;
+    const c = ctxPtr(base, load<i32>(rp + R_CTX));
+    store<u32>(c + C_PENDING, load<u32>(c + C_PENDING) - k);
+    const seqno = load<f64>(descPtr(rp, <u32>(load<u32>(rp + R_HEAD) - 2 + k)) + D_SEQNO);
+    if (seqno > load<f64>(c + C_SIGNALED_SEQNO)) store<f64>(c + C_SIGNALED_SEQNO, seqno);
+  }
+}
+
 /**
  * Tied rings: the rings whose next event is at t all complete their running job at one instant
  * end0, have more queued behind it, and their devices take one duration (`step`) per job: their
@@ -219,7 +248,10 @@ function chunksBefore(base: usize, ring: i32, rp: usize, t: f64): i32 {
  * `until`. The general path runs them in (time, ring index) order, one scan of every ring per
  * event (and per DMA chunk); this pass runs the completions in the same order without the scans
  * and the per-event bookkeeping: per instant, per ring, the IRQ handler's signaling of that job's
- * fence (signalRun, one fence: slots are recycled in the general path's order), then once per
+ * fence (slots are recycled in the general path's order; a plain fence inline, with the free
+ * list's head, the global counters and, until the first other fence, the contexts' pending
+ * counts and signaled seqnos published once per pass; any other through signalRun, one fence,
+ * all of those published first), then once per
  * ring the device's side of its run (finishRun). Jobs with bytes are covered when every byte of
  * the pass is one pattern written into memory its job's allocation owns: the order of the writes
  * then changes no byte, so each job is written whole. It stops after a fence with JS callbacks or
@@ -313,6 +345,10 @@ export function tiedRun(base: usize, t: f64, until: f64): i32 {
   let part = 0; // and the rings below this index one more
   let ran = 0; // completions
   let stop = false; // within an instant
+  const slotBase = base + <usize>load<u32>(base + H_SLOT_OFF);
+  let freeHead = load<i32>(base + H_FREE_HEAD);
+  let signaled = 0; // fences signaled inline, not yet counted in the arena
+  let deferred = true; // the contexts' pending counts and signaled seqnos not yet written (no signalRun yet)
   while (full < steps) {
     if (full > 0) {
       e += step;
@@ -322,7 +358,42 @@ export function tiedRun(base: usize, t: f64, until: f64): i32 {
       const rp = rings + <usize>r * stride;
       if (load<f64>(rp + R_NEXT_T) != t) continue;
       const seqno = load<f64>(descPtr(rp, <u32>(load<u32>(rp + R_HEAD) - 1 + <u32>full)) + D_SEQNO);
-      if (signalRun(base, load<i32>(rp + R_CTX), seqno, e, 0) == 0) {
+      const ctx = load<i32>(rp + R_CTX);
+      const c = ctxPtr(base, ctx);
+      const h = load<i32>(c + C_HEAD);
+      const q = slotBase + (<usize>h << SLOT_SHIFT);
+      if (h != NIL && !(load<u32>(q + S_STATE) & (FS_SIGNALED | FS_JS | FS_PINNED | FS_SCHED)) && load<f64>(q + S_SEQNO) == seqno) {
+        // The common fence (no handle, callbacks or holder, the job's own): what signalRun does
+        // for it, with the free list's head and the global counters in locals (published once).
+        const nx = load<i32>(q + S_NEXT);
+        store<f64>(q + S_TIMESTAMP, e);
+        store<u32>(q + S_STATE, 0);
+        store<u32>(q + S_GEN, load<u32>(q + S_GEN) + 1);
+        store<i32>(q + S_NEXT, freeHead);
+        freeHead = h;
+        store<i32>(c + C_HEAD, nx);
+        if (nx == NIL) store<i32>(c + C_TAIL, NIL);
+        if (!deferred) {
+          store<u32>(c + C_PENDING, load<u32>(c + C_PENDING) - 1);
+          if (seqno > load<f64>(c + C_SIGNALED_SEQNO)) store<f64>(c + C_SIGNALED_SEQNO, seqno);
+        }
+        signaled++;
+        last = e;
+        ran++;
+        continue;
+      }
+      // Any other fence: signalRun, with the locals published first.
+      store<i32>(base + H_FREE_HEAD, freeHead);
+      publishSignals(base, signaled);
+      signaled = 0;
+      if (deferred) {
+        // Until now every fence was inline: each ring below r signaled full + 1, the others full.
+        publishContexts(base, rings, stride, count, t, full, r);
+        deferred = false;
+      }
+      const got = signalRun(base, ctx, seqno, e, 0);
+      freeHead = load<i32>(base + H_FREE_HEAD);
+      if (got == 0) {
         part = r; // a fence signaled before its job completed: the general path takes it
         stop = true;
         break;
@@ -338,6 +409,9 @@ export function tiedRun(base: usize, t: f64, until: f64): i32 {
     if (stop) break;
     full++;
   }
+  store<i32>(base + H_FREE_HEAD, freeHead);
+  publishSignals(base, signaled);
+  if (deferred) publishContexts(base, rings, stride, count, t, full, 0); // no stop: full each
   if (ran == 0) return -1;
   let status = 0;
   for (let r = 0; r < count; r++) {

@@ -28,6 +28,8 @@ import {
   ACK_DELAY_FACTOR, JF_NO_ACK, DR_ACK, DR_RESET, R_TRAIL_AT, R_TRAIL_IDX, R_STOP_MODE, R_WRITES_AFTER_ACK_NS,
   R_P_LOST_WB, EN_TRAILING, JF_LOST_WB,
   FS_SCHED, H_SCHED_COUNT, H_SCHED_SEEN, ST_SIGNAL_CALLS, SP_RAN, MODE_NO_FAST_PATH, C_HEAD, S_SEQNO,
+  H_FREE_HEAD, H_BUMP, H_SLOT_OFF, SLOT_SHIFT, S_NEXT, S_ERROR, S_TIMESTAMP, STATE_CTX_SHIFT, FS_ALLOC,
+  FS_QUEUED, C_TAIL,
 } from "../bindings/core/layout";
 import { schedPass } from "./sched";
 import { fastRun, tiedRun, owned } from "./fast-path";
@@ -79,7 +81,48 @@ export function ringSubmit(base: usize, ring: i32, n: i32, dst: u32, bytes: u32,
   let slot = NIL;
   const mask = load<u32>(rp + R_MASK);
   const starts = startPtr(rp, 0);
-  for (let i = 0; i < n; i++) {
+  if (!(load<u32>(base + H_MODE) & MODE_NO_FAST_PATH)) {
+    // The batch path: what allocSlot and initFence do per job, with the free list's head, the
+    // bump index and the context's tail in locals, written back once (the same bytes as the
+    // per-job loop below, which MODE_NO_FAST_PATH keeps for test/fast-path.test.ts to compare).
+    const slotBase = base + <usize>load<u32>(base + H_SLOT_OFF);
+    const state = (<u32>ctx << STATE_CTX_SHIFT) | FS_ALLOC | FS_QUEUED;
+    const descs = rp + RING_SIZE;
+    let freeHead = load<i32>(base + H_FREE_HEAD);
+    let bump = load<i32>(base + H_BUMP);
+    let prev = load<i32>(c + C_TAIL);
+    for (let i = 0; i < n; i++) {
+      seqno += 1;
+      if (freeHead != NIL) {
+        slot = freeHead;
+        freeHead = load<i32>(slotBase + (<usize>slot << SLOT_SHIFT) + S_NEXT);
+      } else {
+        slot = bump; // enough room was checked above
+        bump++;
+      }
+      const p = slotBase + (<usize>slot << SLOT_SHIFT);
+      store<i32>(p + S_NEXT, NIL);
+      store<i32>(p + S_ERROR, 0);
+      store<f64>(p + S_SEQNO, seqno);
+      store<f64>(p + S_TIMESTAMP, 0);
+      store<u32>(p + S_STATE, state);
+      if (prev == NIL) store<i32>(c + C_HEAD, slot);
+      else store<i32>(slotBase + (<usize>prev << SLOT_SHIFT) + S_NEXT, slot);
+      prev = slot;
+      const k = <u32>(tail + <u32>i) & mask;
+      const d = descs + <usize>(k * DESC_SIZE);
+      store<f64>(d + D_SEQNO, seqno);
+      store<u32>(d + D_DST, dst);
+      store<u32>(d + D_BYTES, bytes);
+      store<u32>(d + D_PATTERN, pattern);
+      store<u32>(d + D_ALLOC_ID, allocId);
+      store<f64>(starts + <usize>(k * START_SIZE), 0);
+    }
+    store<i32>(base + H_FREE_HEAD, freeHead);
+    store<i32>(base + H_BUMP, bump);
+    store<i32>(base + H_IN_USE, load<i32>(base + H_IN_USE) + n);
+    store<i32>(c + C_TAIL, prev);
+  } else for (let i = 0; i < n; i++) {
     seqno += 1;
     slot = allocSlot(base);
     initFence(base, c, ctx, slot, seqno);

@@ -1112,6 +1112,37 @@ export class TsCore implements Core {
     return tc >= 0 ? this.endEvent(base, ring, rp, tc, status) : status;
   }
 
+  /** The counts of n fences the tied pass signaled and recycled inline (one signal call each). */
+  private publishSignals(base: number, n: number): void {
+    const i32 = this.i32;
+    const f64 = this.f64;
+    if (n === 0) return;
+    i32[(base + H_IN_USE) >>> 2] -= n;
+    f64[(base + ST_SIGNALED) >>> 3] += n;
+    f64[(base + ST_SIGNAL_CALLS) >>> 3] += n;
+  }
+
+  /**
+   * The context words of the tied pass's inline fences, per ring of the group: `full` fences each,
+   * one more for the rings below `below`, the job's fences in order (so the signaled seqno is the
+   * last one's): the pending count and the signaled seqno, as signalRun would have left them.
+   */
+  private publishContexts(base: number, rings: number, stride: number, count: number, t: number, full: number, below: number): void {
+    const i32 = this.i32;
+    const u32 = this.u32;
+    const f64 = this.f64;
+    for (let r = 0; r < count; r++) {
+      const rp = rings + Math.imul(r, stride);
+      if (f64[(rp + R_NEXT_T) >>> 3] !== t) continue;
+      const k = (full + (r < below ? 1 : 0)) >>> 0;
+      if (k === 0) continue;
+      const c = this.ctxPtr(base, i32[(rp + R_CTX) >>> 2]);
+      u32[(c + C_PENDING) >>> 2] -= k;
+      const seqno = f64[(this.descPtr(rp, (u32[(rp + R_HEAD) >>> 2] - 2 + k)) + D_SEQNO) >>> 3];
+      if (seqno > f64[(c + C_SIGNALED_SEQNO) >>> 3]) f64[(c + C_SIGNALED_SEQNO) >>> 3] = seqno;
+    }
+  }
+
   /**
    * Tied rings: the rings whose next event is at t all complete their running job at one instant
    * end0, have more queued behind it, and their devices take one duration (`step`) per job: their
@@ -1119,7 +1150,10 @@ export class TsCore implements Core {
    * `until`. The general path runs them in (time, ring index) order, one scan of every ring per
    * event (and per DMA chunk); this pass runs the completions in the same order without the scans
    * and the per-event bookkeeping: per instant, per ring, the IRQ handler's signaling of that job's
-   * fence (signalRun, one fence: slots are recycled in the general path's order), then once per
+   * fence (slots are recycled in the general path's order; a plain fence inline, with the free
+   * list's head, the global counters and, until the first other fence, the contexts' pending
+   * counts and signaled seqnos published once per pass; any other through signalRun, one fence,
+   * all of those published first), then once per
    * ring the device's side of its run (finishRun). Jobs with bytes are covered when every byte of
    * the pass is one pattern written into memory its job's allocation owns: the order of the writes
    * then changes no byte, so each job is written whole. It stops after a fence with JS callbacks or
@@ -1216,6 +1250,10 @@ export class TsCore implements Core {
     let part = 0; // and the rings below this index one more
     let ran = 0; // completions
     let stop = false; // within an instant
+    const slotBase = base + u32[(base + H_SLOT_OFF) >>> 2];
+    let freeHead = i32[(base + H_FREE_HEAD) >>> 2];
+    let signaled = 0; // fences signaled inline, not yet counted in the arena
+    let deferred = true; // the contexts' pending counts and signaled seqnos not yet written (no signalRun yet)
     while (full < (steps | 0)) {
       if (full > 0) {
         e += step;
@@ -1225,7 +1263,42 @@ export class TsCore implements Core {
         const rp = rings + Math.imul(r, stride);
         if (f64[(rp + R_NEXT_T) >>> 3] !== t) continue;
         const seqno = f64[(this.descPtr(rp, (u32[(rp + R_HEAD) >>> 2] - 1 + full)) + D_SEQNO) >>> 3];
-        if ((this.signalRun(base, i32[(rp + R_CTX) >>> 2], seqno, e, 0) | 0) === 0) {
+        const ctx = i32[(rp + R_CTX) >>> 2];
+        const c = this.ctxPtr(base, ctx);
+        const h = i32[(c + C_HEAD) >>> 2];
+        const q = slotBase + (h << SLOT_SHIFT);
+        if (h !== NIL && !(u32[(q + S_STATE) >>> 2] & (FS_SIGNALED | FS_JS | FS_PINNED | FS_SCHED)) && f64[(q + S_SEQNO) >>> 3] === seqno) {
+          // The common fence (no handle, callbacks or holder, the job's own): what signalRun does
+          // for it, with the free list's head and the global counters in locals (published once).
+          const nx = i32[(q + S_NEXT) >>> 2];
+          f64[(q + S_TIMESTAMP) >>> 3] = e;
+          u32[(q + S_STATE) >>> 2] = 0;
+          u32[(q + S_GEN) >>> 2]++;
+          i32[(q + S_NEXT) >>> 2] = freeHead;
+          freeHead = h;
+          i32[(c + C_HEAD) >>> 2] = nx;
+          if (nx === NIL) i32[(c + C_TAIL) >>> 2] = NIL;
+          if (!deferred) {
+            u32[(c + C_PENDING) >>> 2]--;
+            if (seqno > f64[(c + C_SIGNALED_SEQNO) >>> 3]) f64[(c + C_SIGNALED_SEQNO) >>> 3] = seqno;
+          }
+          signaled++;
+          last = e;
+          ran++;
+          continue;
+        }
+        // Any other fence: signalRun, with the locals published first.
+        i32[(base + H_FREE_HEAD) >>> 2] = freeHead;
+        this.publishSignals(base, signaled);
+        signaled = 0;
+        if (deferred) {
+          // Until now every fence was inline: each ring below r signaled full + 1, the others full.
+          this.publishContexts(base, rings, stride, count, t, full, r);
+          deferred = false;
+        }
+        const got = this.signalRun(base, ctx, seqno, e, 0) | 0;
+        freeHead = i32[(base + H_FREE_HEAD) >>> 2];
+        if (got === 0) {
           part = r; // a fence signaled before its job completed: the general path takes it
           stop = true;
           break;
@@ -1241,6 +1314,9 @@ export class TsCore implements Core {
       if (stop) break;
       full++;
     }
+    i32[(base + H_FREE_HEAD) >>> 2] = freeHead;
+    this.publishSignals(base, signaled);
+    if (deferred) this.publishContexts(base, rings, stride, count, t, full, 0); // no stop: full each
     if (ran === 0) return -1;
     let status = 0;
     for (let r = 0; r < count; r++) {
@@ -1323,7 +1399,50 @@ export class TsCore implements Core {
     let slot = NIL;
     const mask = u32[(rp + R_MASK) >>> 2];
     const starts = this.startPtr(rp, 0);
-    for (let i = 0; i < n; i++) {
+    if (!(u32[(base + H_MODE) >>> 2] & MODE_NO_FAST_PATH)) {
+      // The batch path: what allocSlot and initFence do per job, with the free list's head, the
+      // bump index and the context's tail in locals, written back once (the same bytes as the
+      // per-job loop below, which MODE_NO_FAST_PATH keeps for test/fast-path.test.ts to compare).
+      const slotBase = base + u32[(base + H_SLOT_OFF) >>> 2];
+      const state = (ctx << STATE_CTX_SHIFT) | FS_ALLOC | FS_QUEUED;
+      const descs = rp + RING_SIZE;
+      let freeHead = i32[(base + H_FREE_HEAD) >>> 2];
+      let bump = i32[(base + H_BUMP) >>> 2];
+      let prev = i32[(c + C_TAIL) >>> 2];
+      for (let i = 0; i < n; i++) {
+        seqno += 1;
+        if (freeHead !== NIL) {
+          slot = freeHead;
+          freeHead = i32[(slotBase + (slot << SLOT_SHIFT) + S_NEXT) >>> 2];
+        } else {
+          slot = bump; // enough room was checked above
+          bump++;
+        }
+        const p = slotBase + (slot << SLOT_SHIFT);
+        i32[(p + S_NEXT) >>> 2] = NIL;
+        i32[(p + S_ERROR) >>> 2] = 0;
+        f64[(p + S_SEQNO) >>> 3] = seqno;
+        f64[(p + S_TIMESTAMP) >>> 3] = 0;
+        u32[(p + S_STATE) >>> 2] = state;
+        if (prev === NIL)
+          i32[(c + C_HEAD) >>> 2] = slot;
+        else
+          i32[(slotBase + (prev << SLOT_SHIFT) + S_NEXT) >>> 2] = slot;
+        prev = slot;
+        const k = (tail + i) & mask;
+        const d = descs + (k * DESC_SIZE);
+        f64[(d + D_SEQNO) >>> 3] = seqno;
+        u32[(d + D_DST) >>> 2] = dst;
+        u32[(d + D_BYTES) >>> 2] = bytes;
+        u32[(d + D_PATTERN) >>> 2] = pattern;
+        u32[(d + D_ALLOC_ID) >>> 2] = allocId;
+        f64[(starts + (k * START_SIZE)) >>> 3] = 0;
+      }
+      i32[(base + H_FREE_HEAD) >>> 2] = freeHead;
+      i32[(base + H_BUMP) >>> 2] = bump;
+      i32[(base + H_IN_USE) >>> 2] += n;
+      i32[(c + C_TAIL) >>> 2] = prev;
+    } else for (let i = 0; i < n; i++) {
       seqno += 1;
       slot = this.allocSlot(base);
       this.initFence(base, c, ctx, slot, seqno);
