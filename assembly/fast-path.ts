@@ -23,7 +23,7 @@ import {
   ST_SIGNALED, ST_SIGNAL_CALLS, SLOT_SHIFT, S_STATE, S_GEN, S_NEXT, S_TIMESTAMP, FS_SIGNALED, FS_JS,
   FS_PINNED, FS_SCHED, C_TAIL, C_PENDING, C_SIGNALED_SEQNO,
 } from "../bindings/core/layout";
-import { ctxPtr, slotPtr, signalRun } from "./fence";
+import { ctxPtr, slotPtr, signalRun, recyclePlain } from "./fence";
 import { descPtr, startPtr, canFetch, fetch, endEvent, writeChunk } from "./ring";
 
 /** M2 for a whole job at once: does allocation `expected` own every granule of [dst, dst + bytes)? */
@@ -365,11 +365,7 @@ export function tiedRun(base: usize, t: f64, until: f64): i32 {
       if (h != NIL && !(load<u32>(q + S_STATE) & (FS_SIGNALED | FS_JS | FS_PINNED | FS_SCHED)) && load<f64>(q + S_SEQNO) == seqno) {
         // The common fence (no handle, callbacks or holder, the job's own): what signalRun does
         // for it, with the free list's head and the global counters in locals (published once).
-        const nx = load<i32>(q + S_NEXT);
-        store<f64>(q + S_TIMESTAMP, e);
-        store<u32>(q + S_STATE, 0);
-        store<u32>(q + S_GEN, load<u32>(q + S_GEN) + 1);
-        store<i32>(q + S_NEXT, freeHead);
+        const nx = recyclePlain(q, e, freeHead);
         freeHead = h;
         store<i32>(c + C_HEAD, nx);
         if (nx == NIL) store<i32>(c + C_TAIL, NIL);

@@ -46,6 +46,22 @@ export function isLater(a: f64, b: f64, seqno64: i32): i32 {
   return <i32>later(a, b, seqno64 != 0);
 }
 
+/**
+ * A plain pending fence's signal (no handle, callbacks, holder or error) with its slot recycled:
+ * stamps slot q, clears its state, bumps its generation and links it before `freeHead` (the
+ * caller's local head of the free list, which becomes this slot). Returns the fence's link (the
+ * next pending one). The caller keeps the counters and list heads in locals.
+ */
+// @ts-ignore: decorator
+@inline export function recyclePlain(q: usize, timestamp: f64, freeHead: i32): i32 {
+  const nx = load<i32>(q + S_NEXT);
+  store<f64>(q + S_TIMESTAMP, timestamp);
+  store<u32>(q + S_STATE, 0);
+  store<u32>(q + S_GEN, load<u32>(q + S_GEN) + 1);
+  store<i32>(q + S_NEXT, freeHead);
+  return nx;
+}
+
 /** Pops a free slot (or the next never-used one); NIL when the arena is full. */
 // @ts-ignore: decorator
 @inline export function allocSlot(base: usize): i32 {
@@ -249,11 +265,7 @@ export function signalRun(base: usize, ctx: i32, seqno: f64, timestamp: f64, ste
       while (true) {
         const q = slotBase + (<usize>h << SLOT_SHIFT);
         if (load<u32>(q + S_STATE) & (FS_SIGNALED | FS_JS | FS_PINNED | FS_SCHED)) break;
-        const nx = load<i32>(q + S_NEXT);
-        store<f64>(q + S_TIMESTAMP, timestamp);
-        store<u32>(q + S_STATE, 0);
-        store<u32>(q + S_GEN, load<u32>(q + S_GEN) + 1);
-        store<i32>(q + S_NEXT, freeHead);
+        const nx = recyclePlain(q, timestamp, freeHead);
         freeHead = h;
         n++;
         if (nx != <i32>(h + dir)) {

@@ -84,6 +84,24 @@ export class TsCore implements Core {
     return (this.later(a, b, seqno64 !== 0) ? 1 : 0);
   }
 
+  /**
+   * A plain pending fence's signal (no handle, callbacks, holder or error) with its slot recycled:
+   * stamps slot q, clears its state, bumps its generation and links it before `freeHead` (the
+   * caller's local head of the free list, which becomes this slot). Returns the fence's link (the
+   * next pending one). The caller keeps the counters and list heads in locals.
+   */
+  private recyclePlain(q: number, timestamp: number, freeHead: number): number {
+    const i32 = this.i32;
+    const u32 = this.u32;
+    const f64 = this.f64;
+    const nx = i32[(q + S_NEXT) >>> 2];
+    f64[(q + S_TIMESTAMP) >>> 3] = timestamp;
+    u32[(q + S_STATE) >>> 2] = 0;
+    u32[(q + S_GEN) >>> 2]++;
+    i32[(q + S_NEXT) >>> 2] = freeHead;
+    return nx;
+  }
+
   /** Pops a free slot (or the next never-used one); NIL when the arena is full. */
   private allocSlot(base: number): number {
     const i32 = this.i32;
@@ -308,11 +326,7 @@ export class TsCore implements Core {
         while (true) {
           const q = slotBase + (h << SLOT_SHIFT);
           if (u32[(q + S_STATE) >>> 2] & (FS_SIGNALED | FS_JS | FS_PINNED | FS_SCHED)) break;
-          const nx = i32[(q + S_NEXT) >>> 2];
-          f64[(q + S_TIMESTAMP) >>> 3] = timestamp;
-          u32[(q + S_STATE) >>> 2] = 0;
-          u32[(q + S_GEN) >>> 2]++;
-          i32[(q + S_NEXT) >>> 2] = freeHead;
+          const nx = this.recyclePlain(q, timestamp, freeHead);
           freeHead = h;
           n++;
           if (nx !== ((h + dir) | 0)) {
@@ -1270,11 +1284,7 @@ export class TsCore implements Core {
         if (h !== NIL && !(u32[(q + S_STATE) >>> 2] & (FS_SIGNALED | FS_JS | FS_PINNED | FS_SCHED)) && f64[(q + S_SEQNO) >>> 3] === seqno) {
           // The common fence (no handle, callbacks or holder, the job's own): what signalRun does
           // for it, with the free list's head and the global counters in locals (published once).
-          const nx = i32[(q + S_NEXT) >>> 2];
-          f64[(q + S_TIMESTAMP) >>> 3] = e;
-          u32[(q + S_STATE) >>> 2] = 0;
-          u32[(q + S_GEN) >>> 2]++;
-          i32[(q + S_NEXT) >>> 2] = freeHead;
+          const nx = this.recyclePlain(q, e, freeHead);
           freeHead = h;
           i32[(c + C_HEAD) >>> 2] = nx;
           if (nx === NIL) i32[(c + C_TAIL) >>> 2] = NIL;
