@@ -39,7 +39,10 @@ export class CallbackErrors {
 
   /** Throws what was kept since the last call (ERR_CALLBACK, with `errors`), if anything. */
   rethrow(): void {
-    if (!this.#kept.length) return;
+    if (this.#kept.length !== 0) this.#throw(); // small: it is inlined into every public call
+  }
+
+  #throw(): never {
     const errors = this.#kept;
     this.#kept = [];
     throw new CallbackError(errors);

@@ -180,7 +180,7 @@ export class DmaFence {
    */
   addCallback(fn: FenceCallback): boolean {
     const rec = this.#live();
-    checkFunction('callback', fn);
+    if (typeof fn !== 'function') checkFunction('callback', fn); // throws
     const r = this.#t.addCallback(rec, fn, this);
     this.#t.rethrowCallbackErrors();
     return r;
@@ -308,7 +308,16 @@ export function checkSeqno(name: string, v: unknown): number {
 }
 
 const SIGNAL_KEYS = ['timestamp'] as const;
-const NO_OPTIONS: SignalOptions = Object.freeze({});
+
+/** The timestamp of `driverFence.signal(opts)`: opts checked (a function of its own, off the hot path). */
+function signalTimestamp(opts: unknown, now: number): number {
+  const o = checkOptions('signal options', opts, SIGNAL_KEYS);
+  if (o.timestamp === undefined) return now;
+  if (typeof o.timestamp !== 'number' || !Number.isFinite(o.timestamp)) {
+    throw new DmaFenceTypeError('ERR_INVALID_ARG', `timestamp must be a finite number of ns, got ${describe(o.timestamp)}`);
+  }
+  return o.timestamp;
+}
 
 /** Options of `driverFence.signal()`. */
 export interface SignalOptions {
@@ -390,15 +399,8 @@ export class DriverFence {
    */
   signal(opts?: SignalOptions): boolean {
     const rec = this.#live();
-    let ts = this.#t.clock.now;
-    const o = opts === undefined ? NO_OPTIONS : checkOptions('signal options', opts, SIGNAL_KEYS);
-    if (o.timestamp !== undefined) {
-      if (typeof o.timestamp !== 'number' || !Number.isFinite(o.timestamp)) {
-        throw new DmaFenceTypeError('ERR_INVALID_ARG', `timestamp must be a finite number of ns, got ${describe(o.timestamp)}`);
-      }
-      ts = o.timestamp;
-    }
-    const r = this.#t.signal(rec, ts);
+    const now = this.#t.clock.now;
+    const r = this.#t.signal(rec, opts === undefined ? now : signalTimestamp(opts, now));
     this.#t.rethrowCallbackErrors();
     return r;
   }

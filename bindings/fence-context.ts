@@ -178,11 +178,17 @@ export class FenceContext implements Issuer {
   createFence(): DriverFence {
     const t = this.#t;
     t.life.check();
-    if (this.#ring) this.#notRingOwned();
-    if (t.arena.ctxLastSeqno(this.#index) >= Number.MAX_SAFE_INTEGER) this.#checkSeqnoSpace(1);
-    const slot = t.core.fenceCreate(t.arena.base, this.#index);
+    const index = this.#index;
+    // One call for the two cold checks (ring-owned, seqnos exhausted), in that order: a small body inlines.
+    if (this.#ring !== undefined || t.arena.ctxLastSeqno(index) >= Number.MAX_SAFE_INTEGER) this.#createChecks();
+    const slot = t.core.fenceCreate(t.arena.base, index);
     if (slot === L.NIL) this.#full(1);
-    return new DriverFence(t, t.created(slot, this.#index));
+    return new DriverFence(t, t.created(slot, index));
+  }
+
+  #createChecks(): void {
+    this.#notRingOwned();
+    this.#checkSeqnoSpace(1);
   }
 
   /**

@@ -198,6 +198,10 @@ export class FenceTable {
     }
   }
 
+  // The cold parts of release, drop, signal and addCallback are methods of their own, so that the
+  // hot path's bytecode stays smaller for TurboFan's inlining budget (README Performance, the
+  // object API). The young-list bookkeeping is hot (every handle made and released in one task).
+
   /** Slots whose record has handles waiting for their registry entry (duplicates and stale slots are skipped). */
   readonly #young = new Int32Array(YOUNG_MAX);
   #youngCount = 0;
@@ -246,10 +250,8 @@ export class FenceTable {
 
   /** An explicit release. Under strict, F16 throws before anything changes. */
   release(rec: FenceRecord, handle: object, driver: boolean): void {
-    if (rec.refs === 1 && this.#hasListeners(rec) && !this.isSignaledRaw(rec)) {
-      this.log.check(this.#f16(rec));
-    }
-    if (!this.#unyoung(rec, handle)) (driver ? this.#driverRegistry : this.#registry).unregister(handle);
+    if (rec.refs === 1 && this.#hasListeners(rec)) this.#checkLastRelease(rec);
+    if (!this.#unyoung(rec, handle)) this.#unregister(handle, driver);
     else if (rec.young && rec.youngDriver === undefined && rec.youngFence === undefined && this.#young[this.#youngCount - 1] === rec.slot && this.records[rec.slot] === rec) {
       // Its last waiting handle went and its slot is the newest on the list: off the list too, so
       // a task that creates and releases fences one after another never fills it.
@@ -259,6 +261,15 @@ export class FenceTable {
       }
     }
     this.#drop(rec, driver);
+  }
+
+  /** F16 under strict: releasing the last reference of a pending fence with listeners throws. */
+  #checkLastRelease(rec: FenceRecord): void {
+    if (!this.isSignaledRaw(rec)) this.log.check(this.#f16(rec));
+  }
+
+  #unregister(handle: object, driver: boolean): void {
+    (driver ? this.#driverRegistry : this.#registry).unregister(handle);
   }
 
   #collected(rec: FenceRecord, driver: boolean): void {
@@ -294,20 +305,23 @@ export class FenceTable {
     if (this.records[rec.slot] !== rec) return;
     // Its callbacks are still to run (notify list, or running now): #notify detaches it after them.
     if (rec.notifyPending) return;
-    const pendingWithListeners = this.#hasListeners(rec) && !this.isSignaledRaw(rec);
-    if (pendingWithListeners && this.issuers[rec.ctx].holdsFences) {
+    if (this.#hasListeners(rec) && !this.isSignaledRaw(rec)) this.#dropListened(rec);
+    else this.#detach(rec);
+  }
+
+  /** The last reference of a pending fence with callbacks or waiters went. */
+  #dropListened(rec: FenceRecord): void {
+    if (this.issuers[rec.ctx].holdsFences) {
       return; // the emitter's own reference keeps it (and its callbacks) until it signals
     }
-    if (pendingWithListeners) {
-      // F16: nobody can reach this fence any more, but someone is waiting on it.
-      this.log.note(this.#f16(rec));
-      this.core.fenceSetError(this.arena.base, rec.slot, -Errno.EDEADLK);
-      this.arena.setSlotFlag(rec.slot, L.FS_FORCED, true);
-      rec.refs++; // the forced signal's callbacks run on an attached record
-      this.signal(rec, this.clock.now);
-      rec.refs--;
-      if (rec.refs > 0 || this.records[rec.slot] !== rec) return;
-    }
+    // F16: nobody can reach this fence any more, but someone is waiting on it.
+    this.log.note(this.#f16(rec));
+    this.core.fenceSetError(this.arena.base, rec.slot, -Errno.EDEADLK);
+    this.arena.setSlotFlag(rec.slot, L.FS_FORCED, true);
+    rec.refs++; // the forced signal's callbacks run on an attached record
+    this.signal(rec, this.clock.now);
+    rec.refs--;
+    if (rec.refs > 0 || this.records[rec.slot] !== rec) return;
     this.#detach(rec);
   }
 
@@ -397,17 +411,25 @@ export class FenceTable {
     const st = arena.slotState(rec.slot);
     if (this.records[rec.slot] !== rec || st & L.FS_SIGNALED) return false;
     const forced = (st & L.FS_FORCED) !== 0;
-    if (this.log.strict && !forced) {
-      const oldest = arena.ctxOldestPending(rec.ctx);
-      if (oldest !== arena.slotSeqno(rec.slot)) this.log.check(this.#ordering(rec.ctx, arena.slotSeqno(rec.slot), oldest!));
-    }
+    if (this.log.strict && !forced) this.#checkOrder(rec);
     const r = core.fenceSignal(arena.base, rec.slot, timestamp);
     this.publish();
-    if (r === L.SIG_ORDERING && !forced) {
-      this.log.note(this.#ordering(rec.ctx, arena.stat(L.H_LAST_ORDER_SEQ), arena.stat(L.H_LAST_ORDER_PENDING)));
-    }
+    if (r === L.SIG_ORDERING && !forced) this.#noteOrder(rec);
     this.#notify(rec);
     return true;
+  }
+
+  /** C3 under strict: signaling past an older pending fence throws before anything changes. */
+  #checkOrder(rec: FenceRecord): void {
+    const { arena } = this;
+    const oldest = arena.ctxOldestPending(rec.ctx);
+    if (oldest !== arena.slotSeqno(rec.slot)) this.log.check(this.#ordering(rec.ctx, arena.slotSeqno(rec.slot), oldest!));
+  }
+
+  /** C3: the ordering violation the core just reported, recorded. */
+  #noteOrder(rec: FenceRecord): void {
+    const { arena } = this;
+    this.log.note(this.#ordering(rec.ctx, arena.stat(L.H_LAST_ORDER_SEQ), arena.stat(L.H_LAST_ORDER_PENDING)));
   }
 
   /**
@@ -590,20 +612,26 @@ export class FenceTable {
     if (this.issuers[rec.ctx].quiet) {
       // No issuer hook to poll or enable (and its driver is loaded): nothing can signal it here.
       arena.u32[w] = st | L.FS_ENABLED | L.FS_JS;
-    } else {
-      if (this.isSignaled(rec, handle)) return false;
-      this.enableSignaling(rec, handle);
-      if (this.isSignaledRaw(rec)) return false;
-      arena.setSlotFlag(rec.slot, L.FS_JS, true);
-    }
+    } else if (!this.#enableForCallback(rec, handle)) return false;
     if (rec.cb === undefined) {
       rec.cb = fn;
       rec.cbFence = handle;
-    } else {
-      if (rec.moreCallbacks === NO_MORE) rec.moreCallbacks = [];
-      rec.moreCallbacks.push({ fn, fence: handle });
-    }
+    } else this.#moreCallback(rec, fn, handle);
     return true;
+  }
+
+  /** addCallback with issuer hooks: polls and enables; false if the fence turns out signaled. */
+  #enableForCallback(rec: FenceRecord, handle: DmaFence): boolean {
+    if (this.isSignaled(rec, handle)) return false;
+    this.enableSignaling(rec, handle);
+    if (this.isSignaledRaw(rec)) return false;
+    this.arena.setSlotFlag(rec.slot, L.FS_JS, true);
+    return true;
+  }
+
+  #moreCallback(rec: FenceRecord, fn: FenceCallback, handle: DmaFence): void {
+    if (rec.moreCallbacks === NO_MORE) rec.moreCallbacks = [];
+    rec.moreCallbacks.push({ fn, fence: handle });
   }
 
   /** F8: true only if fn was still queued (it then never runs). */
