@@ -13,27 +13,18 @@
  * Both refuse (return -1) whatever they do not cover; the general path then runs the event.
  */
 import {
-  NIL, H_NOTIFY_HEAD, H_DMA_OFF, H_DMA_MAP_OFF, H_DEV_NOW, H_RING_COUNT, H_RINGS_OFF, H_RING_STRIDE,
+  NIL, H_NOTIFY_HEAD, H_DMA_OFF, H_DEV_NOW, H_RING_COUNT, H_RINGS_OFF, H_RING_STRIDE,
   ST_JOBS_COMPLETED, ST_DMA_BYTES, ST_IRQS, RING_SIZE, R_STATE, R_MASK, R_CTX, R_TAIL, R_SIG_IDX,
   R_STOP, R_INJECT, R_TIMEOUT_NS, R_FLAGS, R_HEAD, R_RETIRED, R_IRQS, R_ENGINE, R_WRITEBACK,
   R_CUR_START, R_CUR_END, R_CUR_DUR, R_CUR_WRITTEN, R_CUR_FLAGS, R_NEXT_T, R_BASE_NS, R_PER_BYTE_NS,
   R_ACK_AT, R_RESET_AT, RS_RUNNING, RS_STOPPING, RGF_STOPPABLE, RGF_RANDOM, RGF_NO_IRQ_HANDLER,
   RGF_WAKE, RGF_TRACE, EN_BUSY, JF_NO_ACK, DMA_CHUNKS, DESC_SIZE, D_SEQNO, D_DST, D_BYTES, D_PATTERN,
-  D_ALLOC_ID, START_SIZE, DMA_GRANULE_SHIFT, C_HEAD, S_SEQNO, H_SLOT_OFF, H_FREE_HEAD, H_IN_USE,
+  D_ALLOC_ID, START_SIZE, C_HEAD, S_SEQNO, H_SLOT_OFF, H_FREE_HEAD, H_IN_USE,
   ST_SIGNALED, ST_SIGNAL_CALLS, SLOT_SHIFT, S_STATE, S_GEN, S_NEXT, S_TIMESTAMP, FS_SIGNALED, FS_JS,
   FS_PINNED, FS_SCHED, C_TAIL, C_PENDING, C_SIGNALED_SEQNO,
 } from "../bindings/core/layout";
 import { ctxPtr, slotPtr, signalRun, recyclePlain } from "./fence";
-import { descPtr, startPtr, canFetch, fetch, endEvent, writeChunk } from "./ring";
-
-/** M2 for a whole job at once: does allocation `expected` own every granule of [dst, dst + bytes)? */
-export function owned(base: usize, dst: u32, bytes: u32, expected: u32): bool {
-  const map = base + <usize>load<u32>(base + H_DMA_MAP_OFF);
-  for (let g = dst >>> DMA_GRANULE_SHIFT, end = (dst + bytes - 1) >>> DMA_GRANULE_SHIFT; g <= end; g++) {
-    if (load<u32>(map + (<usize>g << 2)) != expected) return false;
-  }
-  return true;
-}
+import { descPtr, startPtr, canFetch, fetch, endEvent, writeChunk, owned } from "./ring";
 
 /**
  * What both runs need of a ring at its event: the running job completes at that event with

@@ -32,7 +32,7 @@ import {
   FS_QUEUED, C_TAIL,
 } from "../bindings/core/layout";
 import { schedPass } from "./sched";
-import { fastRun, tiedRun, owned } from "./fast-path";
+import { fastRun, tiedRun } from "./fast-path";
 import { ctxPtr, slotPtr, allocSlot, initFence, reuseFence, signalUpTo } from "./fence";
 
 // @ts-ignore: decorator
@@ -322,6 +322,15 @@ export function fetch(rp: usize, t: f64): void {
   store<u32>(rp + R_CUR_WRITTEN, 0);
   store<u32>(rp + R_CUR_FLAGS, cf);
   store<u32>(rp + R_ENGINE, load<u32>(rp + R_ENGINE) | EN_BUSY);
+}
+
+/** M2 for a whole job at once: does allocation `expected` own every granule of [dst, dst + bytes)? */
+export function owned(base: usize, dst: u32, bytes: u32, expected: u32): bool {
+  const map = base + <usize>load<u32>(base + H_DMA_MAP_OFF);
+  for (let g = dst >>> DMA_GRANULE_SHIFT, end = (dst + bytes - 1) >>> DMA_GRANULE_SHIFT; g <= end; g++) {
+    if (load<u32>(map + (<usize>g << 2)) != expected) return false;
+  }
+  return true;
 }
 
 /** Writes chunk k of the running job (D1), checking every granule's owner first (M2). */

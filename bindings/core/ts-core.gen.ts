@@ -926,16 +926,6 @@ export class TsCore implements Core {
 
   // ── assembly/fast-path.ts ──────────────────────────────────────────────────────────────────────
 
-  /** M2 for a whole job at once: does allocation `expected` own every granule of [dst, dst + bytes)? */
-  private owned(base: number, dst: number, bytes: number, expected: number): boolean {
-    const u32 = this.u32;
-    const map = base + u32[(base + H_DMA_MAP_OFF) >>> 2];
-    for (let g = dst >>> DMA_GRANULE_SHIFT, end = (dst + bytes - 1) >>> DMA_GRANULE_SHIFT; g <= end; g++) {
-      if (u32[(map + (g << 2)) >>> 2] !== expected) return false;
-    }
-    return true;
-  }
-
   /**
    * What both runs need of a ring at its event: the running job completes at that event with
    * nothing armed or due (no fault drawn or injected, no request, no JS return per job), and the
@@ -1666,6 +1656,16 @@ export class TsCore implements Core {
     u32[(rp + R_CUR_WRITTEN) >>> 2] = 0;
     u32[(rp + R_CUR_FLAGS) >>> 2] = cf;
     u32[(rp + R_ENGINE) >>> 2] |= EN_BUSY;
+  }
+
+  /** M2 for a whole job at once: does allocation `expected` own every granule of [dst, dst + bytes)? */
+  private owned(base: number, dst: number, bytes: number, expected: number): boolean {
+    const u32 = this.u32;
+    const map = base + u32[(base + H_DMA_MAP_OFF) >>> 2];
+    for (let g = dst >>> DMA_GRANULE_SHIFT, end = (dst + bytes - 1) >>> DMA_GRANULE_SHIFT; g <= end; g++) {
+      if (u32[(map + (g << 2)) >>> 2] !== expected) return false;
+    }
+    return true;
   }
 
   /** Writes chunk k of the running job (D1), checking every granule's owner first (M2). */
