@@ -32,7 +32,7 @@ import { descPtr, startPtr, canFetch, fetch, endEvent, writeChunk, owned } from 
  * context's oldest pending fence is the running job's (none left behind by a lost IRQ).
  */
 // @ts-ignore: decorator
-@inline function runnable(base: usize, rp: usize): bool {
+@inline export function runnable(base: usize, rp: usize): bool {
   if (load<u32>(rp + R_FLAGS) & (RGF_RANDOM | RGF_NO_IRQ_HANDLER | RGF_WAKE | RGF_TRACE)) return false;
   if (load<u32>(rp + R_ENGINE) != EN_BUSY || load<u32>(rp + R_CUR_FLAGS) != 0) return false;
   if (load<f64>(rp + R_ACK_AT) >= 0 || load<f64>(rp + R_RESET_AT) >= 0) return false;
@@ -44,7 +44,7 @@ import { descPtr, startPtr, canFetch, fetch, endEvent, writeChunk, owned } from 
 
 /** R6 is armed on this ring (a deadline per job): running, or draining with no STOP sent. */
 // @ts-ignore: decorator
-@inline function deadlines(rp: usize): bool {
+@inline export function deadlines(rp: usize): bool {
   const state = load<u32>(rp + R_STATE);
   return load<f64>(rp + R_TIMEOUT_NS) < Infinity && (state == RS_RUNNING || (state == RS_STOPPING && load<u32>(rp + R_STOP) == 0));
 }

@@ -33,6 +33,7 @@ import {
 } from "../bindings/core/layout";
 import { schedPass } from "./sched";
 import { fastRun, tiedRun } from "./fast-path";
+import { schedRun } from "./sched-run";
 import { ctxPtr, slotPtr, allocSlot, initFence, reuseFence, signalUpTo } from "./fence";
 
 // @ts-ignore: decorator
@@ -560,6 +561,8 @@ export function devicesRun(base: usize, until: f64): i32 {
   const fast = !sched && !(load<u32>(base + H_MODE) & (MODE_DEVICE_THREAD | MODE_NO_FAST_PATH));
   // A device thread's run: its own (the driver signals), off with the fast path's switch too.
   const threaded = (load<u32>(base + H_MODE) & MODE_DEVICE_THREAD) != 0 && !(load<u32>(base + H_MODE) & MODE_NO_FAST_PATH);
+  // Under schedulers: runs of completions whose passes only retire (sched-run.ts).
+  const schedFast = sched && !(load<u32>(base + H_MODE) & MODE_NO_FAST_PATH);
   for (;;) {
     let best = -1;
     let bestT = Infinity;
@@ -578,6 +581,11 @@ export function devicesRun(base: usize, until: f64): i32 {
       }
     }
     if (best < 0 || bestT > until) return 0;
+    if (schedFast) {
+      const status = schedRun(base, bestT, until);
+      if (status > 0) return status;
+      if (status == 0) continue;
+    }
     if (fast && second == bestT) {
       // Tied rings: their events at one instant, step after step, in one pass (fast-path.ts).
       const status = tiedRun(base, bestT, until);

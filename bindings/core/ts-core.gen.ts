@@ -1,7 +1,7 @@
 /**
  * generated from assembly/ by scripts/gen-ts-core.mjs; do not edit.
  *
- * The ts backend: the core of assembly/ (fence.ts, sched.ts, fast-path.ts, ring.ts), its one source, translated to
+ * The ts backend: the core of assembly/ (fence.ts, sched.ts, fast-path.ts, sched-run.ts, ring.ts), its one source, translated to
  * plain TypeScript over the same arena bytes, function by function: typed-array views made once,
  * no allocation per call. `npm run gen:core` writes this file (build:ts runs it before tsc) and
  * test/gen-core.test.ts fails when it differs from what the generator makes.
@@ -1347,6 +1347,165 @@ export class TsCore implements Core {
     return status;
   }
 
+  // ── assembly/sched-run.ts ──────────────────────────────────────────────────────────────────────
+
+  /**
+   * A ring of the group that began at t: its next event still t and its engine busy (the run leaves
+   * both as they were until deviceSide; a ring a pass gives a job at t is idle).
+   */
+  private inGroup(rp: number, t: number): boolean {
+    const u32 = this.u32;
+    const f64 = this.f64;
+    return f64[(rp + R_NEXT_T) >>> 3] === t && u32[(rp + R_ENGINE) >>> 2] === EN_BUSY;
+  }
+
+  /**
+   * The device's side of m zero-byte jobs of a ring completed at t, t + step, ...: what the general
+   * path's events leave in the engine's words (the start times and write-backs were written in the
+   * run), the counters, the next fetch and the ring's next event.
+   */
+  private deviceSide(base: number, ring: number, rp: number, m: number, step: number, t: number): number {
+    const u32 = this.u32;
+    const f64 = this.f64;
+    let start = f64[(rp + R_CUR_START) >>> 3];
+    let tLast = t;
+    for (let k = 1; k < m; k++) {
+      start = tLast;
+      tLast += step;
+    }
+    const retired = (u32[(rp + R_HEAD) >>> 2] - 1 + m);
+    if (m > 1) {
+      f64[(rp + R_CUR_START) >>> 3] = start;
+      f64[(rp + R_CUR_DUR) >>> 3] = step;
+      f64[(rp + R_CUR_END) >>> 3] = tLast;
+      u32[(rp + R_CUR_WRITTEN) >>> 2] = 0;
+    }
+    u32[(rp + R_HEAD) >>> 2] = retired;
+    u32[(rp + R_RETIRED) >>> 2] = retired;
+    u32[(rp + R_ENGINE) >>> 2] = 0;
+    f64[(base + ST_JOBS_COMPLETED) >>> 3] += m;
+    u32[(rp + R_IRQS) >>> 2] += m;
+    f64[(base + ST_IRQS) >>> 3] += m;
+    if (this.canFetch(rp)) this.fetch(rp, tLast);
+    f64[(base + H_DEV_NOW) >>> 3] = tLast;
+    return this.endEvent(base, ring, rp, tLast, 0);
+  }
+
+  /**
+   * The run (see the header): -1 when it does not apply (the general path runs the event), else
+   * the DR_* bits of its last event (0: the engine goes on).
+   */
+  private schedRun(base: number, t: number, until: number): number {
+    const i32 = this.i32;
+    const u32 = this.u32;
+    const f64 = this.f64;
+    if (i32[(base + H_NOTIFY_HEAD) >>> 2] !== NIL || !(t <= until)) return -1;
+    const count = i32[(base + H_RING_COUNT) >>> 2];
+    const rings = base + u32[(base + H_RINGS_OFF) >>> 2];
+    const stride = i32[(base + H_RING_STRIDE) >>> 2];
+    let other = Infinity; // the next event of a ring outside the group
+    let step = -1;
+    for (let r = 0; r < count; r++) {
+      const rp = rings + Math.imul(r, stride);
+      const tr = f64[(rp + R_NEXT_T) >>> 3];
+      if (tr !== t) {
+        if (tr < other) other = tr;
+        continue;
+      }
+      if (f64[(rp + R_CUR_END) >>> 3] !== t || !this.runnable(base, rp)) return -1;
+      if (u32[(rp + R_STOP) >>> 2] !== 0 || ((u32[(rp + R_INJECT) >>> 2] & ~JF_NO_ACK) >>> 0) !== 0) return -1;
+      const head = u32[(rp + R_HEAD) >>> 2];
+      if (u32[(this.descPtr(rp, (head - 1)) + D_BYTES) >>> 2] !== 0) return -1;
+      // One duration for the group's zero-byte jobs, at least DMA_CHUNKS ns: a job with bytes
+      // fetched at the run's last instant has its first chunk later (never between two rings'
+      // completions at that instant).
+      const dur = Math.floor(f64[(rp + R_BASE_NS) >>> 3]); // (fetch's formula for zero bytes)
+      if ((step >= 0 && dur !== step) || !(dur >= DMA_CHUNKS) || !(f64[(rp + R_PER_BYTE_NS) >>> 3] >= 0)) return -1;
+      step = dur;
+      // R6: no deadline before a completion.
+      if (this.deadlines(rp)) {
+        const tmo = f64[(rp + R_TIMEOUT_NS) >>> 3];
+        if (!(tmo >= dur) || !(f64[this.startPtr(rp, (head - 1)) >>> 3] + tmo >= t)) return -1;
+      }
+    }
+    if (step < 0 || !(t < other)) return -1;
+    let e = t;
+    let last = t; // the last completion's instant
+    let full = 0; // instants every ring of the group ran
+    let part = 0; // and the rings below this index one more
+    let status = 0;
+    for (;;) {
+      if (full > 0) {
+        // The next instant: before any other event, and a zero-byte job on every ring of the group.
+        const next = e + step;
+        if (!(next <= until && next < other)) break;
+        let ready = true;
+        for (let r = 0; r < count; r++) {
+          const rp = rings + Math.imul(r, stride);
+          if (!this.inGroup(rp, t)) continue;
+          const i = (u32[(rp + R_HEAD) >>> 2] - 1 + full) >>> 0;
+          if (i === Atomics.load(u32, (rp + R_TAIL) >>> 2)) {
+            ready = false;
+            continue;
+          }
+          // Its start (the general path's fetch at e): written while its slot is its own (a pass
+          // may reuse the slots of retired jobs).
+          f64[this.startPtr(rp, i) >>> 3] = e;
+          if (u32[(this.descPtr(rp, i) + D_BYTES) >>> 2] !== 0) ready = false;
+        }
+        if (!ready) break;
+        e = next;
+      }
+      let stop = false;
+      for (let r = 0; r < count; r++) {
+        const rp = rings + Math.imul(r, stride);
+        if (!this.inGroup(rp, t)) continue;
+        const i = (u32[(rp + R_HEAD) >>> 2] - 1 + full);
+        if ((this.signalRun(base, i32[(rp + R_CTX) >>> 2], f64[(this.descPtr(rp, i) + D_SEQNO) >>> 3], e, 0) | 0) === 0) {
+          part = r; // a fence signaled before its job completed: the general path takes it
+          stop = true;
+          break;
+        }
+        // The IRQ's words at once (a pass may reuse the job's descriptor once the index moved).
+        f64[(rp + R_WRITEBACK) >>> 3] = f64[(this.descPtr(rp, i) + D_SEQNO) >>> 3];
+        u32[(rp + R_SIG_IDX) >>> 2] = (i + 1);
+        last = e;
+        // The pass the general path runs after this event (something signaled).
+        const ran = this.schedPass(base, e);
+        status = ran & ~SP_RAN;
+        if (status !== 0 || i32[(base + H_NOTIFY_HEAD) >>> 2] !== NIL) {
+          part = (r + 1); // back to the bindings at this job's time
+          stop = true;
+          break;
+        }
+        if (ran & SP_RAN) {
+          // Jobs written into an idle ring give it an event at this instant: the run ends here.
+          for (let r2 = 0; r2 < count; r2++) {
+            const rp2 = rings + Math.imul(r2, stride);
+            const tr = f64[(rp2 + R_NEXT_T) >>> 3];
+            if (!this.inGroup(rp2, t) && tr < other) other = tr;
+          }
+          if (!(other > e)) {
+            part = (r + 1);
+            stop = true;
+            break;
+          }
+        }
+      }
+      if (stop) break;
+      full++;
+    }
+    if (full === 0 && (part | 0) === 0) return -1; // (not reached: the group's first fences are its jobs')
+    for (let r = 0; r < count; r++) {
+      const rp = rings + Math.imul(r, stride);
+      if (!this.inGroup(rp, t)) continue;
+      const m = (full + (r < (part | 0) ? 1 : 0)) | 0;
+      if (m > 0) status |= this.deviceSide(base, r, rp, m, step, t);
+    }
+    f64[(base + H_DEV_NOW) >>> 3] = last;
+    return status;
+  }
+
   // ── assembly/ring.ts ───────────────────────────────────────────────────────────────────────────
 
   private ringPtr(base: number, ring: number): number {
@@ -1910,6 +2069,8 @@ export class TsCore implements Core {
     const fast = !sched && !(u32[(base + H_MODE) >>> 2] & (MODE_DEVICE_THREAD | MODE_NO_FAST_PATH));
     // A device thread's run: its own (the driver signals), off with the fast path's switch too.
     const threaded = (u32[(base + H_MODE) >>> 2] & MODE_DEVICE_THREAD) !== 0 && !(u32[(base + H_MODE) >>> 2] & MODE_NO_FAST_PATH);
+    // Under schedulers: runs of completions whose passes only retire (sched-run.ts).
+    const schedFast = sched && !(u32[(base + H_MODE) >>> 2] & MODE_NO_FAST_PATH);
     for (;;) {
       let best = -1;
       let bestT = Infinity;
@@ -1928,6 +2089,11 @@ export class TsCore implements Core {
         }
       }
       if (best < 0 || bestT > until) return 0;
+      if (schedFast) {
+        const status = this.schedRun(base, bestT, until);
+        if (status > 0) return status;
+        if (status === 0) continue;
+      }
       if (fast && second === bestT) {
         // Tied rings: their events at one instant, step after step, in one pass (fast-path.ts).
         const status = this.tiedRun(base, bestT, until);
