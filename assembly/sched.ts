@@ -31,15 +31,15 @@ import { ctxPtr, slotPtr, allocSlot, initFence, reuseFence, signalUpTo, fenceUnh
 import { ringPtr, ringSubmit } from "./ring";
 
 // @ts-ignore: decorator
-@inline export function schedPtr(base: usize, s: i32): usize {
+@inline function schedPtr(base: usize, s: i32): usize {
   return base + <usize>load<u32>(base + H_SCHED_OFF) + <usize>(s * SC_SIZE);
 }
 // @ts-ignore: decorator
-@inline export function entPtr(base: usize, e: i32): usize {
+@inline function entPtr(base: usize, e: i32): usize {
   return base + <usize>load<u32>(base + H_ENT_OFF) + <usize>(e * ET_SIZE);
 }
 // @ts-ignore: decorator
-@inline export function jobPtr(base: usize, j: i32): usize {
+@inline function jobPtr(base: usize, j: i32): usize {
   return base + <usize>load<u32>(base + H_JOB_OFF) + <usize>(j * SJ_SIZE);
 }
 // @ts-ignore: decorator
@@ -254,7 +254,7 @@ function depsReady(base: usize, j: i32, strict: bool): bool {
  * signalUpTo per run of done jobs with the same error (the finished context holds exactly one
  * fence per job, in seqno order, so signaling up to the run's last seqno signals just these).
  */
-export function finishDone(base: usize, ep: usize, now: f64): bool {
+function finishDone(base: usize, ep: usize, now: f64): bool {
   let head = load<i32>(ep + ET_HEAD);
   let any = false;
   const finCtx = load<i32>(ep + ET_FIN_CTX);
