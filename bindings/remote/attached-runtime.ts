@@ -380,18 +380,22 @@ export class AttachedRuntime {
   }
 
   /**
-   * _waitUntil's common sleep (4): no deadline, no abort signal, registered. The same loop as
-   * #sleep, as a promise chain: one derived promise and one closure per sleep, where the async
+   * _waitUntil's common sleep (4): no deadline, no abort signal, registered. The first turn of
+   * #sleep's loop, as a promise chain: one derived promise and one closure, where the async
    * function kept a state object and an await frame (about 350 bytes more per wait, measured),
    * garbage the collector then paid for inside the caller's round trips.
    */
   #sleepPlain(done: () => boolean, epoch: number): Promise<boolean> {
     const r = Atomics.waitAsync(this.#i32, this.#epochIndex, epoch);
-    // ('not-equal': the epoch moved since it was read; the look below runs at the next microtask)
+    // ('not-equal': the epoch moved since it was read; #woke looks at the next microtask)
     return (r.async ? r.value : Promise.resolve()).then(() => this.#woke(done));
   }
 
-  /** After a sleep of #sleepPlain: true once done(), else sleeps again; counted and held until then. */
+  /**
+   * After a sleep of #sleepPlain: true once done(); else (a wake for other fences) the wait goes
+   * on in #sleep's loop, whose memory stays the same however many wakes it takes (a chain of
+   * #sleepPlain would keep one more promise per wake until the fence signals).
+   */
   #woke(done: () => boolean): true | Promise<boolean> {
     let epoch: number;
     try {
@@ -405,7 +409,7 @@ export class AttachedRuntime {
       this.#settled();
       throw e;
     }
-    return this.#sleepPlain(done, epoch);
+    return this.#sleep(done, epoch, Infinity, true);
   }
 
   /** A sleeping wait settles: uncount it, and let the process go (at the ticker's next tick). */
