@@ -375,47 +375,7 @@ export class AttachedRuntime {
       return Promise.reject(e);
     }
     this.#hold();
-    if (timeoutNs === Infinity && signal === undefined && registered) return this.#sleepPlain(done, epoch);
     return this.#sleep(done, epoch, timeoutNs === Infinity ? Infinity : t + timeoutNs / 1e6, registered, signal);
-  }
-
-  /**
-   * _waitUntil's common sleep (4): no deadline, no abort signal, registered. The first turn of
-   * #sleep's loop, as a promise chain: one derived promise and one closure, where the async
-   * function kept a state object and an await frame (about 350 bytes more per wait, measured),
-   * garbage the collector then paid for inside the caller's round trips.
-   */
-  #sleepPlain(done: () => boolean, epoch: number): Promise<boolean> {
-    const r = Atomics.waitAsync(this.#i32, this.#epochIndex, epoch);
-    // ('not-equal': the epoch moved since it was read; #woke looks at the next microtask)
-    return (r.async ? r.value : Promise.resolve()).then(() => this.#woke(done));
-  }
-
-  /**
-   * After a sleep of #sleepPlain: true once done(); else (a wake for other fences) the wait goes
-   * on in #sleep's loop, whose memory stays the same however many wakes it takes (a chain of
-   * #sleepPlain would keep one more promise per wake until the fence signals).
-   */
-  #woke(done: () => boolean): true | Promise<boolean> {
-    let epoch: number;
-    try {
-      epoch = Atomics.load(this.#i32, this.#epochIndex);
-      this._check();
-      if (done()) {
-        this.#settled();
-        return true;
-      }
-    } catch (e) {
-      this.#settled();
-      throw e;
-    }
-    return this.#sleep(done, epoch, Infinity, true);
-  }
-
-  /** A sleeping wait settles: uncount it, and let the process go (at the ticker's next tick). */
-  #settled(): void {
-    this.#keepCount--;
-    this.#waiters.end();
   }
 
   /** _waitUntil's sleeps (4): counted and held until it settles. */
@@ -442,7 +402,8 @@ export class AttachedRuntime {
       }
     } finally {
       if (kick) signal.removeEventListener('abort', kick);
-      this.#settled();
+      this.#keepCount--;
+      this.#waiters.end();
     }
   }
 

@@ -15,12 +15,13 @@ import type { AttachedRuntime } from './attached-runtime.js';
 /** A remote fence's callback: called once, on the viewing thread, when the fence is seen signaled. */
 export type RemoteCallback = (fence: RemoteFence) => void;
 
-/** What a view knows (#look): pending; signaled, with the values it read (kept in the view's
- *  fields: a wake allocates nothing); or signaled, the slot moved on before it could read them. */
-const PENDING = 0;
-const SIGNALED = 1;
-const RECYCLED = 2;
-type Seen = typeof PENDING | typeof SIGNALED | typeof RECYCLED;
+/** What a view knows once its fence is signaled: the values it read (kept), or that the slot
+ *  moved on before it could read them. */
+interface Final {
+  readonly error: number;
+  readonly timestamp: number;
+}
+const RECYCLED: Final = Object.freeze({ error: 0, timestamp: 0 });
 
 /**
  * A fence of another thread's runtime, read through the shared arena (`view.fence(handle)`).
@@ -53,10 +54,8 @@ export class RemoteFence {
   readonly #ci: number;
   readonly #context: number;
   readonly #seqno: number;
-  #seen: Seen = PENDING;
-  /** While pending the error read last, once SIGNALED the final one; the final timestamp. */
-  #error = 0;
-  #timestamp = 0;
+  #final: Final | undefined;
+  #pendingError = 0;
   #callbacks: RemoteCallback[] = [];
 
   /** @internal A real RemoteFence (its private fields), not an object shaped like one. */
@@ -72,7 +71,7 @@ export class RemoteFence {
     this.#ci = ci;
     this.#context = context;
     this.#seqno = seqno;
-    if (recycled) this.#seen = RECYCLED;
+    if (recycled) this.#final = RECYCLED;
   }
 
   /** The fence's seqno (C2). Throws ERR_DISPOSED once the owner disposed the runtime. */
@@ -87,12 +86,12 @@ export class RemoteFence {
   }
 
   /**
-   * Reads the slot, seqlock style: PENDING (#error set to the error so far), else the final
+   * Reads the slot, seqlock style: undefined while pending (#pendingError set), else the final
    * answer, kept. Generation, state, context and seqno first; the fields; the generation again.
    * At most two rounds: a generation that moved between the two reads shows as recycled next.
    */
-  #look(): Seen {
-    if (this.#seen !== PENDING) return this.#seen;
+  #look(): Final | undefined {
+    if (this.#final) return this.#final;
     const { u32, i32 } = this.#rt;
     const w = this.#w;
     for (;;) {
@@ -100,7 +99,7 @@ export class RemoteFence {
       const st = Atomics.load(u32, w + (L.S_STATE >> 2));
       const s = loadF64(u32, w + (L.S_SEQNO >> 2));
       // Not this fence any more (freed, reused, or a generation that wrapped): it was signaled.
-      if (g1 !== this.#gen || !(st & L.FS_ALLOC) || st >>> L.STATE_CTX_SHIFT !== this.#ci || s !== this.#seqno) return (this.#seen = RECYCLED);
+      if (g1 !== this.#gen || !(st & L.FS_ALLOC) || st >>> L.STATE_CTX_SHIFT !== this.#ci || s !== this.#seqno) return (this.#final = RECYCLED);
       const error = Atomics.load(i32, w + (L.S_ERROR >> 2));
       // After the fields, the generation *and the state word* again. The owner clears a recycled
       // slot's state before it bumps the generation and writes the next fence's words (state last),
@@ -108,14 +107,12 @@ export class RemoteFence {
       // look at both catches a recycle that happened while the fields were read.
       if (!(st & L.FS_SIGNALED)) {
         if (Atomics.load(u32, w + (L.S_GEN >> 2)) !== g1 || Atomics.load(u32, w + (L.S_STATE >> 2)) !== st) continue;
-        this.#error = error;
-        return PENDING;
+        this.#pendingError = error;
+        return undefined;
       }
       const timestamp = loadF64(u32, w + (L.S_TIMESTAMP >> 2));
       if (Atomics.load(u32, w + (L.S_GEN >> 2)) !== g1 || Atomics.load(u32, w + (L.S_STATE >> 2)) !== st) continue;
-      this.#error = error;
-      this.#timestamp = timestamp;
-      return (this.#seen = SIGNALED);
+      return (this.#final = { error, timestamp });
     }
   }
 
@@ -124,38 +121,39 @@ export class RemoteFence {
   }
 
   /** The waits' test (one function per view, made once). */
-  readonly #done = (): boolean => this.#look() !== PENDING;
+  readonly #done = (): boolean => this.#look() !== undefined;
 
   /** Signaled yet? `false` can be late; `true` is final. */
   get signaled(): boolean {
     this.#rt._check();
-    return this.#look() !== PENDING;
+    return this.#look() !== undefined;
   }
 
   /** F5 across threads: 0 while pending (can be late), then error || 1 (final). */
   get status(): number {
     this.#rt._check();
     const f = this.#look();
-    if (f === PENDING) return 0;
+    if (f === undefined) return 0;
     if (f === RECYCLED) throw this.#stale();
-    return this.#error || 1;
+    return f.error || 1;
   }
 
   /** The fence's error: while pending the error set so far (can be late); once signaled, final. */
   get error(): number {
     this.#rt._check();
     const f = this.#look();
+    if (f === undefined) return this.#pendingError;
     if (f === RECYCLED) throw this.#stale();
-    return this.#error;
+    return f.error;
   }
 
   /** F12 across threads: ERR_FENCE_PENDING while pending (can be late); once signaled, final. */
   get timestamp(): number {
     this.#rt._check();
     const f = this.#look();
-    if (f === PENDING) throw new DmaFenceError('ERR_FENCE_PENDING', 'a pending fence has no timestamp');
+    if (f === undefined) throw new DmaFenceError('ERR_FENCE_PENDING', 'a pending fence has no timestamp');
     if (f === RECYCLED) throw this.#stale();
-    return this.#timestamp;
+    return f.timestamp;
   }
 
   /**
@@ -186,7 +184,7 @@ export class RemoteFence {
 
   /** @internal */
   _signaled(): boolean {
-    return this.#look() !== PENDING;
+    return this.#look() !== undefined;
   }
 
   /** F9 across threads: true when signaled, false after timeoutNs of real time. */
