@@ -295,6 +295,42 @@ describe.each(BACKENDS)('remote fences (%s backend)', (backend) => {
     expect(rt.violations).toEqual([]);
     await rt.dispose();
   }, 60_000);
+
+  it('F9 across threads: a sleeping wait() woken by other fences\' signals sleeps again, resolves on its own with its values, and is counted exactly while it sleeps', async () => {
+    const rt = await runtime(backend);
+    const ctx = rt.createContext();
+    const view = attachRuntime(rt.share());
+    const waiting = () => header(rt, L.H_REMOTE_WAITERS);
+    const epoch = () => header(rt, L.H_SIGNAL_EPOCH);
+    const mine = ctx.createFence();
+    const others = [ctx.createFence(), ctx.createFence(), ctx.createFence()];
+    const f = view.fence(mine.fence.share());
+    let settled: boolean | undefined;
+    const p = f.wait().then((v) => (settled = v));
+    expect(waiting()).toBe(1);
+    for (const o of others) {
+      const e = epoch();
+      o.signal();
+      expect(epoch()).toBe(e + 1); // the notify this wait wakes to
+      await new Promise((r) => setTimeout(r, 5));
+      expect(settled).toBeUndefined(); // not its fence: asleep again
+      expect(waiting()).toBe(1);
+    }
+    mine.setError(-Errno.EIO);
+    rt.sim.advance(25);
+    mine.signal();
+    expect(await p).toBe(true);
+    expect(waiting()).toBe(0);
+    expect([f.status, f.error, f.timestamp]).toEqual([-Errno.EIO, -Errno.EIO, mine.fence.timestamp]);
+    // A wait asleep when its view is disposed rejects ERR_DISPOSED, uncounted.
+    const later = ctx.createFence();
+    const q = view.fence(later.fence.share({ hold: false })).wait();
+    expect(waiting()).toBe(1);
+    view.dispose();
+    expect(await rejectionCode(q)).toBe('ERR_DISPOSED');
+    expect(waiting()).toBe(0);
+    await rt.dispose();
+  });
 });
 
 describe('remote fences: runtime identity and dispose', () => {
