@@ -44,59 +44,67 @@ interface MoreCallback {
 const NO_MORE = Object.freeze([]) as unknown as MoreCallback[];
 const NO_WAITERS = Object.freeze([]) as unknown as Waiter[];
 
-export class FenceRecord {
-  // Every field is written once in the constructor, in one order (one hidden-class chain, no
-  // define-then-assign of class fields): a record is made per fence with a handle.
-  declare readonly slot: number;
-  declare readonly gen: number;
-  declare readonly ctx: number;
-  declare refs: number;
-  declare driverRefs: number;
+/**
+ * The JS state of a fence with handles. A plain object made by `newRecord` (an object literal:
+ * one map for every record, allocated inline by TurboFan wherever it is made, with no constructor
+ * call to inline or to reach through the generic construct stub; README Performance, the object API).
+ */
+export interface FenceRecord {
+  readonly slot: number;
+  readonly gen: number;
+  readonly ctx: number;
+  refs: number;
+  driverRefs: number;
   /**
    * The first queued callback and the handle it was added through, in the record itself: most
    * fences get one callback or none, and then no array is made. `moreCallbacks` holds the rest,
    * in registration order; it is empty whenever `cb` is undefined.
    */
-  declare cb: FenceCallback | undefined;
-  declare cbFence: DmaFence | undefined;
-  declare moreCallbacks: MoreCallback[];
+  cb: FenceCallback | undefined;
+  cbFence: DmaFence | undefined;
+  moreCallbacks: MoreCallback[];
   /** A shared empty array until the first waiter. */
-  declare waiters: Waiter[];
+  waiters: Waiter[];
   /**
    * Handles not yet in the GC safety net (FenceTable.retain): the DriverFence, the first other
    * handle, then any more as (handle, driver) pairs; `young` while the slot is on the table's list.
    */
-  declare young: boolean;
-  declare youngDriver: object | undefined;
-  declare youngFence: object | undefined;
-  declare youngMore: (object | boolean)[] | undefined;
-  declare deadline: number;
+  young: boolean;
+  youngDriver: object | undefined;
+  youngFence: object | undefined;
+  youngMore: (object | boolean)[] | undefined;
+  deadline: number;
   /**
    * Signaled, on the notify list, callbacks not yet run: the record must stay attached to its
    * slot (and the slot pinned) until they have run, even if its last handle is released meanwhile.
    */
-  declare notifyPending: boolean;
+  notifyPending: boolean;
   /** A composite fence's structure (array, chain link: composite/), or undefined for a plain one. */
-  declare composite: CompositePart | undefined;
+  composite: CompositePart | undefined;
+}
 
-  constructor(slot: number, gen: number, ctx: number) {
-    this.slot = slot;
-    this.gen = gen;
-    this.ctx = ctx;
-    this.refs = 0;
-    this.driverRefs = 0;
-    this.cb = undefined;
-    this.cbFence = undefined;
-    this.moreCallbacks = NO_MORE;
-    this.waiters = NO_WAITERS;
-    this.young = false;
-    this.youngDriver = undefined;
-    this.youngFence = undefined;
-    this.youngMore = undefined;
-    this.deadline = Infinity;
-    this.notifyPending = false;
-    this.composite = undefined;
-  }
+/** A new record (no handle yet: the caller retains). */
+function newRecord(slot: number, gen: number, ctx: number): FenceRecord {
+  // One literal, fields in one order: the constants come from its boilerplate, only the
+  // arguments and the two shared empty arrays are stored.
+  return {
+    slot,
+    gen,
+    ctx,
+    refs: 0,
+    driverRefs: 0,
+    cb: undefined,
+    cbFence: undefined,
+    moreCallbacks: NO_MORE,
+    waiters: NO_WAITERS,
+    young: false,
+    youngDriver: undefined,
+    youngFence: undefined,
+    youngMore: undefined,
+    deadline: Infinity,
+    notifyPending: false,
+    composite: undefined,
+  };
 }
 
 /** What a composite fence keeps beside its record (bindings/composite/). */
@@ -147,7 +155,7 @@ export class FenceTable {
   record(slot: number): FenceRecord {
     let rec = this.records[slot];
     if (!rec) {
-      rec = new FenceRecord(slot, this.arena.slotGen(slot), this.arena.slotCtx(slot));
+      rec = newRecord(slot, this.arena.slotGen(slot), this.arena.slotCtx(slot));
       this.arena.setSlotFlag(slot, L.FS_PINNED, true);
       this.records[slot] = rec;
     }
@@ -156,7 +164,14 @@ export class FenceTable {
 
   /** A new DmaFence handle on a slot. */
   handle(slot: number): DmaFence {
-    return new this.DmaFence(this, this.record(slot));
+    return this.handleOf(this.record(slot));
+  }
+
+  /** A new DmaFence handle on a record, with its reference (retain). */
+  handleOf(rec: FenceRecord): DmaFence {
+    const h = new this.DmaFence(this, rec);
+    this.retain(rec, h, false);
+    return h;
   }
 
   /**
@@ -164,7 +179,7 @@ export class FenceTable {
    * record yet: a free slot never has one).
    */
   created(slot: number, ctx: number): FenceRecord {
-    const rec = new FenceRecord(slot, this.arena.slotGen(slot), ctx);
+    const rec = newRecord(slot, this.arena.slotGen(slot), ctx);
     this.records[slot] = rec;
     return rec;
   }
@@ -577,7 +592,7 @@ export class FenceTable {
   /** Runs one callback (F6); an exception goes to callbackErrors. Returns the temporary handle, if one was made. */
   #call(rec: FenceRecord, fn: FenceCallback, fence: DmaFence, temp: DmaFence | undefined): DmaFence | undefined {
     // The handle it was added through may be released by now: then a live one for the call.
-    const h = fence.released ? (temp ??= new this.DmaFence(this, rec)) : fence;
+    const h = fence.released ? (temp ??= this.handleOf(rec)) : fence;
     try {
       fn(h);
     } catch (e) {
