@@ -183,7 +183,7 @@ export class DmaFence {
 
   /** The earliest deadline set on it (F15), or Infinity. */
   get deadline(): number {
-    return live(this.#t, this.#rec).deadline;
+    return live(this.#t, this.#rec).deadline ?? Infinity;
   }
 
   /**

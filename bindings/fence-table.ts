@@ -73,7 +73,8 @@ export interface FenceRecord {
   youngDriver: object | undefined;
   youngFence: object | undefined;
   youngMore: (object | boolean)[] | undefined;
-  deadline: number;
+  /** The earliest deadline set (F15); undefined for none (not Infinity: a double field would box a number per record). */
+  deadline: number | undefined;
   /**
    * Signaled, on the notify list, callbacks not yet run: the record must stay attached to its
    * slot (and the slot pinned) until they have run, even if its last handle is released meanwhile.
@@ -101,7 +102,7 @@ function newRecord(slot: number, gen: number, ctx: number): FenceRecord {
     youngDriver: undefined,
     youngFence: undefined,
     youngMore: undefined,
-    deadline: Infinity,
+    deadline: undefined,
     notifyPending: false,
     composite: undefined,
   };
@@ -250,31 +251,40 @@ export class FenceTable {
     this.registered++;
   }
 
-  /** Takes a handle off its record's waiting list; false if it is not there (it has its registry entry). */
-  #unyoung(rec: FenceRecord, handle: object): boolean {
-    if (rec.youngDriver === handle) rec.youngDriver = undefined;
-    else if (rec.youngFence === handle) rec.youngFence = undefined;
-    else {
-      const more = rec.youngMore;
-      const i = more === undefined ? -1 : more.indexOf(handle);
-      if (i < 0) return false;
-      more!.splice(i, 2);
+  /** A handle not in the record's own two waiting fields: off `youngMore`, else out of the registry. */
+  #unyoungMore(rec: FenceRecord, handle: object, driver: boolean): void {
+    const more = rec.youngMore;
+    const i = more === undefined ? -1 : more.indexOf(handle);
+    if (i < 0) {
+      this.#unregister(handle, driver); // it has its registry entry
+      return;
     }
-    return true;
+    more!.splice(i, 2);
+    if (rec.youngDriver === undefined && rec.youngFence === undefined) this.#offYoung(rec);
+  }
+
+  /**
+   * The record's last waiting handle went: if its slot is the newest on the young list, off the
+   * list too, so that a task that creates and releases fences one after another never fills it.
+   */
+  #offYoung(rec: FenceRecord): void {
+    if (rec.young && (rec.youngMore === undefined || rec.youngMore.length === 0) && this.#young[this.#youngCount - 1] === rec.slot && this.records[rec.slot] === rec) {
+      rec.young = false;
+      this.#youngCount--;
+    }
   }
 
   /** An explicit release. Under strict, F16 throws before anything changes. */
   release(rec: FenceRecord, handle: object, driver: boolean): void {
-    if (rec.refs === 1 && this.#hasListeners(rec)) this.#checkLastRelease(rec);
-    if (!this.#unyoung(rec, handle)) this.#unregister(handle, driver);
-    else if (rec.young && rec.youngDriver === undefined && rec.youngFence === undefined && this.#young[this.#youngCount - 1] === rec.slot && this.records[rec.slot] === rec) {
-      // Its last waiting handle went and its slot is the newest on the list: off the list too, so
-      // a task that creates and releases fences one after another never fills it.
-      if (rec.youngMore === undefined || rec.youngMore.length === 0) {
-        rec.young = false;
-        this.#youngCount--;
-      }
-    }
+    if (rec.refs === 1 && (rec.cb !== undefined || rec.waiters.length > 0)) this.#checkLastRelease(rec);
+    // The usual handle was made in this task and waits on its record (no registry entry yet).
+    if (rec.youngDriver === handle) {
+      rec.youngDriver = undefined;
+      if (rec.youngFence === undefined) this.#offYoung(rec);
+    } else if (rec.youngFence === handle) {
+      rec.youngFence = undefined;
+      if (rec.youngDriver === undefined) this.#offYoung(rec);
+    } else this.#unyoungMore(rec, handle, driver);
     this.#drop(rec, driver);
   }
 
@@ -409,7 +419,7 @@ export class FenceTable {
 
   /** F15: forward a deadline hint to the issuer if it is the earliest so far. */
   setDeadline(rec: FenceRecord, tNs: number, handle: DmaFence): void {
-    if (this.isSignaledRaw(rec) || tNs >= rec.deadline) return;
+    if (this.isSignaledRaw(rec) || tNs >= (rec.deadline ?? Infinity)) return;
     this.reachIssuer(rec, 'set_deadline');
     rec.deadline = tNs;
     this.issuers[rec.ctx].ops.setDeadline?.(handle, tNs);

@@ -231,7 +231,7 @@ export class CompositeHost {
   /** F15 on a fence without a user's handle. */
   setDeadline(rec: FenceRecord, tNs: number): void {
     const t = this.t;
-    if (t.isSignaledRaw(rec) || tNs >= rec.deadline) return;
+    if (t.isSignaledRaw(rec) || tNs >= (rec.deadline ?? Infinity)) return;
     const h = t.handleOf(rec);
     try {
       t.setDeadline(rec, tNs, h);
