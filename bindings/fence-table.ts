@@ -54,7 +54,6 @@ export interface FenceRecord {
   readonly gen: number;
   readonly ctx: number;
   refs: number;
-  driverRefs: number;
   /**
    * The first queued callback and the handle it was added through, in the record itself: most
    * fences get one callback or none, and then no array is made. `moreCallbacks` holds the rest,
@@ -93,7 +92,6 @@ function newRecord(slot: number, gen: number, ctx: number): FenceRecord {
     gen,
     ctx,
     refs: 0,
-    driverRefs: 0,
     cb: undefined,
     cbFence: undefined,
     moreCallbacks: NO_MORE,
@@ -199,7 +197,6 @@ export class FenceTable {
   retain(rec: FenceRecord, handle: object, driver: boolean): void {
     rec.refs++;
     if (driver) {
-      rec.driverRefs++;
       if (rec.youngDriver === undefined) rec.youngDriver = handle;
       else (rec.youngMore ??= []).push(handle, true);
     } else if (rec.youngFence === undefined) rec.youngFence = handle;
@@ -285,7 +282,7 @@ export class FenceTable {
       rec.youngFence = undefined;
       if (rec.youngDriver === undefined) this.#offYoung(rec);
     } else this.#unyoungMore(rec, handle, driver);
-    this.#drop(rec, driver);
+    this.#drop(rec);
   }
 
   /** F16 under strict: releasing the last reference of a pending fence with listeners throws. */
@@ -308,7 +305,7 @@ export class FenceTable {
         seqno: this.arena.slotSeqno(rec.slot),
       });
     }
-    this.#drop(rec, driver);
+    this.#drop(rec);
   }
 
   #f16(rec: FenceRecord) {
@@ -322,9 +319,8 @@ export class FenceTable {
     };
   }
 
-  #drop(rec: FenceRecord, driver: boolean): void {
+  #drop(rec: FenceRecord): void {
     rec.refs--;
-    if (driver) rec.driverRefs--;
     if (rec.refs > 0) return;
     // A record detached from its slot (the slot recycled, maybe reused) never touches the slot again.
     if (this.records[rec.slot] !== rec) return;
@@ -705,7 +701,7 @@ export class FenceTable {
 
   /** A reference taken with `rec.refs++` (a wait's) is dropped. */
   unref(rec: FenceRecord): void {
-    this.#drop(rec, false);
+    this.#drop(rec);
   }
 
   /** Waiters with no timeout on pending fences that nothing can signal any more (fence-waits.ts). */
