@@ -138,7 +138,7 @@ export class FenceTable {
     readonly log: ViolationLog,
     readonly issuers: Issuer[],
     /** The DmaFence class, passed in to keep the import graph acyclic. */
-    private readonly DmaFence: new (t: FenceTable, rec: FenceRecord) => DmaFence,
+    private readonly DmaFence: { new (t: FenceTable, rec: FenceRecord): DmaFence; _released(f: DmaFence): boolean },
     /** Ends with the runtime: every handle's member checks it. */
     readonly life: Lifetime,
   ) {
@@ -566,6 +566,33 @@ export class FenceTable {
       if (rec.refs === 0) this.#detach(rec);
       return;
     }
+    if (rec.moreCallbacks === NO_MORE && rec.waiters === NO_WAITERS) this.#notifyOne(rec);
+    else this.#notifyAll(rec);
+  }
+
+  /**
+   * One callback and no waiter (the usual fence with a listener): the same steps as #notifyAll
+   * without its loops and `finally` (#call catches what the callback throws, and nothing else in
+   * between throws).
+   */
+  #notifyOne(rec: FenceRecord): void {
+    const fn = rec.cb!;
+    const fence = rec.cbFence!;
+    rec.cb = undefined;
+    rec.cbFence = undefined;
+    rec.notifyPending = true;
+    rec.refs++;
+    this.arena.setSlotFlag(rec.slot, L.FS_JS, false);
+    const temp = this.#call(rec, fn, fence, undefined);
+    // Listeners queued meanwhile (none can be once signaled, but the general path takes any).
+    if (rec.cb !== undefined || rec.waiters.length !== 0) this.#notifyAll(rec);
+    temp?.release();
+    rec.notifyPending = false;
+    rec.refs--;
+    if (rec.refs === 0 && this.records[rec.slot] === rec) this.#detach(rec);
+  }
+
+  #notifyAll(rec: FenceRecord): void {
     rec.notifyPending = true;
     rec.refs++;
     this.arena.setSlotFlag(rec.slot, L.FS_JS, false);
@@ -598,7 +625,7 @@ export class FenceTable {
   /** Runs one callback (F6); an exception goes to callbackErrors. Returns the temporary handle, if one was made. */
   #call(rec: FenceRecord, fn: FenceCallback, fence: DmaFence, temp: DmaFence | undefined): DmaFence | undefined {
     // The handle it was added through may be released by now: then a live one for the call.
-    const h = fence.released ? (temp ??= this.handleOf(rec)) : fence;
+    const h = this.DmaFence._released(fence) ? (temp ??= this.handleOf(rec)) : fence;
     try {
       fn(h);
     } catch (e) {
