@@ -196,15 +196,18 @@ export class FenceTable {
    */
   retain(rec: FenceRecord, handle: object, driver: boolean): void {
     rec.refs++;
-    if (driver) {
-      if (rec.youngDriver === undefined) rec.youngDriver = handle;
-      else (rec.youngMore ??= []).push(handle, true);
-    } else if (rec.youngFence === undefined) rec.youngFence = handle;
-    else (rec.youngMore ??= []).push(handle, false);
+    if (driver && rec.youngDriver === undefined) rec.youngDriver = handle;
+    else if (!driver && rec.youngFence === undefined) rec.youngFence = handle;
+    else (rec.youngMore ??= []).push(handle, driver);
     if (rec.young) return;
-    if (this.#youngCount === YOUNG_MAX) this.#flushYoung();
+    if (this.#youngCount === YOUNG_MAX || !this.#youngQueued) this.#youngRoom();
     rec.young = true;
     this.#young[this.#youngCount++] = rec.slot;
+  }
+
+  /** Before a slot goes on the young list: room on it (a full list is flushed) and the end-of-task flush queued. */
+  #youngRoom(): void {
+    if (this.#youngCount === YOUNG_MAX) this.#flushYoung();
     if (!this.#youngQueued) {
       this.#youngQueued = true;
       queueMicrotask(this.#registerYoung);
