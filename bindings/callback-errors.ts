@@ -17,7 +17,11 @@ export type CallbackErrorListener = (error: unknown, fence: DmaFence) => void;
 export class CallbackErrors {
   /** Listeners of rt.on('callbackError'). */
   readonly listeners = new Set<CallbackErrorListener>();
-  #kept: unknown[] = [];
+  /**
+   * @internal Errors kept since the last rethrow. Read by the handles' hot members before they
+   * call rethrow (a length check inline, no call when nothing was kept).
+   */
+  kept: unknown[] = [];
 
   constructor(private readonly realClock: boolean) {}
 
@@ -28,23 +32,23 @@ export class CallbackErrors {
         try {
           l(e, fence);
         } catch (e2) {
-          this.#kept.push(e2); // a listener that throws is reported like a callback
+          this.kept.push(e2); // a listener that throws is reported like a callback
         }
       }
       return;
     }
-    this.#kept.push(e);
-    if (this.realClock && this.#kept.length === 1) queueMicrotask(() => this.rethrow());
+    this.kept.push(e);
+    if (this.realClock && this.kept.length === 1) queueMicrotask(() => this.rethrow());
   }
 
   /** Throws what was kept since the last call (ERR_CALLBACK, with `errors`), if anything. */
   rethrow(): void {
-    if (this.#kept.length !== 0) this.#throw(); // small: it is inlined into every public call
+    if (this.kept.length !== 0) this.#throw(); // small: it is inlined into every public call
   }
 
   #throw(): never {
-    const errors = this.#kept;
-    this.#kept = [];
+    const errors = this.kept;
+    this.kept = [];
     throw new CallbackError(errors);
   }
 }

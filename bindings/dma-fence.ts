@@ -51,7 +51,22 @@ export function parseWaitOptions(opts: unknown): { timeoutNs: number; signal?: A
   return { timeoutNs, signal: checkAbortSignal(o.signal) };
 }
 
-const stale = () => new DmaFenceError('ERR_STALE_HANDLE', 'this fence handle was released; it no longer refers to any fence');
+/** Throws ERR_STALE_HANDLE (a declared function: its call needs no hole check, so `live` stays small). */
+function throwStale(): never {
+  throw new DmaFenceError('ERR_STALE_HANDLE', 'this fence handle was released; it no longer refers to any fence');
+}
+
+/**
+ * A handle's record, after the checks every member makes: ERR_DISPOSED once the runtime is
+ * disposed, then ERR_STALE_HANDLE once released. A function, not a private method: a private
+ * method makes every constructor store a brand, which kept the constructors from inlining.
+ */
+function live(t: FenceTable, rec: FenceRecord | null): FenceRecord {
+  // 27 bytes of bytecode: TurboFan inlines functions this small even once its budget is spent.
+  t.life.check();
+  if (rec === null) throwStale();
+  return rec;
+}
 
 /**
  * The shareable, read-only handle of a fence (C5: no signal method). Reads go straight to the
@@ -71,22 +86,23 @@ export class DmaFence {
   #t: FenceTable;
   #rec: FenceRecord | null;
 
-  /** @internal Handles are made by FenceContext, DriverFence, rings and the runtime. */
+  /**
+   * @internal Made only by FenceTable.handleOf, which takes its reference: the constructor is two
+   * stores and no call, small enough for TurboFan to inline wherever a handle is made (README
+   * Performance, the object API). No private methods either: one would add a brand store here.
+   */
   constructor(table: FenceTable, rec: FenceRecord) {
     this.#t = table;
     this.#rec = rec;
-    table.retain(rec, this, false);
-  }
-
-  #live(): FenceRecord {
-    this.#t.life.check();
-    if (this.#rec === null) throw stale();
-    return this.#rec;
   }
 
   /** @internal */
   get _record(): FenceRecord {
-    return this.#live();
+    return live(this.#t, this.#rec);
+  }
+  /** @internal Released yet? No dispose check (for the table and DriverFence.fence). */
+  static _released(f: DmaFence): boolean {
+    return f.#rec === null;
   }
   /**
    * @internal A real DmaFence handle (made by a runtime), not an object that only shares its
@@ -112,20 +128,20 @@ export class DmaFence {
    * all-signaled result).
    */
   get kind(): 'fence' | 'array' | 'chain' | 'stub' {
-    const rec = this.#live();
+    const rec = live(this.#t, this.#rec);
     return rec.composite ? rec.composite.kind : rec.ctx === 0 ? 'stub' : 'fence';
   }
 
   /** F1, F13: signaled yet? Polls the issuer's `signaled` hook, which may signal it now. */
   get signaled(): boolean {
-    const r = this.#t.isSignaled(this.#live(), this);
+    const r = this.#t.isSignaled(live(this.#t, this.#rec), this);
     this.#t.rethrowCallbackErrors();
     return r;
   }
 
   /** F5: 0 while pending (even with an error set), then `error || 1`. */
   get status(): number {
-    const rec = this.#live();
+    const rec = live(this.#t, this.#rec);
     const signaled = this.#t.isSignaled(rec, this);
     this.#t.rethrowCallbackErrors();
     return signaled ? this.#t.arena.slotError(rec.slot) || 1 : 0;
@@ -133,29 +149,29 @@ export class DmaFence {
 
   /** 0, or the negative errno set by the emitter (F4). */
   get error(): number {
-    return this.#t.arena.slotError(this.#live().slot);
+    return this.#t.arena.slotError(live(this.#t, this.#rec).slot);
   }
 
   /** C2: its sequence number on its context. */
   get seqno(): number {
-    return this.#t.arena.slotSeqno(this.#live().slot);
+    return this.#t.arena.slotSeqno(live(this.#t, this.#rec).slot);
   }
 
   /** The context id (C1). */
   get context(): number {
-    return this.#t.issuers[this.#live().ctx].id;
+    return this.#t.issuers[live(this.#t, this.#rec).ctx].id;
   }
 
   /** F12: when it was signaled, ns on the runtime clock. Reading it while pending throws. */
   get timestamp(): number {
-    const rec = this.#live();
+    const rec = live(this.#t, this.#rec);
     if (!this.#t.isSignaledRaw(rec)) throw new DmaFenceError('ERR_FENCE_PENDING', 'a pending fence has no timestamp');
     return this.#t.arena.slotTimestamp(rec.slot);
   }
 
   /** F14: the issuer's name while pending; "detached-driver" once signaled. */
   get driverName(): string {
-    const rec = this.#live();
+    const rec = live(this.#t, this.#rec);
     if (this.#t.isSignaledRaw(rec)) return 'detached-driver';
     this.#t.reachIssuer(rec, 'get_driver_name');
     return this.#t.issuers[rec.ctx].driverName;
@@ -163,7 +179,7 @@ export class DmaFence {
 
   /** F14: the timeline's name while pending; "signaled-timeline" once signaled. */
   get timelineName(): string {
-    const rec = this.#live();
+    const rec = live(this.#t, this.#rec);
     if (this.#t.isSignaledRaw(rec)) return 'signaled-timeline';
     this.#t.reachIssuer(rec, 'get_timeline_name');
     return this.#t.issuers[rec.ctx].timelineName;
@@ -171,7 +187,7 @@ export class DmaFence {
 
   /** The earliest deadline set on it (F15), or Infinity. */
   get deadline(): number {
-    return this.#live().deadline;
+    return live(this.#t, this.#rec).deadline ?? Infinity;
   }
 
   /**
@@ -179,16 +195,17 @@ export class DmaFence {
    * is already signaled: fn will then never run. Enables signaling (F13).
    */
   addCallback(fn: FenceCallback): boolean {
-    const rec = this.#live();
+    const t = this.#t;
+    const rec = live(t, this.#rec);
     if (typeof fn !== 'function') checkFunction('callback', fn); // throws
-    const r = this.#t.addCallback(rec, fn, this);
-    this.#t.rethrowCallbackErrors();
+    const r = t.addCallback(rec, fn, this);
+    if (t.callbackErrors.kept.length !== 0) t.rethrowCallbackErrors();
     return r;
   }
 
   /** F8: true only if fn was still queued; it will then not run. */
   removeCallback(fn: FenceCallback): boolean {
-    return this.#t.removeCallback(this.#live(), fn);
+    return this.#t.removeCallback(live(this.#t, this.#rec), fn);
   }
 
   /**
@@ -198,7 +215,7 @@ export class DmaFence {
    */
   wait(opts?: WaitOptions): Promise<boolean> {
     try {
-      const rec = this.#live();
+      const rec = live(this.#t, this.#rec);
       const { timeoutNs, signal } = parseWaitOptions(opts);
       if (signal?.aborted) return Promise.reject(abortReason(signal));
       const t = this.#t;
@@ -214,13 +231,13 @@ export class DmaFence {
 
   /** F13: runs the issuer's enable hook if it has not run yet. */
   enableSignaling(): void {
-    this.#t.enableSignaling(this.#live(), this);
+    this.#t.enableSignaling(live(this.#t, this.#rec), this);
     this.#t.rethrowCallbackErrors();
   }
 
   /** F15: a hint that the fence is wanted by tNs; ignored once signaled. */
   setDeadline(tNs: number): void {
-    const rec = this.#live();
+    const rec = live(this.#t, this.#rec);
     checkDuration('tNs', tNs);
     this.#t.setDeadline(rec, tNs, this);
   }
@@ -236,7 +253,7 @@ export class DmaFence {
    * handle, which pins nothing (keep your own handle until the other thread made its view).
    */
   share(opts?: ShareOptions): SharedFenceHandle {
-    const rec = this.#live();
+    const rec = live(this.#t, this.#rec);
     const hold = checkBoolean('hold', checkOptions('share options', opts, ['hold']).hold, true);
     // A composite signals only once enabled (X1.2): another thread's wait needs it enabled.
     if (rec.composite) this.#t.enableSignaling(rec, this);
@@ -249,11 +266,12 @@ export class DmaFence {
   /** Drops this handle's reference. Returns false if it was already released. */
   release(): boolean {
     const rec = this.#rec;
-    this.#t.life.check();
+    const t = this.#t;
+    t.life.check();
     if (rec === null) return false;
-    this.#t.release(rec, this, false);
+    t.release(rec, this, false);
     this.#rec = null;
-    this.#t.rethrowCallbackErrors();
+    if (t.callbackErrors.kept.length !== 0) t.rethrowCallbackErrors();
     return true;
   }
 
@@ -281,7 +299,7 @@ export class DmaFence {
   /** F11: the later of a and b, or null if that one is already signaled (or they are incomparable). */
   static later(a: DmaFence, b: DmaFence): DmaFence | null {
     const l = DmaFence.isLater(a, b) ? a : a.context === b.context ? b : null;
-    return l && !l.#t.isSignaledRaw(l.#live()) ? l : null;
+    return l && !l.#t.isSignaledRaw(live(l.#t, l.#rec)) ? l : null;
   }
 
   /** F11 on bare seqnos: 32-bit wrapping comparison unless seqno64. */
@@ -343,29 +361,27 @@ export class DriverFence {
   #rec: FenceRecord | null;
   #fence: DmaFence | undefined;
 
-  /** @internal Made by FenceContext.createFence. */
+  /**
+   * @internal Made by FenceContext.createFence, which takes its reference (FenceTable.retain):
+   * stores only, no call, so that it inlines (as DmaFence's).
+   */
   constructor(table: FenceTable, rec: FenceRecord) {
     this.#t = table;
     this.#rec = rec;
-    table.retain(rec, this, true);
-  }
-
-  #live(): FenceRecord {
-    this.#t.life.check();
-    if (this.#rec === null) throw stale();
-    return this.#rec;
   }
 
   /** The shareable handle of this fence (one per DriverFence, made on first use). */
   get fence(): DmaFence {
-    const rec = this.#live();
-    if (!this.#fence || this.#fence.released) this.#fence = new DmaFence(this.#t, rec);
-    return this.#fence;
+    const t = this.#t;
+    const rec = live(t, this.#rec);
+    let f = this.#fence;
+    if (f === undefined || DmaFence._released(f)) this.#fence = f = t.handleOf(rec);
+    return f;
   }
 
   /** C2: the fence's sequence number on its context. */
   get seqno(): number {
-    return this.#t.arena.slotSeqno(this.#live().slot);
+    return this.#t.arena.slotSeqno(live(this.#t, this.#rec).slot);
   }
 
   /** True once this emitter handle is released: every other use then throws ERR_STALE_HANDLE. */
@@ -379,7 +395,7 @@ export class DriverFence {
    * On a signaled fence it changes nothing and records a set-error-after-signal violation.
    */
   setError(error: number): void {
-    const rec = this.#live();
+    const rec = live(this.#t, this.#rec);
     checkErrno(error);
     if (this.#t.core.fenceSetError(this.#t.arena.base, rec.slot, error) !== 0) {
       this.#t.log.record({
@@ -398,21 +414,23 @@ export class DriverFence {
    * an ordering violation (C3), recorded.
    */
   signal(opts?: SignalOptions): boolean {
-    const rec = this.#live();
-    const now = this.#t.clock.now;
-    const r = this.#t.signal(rec, opts === undefined ? now : signalTimestamp(opts, now));
-    this.#t.rethrowCallbackErrors();
+    const t = this.#t;
+    const rec = live(t, this.#rec);
+    const now = t.clock.now;
+    const r = t.signal(rec, opts === undefined ? now : signalTimestamp(opts, now));
+    if (t.callbackErrors.kept.length !== 0) t.rethrowCallbackErrors();
     return r;
   }
 
   /** Drops the emitter's reference. The context can still signal the fence (signalUpTo). */
   release(): boolean {
     const rec = this.#rec;
-    this.#t.life.check();
+    const t = this.#t;
+    t.life.check();
     if (rec === null) return false;
-    this.#t.release(rec, this, true);
+    t.release(rec, this, true);
     this.#rec = null;
-    this.#t.rethrowCallbackErrors();
+    if (t.callbackErrors.kept.length !== 0) t.rethrowCallbackErrors();
     return true;
   }
 

@@ -183,7 +183,10 @@ export class FenceContext implements Issuer {
     if (this.#ring !== undefined || t.arena.ctxLastSeqno(index) >= Number.MAX_SAFE_INTEGER) this.#createChecks();
     const slot = t.core.fenceCreate(t.arena.base, index);
     if (slot === L.NIL) this.#full(1);
-    return new DriverFence(t, t.created(slot, index));
+    const rec = t.created(slot, index);
+    const df = new DriverFence(t, rec);
+    t.retain(rec, df, true);
+    return df;
   }
 
   #createChecks(): void {

@@ -44,59 +44,66 @@ interface MoreCallback {
 const NO_MORE = Object.freeze([]) as unknown as MoreCallback[];
 const NO_WAITERS = Object.freeze([]) as unknown as Waiter[];
 
-export class FenceRecord {
-  // Every field is written once in the constructor, in one order (one hidden-class chain, no
-  // define-then-assign of class fields): a record is made per fence with a handle.
-  declare readonly slot: number;
-  declare readonly gen: number;
-  declare readonly ctx: number;
-  declare refs: number;
-  declare driverRefs: number;
+/**
+ * The JS state of a fence with handles. A plain object made by `newRecord` (an object literal:
+ * one map for every record, allocated inline by TurboFan wherever it is made, with no constructor
+ * call to inline or to reach through the generic construct stub; README Performance, the object API).
+ */
+export interface FenceRecord {
+  readonly slot: number;
+  readonly gen: number;
+  readonly ctx: number;
+  refs: number;
   /**
    * The first queued callback and the handle it was added through, in the record itself: most
    * fences get one callback or none, and then no array is made. `moreCallbacks` holds the rest,
    * in registration order; it is empty whenever `cb` is undefined.
    */
-  declare cb: FenceCallback | undefined;
-  declare cbFence: DmaFence | undefined;
-  declare moreCallbacks: MoreCallback[];
+  cb: FenceCallback | undefined;
+  cbFence: DmaFence | undefined;
+  moreCallbacks: MoreCallback[];
   /** A shared empty array until the first waiter. */
-  declare waiters: Waiter[];
+  waiters: Waiter[];
   /**
    * Handles not yet in the GC safety net (FenceTable.retain): the DriverFence, the first other
    * handle, then any more as (handle, driver) pairs; `young` while the slot is on the table's list.
    */
-  declare young: boolean;
-  declare youngDriver: object | undefined;
-  declare youngFence: object | undefined;
-  declare youngMore: (object | boolean)[] | undefined;
-  declare deadline: number;
+  young: boolean;
+  youngDriver: object | undefined;
+  youngFence: object | undefined;
+  youngMore: (object | boolean)[] | undefined;
+  /** The earliest deadline set (F15); undefined for none (not Infinity: a double field would box a number per record). */
+  deadline: number | undefined;
   /**
    * Signaled, on the notify list, callbacks not yet run: the record must stay attached to its
    * slot (and the slot pinned) until they have run, even if its last handle is released meanwhile.
    */
-  declare notifyPending: boolean;
+  notifyPending: boolean;
   /** A composite fence's structure (array, chain link: composite/), or undefined for a plain one. */
-  declare composite: CompositePart | undefined;
+  composite: CompositePart | undefined;
+}
 
-  constructor(slot: number, gen: number, ctx: number) {
-    this.slot = slot;
-    this.gen = gen;
-    this.ctx = ctx;
-    this.refs = 0;
-    this.driverRefs = 0;
-    this.cb = undefined;
-    this.cbFence = undefined;
-    this.moreCallbacks = NO_MORE;
-    this.waiters = NO_WAITERS;
-    this.young = false;
-    this.youngDriver = undefined;
-    this.youngFence = undefined;
-    this.youngMore = undefined;
-    this.deadline = Infinity;
-    this.notifyPending = false;
-    this.composite = undefined;
-  }
+/** A new record (no handle yet: the caller retains). */
+function newRecord(slot: number, gen: number, ctx: number): FenceRecord {
+  // One literal, fields in one order: the constants come from its boilerplate, only the
+  // arguments and the two shared empty arrays are stored.
+  return {
+    slot,
+    gen,
+    ctx,
+    refs: 0,
+    cb: undefined,
+    cbFence: undefined,
+    moreCallbacks: NO_MORE,
+    waiters: NO_WAITERS,
+    young: false,
+    youngDriver: undefined,
+    youngFence: undefined,
+    youngMore: undefined,
+    deadline: undefined,
+    notifyPending: false,
+    composite: undefined,
+  };
 }
 
 /** What a composite fence keeps beside its record (bindings/composite/). */
@@ -131,7 +138,7 @@ export class FenceTable {
     readonly log: ViolationLog,
     readonly issuers: Issuer[],
     /** The DmaFence class, passed in to keep the import graph acyclic. */
-    private readonly DmaFence: new (t: FenceTable, rec: FenceRecord) => DmaFence,
+    private readonly DmaFence: { new (t: FenceTable, rec: FenceRecord): DmaFence; _released(f: DmaFence): boolean },
     /** Ends with the runtime: every handle's member checks it. */
     readonly life: Lifetime,
   ) {
@@ -147,7 +154,7 @@ export class FenceTable {
   record(slot: number): FenceRecord {
     let rec = this.records[slot];
     if (!rec) {
-      rec = new FenceRecord(slot, this.arena.slotGen(slot), this.arena.slotCtx(slot));
+      rec = newRecord(slot, this.arena.slotGen(slot), this.arena.slotCtx(slot));
       this.arena.setSlotFlag(slot, L.FS_PINNED, true);
       this.records[slot] = rec;
     }
@@ -156,7 +163,14 @@ export class FenceTable {
 
   /** A new DmaFence handle on a slot. */
   handle(slot: number): DmaFence {
-    return new this.DmaFence(this, this.record(slot));
+    return this.handleOf(this.record(slot));
+  }
+
+  /** A new DmaFence handle on a record, with its reference (retain). */
+  handleOf(rec: FenceRecord): DmaFence {
+    const h = new this.DmaFence(this, rec);
+    this.retain(rec, h, false);
+    return h;
   }
 
   /**
@@ -164,7 +178,7 @@ export class FenceTable {
    * record yet: a free slot never has one).
    */
   created(slot: number, ctx: number): FenceRecord {
-    const rec = new FenceRecord(slot, this.arena.slotGen(slot), ctx);
+    const rec = newRecord(slot, this.arena.slotGen(slot), ctx);
     this.records[slot] = rec;
     return rec;
   }
@@ -182,16 +196,18 @@ export class FenceTable {
    */
   retain(rec: FenceRecord, handle: object, driver: boolean): void {
     rec.refs++;
-    if (driver) {
-      rec.driverRefs++;
-      if (rec.youngDriver === undefined) rec.youngDriver = handle;
-      else (rec.youngMore ??= []).push(handle, true);
-    } else if (rec.youngFence === undefined) rec.youngFence = handle;
-    else (rec.youngMore ??= []).push(handle, false);
+    if (driver && rec.youngDriver === undefined) rec.youngDriver = handle;
+    else if (!driver && rec.youngFence === undefined) rec.youngFence = handle;
+    else (rec.youngMore ??= []).push(handle, driver);
     if (rec.young) return;
-    if (this.#youngCount === YOUNG_MAX) this.#flushYoung();
+    if (this.#youngCount === YOUNG_MAX || !this.#youngQueued) this.#youngRoom();
     rec.young = true;
     this.#young[this.#youngCount++] = rec.slot;
+  }
+
+  /** Before a slot goes on the young list: room on it (a full list is flushed) and the end-of-task flush queued. */
+  #youngRoom(): void {
+    if (this.#youngCount === YOUNG_MAX) this.#flushYoung();
     if (!this.#youngQueued) {
       this.#youngQueued = true;
       queueMicrotask(this.#registerYoung);
@@ -235,32 +251,41 @@ export class FenceTable {
     this.registered++;
   }
 
-  /** Takes a handle off its record's waiting list; false if it is not there (it has its registry entry). */
-  #unyoung(rec: FenceRecord, handle: object): boolean {
-    if (rec.youngDriver === handle) rec.youngDriver = undefined;
-    else if (rec.youngFence === handle) rec.youngFence = undefined;
-    else {
-      const more = rec.youngMore;
-      const i = more === undefined ? -1 : more.indexOf(handle);
-      if (i < 0) return false;
-      more!.splice(i, 2);
+  /** A handle not in the record's own two waiting fields: off `youngMore`, else out of the registry. */
+  #unyoungMore(rec: FenceRecord, handle: object, driver: boolean): void {
+    const more = rec.youngMore;
+    const i = more === undefined ? -1 : more.indexOf(handle);
+    if (i < 0) {
+      this.#unregister(handle, driver); // it has its registry entry
+      return;
     }
-    return true;
+    more!.splice(i, 2);
+    if (rec.youngDriver === undefined && rec.youngFence === undefined) this.#offYoung(rec);
+  }
+
+  /**
+   * The record's last waiting handle went: if its slot is the newest on the young list, off the
+   * list too, so that a task that creates and releases fences one after another never fills it.
+   */
+  #offYoung(rec: FenceRecord): void {
+    if (rec.young && (rec.youngMore === undefined || rec.youngMore.length === 0) && this.#young[this.#youngCount - 1] === rec.slot && this.records[rec.slot] === rec) {
+      rec.young = false;
+      this.#youngCount--;
+    }
   }
 
   /** An explicit release. Under strict, F16 throws before anything changes. */
   release(rec: FenceRecord, handle: object, driver: boolean): void {
-    if (rec.refs === 1 && this.#hasListeners(rec)) this.#checkLastRelease(rec);
-    if (!this.#unyoung(rec, handle)) this.#unregister(handle, driver);
-    else if (rec.young && rec.youngDriver === undefined && rec.youngFence === undefined && this.#young[this.#youngCount - 1] === rec.slot && this.records[rec.slot] === rec) {
-      // Its last waiting handle went and its slot is the newest on the list: off the list too, so
-      // a task that creates and releases fences one after another never fills it.
-      if (rec.youngMore === undefined || rec.youngMore.length === 0) {
-        rec.young = false;
-        this.#youngCount--;
-      }
-    }
-    this.#drop(rec, driver);
+    if (rec.refs === 1 && (rec.cb !== undefined || rec.waiters.length > 0)) this.#checkLastRelease(rec);
+    // The usual handle was made in this task and waits on its record (no registry entry yet).
+    if (rec.youngDriver === handle) {
+      rec.youngDriver = undefined;
+      if (rec.youngFence === undefined) this.#offYoung(rec);
+    } else if (rec.youngFence === handle) {
+      rec.youngFence = undefined;
+      if (rec.youngDriver === undefined) this.#offYoung(rec);
+    } else this.#unyoungMore(rec, handle, driver);
+    this.#drop(rec);
   }
 
   /** F16 under strict: releasing the last reference of a pending fence with listeners throws. */
@@ -283,7 +308,7 @@ export class FenceTable {
         seqno: this.arena.slotSeqno(rec.slot),
       });
     }
-    this.#drop(rec, driver);
+    this.#drop(rec);
   }
 
   #f16(rec: FenceRecord) {
@@ -297,9 +322,8 @@ export class FenceTable {
     };
   }
 
-  #drop(rec: FenceRecord, driver: boolean): void {
+  #drop(rec: FenceRecord): void {
     rec.refs--;
-    if (driver) rec.driverRefs--;
     if (rec.refs > 0) return;
     // A record detached from its slot (the slot recycled, maybe reused) never touches the slot again.
     if (this.records[rec.slot] !== rec) return;
@@ -394,7 +418,7 @@ export class FenceTable {
 
   /** F15: forward a deadline hint to the issuer if it is the earliest so far. */
   setDeadline(rec: FenceRecord, tNs: number, handle: DmaFence): void {
-    if (this.isSignaledRaw(rec) || tNs >= rec.deadline) return;
+    if (this.isSignaledRaw(rec) || tNs >= (rec.deadline ?? Infinity)) return;
     this.reachIssuer(rec, 'set_deadline');
     rec.deadline = tNs;
     this.issuers[rec.ctx].ops.setDeadline?.(handle, tNs);
@@ -545,6 +569,33 @@ export class FenceTable {
       if (rec.refs === 0) this.#detach(rec);
       return;
     }
+    if (rec.moreCallbacks === NO_MORE && rec.waiters === NO_WAITERS) this.#notifyOne(rec);
+    else this.#notifyAll(rec);
+  }
+
+  /**
+   * One callback and no waiter (the usual fence with a listener): the same steps as #notifyAll
+   * without its loops and `finally` (#call catches what the callback throws, and nothing else in
+   * between throws).
+   */
+  #notifyOne(rec: FenceRecord): void {
+    const fn = rec.cb!;
+    const fence = rec.cbFence!;
+    rec.cb = undefined;
+    rec.cbFence = undefined;
+    rec.notifyPending = true;
+    rec.refs++;
+    this.arena.setSlotFlag(rec.slot, L.FS_JS, false);
+    const temp = this.#call(rec, fn, fence, undefined);
+    // Listeners queued meanwhile (none can be once signaled, but the general path takes any).
+    if (rec.cb !== undefined || rec.waiters.length !== 0) this.#notifyAll(rec);
+    temp?.release();
+    rec.notifyPending = false;
+    rec.refs--;
+    if (rec.refs === 0 && this.records[rec.slot] === rec) this.#detach(rec);
+  }
+
+  #notifyAll(rec: FenceRecord): void {
     rec.notifyPending = true;
     rec.refs++;
     this.arena.setSlotFlag(rec.slot, L.FS_JS, false);
@@ -577,7 +628,7 @@ export class FenceTable {
   /** Runs one callback (F6); an exception goes to callbackErrors. Returns the temporary handle, if one was made. */
   #call(rec: FenceRecord, fn: FenceCallback, fence: DmaFence, temp: DmaFence | undefined): DmaFence | undefined {
     // The handle it was added through may be released by now: then a live one for the call.
-    const h = fence.released ? (temp ??= new this.DmaFence(this, rec)) : fence;
+    const h = this.DmaFence._released(fence) ? (temp ??= this.handleOf(rec)) : fence;
     try {
       fn(h);
     } catch (e) {
@@ -680,7 +731,7 @@ export class FenceTable {
 
   /** A reference taken with `rec.refs++` (a wait's) is dropped. */
   unref(rec: FenceRecord): void {
-    this.#drop(rec, false);
+    this.#drop(rec);
   }
 
   /** Waiters with no timeout on pending fences that nothing can signal any more (fence-waits.ts). */

@@ -149,7 +149,7 @@ export class CompositeHost {
 
   /** A new handle (the caller's reference) on a record. */
   handle(rec: FenceRecord): DmaFence {
-    return new DmaFence(this.t, rec);
+    return this.t.handleOf(rec);
   }
 
   // ── references ──
@@ -208,7 +208,7 @@ export class CompositeHost {
     const t = this.t;
     if (t.isSignaledRaw(rec)) return true;
     if (!t.issuers[rec.ctx].ops.signaled) return false;
-    const h = new DmaFence(t, rec);
+    const h = t.handleOf(rec);
     try {
       return t.isSignaled(rec, h);
     } finally {
@@ -220,7 +220,7 @@ export class CompositeHost {
   enable(rec: FenceRecord): void {
     const t = this.t;
     if (t.arena.slotFlags(rec.slot) & (L.FS_ENABLED | L.FS_SIGNALED) || t.records[rec.slot] !== rec) return;
-    const h = new DmaFence(t, rec);
+    const h = t.handleOf(rec);
     try {
       t.enableSignaling(rec, h);
     } finally {
@@ -231,8 +231,8 @@ export class CompositeHost {
   /** F15 on a fence without a user's handle. */
   setDeadline(rec: FenceRecord, tNs: number): void {
     const t = this.t;
-    if (t.isSignaledRaw(rec) || tNs >= rec.deadline) return;
-    const h = new DmaFence(t, rec);
+    if (t.isSignaledRaw(rec) || tNs >= (rec.deadline ?? Infinity)) return;
+    const h = t.handleOf(rec);
     try {
       t.setDeadline(rec, tNs, h);
     } finally {
