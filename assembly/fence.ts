@@ -179,16 +179,44 @@ export function fenceCreate(base: usize, ctx: i32): i32 {
 /**
  * Creates n pending fences without handles (batch form). All or nothing: returns n, or 0 when
  * fewer than n slots are free. The fences are recycled as soon as they are signaled.
+ * What allocSlot and initFence do per fence, with the free list's head, the bump index, the
+ * context's tail and both slot arrays in locals, written back once (the same bytes).
  */
 export function fencesCreate(base: usize, ctx: i32, n: i32): i32 {
   if (<i32>(load<i32>(base + H_MAX_FENCES) - load<i32>(base + H_IN_USE)) < n) return 0;
   reuseFence(base);
   const c = ctxPtr(base, ctx);
+  const hot = hotArray(base);
+  const cold = coldArray(base);
+  const state = (<u32>ctx << STATE_CTX_SHIFT) | FS_ALLOC | FS_QUEUED;
   let seqno = load<f64>(c + C_LAST_SEQNO);
+  let freeHead = load<i32>(base + H_FREE_HEAD);
+  let bump = load<i32>(base + H_BUMP);
+  let prev = load<i32>(c + C_TAIL);
   for (let i = 0; i < n; i++) {
     seqno += 1;
-    initFence(base, c, ctx, allocSlot(base), seqno);
+    let slot = freeHead;
+    if (slot != NIL) {
+      freeHead = load<i32>(hotAt(hot, slot) + S_NEXT);
+    } else {
+      slot = bump; // enough room was checked above (inUse = bump - free slots)
+      bump++;
+    }
+    const p = hotAt(hot, slot);
+    const cp = coldAt(cold, slot);
+    store<i32>(p + S_NEXT, NIL);
+    store<i32>(p + S_ERROR, 0);
+    store<f64>(cp + CS_SEQNO, seqno);
+    store<f64>(cp + CS_TIMESTAMP, 0);
+    store<u32>(p + S_STATE, state);
+    if (prev == NIL) store<i32>(c + C_HEAD, slot);
+    else store<i32>(hotAt(hot, prev) + S_NEXT, slot);
+    prev = slot;
   }
+  store<i32>(base + H_FREE_HEAD, freeHead);
+  store<i32>(base + H_BUMP, bump);
+  store<i32>(base + H_IN_USE, load<i32>(base + H_IN_USE) + n);
+  store<i32>(c + C_TAIL, prev);
   store<f64>(c + C_LAST_SEQNO, seqno);
   store<u32>(c + C_PENDING, load<u32>(c + C_PENDING) + <u32>n);
   store<f64>(c + C_CREATED, load<f64>(c + C_CREATED) + <f64>n);

@@ -218,6 +218,8 @@ export class TsCore implements Core {
   /**
    * Creates n pending fences without handles (batch form). All or nothing: returns n, or 0 when
    * fewer than n slots are free. The fences are recycled as soon as they are signaled.
+   * What allocSlot and initFence do per fence, with the free list's head, the bump index, the
+   * context's tail and both slot arrays in locals, written back once (the same bytes).
    */
   fencesCreate(base: number, ctx: number, n: number): number {
     const i32 = this.i32;
@@ -226,11 +228,39 @@ export class TsCore implements Core {
     if (((i32[(base + H_MAX_FENCES) >>> 2] - i32[(base + H_IN_USE) >>> 2]) | 0) < n) return 0;
     this.reuseFence(base);
     const c = this.ctxPtr(base, ctx);
+    const hot = this.hotArray(base);
+    const cold = this.coldArray(base);
+    const state = (ctx << STATE_CTX_SHIFT) | FS_ALLOC | FS_QUEUED;
     let seqno = f64[(c + C_LAST_SEQNO) >>> 3];
+    let freeHead = i32[(base + H_FREE_HEAD) >>> 2];
+    let bump = i32[(base + H_BUMP) >>> 2];
+    let prev = i32[(c + C_TAIL) >>> 2];
     for (let i = 0; i < n; i++) {
       seqno += 1;
-      this.initFence(base, c, ctx, this.allocSlot(base), seqno);
+      let slot = freeHead;
+      if (slot !== NIL) {
+        freeHead = i32[(this.hotAt(hot, slot) + S_NEXT) >>> 2];
+      } else {
+        slot = bump; // enough room was checked above (inUse = bump - free slots)
+        bump++;
+      }
+      const p = this.hotAt(hot, slot);
+      const cp = this.coldAt(cold, slot);
+      i32[(p + S_NEXT) >>> 2] = NIL;
+      i32[(p + S_ERROR) >>> 2] = 0;
+      f64[(cp + CS_SEQNO) >>> 3] = seqno;
+      f64[(cp + CS_TIMESTAMP) >>> 3] = 0;
+      u32[(p + S_STATE) >>> 2] = state;
+      if (prev === NIL)
+        i32[(c + C_HEAD) >>> 2] = slot;
+      else
+        i32[(this.hotAt(hot, prev) + S_NEXT) >>> 2] = slot;
+      prev = slot;
     }
+    i32[(base + H_FREE_HEAD) >>> 2] = freeHead;
+    i32[(base + H_BUMP) >>> 2] = bump;
+    i32[(base + H_IN_USE) >>> 2] += n;
+    i32[(c + C_TAIL) >>> 2] = prev;
     f64[(c + C_LAST_SEQNO) >>> 3] = seqno;
     u32[(c + C_PENDING) >>> 2] += n;
     f64[(c + C_CREATED) >>> 3] += n;
