@@ -312,7 +312,6 @@ export function signalRun(base: usize, ctx: i32, seqno: f64, timestamp: f64, ste
   const c = ctxPtr(base, ctx);
   const seqno64 = (load<u32>(c + C_FLAGS) & CF_SEQNO64) != 0;
   const slotBase = hotArray(base);
-  const coldBase = coldArray(base);
   let head = load<i32>(c + C_HEAD);
   let count = 0;
   let last = load<f64>(c + C_SIGNALED_SEQNO);
@@ -358,24 +357,22 @@ export function signalRun(base: usize, ctx: i32, seqno: f64, timestamp: f64, ste
       freed = <i32>(freed + n);
       if (head == NIL) break;
     }
+    // (the cold words through the header, not a local: one value fewer live in the loop)
     const p = hotAt(slotBase, head);
-    const cp = coldAt(coldBase, head);
     let st = load<u32>(p + S_STATE);
     const next = load<i32>(p + S_NEXT);
     if (run && (st & FS_SIGNALED)) break;
     let stop = false;
     let stamp = false;
-    const ts = timestamp;
     if (!(st & FS_SIGNALED)) {
       if (!drain) {
-        const s = load<f64>(cp + CS_SEQNO);
+        const s = slotSeqno(base, head);
         if (later(s, seqno, seqno64)) break;
         last = s;
       }
       st |= FS_SIGNALED;
       if (error != 0 && load<i32>(p + S_ERROR) == 0) store<i32>(p + S_ERROR, error);
       stamp = true;
-      if (run) timestamp += step;
       count++;
       if (st & FS_JS) {
         st |= FS_NOTIFY;
@@ -386,7 +383,7 @@ export function signalRun(base: usize, ctx: i32, seqno: f64, timestamp: f64, ste
     st &= ~FS_QUEUED;
     if (st & (FS_PINNED | FS_NOTIFY | FS_SCHED)) {
       // The slot stays: a view may capture error and timestamp once it sees SIGNALED.
-      if (stamp) store<f64>(cp + CS_TIMESTAMP, ts);
+      if (stamp) store<f64>(coldPtr(base, head) + CS_TIMESTAMP, timestamp);
       atomic.store<u32>(p + S_STATE, st);
     } else {
       // Recycled at once, never shown SIGNALED (so no timestamp): the state clears, then the
@@ -397,6 +394,7 @@ export function signalRun(base: usize, ctx: i32, seqno: f64, timestamp: f64, ste
       freeHead = head;
       freed++;
     }
+    if (run && stamp) timestamp += step; // the next job's completion time
     head = next;
     if (stop) break;
   }

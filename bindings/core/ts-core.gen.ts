@@ -367,7 +367,6 @@ export class TsCore implements Core {
     const c = this.ctxPtr(base, ctx);
     const seqno64 = (u32[(c + C_FLAGS) >>> 2] & CF_SEQNO64) !== 0;
     const slotBase = this.hotArray(base);
-    const coldBase = this.coldArray(base);
     let head = i32[(c + C_HEAD) >>> 2];
     let count = 0;
     let last = f64[(c + C_SIGNALED_SEQNO) >>> 3];
@@ -413,24 +412,22 @@ export class TsCore implements Core {
         freed = ((freed | 0) + n);
         if (head === NIL) break;
       }
+      // (the cold words through the header, not a local: one value fewer live in the loop)
       const p = this.hotAt(slotBase, head);
-      const cp = this.coldAt(coldBase, head);
       let st = u32[(p + S_STATE) >>> 2];
       const next = i32[(p + S_NEXT) >>> 2];
       if (run && (st & FS_SIGNALED)) break;
       let stop = false;
       let stamp = false;
-      const ts = timestamp;
       if (!(st & FS_SIGNALED)) {
         if (!drain) {
-          const s = f64[(cp + CS_SEQNO) >>> 3];
+          const s = this.slotSeqno(base, head);
           if (this.later(s, seqno, seqno64)) break;
           last = s;
         }
         st |= FS_SIGNALED;
         if (error !== 0 && i32[(p + S_ERROR) >>> 2] === 0) i32[(p + S_ERROR) >>> 2] = error;
         stamp = true;
-        if (run) timestamp += step;
         count++;
         if (st & FS_JS) {
           st |= FS_NOTIFY;
@@ -441,7 +438,7 @@ export class TsCore implements Core {
       st &= ~FS_QUEUED;
       if (st & (FS_PINNED | FS_NOTIFY | FS_SCHED)) {
         // The slot stays: a view may capture error and timestamp once it sees SIGNALED.
-        if (stamp) f64[(cp + CS_TIMESTAMP) >>> 3] = ts;
+        if (stamp) f64[(this.coldPtr(base, head) + CS_TIMESTAMP) >>> 3] = timestamp;
         Atomics.store(u32, (p + S_STATE) >>> 2, st);
       } else {
         // Recycled at once, never shown SIGNALED (so no timestamp): the state clears, then the
@@ -452,6 +449,7 @@ export class TsCore implements Core {
         freeHead = head;
         freed++;
       }
+      if (run && stamp) timestamp += step; // the next job's completion time
       head = next;
       if (stop) break;
     }
@@ -1476,7 +1474,6 @@ export class TsCore implements Core {
       // bump index and the context's tail in locals, written back once (the same bytes as the
       // per-job loop below, which MODE_NO_FAST_PATH keeps for test/fast-path.test.ts to compare).
       const slotBase = this.hotArray(base);
-      const coldBase = this.coldArray(base);
       const state = (ctx << STATE_CTX_SHIFT) | FS_ALLOC | FS_QUEUED;
       const descs = rp + RING_SIZE;
       let freeHead = i32[(base + H_FREE_HEAD) >>> 2];
@@ -1492,7 +1489,7 @@ export class TsCore implements Core {
           bump++;
         }
         const p = this.hotAt(slotBase, slot);
-        const cp = this.coldAt(coldBase, slot);
+        const cp = this.coldPtr(base, slot); // (through the header: one value fewer live in the loop)
         i32[(p + S_NEXT) >>> 2] = NIL;
         i32[(p + S_ERROR) >>> 2] = 0;
         f64[(cp + CS_SEQNO) >>> 3] = seqno;
