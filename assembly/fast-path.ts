@@ -19,11 +19,11 @@ import {
   R_CUR_START, R_CUR_END, R_CUR_DUR, R_CUR_WRITTEN, R_CUR_FLAGS, R_NEXT_T, R_BASE_NS, R_PER_BYTE_NS,
   R_ACK_AT, R_RESET_AT, RS_RUNNING, RS_STOPPING, RGF_STOPPABLE, RGF_RANDOM, RGF_NO_IRQ_HANDLER,
   RGF_WAKE, RGF_TRACE, EN_BUSY, JF_NO_ACK, DMA_CHUNKS, DESC_SIZE, D_SEQNO, D_DST, D_BYTES, D_PATTERN,
-  D_ALLOC_ID, START_SIZE, C_HEAD, S_SEQNO, H_SLOT_OFF, H_FREE_HEAD, H_IN_USE,
-  ST_SIGNALED, ST_SIGNAL_CALLS, SLOT_SHIFT, S_STATE, S_GEN, S_NEXT, S_TIMESTAMP, FS_SIGNALED, FS_JS,
+  D_ALLOC_ID, START_SIZE, C_HEAD, H_FREE_HEAD, H_IN_USE,
+  ST_SIGNALED, ST_SIGNAL_CALLS, S_STATE, S_GEN, S_NEXT, FS_SIGNALED, FS_JS,
   FS_PINNED, FS_SCHED, C_TAIL, C_PENDING, C_SIGNALED_SEQNO,
 } from "../bindings/core/layout";
-import { ctxPtr, slotPtr, signalRun, recyclePlain } from "./fence";
+import { ctxPtr, slotPtr, signalRun, recyclePlain, slotSeqno, hotArray, hotAt } from "./fence";
 import { descPtr, startPtr, canFetch, fetch, endEvent, writeChunk, owned } from "./ring";
 
 /**
@@ -39,7 +39,7 @@ import { descPtr, startPtr, canFetch, fetch, endEvent, writeChunk, owned } from 
   const head = load<u32>(rp + R_HEAD);
   if (load<u32>(rp + R_SIG_IDX) != <u32>(head - 1)) return false;
   const first = load<i32>(ctxPtr(base, load<i32>(rp + R_CTX)) + C_HEAD);
-  return first != NIL && load<f64>(slotPtr(base, first) + S_SEQNO) == load<f64>(descPtr(rp, <u32>(head - 1)) + D_SEQNO);
+  return first != NIL && slotSeqno(base, first) == load<f64>(descPtr(rp, <u32>(head - 1)) + D_SEQNO);
 }
 
 /** R6 is armed on this ring (a deadline per job): running, or draining with no STOP sent. */
@@ -336,7 +336,7 @@ export function tiedRun(base: usize, t: f64, until: f64): i32 {
   let part = 0; // and the rings below this index one more
   let ran = 0; // completions
   let stop = false; // within an instant
-  const slotBase = base + <usize>load<u32>(base + H_SLOT_OFF);
+  const slotBase = hotArray(base);
   let freeHead = load<i32>(base + H_FREE_HEAD);
   let signaled = 0; // fences signaled inline, not yet counted in the arena
   let deferred = true; // the contexts' pending counts and signaled seqnos not yet written (no signalRun yet)
@@ -352,11 +352,11 @@ export function tiedRun(base: usize, t: f64, until: f64): i32 {
       const ctx = load<i32>(rp + R_CTX);
       const c = ctxPtr(base, ctx);
       const h = load<i32>(c + C_HEAD);
-      const q = slotBase + (<usize>h << SLOT_SHIFT);
-      if (h != NIL && !(load<u32>(q + S_STATE) & (FS_SIGNALED | FS_JS | FS_PINNED | FS_SCHED)) && load<f64>(q + S_SEQNO) == seqno) {
+      const q = hotAt(slotBase, h);
+      if (h != NIL && !(load<u32>(q + S_STATE) & (FS_SIGNALED | FS_JS | FS_PINNED | FS_SCHED)) && slotSeqno(base, h) == seqno) {
         // The common fence (no handle, callbacks or holder, the job's own): what signalRun does
         // for it, with the free list's head and the global counters in locals (published once).
-        const nx = recyclePlain(q, e, freeHead);
+        const nx = recyclePlain(q, freeHead);
         freeHead = h;
         store<i32>(c + C_HEAD, nx);
         if (nx == NIL) store<i32>(c + C_TAIL, NIL);

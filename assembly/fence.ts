@@ -12,16 +12,21 @@
  * Stores are plain: the fence region has a single writer. Views in other threads (attachRuntime)
  * read slots seqlock style, so the order of the stores is part of the contract (layout.ts, "Fence
  * slot"): a signal writes error and timestamp before the SIGNALED bit, which is an atomic store
- * on a slot that stays (a view may capture its values); a recycle bumps the generation before it
- * clears the state; a call that may reuse a recycled slot runs one atomic read-modify-write
+ * on a slot that stays (a view may capture its values); a recycle clears the state before it
+ * bumps the generation; a call that may reuse a recycled slot runs one atomic read-modify-write
  * first (reuseFence); a new fence's state word is written last.
+ *
+ * A fence is slot i of two arrays (layout.ts): the hot words (state, generation, link, error) at
+ * slotPtr, the cold ones (seqno, timestamp) at coldPtr. A fence a loop recycles at once never
+ * shows SIGNALED, so its timestamp is never written (nobody can read it): the common drain
+ * touches only the hot array.
  */
 import {
   NIL, H_FREE_HEAD, H_BUMP, H_IN_USE, H_MAX_FENCES, H_CTX_OFF, H_SLOT_OFF, H_NOTIFY_HEAD,
   H_NOTIFY_TAIL, H_LAST_ORDER_CTX, H_LAST_ORDER_SEQ, H_LAST_ORDER_PENDING, ST_CREATED,
   ST_SIGNALED, ST_SIGNAL_CALLS, ST_ORDERING, CTX_SIZE, C_FLAGS, C_LAST_SEQNO, C_SIGNALED_SEQNO,
-  C_HEAD, C_TAIL, C_PENDING, C_CREATED, CF_SEQNO64, SLOT_SHIFT, S_STATE, S_GEN, S_NEXT, S_ERROR,
-  S_SEQNO, S_TIMESTAMP, STATE_CTX_SHIFT, FS_ALLOC, FS_SIGNALED, FS_QUEUED, FS_PINNED, FS_JS,
+  C_HEAD, C_TAIL, C_PENDING, C_CREATED, CF_SEQNO64, HOT_SHIFT, S_STATE, S_GEN, S_NEXT, S_ERROR,
+  H_COLD_OFF, COLD_SHIFT, CS_SEQNO, CS_TIMESTAMP, STATE_CTX_SHIFT, FS_ALLOC, FS_SIGNALED, FS_QUEUED, FS_PINNED, FS_JS,
   FS_NOTIFY, FS_SCHED, SIG_OK, SIG_ALREADY, SIG_ORDERING,
 } from "../bindings/core/layout";
 
@@ -30,9 +35,46 @@ import {
   return base + <usize>load<u32>(base + H_CTX_OFF) + <usize>(<i32>ctx * CTX_SIZE);
 }
 
+/** A slot's hot words (S_*). */
 // @ts-ignore: decorator
 @inline export function slotPtr(base: usize, slot: i32): usize {
-  return base + <usize>load<u32>(base + H_SLOT_OFF) + (<usize>slot << SLOT_SHIFT);
+  return base + <usize>load<u32>(base + H_SLOT_OFF) + (<usize>slot << HOT_SHIFT);
+}
+
+/** A slot's cold words (CS_*). */
+// @ts-ignore: decorator
+@inline export function coldPtr(base: usize, slot: i32): usize {
+  return base + <usize>load<u32>(base + H_COLD_OFF) + (<usize>slot << COLD_SHIFT);
+}
+
+/** The hot array's address (loops keep it in a local: hotAt). */
+// @ts-ignore: decorator
+@inline export function hotArray(base: usize): usize {
+  return base + <usize>load<u32>(base + H_SLOT_OFF);
+}
+
+/** The cold array's address (loops keep it in a local: coldAt). */
+// @ts-ignore: decorator
+@inline export function coldArray(base: usize): usize {
+  return base + <usize>load<u32>(base + H_COLD_OFF);
+}
+
+/** Slot `slot`'s hot words in the array at `hot` (hotArray). */
+// @ts-ignore: decorator
+@inline export function hotAt(hot: usize, slot: i32): usize {
+  return hot + (<usize>slot << HOT_SHIFT);
+}
+
+/** Slot `slot`'s cold words in the array at `cold` (coldArray). */
+// @ts-ignore: decorator
+@inline export function coldAt(cold: usize, slot: i32): usize {
+  return cold + (<usize>slot << COLD_SHIFT);
+}
+
+/** A slot's seqno (cold). */
+// @ts-ignore: decorator
+@inline export function slotSeqno(base: usize, slot: i32): f64 {
+  return load<f64>(coldPtr(base, slot) + CS_SEQNO);
 }
 
 /** F11: is seqno a later than b? 32-bit mode wraps: (int32)(lo32(a) - lo32(b)) > 0. */
@@ -48,14 +90,14 @@ export function isLater(a: f64, b: f64, seqno64: i32): i32 {
 
 /**
  * A plain pending fence's signal (no handle, callbacks, holder or error) with its slot recycled:
- * stamps slot q, clears its state, bumps its generation and links it before `freeHead` (the
+ * clears the state of hot slot q, bumps its generation and links it before `freeHead` (the
  * caller's local head of the free list, which becomes this slot). Returns the fence's link (the
- * next pending one). The caller keeps the counters and list heads in locals.
+ * next pending one). The caller keeps the counters and list heads in locals. No timestamp: the
+ * fence never shows SIGNALED (layout.ts, "Fence slot"), so its cold words are not touched.
  */
 // @ts-ignore: decorator
-@inline export function recyclePlain(q: usize, timestamp: f64, freeHead: i32): i32 {
+@inline export function recyclePlain(q: usize, freeHead: i32): i32 {
   const nx = load<i32>(q + S_NEXT);
-  store<f64>(q + S_TIMESTAMP, timestamp);
   store<u32>(q + S_STATE, 0);
   store<u32>(q + S_GEN, load<u32>(q + S_GEN) + 1);
   store<i32>(q + S_NEXT, freeHead);
@@ -105,10 +147,11 @@ export function isLater(a: f64, b: f64, seqno64: i32): i32 {
 // @ts-ignore: decorator
 @inline export function initFence(base: usize, c: usize, ctx: i32, slot: i32, seqno: f64): void {
   const p = slotPtr(base, slot);
+  const cp = coldPtr(base, slot);
   store<i32>(p + S_NEXT, NIL);
   store<i32>(p + S_ERROR, 0);
-  store<f64>(p + S_SEQNO, seqno);
-  store<f64>(p + S_TIMESTAMP, 0);
+  store<f64>(cp + CS_SEQNO, seqno);
+  store<f64>(cp + CS_TIMESTAMP, 0);
   store<u32>(p + S_STATE, (<u32>ctx << STATE_CTX_SHIFT) | FS_ALLOC | FS_QUEUED);
   const tail = load<i32>(c + C_TAIL);
   if (tail == NIL) store<i32>(c + C_HEAD, slot);
@@ -136,16 +179,44 @@ export function fenceCreate(base: usize, ctx: i32): i32 {
 /**
  * Creates n pending fences without handles (batch form). All or nothing: returns n, or 0 when
  * fewer than n slots are free. The fences are recycled as soon as they are signaled.
+ * What allocSlot and initFence do per fence, with the free list's head, the bump index, the
+ * context's tail and both slot arrays in locals, written back once (the same bytes).
  */
 export function fencesCreate(base: usize, ctx: i32, n: i32): i32 {
   if (<i32>(load<i32>(base + H_MAX_FENCES) - load<i32>(base + H_IN_USE)) < n) return 0;
   reuseFence(base);
   const c = ctxPtr(base, ctx);
+  const hot = hotArray(base);
+  const cold = coldArray(base);
+  const state = (<u32>ctx << STATE_CTX_SHIFT) | FS_ALLOC | FS_QUEUED;
   let seqno = load<f64>(c + C_LAST_SEQNO);
+  let freeHead = load<i32>(base + H_FREE_HEAD);
+  let bump = load<i32>(base + H_BUMP);
+  let prev = load<i32>(c + C_TAIL);
   for (let i = 0; i < n; i++) {
     seqno += 1;
-    initFence(base, c, ctx, allocSlot(base), seqno);
+    let slot = freeHead;
+    if (slot != NIL) {
+      freeHead = load<i32>(hotAt(hot, slot) + S_NEXT);
+    } else {
+      slot = bump; // enough room was checked above (inUse = bump - free slots)
+      bump++;
+    }
+    const p = hotAt(hot, slot);
+    const cp = coldAt(cold, slot);
+    store<i32>(p + S_NEXT, NIL);
+    store<i32>(p + S_ERROR, 0);
+    store<f64>(cp + CS_SEQNO, seqno);
+    store<f64>(cp + CS_TIMESTAMP, 0);
+    store<u32>(p + S_STATE, state);
+    if (prev == NIL) store<i32>(c + C_HEAD, slot);
+    else store<i32>(hotAt(hot, prev) + S_NEXT, slot);
+    prev = slot;
   }
+  store<i32>(base + H_FREE_HEAD, freeHead);
+  store<i32>(base + H_BUMP, bump);
+  store<i32>(base + H_IN_USE, load<i32>(base + H_IN_USE) + n);
+  store<i32>(c + C_TAIL, prev);
   store<f64>(c + C_LAST_SEQNO, seqno);
   store<u32>(c + C_PENDING, load<u32>(c + C_PENDING) + <u32>n);
   store<f64>(c + C_CREATED, load<f64>(c + C_CREATED) + <f64>n);
@@ -191,19 +262,19 @@ export function fenceSignal(base: usize, slot: i32, timestamp: f64): i32 {
   const ctx = <i32>(st >>> STATE_CTX_SHIFT);
   const c = ctxPtr(base, ctx);
   trimHead(base, c);
-  const seqno = load<f64>(p + S_SEQNO);
+  const seqno = slotSeqno(base, slot);
   let result = SIG_OK;
   const head = load<i32>(c + C_HEAD);
   if (head != slot) {
     result = SIG_ORDERING;
     store<i32>(base + H_LAST_ORDER_CTX, ctx);
     store<f64>(base + H_LAST_ORDER_SEQ, seqno);
-    store<f64>(base + H_LAST_ORDER_PENDING, load<f64>(slotPtr(base, head) + S_SEQNO));
+    store<f64>(base + H_LAST_ORDER_PENDING, slotSeqno(base, head));
     store<f64>(base + ST_ORDERING, load<f64>(base + ST_ORDERING) + 1);
   }
   // Error (set before, F4) and timestamp first, then the SIGNALED bit, published (F3's order as
   // other threads see it).
-  store<f64>(p + S_TIMESTAMP, timestamp);
+  store<f64>(coldPtr(base, slot) + CS_TIMESTAMP, timestamp);
   atomic.store<u32>(p + S_STATE, st | FS_SIGNALED);
   store<u32>(c + C_PENDING, load<u32>(c + C_PENDING) - 1);
   // Seqnos are handed out as increasing numbers (C2) and never wrap as numbers: a plain max.
@@ -240,7 +311,7 @@ export function signalRun(base: usize, ctx: i32, seqno: f64, timestamp: f64, ste
 @inline function signalLoop(base: usize, ctx: i32, seqno: f64, error: i32, timestamp: f64, step: f64, run: bool): i32 {
   const c = ctxPtr(base, ctx);
   const seqno64 = (load<u32>(c + C_FLAGS) & CF_SEQNO64) != 0;
-  const slotBase = base + <usize>load<u32>(base + H_SLOT_OFF);
+  const slotBase = hotArray(base);
   let head = load<i32>(c + C_HEAD);
   let count = 0;
   let last = load<f64>(c + C_SIGNALED_SEQNO);
@@ -254,7 +325,8 @@ export function signalRun(base: usize, ctx: i32, seqno: f64, timestamp: f64, ste
   const plain = drain && error == 0;
   while (head != NIL) {
     if (plain) {
-      // The common run: fences with no handle, callbacks or holder, recycled as they signal.
+      // The common run: fences with no handle, callbacks or holder, recycled as they signal
+      // (hot words only: such a fence never shows SIGNALED, so it gets no timestamp).
       // A batch's slots are consecutive, in one direction or the other (the free list is LIFO,
       // so a recycled batch comes back reversed): while the loaded link says the next slot is
       // h + dir, the loop goes there by address, a branch the processor predicts, and the next
@@ -263,9 +335,9 @@ export function signalRun(base: usize, ctx: i32, seqno: f64, timestamp: f64, ste
       let dir = 1;
       let n = 0;
       while (true) {
-        const q = slotBase + (<usize>h << SLOT_SHIFT);
+        const q = hotAt(slotBase, h);
         if (load<u32>(q + S_STATE) & (FS_SIGNALED | FS_JS | FS_PINNED | FS_SCHED)) break;
-        const nx = recyclePlain(q, timestamp, freeHead);
+        const nx = recyclePlain(q, freeHead);
         freeHead = h;
         n++;
         if (nx != <i32>(h + dir)) {
@@ -285,21 +357,22 @@ export function signalRun(base: usize, ctx: i32, seqno: f64, timestamp: f64, ste
       freed = <i32>(freed + n);
       if (head == NIL) break;
     }
-    const p = slotBase + (<usize>head << SLOT_SHIFT);
+    // (the cold words through the header, not a local: one value fewer live in the loop)
+    const p = hotAt(slotBase, head);
     let st = load<u32>(p + S_STATE);
     const next = load<i32>(p + S_NEXT);
     if (run && (st & FS_SIGNALED)) break;
     let stop = false;
+    let stamp = false;
     if (!(st & FS_SIGNALED)) {
       if (!drain) {
-        const s = load<f64>(p + S_SEQNO);
+        const s = slotSeqno(base, head);
         if (later(s, seqno, seqno64)) break;
         last = s;
       }
       st |= FS_SIGNALED;
       if (error != 0 && load<i32>(p + S_ERROR) == 0) store<i32>(p + S_ERROR, error);
-      store<f64>(p + S_TIMESTAMP, timestamp);
-      if (run) timestamp += step;
+      stamp = true;
       count++;
       if (st & FS_JS) {
         st |= FS_NOTIFY;
@@ -310,15 +383,18 @@ export function signalRun(base: usize, ctx: i32, seqno: f64, timestamp: f64, ste
     st &= ~FS_QUEUED;
     if (st & (FS_PINNED | FS_NOTIFY | FS_SCHED)) {
       // The slot stays: a view may capture error and timestamp once it sees SIGNALED.
+      if (stamp) store<f64>(coldPtr(base, head) + CS_TIMESTAMP, timestamp);
       atomic.store<u32>(p + S_STATE, st);
     } else {
-      // Recycled at once: the state clears, then the generation moves (see freeSlot).
+      // Recycled at once, never shown SIGNALED (so no timestamp): the state clears, then the
+      // generation moves (see freeSlot).
       store<u32>(p + S_STATE, 0);
       store<u32>(p + S_GEN, load<u32>(p + S_GEN) + 1);
       store<i32>(p + S_NEXT, freeHead);
       freeHead = head;
       freed++;
     }
+    if (run && stamp) timestamp += step; // the next job's completion time
     head = next;
     if (stop) break;
   }

@@ -27,14 +27,14 @@ import {
   CE_EXPECTED, CE_FOUND, CE_TIME, R_ACK, R_ACK_AT, R_RESET_AT, R_RESET_REQ, R_ACK_NS, R_RESET_NS, R_ACK_MODE,
   ACK_DELAY_FACTOR, JF_NO_ACK, DR_ACK, DR_RESET, R_TRAIL_AT, R_TRAIL_IDX, R_STOP_MODE, R_WRITES_AFTER_ACK_NS,
   R_P_LOST_WB, EN_TRAILING, JF_LOST_WB,
-  FS_SCHED, H_SCHED_COUNT, H_SCHED_SEEN, ST_SIGNAL_CALLS, SP_RAN, MODE_NO_FAST_PATH, C_HEAD, S_SEQNO,
-  H_FREE_HEAD, H_BUMP, H_SLOT_OFF, SLOT_SHIFT, S_NEXT, S_ERROR, S_TIMESTAMP, STATE_CTX_SHIFT, FS_ALLOC,
+  FS_SCHED, H_SCHED_COUNT, H_SCHED_SEEN, ST_SIGNAL_CALLS, SP_RAN, MODE_NO_FAST_PATH, C_HEAD, CS_SEQNO,
+  H_FREE_HEAD, H_BUMP, S_NEXT, S_ERROR, CS_TIMESTAMP, STATE_CTX_SHIFT, FS_ALLOC,
   FS_QUEUED, C_TAIL,
 } from "../bindings/core/layout";
 import { schedPass } from "./sched";
 import { fastRun, tiedRun } from "./fast-path";
 import { schedRun } from "./sched-run";
-import { ctxPtr, slotPtr, allocSlot, initFence, reuseFence, signalUpTo } from "./fence";
+import { ctxPtr, slotPtr, allocSlot, initFence, reuseFence, signalUpTo, hotArray, hotAt, coldPtr } from "./fence";
 
 // @ts-ignore: decorator
 @inline export function ringPtr(base: usize, ring: i32): usize {
@@ -86,7 +86,7 @@ export function ringSubmit(base: usize, ring: i32, n: i32, dst: u32, bytes: u32,
     // The batch path: what allocSlot and initFence do per job, with the free list's head, the
     // bump index and the context's tail in locals, written back once (the same bytes as the
     // per-job loop below, which MODE_NO_FAST_PATH keeps for test/fast-path.test.ts to compare).
-    const slotBase = base + <usize>load<u32>(base + H_SLOT_OFF);
+    const slotBase = hotArray(base);
     const state = (<u32>ctx << STATE_CTX_SHIFT) | FS_ALLOC | FS_QUEUED;
     const descs = rp + RING_SIZE;
     let freeHead = load<i32>(base + H_FREE_HEAD);
@@ -96,19 +96,20 @@ export function ringSubmit(base: usize, ring: i32, n: i32, dst: u32, bytes: u32,
       seqno += 1;
       if (freeHead != NIL) {
         slot = freeHead;
-        freeHead = load<i32>(slotBase + (<usize>slot << SLOT_SHIFT) + S_NEXT);
+        freeHead = load<i32>(hotAt(slotBase, slot) + S_NEXT);
       } else {
         slot = bump; // enough room was checked above
         bump++;
       }
-      const p = slotBase + (<usize>slot << SLOT_SHIFT);
+      const p = hotAt(slotBase, slot);
+      const cp = coldPtr(base, slot); // (through the header: one value fewer live in the loop)
       store<i32>(p + S_NEXT, NIL);
       store<i32>(p + S_ERROR, 0);
-      store<f64>(p + S_SEQNO, seqno);
-      store<f64>(p + S_TIMESTAMP, 0);
+      store<f64>(cp + CS_SEQNO, seqno);
+      store<f64>(cp + CS_TIMESTAMP, 0);
       store<u32>(p + S_STATE, state);
       if (prev == NIL) store<i32>(c + C_HEAD, slot);
-      else store<i32>(slotBase + (<usize>prev << SLOT_SHIFT) + S_NEXT, slot);
+      else store<i32>(hotAt(slotBase, prev) + S_NEXT, slot);
       prev = slot;
       const k = <u32>(tail + <u32>i) & mask;
       const d = descs + <usize>(k * DESC_SIZE);

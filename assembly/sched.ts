@@ -14,7 +14,7 @@
  */
 import {
   NIL, H_MAX_FENCES, H_IN_USE, H_NOTIFY_HEAD, ST_CREATED, ST_SIGNAL_CALLS, C_LAST_SEQNO,
-  C_SIGNALED_SEQNO, C_PENDING, C_CREATED, S_STATE, S_GEN, S_ERROR, S_SEQNO, STATE_CTX_SHIFT,
+  C_SIGNALED_SEQNO, C_PENDING, C_CREATED, S_STATE, S_GEN, S_ERROR, STATE_CTX_SHIFT,
   FS_ALLOC, FS_SIGNALED, FS_PINNED, R_STATE, RS_RUNNING, RS_DROPPED, H_SCHED_OFF, H_ENT_OFF,
   H_JOB_OFF, H_DEP_OFF, H_MAX_ENTS, H_MAX_JOBS, H_MAX_DEPS, H_SCHED_COUNT, H_JOB_FREE, H_JOB_BUMP,
   H_JOBS_IN_USE, H_DEP_FREE, H_DEP_BUMP, H_DEPS_IN_USE, H_SCHED_KICK, H_SCHED_SEEN, SC_SIZE,
@@ -27,7 +27,7 @@ import {
   DP_SIZE, DP_NEXT, DP_SLOT, DP_GEN, DP_CTX, DP_SEQNO, ERRNO_CANCELED, ERRNO_SRCH, DR_NOTIFY,
   DR_SCHED, SP_RAN, PUSH_PIN, PUSH_AFTER_PIPELINED, SJF_AFTER_PIPELINED, PIPELINED_SLOT,
 } from "../bindings/core/layout";
-import { ctxPtr, slotPtr, allocSlot, initFence, reuseFence, signalUpTo, fenceUnhold } from "./fence";
+import { ctxPtr, slotPtr, allocSlot, initFence, reuseFence, signalUpTo, fenceUnhold, slotSeqno } from "./fence";
 import { ringPtr, ringSubmit } from "./ring";
 
 // @ts-ignore: decorator
@@ -205,7 +205,7 @@ export function schedAddDep(base: usize, job: i32, slot: i32, gen: u32, ctx: i32
   const st = load<u32>(p + S_STATE);
   if (load<u32>(p + S_GEN) != load<u32>(dp + DP_GEN)) return true;
   if (!(st & FS_ALLOC) || <i32>(st >>> STATE_CTX_SHIFT) != ctx) return true;
-  if (load<f64>(p + S_SEQNO) != load<f64>(dp + DP_SEQNO)) return true;
+  if (slotSeqno(base, slot) != load<f64>(dp + DP_SEQNO)) return true;
   return (st & FS_SIGNALED) != 0;
 }
 

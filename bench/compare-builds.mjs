@@ -3,8 +3,9 @@
 // left it no slower (or to measure how much faster). Each argument is a build's dist/ directory, e.g.
 //   git archive <base> | tar -x -C /tmp/base && (cd /tmp/base && ln -s $PWD/node_modules && npm run build)
 //   node bench/compare-builds.mjs /tmp/base/dist dist [--only 'object API'] [--backend wasm]
-// Workloads: the signal loop (1M pending fences, one signalUpTo) and the object API (DriverFence,
-// one callback, one signal, release), on both backends; the object API's peer (a plain JS fence
+// Workloads: the signal loop (1M pending fences, one signalUpTo), create+signal (batches of 1024,
+// as bench/core.mjs) and the object API (DriverFence, one callback, one signal, release), on both
+// backends; the object API's peer (a plain JS fence
 // object, bench/core.mjs) runs interleaved with them. Prints medians over all samples, the
 // spread of the per-round medians [min-max], after/before, and after/peer.
 import { Bench } from 'tinybench';
@@ -25,7 +26,7 @@ const only = flag('--only');
 const onlyBackend = flag('--backend');
 const [beforeDir, afterDir] = args;
 if (!beforeDir || !afterDir) {
-  process.stderr.write("usage: node bench/compare-builds.mjs <before dist/> <after dist/> [--only 'signal loop' | 'object API'] [--backend wasm | ts]\n");
+  process.stderr.write("usage: node bench/compare-builds.mjs <before dist/> <after dist/> [--only 'signal loop' | 'create+signal' | 'object API'] [--backend wasm | ts]\n");
   process.exit(2);
 }
 const load = (d) => import(pathToFileURL(resolve(d, 'index.js')).href);
@@ -41,14 +42,14 @@ const M = (x) => `${(x / 1e6).toFixed(2)} M`;
 
 for (const backend of ['wasm', 'ts']) {
   if (onlyBackend && backend !== onlyBackend) continue;
-  for (const work of ['signal loop', 'object API']) {
+  for (const work of ['signal loop', 'create+signal', 'object API']) {
     if (only && work !== only) continue;
     const variants = work === 'object API' ? ['before', 'after', 'peer'] : ['before', 'after'];
     const samples = Object.fromEntries(variants.map((v) => [v, []]));
     const rounds = Object.fromEntries(variants.map((v) => [v, []]));
     const ctxs = {};
     for (const v of ['before', 'after']) {
-      const rt = await builds[v].createRuntime({ backend, maxFences: N + 16 });
+      const rt = await builds[v].createRuntime({ backend, maxFences: work === 'signal loop' ? N + 16 : 4096 });
       const ctx = rt.createContext();
       // Small batches first, as in run.mjs (core.mjs: the first call must not be the big one).
       for (let i = 0; i < 3000; i++) ctx.signalUpTo(ctx.createFences(64) + 63);
@@ -70,6 +71,9 @@ for (const backend of ['wasm', 'ts']) {
         } else if (work === 'signal loop') {
           const { ctx } = ctxs[v];
           b.add(work, () => ctx.signalUpTo(last), { beforeEach: () => (last = ctx.createFences(N) + N - 1) });
+        } else if (work === 'create+signal') {
+          const { ctx } = ctxs[v];
+          b.add(work, () => ctx.signalUpTo(ctx.createFences(1024) + 1023));
         } else {
           const { ctx } = ctxs[v];
           const loop = loops[v];
@@ -82,7 +86,7 @@ for (const backend of ['wasm', 'ts']) {
       }
     }
     for (const v of ['before', 'after']) await ctxs[v].rt.dispose();
-    const units = work === 'signal loop' ? N : K;
+    const units = work === 'signal loop' ? N : work === 'create+signal' ? 1024 : K;
     const rate = (ms) => units / (ms / 1000);
     const fig = (v) => {
       const rs = rounds[v].map(rate);

@@ -39,7 +39,9 @@ export interface ArenaLayout extends ArenaSizes {
   /** Slots in the slot array: maxFences (the owner's) + maxEmitters × emitSlots. */
   totalSlots: number;
   ctxOff: number;
+  /** The hot slot array (state, generation, link, error) and the cold one (seqno, timestamp). */
   slotOff: number;
+  coldOff: number;
   ringsOff: number;
   dmaOff: number;
   dmaMapOff: number;
@@ -64,7 +66,8 @@ export function computeLayout(s: ArenaSizes): ArenaLayout {
   const holdOff = align(emitOff + maxEmitters * L.EH_SIZE);
   const ctxOff = align(holdOff + L.HOLD_ENTRIES * L.HOLD_SIZE);
   const slotOff = align(ctxOff + s.maxContexts * L.CTX_SIZE);
-  const ringsOff = align(slotOff + totalSlots * L.SLOT_SIZE);
+  const coldOff = align(slotOff + totalSlots * L.HOT_SIZE);
+  const ringsOff = align(coldOff + totalSlots * L.COLD_SIZE);
   const dmaOff = align(ringsOff + s.maxRings * s.ringStride);
   const dmaMapOff = align(dmaOff + s.dmaBytes);
   const corrOff = align(dmaMapOff + (s.dmaBytes >> L.DMA_GRANULE_SHIFT) * 4);
@@ -78,7 +81,7 @@ export function computeLayout(s: ArenaSizes): ArenaLayout {
   if (pages > 65536) {
     throw new DmaFenceRangeError('ERR_CAPACITY', `the arena would need ${ARENA_BASE + size} bytes, more than the 4 GiB a wasm memory holds`);
   }
-  return { ...s, maxEmitters, emitSlots, base: ARENA_BASE, emitOff, holdOff, totalSlots, ctxOff, slotOff, ringsOff, dmaOff, dmaMapOff, corrOff, schedOff, entOff, jobOff, depOff, maxDeps, size, pages };
+  return { ...s, maxEmitters, emitSlots, base: ARENA_BASE, emitOff, holdOff, totalSlots, ctxOff, slotOff, coldOff, ringsOff, dmaOff, dmaMapOff, corrOff, schedOff, entOff, jobOff, depOff, maxDeps, size, pages };
 }
 
 /** One corruption log entry: a DMA write into a granule whose owner id differed (M2). */
@@ -169,8 +172,9 @@ export class ArenaViews {
 export class Arena extends ArenaViews {
   readonly layout: ArenaLayout;
   readonly shared: boolean;
-  /** Word index of the first slot, and of the first context entry. */
+  /** Word index of the first slot's hot words, of its cold words, and of the first context entry. */
   readonly slotWord0: number;
+  readonly coldWord0: number;
   readonly ctxWord0: number;
   /** Word index of the DMA owner map's first granule; byte offset of the first DMA byte. */
   readonly dmaMapWord0: number;
@@ -193,6 +197,7 @@ export class Arena extends ArenaViews {
     this.layout = layout;
     this.shared = shared;
     this.slotWord0 = (this.base + layout.slotOff) >> 2;
+    this.coldWord0 = (this.base + layout.coldOff) >> 2;
     this.ctxWord0 = (this.base + layout.ctxOff) >> 2;
     this.dmaMapWord0 = (this.base + layout.dmaMapOff) >> 2;
     this.dmaByte0 = this.base + layout.dmaOff;
@@ -208,6 +213,7 @@ export class Arena extends ArenaViews {
     i32[h(L.H_MAX_CONTEXTS)] = layout.maxContexts;
     i32[h(L.H_CTX_OFF)] = layout.ctxOff;
     i32[h(L.H_SLOT_OFF)] = layout.slotOff;
+    i32[h(L.H_COLD_OFF)] = layout.coldOff;
     i32[h(L.H_FREE_HEAD)] = L.NIL;
     i32[h(L.H_BUMP)] = 0;
     i32[h(L.H_IN_USE)] = 0;
@@ -250,6 +256,7 @@ export class Arena extends ArenaViews {
       i32[e(L.H_MAX_CONTEXTS)] = layout.maxContexts;
       i32[e(L.H_CTX_OFF)] = layout.ctxOff - t;
       i32[e(L.H_SLOT_OFF)] = layout.slotOff - t;
+      i32[e(L.EH_COLD_OFF)] = layout.coldOff - t;
       i32[e(L.H_FREE_HEAD)] = L.NIL;
       i32[e(L.H_BUMP)] = start;
       i32[e(L.H_IN_USE)] = start;
@@ -355,8 +362,13 @@ export class Arena extends ArenaViews {
   }
 
   // ── fence slots ──
+  /** Word index of a slot's hot words (S_*). */
   slotWord(slot: number): number {
-    return this.slotWord0 + (slot << (L.SLOT_SHIFT - 2));
+    return this.slotWord0 + (slot << (L.HOT_SHIFT - 2));
+  }
+  /** Word index of a slot's cold words (CS_*). */
+  coldWord(slot: number): number {
+    return this.coldWord0 + (slot << (L.COLD_SHIFT - 2));
   }
   slotState(slot: number): number {
     return this.u32[this.slotWord(slot)];
@@ -378,10 +390,10 @@ export class Arena extends ArenaViews {
     return this.i32[this.slotWord(slot) + (L.S_ERROR >> 2)];
   }
   slotSeqno(slot: number): number {
-    return this.f64[(this.slotWord(slot) >> 1) + (L.S_SEQNO >> 3)];
+    return this.f64[(this.coldWord(slot) >> 1) + (L.CS_SEQNO >> 3)];
   }
   slotTimestamp(slot: number): number {
-    return this.f64[(this.slotWord(slot) >> 1) + (L.S_TIMESTAMP >> 3)];
+    return this.f64[(this.coldWord(slot) >> 1) + (L.CS_TIMESTAMP >> 3)];
   }
   inUse(): number {
     return this.header(L.H_IN_USE);

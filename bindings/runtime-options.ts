@@ -138,7 +138,7 @@ export function parseOptions(opts: unknown) {
 function checkArenaFits(o: { maxFences: number; maxContexts: number; maxRings: number; maxRingCapacity: number; dmaBytes: number; maxSchedulers: number; maxEntities: number; maxJobs: number; maxEmitterThreads: number; emitterFences: number }): void {
   const ringBytes = o.maxRings * (L.RING_SIZE + o.maxRingCapacity * L.SLOT_BYTES);
   const schedBytes = o.maxSchedulers * L.SC_SIZE + o.maxEntities * L.ET_SIZE + o.maxJobs * (L.SJ_SIZE + 2 * L.DP_SIZE);
-  const fixed = L.HEADER_SIZE + (o.maxContexts + 1) * L.CTX_SIZE + (o.maxFences + 1 + o.maxEmitterThreads * o.emitterFences) * L.SLOT_SIZE + o.maxEmitterThreads * L.EH_SIZE + L.HOLD_ENTRIES * L.HOLD_SIZE + L.CORR_CAP * L.CORR_SIZE + schedBytes + 12 * L.ALIGN;
+  const fixed = L.HEADER_SIZE + (o.maxContexts + 1) * L.CTX_SIZE + (o.maxFences + 1 + o.maxEmitterThreads * o.emitterFences) * L.FENCE_BYTES + o.maxEmitterThreads * L.EH_SIZE + L.HOLD_ENTRIES * L.HOLD_SIZE + L.CORR_CAP * L.CORR_SIZE + schedBytes + 13 * L.ALIGN;
   const dma = o.dmaBytes + (o.dmaBytes / L.DMA_GRANULE) * 4; // the bytes and their owner map
   const total = fixed + ringBytes + dma;
   if (total <= MAX_ARENA_BYTES) return;

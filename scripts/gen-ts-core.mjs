@@ -52,7 +52,7 @@ export const OUTPUT = 'bindings/core/ts-core.gen.ts';
 export const GENERATOR = 'scripts/gen-ts-core.mjs';
 
 /** Header words that hold region offsets: computeLayout makes each a multiple of ALIGN. */
-export const ALIGNED_HEADER_WORDS = ['H_CTX_OFF', 'H_SLOT_OFF', 'H_RINGS_OFF', 'H_DMA_OFF', 'H_DMA_MAP_OFF', 'H_CORR_OFF', 'H_RING_STRIDE', 'H_SCHED_OFF', 'H_ENT_OFF', 'H_JOB_OFF', 'H_DEP_OFF'];
+export const ALIGNED_HEADER_WORDS = ['H_CTX_OFF', 'H_SLOT_OFF', 'H_COLD_OFF', 'H_RINGS_OFF', 'H_DMA_OFF', 'H_DMA_MAP_OFF', 'H_CORR_OFF', 'H_RING_STRIDE', 'H_SCHED_OFF', 'H_ENT_OFF', 'H_JOB_OFF', 'H_DEP_OFF'];
 /** Parameters that hold the arena base: ARENA_BASE is a multiple of ALIGN. */
 export const ALIGNED_PARAMS = ['base'];
 

@@ -33,6 +33,7 @@ const REGIONS: Record<string, Region> = {
   'Emitter header': { prefixes: ['EH_'], covers: (n) => n.startsWith('EH_') && n !== 'EH_SIZE' },
   'Context entry': { prefixes: ['C_'], covers: (n) => n.startsWith('C_') },
   'Fence slot': { prefixes: ['S_'], covers: (n) => n.startsWith('S_') },
+  'Fence cold slot': { prefixes: ['CS_'], covers: (n) => n.startsWith('CS_') },
   Ring: { prefixes: ['R_'], covers: (n) => n.startsWith('R_') },
   Descriptor: { prefixes: ['D_'], covers: (n) => n.startsWith('D_') },
   'Start times': { prefixes: ['T_'], covers: (n) => n.startsWith('T_') },

@@ -101,7 +101,7 @@ export class CompositeHost {
     if (slot === L.NIL) this.room(1);
     if (goesBefore && oldTail !== L.NIL && goesBefore(arena.slotSeqno(oldTail))) this.#reorder(ci, slot, goesBefore);
     // The new slot cannot be shared yet, so its seqno may be written after its state word.
-    arena.f64[(arena.slotWord(slot) >> 1) + (L.S_SEQNO >> 3)] = seqno;
+    arena.f64[(arena.coldWord(slot) >> 1) + (L.CS_SEQNO >> 3)] = seqno;
     const cw = arena.ctxWord(ci);
     const newLast = Math.max(last, seqno);
     arena.f64[(cw >> 1) + (L.C_LAST_SEQNO >> 3)] = newLast;

@@ -31,7 +31,9 @@
  * ├──────────────────────────────────────────────────────────────────────────────────────────┤
  * │ Context table     maxContexts × CTX_SIZE                                                 │
  * ├──────────────────────────────────────────────────────────────────────────────────────────┤
- * │ Fence slots       maxFences × SLOT_SIZE, then emitSlots per emitter header (totalSlots)  │
+ * │ Fence slots       totalSlots × HOT_SIZE: the hot words, dense          (H_SLOT_OFF)      │
+ * │ Cold slots        totalSlots × COLD_SIZE: seqno, timestamp             (H_COLD_OFF)      │
+ * │                   (totalSlots = maxFences, then emitSlots per emitter header)            │
  * ├──────────────────────────────────────────────────────────────────────────────────────────┤
  * │ Rings             maxRings × (RING_SIZE + capacity × SLOT_BYTES)  (H_RINGS_OFF)          │
  * ├──────────────────────────────────────────────────────────────────────────────────────────┤
@@ -51,7 +53,7 @@
 /** Arena magic: "DMAF". */
 export const MAGIC = 0x464d4144;
 /** Bumped whenever any offset below changes. */
-export const LAYOUT_VERSION = 5;
+export const LAYOUT_VERSION = 6;
 /** "No slot / no context / end of list". */
 export const NIL = -1;
 /** 16-byte alignment of the arena and of every region. */
@@ -87,7 +89,7 @@ export const H_TIME_BASE = -8;
  * │      160 jobsSubmitted  168 jobsCompleted  176 dmaBytes  184 irqs  192 corruptions       │
  * │ 200 disposed (1 once the owner disposed the runtime)                                     │
  * │ 204 emitOff (emitter headers)  208 maxEmitters  212 emitSlots  216 totalSlots            │
- * │ 220 holdOff (hold table)   224 (free, to 236)                                            │
+ * │ 220 holdOff (hold table)   224 coldOff (cold slots)   228 (free, to 236)                 │
  * │ 236 remoteWaiters (total of the table's counts)             240 signalEpoch              │
  * │ 244 deviceCtl    248 doorbell (driver -> device, Atomics.wait)     252 (free)            │
  * │ 256 rwTable: RW_ENTRIES × RW_SIZE, one remote waiter entry per waiting view (to 768)     │
@@ -172,6 +174,8 @@ export const H_EMIT_SLOTS = 212;
 export const H_TOTAL_SLOTS = 216;
 /** The hold table (layout.ts, "Hold entry"): its offset from the base. */
 export const H_HOLD_OFF = 220;
+/** The cold slot array (layout.ts, "Fence cold slot"): its offset from the base. */
+export const H_COLD_OFF = 224;
 /** Total of the remote waiter table's counts: the owner's one load per signaling pass. */
 export const H_REMOTE_WAITERS = 236;
 /** Bumped by the driver after signaling while remote waiters exist, and at dispose; attached
@@ -233,13 +237,13 @@ export const RW_COUNT_MAX = 0x7fff;
 /*
  * ╒═ Emitter header (EH_SIZE = 256 B, maxEmitters of them at H_EMIT_OFF) ═══════════════════╕
  * │ 0..203: a copy of the header's words the fence core uses, rebased: given this entry's    │
- * │   address as its base, the core finds the one context table and slot array (ctxOff and   │
- * │   slotOff here are the main ones minus this entry's offset) and its own free list, bump, │
- * │   inUse, notify list, ordering words and stats. bump starts at, and maxFences is the end │
- * │   of, this entry's slot range; inUse counts from the range's first slot, so maxFences -  │
- * │   inUse is the room left, as in the main header.                                         │
+ * │   address as its base, the core finds the one context table and slot arrays (ctxOff,     │
+ * │   slotOff and coldOff here are the main ones minus this entry's offset) and its own free │
+ * │   list, bump, inUse, notify list, ordering words and stats. bump starts at, and          │
+ * │   maxFences is the end of, this entry's slot range; inUse counts from the range's first  │
+ * │   slot, so maxFences - inUse is the room left, as in the main header.                    │
  * │ 204 claim i32 (0 free, else the claimer's tag)    208 lease i32 (ms since timeBase)      │
- * │ 212 (free, to 256)                                                                       │
+ * │ 212 (free)   224 coldOff (as the header's word at 224: rebased too)   228 (free, to 256) │
  * ╘══════════════════════════════════════════════════════════════════════════════════════════╛
  *   An attached thread that creates contexts claims one entry (compareExchange on claim) and is
  *   then the only writer of the entry, of its slot range, and of its contexts' entries and
@@ -252,6 +256,8 @@ export const EH_SIZE = 256;
 export const EH_CLAIM = 204;
 /** ms since H_TIME_BASE (wrapping i32) at which the claimer last showed it was alive. */
 export const EH_LEASE = 208;
+/** The cold slot array's offset from this entry: the core reads it where it reads H_COLD_OFF. */
+export const EH_COLD_OFF = H_COLD_OFF;
 
 // ── Hold entry ──────────────────────────────────────────────────────────────────────────
 /*
@@ -324,32 +330,51 @@ export const MAX_CONTEXTS = 65535;
 
 // ── Fence slot ──────────────────────────────────────────────────────────────────────────
 /*
- * ╒═ Fence slot (SLOT_SIZE = 32 B) ══════════════════════════════════════════════════════════╕
+ * ╒═ Fence slot (HOT_SIZE = 16 B, totalSlots of them at H_SLOT_OFF: the hot words) ═════════╕
  * │ 0 state u32: flags (low half) | context index (high half)   │ 4 gen u32 (generation)     │
  * │ 8 next u32 (pending list, notify list or free list)   │ 12 error i32                     │
- * │ 16 seqno f64 (an integer, exact up to 2^53)           │ 24 timestamp f64 (ns)            │
  * ╘══════════════════════════════════════════════════════════════════════════════════════════╛
+ *   A fence is slot i of this array and of the cold array below (FENCE_BYTES = 32 B per fence),
+ *   split so that the words the common drain reads and writes (state, generation, link) sit
+ *   dense, four fences per 64-byte line.
  *   A slot is recycled when it is signaled, unpinned (no JS handle), unlinked from its context's
  *   pending list and not waiting in the notify list. Recycling bumps the generation, so a handle
  *   that kept (slot, generation) detects that it is stale; a reader also checks the context index
  *   and the seqno, so a generation that wrapped (2^32 recycles) never makes a stale handle read a
  *   newer fence.
+ *   A fence that a signaling loop recycles at once (no handle, callbacks, holder or notify entry)
+ *   never shows SIGNALED in its state word: the state goes from pending to cleared, so nobody can
+ *   read its timestamp (a view reads it only after it saw SIGNALED at the same generation), and
+ *   the loops do not write it: the slot keeps its cold words from its creation (timestamp 0).
  *   Publication order (both cores; readers in other threads rely on it, seqlock style): a signal
  *   writes error and timestamp before the state word's SIGNALED bit (an atomic store where the
  *   slot is kept); a recycle clears the state word before it bumps the generation; a core call
  *   that may reuse a recycled slot first runs a barrier (an atomic read-modify-write), so a new
  *   fence's words are never visible before the generation bump; a new fence's state word is
- *   written last.
+ *   written last (after its cold words).
  */
-export const SLOT_SIZE = 32;
-/** log2(SLOT_SIZE): slot index to byte offset. */
-export const SLOT_SHIFT = 5;
+export const HOT_SIZE = 16;
+/** log2(HOT_SIZE): slot index to byte offset in the hot array. */
+export const HOT_SHIFT = 4;
 export const S_STATE = 0;
 export const S_GEN = 4;
 export const S_NEXT = 8;
 export const S_ERROR = 12;
-export const S_SEQNO = 16;
-export const S_TIMESTAMP = 24;
+/*
+ * ╒═ Fence cold slot (COLD_SIZE = 16 B, totalSlots of them at H_COLD_OFF, same index) ═══════╕
+ * │ 0 seqno f64 (an integer, exact up to 2^53)            │ 8 timestamp f64 (ns)             │
+ * ╘══════════════════════════════════════════════════════════════════════════════════════════╛
+ *   Written when the fence is created (seqno, timestamp 0) and when it signals where its slot is
+ *   kept (timestamp); read by handles, views, a signal that does not cover the whole pending list,
+ *   and the fast paths' check that a context's oldest fence is the completing job's.
+ */
+export const COLD_SIZE = 16;
+/** log2(COLD_SIZE): slot index to byte offset in the cold array. */
+export const COLD_SHIFT = 4;
+export const CS_SEQNO = 0;
+export const CS_TIMESTAMP = 8;
+/** Arena bytes per fence slot, both arrays. */
+export const FENCE_BYTES = HOT_SIZE + COLD_SIZE;
 
 /** The context index lives in the high 16 bits of the state word. */
 export const STATE_CTX_SHIFT = 16;

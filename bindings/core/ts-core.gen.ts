@@ -22,16 +22,16 @@ import {
   H_RING_COUNT, H_RING_STRIDE, H_DEV_NOW, H_MODE, MODE_DEVICE_THREAD, MODE_NO_FAST_PATH,
   H_CORR_COUNT, H_DMA_MAP_OFF, H_CORR_OFF, H_DEV_RING, H_IRQ_WORD, ST_CREATED, ST_SIGNALED,
   ST_SIGNAL_CALLS, ST_ORDERING, ST_JOBS_SUBMITTED, ST_JOBS_COMPLETED, ST_DMA_BYTES, ST_IRQS,
-  ST_CORRUPTIONS, H_SCHED_OFF, H_ENT_OFF, H_JOB_OFF, H_DEP_OFF, H_MAX_ENTS, H_MAX_JOBS, H_MAX_DEPS,
-  H_SCHED_COUNT, H_JOB_FREE, H_JOB_BUMP, H_JOBS_IN_USE, H_DEP_FREE, H_DEP_BUMP, H_DEPS_IN_USE,
-  H_SCHED_KICK, H_SCHED_SEEN, CTX_SIZE, C_FLAGS, C_LAST_SEQNO, C_SIGNALED_SEQNO, C_HEAD, C_TAIL,
-  C_PENDING, C_CREATED, CF_SEQNO64, SLOT_SHIFT, S_STATE, S_GEN, S_NEXT, S_ERROR, S_SEQNO,
-  S_TIMESTAMP, STATE_CTX_SHIFT, FS_ALLOC, FS_SIGNALED, FS_QUEUED, FS_PINNED, FS_JS, FS_NOTIFY,
-  FS_SCHED, RING_SIZE, R_STATE, R_CAPACITY, R_MASK, R_CTX, R_TAIL, R_SIG_IDX, R_STOP, R_INJECT,
-  R_TIMEOUT_NS, R_FLAGS, R_HEAD, R_RETIRED, R_IRQS, R_ACK, R_ENGINE, R_PRNG, R_WRITEBACK,
-  R_CUR_START, R_CUR_END, R_CUR_DUR, R_CUR_WRITTEN, R_CUR_FLAGS, R_NEXT_T, R_ACK_AT, R_RESET_AT,
-  R_TRAIL_AT, R_BASE_NS, R_PER_BYTE_NS, R_JITTER, R_P_HANG, R_P_SLOW, R_P_LOST_IRQ, R_ACK_NS,
-  R_RESET_NS, R_ACK_MODE, R_RESET_REQ, R_STOP_MODE, R_TRAIL_IDX, R_WRITES_AFTER_ACK_NS,
+  ST_CORRUPTIONS, H_COLD_OFF, H_SCHED_OFF, H_ENT_OFF, H_JOB_OFF, H_DEP_OFF, H_MAX_ENTS, H_MAX_JOBS,
+  H_MAX_DEPS, H_SCHED_COUNT, H_JOB_FREE, H_JOB_BUMP, H_JOBS_IN_USE, H_DEP_FREE, H_DEP_BUMP,
+  H_DEPS_IN_USE, H_SCHED_KICK, H_SCHED_SEEN, CTX_SIZE, C_FLAGS, C_LAST_SEQNO, C_SIGNALED_SEQNO,
+  C_HEAD, C_TAIL, C_PENDING, C_CREATED, CF_SEQNO64, HOT_SHIFT, S_STATE, S_GEN, S_NEXT, S_ERROR,
+  COLD_SHIFT, CS_SEQNO, CS_TIMESTAMP, STATE_CTX_SHIFT, FS_ALLOC, FS_SIGNALED, FS_QUEUED, FS_PINNED,
+  FS_JS, FS_NOTIFY, FS_SCHED, RING_SIZE, R_STATE, R_CAPACITY, R_MASK, R_CTX, R_TAIL, R_SIG_IDX,
+  R_STOP, R_INJECT, R_TIMEOUT_NS, R_FLAGS, R_HEAD, R_RETIRED, R_IRQS, R_ACK, R_ENGINE, R_PRNG,
+  R_WRITEBACK, R_CUR_START, R_CUR_END, R_CUR_DUR, R_CUR_WRITTEN, R_CUR_FLAGS, R_NEXT_T, R_ACK_AT,
+  R_RESET_AT, R_TRAIL_AT, R_BASE_NS, R_PER_BYTE_NS, R_JITTER, R_P_HANG, R_P_SLOW, R_P_LOST_IRQ,
+  R_ACK_NS, R_RESET_NS, R_ACK_MODE, R_RESET_REQ, R_STOP_MODE, R_TRAIL_IDX, R_WRITES_AFTER_ACK_NS,
   R_P_LOST_WB, ACK_DELAY_FACTOR, RS_RUNNING, RS_STOPPING, RS_DROPPED, RGF_STOPPABLE, RGF_RANDOM,
   RGF_NO_IRQ_HANDLER, RGF_WAKE, RGF_TRACE, EN_BUSY, EN_HALTED, EN_TRAILING, JF_HANG, JF_SLOW,
   JF_LOST_IRQ, JF_NO_ACK, JF_LOST_WB, SLOW_FACTOR, DMA_CHUNKS, DESC_SIZE, D_SEQNO, D_DST, D_BYTES,
@@ -69,9 +69,44 @@ export class TsCore implements Core {
     return base + u32[(base + H_CTX_OFF) >>> 2] + ((ctx | 0) * CTX_SIZE);
   }
 
+  /** A slot's hot words (S_*). */
   private slotPtr(base: number, slot: number): number {
     const u32 = this.u32;
-    return base + u32[(base + H_SLOT_OFF) >>> 2] + (slot << SLOT_SHIFT);
+    return base + u32[(base + H_SLOT_OFF) >>> 2] + (slot << HOT_SHIFT);
+  }
+
+  /** A slot's cold words (CS_*). */
+  private coldPtr(base: number, slot: number): number {
+    const u32 = this.u32;
+    return base + u32[(base + H_COLD_OFF) >>> 2] + (slot << COLD_SHIFT);
+  }
+
+  /** The hot array's address (loops keep it in a local: hotAt). */
+  private hotArray(base: number): number {
+    const u32 = this.u32;
+    return base + u32[(base + H_SLOT_OFF) >>> 2];
+  }
+
+  /** The cold array's address (loops keep it in a local: coldAt). */
+  private coldArray(base: number): number {
+    const u32 = this.u32;
+    return base + u32[(base + H_COLD_OFF) >>> 2];
+  }
+
+  /** Slot `slot`'s hot words in the array at `hot` (hotArray). */
+  private hotAt(hot: number, slot: number): number {
+    return hot + (slot << HOT_SHIFT);
+  }
+
+  /** Slot `slot`'s cold words in the array at `cold` (coldArray). */
+  private coldAt(cold: number, slot: number): number {
+    return cold + (slot << COLD_SHIFT);
+  }
+
+  /** A slot's seqno (cold). */
+  private slotSeqno(base: number, slot: number): number {
+    const f64 = this.f64;
+    return f64[(this.coldPtr(base, slot) + CS_SEQNO) >>> 3];
   }
 
   /** F11: is seqno a later than b? 32-bit mode wraps: (int32)(lo32(a) - lo32(b)) > 0. */
@@ -86,16 +121,15 @@ export class TsCore implements Core {
 
   /**
    * A plain pending fence's signal (no handle, callbacks, holder or error) with its slot recycled:
-   * stamps slot q, clears its state, bumps its generation and links it before `freeHead` (the
+   * clears the state of hot slot q, bumps its generation and links it before `freeHead` (the
    * caller's local head of the free list, which becomes this slot). Returns the fence's link (the
-   * next pending one). The caller keeps the counters and list heads in locals.
+   * next pending one). The caller keeps the counters and list heads in locals. No timestamp: the
+   * fence never shows SIGNALED (layout.ts, "Fence slot"), so its cold words are not touched.
    */
-  private recyclePlain(q: number, timestamp: number, freeHead: number): number {
+  private recyclePlain(q: number, freeHead: number): number {
     const i32 = this.i32;
     const u32 = this.u32;
-    const f64 = this.f64;
     const nx = i32[(q + S_NEXT) >>> 2];
-    f64[(q + S_TIMESTAMP) >>> 3] = timestamp;
     u32[(q + S_STATE) >>> 2] = 0;
     u32[(q + S_GEN) >>> 2]++;
     i32[(q + S_NEXT) >>> 2] = freeHead;
@@ -148,10 +182,11 @@ export class TsCore implements Core {
     const u32 = this.u32;
     const f64 = this.f64;
     const p = this.slotPtr(base, slot);
+    const cp = this.coldPtr(base, slot);
     i32[(p + S_NEXT) >>> 2] = NIL;
     i32[(p + S_ERROR) >>> 2] = 0;
-    f64[(p + S_SEQNO) >>> 3] = seqno;
-    f64[(p + S_TIMESTAMP) >>> 3] = 0;
+    f64[(cp + CS_SEQNO) >>> 3] = seqno;
+    f64[(cp + CS_TIMESTAMP) >>> 3] = 0;
     u32[(p + S_STATE) >>> 2] = (ctx << STATE_CTX_SHIFT) | FS_ALLOC | FS_QUEUED;
     const tail = i32[(c + C_TAIL) >>> 2];
     if (tail === NIL)
@@ -183,6 +218,8 @@ export class TsCore implements Core {
   /**
    * Creates n pending fences without handles (batch form). All or nothing: returns n, or 0 when
    * fewer than n slots are free. The fences are recycled as soon as they are signaled.
+   * What allocSlot and initFence do per fence, with the free list's head, the bump index, the
+   * context's tail and both slot arrays in locals, written back once (the same bytes).
    */
   fencesCreate(base: number, ctx: number, n: number): number {
     const i32 = this.i32;
@@ -191,11 +228,39 @@ export class TsCore implements Core {
     if (((i32[(base + H_MAX_FENCES) >>> 2] - i32[(base + H_IN_USE) >>> 2]) | 0) < n) return 0;
     this.reuseFence(base);
     const c = this.ctxPtr(base, ctx);
+    const hot = this.hotArray(base);
+    const cold = this.coldArray(base);
+    const state = (ctx << STATE_CTX_SHIFT) | FS_ALLOC | FS_QUEUED;
     let seqno = f64[(c + C_LAST_SEQNO) >>> 3];
+    let freeHead = i32[(base + H_FREE_HEAD) >>> 2];
+    let bump = i32[(base + H_BUMP) >>> 2];
+    let prev = i32[(c + C_TAIL) >>> 2];
     for (let i = 0; i < n; i++) {
       seqno += 1;
-      this.initFence(base, c, ctx, this.allocSlot(base), seqno);
+      let slot = freeHead;
+      if (slot !== NIL) {
+        freeHead = i32[(this.hotAt(hot, slot) + S_NEXT) >>> 2];
+      } else {
+        slot = bump; // enough room was checked above (inUse = bump - free slots)
+        bump++;
+      }
+      const p = this.hotAt(hot, slot);
+      const cp = this.coldAt(cold, slot);
+      i32[(p + S_NEXT) >>> 2] = NIL;
+      i32[(p + S_ERROR) >>> 2] = 0;
+      f64[(cp + CS_SEQNO) >>> 3] = seqno;
+      f64[(cp + CS_TIMESTAMP) >>> 3] = 0;
+      u32[(p + S_STATE) >>> 2] = state;
+      if (prev === NIL)
+        i32[(c + C_HEAD) >>> 2] = slot;
+      else
+        i32[(this.hotAt(hot, prev) + S_NEXT) >>> 2] = slot;
+      prev = slot;
     }
+    i32[(base + H_FREE_HEAD) >>> 2] = freeHead;
+    i32[(base + H_BUMP) >>> 2] = bump;
+    i32[(base + H_IN_USE) >>> 2] += n;
+    i32[(c + C_TAIL) >>> 2] = prev;
     f64[(c + C_LAST_SEQNO) >>> 3] = seqno;
     u32[(c + C_PENDING) >>> 2] += n;
     f64[(c + C_CREATED) >>> 3] += n;
@@ -250,19 +315,19 @@ export class TsCore implements Core {
     const ctx = (st >>> STATE_CTX_SHIFT);
     const c = this.ctxPtr(base, ctx);
     this.trimHead(base, c);
-    const seqno = f64[(p + S_SEQNO) >>> 3];
+    const seqno = this.slotSeqno(base, slot);
     let result = SIG_OK;
     const head = i32[(c + C_HEAD) >>> 2];
     if (head !== slot) {
       result = SIG_ORDERING;
       i32[(base + H_LAST_ORDER_CTX) >>> 2] = ctx;
       f64[(base + H_LAST_ORDER_SEQ) >>> 3] = seqno;
-      f64[(base + H_LAST_ORDER_PENDING) >>> 3] = f64[(this.slotPtr(base, head) + S_SEQNO) >>> 3];
+      f64[(base + H_LAST_ORDER_PENDING) >>> 3] = this.slotSeqno(base, head);
       f64[(base + ST_ORDERING) >>> 3]++;
     }
     // Error (set before, F4) and timestamp first, then the SIGNALED bit, published (F3's order as
     // other threads see it).
-    f64[(p + S_TIMESTAMP) >>> 3] = timestamp;
+    f64[(this.coldPtr(base, slot) + CS_TIMESTAMP) >>> 3] = timestamp;
     Atomics.store(u32, (p + S_STATE) >>> 2, st | FS_SIGNALED);
     u32[(c + C_PENDING) >>> 2]--;
     // Seqnos are handed out as increasing numbers (C2) and never wrap as numbers: a plain max.
@@ -301,7 +366,7 @@ export class TsCore implements Core {
     const f64 = this.f64;
     const c = this.ctxPtr(base, ctx);
     const seqno64 = (u32[(c + C_FLAGS) >>> 2] & CF_SEQNO64) !== 0;
-    const slotBase = base + u32[(base + H_SLOT_OFF) >>> 2];
+    const slotBase = this.hotArray(base);
     let head = i32[(c + C_HEAD) >>> 2];
     let count = 0;
     let last = f64[(c + C_SIGNALED_SEQNO) >>> 3];
@@ -315,7 +380,8 @@ export class TsCore implements Core {
     const plain = drain && error === 0;
     while (head !== NIL) {
       if (plain) {
-        // The common run: fences with no handle, callbacks or holder, recycled as they signal.
+        // The common run: fences with no handle, callbacks or holder, recycled as they signal
+        // (hot words only: such a fence never shows SIGNALED, so it gets no timestamp).
         // A batch's slots are consecutive, in one direction or the other (the free list is LIFO,
         // so a recycled batch comes back reversed): while the loaded link says the next slot is
         // h + dir, the loop goes there by address, a branch the processor predicts, and the next
@@ -324,9 +390,9 @@ export class TsCore implements Core {
         let dir = 1;
         let n = 0;
         while (true) {
-          const q = slotBase + (h << SLOT_SHIFT);
+          const q = this.hotAt(slotBase, h);
           if (u32[(q + S_STATE) >>> 2] & (FS_SIGNALED | FS_JS | FS_PINNED | FS_SCHED)) break;
-          const nx = this.recyclePlain(q, timestamp, freeHead);
+          const nx = this.recyclePlain(q, freeHead);
           freeHead = h;
           n++;
           if (nx !== ((h + dir) | 0)) {
@@ -346,21 +412,22 @@ export class TsCore implements Core {
         freed = ((freed | 0) + n);
         if (head === NIL) break;
       }
-      const p = slotBase + (head << SLOT_SHIFT);
+      // (the cold words through the header, not a local: one value fewer live in the loop)
+      const p = this.hotAt(slotBase, head);
       let st = u32[(p + S_STATE) >>> 2];
       const next = i32[(p + S_NEXT) >>> 2];
       if (run && (st & FS_SIGNALED)) break;
       let stop = false;
+      let stamp = false;
       if (!(st & FS_SIGNALED)) {
         if (!drain) {
-          const s = f64[(p + S_SEQNO) >>> 3];
+          const s = this.slotSeqno(base, head);
           if (this.later(s, seqno, seqno64)) break;
           last = s;
         }
         st |= FS_SIGNALED;
         if (error !== 0 && i32[(p + S_ERROR) >>> 2] === 0) i32[(p + S_ERROR) >>> 2] = error;
-        f64[(p + S_TIMESTAMP) >>> 3] = timestamp;
-        if (run) timestamp += step;
+        stamp = true;
         count++;
         if (st & FS_JS) {
           st |= FS_NOTIFY;
@@ -371,15 +438,18 @@ export class TsCore implements Core {
       st &= ~FS_QUEUED;
       if (st & (FS_PINNED | FS_NOTIFY | FS_SCHED)) {
         // The slot stays: a view may capture error and timestamp once it sees SIGNALED.
+        if (stamp) f64[(this.coldPtr(base, head) + CS_TIMESTAMP) >>> 3] = timestamp;
         Atomics.store(u32, (p + S_STATE) >>> 2, st);
       } else {
-        // Recycled at once: the state clears, then the generation moves (see freeSlot).
+        // Recycled at once, never shown SIGNALED (so no timestamp): the state clears, then the
+        // generation moves (see freeSlot).
         u32[(p + S_STATE) >>> 2] = 0;
         u32[(p + S_GEN) >>> 2]++;
         i32[(p + S_NEXT) >>> 2] = freeHead;
         freeHead = head;
         freed++;
       }
+      if (run && stamp) timestamp += step; // the next job's completion time
       head = next;
       if (stop) break;
     }
@@ -620,7 +690,7 @@ export class TsCore implements Core {
     const st = u32[(p + S_STATE) >>> 2];
     if (u32[(p + S_GEN) >>> 2] !== u32[(dp + DP_GEN) >>> 2]) return true;
     if (!(st & FS_ALLOC) || ((st >>> STATE_CTX_SHIFT) | 0) !== ctx) return true;
-    if (f64[(p + S_SEQNO) >>> 3] !== f64[(dp + DP_SEQNO) >>> 3]) return true;
+    if (this.slotSeqno(base, slot) !== f64[(dp + DP_SEQNO) >>> 3]) return true;
     return (st & FS_SIGNALED) !== 0;
   }
 
@@ -941,7 +1011,7 @@ export class TsCore implements Core {
     const head = u32[(rp + R_HEAD) >>> 2];
     if (u32[(rp + R_SIG_IDX) >>> 2] !== ((head - 1) >>> 0)) return false;
     const first = i32[(this.ctxPtr(base, i32[(rp + R_CTX) >>> 2]) + C_HEAD) >>> 2];
-    return first !== NIL && f64[(this.slotPtr(base, first) + S_SEQNO) >>> 3] === f64[(this.descPtr(rp, (head - 1)) + D_SEQNO) >>> 3];
+    return first !== NIL && this.slotSeqno(base, first) === f64[(this.descPtr(rp, (head - 1)) + D_SEQNO) >>> 3];
   }
 
   /** R6 is armed on this ring (a deadline per job): running, or draining with no STOP sent. */
@@ -1254,7 +1324,7 @@ export class TsCore implements Core {
     let part = 0; // and the rings below this index one more
     let ran = 0; // completions
     let stop = false; // within an instant
-    const slotBase = base + u32[(base + H_SLOT_OFF) >>> 2];
+    const slotBase = this.hotArray(base);
     let freeHead = i32[(base + H_FREE_HEAD) >>> 2];
     let signaled = 0; // fences signaled inline, not yet counted in the arena
     let deferred = true; // the contexts' pending counts and signaled seqnos not yet written (no signalRun yet)
@@ -1270,11 +1340,11 @@ export class TsCore implements Core {
         const ctx = i32[(rp + R_CTX) >>> 2];
         const c = this.ctxPtr(base, ctx);
         const h = i32[(c + C_HEAD) >>> 2];
-        const q = slotBase + (h << SLOT_SHIFT);
-        if (h !== NIL && !(u32[(q + S_STATE) >>> 2] & (FS_SIGNALED | FS_JS | FS_PINNED | FS_SCHED)) && f64[(q + S_SEQNO) >>> 3] === seqno) {
+        const q = this.hotAt(slotBase, h);
+        if (h !== NIL && !(u32[(q + S_STATE) >>> 2] & (FS_SIGNALED | FS_JS | FS_PINNED | FS_SCHED)) && this.slotSeqno(base, h) === seqno) {
           // The common fence (no handle, callbacks or holder, the job's own): what signalRun does
           // for it, with the free list's head and the global counters in locals (published once).
-          const nx = this.recyclePlain(q, e, freeHead);
+          const nx = this.recyclePlain(q, freeHead);
           freeHead = h;
           i32[(c + C_HEAD) >>> 2] = nx;
           if (nx === NIL) i32[(c + C_TAIL) >>> 2] = NIL;
@@ -1562,7 +1632,7 @@ export class TsCore implements Core {
       // The batch path: what allocSlot and initFence do per job, with the free list's head, the
       // bump index and the context's tail in locals, written back once (the same bytes as the
       // per-job loop below, which MODE_NO_FAST_PATH keeps for test/fast-path.test.ts to compare).
-      const slotBase = base + u32[(base + H_SLOT_OFF) >>> 2];
+      const slotBase = this.hotArray(base);
       const state = (ctx << STATE_CTX_SHIFT) | FS_ALLOC | FS_QUEUED;
       const descs = rp + RING_SIZE;
       let freeHead = i32[(base + H_FREE_HEAD) >>> 2];
@@ -1572,21 +1642,22 @@ export class TsCore implements Core {
         seqno += 1;
         if (freeHead !== NIL) {
           slot = freeHead;
-          freeHead = i32[(slotBase + (slot << SLOT_SHIFT) + S_NEXT) >>> 2];
+          freeHead = i32[(this.hotAt(slotBase, slot) + S_NEXT) >>> 2];
         } else {
           slot = bump; // enough room was checked above
           bump++;
         }
-        const p = slotBase + (slot << SLOT_SHIFT);
+        const p = this.hotAt(slotBase, slot);
+        const cp = this.coldPtr(base, slot); // (through the header: one value fewer live in the loop)
         i32[(p + S_NEXT) >>> 2] = NIL;
         i32[(p + S_ERROR) >>> 2] = 0;
-        f64[(p + S_SEQNO) >>> 3] = seqno;
-        f64[(p + S_TIMESTAMP) >>> 3] = 0;
+        f64[(cp + CS_SEQNO) >>> 3] = seqno;
+        f64[(cp + CS_TIMESTAMP) >>> 3] = 0;
         u32[(p + S_STATE) >>> 2] = state;
         if (prev === NIL)
           i32[(c + C_HEAD) >>> 2] = slot;
         else
-          i32[(slotBase + (prev << SLOT_SHIFT) + S_NEXT) >>> 2] = slot;
+          i32[(this.hotAt(slotBase, prev) + S_NEXT) >>> 2] = slot;
         prev = slot;
         const k = (tail + i) & mask;
         const d = descs + (k * DESC_SIZE);

@@ -17,6 +17,7 @@ export class ArenaReader {
   readonly maxFences: number;
   readonly maxContexts: number;
   readonly slotWord0: number;
+  readonly coldWord0: number;
   readonly ctxWord0: number;
   /** Context id -> index, filled as contexts are seen (entries never change once published). */
   readonly #ctxIndex = new Map<number, number>();
@@ -29,12 +30,18 @@ export class ArenaReader {
     this.maxFences = views.header(L.H_TOTAL_SLOTS);
     this.maxContexts = views.header(L.H_MAX_CONTEXTS);
     this.slotWord0 = views.word(views.header(L.H_SLOT_OFF));
+    this.coldWord0 = views.word(views.header(L.H_COLD_OFF));
     this.ctxWord0 = views.word(views.header(L.H_CTX_OFF));
   }
 
-  /** Word index of a slot's first word. */
+  /** Word index of a slot's hot words (S_*). */
   slotWord(slot: number): number {
-    return this.slotWord0 + (slot << (L.SLOT_SHIFT - 2));
+    return this.slotWord0 + (slot << (L.HOT_SHIFT - 2));
+  }
+
+  /** Word index of a slot's cold words (CS_*). */
+  coldWord(slot: number): number {
+    return this.coldWord0 + (slot << (L.COLD_SHIFT - 2));
   }
 
   ctxWord(ci: number): number {
@@ -70,11 +77,12 @@ export class ArenaReader {
   /** Does the slot hold fence (ctx index ci, seqno) at generation gen? A consistent read. */
   holds(slot: number, gen: number, ci: number, seqno: number): boolean {
     const w = this.slotWord(slot);
+    const cw = this.coldWord(slot);
     const u32 = this.u32;
     for (let i = 0; i < 100; i++) {
       const g1 = Atomics.load(u32, w + (L.S_GEN >> 2));
       const st = Atomics.load(u32, w + (L.S_STATE >> 2));
-      const s = loadF64(u32, w + (L.S_SEQNO >> 2));
+      const s = loadF64(u32, cw + (L.CS_SEQNO >> 2));
       // Recycled meanwhile (generation, or the state word of a slot being re-written): look again.
       if (Atomics.load(u32, w + (L.S_GEN >> 2)) !== g1 || Atomics.load(u32, w + (L.S_STATE >> 2)) !== st) continue;
       return g1 === gen && (st & L.FS_ALLOC) !== 0 && st >>> L.STATE_CTX_SHIFT === ci && s === seqno;
@@ -99,7 +107,7 @@ export class ArenaReader {
       const w = this.slotWord(hd);
       const g = Atomics.load(u32, w + (L.S_GEN >> 2));
       const st = Atomics.load(u32, w + (L.S_STATE >> 2));
-      const s = loadF64(u32, w + (L.S_SEQNO >> 2));
+      const s = loadF64(u32, this.coldWord(hd) + (L.CS_SEQNO >> 2));
       if (Atomics.load(this.i32, cw + (L.C_HEAD >> 2)) !== hd || Atomics.load(u32, w + (L.S_GEN >> 2)) !== g || Atomics.load(u32, w + (L.S_STATE >> 2)) !== st) continue;
       if (!(st & L.FS_ALLOC) || st >>> L.STATE_CTX_SHIFT !== ci) continue;
       return seqno < s;

@@ -261,12 +261,12 @@ export class AttachedRuntime {
     const ph = parseHold(hold);
     const ref = ph ? adoptHold(this.#views, ph.k, ph.word) : undefined;
     if (r.holds(slot, gen, ci, seqno)) {
-      const f = new RemoteFence(this, r.slotWord(slot), gen, ci, context, seqno, false);
+      const f = new RemoteFence(this, r.slotWord(slot), r.coldWord(slot), gen, ci, context, seqno, false);
       if (ref) this.#adopt(f, ref);
       return f;
     }
     if (ref) releaseHold(this.#views, ref);
-    if (r.provablySignaled(ci, seqno)) return new RemoteFence(this, r.slotWord(slot), gen, ci, context, seqno, true);
+    if (r.provablySignaled(ci, seqno)) return new RemoteFence(this, r.slotWord(slot), r.coldWord(slot), gen, ci, context, seqno, true);
     throw new DmaFenceError(
       'ERR_STALE_HANDLE',
       `slot ${slot} no longer holds fence ${context}:${seqno} (generation ${gen}) and that fence cannot be shown to be signaled: ` +

@@ -74,6 +74,7 @@ function emitterArena(root: ArenaViews, k: number): Arena {
     base: root.base + t,
     ctxOff: h(L.H_CTX_OFF),
     slotOff: h(L.H_SLOT_OFF),
+    coldOff: h(L.EH_COLD_OFF),
     maxFences: h(L.H_MAX_FENCES),
     maxContexts: h(L.H_MAX_CONTEXTS),
     totalSlots: root.header(L.H_TOTAL_SLOTS),

@@ -3,7 +3,9 @@
  * seqlock style: generation, state, context index and seqno are read (atomically) before the
  * fields and the generation again after, and a view whose slot no longer holds its fence (a
  * generation that moved on, or wrapped, or a context or seqno that differs) never reads that slot
- * again. The owner's cores publish in the matching order (layout.ts, "Fence slot").
+ * again. The owner's cores publish in the matching order (layout.ts, "Fence slot"). A slot is two
+ * records, its hot words (state, generation, error) and its cold ones (seqno, timestamp): the
+ * generation and state read before and after cover both.
  */
 import * as L from '../core/layout.js';
 import { DmaFenceError, abortReason, checkDuration, checkFunction, checkOptions } from '../errors.js';
@@ -48,8 +50,9 @@ const RECYCLED: Final = Object.freeze({ error: 0, timestamp: 0 });
  */
 export class RemoteFence {
   readonly #rt: AttachedRuntime;
-  /** Word index of the slot. */
+  /** Word index of the slot's hot words, and of its cold words. */
   readonly #w: number;
+  readonly #cw: number;
   readonly #gen: number;
   readonly #ci: number;
   readonly #context: number;
@@ -64,9 +67,10 @@ export class RemoteFence {
   }
 
   /** @internal Use view.fence(handle). */
-  constructor(rt: AttachedRuntime, slotWord: number, gen: number, ci: number, context: number, seqno: number, recycled: boolean) {
+  constructor(rt: AttachedRuntime, slotWord: number, coldWord: number, gen: number, ci: number, context: number, seqno: number, recycled: boolean) {
     this.#rt = rt;
     this.#w = slotWord;
+    this.#cw = coldWord;
     this.#gen = gen;
     this.#ci = ci;
     this.#context = context;
@@ -94,10 +98,11 @@ export class RemoteFence {
     if (this.#final) return this.#final;
     const { u32, i32 } = this.#rt;
     const w = this.#w;
+    const cw = this.#cw;
     for (;;) {
       const g1 = Atomics.load(u32, w + (L.S_GEN >> 2));
       const st = Atomics.load(u32, w + (L.S_STATE >> 2));
-      const s = loadF64(u32, w + (L.S_SEQNO >> 2));
+      const s = loadF64(u32, cw + (L.CS_SEQNO >> 2));
       // Not this fence any more (freed, reused, or a generation that wrapped): it was signaled.
       if (g1 !== this.#gen || !(st & L.FS_ALLOC) || st >>> L.STATE_CTX_SHIFT !== this.#ci || s !== this.#seqno) return (this.#final = RECYCLED);
       const error = Atomics.load(i32, w + (L.S_ERROR >> 2));
@@ -110,7 +115,7 @@ export class RemoteFence {
         this.#pendingError = error;
         return undefined;
       }
-      const timestamp = loadF64(u32, w + (L.S_TIMESTAMP >> 2));
+      const timestamp = loadF64(u32, cw + (L.CS_TIMESTAMP >> 2));
       if (Atomics.load(u32, w + (L.S_GEN >> 2)) !== g1 || Atomics.load(u32, w + (L.S_STATE >> 2)) !== st) continue;
       return (this.#final = { error, timestamp });
     }
