@@ -21,7 +21,7 @@ import {
   RGF_WAKE, RGF_TRACE, EN_BUSY, JF_NO_ACK, DMA_CHUNKS, DESC_SIZE, D_SEQNO, D_DST, D_BYTES, D_PATTERN,
   D_ALLOC_ID, START_SIZE, C_HEAD, S_SEQNO, H_SLOT_OFF, H_FREE_HEAD, H_IN_USE,
   ST_SIGNALED, ST_SIGNAL_CALLS, SLOT_SHIFT, S_STATE, S_GEN, S_NEXT, S_TIMESTAMP, FS_SIGNALED, FS_JS,
-  FS_PINNED, FS_SCHED, C_TAIL, C_PENDING, C_SIGNALED_SEQNO,
+  FS_PINNED, FS_SCHED, C_TAIL, C_PENDING, C_SIGNALED_SEQNO, H_CTX_OFF, CTX_SIZE,
 } from "../bindings/core/layout";
 import { ctxPtr, slotPtr, signalRun, recyclePlain } from "./fence";
 import { descPtr, startPtr, canFetch, fetch, endEvent, writeChunk, owned } from "./ring";
@@ -232,25 +232,33 @@ export function fastRun(base: usize, ring: i32, rp: usize, t: f64, limit: f64, i
     }
     m = <i32>(m + 1);
     if (stop) break;
-    if (m == 1 && queued != 0) {
+    // A stretch of zero-byte jobs with plain fences: zeroRun, with the locals published first.
+    // (Two call sites: a function called once is inlined by the optimizer, and its loop then
+    // shares the registers of this one's words, which V8 spills.)
+    let k: u32 = 0;
+    if (m == 1) {
+      if (queued == 0) break;
       // The duration of the jobs after the first: the next one's.
       lastB = load<u32>(descs + <usize>((head & mask) * DESC_SIZE) + D_BYTES);
       step = Math.floor(baseNs + perByte * <f64>lastB); // (fetch's formula)
-    }
-    if (step == dur0 && <u32>m <= queued) {
-      // A stretch of zero-byte jobs with plain fences: zeroRun, with the locals published first.
+      if (step == dur0) {
+        publishPlain(base, c, signaled, load<f64>(lastPlain + D_SEQNO), h, freeHead);
+        signaled = 0;
+        k = zeroRun(base, rp, c, <u32>head, <u32>queued, e, step, limit, incl, armed, tmo);
+      }
+    } else if (step == dur0 && <u32>m <= queued) {
       publishPlain(base, c, signaled, load<f64>(lastPlain + D_SEQNO), h, freeHead);
       signaled = 0;
-      const k = zeroRun(base, rp, c, <u32>(head - 1 + <u32>m), <u32>(queued - <u32>(m - 1)), e, step, limit, incl, armed, tmo);
-      if (k != 0) {
-        h = load<i32>(c + C_HEAD);
-        freeHead = load<i32>(base + H_FREE_HEAD);
-        m = <i32>(m + <i32>k);
-        // Its last job: started at its start time, ended one step later (as it computed it).
-        d = descs + <usize>((<u32>(head - 2 + <u32>m) & mask) * DESC_SIZE);
-        start = load<f64>(starts + <usize>((<u32>(head - 2 + <u32>m) & mask) * START_SIZE));
-        e = start + step;
-      }
+      k = zeroRun(base, rp, c, <u32>(head - 1 + <u32>m), <u32>(queued - <u32>(m - 1)), e, step, limit, incl, armed, tmo);
+    }
+    if (k != 0) {
+      h = load<i32>(c + C_HEAD);
+      freeHead = load<i32>(base + H_FREE_HEAD);
+      m = <i32>(m + <i32>k);
+      // Its last job: started at its start time, ended one step later (as it computed it).
+      d = descs + <usize>((<u32>(head - 2 + <u32>m) & mask) * DESC_SIZE);
+      start = load<f64>(starts + <usize>((<u32>(head - 2 + <u32>m) & mask) * START_SIZE));
+      e = start + step;
     }
     // The next queued job: its plan (one duration after the first, the limit, R6, M2).
     if (<u32>(m - 1) >= queued) break;
@@ -370,6 +378,56 @@ function publishContexts(base: usize, rings: usize, stride: usize, count: i32, t
 }
 
 /**
+ * tiedRun's inline signaling, from ring r of instant `full` (at time e): per instant, per ring of
+ * the group in index order, the job's fence when it is plain (no handle, callbacks or holder: the
+ * job's own, the context's next), what signalRun does for it: signaled with its job's time and
+ * recycled, the free list's head and the global counters in locals (written once, at the end);
+ * the contexts' pending counts and signaled seqnos only once they are no longer deferred. It
+ * stops at a fence that is not plain, and ends after `steps` instants or before one that is not
+ * before `until` and `other`. A function of its own with no call in its loop (see zeroRun).
+ * Returns the position it stopped or ended at, (instant * count + ring) * 2, plus 1 if it ended.
+ */
+function tiedPlain(base: usize, rings: usize, stride: usize, count: i32, t: f64, full: i32, r: i32, e: f64, step: f64, steps: i32, until: f64, other: f64, deferred: bool): i32 {
+  const slotBase = base + <usize>load<u32>(base + H_SLOT_OFF);
+  const ctxBase = base + <usize>load<u32>(base + H_CTX_OFF);
+  let freeHead = load<i32>(base + H_FREE_HEAD);
+  let n = 0;
+  let stopped = false;
+  for (;;) {
+    for (; r < count; r++) {
+      const rp = rings + <usize>r * stride;
+      if (load<f64>(rp + R_NEXT_T) != t) continue;
+      const c = ctxBase + <usize>(load<i32>(rp + R_CTX) * CTX_SIZE);
+      const h = load<i32>(c + C_HEAD);
+      const q = slotBase + (<usize>h << SLOT_SHIFT);
+      if (h == NIL || (load<u32>(q + S_STATE) & (FS_SIGNALED | FS_JS | FS_PINNED | FS_SCHED))) {
+        stopped = true;
+        break;
+      }
+      const nx = recyclePlain(q, e, freeHead);
+      freeHead = h;
+      store<i32>(c + C_HEAD, nx);
+      if (nx == NIL) store<i32>(c + C_TAIL, NIL);
+      if (!deferred) {
+        store<u32>(c + C_PENDING, load<u32>(c + C_PENDING) - 1);
+        const seqno = load<f64>(q + S_SEQNO);
+        if (seqno > load<f64>(c + C_SIGNALED_SEQNO)) store<f64>(c + C_SIGNALED_SEQNO, seqno);
+      }
+      n++;
+    }
+    if (stopped) break;
+    r = 0;
+    full++;
+    if (full >= steps) break;
+    e += step;
+    if (!(e <= until && e < other)) break;
+  }
+  store<i32>(base + H_FREE_HEAD, freeHead);
+  publishSignals(base, n);
+  return <i32>(<i32>(<i32>(full * count) + r) * 2 + (stopped ? 0 : 1));
+}
+
+/**
  * Tied rings: the rings whose next event is at t all complete their running job at one instant
  * end0, have more queued behind it, and their devices take one duration (`step`) per job: their
  * completions fall at the same instants end0, end0 + step, ... until another ring's event or
@@ -397,6 +455,7 @@ export function tiedRun(base: usize, t: f64, until: f64): i32 {
   let patterned = false; // the pass writes bytes, all of one pattern:
   let pattern: u32 = 0;
   let steps: i32 = 0x7fffffff; // instants every ring of the group has a clean completion at
+  let first = 0; // the group's first ring
   for (let r = 0; r < count; r++) {
     const rp = rings + <usize>r * stride;
     const tr = load<f64>(rp + R_NEXT_T);
@@ -406,6 +465,7 @@ export function tiedRun(base: usize, t: f64, until: f64): i32 {
     }
     const end = load<f64>(rp + R_CUR_END);
     if ((end0 >= 0 && end != end0) || !(end <= until) || !runnable(base, rp)) return -1;
+    if (end0 < 0) first = r;
     end0 = end;
     if (load<u32>(rp + R_STOP) != 0 || <u32>(load<u32>(rp + R_INJECT) & <u32>~JF_NO_ACK) != 0) return -1;
     const head = load<u32>(rp + R_HEAD);
@@ -466,77 +526,50 @@ export function tiedRun(base: usize, t: f64, until: f64): i32 {
   // With bytes: no chunk lands at the instant its job starts (it would run between two rings'
   // completions there, which matters if the bindings look at that instant).
   if (patterned && !(Math.floor(step / <f64>DMA_CHUNKS) >= 1)) return -1;
-  // The instants, in order; per instant the rings in index order.
-  let e = end0;
-  let last = end0;
+  // The instants, in order; per instant the rings in index order: the plain fences in tiedPlain,
+  // any other here, through signalRun.
+  let e = end0; // instant `full`'s time
+  let ePrev = end0; // and the one before
   let full: i32 = 0; // instants every ring of the group ran
-  let part = 0; // and the rings below this index one more
-  let ran = 0; // completions
+  let ri = 0; // and the rings of the group below this index one more
+  let part = 0; // (the same, once stopped)
   let stop = false; // within an instant
-  const slotBase = base + <usize>load<u32>(base + H_SLOT_OFF);
-  let freeHead = load<i32>(base + H_FREE_HEAD);
-  let signaled = 0; // fences signaled inline, not yet counted in the arena
   let deferred = true; // the contexts' pending counts and signaled seqnos not yet written (no signalRun yet)
-  while (full < steps) {
-    if (full > 0) {
+  for (;;) {
+    const code = tiedPlain(base, rings, stride, count, t, full, ri, e, step, steps, until, other, deferred);
+    const pos = code >> 1;
+    const nf = <i32>(pos / count);
+    ri = <i32>(pos - nf * count);
+    for (; full < nf; full++) {
+      // (tiedPlain's times, the same sums)
+      ePrev = e;
       e += step;
-      if (!(e <= until && e < other)) break;
     }
-    for (let r = 0; r < count; r++) {
-      const rp = rings + <usize>r * stride;
-      if (load<f64>(rp + R_NEXT_T) != t) continue;
-      const seqno = load<f64>(descPtr(rp, <u32>(load<u32>(rp + R_HEAD) - 1 + <u32>full)) + D_SEQNO);
-      const ctx = load<i32>(rp + R_CTX);
-      const c = ctxPtr(base, ctx);
-      const h = load<i32>(c + C_HEAD);
-      const q = slotBase + (<usize>h << SLOT_SHIFT);
-      if (h != NIL && !(load<u32>(q + S_STATE) & (FS_SIGNALED | FS_JS | FS_PINNED | FS_SCHED)) && load<f64>(q + S_SEQNO) == seqno) {
-        // The common fence (no handle, callbacks or holder, the job's own): what signalRun does
-        // for it, with the free list's head and the global counters in locals (published once).
-        const nx = recyclePlain(q, e, freeHead);
-        freeHead = h;
-        store<i32>(c + C_HEAD, nx);
-        if (nx == NIL) store<i32>(c + C_TAIL, NIL);
-        if (!deferred) {
-          store<u32>(c + C_PENDING, load<u32>(c + C_PENDING) - 1);
-          if (seqno > load<f64>(c + C_SIGNALED_SEQNO)) store<f64>(c + C_SIGNALED_SEQNO, seqno);
-        }
-        signaled++;
-        last = e;
-        ran++;
-        continue;
-      }
-      // Any other fence: signalRun, with the locals published first.
-      store<i32>(base + H_FREE_HEAD, freeHead);
-      publishSignals(base, signaled);
-      signaled = 0;
-      if (deferred) {
-        // Until now every fence was inline: each ring below r signaled full + 1, the others full.
-        publishContexts(base, rings, stride, count, t, full, r);
-        deferred = false;
-      }
-      const got = signalRun(base, ctx, seqno, e, 0);
-      freeHead = load<i32>(base + H_FREE_HEAD);
-      if (got == 0) {
-        part = r; // a fence signaled before its job completed: the general path takes it
-        stop = true;
-        break;
-      }
-      last = e;
-      ran++;
-      if (load<i32>(base + H_NOTIFY_HEAD) != NIL) {
-        part = <i32>(r + 1); // JS callbacks or waiters: back to the bindings at this job's time
-        stop = true;
-        break;
-      }
+    if (code & 1) break; // the pass ended: its instants ran, or the next one comes too late
+    // Ring ri's fence at this instant is not plain: signalRun, the contexts' words written first.
+    if (deferred) {
+      // Until now every fence was inline: each ring below ri signaled full + 1, the others full.
+      publishContexts(base, rings, stride, count, t, full, ri);
+      deferred = false;
     }
-    if (stop) break;
-    full++;
+    const rp = rings + <usize>ri * stride;
+    const seqno = load<f64>(descPtr(rp, <u32>(load<u32>(rp + R_HEAD) - 1 + <u32>full)) + D_SEQNO);
+    if (signalRun(base, load<i32>(rp + R_CTX), seqno, e, 0) == 0) {
+      part = ri; // a fence signaled before its job completed: the general path takes it
+      stop = true;
+      break;
+    }
+    if (load<i32>(base + H_NOTIFY_HEAD) != NIL) {
+      part = <i32>(ri + 1); // JS callbacks or waiters: back to the bindings at this job's time
+      stop = true;
+      break;
+    }
+    ri++; // (past the last ring: tiedPlain goes on with the next instant)
   }
-  store<i32>(base + H_FREE_HEAD, freeHead);
-  publishSignals(base, signaled);
   if (deferred) publishContexts(base, rings, stride, count, t, full, 0); // no stop: full each
-  if (ran == 0) return -1;
+  // Nothing ran: stopped at the group's first fence of the first instant.
+  if (full == 0 && !(stop && part > first)) return -1;
+  const last = stop && part > first ? e : ePrev; // the last completion's time
   let status = 0;
   for (let r = 0; r < count; r++) {
     const rp = rings + <usize>r * stride;
