@@ -535,8 +535,9 @@ export function tiedRun(base: usize, t: f64, until: f64): i32 {
   let part = 0; // (the same, once stopped)
   let stop = false; // within an instant
   let deferred = true; // the contexts' pending counts and signaled seqnos not yet written (no signalRun yet)
+  // (Two call sites, the first and the one after each other fence: see zeroRun.)
+  let code = tiedPlain(base, rings, stride, count, t, 0, 0, end0, step, steps, until, other, true);
   for (;;) {
-    const code = tiedPlain(base, rings, stride, count, t, full, ri, e, step, steps, until, other, deferred);
     const pos = code >> 1;
     const nf = <i32>(pos / count);
     ri = <i32>(pos - nf * count);
@@ -565,6 +566,7 @@ export function tiedRun(base: usize, t: f64, until: f64): i32 {
       break;
     }
     ri++; // (past the last ring: tiedPlain goes on with the next instant)
+    code = tiedPlain(base, rings, stride, count, t, full, ri, e, step, steps, until, other, false);
   }
   if (deferred) publishContexts(base, rings, stride, count, t, full, 0); // no stop: full each
   // Nothing ran: stopped at the group's first fence of the first instant.
