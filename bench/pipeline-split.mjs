@@ -56,7 +56,7 @@ for (const rings of [1, 8]) {
   for (const w of ws) w.iterate(300); // warm-up
   const res = ws.map(() => ({ sub: [], run: [] }));
   for (let r = 0; r < ROUNDS; r++) {
-    const order = r % 2 ? [...ws.keys()].reverse() : [...ws.keys()];
+    const order = ws.map((_, i) => (r % 2 ? ws.length - 1 - i : i));
     for (const i of order) {
       const { sub, run } = ws[i].iterate(200);
       res[i].sub.push(sub);
