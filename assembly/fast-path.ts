@@ -21,7 +21,7 @@ import {
   RGF_WAKE, RGF_TRACE, EN_BUSY, JF_NO_ACK, DMA_CHUNKS, DESC_SIZE, D_SEQNO, D_DST, D_BYTES, D_PATTERN,
   D_ALLOC_ID, START_SIZE, C_HEAD, H_FREE_HEAD, H_IN_USE,
   ST_SIGNALED, ST_SIGNAL_CALLS, S_STATE, S_GEN, S_NEXT, FS_SIGNALED, FS_JS,
-  FS_PINNED, FS_SCHED, C_TAIL, C_PENDING, C_SIGNALED_SEQNO,
+  FS_PINNED, FS_SCHED, C_TAIL, C_PENDING, C_SIGNALED_SEQNO, H_CTX_OFF, CTX_SIZE,
 } from "../bindings/core/layout";
 import { ctxPtr, slotPtr, signalRun, recyclePlain, slotSeqno, hotArray, hotAt } from "./fence";
 import { descPtr, startPtr, canFetch, fetch, endEvent, writeChunk, owned } from "./ring";
@@ -52,16 +52,15 @@ import { descPtr, startPtr, canFetch, fetch, endEvent, writeChunk, owned } from 
 /**
  * The device's side of m completed jobs of a ring whose running job ended at end0 and whose
  * next m - 1 jobs took `step` each: their bytes (the jobs after the first: whole), start times,
- * the last job's write-back, IRQ counts, the next fetch and the ring's next event.
+ * then what publishRun writes.
  */
 function finishRun(base: usize, ring: i32, rp: usize, m: i32, step: f64, end0: f64): i32 {
   const head = load<u32>(rp + R_HEAD);
-  const d0 = descPtr(rp, <u32>(head - 1));
   const dma = base + <usize>load<u32>(base + H_DMA_OFF);
   let bytes: f64 = 0;
   let tLast = end0;
   let start = load<f64>(rp + R_CUR_START);
-  let last = d0;
+  let last = descPtr(rp, <u32>(head - 1));
   const mask = load<u32>(rp + R_MASK);
   const descs = rp + RING_SIZE;
   const starts = startPtr(rp, 0);
@@ -77,9 +76,20 @@ function finishRun(base: usize, ring: i32, rp: usize, m: i32, step: f64, end0: f
     start = tLast;
     tLast += step;
   }
-  const retired = <u32>(head - 1 + <u32>m);
+  return publishRun(base, ring, rp, m, step, start, tLast, last, bytes);
+}
+
+/**
+ * The end of a ring's run of m jobs (the jobs after the first took `step` each; the last one,
+ * at descriptor `last`, started at `start` and ended at tLast; `bytes` written by the jobs after
+ * the first): the last job's write-back, the engine words, IRQ and job counts, the next fetch
+ * and the ring's next event.
+ */
+// @ts-ignore: decorator
+@inline function publishRun(base: usize, ring: i32, rp: usize, m: i32, step: f64, start: f64, tLast: f64, last: usize, bytes: f64): i32 {
+  const retired = <u32>(load<u32>(rp + R_HEAD) - 1 + <u32>m);
   if (bytes != 0) store<f64>(base + ST_DMA_BYTES, load<f64>(base + ST_DMA_BYTES) + bytes);
-  if (m > 1) {
+  if (<i32>m > 1) {
     store<f64>(rp + R_CUR_START, start);
     store<f64>(rp + R_CUR_DUR, step);
     store<f64>(rp + R_CUR_END, tLast);
@@ -90,13 +100,29 @@ function finishRun(base: usize, ring: i32, rp: usize, m: i32, step: f64, end0: f
   store<f64>(rp + R_WRITEBACK, load<f64>(last + D_SEQNO));
   store<u32>(rp + R_RETIRED, retired);
   store<u32>(rp + R_ENGINE, 0);
-  store<f64>(base + ST_JOBS_COMPLETED, load<f64>(base + ST_JOBS_COMPLETED) + <f64>m);
+  store<f64>(base + ST_JOBS_COMPLETED, load<f64>(base + ST_JOBS_COMPLETED) + <f64><i32>m);
   store<u32>(rp + R_IRQS, load<u32>(rp + R_IRQS) + <u32>m);
-  store<f64>(base + ST_IRQS, load<f64>(base + ST_IRQS) + <f64>m);
+  store<f64>(base + ST_IRQS, load<f64>(base + ST_IRQS) + <f64><i32>m);
   store<u32>(rp + R_SIG_IDX, retired);
   if (canFetch(rp)) fetch(rp, tLast);
   store<f64>(base + H_DEV_NOW, tLast);
   return endEvent(base, ring, rp, tLast, 0);
+}
+
+/**
+ * The counts of n plain fences of context c signaled and recycled inline (one signal call each),
+ * the last one's seqno `seqno`, with the free list's head and the context's list head: what
+ * signalRun would have written for them.
+ */
+// @ts-ignore: decorator
+@inline function publishPlain(base: usize, c: usize, n: i32, seqno: f64, head: i32, freeHead: i32): void {
+  store<i32>(base + H_FREE_HEAD, freeHead);
+  store<i32>(c + C_HEAD, head);
+  if (head == NIL) store<i32>(c + C_TAIL, NIL);
+  if (n == 0) return;
+  store<u32>(c + C_PENDING, load<u32>(c + C_PENDING) - <u32>n);
+  if (seqno > load<f64>(c + C_SIGNALED_SEQNO)) store<f64>(c + C_SIGNALED_SEQNO, seqno);
+  publishSignals(base, n);
 }
 
 /**
@@ -105,9 +131,13 @@ function finishRun(base: usize, ring: i32, rp: usize, m: i32, step: f64, end0: f
  * too if `incl`: the ring comes first in index order there) — no fault armed or drawn (no PRNG
  * ring), no request, no timeout due, every byte written into memory its job's allocation owns
  * (one ownership check per job), no return to the bindings per job (WAKE, TRACE) — and stops
- * after a fence with JS callbacks or waiters. The jobs after the first have one duration: the
- * stamps are accumulated steps, as the general path's times are. Returns -1 when it does not
- * apply (the general path runs the event), else the DR_* bits of its last event.
+ * after a fence with JS callbacks or waiters, and before a fence already signaled. The jobs
+ * after the first have one duration: the stamps are accumulated steps, as the general path's
+ * times are. One loop per job: its plan (time, deadline, ownership), the IRQ handler's signaling
+ * of its fence (a plain one inline, with the list heads and the counters in locals, published
+ * once; any other through signalRun, one fence, what is pending published first), its start
+ * time and bytes; a stretch of zero-byte jobs with plain fences goes to zeroRun. Returns -1 when
+ * it does not apply (the general path runs the event), else the DR_* bits of its last event.
  */
 export function fastRun(base: usize, ring: i32, rp: usize, t: f64, limit: f64, incl: bool): i32 {
   // First the cheapest refusal: the running job does not complete before the limit (a chunk event
@@ -117,7 +147,9 @@ export function fastRun(base: usize, ring: i32, rp: usize, t: f64, limit: f64, i
   if (load<i32>(base + H_NOTIFY_HEAD) != NIL || !runnable(base, rp)) return -1;
   const flags = load<u32>(rp + R_FLAGS);
   const head = load<u32>(rp + R_HEAD);
-  const d0 = descPtr(rp, <u32>(head - 1));
+  const mask = load<u32>(rp + R_MASK);
+  const descs = rp + RING_SIZE;
+  const d0 = descs + <usize>((<u32>(head - 1) & mask) * DESC_SIZE);
   // R6: no deadline before a completion, and none reached at a fetch.
   const tmo = load<f64>(rp + R_TIMEOUT_NS);
   const armed = deadlines(rp);
@@ -130,56 +162,169 @@ export function fastRun(base: usize, ring: i32, rp: usize, t: f64, limit: f64, i
   const lo0 = <u32>(<u64>bytes0 * load<u32>(rp + R_CUR_WRITTEN) / DMA_CHUNKS);
   if (bytes0 != lo0 && !owned(base, cDst + lo0, bytes0 - lo0, cAlloc)) return -1;
   if (lo0 != 0) cBytes = 0; // (only the rest was checked: a job like it checks its own)
-  // Plan: how many jobs complete, one duration (step) after the first.
-  let n = 1;
-  let step: f64 = 0;
-  let tEnd = end0;
-  const tail = atomic.load<u32>(rp + R_TAIL);
-  if (!((flags & RGF_STOPPABLE) && load<u32>(rp + R_STOP)) && !(load<u32>(rp + R_INJECT) & <u32>~JF_NO_ACK)) {
-    const baseNs = load<f64>(rp + R_BASE_NS);
-    const perByte = load<f64>(rp + R_PER_BYTE_NS);
-    const queued = <u32>(tail - head);
-    const descs = rp + RING_SIZE;
-    const mask = load<u32>(rp + R_MASK);
-    let lastB: u32 = 0;
-    let dur: f64 = 0;
-    for (let k: u32 = 0; k < queued; k++) {
-      const d = descs + <usize>((<u32>(head + k) & mask) * DESC_SIZE);
-      const b = load<u32>(d + D_BYTES);
-      if (n == 1 || b != lastB) {
-        // (fetch's formula: the same duration for the same size)
-        dur = Math.floor(baseNs + perByte * <f64>b);
-        lastB = b;
-        if (n == 1) step = dur;
-        else if (dur != step) break;
+  // The jobs queued behind it (none while a STOP or a fault is armed: fetch would see it).
+  const queued = !((flags & RGF_STOPPABLE) && load<u32>(rp + R_STOP)) && !(load<u32>(rp + R_INJECT) & <u32>~JF_NO_ACK)
+    ? <u32>(atomic.load<u32>(rp + R_TAIL) - head) : <u32>0;
+  const baseNs = load<f64>(rp + R_BASE_NS);
+  const perByte = load<f64>(rp + R_PER_BYTE_NS);
+  const dur0 = Math.floor(baseNs + perByte * 0.0); // a zero-byte job's (fetch's formula)
+  const starts = startPtr(rp, 0);
+  const dma = base + <usize>load<u32>(base + H_DMA_OFF);
+  const ctx = load<i32>(rp + R_CTX);
+  const c = ctxPtr(base, ctx);
+  const slotBase = hotArray(base);
+  // The locals: the context's list head, the free list's head, the plain fences signaled inline
+  // (not yet counted in the arena) and the last one's job.
+  let h = load<i32>(c + C_HEAD);
+  let freeHead = load<i32>(base + H_FREE_HEAD);
+  let signaled = 0;
+  let lastPlain = d0;
+  let m = 0; // jobs completed
+  let step: f64 = 0; // the duration of the jobs after the first
+  let lastB: u32 = 0;
+  let bytes: f64 = 0; // written in the run
+  let e = end0; // this job's completion
+  let start = load<f64>(rp + R_CUR_START); // and its start
+  let d = d0;
+  let lastD = d0; // the job before it: its descriptor, start and end
+  let lastStart = start;
+  let lastEnd = e;
+  for (;;) {
+    // The IRQ handler's signaling of this job's fence.
+    const q = hotAt(slotBase, h);
+    let stop = false;
+    if (h != NIL && !(load<u32>(q + S_STATE) & (FS_SIGNALED | FS_JS | FS_PINNED | FS_SCHED))) {
+      // The common fence (no handle, callbacks or holder: the job's own, the context's next).
+      const cur = h;
+      h = recyclePlain(q, freeHead);
+      freeHead = cur;
+      signaled++;
+      lastPlain = d;
+    } else {
+      // Any other: signalRun for this job, with the locals published first.
+      publishPlain(base, c, signaled, load<f64>(lastPlain + D_SEQNO), h, freeHead);
+      signaled = 0;
+      const got = signalRun(base, ctx, load<f64>(d + D_SEQNO), e, 0);
+      h = load<i32>(c + C_HEAD);
+      freeHead = load<i32>(base + H_FREE_HEAD);
+      if (got == 0) {
+        // Signaled before its job completed: the general path takes the job; the run ends with
+        // the job before it.
+        d = lastD;
+        start = lastStart;
+        e = lastEnd;
+        break;
       }
-      const e = tEnd + dur;
-      if (e > limit || (e == limit && !incl)) break;
-      if (armed && !(tEnd + tmo > tEnd && tEnd + tmo >= e)) break;
-      if (b != 0) {
-        const dst = load<u32>(d + D_DST);
-        const id = load<u32>(d + D_ALLOC_ID);
-        if (dst != cDst || b != cBytes || id != cAlloc) {
-          if (!owned(base, dst, b, id)) break;
-          cDst = dst;
-          cBytes = b;
-          cAlloc = id;
-        }
-      }
-      tEnd = e;
-      n++;
+      stop = load<i32>(base + H_NOTIFY_HEAD) != NIL; // JS callbacks or waiters: back to the bindings
     }
+    // The job completes: the device's side, its start time and bytes (the running job's: the
+    // chunks it still had to write).
+    if (m > 0) {
+      store<f64>(starts + <usize>((<u32>(head - 1 + <u32>m) & mask) * START_SIZE), start);
+      const b = load<u32>(d + D_BYTES);
+      if (b != 0) {
+        memory.fill(<usize>(dma + <usize>load<u32>(d + D_DST)), <u8>load<u32>(d + D_PATTERN), <usize>b);
+        bytes += <f64>b;
+      }
+    } else if (bytes0 != lo0) {
+      memory.fill(<usize>(dma + <usize>(load<u32>(d0 + D_DST) + lo0)), <u8>load<u32>(d0 + D_PATTERN), <usize>(bytes0 - lo0));
+      bytes += <f64><u32>(bytes0 - lo0);
+    }
+    m = <i32>(m + 1);
+    if (stop) break;
+    // A stretch of zero-byte jobs with plain fences: zeroRun, with the locals published first.
+    // (Two call sites: a function called once is inlined by the optimizer, and its loop then
+    // shares the registers of this one's words, which V8 spills.)
+    let k: u32 = 0;
+    if (m == 1) {
+      if (queued == 0) break;
+      // The duration of the jobs after the first: the next one's.
+      lastB = load<u32>(descs + <usize>((head & mask) * DESC_SIZE) + D_BYTES);
+      step = Math.floor(baseNs + perByte * <f64>lastB); // (fetch's formula)
+      if (step == dur0) {
+        publishPlain(base, c, signaled, load<f64>(lastPlain + D_SEQNO), h, freeHead);
+        signaled = 0;
+        k = zeroRun(base, rp, c, <u32>head, <u32>queued, e, step, limit, incl, armed, tmo);
+      }
+    } else if (step == dur0 && <u32>m <= queued) {
+      publishPlain(base, c, signaled, load<f64>(lastPlain + D_SEQNO), h, freeHead);
+      signaled = 0;
+      k = zeroRun(base, rp, c, <u32>(head - 1 + <u32>m), <u32>(queued - <u32>(m - 1)), e, step, limit, incl, armed, tmo);
+    }
+    if (k != 0) {
+      h = load<i32>(c + C_HEAD);
+      freeHead = load<i32>(base + H_FREE_HEAD);
+      m = <i32>(m + <i32>k);
+      // Its last job: started at its start time, ended one step later (as it computed it).
+      d = descs + <usize>((<u32>(head - 2 + <u32>m) & mask) * DESC_SIZE);
+      start = load<f64>(starts + <usize>((<u32>(head - 2 + <u32>m) & mask) * START_SIZE));
+      e = start + step;
+    }
+    // The next queued job: its plan (one duration after the first, the limit, R6, M2).
+    if (<u32>(m - 1) >= queued) break;
+    const dn = descs + <usize>((<u32>(head - 1 + <u32>m) & mask) * DESC_SIZE);
+    const b = load<u32>(dn + D_BYTES);
+    if (b != lastB) {
+      if (Math.floor(baseNs + perByte * <f64>b) != step) break; // (the same duration for the same size)
+      lastB = b;
+    }
+    const en = e + step;
+    if (en > limit || (en == limit && !incl)) break;
+    if (armed && !(e + tmo > e && e + tmo >= en)) break;
+    if (b != 0) {
+      const dst = load<u32>(dn + D_DST);
+      const id = load<u32>(dn + D_ALLOC_ID);
+      if (dst != cDst || b != cBytes || id != cAlloc) {
+        if (!owned(base, dst, b, id)) break;
+        cDst = dst;
+        cBytes = b;
+        cAlloc = id;
+      }
+    }
+    lastD = d;
+    lastStart = start;
+    lastEnd = e;
+    start = e;
+    e = en;
+    d = dn;
   }
-  // The IRQ handlers' signaling, one fence per job: m jobs complete (fewer at a JS fence).
-  const m = signalRun(base, load<i32>(rp + R_CTX), load<f64>(descPtr(rp, <u32>(head - 1 + <u32>(n - 1))) + D_SEQNO), end0, step);
-  if (m == 0) return -1; // (not reached: the first pending fence is the running job's)
-  // The running job's remaining chunks; finishRun writes the others' bytes.
-  if (bytes0 != lo0) {
-    const dma = base + <usize>load<u32>(base + H_DMA_OFF);
-    memory.fill(<usize>(dma + <usize>(load<u32>(d0 + D_DST) + lo0)), <u8>load<u32>(d0 + D_PATTERN), <usize>(bytes0 - lo0));
-    store<f64>(base + ST_DMA_BYTES, load<f64>(base + ST_DMA_BYTES) + <f64><u32>(bytes0 - lo0));
+  publishPlain(base, c, signaled, load<f64>(lastPlain + D_SEQNO), h, freeHead);
+  if (m == 0) return -1; // (the running job's fence was signaled before it completed)
+  return publishRun(base, ring, rp, m, step, start, e, d, bytes);
+}
+
+/**
+ * fastRun's stretch of n zero-byte jobs from index idx, the first starting at e (the job before
+ * it ended there), each `step` long, with plain fences: their fences signaled and recycled (the
+ * list heads in locals), their start times, then the counts published (publishPlain). It stops
+ * before a job with bytes, a fence that is not plain, the limit or a deadline (fastRun's checks,
+ * which then see that job). A function of its own with no call in its loop, so that the
+ * compiler keeps the loop's words in registers. Returns how many jobs it completed.
+ */
+function zeroRun(base: usize, rp: usize, c: usize, idx: u32, n: u32, e: f64, step: f64, limit: f64, incl: bool, armed: bool, tmo: f64): u32 {
+  const mask = load<u32>(rp + R_MASK);
+  const descs = rp + RING_SIZE;
+  const starts = startPtr(rp, 0);
+  const slotBase = hotArray(base);
+  let h = load<i32>(c + C_HEAD);
+  let freeHead = load<i32>(base + H_FREE_HEAD);
+  let k: u32 = 0;
+  for (; k < n; k++) {
+    const i = <u32>(idx + k) & mask;
+    if (load<u32>(descs + <usize>(i * DESC_SIZE) + D_BYTES) != 0) break;
+    const en = e + step;
+    if (en > limit || (en == limit && !incl)) break;
+    if (armed && !(e + tmo > e && e + tmo >= en)) break;
+    const q = hotAt(slotBase, h);
+    if (h == NIL || (load<u32>(q + S_STATE) & (FS_SIGNALED | FS_JS | FS_PINNED | FS_SCHED))) break;
+    const cur = h;
+    h = recyclePlain(q, freeHead);
+    freeHead = cur;
+    store<f64>(starts + <usize>(i * START_SIZE), e);
+    e = en;
   }
-  return finishRun(base, ring, rp, m, step, end0);
+  if (k != 0) publishPlain(base, c, <i32>k, load<f64>(descs + <usize>((<u32>(idx + k - 1) & mask) * DESC_SIZE) + D_SEQNO), h, freeHead);
+  return k;
 }
 
 /**
@@ -233,6 +378,56 @@ function publishContexts(base: usize, rings: usize, stride: usize, count: i32, t
 }
 
 /**
+ * tiedRun's inline signaling, from ring r of instant `full` (at time e): per instant, per ring of
+ * the group in index order, the job's fence when it is plain (no handle, callbacks or holder: the
+ * job's own, the context's next), what signalRun does for it: signaled with its job's time and
+ * recycled, the free list's head and the global counters in locals (written once, at the end);
+ * the contexts' pending counts and signaled seqnos only once they are no longer deferred. It
+ * stops at a fence that is not plain, and ends after `steps` instants or before one that is not
+ * before `until` and `other`. A function of its own with no call in its loop (see zeroRun).
+ * Returns the position it stopped or ended at, (instant * count + ring) * 2, plus 1 if it ended.
+ */
+function tiedPlain(base: usize, rings: usize, stride: usize, count: i32, t: f64, full: i32, r: i32, e: f64, step: f64, steps: i32, until: f64, other: f64, deferred: bool): i32 {
+  const slotBase = hotArray(base);
+  const ctxBase = base + <usize>load<u32>(base + H_CTX_OFF);
+  let freeHead = load<i32>(base + H_FREE_HEAD);
+  let n = 0;
+  let stopped = false;
+  for (;;) {
+    for (; r < count; r++) {
+      const rp = rings + <usize>r * stride;
+      if (load<f64>(rp + R_NEXT_T) != t) continue;
+      const c = ctxBase + <usize>(load<i32>(rp + R_CTX) * CTX_SIZE);
+      const h = load<i32>(c + C_HEAD);
+      const q = hotAt(slotBase, h);
+      if (h == NIL || (load<u32>(q + S_STATE) & (FS_SIGNALED | FS_JS | FS_PINNED | FS_SCHED))) {
+        stopped = true;
+        break;
+      }
+      const nx = recyclePlain(q, freeHead);
+      freeHead = h;
+      store<i32>(c + C_HEAD, nx);
+      if (nx == NIL) store<i32>(c + C_TAIL, NIL);
+      if (!deferred) {
+        store<u32>(c + C_PENDING, load<u32>(c + C_PENDING) - 1);
+        const seqno = slotSeqno(base, h);
+        if (seqno > load<f64>(c + C_SIGNALED_SEQNO)) store<f64>(c + C_SIGNALED_SEQNO, seqno);
+      }
+      n++;
+    }
+    if (stopped) break;
+    r = 0;
+    full++;
+    if (full >= steps) break;
+    e += step;
+    if (!(e <= until && e < other)) break;
+  }
+  store<i32>(base + H_FREE_HEAD, freeHead);
+  publishSignals(base, n);
+  return <i32>(<i32>(<i32>(full * count) + r) * 2 + (stopped ? 0 : 1));
+}
+
+/**
  * Tied rings: the rings whose next event is at t all complete their running job at one instant
  * end0, have more queued behind it, and their devices take one duration (`step`) per job: their
  * completions fall at the same instants end0, end0 + step, ... until another ring's event or
@@ -260,6 +455,7 @@ export function tiedRun(base: usize, t: f64, until: f64): i32 {
   let patterned = false; // the pass writes bytes, all of one pattern:
   let pattern: u32 = 0;
   let steps: i32 = 0x7fffffff; // instants every ring of the group has a clean completion at
+  let first = 0; // the group's first ring
   for (let r = 0; r < count; r++) {
     const rp = rings + <usize>r * stride;
     const tr = load<f64>(rp + R_NEXT_T);
@@ -269,6 +465,7 @@ export function tiedRun(base: usize, t: f64, until: f64): i32 {
     }
     const end = load<f64>(rp + R_CUR_END);
     if ((end0 >= 0 && end != end0) || !(end <= until) || !runnable(base, rp)) return -1;
+    if (end0 < 0) first = r;
     end0 = end;
     if (load<u32>(rp + R_STOP) != 0 || <u32>(load<u32>(rp + R_INJECT) & <u32>~JF_NO_ACK) != 0) return -1;
     const head = load<u32>(rp + R_HEAD);
@@ -329,77 +526,52 @@ export function tiedRun(base: usize, t: f64, until: f64): i32 {
   // With bytes: no chunk lands at the instant its job starts (it would run between two rings'
   // completions there, which matters if the bindings look at that instant).
   if (patterned && !(Math.floor(step / <f64>DMA_CHUNKS) >= 1)) return -1;
-  // The instants, in order; per instant the rings in index order.
-  let e = end0;
-  let last = end0;
+  // The instants, in order; per instant the rings in index order: the plain fences in tiedPlain,
+  // any other here, through signalRun.
+  let e = end0; // instant `full`'s time
+  let ePrev = end0; // and the one before
   let full: i32 = 0; // instants every ring of the group ran
-  let part = 0; // and the rings below this index one more
-  let ran = 0; // completions
+  let ri = 0; // and the rings of the group below this index one more
+  let part = 0; // (the same, once stopped)
   let stop = false; // within an instant
-  const slotBase = hotArray(base);
-  let freeHead = load<i32>(base + H_FREE_HEAD);
-  let signaled = 0; // fences signaled inline, not yet counted in the arena
   let deferred = true; // the contexts' pending counts and signaled seqnos not yet written (no signalRun yet)
-  while (full < steps) {
-    if (full > 0) {
+  // (Two call sites, the first and the one after each other fence: see zeroRun.)
+  let code = tiedPlain(base, rings, stride, count, t, 0, 0, end0, step, steps, until, other, true);
+  for (;;) {
+    const pos = code >> 1;
+    const nf = <i32>(pos / count);
+    ri = <i32>(pos - nf * count);
+    for (; full < nf; full++) {
+      // (tiedPlain's times, the same sums)
+      ePrev = e;
       e += step;
-      if (!(e <= until && e < other)) break;
     }
-    for (let r = 0; r < count; r++) {
-      const rp = rings + <usize>r * stride;
-      if (load<f64>(rp + R_NEXT_T) != t) continue;
-      const seqno = load<f64>(descPtr(rp, <u32>(load<u32>(rp + R_HEAD) - 1 + <u32>full)) + D_SEQNO);
-      const ctx = load<i32>(rp + R_CTX);
-      const c = ctxPtr(base, ctx);
-      const h = load<i32>(c + C_HEAD);
-      const q = hotAt(slotBase, h);
-      if (h != NIL && !(load<u32>(q + S_STATE) & (FS_SIGNALED | FS_JS | FS_PINNED | FS_SCHED)) && slotSeqno(base, h) == seqno) {
-        // The common fence (no handle, callbacks or holder, the job's own): what signalRun does
-        // for it, with the free list's head and the global counters in locals (published once).
-        const nx = recyclePlain(q, freeHead);
-        freeHead = h;
-        store<i32>(c + C_HEAD, nx);
-        if (nx == NIL) store<i32>(c + C_TAIL, NIL);
-        if (!deferred) {
-          store<u32>(c + C_PENDING, load<u32>(c + C_PENDING) - 1);
-          if (seqno > load<f64>(c + C_SIGNALED_SEQNO)) store<f64>(c + C_SIGNALED_SEQNO, seqno);
-        }
-        signaled++;
-        last = e;
-        ran++;
-        continue;
-      }
-      // Any other fence: signalRun, with the locals published first.
-      store<i32>(base + H_FREE_HEAD, freeHead);
-      publishSignals(base, signaled);
-      signaled = 0;
-      if (deferred) {
-        // Until now every fence was inline: each ring below r signaled full + 1, the others full.
-        publishContexts(base, rings, stride, count, t, full, r);
-        deferred = false;
-      }
-      const got = signalRun(base, ctx, seqno, e, 0);
-      freeHead = load<i32>(base + H_FREE_HEAD);
-      if (got == 0) {
-        part = r; // a fence signaled before its job completed: the general path takes it
-        stop = true;
-        break;
-      }
-      last = e;
-      ran++;
-      if (load<i32>(base + H_NOTIFY_HEAD) != NIL) {
-        part = <i32>(r + 1); // JS callbacks or waiters: back to the bindings at this job's time
-        stop = true;
-        break;
-      }
+    if (code & 1) break; // the pass ended: its instants ran, or the next one comes too late
+    // Ring ri's fence at this instant is not plain: signalRun, the contexts' words written first.
+    if (deferred) {
+      // Until now every fence was inline: each ring below ri signaled full + 1, the others full.
+      publishContexts(base, rings, stride, count, t, full, ri);
+      deferred = false;
     }
-    if (stop) break;
-    full++;
+    const rp = rings + <usize>ri * stride;
+    const seqno = load<f64>(descPtr(rp, <u32>(load<u32>(rp + R_HEAD) - 1 + <u32>full)) + D_SEQNO);
+    if (signalRun(base, load<i32>(rp + R_CTX), seqno, e, 0) == 0) {
+      part = ri; // a fence signaled before its job completed: the general path takes it
+      stop = true;
+      break;
+    }
+    if (load<i32>(base + H_NOTIFY_HEAD) != NIL) {
+      part = <i32>(ri + 1); // JS callbacks or waiters: back to the bindings at this job's time
+      stop = true;
+      break;
+    }
+    ri++; // (past the last ring: tiedPlain goes on with the next instant)
+    code = tiedPlain(base, rings, stride, count, t, full, ri, e, step, steps, until, other, false);
   }
-  store<i32>(base + H_FREE_HEAD, freeHead);
-  publishSignals(base, signaled);
   if (deferred) publishContexts(base, rings, stride, count, t, full, 0); // no stop: full each
-  if (ran == 0) return -1;
+  // Nothing ran: stopped at the group's first fence of the first instant.
+  if (full == 0 && !(stop && part > first)) return -1;
+  const last = stop && part > first ? e : ePrev; // the last completion's time
   let status = 0;
   for (let r = 0; r < count; r++) {
     const rp = rings + <usize>r * stride;

@@ -91,7 +91,10 @@ export function ringSubmit(base: usize, ring: i32, n: i32, dst: u32, bytes: u32,
     const descs = rp + RING_SIZE;
     let freeHead = load<i32>(base + H_FREE_HEAD);
     let bump = load<i32>(base + H_BUMP);
-    let prev = load<i32>(c + C_TAIL);
+    const prev = load<i32>(c + C_TAIL);
+    // Where the next fence's slot is linked: the context's head, or the last fence's link (each
+    // link written once, the last one NIL after the loop).
+    let link = prev == NIL ? c + C_HEAD : hotAt(slotBase, prev) + S_NEXT;
     for (let i = 0; i < n; i++) {
       seqno += 1;
       if (freeHead != NIL) {
@@ -103,14 +106,12 @@ export function ringSubmit(base: usize, ring: i32, n: i32, dst: u32, bytes: u32,
       }
       const p = hotAt(slotBase, slot);
       const cp = coldPtr(base, slot); // (through the header: one value fewer live in the loop)
-      store<i32>(p + S_NEXT, NIL);
       store<i32>(p + S_ERROR, 0);
       store<f64>(cp + CS_SEQNO, seqno);
       store<f64>(cp + CS_TIMESTAMP, 0);
       store<u32>(p + S_STATE, state);
-      if (prev == NIL) store<i32>(c + C_HEAD, slot);
-      else store<i32>(hotAt(slotBase, prev) + S_NEXT, slot);
-      prev = slot;
+      store<i32>(link, slot); // (linked once written, as initFence does)
+      link = p + S_NEXT;
       const k = <u32>(tail + <u32>i) & mask;
       const d = descs + <usize>(k * DESC_SIZE);
       store<f64>(d + D_SEQNO, seqno);
@@ -120,10 +121,13 @@ export function ringSubmit(base: usize, ring: i32, n: i32, dst: u32, bytes: u32,
       store<u32>(d + D_ALLOC_ID, allocId);
       store<f64>(starts + <usize>(k * START_SIZE), 0);
     }
+    if (n > 0) {
+      store<i32>(link, NIL);
+      store<i32>(c + C_TAIL, slot);
+    }
     store<i32>(base + H_FREE_HEAD, freeHead);
     store<i32>(base + H_BUMP, bump);
     store<i32>(base + H_IN_USE, load<i32>(base + H_IN_USE) + n);
-    store<i32>(c + C_TAIL, prev);
   } else for (let i = 0; i < n; i++) {
     seqno += 1;
     slot = allocSlot(base);

@@ -220,3 +220,80 @@ describe('device fast path (R4, C3, M2): the same run with and without it, on bo
     for (const w of worlds) await w.rt.dispose();
   });
 });
+
+describe('device fast path: the stretches of zero-byte jobs (zeroRun, tiedPlain) against the general path', () => {
+  /** One ring alone, then four rings fed alike (tied), with every kind of stop inside a stretch. */
+  async function scripted(backend: 'wasm' | 'ts', fast: boolean) {
+    const rt = await runtime(backend, { seed: 7, maxFences: 1024, maxRings: 4, maxRingCapacity: 256, dmaBytes: 1 << 14 });
+    if (!fast) rt.arena.setHeader(L.H_MODE, rt.arena.header(L.H_MODE) | L.MODE_NO_FAST_PATH);
+    // perByteNs 0: a job with bytes takes the zero-byte jobs' step, so a stretch goes on past it.
+    const dev = rt.createDevice({ name: 'd', latency: { baseNs: 100, perByteNs: 0 } });
+    const rings = [0, 1, 2, 3].map((i) => rt.createRing({ device: dev, capacity: 256, name: `r${i}`, timeoutNs: i === 0 || i === 3 ? 5000 : Infinity }));
+    const buf = rt.memory.alloc(1024);
+    const log: string[] = [];
+    const held: DmaFence[] = [];
+    const watch = (f: DmaFence) =>
+      f.addCallback((g) => {
+        log.push(`cb #${g.seqno} ts ${g.timestamp} @${rt.sim.now} dma ${rt.stats.dmaBytesWritten}`);
+        g.release();
+      });
+    const ops: (() => unknown)[] = [
+      () => rings[0].submitBatch(50, {}),
+      () => held[held.push(rings[0].submit({})) - 1].seqno,
+      () => rings[0].submitBatch(30, {}),
+      () => {
+        const f = rings[0].submit({});
+        watch(f);
+        return f.seqno;
+      },
+      () => rings[0].submitBatch(20, { dst: buf, bytes: 64, pattern: 9 }),
+      () => rings[0].submitBatch(40, {}),
+      () => {
+        rt.sim.schedule(rt.sim.now + 100 * 120, () => log.push(`timer @${rt.sim.now}`));
+      },
+      () => rt.sim.runUntilIdle().nowNs,
+      // (the rings stay alike: one job each at the held handle's and the callback's instants)
+      () => rings.map((r) => r.submitBatch(40, {})),
+      () => held[held.push(rings[1].submit({})) - 1].seqno,
+      () => [0, 2, 3].map((i) => rings[i].submitBatch(1, {})),
+      () => rings.map((r) => r.submitBatch(20, {})),
+      () => {
+        const f = rings[2].submit({});
+        watch(f);
+        return f.seqno;
+      },
+      () => [0, 1, 3].map((i) => rings[i].submitBatch(1, {})),
+      () => rings.map((r) => r.submitBatch(20, {})),
+      () => {
+        rt.sim.schedule(rt.sim.now + 100 * 60, () => log.push(`timer @${rt.sim.now}`));
+      },
+      () => rt.sim.runUntilIdle().nowNs,
+    ];
+    return { rt, ops, log, held };
+  }
+  const bytes = (rt: Runtime) => {
+    const { base, size } = rt.arena.layout;
+    const b = Buffer.from(rt.arena.u8.slice(base, base + size));
+    b.fill(0, L.H_MODE, L.H_MODE + 4);
+    return b;
+  };
+
+  it('R4: stretches stopped by a held handle, a callback, a job with bytes, a timer and a deadline give byte-identical arenas on both backends', async () => {
+    const ws = [await scripted('wasm', false), await scripted('wasm', true), await scripted('ts', false), await scripted('ts', true)];
+    const n = ws[0].ops.length;
+    for (let i = 0; i < n; i++) {
+      const results = ws.map((w) => w.ops[i]());
+      for (let k = 1; k < 4; k++) {
+        expect(results[k], `world ${k} op ${i}`).toEqual(results[0]);
+        expect(ws[k].log, `world ${k} op ${i}`).toEqual(ws[0].log);
+        expect(bytes(ws[k].rt).equals(bytes(ws[0].rt)), `world ${k} arena after op ${i}`).toBe(true);
+      }
+    }
+    // (both callbacks ran, both timers fired, each fence with its own job's time)
+    expect(ws[0].log.filter((l) => l.startsWith('cb')).length).toBe(2);
+    expect(ws[0].log.filter((l) => l.startsWith('timer')).length).toBe(2);
+    for (let k = 1; k < 4; k++) expect(ws[k].held.map((f) => f.timestamp)).toEqual(ws[0].held.map((f) => f.timestamp));
+    expect(ws[0].held.every((f) => f.signaled)).toBe(true);
+    for (const w of ws) await w.rt.dispose();
+  });
+});

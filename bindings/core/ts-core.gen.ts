@@ -1025,18 +1025,17 @@ export class TsCore implements Core {
   /**
    * The device's side of m completed jobs of a ring whose running job ended at end0 and whose
    * next m - 1 jobs took `step` each: their bytes (the jobs after the first: whole), start times,
-   * the last job's write-back, IRQ counts, the next fetch and the ring's next event.
+   * then what publishRun writes.
    */
   private finishRun(base: number, ring: number, rp: number, m: number, step: number, end0: number): number {
     const u32 = this.u32;
     const f64 = this.f64;
     const head = u32[(rp + R_HEAD) >>> 2];
-    const d0 = this.descPtr(rp, (head - 1));
     const dma = base + u32[(base + H_DMA_OFF) >>> 2];
     let bytes = 0;
     let tLast = end0;
     let start = f64[(rp + R_CUR_START) >>> 3];
-    let last = d0;
+    let last = this.descPtr(rp, (head - 1));
     const mask = u32[(rp + R_MASK) >>> 2];
     const descs = rp + RING_SIZE;
     const starts = this.startPtr(rp, 0);
@@ -1052,9 +1051,21 @@ export class TsCore implements Core {
       start = tLast;
       tLast += step;
     }
-    const retired = (head - 1 + m);
+    return this.publishRun(base, ring, rp, m, step, start, tLast, last, bytes);
+  }
+
+  /**
+   * The end of a ring's run of m jobs (the jobs after the first took `step` each; the last one,
+   * at descriptor `last`, started at `start` and ended at tLast; `bytes` written by the jobs after
+   * the first): the last job's write-back, the engine words, IRQ and job counts, the next fetch
+   * and the ring's next event.
+   */
+  private publishRun(base: number, ring: number, rp: number, m: number, step: number, start: number, tLast: number, last: number, bytes: number): number {
+    const u32 = this.u32;
+    const f64 = this.f64;
+    const retired = (u32[(rp + R_HEAD) >>> 2] - 1 + (m >>> 0));
     if (bytes !== 0) f64[(base + ST_DMA_BYTES) >>> 3] += bytes;
-    if (m > 1) {
+    if ((m | 0) > 1) {
       f64[(rp + R_CUR_START) >>> 3] = start;
       f64[(rp + R_CUR_DUR) >>> 3] = step;
       f64[(rp + R_CUR_END) >>> 3] = tLast;
@@ -1065,13 +1076,31 @@ export class TsCore implements Core {
     f64[(rp + R_WRITEBACK) >>> 3] = f64[(last + D_SEQNO) >>> 3];
     u32[(rp + R_RETIRED) >>> 2] = retired;
     u32[(rp + R_ENGINE) >>> 2] = 0;
-    f64[(base + ST_JOBS_COMPLETED) >>> 3] += m;
-    u32[(rp + R_IRQS) >>> 2] += m;
-    f64[(base + ST_IRQS) >>> 3] += m;
+    f64[(base + ST_JOBS_COMPLETED) >>> 3] += (m | 0);
+    u32[(rp + R_IRQS) >>> 2] += (m >>> 0);
+    f64[(base + ST_IRQS) >>> 3] += (m | 0);
     u32[(rp + R_SIG_IDX) >>> 2] = retired;
     if (this.canFetch(rp)) this.fetch(rp, tLast);
     f64[(base + H_DEV_NOW) >>> 3] = tLast;
     return this.endEvent(base, ring, rp, tLast, 0);
+  }
+
+  /**
+   * The counts of n plain fences of context c signaled and recycled inline (one signal call each),
+   * the last one's seqno `seqno`, with the free list's head and the context's list head: what
+   * signalRun would have written for them.
+   */
+  private publishPlain(base: number, c: number, n: number, seqno: number, head: number, freeHead: number): void {
+    const i32 = this.i32;
+    const u32 = this.u32;
+    const f64 = this.f64;
+    i32[(base + H_FREE_HEAD) >>> 2] = freeHead;
+    i32[(c + C_HEAD) >>> 2] = head;
+    if (head === NIL) i32[(c + C_TAIL) >>> 2] = NIL;
+    if ((n | 0) === 0) return;
+    u32[(c + C_PENDING) >>> 2] -= n;
+    if (seqno > f64[(c + C_SIGNALED_SEQNO) >>> 3]) f64[(c + C_SIGNALED_SEQNO) >>> 3] = seqno;
+    this.publishSignals(base, n);
   }
 
   /**
@@ -1080,9 +1109,13 @@ export class TsCore implements Core {
    * too if `incl`: the ring comes first in index order there) — no fault armed or drawn (no PRNG
    * ring), no request, no timeout due, every byte written into memory its job's allocation owns
    * (one ownership check per job), no return to the bindings per job (WAKE, TRACE) — and stops
-   * after a fence with JS callbacks or waiters. The jobs after the first have one duration: the
-   * stamps are accumulated steps, as the general path's times are. Returns -1 when it does not
-   * apply (the general path runs the event), else the DR_* bits of its last event.
+   * after a fence with JS callbacks or waiters, and before a fence already signaled. The jobs
+   * after the first have one duration: the stamps are accumulated steps, as the general path's
+   * times are. One loop per job: its plan (time, deadline, ownership), the IRQ handler's signaling
+   * of its fence (a plain one inline, with the list heads and the counters in locals, published
+   * once; any other through signalRun, one fence, what is pending published first), its start
+   * time and bytes; a stretch of zero-byte jobs with plain fences goes to zeroRun. Returns -1 when
+   * it does not apply (the general path runs the event), else the DR_* bits of its last event.
    */
   private fastRun(base: number, ring: number, rp: number, t: number, limit: number, incl: boolean): number {
     const i32 = this.i32;
@@ -1095,7 +1128,9 @@ export class TsCore implements Core {
     if (i32[(base + H_NOTIFY_HEAD) >>> 2] !== NIL || !this.runnable(base, rp)) return -1;
     const flags = u32[(rp + R_FLAGS) >>> 2];
     const head = u32[(rp + R_HEAD) >>> 2];
-    const d0 = this.descPtr(rp, (head - 1));
+    const mask = u32[(rp + R_MASK) >>> 2];
+    const descs = rp + RING_SIZE;
+    const d0 = descs + (((head - 1) & mask) * DESC_SIZE);
     // R6: no deadline before a completion, and none reached at a fetch.
     const tmo = f64[(rp + R_TIMEOUT_NS) >>> 3];
     const armed = this.deadlines(rp);
@@ -1108,57 +1143,171 @@ export class TsCore implements Core {
     const lo0 = Math.floor(bytes0 * u32[(rp + R_CUR_WRITTEN) >>> 2] / DMA_CHUNKS) >>> 0;
     if (bytes0 !== lo0 && !this.owned(base, cDst + lo0, bytes0 - lo0, cAlloc)) return -1;
     if (lo0 !== 0) cBytes = 0; // (only the rest was checked: a job like it checks its own)
-    // Plan: how many jobs complete, one duration (step) after the first.
-    let n = 1;
-    let step = 0;
-    let tEnd = end0;
-    const tail = Atomics.load(u32, (rp + R_TAIL) >>> 2);
-    if (!((flags & RGF_STOPPABLE) && u32[(rp + R_STOP) >>> 2]) && !(u32[(rp + R_INJECT) >>> 2] & ~JF_NO_ACK)) {
-      const baseNs = f64[(rp + R_BASE_NS) >>> 3];
-      const perByte = f64[(rp + R_PER_BYTE_NS) >>> 3];
-      const queued = (tail - head) >>> 0;
-      const descs = rp + RING_SIZE;
-      const mask = u32[(rp + R_MASK) >>> 2];
-      let lastB = 0;
-      let dur = 0;
-      for (let k = 0; k < queued; k++) {
-        const d = descs + (((head + k) & mask) * DESC_SIZE);
-        const b = u32[(d + D_BYTES) >>> 2];
-        if (n === 1 || b !== lastB) {
-          // (fetch's formula: the same duration for the same size)
-          dur = Math.floor(baseNs + perByte * b);
-          lastB = b;
-          if (n === 1)
-            step = dur;
-          else if (dur !== step) break;
+    // The jobs queued behind it (none while a STOP or a fault is armed: fetch would see it).
+    const queued = (!((flags & RGF_STOPPABLE) && u32[(rp + R_STOP) >>> 2]) && !(u32[(rp + R_INJECT) >>> 2] & ~JF_NO_ACK) ? (Atomics.load(u32, (rp + R_TAIL) >>> 2) - head) : 0) >>> 0;
+    const baseNs = f64[(rp + R_BASE_NS) >>> 3];
+    const perByte = f64[(rp + R_PER_BYTE_NS) >>> 3];
+    const dur0 = Math.floor(baseNs + perByte * 0.0); // a zero-byte job's (fetch's formula)
+    const starts = this.startPtr(rp, 0);
+    const dma = base + u32[(base + H_DMA_OFF) >>> 2];
+    const ctx = i32[(rp + R_CTX) >>> 2];
+    const c = this.ctxPtr(base, ctx);
+    const slotBase = this.hotArray(base);
+    // The locals: the context's list head, the free list's head, the plain fences signaled inline
+    // (not yet counted in the arena) and the last one's job.
+    let h = i32[(c + C_HEAD) >>> 2];
+    let freeHead = i32[(base + H_FREE_HEAD) >>> 2];
+    let signaled = 0;
+    let lastPlain = d0;
+    let m = 0; // jobs completed
+    let step = 0; // the duration of the jobs after the first
+    let lastB = 0;
+    let bytes = 0; // written in the run
+    let e = end0; // this job's completion
+    let start = f64[(rp + R_CUR_START) >>> 3]; // and its start
+    let d = d0;
+    let lastD = d0; // the job before it: its descriptor, start and end
+    let lastStart = start;
+    let lastEnd = e;
+    for (;;) {
+      // The IRQ handler's signaling of this job's fence.
+      const q = this.hotAt(slotBase, h);
+      let stop = false;
+      if (h !== NIL && !(u32[(q + S_STATE) >>> 2] & (FS_SIGNALED | FS_JS | FS_PINNED | FS_SCHED))) {
+        // The common fence (no handle, callbacks or holder: the job's own, the context's next).
+        const cur = h;
+        h = this.recyclePlain(q, freeHead);
+        freeHead = cur;
+        signaled++;
+        lastPlain = d;
+      } else {
+        // Any other: signalRun for this job, with the locals published first.
+        this.publishPlain(base, c, signaled, f64[(lastPlain + D_SEQNO) >>> 3], h, freeHead);
+        signaled = 0;
+        const got = this.signalRun(base, ctx, f64[(d + D_SEQNO) >>> 3], e, 0) | 0;
+        h = i32[(c + C_HEAD) >>> 2];
+        freeHead = i32[(base + H_FREE_HEAD) >>> 2];
+        if (got === 0) {
+          // Signaled before its job completed: the general path takes the job; the run ends with
+          // the job before it.
+          d = lastD;
+          start = lastStart;
+          e = lastEnd;
+          break;
         }
-        const e = tEnd + dur;
-        if (e > limit || (e === limit && !incl)) break;
-        if (armed && !(tEnd + tmo > tEnd && tEnd + tmo >= e)) break;
-        if (b !== 0) {
-          const dst = u32[(d + D_DST) >>> 2];
-          const id = u32[(d + D_ALLOC_ID) >>> 2];
-          if (dst !== cDst || b !== cBytes || id !== cAlloc) {
-            if (!this.owned(base, dst, b, id)) break;
-            cDst = dst;
-            cBytes = b;
-            cAlloc = id;
-          }
-        }
-        tEnd = e;
-        n++;
+        stop = i32[(base + H_NOTIFY_HEAD) >>> 2] !== NIL; // JS callbacks or waiters: back to the bindings
       }
+      // The job completes: the device's side, its start time and bytes (the running job's: the
+      // chunks it still had to write).
+      if ((m | 0) > 0) {
+        f64[(starts + (((head - 1 + (m >>> 0)) & mask) * START_SIZE)) >>> 3] = start;
+        const b = u32[(d + D_BYTES) >>> 2];
+        if (b !== 0) {
+          this.memoryFill((dma + u32[(d + D_DST) >>> 2]) >>> 0, u32[(d + D_PATTERN) >>> 2] & 255, b);
+          bytes += b;
+        }
+      } else if (bytes0 !== lo0) {
+        this.memoryFill((dma + (u32[(d0 + D_DST) >>> 2] + lo0)) >>> 0, u32[(d0 + D_PATTERN) >>> 2] & 255, (bytes0 - lo0) >>> 0);
+        bytes += ((bytes0 - lo0) >>> 0);
+      }
+      m = ((m | 0) + 1);
+      if (stop) break;
+      // A stretch of zero-byte jobs with plain fences: zeroRun, with the locals published first.
+      // (Two call sites: a function called once is inlined by the optimizer, and its loop then
+      // shares the registers of this one's words, which V8 spills.)
+      let k = 0;
+      if ((m | 0) === 1) {
+        if (queued === 0) break;
+        // The duration of the jobs after the first: the next one's.
+        lastB = u32[(descs + ((head & mask) * DESC_SIZE) + D_BYTES) >>> 2];
+        step = Math.floor(baseNs + perByte * lastB); // (fetch's formula)
+        if (step === dur0) {
+          this.publishPlain(base, c, signaled, f64[(lastPlain + D_SEQNO) >>> 3], h, freeHead);
+          signaled = 0;
+          k = this.zeroRun(base, rp, c, head, queued, e, step, limit, incl, armed, tmo);
+        }
+      } else if (step === dur0 && (m >>> 0) <= queued) {
+        this.publishPlain(base, c, signaled, f64[(lastPlain + D_SEQNO) >>> 3], h, freeHead);
+        signaled = 0;
+        k = this.zeroRun(base, rp, c, (head - 1 + (m >>> 0)), (queued - ((m | 0) - 1)), e, step, limit, incl, armed, tmo);
+      }
+      if (k !== 0) {
+        h = i32[(c + C_HEAD) >>> 2];
+        freeHead = i32[(base + H_FREE_HEAD) >>> 2];
+        m = ((m | 0) + k);
+        // Its last job: started at its start time, ended one step later (as it computed it).
+        d = descs + (((head - 2 + (m >>> 0)) & mask) * DESC_SIZE);
+        start = f64[(starts + (((head - 2 + (m >>> 0)) & mask) * START_SIZE)) >>> 3];
+        e = start + step;
+      }
+      // The next queued job: its plan (one duration after the first, the limit, R6, M2).
+      if ((((m | 0) - 1) >>> 0) >= queued) break;
+      const dn = descs + (((head - 1 + (m >>> 0)) & mask) * DESC_SIZE);
+      const b = u32[(dn + D_BYTES) >>> 2];
+      if (b !== lastB) {
+        if (Math.floor(baseNs + perByte * b) !== step) break; // (the same duration for the same size)
+        lastB = b;
+      }
+      const en = e + step;
+      if (en > limit || (en === limit && !incl)) break;
+      if (armed && !(e + tmo > e && e + tmo >= en)) break;
+      if (b !== 0) {
+        const dst = u32[(dn + D_DST) >>> 2];
+        const id = u32[(dn + D_ALLOC_ID) >>> 2];
+        if (dst !== cDst || b !== cBytes || id !== cAlloc) {
+          if (!this.owned(base, dst, b, id)) break;
+          cDst = dst;
+          cBytes = b;
+          cAlloc = id;
+        }
+      }
+      lastD = d;
+      lastStart = start;
+      lastEnd = e;
+      start = e;
+      e = en;
+      d = dn;
     }
-    // The IRQ handlers' signaling, one fence per job: m jobs complete (fewer at a JS fence).
-    const m = this.signalRun(base, i32[(rp + R_CTX) >>> 2], f64[(this.descPtr(rp, (head - 1 + (n - 1))) + D_SEQNO) >>> 3], end0, step) | 0;
-    if (m === 0) return -1; // (not reached: the first pending fence is the running job's)
-    // The running job's remaining chunks; finishRun writes the others' bytes.
-    if (bytes0 !== lo0) {
-      const dma = base + u32[(base + H_DMA_OFF) >>> 2];
-      this.memoryFill((dma + (u32[(d0 + D_DST) >>> 2] + lo0)) >>> 0, u32[(d0 + D_PATTERN) >>> 2] & 255, (bytes0 - lo0) >>> 0);
-      f64[(base + ST_DMA_BYTES) >>> 3] += ((bytes0 - lo0) >>> 0);
+    this.publishPlain(base, c, signaled, f64[(lastPlain + D_SEQNO) >>> 3], h, freeHead);
+    if ((m | 0) === 0) return -1; // (the running job's fence was signaled before it completed)
+    return this.publishRun(base, ring, rp, m, step, start, e, d, bytes);
+  }
+
+  /**
+   * fastRun's stretch of n zero-byte jobs from index idx, the first starting at e (the job before
+   * it ended there), each `step` long, with plain fences: their fences signaled and recycled (the
+   * list heads in locals), their start times, then the counts published (publishPlain). It stops
+   * before a job with bytes, a fence that is not plain, the limit or a deadline (fastRun's checks,
+   * which then see that job). A function of its own with no call in its loop, so that the
+   * compiler keeps the loop's words in registers. Returns how many jobs it completed.
+   */
+  private zeroRun(base: number, rp: number, c: number, idx: number, n: number, e: number, step: number, limit: number, incl: boolean, armed: boolean, tmo: number): number {
+    const i32 = this.i32;
+    const u32 = this.u32;
+    const f64 = this.f64;
+    const mask = u32[(rp + R_MASK) >>> 2];
+    const descs = rp + RING_SIZE;
+    const starts = this.startPtr(rp, 0);
+    const slotBase = this.hotArray(base);
+    let h = i32[(c + C_HEAD) >>> 2];
+    let freeHead = i32[(base + H_FREE_HEAD) >>> 2];
+    let k = 0;
+    for (; k < (n >>> 0); k++) {
+      const i = ((idx >>> 0) + k) & mask;
+      if (u32[(descs + (i * DESC_SIZE) + D_BYTES) >>> 2] !== 0) break;
+      const en = e + step;
+      if (en > limit || (en === limit && !incl)) break;
+      if (armed && !(e + tmo > e && e + tmo >= en)) break;
+      const q = this.hotAt(slotBase, h);
+      if (h === NIL || (u32[(q + S_STATE) >>> 2] & (FS_SIGNALED | FS_JS | FS_PINNED | FS_SCHED))) break;
+      const cur = h;
+      h = this.recyclePlain(q, freeHead);
+      freeHead = cur;
+      f64[(starts + (i * START_SIZE)) >>> 3] = e;
+      e = en;
     }
-    return this.finishRun(base, ring, rp, m, step, end0);
+    if (k !== 0) this.publishPlain(base, c, k, f64[(descs + ((((idx >>> 0) + k - 1) & mask) * DESC_SIZE) + D_SEQNO) >>> 3], h, freeHead);
+    return k;
   }
 
   /**
@@ -1190,10 +1339,10 @@ export class TsCore implements Core {
   private publishSignals(base: number, n: number): void {
     const i32 = this.i32;
     const f64 = this.f64;
-    if (n === 0) return;
+    if ((n | 0) === 0) return;
     i32[(base + H_IN_USE) >>> 2] -= n;
-    f64[(base + ST_SIGNALED) >>> 3] += n;
-    f64[(base + ST_SIGNAL_CALLS) >>> 3] += n;
+    f64[(base + ST_SIGNALED) >>> 3] += (n | 0);
+    f64[(base + ST_SIGNAL_CALLS) >>> 3] += (n | 0);
   }
 
   /**
@@ -1208,13 +1357,66 @@ export class TsCore implements Core {
     for (let r = 0; r < count; r++) {
       const rp = rings + Math.imul(r, stride);
       if (f64[(rp + R_NEXT_T) >>> 3] !== t) continue;
-      const k = (full + (r < below ? 1 : 0)) >>> 0;
+      const k = (full + (r < (below | 0) ? 1 : 0)) >>> 0;
       if (k === 0) continue;
       const c = this.ctxPtr(base, i32[(rp + R_CTX) >>> 2]);
       u32[(c + C_PENDING) >>> 2] -= k;
       const seqno = f64[(this.descPtr(rp, (u32[(rp + R_HEAD) >>> 2] - 2 + k)) + D_SEQNO) >>> 3];
       if (seqno > f64[(c + C_SIGNALED_SEQNO) >>> 3]) f64[(c + C_SIGNALED_SEQNO) >>> 3] = seqno;
     }
+  }
+
+  /**
+   * tiedRun's inline signaling, from ring r of instant `full` (at time e): per instant, per ring of
+   * the group in index order, the job's fence when it is plain (no handle, callbacks or holder: the
+   * job's own, the context's next), what signalRun does for it: signaled with its job's time and
+   * recycled, the free list's head and the global counters in locals (written once, at the end);
+   * the contexts' pending counts and signaled seqnos only once they are no longer deferred. It
+   * stops at a fence that is not plain, and ends after `steps` instants or before one that is not
+   * before `until` and `other`. A function of its own with no call in its loop (see zeroRun).
+   * Returns the position it stopped or ended at, (instant * count + ring) * 2, plus 1 if it ended.
+   */
+  private tiedPlain(base: number, rings: number, stride: number, count: number, t: number, full: number, r: number, e: number, step: number, steps: number, until: number, other: number, deferred: boolean): number {
+    const i32 = this.i32;
+    const u32 = this.u32;
+    const f64 = this.f64;
+    const slotBase = this.hotArray(base);
+    const ctxBase = base + u32[(base + H_CTX_OFF) >>> 2];
+    let freeHead = i32[(base + H_FREE_HEAD) >>> 2];
+    let n = 0;
+    let stopped = false;
+    for (;;) {
+      for (; (r | 0) < count; r++) {
+        const rp = rings + Math.imul(r, stride);
+        if (f64[(rp + R_NEXT_T) >>> 3] !== t) continue;
+        const c = ctxBase + (i32[(rp + R_CTX) >>> 2] * CTX_SIZE);
+        const h = i32[(c + C_HEAD) >>> 2];
+        const q = this.hotAt(slotBase, h);
+        if (h === NIL || (u32[(q + S_STATE) >>> 2] & (FS_SIGNALED | FS_JS | FS_PINNED | FS_SCHED))) {
+          stopped = true;
+          break;
+        }
+        const nx = this.recyclePlain(q, freeHead);
+        freeHead = h;
+        i32[(c + C_HEAD) >>> 2] = nx;
+        if (nx === NIL) i32[(c + C_TAIL) >>> 2] = NIL;
+        if (!deferred) {
+          u32[(c + C_PENDING) >>> 2]--;
+          const seqno = this.slotSeqno(base, h);
+          if (seqno > f64[(c + C_SIGNALED_SEQNO) >>> 3]) f64[(c + C_SIGNALED_SEQNO) >>> 3] = seqno;
+        }
+        n++;
+      }
+      if (stopped) break;
+      r = 0;
+      full++;
+      if (full >= (steps | 0)) break;
+      e += step;
+      if (!(e <= until && e < other)) break;
+    }
+    i32[(base + H_FREE_HEAD) >>> 2] = freeHead;
+    this.publishSignals(base, n);
+    return (((Math.imul(full, count) + r) | 0) * 2 + (stopped ? 0 : 1));
   }
 
   /**
@@ -1248,6 +1450,7 @@ export class TsCore implements Core {
     let patterned = false; // the pass writes bytes, all of one pattern:
     let pattern = 0;
     let steps = 0x7fffffff; // instants every ring of the group has a clean completion at
+    let first = 0; // the group's first ring
     for (let r = 0; r < count; r++) {
       const rp = rings + Math.imul(r, stride);
       const tr = f64[(rp + R_NEXT_T) >>> 3];
@@ -1257,6 +1460,7 @@ export class TsCore implements Core {
       }
       const end = f64[(rp + R_CUR_END) >>> 3];
       if ((end0 >= 0 && end !== end0) || !(end <= until) || !this.runnable(base, rp)) return -1;
+      if (end0 < 0) first = r;
       end0 = end;
       if (u32[(rp + R_STOP) >>> 2] !== 0 || ((u32[(rp + R_INJECT) >>> 2] & ~JF_NO_ACK) >>> 0) !== 0) return -1;
       const head = u32[(rp + R_HEAD) >>> 2];
@@ -1317,77 +1521,52 @@ export class TsCore implements Core {
     // With bytes: no chunk lands at the instant its job starts (it would run between two rings'
     // completions there, which matters if the bindings look at that instant).
     if (patterned && !(Math.floor(step / DMA_CHUNKS) >= 1)) return -1;
-    // The instants, in order; per instant the rings in index order.
-    let e = end0;
-    let last = end0;
+    // The instants, in order; per instant the rings in index order: the plain fences in tiedPlain,
+    // any other here, through signalRun.
+    let e = end0; // instant `full`'s time
+    let ePrev = end0; // and the one before
     let full = 0; // instants every ring of the group ran
-    let part = 0; // and the rings below this index one more
-    let ran = 0; // completions
+    let ri = 0; // and the rings of the group below this index one more
+    let part = 0; // (the same, once stopped)
     let stop = false; // within an instant
-    const slotBase = this.hotArray(base);
-    let freeHead = i32[(base + H_FREE_HEAD) >>> 2];
-    let signaled = 0; // fences signaled inline, not yet counted in the arena
     let deferred = true; // the contexts' pending counts and signaled seqnos not yet written (no signalRun yet)
-    while (full < (steps | 0)) {
-      if (full > 0) {
+    // (Two call sites, the first and the one after each other fence: see zeroRun.)
+    let code = this.tiedPlain(base, rings, stride, count, t, 0, 0, end0, step, steps, until, other, true);
+    for (;;) {
+      const pos = code >> 1;
+      const nf = ((pos / count) | 0);
+      ri = (pos - Math.imul(nf, count));
+      for (; full < nf; full++) {
+        // (tiedPlain's times, the same sums)
+        ePrev = e;
         e += step;
-        if (!(e <= until && e < other)) break;
       }
-      for (let r = 0; r < count; r++) {
-        const rp = rings + Math.imul(r, stride);
-        if (f64[(rp + R_NEXT_T) >>> 3] !== t) continue;
-        const seqno = f64[(this.descPtr(rp, (u32[(rp + R_HEAD) >>> 2] - 1 + full)) + D_SEQNO) >>> 3];
-        const ctx = i32[(rp + R_CTX) >>> 2];
-        const c = this.ctxPtr(base, ctx);
-        const h = i32[(c + C_HEAD) >>> 2];
-        const q = this.hotAt(slotBase, h);
-        if (h !== NIL && !(u32[(q + S_STATE) >>> 2] & (FS_SIGNALED | FS_JS | FS_PINNED | FS_SCHED)) && this.slotSeqno(base, h) === seqno) {
-          // The common fence (no handle, callbacks or holder, the job's own): what signalRun does
-          // for it, with the free list's head and the global counters in locals (published once).
-          const nx = this.recyclePlain(q, freeHead);
-          freeHead = h;
-          i32[(c + C_HEAD) >>> 2] = nx;
-          if (nx === NIL) i32[(c + C_TAIL) >>> 2] = NIL;
-          if (!deferred) {
-            u32[(c + C_PENDING) >>> 2]--;
-            if (seqno > f64[(c + C_SIGNALED_SEQNO) >>> 3]) f64[(c + C_SIGNALED_SEQNO) >>> 3] = seqno;
-          }
-          signaled++;
-          last = e;
-          ran++;
-          continue;
-        }
-        // Any other fence: signalRun, with the locals published first.
-        i32[(base + H_FREE_HEAD) >>> 2] = freeHead;
-        this.publishSignals(base, signaled);
-        signaled = 0;
-        if (deferred) {
-          // Until now every fence was inline: each ring below r signaled full + 1, the others full.
-          this.publishContexts(base, rings, stride, count, t, full, r);
-          deferred = false;
-        }
-        const got = this.signalRun(base, ctx, seqno, e, 0) | 0;
-        freeHead = i32[(base + H_FREE_HEAD) >>> 2];
-        if (got === 0) {
-          part = r; // a fence signaled before its job completed: the general path takes it
-          stop = true;
-          break;
-        }
-        last = e;
-        ran++;
-        if (i32[(base + H_NOTIFY_HEAD) >>> 2] !== NIL) {
-          part = (r + 1); // JS callbacks or waiters: back to the bindings at this job's time
-          stop = true;
-          break;
-        }
+      if (code & 1) break; // the pass ended: its instants ran, or the next one comes too late
+      // Ring ri's fence at this instant is not plain: signalRun, the contexts' words written first.
+      if (deferred) {
+        // Until now every fence was inline: each ring below ri signaled full + 1, the others full.
+        this.publishContexts(base, rings, stride, count, t, full, ri);
+        deferred = false;
       }
-      if (stop) break;
-      full++;
+      const rp = rings + Math.imul(ri, stride);
+      const seqno = f64[(this.descPtr(rp, (u32[(rp + R_HEAD) >>> 2] - 1 + full)) + D_SEQNO) >>> 3];
+      if ((this.signalRun(base, i32[(rp + R_CTX) >>> 2], seqno, e, 0) | 0) === 0) {
+        part = ri; // a fence signaled before its job completed: the general path takes it
+        stop = true;
+        break;
+      }
+      if (i32[(base + H_NOTIFY_HEAD) >>> 2] !== NIL) {
+        part = (ri + 1); // JS callbacks or waiters: back to the bindings at this job's time
+        stop = true;
+        break;
+      }
+      ri++; // (past the last ring: tiedPlain goes on with the next instant)
+      code = this.tiedPlain(base, rings, stride, count, t, full, ri, e, step, steps, until, other, false);
     }
-    i32[(base + H_FREE_HEAD) >>> 2] = freeHead;
-    this.publishSignals(base, signaled);
     if (deferred) this.publishContexts(base, rings, stride, count, t, full, 0); // no stop: full each
-    if (ran === 0) return -1;
+    // Nothing ran: stopped at the group's first fence of the first instant.
+    if (full === 0 && !(stop && (part | 0) > first)) return -1;
+    const last = stop && (part | 0) > first ? e : ePrev; // the last completion's time
     let status = 0;
     for (let r = 0; r < count; r++) {
       const rp = rings + Math.imul(r, stride);
@@ -1637,7 +1816,10 @@ export class TsCore implements Core {
       const descs = rp + RING_SIZE;
       let freeHead = i32[(base + H_FREE_HEAD) >>> 2];
       let bump = i32[(base + H_BUMP) >>> 2];
-      let prev = i32[(c + C_TAIL) >>> 2];
+      const prev = i32[(c + C_TAIL) >>> 2];
+      // Where the next fence's slot is linked: the context's head, or the last fence's link (each
+      // link written once, the last one NIL after the loop).
+      let link = prev === NIL ? c + C_HEAD : this.hotAt(slotBase, prev) + S_NEXT;
       for (let i = 0; i < n; i++) {
         seqno += 1;
         if (freeHead !== NIL) {
@@ -1649,16 +1831,12 @@ export class TsCore implements Core {
         }
         const p = this.hotAt(slotBase, slot);
         const cp = this.coldPtr(base, slot); // (through the header: one value fewer live in the loop)
-        i32[(p + S_NEXT) >>> 2] = NIL;
         i32[(p + S_ERROR) >>> 2] = 0;
         f64[(cp + CS_SEQNO) >>> 3] = seqno;
         f64[(cp + CS_TIMESTAMP) >>> 3] = 0;
         u32[(p + S_STATE) >>> 2] = state;
-        if (prev === NIL)
-          i32[(c + C_HEAD) >>> 2] = slot;
-        else
-          i32[(this.hotAt(slotBase, prev) + S_NEXT) >>> 2] = slot;
-        prev = slot;
+        i32[link >>> 2] = slot; // (linked once written, as initFence does)
+        link = p + S_NEXT;
         const k = (tail + i) & mask;
         const d = descs + (k * DESC_SIZE);
         f64[(d + D_SEQNO) >>> 3] = seqno;
@@ -1668,10 +1846,13 @@ export class TsCore implements Core {
         u32[(d + D_ALLOC_ID) >>> 2] = allocId;
         f64[(starts + (k * START_SIZE)) >>> 3] = 0;
       }
+      if (n > 0) {
+        i32[link >>> 2] = NIL;
+        i32[(c + C_TAIL) >>> 2] = slot;
+      }
       i32[(base + H_FREE_HEAD) >>> 2] = freeHead;
       i32[(base + H_BUMP) >>> 2] = bump;
       i32[(base + H_IN_USE) >>> 2] += n;
-      i32[(c + C_TAIL) >>> 2] = prev;
     } else for (let i = 0; i < n; i++) {
       seqno += 1;
       slot = this.allocSlot(base);

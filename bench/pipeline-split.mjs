@@ -1,0 +1,70 @@
+#!/usr/bin/env node
+// Where a zero-byte job's time goes on the virtual clock, for one or two builds in one process,
+// interleaved (README, "What bounds each pipeline workload"): per job, the submission
+// (`submitBatch` of 1,024 per ring) and the run (`runUntilIdle`), on 1 ring and on 8 tied rings.
+// Each round times 200 iterations per build and workload; a figure is the median over the
+// iterations of ns per job, and the output the median [min-max] over rounds.
+//   node bench/pipeline-split.mjs <dist/> [<other dist/>] [rounds] [wasm|ts]
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { median, sorted } from './stats.mjs';
+
+const args = process.argv.slice(2);
+const dirs = args.filter((a) => !/^\d+$/.test(a) && a !== 'wasm' && a !== 'ts');
+const ROUNDS = Number(args.find((a) => /^\d+$/.test(a)) ?? 5);
+const BACKEND = args.includes('ts') ? 'ts' : 'wasm';
+if (dirs.length === 0) {
+  process.stderr.write('usage: node bench/pipeline-split.mjs <dist/> [<other dist/>] [rounds] [wasm|ts]\n');
+  process.exit(2);
+}
+const builds = [];
+for (const d of dirs) builds.push({ dir: d, mod: await import(pathToFileURL(resolve(d, 'index.js')).href) });
+
+const now = () => Number(process.hrtime.bigint());
+async function make(mod, rings) {
+  const rt = await mod.createRuntime({ backend: BACKEND, maxFences: 16384, maxRings: 8, maxRingCapacity: 1024, dmaBytes: 1 << 16 });
+  const dev = rt.createDevice({ latency: { baseNs: 1000, perByteNs: 0.25 } });
+  const rs = Array.from({ length: rings }, () => rt.createRing({ device: dev, capacity: 1024 }));
+  const jobs = 1024 * rings;
+  const sub = [];
+  const run = [];
+  return {
+    rt,
+    iterate(n) {
+      sub.length = 0;
+      run.length = 0;
+      for (let i = 0; i < n; i++) {
+        const a = now();
+        for (const r of rs) r.submitBatch(1024, {});
+        const b = now();
+        rt.sim.runUntilIdle();
+        const c = now();
+        sub.push((b - a) / jobs);
+        run.push((c - b) / jobs);
+      }
+      return { sub: median(sub), run: median(run) };
+    },
+  };
+}
+const spread = (xs) => {
+  const s = sorted(xs);
+  return `${median(xs).toFixed(2)} [${s[0].toFixed(2)}-${s[s.length - 1].toFixed(2)}]`;
+};
+for (const rings of [1, 8]) {
+  const ws = [];
+  for (const b of builds) ws.push(await make(b.mod, rings));
+  for (const w of ws) w.iterate(300); // warm-up
+  const res = ws.map(() => ({ sub: [], run: [] }));
+  for (let r = 0; r < ROUNDS; r++) {
+    const order = ws.map((_, i) => (r % 2 ? ws.length - 1 - i : i));
+    for (const i of order) {
+      const { sub, run } = ws[i].iterate(200);
+      res[i].sub.push(sub);
+      res[i].run.push(run);
+    }
+  }
+  for (const w of ws) await w.rt.dispose();
+  ws.forEach((_, i) => {
+    console.log(`${BACKEND} 0 B x${rings} ${builds[i].dir}: submit ${spread(res[i].sub)} ns/job, run ${spread(res[i].run)} ns/job`);
+  });
+}
