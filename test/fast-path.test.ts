@@ -16,7 +16,7 @@
 import { describe, expect, it } from 'vitest';
 import * as L from '../bindings/core/layout.js';
 import type { DmaBuffer, DmaDevice, DmaFence, HwRing, Runtime } from '../bindings/index.js';
-import { prng, runtime } from './helpers.js';
+import { arenaWithoutMode, expectSameWorlds, prng, runtime } from './helpers.js';
 
 const SCENARIOS = 32;
 /** Tied scenarios: rings alike on devices alike, fed at the same instants (tiedRun). */
@@ -181,14 +181,6 @@ function step(w: World, r: () => number): unknown {
   return rt.sim.advance(1 + Math.floor(r() * 30_000)).nowNs;
 }
 
-/** The arena without the mode word (the one word the fast path's switch itself changes). */
-function arena(w: World): Buffer {
-  const { base, size } = w.rt.arena.layout;
-  const b = Buffer.from(w.rt.arena.u8.slice(base, base + size));
-  b.fill(0, L.H_MODE, L.H_MODE + 4);
-  return b;
-}
-
 function final(w: World): string[] {
   const out = w.held.map((f) => `held #${f.seqno} ${f.signaled ? `ts ${f.timestamp}` : 'pending'}`);
   out.push(JSON.stringify(w.rt.violations));
@@ -198,24 +190,7 @@ function final(w: World): string[] {
 
 describe('device fast path (R4, C3, M2): the same run with and without it, on both backends', () => {
   it.each(Array.from({ length: SCENARIOS + TIED }, (_, i) => i + 1))('R4: scenario %i gives byte-identical arenas and the same callbacks, timestamps and violations', async (seed) => {
-    const worlds = [await world('wasm', seed, false), await world('wasm', seed, true), await world('ts', seed, false), await world('ts', seed, true)];
-    const names = ['wasm general', 'wasm fast', 'ts general', 'ts fast'];
-    const rs = worlds.map(() => prng(seed));
-    for (let i = 0; i < OPS; i++) {
-      const results = worlds.map((w, k) => step(w, rs[k]));
-      const ref = arena(worlds[0]);
-      for (let k = 1; k < 4; k++) {
-        expect(results[k], `${names[k]} op ${i}`).toEqual(results[0]);
-        expect(worlds[k].log, `${names[k]} op ${i}`).toEqual(worlds[0].log);
-        expect(arena(worlds[k]).equals(ref), `${names[k]} arena after op ${i}`).toBe(true);
-      }
-    }
-    for (const w of worlds) w.rt.sim.runUntilIdle();
-    for (let k = 1; k < 4; k++) {
-      expect(worlds[k].log).toEqual(worlds[0].log);
-      expect(final(worlds[k])).toEqual(final(worlds[0]));
-      expect(arena(worlds[k]).equals(arena(worlds[0])), `${names[k]} final arena`).toBe(true);
-    }
+    const worlds = await expectSameWorlds((backend, fast) => world(backend, seed, fast), seed, OPS, step, final);
     expect(worlds[0].log.length + worlds[0].held.length).toBeGreaterThan(0);
     for (const w of worlds) await w.rt.dispose();
   });
@@ -271,12 +246,7 @@ describe('device fast path: the stretches of zero-byte jobs (zeroRun, tiedPlain)
     ];
     return { rt, ops, log, held };
   }
-  const bytes = (rt: Runtime) => {
-    const { base, size } = rt.arena.layout;
-    const b = Buffer.from(rt.arena.u8.slice(base, base + size));
-    b.fill(0, L.H_MODE, L.H_MODE + 4);
-    return b;
-  };
+  const bytes = arenaWithoutMode;
 
   it('R4: stretches stopped by a held handle, a callback, a job with bytes, a timer and a deadline give byte-identical arenas on both backends', async () => {
     const ws = [await scripted('wasm', false), await scripted('wasm', true), await scripted('ts', false), await scripted('ts', true)];

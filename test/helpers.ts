@@ -1,3 +1,5 @@
+import { expect } from 'vitest';
+import { H_MODE } from '../bindings/core/layout.js';
 import { createRuntime } from '../bindings/index.js';
 import type { Runtime, RuntimeOptions } from '../bindings/index.js';
 
@@ -104,4 +106,42 @@ export async function refillRing(ring: ReturnType<Runtime['createRing']>, total:
     if (ring.space === 0) await turn();
   }
   return order;
+}
+
+/** The arena without the mode word (the one word MODE_NO_FAST_PATH itself changes). */
+export function arenaWithoutMode(rt: Runtime): Buffer {
+  const b = arenaSnapshot(rt);
+  b.fill(0, H_MODE, H_MODE + 4);
+  return b;
+}
+
+/**
+ * The fast paths' differential check (R4): one seeded scenario in four worlds (wasm and ts, the
+ * fast paths off and on), `ops` random steps each, then runUntilIdle; the results, callback logs
+ * and arenas must be identical after every step, and `final` at the end. Returns the worlds (the
+ * caller checks the scenario did something, and disposes them).
+ */
+export async function expectSameWorlds<W extends { rt: Runtime; log: unknown[] }>(
+  make: (backend: Backend, fast: boolean) => Promise<W>, seed: number, ops: number,
+  step: (w: W, r: () => number) => unknown, final: (w: W) => unknown,
+): Promise<W[]> {
+  const worlds = [await make('wasm', false), await make('wasm', true), await make('ts', false), await make('ts', true)];
+  const names = ['wasm general', 'wasm fast', 'ts general', 'ts fast'];
+  const rs = worlds.map(() => prng(seed));
+  for (let i = 0; i < ops; i++) {
+    const results = worlds.map((w, k) => step(w, rs[k]));
+    const ref = arenaWithoutMode(worlds[0].rt);
+    for (let k = 1; k < 4; k++) {
+      expect(results[k], `${names[k]} op ${i}`).toEqual(results[0]);
+      expect(worlds[k].log, `${names[k]} op ${i}`).toEqual(worlds[0].log);
+      expect(arenaWithoutMode(worlds[k].rt).equals(ref), `${names[k]} arena after op ${i}`).toBe(true);
+    }
+  }
+  for (const w of worlds) w.rt.sim.runUntilIdle();
+  for (let k = 1; k < 4; k++) {
+    expect(worlds[k].log).toEqual(worlds[0].log);
+    expect(final(worlds[k])).toEqual(final(worlds[0]));
+    expect(arenaWithoutMode(worlds[k].rt).equals(arenaWithoutMode(worlds[0].rt)), `${names[k]} final arena`).toBe(true);
+  }
+  return worlds;
 }

@@ -13,7 +13,7 @@
 import { describe, expect, it } from 'vitest';
 import * as L from '../bindings/core/layout.js';
 import type { DmaBuffer, DmaFence, Entity, HwRing, Runtime } from '../bindings/index.js';
-import { prng, runtime } from './helpers.js';
+import { expectSameWorlds, prng, runtime } from './helpers.js';
 
 const SCENARIOS = 24;
 const OPS = 50;
@@ -137,14 +137,6 @@ function step(w: World, r: () => number): unknown {
   return rt.sim.advance(1 + Math.floor(r() * 30_000)).nowNs;
 }
 
-/** The arena without the mode word (the one word the fast path's switch itself changes). */
-function arena(w: World): Buffer {
-  const { base, size } = w.rt.arena.layout;
-  const b = Buffer.from(w.rt.arena.u8.slice(base, base + size));
-  b.fill(0, L.H_MODE, L.H_MODE + 4);
-  return b;
-}
-
 function final(w: World): string[] {
   const out = [...w.held, ...w.fins].map((f) => `#${f.seqno} ${f.signaled ? `status ${f.status} ts ${f.timestamp}` : 'pending'}`);
   out.push(JSON.stringify(w.rt.violations));
@@ -154,24 +146,7 @@ function final(w: World): string[] {
 
 describe('device fast path under schedulers (R4, S4, S6): the same run with and without it, on both backends', () => {
   it.each(Array.from({ length: SCENARIOS }, (_, i) => i + 1))('S6: scheduled scenario %i gives byte-identical arenas and the same callbacks, timestamps and violations', async (seed) => {
-    const worlds = [await world('wasm', seed, false), await world('wasm', seed, true), await world('ts', seed, false), await world('ts', seed, true)];
-    const names = ['wasm general', 'wasm fast', 'ts general', 'ts fast'];
-    const rs = worlds.map(() => prng(seed));
-    for (let i = 0; i < OPS; i++) {
-      const results = worlds.map((w, k) => step(w, rs[k]));
-      const ref = arena(worlds[0]);
-      for (let k = 1; k < 4; k++) {
-        expect(results[k], `${names[k]} op ${i}`).toEqual(results[0]);
-        expect(worlds[k].log, `${names[k]} op ${i}`).toEqual(worlds[0].log);
-        expect(arena(worlds[k]).equals(ref), `${names[k]} arena after op ${i}`).toBe(true);
-      }
-    }
-    for (const w of worlds) w.rt.sim.runUntilIdle();
-    for (let k = 1; k < 4; k++) {
-      expect(worlds[k].log).toEqual(worlds[0].log);
-      expect(final(worlds[k])).toEqual(final(worlds[0]));
-      expect(arena(worlds[k]).equals(arena(worlds[0])), `${names[k]} final arena`).toBe(true);
-    }
+    const worlds = await expectSameWorlds((backend, fast) => world(backend, seed, fast), seed, OPS, step, final);
     expect(worlds[0].log.length).toBeGreaterThan(0);
     expect(worlds[0].rt.stats.jobsCompleted).toBeGreaterThan(0);
     for (const w of worlds) await w.rt.dispose();
