@@ -70,16 +70,26 @@ export function prng(seed: number): () => number {
   };
 }
 
-/** The next message of a worker_threads worker that satisfies `pred` (a worker error rejects). */
+/**
+ * The next message of a worker_threads worker that satisfies `pred`. Rejects at once if the worker
+ * fails (its 'error': an uncaught exception or unhandled rejection in it) or exits before posting
+ * it (an event loop that ran dry, process.exit): never a silent wait until the test's timeout.
+ */
 export function nextMessage<T>(w: import('node:worker_threads').Worker, pred: (m: Record<string, unknown>) => boolean): Promise<T> {
   return new Promise((resolve, reject) => {
     const on = (m: Record<string, unknown>) => {
       if (!pred(m)) return;
       w.off('message', on);
+      w.off('exit', onExit);
       resolve(m as T);
+    };
+    const onExit = (code: number) => {
+      w.off('message', on);
+      reject(new Error(`the worker exited (code ${code}) before posting the message awaited (${pred})`));
     };
     w.on('message', on);
     w.once('error', reject);
+    w.once('exit', onExit);
   });
 }
 

@@ -78,7 +78,7 @@ export class AttachedRuntime {
     this.#timeBase = loadF64(this.u32, h(L.H_TIME_BASE));
     this.#disposedIndex = h(L.H_DISPOSED);
     this.#epochIndex = h(L.H_SIGNAL_EPOCH);
-    this.#waiters = new WaiterRegistration(views, this.#timeBase);
+    this.#waiters = new WaiterRegistration(views, this.#timeBase, () => Atomics.notify(this.#i32, this.#epochIndex));
   }
 
   /** @internal views of the memory (getters: a view's words cannot be swapped from outside) */
@@ -321,9 +321,10 @@ export class AttachedRuntime {
       }
       return;
     }
-    // A registration freed meanwhile (this thread was taken for dead: its event loop stood still
-    // past the lease) may have let signals pass without a notify: the waits look again.
-    if (this.#waiters.sync((wallMs() - this.#timeBase) | 0)) Atomics.notify(this.#i32, this.#epochIndex);
+    // Renews the lease. A registration freed meanwhile (this thread was taken for dead: its event
+    // loop stood still past the lease) may have let signals pass without a notify: sync then
+    // makes the waits look again (as begin() and end() do, when one of them finds it first).
+    this.#waiters.sync((wallMs() - this.#timeBase) | 0);
     if (++this.#ticks % 4 === 0) this.#lookAfterOthers();
   }
 

@@ -21,11 +21,15 @@ export class WaiterRegistration {
   #waits = 0;
   readonly #hint = Math.floor(Math.random() * L.RW_ENTRIES);
 
-  constructor(views: ArenaViews, timeBase: number) {
+  /** Makes this view's sleeping waits look again (a notify of the epoch they sleep on). */
+  readonly #onLost: () => void;
+
+  constructor(views: ArenaViews, timeBase: number, onLost: () => void) {
     this.#views = views;
     this.#i32 = views.i32;
     this.#timeBase = timeBase;
     this.#totalIndex = views.word(L.H_REMOTE_WAITERS);
+    this.#onLost = onLost;
   }
 
   /**
@@ -67,11 +71,18 @@ export class WaiterRegistration {
    * Called when a wait starts and ends, and to renew the lease: by the view's ticker, and by a
    * waitSync wake that found its fence pending REMOTE_POLL_MS/2 or more after the last renewal
    * (or that timed out). `now`: ms since the time base, read by the caller (unused when no wait
-   * is left). Returns true if the registration had been freed by another thread while waits were
-   * counted in it (its lease expired: the thread was taken for dead): signals made meanwhile may
-   * not have notified, so the caller's waits must look again.
+   * is left). If the registration had been freed by another thread while waits were counted in it
+   * (its lease expired: the thread was taken for dead), signals made meanwhile may not have
+   * notified: onLost makes every sleeping wait look again, whichever call finds it (a new wait's
+   * begin() re-registers, so a later tick could no longer tell), and it returns true.
    */
   sync(now: number): boolean {
+    const lost = this.#sync(now);
+    if (lost) this.#onLost();
+    return lost;
+  }
+
+  #sync(now: number): boolean {
     const i32 = this.#i32;
     const want = Math.min(this.#waits, L.RW_COUNT_MAX);
     let lost = false;
