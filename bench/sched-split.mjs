@@ -5,6 +5,7 @@
 //   node bench/sched-split.mjs <dist/> [<other dist/>] [rounds]   (profile: node --cpu-prof ...)
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { median, sorted } from './stats.mjs';
 const args = process.argv.slice(2);
 const dirs = args.filter((a) => !/^\d+$/.test(a));
 const rounds = Number(args.find((a) => /^\d+$/.test(a)) ?? 5);
@@ -44,7 +45,7 @@ function round(w) {
 }
 for (const w of W) for (let i = 0; i < 3; i++) round(w);
 for (const w of W) for (const k in w.res) w.res[k] = [];
-for (let r = 0; r < rounds; r++) for (const w of (r % 2 ? [...W].reverse() : W)) round(w);
-const med = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
-const rng = (xs) => `${med(xs).toFixed(1)} [${Math.min(...xs).toFixed(1)}-${Math.max(...xs).toFixed(1)}]`;
+for (let r = 0; r < rounds; r++) for (const w of (r % 2 ? W.slice().reverse() : W)) round(w);
+const med = (xs) => median(xs);
+const rng = (xs) => { const s = sorted(xs); return `${med(xs).toFixed(1)} [${s[0].toFixed(1)}-${s[s.length - 1].toFixed(1)}]`; };
 for (const w of W) console.log(w.dir, 'ns/job: pushBatch', rng(w.res.push), 'run', rng(w.res.run), 'total', rng(w.res.total), '(', (1000 / med(w.res.total)).toFixed(2), 'M jobs/s ); unscheduled 2 rings', rng(w.res.plain));
