@@ -12,6 +12,7 @@ import { shareFence } from './attach.js';
 import type { SharedFenceHandle } from './attach.js';
 import { HoldIssuer } from './remote/holds.js';
 import { seqnoLater } from './core/seqno.js';
+import { HANDLE_TOKEN, throwNotMadeHere } from './handle-token.js';
 import {
   DmaFenceError, DmaFenceTypeError, abortReason, checkBoolean, checkDuration, checkErrno, checkFunction, checkOptions, describe,
 } from './errors.js';
@@ -87,11 +88,13 @@ export class DmaFence {
   #rec: FenceRecord | null;
 
   /**
-   * @internal Made only by FenceTable.handleOf, which takes its reference: the constructor is two
-   * stores and no call, small enough for TurboFan to inline wherever a handle is made (README
-   * Performance, the object API). No private methods either: one would add a brand store here.
+   * @internal Made only by FenceTable.handleOf, which takes its reference: the constructor is a
+   * token check and two stores, small enough for TurboFan to inline wherever a handle is made
+   * (README Performance, the object API). No private methods either: one would add a brand store
+   * here. Any other `new` gets ERR_INVALID_ARG (handle-token.ts).
    */
-  constructor(table: FenceTable, rec: FenceRecord) {
+  constructor(token: symbol, table: FenceTable, rec: FenceRecord) {
+    if (token !== HANDLE_TOKEN) throwNotMadeHere();
     this.#t = table;
     this.#rec = rec;
   }
@@ -363,9 +366,10 @@ export class DriverFence {
 
   /**
    * @internal Made by FenceContext.createFence, which takes its reference (FenceTable.retain):
-   * stores only, no call, so that it inlines (as DmaFence's).
+   * a token check and stores, so that it inlines (as DmaFence's).
    */
-  constructor(table: FenceTable, rec: FenceRecord) {
+  constructor(token: symbol, table: FenceTable, rec: FenceRecord) {
+    if (token !== HANDLE_TOKEN) throwNotMadeHere();
     this.#t = table;
     this.#rec = rec;
   }

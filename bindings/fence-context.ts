@@ -5,6 +5,7 @@
  * Contract: driver thread only. Reads (lastSeqno, signaledSeqno, pending) are direct arena reads
  * and exact on the driver thread.
  */
+import { HANDLE_TOKEN } from './handle-token.js';
 import type { FenceTable, Issuer, IssuerOps } from './fence-table.js';
 import type { DmaFence } from './dma-fence.js';
 import { DriverFence, checkSeqno } from './dma-fence.js';
@@ -184,7 +185,7 @@ export class FenceContext implements Issuer {
     const slot = t.core.fenceCreate(t.arena.base, index);
     if (slot === L.NIL) this.#full(1);
     const rec = t.created(slot, index);
-    const df = new DriverFence(t, rec);
+    const df = new DriverFence(HANDLE_TOKEN, t, rec);
     t.retain(rec, df, true);
     return df;
   }

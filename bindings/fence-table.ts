@@ -7,6 +7,7 @@
  * exactly once (F3, F6-F8); waiters; the issuer's hooks (F13-F15); references and the safety net
  * for a last reference dropped with callbacks queued (F16) or a DriverFence lost to the GC.
  */
+import { HANDLE_TOKEN } from './handle-token.js';
 import type { Arena } from './arena.js';
 import type { Core } from './core/core.js';
 import type { Clock } from './sim/clock.js';
@@ -138,7 +139,7 @@ export class FenceTable {
     readonly log: ViolationLog,
     readonly issuers: Issuer[],
     /** The DmaFence class, passed in to keep the import graph acyclic. */
-    private readonly DmaFence: { new (t: FenceTable, rec: FenceRecord): DmaFence; _released(f: DmaFence): boolean },
+    private readonly DmaFence: { new (token: symbol, t: FenceTable, rec: FenceRecord): DmaFence; _released(f: DmaFence): boolean },
     /** Ends with the runtime: every handle's member checks it. */
     readonly life: Lifetime,
   ) {
@@ -168,7 +169,7 @@ export class FenceTable {
 
   /** A new DmaFence handle on a record, with its reference (retain). */
   handleOf(rec: FenceRecord): DmaFence {
-    const h = new this.DmaFence(this, rec);
+    const h = new this.DmaFence(HANDLE_TOKEN, this, rec);
     this.retain(rec, h, false);
     return h;
   }

@@ -5,8 +5,7 @@
  * until rt.share(). Both backends.
  */
 import { describe, expect, it } from 'vitest';
-import { Errno } from '../bindings/index.js';
-import type { DriverFence } from '../bindings/index.js';
+import { DmaFence, DriverFence, Errno } from '../bindings/index.js';
 import { BACKENDS, codeOf, runtime } from './helpers.js';
 
 const gc = (globalThis as { gc?: () => void }).gc;
@@ -20,6 +19,29 @@ async function collect(done: () => boolean): Promise<void> {
 }
 
 describe.each(BACKENDS)('object API fast paths (%s backend)', (backend) => {
+  it('F16: a handle made with `new` (not by the runtime) is refused with ERR_INVALID_ARG, and the real handles keep their fence and references', async () => {
+    const rt = await runtime(backend);
+    const ctx = rt.createContext();
+    const df = ctx.createFence();
+    const f = df.fence;
+    const forged = (C: unknown, ...args: unknown[]) => () => new (C as new (...a: unknown[]) => unknown)(...args);
+    const inner = f as unknown as { _table: unknown; _record: unknown };
+    expect(codeOf(forged(DmaFence, inner._table, inner._record))).toBe('ERR_INVALID_ARG');
+    expect(codeOf(forged(DriverFence, inner._table, inner._record))).toBe('ERR_INVALID_ARG');
+    expect(codeOf(forged(DmaFence, Symbol('dmafence fence handle'), inner._table, inner._record))).toBe('ERR_INVALID_ARG');
+    df.signal({ timestamp: 111 });
+    df.release();
+    for (let i = 0; i < 3; i++) {
+      const other = ctx.createFence();
+      other.signal({ timestamp: 999 });
+      other.release();
+    }
+    expect([f.seqno, f.status, f.timestamp]).toEqual([1, 1, 111]);
+    expect(f.release()).toBe(true);
+    expect(rt.violations).toEqual([]);
+    await rt.dispose();
+  });
+
   it('F16: DriverFences leaked in the task that made them (past the 256 waiting) are each reported once collected; released ones are not', async () => {
     expect(gc, 'tests run with --expose-gc').toBeTypeOf('function');
     const rt = await runtime(backend, { maxFences: 1024 });
