@@ -84,6 +84,7 @@ export function schedRun(base: usize, t: f64, until: f64): i32 {
   const stride = <usize>load<i32>(base + H_RING_STRIDE);
   let other = Infinity; // the next event of a ring outside the group
   let step: f64 = -1;
+  let first = -1; // the group's first ring
   for (let r = 0; r < count; r++) {
     const rp = rings + <usize>r * stride;
     const tr = load<f64>(rp + R_NEXT_T);
@@ -101,6 +102,7 @@ export function schedRun(base: usize, t: f64, until: f64): i32 {
     const dur = Math.floor(load<f64>(rp + R_BASE_NS)); // (fetch's formula for zero bytes)
     if ((step >= 0 && dur != step) || !(dur >= <f64>DMA_CHUNKS) || !(load<f64>(rp + R_PER_BYTE_NS) >= 0)) return -1;
     step = dur;
+    if (first < 0) first = r;
     // R6: no deadline before a completion.
     if (deadlines(rp)) {
       const tmo = load<f64>(rp + R_TIMEOUT_NS);
@@ -174,7 +176,7 @@ export function schedRun(base: usize, t: f64, until: f64): i32 {
     if (stop) break;
     full++;
   }
-  if (full == 0 && part == 0) return -1; // (not reached: the group's first fences are its jobs')
+  if (full == 0 && part <= first) return -1; // (not reached: the group's first fences are its jobs')
   for (let r = 0; r < count; r++) {
     const rp = rings + <usize>r * stride;
     if (!inGroup(rp, t)) continue;

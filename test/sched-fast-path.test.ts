@@ -10,6 +10,8 @@
  * own job's completion time (R4, S6), the scheduler's passes run at the same instants in the same
  * order (S4, S5), with the same slot reuse and statistics.
  */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import * as L from '../bindings/core/layout.js';
 import type { DmaBuffer, DmaFence, Entity, HwRing, Runtime } from '../bindings/index.js';
@@ -150,5 +152,45 @@ describe('device fast path under schedulers (R4, S4, S6): the same run with and 
     expect(worlds[0].log.length).toBeGreaterThan(0);
     expect(worlds[0].rt.stats.jobsCompleted).toBeGreaterThan(0);
     for (const w of worlds) await w.rt.dispose();
+  });
+});
+
+describe('device fast path under schedulers: a fence signaled early on a ring after the first (T7, R4)', () => {
+  // A driver bug (guarantee 'fence') signals a queued job's fence before its job completes, on a
+  // ring of index 1 while a scheduler exists elsewhere. The fast path must leave that completion
+  // to the general path, not loop on it. Run in a child process (built dist/) with a deadline: a
+  // loop in the core would hang a vitest worker, so a hang here fails as a killed child.
+  const dist = fileURLToPath(new URL('../dist/index.js', import.meta.url));
+  const script = `
+    const { createRuntime } = await import(${JSON.stringify(dist)});
+    const out = [];
+    for (const backend of ['wasm', 'ts']) for (const fast of [true, false]) {
+      const rt = await createRuntime({ backend, maxFences: 256, maxContexts: 16, guarantee: 'fence' });
+      if (!fast) rt.arena.setHeader(${L.H_MODE}, rt.arena.header(${L.H_MODE}) | ${L.MODE_NO_FAST_PATH});
+      const dev = rt.createDevice({ name: 'd', latency: { baseNs: 1000 } });
+      const r0 = rt.createRing({ device: dev, capacity: 8, name: 'r0' });
+      const r1 = rt.createRing({ device: dev, capacity: 8, name: 'r1' });
+      rt.createScheduler({ ring: r0 });
+      const fs = [r1.submit({}), r1.submit({}), r1.submit({})];
+      r1.injectDriverBug({ seqno: fs[1].seqno });
+      rt.sim.advance(500);
+      rt.sim.runUntilIdle();
+      out.push({ backend, fast, status: fs.map((f) => f.status), timestamps: fs.map((f) => f.timestamp), now: rt.sim.now, violations: rt.violations.map((v) => v.rule) });
+      await rt.dispose();
+    }
+    console.log(JSON.stringify(out));`;
+  it('T7/R4: the run ends, with the same statuses, timestamps and violations as the general path, on both backends', () => {
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 30_000 });
+    expect(r.signal, 'the child was killed at its deadline: the run did not end').toBeNull();
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as { status: number[]; timestamps: number[]; now: number; violations: string[] }[];
+    expect(out).toHaveLength(4);
+    expect(out[0].status).toEqual([1, -125, 1]);
+    for (const o of out.slice(1)) {
+      expect(o.status).toEqual(out[0].status);
+      expect(o.timestamps).toEqual(out[0].timestamps);
+      expect(o.now).toBe(out[0].now);
+      expect(o.violations).toEqual(out[0].violations);
+    }
   });
 });

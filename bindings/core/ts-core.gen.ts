@@ -1654,6 +1654,7 @@ export class TsCore implements Core {
     const stride = i32[(base + H_RING_STRIDE) >>> 2];
     let other = Infinity; // the next event of a ring outside the group
     let step = -1;
+    let first = -1; // the group's first ring
     for (let r = 0; r < count; r++) {
       const rp = rings + Math.imul(r, stride);
       const tr = f64[(rp + R_NEXT_T) >>> 3];
@@ -1671,6 +1672,7 @@ export class TsCore implements Core {
       const dur = Math.floor(f64[(rp + R_BASE_NS) >>> 3]); // (fetch's formula for zero bytes)
       if ((step >= 0 && dur !== step) || !(dur >= DMA_CHUNKS) || !(f64[(rp + R_PER_BYTE_NS) >>> 3] >= 0)) return -1;
       step = dur;
+      if (first < 0) first = r;
       // R6: no deadline before a completion.
       if (this.deadlines(rp)) {
         const tmo = f64[(rp + R_TIMEOUT_NS) >>> 3];
@@ -1744,7 +1746,7 @@ export class TsCore implements Core {
       if (stop) break;
       full++;
     }
-    if (full === 0 && (part | 0) === 0) return -1; // (not reached: the group's first fences are its jobs')
+    if (full === 0 && (part | 0) <= first) return -1; // (not reached: the group's first fences are its jobs')
     for (let r = 0; r < count; r++) {
       const rp = rings + Math.imul(r, stride);
       if (!this.inGroup(rp, t)) continue;
