@@ -10,7 +10,8 @@
 //           descriptor's size, its completion time (one step on), signal and recycle its fence
 //           (timestamp, state, generation, link onto the free list), write its start time.
 // No checks, no counters, no list heads in memory: what is left is the stores and the one
-// dependent load per fence (the list link). Figures are ns per job, median [min-max] of rounds.
+// dependent load per fence (the list link). The slots are layout version 5's (32 bytes, a timestamp at
+// every recycle); version 6 touches fewer bytes per fence, so this is an upper bound of the memory work. Figures are ns per job, median [min-max] of rounds.
 //   node bench/pipeline-bound.mjs [dist/] [rounds]
 import asc from 'assemblyscript/asc';
 import { resolve } from 'node:path';
