@@ -16,7 +16,7 @@
 import { describe, expect, it } from 'vitest';
 import * as L from '../bindings/core/layout.js';
 import type { DmaBuffer, DmaDevice, DmaFence, HwRing, Runtime } from '../bindings/index.js';
-import { arenaWithoutMode, expectSameWorlds, prng, runtime } from './helpers.js';
+import { arenaWithoutMode, expectSameWorlds, outcome, prng, runtime } from './helpers.js';
 
 const SCENARIOS = 32;
 /** Tied scenarios: rings alike on devices alike, fed at the same instants (tiedRun). */
@@ -103,13 +103,7 @@ function step(w: World, r: () => number): unknown {
       log.push(`${tag} r${ri}#${g.seqno} status ${g.status} ts ${g.timestamp} @${now()} dma ${rt.stats.dmaBytesWritten}`);
       g.release();
     });
-  const guard = (fn: () => unknown) => {
-    try {
-      return fn();
-    } catch (e) {
-      return `throw ${(e as { code?: string }).code ?? String(e)}`;
-    }
-  };
+  const guard = outcome;
   const op = r();
   if (w.tied && op < 0.3) {
     // Every ring fed alike at this instant: zero-byte jobs or one job with bytes for all (now and

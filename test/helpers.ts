@@ -155,3 +155,12 @@ export async function expectSameWorlds<W extends { rt: Runtime; log: unknown[] }
   }
   return worlds;
 }
+
+/** fn's value, or `throw <code>` if it threw: an operation's outcome, for a differential log. */
+export function outcome(fn: () => unknown): unknown {
+  try {
+    return fn();
+  } catch (e) {
+    return `throw ${(e as { code?: string }).code ?? String(e)}`;
+  }
+}

@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import * as L from '../bindings/core/layout.js';
 import type { DmaBuffer, DmaFence, Entity, HwRing, Runtime } from '../bindings/index.js';
-import { expectSameWorlds, prng, runtime } from './helpers.js';
+import { expectSameWorlds, outcome, prng, runtime } from './helpers.js';
 
 const SCENARIOS = 24;
 const OPS = 50;
@@ -79,13 +79,7 @@ function step(w: World, r: () => number): unknown {
       log.push(`${tag} #${g.seqno} status ${g.status} ts ${g.timestamp} @${now()} dma ${rt.stats.dmaBytesWritten}`);
       g.release();
     });
-  const guard = (fn: () => unknown) => {
-    try {
-      return fn();
-    } catch (e) {
-      return `throw ${(e as { code?: string }).code ?? String(e)}`;
-    }
-  };
+  const guard = outcome;
   const op = r();
   const n = 1 + Math.floor(r() * 40);
   const k = r();
