@@ -176,7 +176,7 @@ export function schedRun(base: usize, t: f64, until: f64): i32 {
     if (stop) break;
     full++;
   }
-  if (full == 0 && part <= first) return -1; // (not reached: the group's first fences are its jobs')
+  if (full == 0 && part <= first) return -1; // nothing ran: the group's first fence was signaled before its job (a driver bug); the general path takes it
   for (let r = 0; r < count; r++) {
     const rp = rings + <usize>r * stride;
     if (!inGroup(rp, t)) continue;

@@ -1746,7 +1746,7 @@ export class TsCore implements Core {
       if (stop) break;
       full++;
     }
-    if (full === 0 && (part | 0) <= first) return -1; // (not reached: the group's first fences are its jobs')
+    if (full === 0 && (part | 0) <= first) return -1; // nothing ran: the group's first fence was signaled before its job (a driver bug); the general path takes it
     for (let r = 0; r < count; r++) {
       const rp = rings + Math.imul(r, stride);
       if (!this.inGroup(rp, t)) continue;
