@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { Worker } from 'node:worker_threads';
 import { Errno, attachRuntime, createRuntime } from '../bindings/index.js';
 import type { SharedFenceHandle } from '../bindings/index.js';
-import { BACKENDS } from './helpers.js';
+import { BACKENDS, outcome } from './helpers.js';
 
 const scenarios = new URL('./workers/emitter-scenarios.mjs', import.meta.url);
 type Msg = Record<string, unknown>;
@@ -55,18 +55,24 @@ describe.each(BACKENDS)('attached emitter threads over their life (%s backend)',
     await holder.w.terminate(); // it never releases anything
     expect(await waited).toBe(true);
     expect(performance.now() - t0).toBeLessThan(30e3);
-    expect(remotes.slice(1).map((f) => f.status)).toEqual([-Errno.ECANCELED, -Errno.ECANCELED, -Errno.ECANCELED]);
+    expect([remotes[1].status, remotes[3].status]).toEqual([-Errno.ECANCELED, -Errno.ECANCELED]);
     await new Promise((r) => setTimeout(r, 10));
     expect(ran).toBe(1);
-    // The header is free again and every slot of its range too (the dead thread's pins swept).
-    const next = start('fill', { runtime: rt.share(), backend });
-    expect(await next.next((m) => 'created' in m)).toEqual({ created: 8, code: 'ERR_CAPACITY', backend });
+    // The header is free again, and every slot of its range but the 4 this thread's views hold
+    // (the dead thread's pins swept): remotes[2], never read so far, still reads how it ended.
+    const next = start('fill', { runtime: rt.share(), backend, dispose: true });
+    expect(await next.next((m) => 'created' in m)).toEqual({ created: 4, code: 'ERR_CAPACITY', backend });
+    expect(remotes[2].status).toBe(-Errno.ECANCELED);
     await next.w.terminate();
+    // Once the views let go, the next claimer frees those slots too.
     view.dispose();
+    const last = start('fill', { runtime: rt.share(), backend, dispose: true });
+    expect(await last.next((m) => 'created' in m)).toEqual({ created: 8, code: 'ERR_CAPACITY', backend });
+    await last.w.terminate();
     await rt.dispose();
   }, 40e3);
 
-  it('art.dispose(): pending fences of its contexts signal -ECANCELED; its objects throw ERR_DISPOSED; its slots are free again', async () => {
+  it('art.dispose(): pending fences of its contexts signal -ECANCELED; its objects throw ERR_DISPOSED; its slots are free again but those views hold', async () => {
     const rt = await createRuntime({ backend, maxEmitterThreads: 1, emitterFences: 4 });
     const s = start('artDispose', { runtime: rt.share() });
     const { fences } = await s.next<{ fences: SharedFenceHandle[] }>((m) => 'fences' in m);
@@ -84,9 +90,43 @@ describe.each(BACKENDS)('attached emitter threads over their life (%s backend)',
     expect(await s.next((m) => 'after' in m)).toEqual({ local: 'resolved', after: ['ERR_DISPOSED', 'ERR_DISPOSED', 'ERR_DISPOSED', 'ERR_DISPOSED', 'no error'] });
     expect(await statuses).toEqual([-Errno.ECANCELED, -Errno.ECANCELED]);
     await s.w.terminate();
-    const fill = start('fill', { runtime: rt.share(), backend });
-    expect(await fill.next((m) => 'created' in m)).toMatchObject({ created: 4, code: 'ERR_CAPACITY' });
+    // The 3 fences this thread's views hold keep their slots: one is free for the next claimer.
+    const fill = start('fill', { runtime: rt.share(), backend, dispose: true });
+    expect(await fill.next((m) => 'created' in m)).toMatchObject({ created: 1, code: 'ERR_CAPACITY' });
     await fill.w.terminate();
+    expect(remotes.map((f) => f.status)).toEqual([1, -Errno.ECANCELED, -Errno.ECANCELED]);
+    view.dispose();
+    const again = start('fill', { runtime: rt.share(), backend, dispose: true });
+    expect(await again.next((m) => 'created' in m)).toMatchObject({ created: 4, code: 'ERR_CAPACITY' });
+    await again.w.terminate();
+    await rt.dispose();
+  });
+
+  it('T2: a view that holds a fence reads how it ended after its emitter disposed, even when it never looked before and the slots were claimed again', async () => {
+    const rt = await createRuntime({ backend, maxEmitterThreads: 1, emitterFences: 4 });
+    const s = start('artDispose', { runtime: rt.share() });
+    const { fences } = await s.next<{ fences: SharedFenceHandle[] }>((m) => 'fences' in m);
+    const view = attachRuntime(rt.share());
+    const remotes = fences.map((h) => view.fence(h)); // held, and not read before the dispose
+    s.w.postMessage('dispose');
+    await s.next((m) => 'after' in m);
+    await s.w.terminate();
+    const fill = start('fill', { runtime: rt.share(), backend, dispose: true });
+    const filled = await fill.next((m) => 'created' in m); // (it reused every slot it could)
+    await fill.w.terminate();
+    expect(remotes.map((f) => [f.held, outcome(() => f.status), outcome(() => f.error)])).toEqual([
+      [true, 1, 0],
+      [true, -Errno.ECANCELED, -Errno.ECANCELED],
+      [true, -Errno.ECANCELED, -Errno.ECANCELED],
+    ]);
+    expect(remotes[1].timestamp).toBeGreaterThan(0);
+    expect(filled).toMatchObject({ created: 1 });
+    // A released view lets its slot go at the next claim; the others keep theirs.
+    expect(remotes[0].release()).toBe(true);
+    const next = start('fill', { runtime: rt.share(), backend, dispose: true });
+    expect(await next.next((m) => 'created' in m)).toMatchObject({ created: 2 });
+    await next.w.terminate();
+    expect(remotes[2].status).toBe(-Errno.ECANCELED);
     view.dispose();
     await rt.dispose();
   });

@@ -53,7 +53,7 @@
 /** Arena magic: "DMAF". */
 export const MAGIC = 0x464d4144;
 /** Bumped whenever any offset below changes. */
-export const LAYOUT_VERSION = 6;
+export const LAYOUT_VERSION = 7;
 /** "No slot / no context / end of list". */
 export const NIL = -1;
 /** 16-byte alignment of the arena and of every region. */
@@ -261,12 +261,13 @@ export const EH_COLD_OFF = H_COLD_OFF;
 
 // ── Hold entry ──────────────────────────────────────────────────────────────────────────
 /*
- * ╒═ Hold entry (HOLD_SIZE = 8 B, HOLD_ENTRIES of them at H_HOLD_OFF) ═══════════════════════╕
+ * ╒═ Hold entry (HOLD_SIZE = 12 B, HOLD_ENTRIES of them at H_HOLD_OFF) ══════════════════════╕
  * │ 0 word i32: state (HS_*, the low two bits), then by kind:                                │
  * │   handle entry (ISSUED, CLOSED): issuer << HD_ISSUER_SHIFT (the owner: 0; emitter header │
  * │   k: k + 1) | nonce << HD_NONCE_SHIFT                                                    │
  * │   view entry (VIEW): handle entry << HV_LINK_SHIFT | its nonce's low bits << HV_TAG_SHIFT│
  * │ 4 lease i32: ms since timeBase: a handle entry's issue time; a view's last renewal       │
+ * │ 8 slot i32: a handle entry's slot (its issuer's numbering); unused in a view entry       │
  * ╘══════════════════════════════════════════════════════════════════════════════════════════╛
  *   fence.share() on a fence's emitter thread takes a reference there (the slot stays pinned)
  *   and issues a handle entry (compareExchange from free); the handle names it and its exact
@@ -275,11 +276,15 @@ export const EH_COLD_OFF = H_COLD_OFF;
  *   the handle entry when a view of it is released or nobody adopted it in time, frees view
  *   entries whose lease expired (their thread ended), and drops its reference at the first scan
  *   that finds the entry closed with no view left. Every change of a word is a compareExchange.
+ *   An issuer that leaves (an attached thread's dispose, or the reclaim of one that ended) keeps
+ *   the entries a live view still links to, closed, with their slots pinned: the next claimer of
+ *   the same emitter header adopts them and unpins each slot once its last view is gone.
  */
-export const HOLD_SIZE = 8;
+export const HOLD_SIZE = 12;
 export const HOLD_ENTRIES = 1024;
 export const HD_WORD = 0;
 export const HD_LEASE = 4;
+export const HD_SLOT = 8;
 export const HS_FREE = 0;
 export const HS_ISSUED = 1;
 export const HS_CLOSED = 2;

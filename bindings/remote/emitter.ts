@@ -28,7 +28,7 @@ import { ViolationLog } from '../violations.js';
 import { DmaFenceError, DmaFenceRangeError } from '../errors.js';
 import { wallMs } from './common.js';
 import { publishSignals } from './owner.js';
-import { freeHolds } from './holds.js';
+import { HoldIssuer, holdIssuerOf, retireHolds } from './holds.js';
 
 /** An emitter renews its header's lease this often, ms (a timer that does not keep the thread
  *  alive, and a waitSync wake REMOTE_POLL_MS/2 or more after its last renewal, or that timed out). */
@@ -91,7 +91,8 @@ function rangeStart(root: ArenaViews, k: number): number {
  * Reclaims the emitter headers whose lease expired EMITTER_LEASE_MS ago (their threads ended):
  * every fence still pending on their contexts signals -ECANCELED (T2) and the waiters of every
  * thread are woken; the header is free again. Its signaled slots stay as they are (readable by
- * remote views) until the next claimer sweeps them. Any thread may call it; a compareExchange
+ * remote views) until the next claimer sweeps them, and those a view still holds until that view
+ * lets go (holds.ts, retire). Any thread may call it; a compareExchange
  * makes one reclaimer win. Returns how many it reclaimed.
  */
 export function reclaimEmitters(root: ArenaViews, core?: Core): number {
@@ -116,7 +117,7 @@ export function reclaimEmitters(root: ArenaViews, core?: Core): number {
       a.u32[a.ctxWord(ci) + (L.C_FLAGS >> 2)] = flags & ~L.CF_LIVE;
     }
     a.takeNotified(); // their JS listeners were the dead thread's: the sweep unpins the slots
-    freeHolds(root, k + 1); // the holds it issued: nobody scans them any more
+    retireHolds(root, k + 1); // the holds it issued: nobody scans them any more (held ones are kept)
     publishSignals(a);
     Atomics.store(root.i32, cw, 0);
     reclaimed++;
@@ -126,10 +127,13 @@ export function reclaimEmitters(root: ArenaViews, core?: Core): number {
 
 /**
  * A new claimer's sweep of its range: slots a reclaimed thread's handles still pinned (signaled,
- * unlinked) are recycled. A range given back by dispose() has none: then it only reads.
+ * unlinked) are recycled, but not those a view of another thread still holds (`held`: adopted by
+ * the claimer's hold issuer, unpinned once their last view is gone). A range given back by
+ * dispose() has only held ones.
  */
-function sweep(a: Arena, core: Core, start: number, end: number): void {
+function sweep(a: Arena, core: Core, start: number, end: number, held: Set<number>): void {
   for (let s = start; s < end; s++) {
+    if (held.has(s)) continue;
     const st = a.slotState(s);
     if (!(st & L.FS_ALLOC) || !(st & L.FS_SIGNALED) || st & (L.FS_QUEUED | L.FS_SCHED)) continue;
     if (st & L.FS_NOTIFY) a.setSlotFlag(s, L.FS_NOTIFY, false);
@@ -188,11 +192,11 @@ export class ThreadEmitter {
     this.#claimWord = claimWord;
     this.#lease();
     this.arena = emitterArena(root, k);
-    sweep(this.arena, core, rangeStart(root, k), this.arena.layout.maxFences);
     this.life = new AttachedLife(root.i32, root.word(L.H_DISPOSED), claimWord, tag);
     this.clock = new RealClock(this.life);
     const log = new ViolationLog(false, () => this.clock.now);
     this.table = new FenceTable(this.arena, core, this.clock, log, this.#issuers, DmaFence, this.life);
+    sweep(this.arena, core, rangeStart(root, k), this.arena.layout.maxFences, HoldIssuer.of(this.table).adoptOrphans());
     // Callback errors never escape into this thread's event loop (DESIGN.md, "Callback errors").
     this.table.callbackErrors.listeners.add(onCallbackError);
     this.#renew = setInterval(() => this.#lease(), EMITTER_RENEW_MS);
@@ -244,7 +248,9 @@ export class ThreadEmitter {
   /**
    * Detach: every fence still pending on this thread's contexts signals -ECANCELED (T2: nothing
    * waits forever on a thread that left), its handles end (ERR_DISPOSED), every slot of its range
-   * is free again, and the emitter header is given back. After the owner disposed the runtime it
+   * is free again but those a view in another thread still holds (`fence.share()`: they stay
+   * readable until that view lets go, then the next claimer of the header frees them), and the
+   * emitter header is given back. After the owner disposed the runtime it
    * only ends its objects (the arena is the owner's to drop).
    */
   dispose(): void {
@@ -254,13 +260,14 @@ export class ThreadEmitter {
       if (!ctx || arena.ctxPending(ctx.index) === 0) continue;
       table.signalUpTo(ctx.index, arena.ctxLastSeqno(ctx.index), L.ERRNO_CANCELED, this.clock.now);
     }
+    const held = holdIssuerOf(table)?.end() ?? new Set<number>();
     this.life.end();
     for (let s = 0; s < table.records.length; s++) {
       if (!table.records[s]) continue;
       table.records[s] = undefined;
-      core.fenceUnpin(arena.base, s);
+      if (!held.has(s)) core.fenceUnpin(arena.base, s);
     }
-    for (const s of arena.takeNotified() ?? []) core.fenceUnpin(arena.base, s);
+    for (const s of arena.takeNotified() ?? []) if (!held.has(s)) core.fenceUnpin(arena.base, s);
     Atomics.store(this.#root.i32, this.#claimWord, 0);
     Atomics.notify(this.#root.i32, this.#root.word(L.H_DISPOSED)); // this thread's dispose watch ends
   }

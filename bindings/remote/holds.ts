@@ -44,22 +44,62 @@ export function viewWord(k: number, handleWord: number): number {
 }
 
 /**
- * Frees the view entries that link to the handle entries in `links` (entry -> handle word):
- * those handle entries are gone (their issuer ended), so nobody counts them any more.
+ * Retires the handle entries of an issuer that leaves (its runtime's dispose, or a reclaim after
+ * its thread ended): `entries` maps entry -> its word as issued. An entry that a live view still
+ * links to is *kept*: closed (no new view adopts it), its slot left pinned and readable, so a
+ * holder never reads a recycled slot (T2 with its values: a view that holds a fence can always
+ * read how it ended). The next thread that claims the same emitter header adopts the kept entries
+ * (adoptOrphans) and unpins each slot once its last view is gone. Every other entry is freed, with
+ * the view entries whose lease expired (their threads ended). Returns the kept entries' slots.
+ *
+ * Same order as the issuer's scan: close first, then count, so a view that saw the entry open
+ * is counted, and one that saw it closed holds nothing.
  */
-function freeLinkedViews(r: ArenaViews, links: Map<number, number>): void {
-  if (links.size === 0) return;
+function retire(r: ArenaViews, entries: Map<number, number>): Set<number> {
+  const kept = new Set<number>();
+  if (entries.size === 0) return kept;
+  const i32 = r.i32;
+  for (const [k, word] of entries) {
+    const w = entryWord(r, k);
+    if (Atomics.compareExchange(i32, w, word, (word & ~3) | L.HS_CLOSED) === word) continue;
+    if (Atomics.load(i32, w) !== ((word & ~3) | L.HS_CLOSED)) entries.delete(k); // not this entry any more
+  }
+  const live = countViews(r, entries, nowOf(r));
+  for (const [k, word] of entries) {
+    const w = entryWord(r, k);
+    const closed = (word & ~3) | L.HS_CLOSED;
+    if ((live.get(k) ?? 0) > 0) kept.add(Atomics.load(i32, w + (L.HD_SLOT >> 2)));
+    else Atomics.compareExchange(i32, w, closed, L.HS_FREE);
+  }
+  return kept;
+}
+
+/**
+ * Counts the view entries that link to the handle entries in `entries` (entry -> its word as
+ * issued), freeing those whose lease expired HOLD_EXPIRED_MS before `now` (their threads ended).
+ */
+function countViews(r: ArenaViews, entries: ReadonlyMap<number, number>, now: number): Map<number, number> {
+  const views = new Map<number, number>();
+  if (entries.size === 0) return views;
+  const i32 = r.i32;
   for (let v = 0; v < L.HOLD_ENTRIES; v++) {
     const w = entryWord(r, v);
-    const cur = Atomics.load(r.i32, w);
+    const cur = Atomics.load(i32, w);
     if ((cur & 3) !== L.HS_VIEW) continue;
-    const hw = links.get((cur >>> L.HV_LINK_SHIFT) & (L.HOLD_ENTRIES - 1));
-    if (hw !== undefined && viewWord((cur >>> L.HV_LINK_SHIFT) & (L.HOLD_ENTRIES - 1), hw) === cur) Atomics.compareExchange(r.i32, w, cur, 0);
+    const k = (cur >>> L.HV_LINK_SHIFT) & (L.HOLD_ENTRIES - 1);
+    const word = entries.get(k);
+    if (word === undefined || viewWord(k, word) !== cur) continue;
+    if (((now - Atomics.load(i32, w + 1)) | 0) > HOLD_EXPIRED_MS) Atomics.compareExchange(i32, w, cur, 0);
+    else views.set(k, (views.get(k) ?? 0) + 1);
   }
+  return views;
 }
 
 interface Out {
-  readonly rec: FenceRecord;
+  /** The fence's record; undefined for an orphan (kept by views of an issuer that left), whose
+   *  slot this issuer unpins itself once no view holds it. */
+  readonly rec: FenceRecord | undefined;
+  readonly slot: number;
   /** The entry's word as issued (ISSUED). */
   readonly word: number;
   /** A scan counted a view of it: once none is left, it closes. */
@@ -87,22 +127,53 @@ export class HoldIssuer {
     const a = t.arena;
     const r = (this.#r = a.root);
     this.#issuer = r === a ? 0 : (a.base - r.base - r.header(L.H_EMIT_OFF)) / L.EH_SIZE + 1;
-    t.life.onEnd(() => this.#endAll());
+    t.life.onEnd(() => void this.end());
   }
 
-  /** The thread's runtime ended (art.dispose(), its slots unpinned): its entries are freed. */
-  #endAll(): void {
+  /**
+   * The thread's runtime ended (art.dispose(), or its header was reclaimed): its entries are
+   * retired. Returns the slots kept for views that still hold them (the caller must not unpin
+   * those); later calls return an empty set.
+   */
+  end(): Set<number> {
     this.#stop();
     const r = this.#r;
-    if (Atomics.load(r.i32, r.word(L.H_DISPOSED)) !== 0) return; // the arena is gone
-    const links = new Map<number, number>();
-    for (const [k, o] of this.#out) {
-      const w = entryWord(r, k);
-      const cur = Atomics.load(r.i32, w);
-      if ((cur & ~3) === (o.word & ~3) && Atomics.compareExchange(r.i32, w, cur, 0) === cur) links.set(k, o.word);
-    }
-    freeLinkedViews(r, links);
+    const entries = new Map<number, number>();
+    for (const [k, o] of this.#out) if (o.rec) entries.set(k, o.word); // (an orphan stays as it is: the next claimer adopts it again)
     this.#out.clear();
+    if (Atomics.load(r.i32, r.word(L.H_DISPOSED)) !== 0) return new Set(); // the arena is gone
+    return retire(r, entries);
+  }
+
+  /**
+   * A thread that claims emitter header `issuer - 1` adopts the entries an earlier claimer left
+   * kept (retire): an entry with no view left is freed at once, the others join this issuer's
+   * entries and their slots are unpinned by its scan once their last view is gone. Returns the
+   * slots still held (the claimer's sweep leaves them).
+   */
+  adoptOrphans(): Set<number> {
+    const r = this.#r;
+    const i32 = r.i32;
+    const entries = new Map<number, number>();
+    for (let k = 0; k < L.HOLD_ENTRIES; k++) {
+      const cur = Atomics.load(i32, entryWord(r, k));
+      if ((cur & 3) === L.HS_CLOSED && ((cur >>> L.HD_ISSUER_SHIFT) & 0xff) === this.#issuer && !this.#out.has(k)) entries.set(k, (cur & ~3) | L.HS_ISSUED);
+    }
+    const live = countViews(r, entries, nowOf(r));
+    const held = new Set<number>();
+    for (const [k, word] of entries) {
+      const w = entryWord(r, k);
+      const closed = (word & ~3) | L.HS_CLOSED;
+      if ((live.get(k) ?? 0) === 0) {
+        Atomics.compareExchange(i32, w, closed, L.HS_FREE);
+        continue;
+      }
+      const slot = Atomics.load(i32, w + (L.HD_SLOT >> 2));
+      held.add(slot);
+      this.#out.set(k, { rec: undefined, slot, word, seen: true });
+    }
+    if (this.#out.size > 0) this.#start();
+    return held;
   }
 
   /**
@@ -118,14 +189,12 @@ export class HoldIssuer {
       this.#nonce = (this.#nonce + 1) & 0x1fffff || 1;
       const word = L.HS_ISSUED | (this.#issuer << L.HD_ISSUER_SHIFT) | (this.#nonce << L.HD_NONCE_SHIFT);
       Atomics.store(r.i32, w + 1, nowOf(r));
+      Atomics.store(r.i32, w + (L.HD_SLOT >> 2), rec.slot);
       if (Atomics.compareExchange(r.i32, w, L.HS_FREE, word) !== L.HS_FREE) continue;
       this.#hint = k + 1;
       rec.refs++;
-      this.#out.set(k, { rec, word, seen: false });
-      if (this.#timer === undefined) {
-        this.#timer = setInterval(() => this.scan(), HOLD_SCAN_MS);
-        (this.#timer as { unref?: () => void }).unref?.();
-      }
+      this.#out.set(k, { rec, slot: rec.slot, word, seen: false });
+      this.#start();
       return k * 2 ** 31 + word;
     }
     return undefined;
@@ -143,17 +212,9 @@ export class HoldIssuer {
     const now = nowOf(r);
     const states = new Map<number, number>();
     for (const k of this.#out.keys()) states.set(k, Atomics.load(i32, entryWord(r, k)));
-    const views = new Map<number, number>();
-    for (let v = 0; v < L.HOLD_ENTRIES; v++) {
-      const w = entryWord(r, v);
-      const cur = Atomics.load(i32, w);
-      if ((cur & 3) !== L.HS_VIEW) continue;
-      const k = (cur >>> L.HV_LINK_SHIFT) & (L.HOLD_ENTRIES - 1);
-      const o = this.#out.get(k);
-      if (!o || viewWord(k, o.word) !== cur) continue;
-      if (((now - Atomics.load(i32, w + 1)) | 0) > HOLD_EXPIRED_MS) Atomics.compareExchange(i32, w, cur, 0);
-      else views.set(k, (views.get(k) ?? 0) + 1);
-    }
+    const issued = new Map<number, number>();
+    for (const [k, o] of this.#out) issued.set(k, o.word);
+    const views = countViews(r, issued, now);
     for (const [k, o] of this.#out) {
       const st = states.get(k)!;
       const w = entryWord(r, k);
@@ -168,9 +229,16 @@ export class HoldIssuer {
       }
       // closed with no view left (or freed under it: nothing links to it any more)
       this.#out.delete(k);
-      this.#t.unref(o.rec);
+      if (o.rec) this.#t.unref(o.rec);
+      else this.#t.core.fenceUnpin(this.#t.arena.base, o.slot); // an orphan: signaled, nothing else holds it
     }
     if (this.#out.size === 0) this.#stop();
+  }
+
+  #start(): void {
+    if (this.#timer !== undefined) return;
+    this.#timer = setInterval(() => this.scan(), HOLD_SCAN_MS);
+    (this.#timer as { unref?: () => void }).unref?.();
   }
 
   #stop(): void {
@@ -242,16 +310,21 @@ export function releaseHold(r: ArenaViews, h: HeldRef): void {
   Atomics.compareExchange(r.i32, entryWord(r, h.k), h.word, (h.word & ~3) | L.HS_CLOSED);
 }
 
-/** @internal Frees every handle entry a (dead) issuer left, whatever its state, and their views. */
-export function freeHolds(r: ArenaViews, issuer: number): void {
-  const links = new Map<number, number>();
+/**
+ * @internal Retires every handle entry a (dead) issuer left, whatever its state (retire): returns
+ * the slots kept for views that still hold them.
+ */
+export function retireHolds(r: ArenaViews, issuer: number): Set<number> {
+  const entries = new Map<number, number>();
   for (let k = 0; k < L.HOLD_ENTRIES; k++) {
-    const w = entryWord(r, k);
-    const cur = Atomics.load(r.i32, w);
+    const cur = Atomics.load(r.i32, entryWord(r, k));
     const st = cur & 3;
-    if ((st === L.HS_ISSUED || st === L.HS_CLOSED) && ((cur >>> L.HD_ISSUER_SHIFT) & 0xff) === issuer && Atomics.compareExchange(r.i32, w, cur, 0) === cur) {
-      links.set(k, (cur & ~3) | L.HS_ISSUED);
-    }
+    if ((st === L.HS_ISSUED || st === L.HS_CLOSED) && ((cur >>> L.HD_ISSUER_SHIFT) & 0xff) === issuer) entries.set(k, (cur & ~3) | L.HS_ISSUED);
   }
-  freeLinkedViews(r, links);
+  return retire(r, entries);
+}
+
+/** @internal The hold issuer of a table, if it ever issued (or adopted) one. */
+export function holdIssuerOf(t: FenceTable): HoldIssuer | undefined {
+  return issuers.get(t);
 }

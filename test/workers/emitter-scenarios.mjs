@@ -24,8 +24,9 @@ const SCENARIOS = {
     parentPort.postMessage({ fences: dfs.map((d) => d.fence.share()) });
     setInterval(() => {}, 1000); // alive until terminated
   },
-  /** Creates fences until the emitter's slots are full: how many fit. */
-  async fill({ runtime, backend }) {
+  /** Creates fences until the emitter's slots are full: how many fit (then, with `dispose`, it
+   *  detaches, giving its header back at once). */
+  async fill({ runtime, backend, dispose }) {
     const art = attachRuntime(runtime, { backend });
     const dfs = [];
     let code = 'no error';
@@ -35,7 +36,9 @@ const SCENARIOS = {
     } catch (e) {
       code = e?.code;
     }
-    parentPort.postMessage({ created: dfs.length, code, backend: dfs.length ? art.backend : undefined });
+    const backendName = dfs.length ? art.backend : undefined;
+    if (dispose) art.dispose();
+    parentPort.postMessage({ created: dfs.length, code, backend: backendName });
   },
   /** Callbacks that throw, on a remote fence and on this thread's own: the thread goes on. */
   async throws({ runtime, fences }) {
