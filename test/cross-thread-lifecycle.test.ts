@@ -8,6 +8,7 @@ import { Worker } from 'node:worker_threads';
 import { Errno, attachRuntime, createRuntime } from '../bindings/index.js';
 import type { SharedFenceHandle } from '../bindings/index.js';
 import { BACKENDS, outcome } from './helpers.js';
+import * as L from '../bindings/core/layout.js';
 
 const scenarios = new URL('./workers/emitter-scenarios.mjs', import.meta.url);
 type Msg = Record<string, unknown>;
@@ -127,6 +128,66 @@ describe.each(BACKENDS)('attached emitter threads over their life (%s backend)',
     expect(await next.next((m) => 'created' in m)).toMatchObject({ created: 2 });
     await next.w.terminate();
     expect(remotes[2].status).toBe(-Errno.ECANCELED);
+    view.dispose();
+    await rt.dispose();
+  });
+
+  it('T2: a fence shared twice and held by two views keeps its slot until both let go, and is freed once', async () => {
+    const rt = await createRuntime({ backend, maxEmitterThreads: 1, emitterFences: 4 });
+    const s = start('shareTwice', { runtime: rt.share() });
+    const { fences } = await s.next<{ fences: SharedFenceHandle[] }>((m) => 'fences' in m);
+    const view = attachRuntime(rt.share());
+    const [v1, v2] = fences.map((h) => view.fence(h));
+    expect([v1.held, v2.held]).toEqual([true, true]);
+    s.w.postMessage('dispose');
+    await s.next((m) => 'disposed' in m);
+    await s.w.terminate();
+    const c = start('claimer', { runtime: rt.share(), backend });
+    const fill = async () => (c.w.postMessage('fill'), c.next<{ created: number; live: number; seqnos: number }>((m) => 'created' in m));
+    expect(await fill()).toMatchObject({ created: 3 }); // its slot is held
+    expect(v1.release()).toBe(true);
+    await new Promise((r) => setTimeout(r, 400)); // the claimer's scans (every 100 ms)
+    expect(outcome(() => v2.status)).toBe(-Errno.ECANCELED); // v2 still holds it
+    expect(await fill()).toMatchObject({ created: 0 });
+    expect(v2.release()).toBe(true);
+    await new Promise((r) => setTimeout(r, 400));
+    // Freed once: one more fence fits, never two (a second unpin would free a live fence).
+    expect(await fill()).toMatchObject({ created: 1, live: 4, seqnos: 4 });
+    await new Promise((r) => setTimeout(r, 400));
+    expect(await fill()).toMatchObject({ created: 0, live: 4, seqnos: 4 });
+    await c.w.terminate();
+    view.dispose();
+    await rt.dispose();
+  });
+
+  it("T2: a hold entry whose slot word names another thread's fence never frees that fence", async () => {
+    const rt = await createRuntime({ backend, maxEmitterThreads: 1, emitterFences: 4 });
+    const own = rt.createContext().createFence(); // the owner's fence, in the owner's range
+    own.signal();
+    const ownSlot = own.fence.share({ hold: false }).slot;
+    const s = start('shareTwice', { runtime: rt.share() });
+    const { fences } = await s.next<{ fences: SharedFenceHandle[] }>((m) => 'fences' in m);
+    const view = attachRuntime(rt.share());
+    const vs = fences.map((h) => view.fence(h));
+    // A stale slot word, as a thread that ended between claiming the entry and writing its slot
+    // leaves it: the entries name the owner's slot.
+    const { memory, base } = rt.share();
+    const i32 = new Int32Array(memory.buffer);
+    const holdOff = base + i32[(base + L.H_HOLD_OFF) >> 2];
+    for (const h of fences) i32[(holdOff + Math.floor(h.hold! / 2 ** 31) * L.HOLD_SIZE + L.HD_SLOT) >> 2] = ownSlot;
+    s.w.postMessage('dispose');
+    await s.next((m) => 'disposed' in m);
+    await s.w.terminate();
+    const c = start('claimer', { runtime: rt.share(), backend });
+    c.w.postMessage('fill');
+    await c.next((m) => 'created' in m);
+    vs.forEach((v) => v.release());
+    await new Promise((r) => setTimeout(r, 400)); // the claimer's scans (every 100 ms)
+    expect([own.fence.status, own.fence.seqno, own.fence.timestamp]).toEqual([1, 1, 0]);
+    const next = rt.createContext().createFence(); // never in the owner's still-held slot
+    expect(next.fence.share({ hold: false }).slot).not.toBe(ownSlot);
+    expect(own.fence.seqno).toBe(1);
+    await c.w.terminate();
     view.dispose();
     await rt.dispose();
   });

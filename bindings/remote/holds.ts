@@ -55,23 +55,46 @@ export function viewWord(k: number, handleWord: number): number {
  * Same order as the issuer's scan: close first, then count, so a view that saw the entry open
  * is counted, and one that saw it closed holds nothing.
  */
-function retire(r: ArenaViews, entries: Map<number, number>): Set<number> {
+function retire(r: ArenaViews, entries: Map<number, Issued>): Set<number> {
   const kept = new Set<number>();
   if (entries.size === 0) return kept;
   const i32 = r.i32;
-  for (const [k, word] of entries) {
+  const words = new Map<number, number>();
+  for (const [k, e] of entries) {
     const w = entryWord(r, k);
-    if (Atomics.compareExchange(i32, w, word, (word & ~3) | L.HS_CLOSED) === word) continue;
-    if (Atomics.load(i32, w) !== ((word & ~3) | L.HS_CLOSED)) entries.delete(k); // not this entry any more
+    const closed = (e.word & ~3) | L.HS_CLOSED;
+    if (Atomics.compareExchange(i32, w, e.word, closed) === e.word || Atomics.load(i32, w) === closed) words.set(k, e.word);
   }
-  const live = countViews(r, entries, nowOf(r));
-  for (const [k, word] of entries) {
-    const w = entryWord(r, k);
-    const closed = (word & ~3) | L.HS_CLOSED;
-    if ((live.get(k) ?? 0) > 0) kept.add(Atomics.load(i32, w + (L.HD_SLOT >> 2)));
-    else Atomics.compareExchange(i32, w, closed, L.HS_FREE);
+  const live = countViews(r, words, nowOf(r));
+  for (const [k, word] of words) {
+    const slot = entries.get(k)!.slot;
+    // (an entry whose slot cannot be named is freed: its views may read stale, never another fence)
+    if ((live.get(k) ?? 0) > 0 && slot >= 0) kept.add(slot);
+    else Atomics.compareExchange(i32, entryWord(r, k), (word & ~3) | L.HS_CLOSED, L.HS_FREE);
   }
   return kept;
+}
+
+/** A handle entry as issued: its word (ISSUED) and the slot it names (-1: none that can be trusted). */
+interface Issued {
+  readonly word: number;
+  readonly slot: number;
+}
+
+/**
+ * The slot handle entry k names, read from the arena for an issuer that is not this thread (a
+ * dead one, or one that left): trusted only if it lies in that issuer's own range and holds a
+ * signaled fence (a thread that ended between claiming the entry and writing its slot leaves a
+ * stale word); else -1.
+ */
+function entrySlot(r: ArenaViews, k: number, issuer: number): number {
+  const slot = Atomics.load(r.i32, entryWord(r, k) + (L.HD_SLOT >> 2));
+  const maxFences = r.header(L.H_MAX_FENCES);
+  const lo = issuer === 0 ? 0 : maxFences + (issuer - 1) * r.header(L.H_EMIT_SLOTS);
+  const hi = issuer === 0 ? maxFences : lo + r.header(L.H_EMIT_SLOTS);
+  if (!(slot >= lo && slot < hi)) return -1;
+  const st = Atomics.load(r.u32, r.word(r.header(L.H_SLOT_OFF)) + (slot << (L.HOT_SHIFT - 2)));
+  return (st & (L.FS_ALLOC | L.FS_SIGNALED)) === (L.FS_ALLOC | L.FS_SIGNALED) ? slot : -1;
 }
 
 /**
@@ -112,8 +135,10 @@ export class HoldIssuer {
   readonly #r: ArenaViews;
   readonly #issuer: number;
   readonly #out = new Map<number, Out>();
+  /** Orphans adopted per slot: a fence shared twice has two entries and is unpinned once. */
+  readonly #orphans = new Map<number, number>();
   #nonce = Math.floor(Math.random() * 0x1fffff);
-  #hint = 0;
+  #hint = Math.floor(Math.random() * L.HOLD_ENTRIES); // (threads that share at once seldom meet)
   #timer: ReturnType<typeof setInterval> | undefined;
 
   static of(t: FenceTable): HoldIssuer {
@@ -138,9 +163,10 @@ export class HoldIssuer {
   end(): Set<number> {
     this.#stop();
     const r = this.#r;
-    const entries = new Map<number, number>();
-    for (const [k, o] of this.#out) if (o.rec) entries.set(k, o.word); // (an orphan stays as it is: the next claimer adopts it again)
+    const entries = new Map<number, Issued>();
+    for (const [k, o] of this.#out) if (o.rec) entries.set(k, o); // (an orphan stays as it is: the next claimer adopts it again)
     this.#out.clear();
+    this.#orphans.clear();
     if (Atomics.load(r.i32, r.word(L.H_DISPOSED)) !== 0) return new Set(); // the arena is gone
     return retire(r, entries);
   }
@@ -163,13 +189,13 @@ export class HoldIssuer {
     const held = new Set<number>();
     for (const [k, word] of entries) {
       const w = entryWord(r, k);
-      const closed = (word & ~3) | L.HS_CLOSED;
-      if ((live.get(k) ?? 0) === 0) {
-        Atomics.compareExchange(i32, w, closed, L.HS_FREE);
+      const slot = entrySlot(r, k, this.#issuer);
+      if ((live.get(k) ?? 0) === 0 || slot < 0) {
+        Atomics.compareExchange(i32, w, (word & ~3) | L.HS_CLOSED, L.HS_FREE);
         continue;
       }
-      const slot = Atomics.load(i32, w + (L.HD_SLOT >> 2));
       held.add(slot);
+      this.#orphans.set(slot, (this.#orphans.get(slot) ?? 0) + 1);
       this.#out.set(k, { rec: undefined, slot, word, seen: true });
     }
     if (this.#out.size > 0) this.#start();
@@ -188,9 +214,10 @@ export class HoldIssuer {
       if (Atomics.load(r.i32, w) !== L.HS_FREE) continue;
       this.#nonce = (this.#nonce + 1) & 0x1fffff || 1;
       const word = L.HS_ISSUED | (this.#issuer << L.HD_ISSUER_SHIFT) | (this.#nonce << L.HD_NONCE_SHIFT);
+      if (Atomics.compareExchange(r.i32, w, L.HS_FREE, word) !== L.HS_FREE) continue;
+      // (its other words only once it is ours: an issuer that lost the race writes nothing here)
       Atomics.store(r.i32, w + 1, nowOf(r));
       Atomics.store(r.i32, w + (L.HD_SLOT >> 2), rec.slot);
-      if (Atomics.compareExchange(r.i32, w, L.HS_FREE, word) !== L.HS_FREE) continue;
       this.#hint = k + 1;
       rec.refs++;
       this.#out.set(k, { rec, slot: rec.slot, word, seen: false });
@@ -230,9 +257,17 @@ export class HoldIssuer {
       // closed with no view left (or freed under it: nothing links to it any more)
       this.#out.delete(k);
       if (o.rec) this.#t.unref(o.rec);
-      else this.#t.core.fenceUnpin(this.#t.arena.base, o.slot); // an orphan: signaled, nothing else holds it
+      else this.#dropOrphan(o.slot);
     }
     if (this.#out.size === 0) this.#stop();
+  }
+
+  /** An orphan entry is gone: its slot is unpinned with the last orphan entry that named it. */
+  #dropOrphan(slot: number): void {
+    const n = (this.#orphans.get(slot) ?? 1) - 1;
+    if (n > 0) return void this.#orphans.set(slot, n);
+    this.#orphans.delete(slot);
+    this.#t.core.fenceUnpin(this.#t.arena.base, slot); // signaled, and nothing else holds it
   }
 
   #start(): void {
@@ -315,11 +350,11 @@ export function releaseHold(r: ArenaViews, h: HeldRef): void {
  * the slots kept for views that still hold them.
  */
 export function retireHolds(r: ArenaViews, issuer: number): Set<number> {
-  const entries = new Map<number, number>();
+  const entries = new Map<number, Issued>();
   for (let k = 0; k < L.HOLD_ENTRIES; k++) {
     const cur = Atomics.load(r.i32, entryWord(r, k));
     const st = cur & 3;
-    if ((st === L.HS_ISSUED || st === L.HS_CLOSED) && ((cur >>> L.HD_ISSUER_SHIFT) & 0xff) === issuer) entries.set(k, (cur & ~3) | L.HS_ISSUED);
+    if ((st === L.HS_ISSUED || st === L.HS_CLOSED) && ((cur >>> L.HD_ISSUER_SHIFT) & 0xff) === issuer) entries.set(k, { word: (cur & ~3) | L.HS_ISSUED, slot: entrySlot(r, k, issuer) });
   }
   return retire(r, entries);
 }

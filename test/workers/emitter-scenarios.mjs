@@ -165,6 +165,41 @@ const SCENARIOS = {
       }
     }
   },
+  /** Shares one pending fence twice (two held handles), then disposes when told. */
+  async shareTwice({ runtime }) {
+    const art = attachRuntime(runtime);
+    const df = art.createContext().createFence();
+    parentPort.postMessage({ fences: [df.fence.share(), df.fence.share()] });
+    await message();
+    art.dispose();
+    parentPort.postMessage({ disposed: true });
+  },
+  /**
+   * Claims an emitter header and stays alive; each 'fill' creates signaled fences (kept) until
+   * its slots are full and reports how many, and how many it keeps with distinct seqnos.
+   */
+  async claimer({ runtime, backend }) {
+    const art = attachRuntime(runtime, { backend });
+    const ctx = art.createContext();
+    const dfs = [];
+    setInterval(() => {}, 1000); // alive until terminated
+    for (;;) {
+      await message();
+      let created = 0;
+      let code = 'no error';
+      try {
+        for (;;) {
+          const df = ctx.createFence();
+          df.signal();
+          dfs.push(df);
+          created++;
+        }
+      } catch (e) {
+        code = e?.code;
+      }
+      parentPort.postMessage({ created, code, live: dfs.length, seqnos: new Set(dfs.map((d) => d.fence.seqno)).size });
+    }
+  },
   /** Adopts held handles and keeps them (until terminated), reporting what it holds. */
   async holdViews({ runtime, fences }) {
     const art = attachRuntime(runtime);
