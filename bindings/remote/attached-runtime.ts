@@ -436,10 +436,8 @@ export class AttachedRuntime {
     }
   }
 
-  /**
-   * Did a reclaimer probe this view's leases (its waiter registration's, its emitter header's),
-   * or did the emitter's timer leave its lease odd (as a probe does)? Two atomic loads.
-   */
+  /** Did a reclaimer probe this view's leases (its waiter registration's, its emitter header's:
+   *  odd)? Two atomic loads. */
   #probed(): boolean {
     if (this.#waiters.probed) return true;
     const e = this.#emitter;

@@ -227,7 +227,7 @@ export class ThreadEmitter {
 
   #lease(now?: number): void {
     const r = this.#root;
-    Atomics.store(r.i32, this.#claimWord + ((L.EH_LEASE - L.EH_CLAIM) >> 2), now ?? (wallMs() - r.timeBase) | 0);
+    Atomics.store(r.i32, this.#claimWord + ((L.EH_LEASE - L.EH_CLAIM) >> 2), (now ?? (wallMs() - r.timeBase) | 0) & ~1); // even: odd is a probe's (owner.ts, lapsed)
   }
 
   /** A new context whose emitter is this thread (C1: the next id of the runtime's counter). */
