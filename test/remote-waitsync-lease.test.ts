@@ -14,7 +14,7 @@ import type { Runtime, SharedFenceHandle } from '../bindings/index.js';
 import * as L from '../bindings/core/layout.js';
 import { reclaimWaiters } from '../bindings/remote/owner.js';
 import { EMITTER_LEASE_MS, reclaimEmitters } from '../bindings/remote/emitter.js';
-import { REMOTE_LEASE_MS, REMOTE_PROBE_ANSWER_MS, REMOTE_RECLAIM_AFTER_MS } from '../bindings/remote/common.js';
+import { REMOTE_LEASE_MS, REMOTE_POLL_MS, REMOTE_PROBE_ANSWER_MS, REMOTE_RECLAIM_AFTER_MS } from '../bindings/remote/common.js';
 import { BACKENDS, runtime } from './helpers.js';
 
 const scenarios = new URL('./workers/emitter-scenarios.mjs', import.meta.url);
@@ -80,6 +80,39 @@ describe.each(BACKENDS)('waitSync with no deadline and the leases (%s backend)',
     view.dispose();
     await rt.dispose();
   }, 30_000);
+
+  it('F9 across threads: a view keeps its waiter entry between waits (counting none) and gives it back at a tick with no wait; an expired entry that counts no wait is freed unprobed', async () => {
+    const rt = await runtime(backend);
+    const ctx = rt.createContext();
+    const root = rt.arena.root;
+    const claimed = () => {
+      let n = 0;
+      for (let k = 0; k < L.RW_ENTRIES; k++) if (Atomics.load(root.i32, root.remoteClaimWord(k)) & L.RW_CLAIMED) n++;
+      return n;
+    };
+    const view = attachRuntime(rt.share());
+    const [a, b, c] = [ctx.createFence(), ctx.createFence(), ctx.createFence()];
+    const p = view.fence(a.fence.share()).wait();
+    expect([claimed(), waiting(rt)]).toEqual([1, 1]);
+    a.signal();
+    expect(await p).toBe(true);
+    expect([claimed(), waiting(rt)]).toEqual([1, 0]); // kept, counting none: signals pay no notify
+    const q = view.fence(b.fence.share()).wait(); // the next wait counts itself in the same entry
+    expect([claimed(), waiting(rt)]).toEqual([1, 1]);
+    b.signal();
+    expect(await q).toBe(true);
+    await settle(3 * REMOTE_POLL_MS);
+    expect(claimed()).toBe(0); // the ticker gave it back
+    // A waitSync's entry is kept too (its thread runs no tick in between); a reclaimer frees it
+    // once expired at its first look, with no probe: nothing sleeps on it.
+    expect(view.fence(c.fence.share()).waitSync({ timeoutNs: 1e6 })).toBe(false);
+    expect([claimed(), waiting(rt)]).toEqual([1, 0]);
+    reclaimWaiters(root, now(rt) + REMOTE_LEASE_MS + REMOTE_RECLAIM_AFTER_MS + 10);
+    expect(claimed()).toBe(0);
+    c.signal();
+    view.dispose();
+    await rt.dispose();
+  });
 
   it('T2: a worker terminated while asleep in waitSync: its registration and its emitter header are reclaimed once a probe goes unanswered; its pending fence signals -ECANCELED', async () => {
     const rt = await runtime(backend, { maxEmitterThreads: 1 });
