@@ -11,7 +11,7 @@ import { Errno, REMOTE_POLL_MS, attachRuntime, createRuntime } from '../bindings
 import type { DriverFence, RemoteFence, Runtime, SharedFenceHandle } from '../bindings/index.js';
 import * as L from '../bindings/core/layout.js';
 import { BACKENDS, codeOf, rejectionCode, runtime } from './helpers.js';
-import { REMOTE_LEASE_MS, REMOTE_RECLAIM_AFTER_MS } from '../bindings/remote/common.js';
+import { REMOTE_LEASE_MS, REMOTE_PROBE_ANSWER_MS, REMOTE_RECLAIM_AFTER_MS } from '../bindings/remote/common.js';
 
 const tornReader = new URL('./workers/torn-reader.mjs', import.meta.url);
 const remoteWaiter = new URL('./workers/remote-waiter.mjs', import.meta.url);
@@ -424,7 +424,7 @@ describe('remote fences: runtime identity and dispose', () => {
     await dying.w.terminate(); // dies in the middle of its wait: it never gets to subtract
     // The owner keeps signaling (other fences); every pass pays a notify while a waiter is counted.
     const e0 = epoch();
-    const until = performance.now() + REMOTE_LEASE_MS + REMOTE_RECLAIM_AFTER_MS + 700;
+    const until = performance.now() + REMOTE_LEASE_MS + REMOTE_RECLAIM_AFTER_MS + REMOTE_PROBE_ANSWER_MS + 700; // expired, probed, unanswered
     let lowest = Infinity;
     while (performance.now() < until) {
       publishPass(rt);

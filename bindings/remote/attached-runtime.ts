@@ -260,13 +260,14 @@ export class AttachedRuntime {
     // A held handle: take this view's reference first (the issuer's then stays until we let go).
     const ph = parseHold(hold);
     const ref = ph ? adoptHold(this.#views, ph.k, ph.word) : undefined;
+    const owner = ((Atomics.load(r.u32, cw + (L.C_FLAGS >> 2)) >>> L.CF_EMITTER_SHIFT) & 0xff) === 0;
     if (r.holds(slot, gen, ci, seqno)) {
-      const f = new RemoteFence(this, r.slotWord(slot), r.coldWord(slot), gen, ci, context, seqno, false);
+      const f = new RemoteFence(this, r.slotWord(slot), r.coldWord(slot), gen, ci, context, seqno, false, owner);
       if (ref) this.#adopt(f, ref);
       return f;
     }
     if (ref) releaseHold(this.#views, ref);
-    if (r.provablySignaled(ci, seqno)) return new RemoteFence(this, r.slotWord(slot), r.coldWord(slot), gen, ci, context, seqno, true);
+    if (r.provablySignaled(ci, seqno)) return new RemoteFence(this, r.slotWord(slot), r.coldWord(slot), gen, ci, context, seqno, true, owner);
     throw new DmaFenceError(
       'ERR_STALE_HANDLE',
       `slot ${slot} no longer holds fence ${context}:${seqno} (generation ${gen}) and that fence cannot be shown to be signaled: ` +
@@ -314,6 +315,11 @@ export class AttachedRuntime {
       const now = (wallMs() - this.#timeBase) | 0;
       for (const h of this.#held.values()) renewHold(this.#views, h, now);
     }
+    // Renews the lease, or gives the entry back when no wait is in progress. A registration
+    // freed meanwhile (this thread was taken for dead: its event loop stood still past the lease
+    // and a probe's answer) may have let signals pass without a notify: sync then makes the waits
+    // look again (as begin() and end() do, when one of them finds it first).
+    if (this.#waiters.registered || this.#waiters.waits > 0) this.#waiters.sync((wallMs() - this.#timeBase) | 0);
     if (this.#keepCount === 0) {
       if (this.#refed) {
         this.#refed = false;
@@ -321,10 +327,6 @@ export class AttachedRuntime {
       }
       return;
     }
-    // Renews the lease. A registration freed meanwhile (this thread was taken for dead: its event
-    // loop stood still past the lease) may have let signals pass without a notify: sync then
-    // makes the waits look again (as begin() and end() do, when one of them finds it first).
-    this.#waiters.sync((wallMs() - this.#timeBase) | 0);
     if (++this.#ticks % 4 === 0) this.#lookAfterOthers();
   }
 
@@ -346,9 +348,15 @@ export class AttachedRuntime {
    *     the value (4) sleeps on: Atomics.wait returns at once ('not-equal'), or (c)'s notify,
    *     which follows the add, wakes the sleep.
    * So a wait never sleeps through the signal it waits for: no lost wake-up, and no poll needed.
+   * The common async wait (no deadline, no abort signal) arms its sleep first: (2), (4), (1), (3).
+   * The argument holds as well (the sleep is in the host's waiter list before (1), so a notify
+   * that follows (b) after (1) wakes it), and the host's waitAsync call comes right after the
+   * first look: on the heels of the signal this thread just made, before the woken thread makes
+   * its own futex calls (the host takes one lock for every wait and notify of the process). A
+   * second look that finds the fence signaled leaves that sleep armed: a notify ends it.
    * Counting only after the first look (the fast check in wait()/waitSync()) keeps a fence that
    * is already signaled at one look, with no shared write. Breaking the order, e.g. looking
-   * before counting, loses wake-ups: test/remote-wake-race.test.ts catches it.
+   * before counting and arming, loses wake-ups: test/remote-wake-race.test.ts catches it.
    */
 
   /**
@@ -359,41 +367,61 @@ export class AttachedRuntime {
    * the runtime (or this view was disposed). One promise per wait (plus the host's per sleep).
    */
   _waitUntil(done: () => boolean, timeoutNs: number, signal?: AbortSignal): Promise<boolean> {
-    this._check();
-    const t = monoMs();
-    const registered = this.#waiters.begin(this.#rel(t)); // (1)
-    const epoch = Atomics.load(this.#i32, this.#epochIndex); // (2)
+    const i32 = this.#i32;
+    const ei = this.#epochIndex;
+    let armed: { async: boolean; value: unknown } | undefined;
+    let epoch: number;
+    let registered: boolean;
+    if (timeoutNs === Infinity && signal === undefined) {
+      epoch = Atomics.load(i32, ei); // (2)
+      armed = Atomics.waitAsync(i32, ei, epoch); // (4), armed
+      registered = this.#waiters.begin(); // (1)
+    } else {
+      registered = this.#waiters.begin(); // (1)
+      epoch = Atomics.load(i32, ei); // (2)
+    }
     try {
       this._check(); // after the epoch read: dispose sets the flag, then bumps the epoch
       if (signal?.aborted) throw abortReason(signal);
       if (done()) {
-        // (3) signaled meanwhile: no sleep
+        // (3) signaled meanwhile: no sleep (an armed one ends at a notify: this one)
         this.#waiters.end();
+        if (armed?.async) Atomics.notify(i32, ei);
         return Promise.resolve(true);
       }
     } catch (e) {
       this.#waiters.end();
+      if (armed?.async) Atomics.notify(i32, ei);
       return Promise.reject(e);
     }
+    if (!registered && armed) {
+      // The table is full: this wait polls (the armed sleep has no deadline: end it).
+      if (armed.async) Atomics.notify(i32, ei);
+      armed = undefined;
+    }
     this.#hold();
-    return this.#sleep(done, epoch, timeoutNs === Infinity ? Infinity : t + timeoutNs / 1e6, registered, signal);
+    return this.#sleep(done, epoch, armed, timeoutNs === Infinity ? Infinity : monoMs() + timeoutNs / 1e6, registered, signal);
   }
 
   /** _waitUntil's sleeps (4): counted and held until it settles. */
-  async #sleep(done: () => boolean, epoch: number, end: number, registered: boolean, signal?: AbortSignal): Promise<boolean> {
+  async #sleep(done: () => boolean, epoch: number, armed: { async: boolean; value: unknown } | undefined, end: number, registered: boolean, signal?: AbortSignal): Promise<boolean> {
     const i32 = this.#i32;
     const ei = this.#epochIndex;
     const kick = signal && (() => Atomics.notify(i32, ei));
     if (kick) signal.addEventListener('abort', kick, { once: true });
     try {
       for (;;) {
-        let left: number | undefined;
-        if (end !== Infinity) {
-          left = end - monoMs();
-          if (left <= 0) return false;
+        let r = armed;
+        armed = undefined;
+        if (r === undefined) {
+          let left: number | undefined;
+          if (end !== Infinity) {
+            left = end - monoMs();
+            if (left <= 0) return false;
+          }
+          if (!registered) left = Math.min(left ?? REMOTE_POLL_MS, REMOTE_POLL_MS);
+          r = Atomics.waitAsync(i32, ei, epoch, left);
         }
-        if (!registered) left = Math.min(left ?? REMOTE_POLL_MS, REMOTE_POLL_MS);
-        const r = Atomics.waitAsync(i32, ei, epoch, left);
         if (r.async) await r.value;
         if (signal?.aborted) throw abortReason(signal);
         epoch = Atomics.load(i32, ei);
@@ -408,55 +436,64 @@ export class AttachedRuntime {
     }
   }
 
-  /** When a waitSync last renewed the leases (monoMs()). */
-  #renewedAt = -Infinity;
+  /** Did a reclaimer probe this view's leases (its waiter registration's, its emitter header's:
+   *  odd)? Two atomic loads. */
+  #probed(): boolean {
+    if (this.#waiters.probed) return true;
+    const e = this.#emitter;
+    return e !== undefined && (Atomics.load(this.#i32, e.arena.word(L.EH_LEASE)) & 1) !== 0;
+  }
+
+  /** Renews this view's leases (waiter registration, emitter header): even, a probe answered. */
+  #renewLeases(now: number): void {
+    this.#waiters.sync(now);
+    this.#emitter?.renew(now & ~1);
+  }
+
   /**
    * @internal The same wait, blocking this thread (Atomics.wait): for workers, where it is the
    * fastest wake there is. ERR_WOULD_BLOCK where the thread may not block (a page's main thread).
-   * Sleeps REMOTE_POLL_MS at most at a time: this thread's event loop is not running, so its
-   * wakes renew the leases (this view's registration, this thread's emitter header).
+   * This thread's event loop does not run while it sleeps, so its leases are not renewed by its
+   * timers: it sleeps with no deadline (but the caller's), and a reclaimer that finds one of its
+   * leases expired probes it first (owner.ts, lapsed): the probe's notify wakes it, and it
+   * renews. On a fence of an attached emitter (`owner` false) it sleeps REMOTE_POLL_MS at most at
+   * a time and looks after threads that ended at each timeout, so that the emitter's death
+   * cancels the fence (T2) even if no other thread looks.
    */
-  _waitSync(done: () => boolean, timeoutNs: number): boolean {
+  _waitSync(done: () => boolean, timeoutNs: number, owner: boolean): boolean {
     this._check();
     if (done()) return true;
     if (timeoutNs === 0) return false;
     const i32 = this.#i32;
     const ei = this.#epochIndex;
-    let now = monoMs(); // the one clock read of a wait that sleeps once
-    const end = timeoutNs === Infinity ? Infinity : now + timeoutNs / 1e6;
-    this.#waiters.begin(this.#rel(now)); // (1)
-    if (now - this.#renewedAt >= REMOTE_POLL_MS / 2) {
-      this.#renewedAt = now;
-      this.#emitter?.renew(this.#rel(now));
-    }
+    const end = timeoutNs === Infinity ? Infinity : monoMs() + timeoutNs / 1e6;
+    this.#waiters.begin(); // (1)
     try {
+      let renew = this.#probed();
       let timedOut = false;
-      for (let first = true; ; first = false) {
+      for (;;) {
+        if (renew || timedOut) {
+          // Before (2): a registration taken meanwhile is made afresh, then looked past.
+          this.#renewLeases(this.#rel(monoMs()));
+          if (timedOut) this.#lookAfterOthers();
+        }
         const epoch = Atomics.load(i32, ei); // (2)
         this._check();
         if (done()) return true; // (3): the common wake ends here, with no clock read
-        if (!first) {
-          // A wake that found the fence pending: renew the leases if REMOTE_POLL_MS/2 passed.
-          now = monoMs();
-          if (timedOut || now - this.#renewedAt >= REMOTE_POLL_MS / 2) {
-            this.#renewedAt = now;
-            this.#waiters.sync(this.#rel(now));
-            this.#emitter?.renew(this.#rel(now));
-            if (timedOut) this.#lookAfterOthers();
-          }
-        }
-        let left = REMOTE_POLL_MS;
+        let left = Infinity;
         if (end !== Infinity) {
-          if (end - now <= 0) return false;
-          left = Math.min(end - now, REMOTE_POLL_MS);
+          left = end - monoMs();
+          if (left <= 0) return false;
         }
+        if (!owner || !this.#waiters.registered) left = Math.min(left, REMOTE_POLL_MS);
         let r: string;
         try {
-          r = Atomics.wait(i32, ei, epoch, left); // (4)
+          r = left === Infinity ? Atomics.wait(i32, ei, epoch) : Atomics.wait(i32, ei, epoch, left); // (4)
         } catch (e) {
           throw new DmaFenceError('ERR_WOULD_BLOCK', `this thread may not block (Atomics.wait: ${(e as Error)?.message}): use wait() instead of waitSync()`);
         }
         timedOut = r === 'timed-out';
+        renew = !timedOut && this.#probed();
       }
     } finally {
       this.#waiters.end();
@@ -464,8 +501,9 @@ export class AttachedRuntime {
   }
 
   /**
-   * A wait that slept a whole lease period looks after threads that ended: emitter headers whose
-   * lease expired are reclaimed (their pending fences signal -ECANCELED, T2), and so are waiter
+   * A view's ticker (every fourth tick while waits sleep) and a waitSync's timeouts look after
+   * threads that ended: emitter headers whose lease lapsed (expired, probed, not answered) are
+   * reclaimed (their pending fences signal -ECANCELED, T2), and so are waiter
    * registrations (so signalers stop paying a notify for them).
    */
   #lookAfterOthers(): void {

@@ -45,17 +45,23 @@ export interface SharedFenceHandle {
 }
 
 /**
- * The longest a remote wait sleeps before it renews its registration's lease, ms. Not a polling
- * period for wake-ups: every signal by any thread wakes the waiters it concerns at once (the
- * futex protocol of DESIGN.md, "Threads and ownership"); this only keeps a live waiter's
- * registration from being taken for a dead thread's.
+ * The period of a view's ticker (it renews its registration's lease and looks after threads that
+ * ended), and of the sleeps of a wait that polls: a view with no room in the waiter table, and a
+ * waitSync on an attached emitter's fence (it looks after that thread: T2). Not a polling period
+ * for wake-ups: every signal by any thread wakes the waiters it concerns at once (the futex
+ * protocol of DESIGN.md, "Threads and ownership"); a waitSync on the owner's fence sleeps with no
+ * deadline (a reclaimer probes it before taking it for dead).
  */
 export const REMOTE_POLL_MS = 250;
-/** @internal A waiting view promises to look again within this many ms (it renews when it starts,
- *  then at least every REMOTE_POLL_MS: its ticker, or a waitSync wake REMOTE_POLL_MS/2 after the last). */
+/** @internal A lease runs this many ms from its renewal (a claim, the view's ticker every
+ *  REMOTE_POLL_MS, a waitSync that answers a probe). */
 export const REMOTE_LEASE_MS = 1000;
-/** @internal A registration whose lease expired this many ms ago is freed (its thread is gone). */
+/** @internal A registration whose lease expired this many ms ago is probed, then freed if its
+ *  thread does not answer (owner.ts, lapsed). */
 export const REMOTE_RECLAIM_AFTER_MS = 1000;
+/** @internal A probed lease (a waiter's registration, an emitter header's) is taken for dead if
+ *  its thread has not renewed it this many ms after the probe's notify. */
+export const REMOTE_PROBE_ANSWER_MS = 1000;
 /** @internal The owner looks for expired registrations at most this often, and only while the
  *  total is not zero (while it notifies anyway). */
 export const REMOTE_SCAN_EVERY_MS = 100;

@@ -27,7 +27,7 @@ import { RealClock } from '../sim/real-clock.js';
 import { ViolationLog } from '../violations.js';
 import { DmaFenceError, DmaFenceRangeError } from '../errors.js';
 import { wallMs } from './common.js';
-import { publishSignals } from './owner.js';
+import { lapsed, publishSignals } from './owner.js';
 import { HoldIssuer, holdIssuerOf, retireHolds } from './holds.js';
 
 /** An emitter renews its header's lease this often, ms (a timer that does not keep the thread
@@ -105,7 +105,7 @@ export function reclaimEmitters(root: ArenaViews, core?: Core): number {
     const cw = root.word(off0 + k * L.EH_SIZE + L.EH_CLAIM);
     const tag = Atomics.load(root.i32, cw);
     if (tag === 0 || tag === RECLAIMING) continue;
-    if (((now - Atomics.load(root.i32, cw + ((L.EH_LEASE - L.EH_CLAIM) >> 2))) | 0) <= EMITTER_LEASE_MS) continue;
+    if (!lapsed(root.i32, cw + ((L.EH_LEASE - L.EH_CLAIM) >> 2), now, EMITTER_LEASE_MS, root.word(L.H_SIGNAL_EPOCH))) continue; // (probed first)
     if (Atomics.compareExchange(root.i32, cw, tag, RECLAIMING) !== tag) continue;
     const a = emitterArena(root, k);
     const c = core ?? new TsCore(root.memory.buffer);
@@ -231,7 +231,7 @@ export class ThreadEmitter {
 
   #lease(now?: number): void {
     const r = this.#root;
-    Atomics.store(r.i32, this.#claimWord + ((L.EH_LEASE - L.EH_CLAIM) >> 2), now ?? (wallMs() - r.timeBase) | 0);
+    Atomics.store(r.i32, this.#claimWord + ((L.EH_LEASE - L.EH_CLAIM) >> 2), (now ?? (wallMs() - r.timeBase) | 0) & ~1); // even: odd is a probe's (owner.ts, lapsed)
   }
 
   /** A new context whose emitter is this thread (C1: the next id of the runtime's counter). */

@@ -5,7 +5,7 @@
  */
 import * as L from '../core/layout.js';
 import type { Arena, ArenaViews } from '../arena.js';
-import { REMOTE_RECLAIM_AFTER_MS, REMOTE_SCAN_EVERY_MS, REMOTE_SCAN_EVERY_PASSES, wallMs } from './common.js';
+import { REMOTE_PROBE_ANSWER_MS, REMOTE_RECLAIM_AFTER_MS, REMOTE_SCAN_EVERY_MS, REMOTE_SCAN_EVERY_PASSES, wallMs } from './common.js';
 import type { SharedFenceHandle, SharedRuntimeHandle } from './common.js';
 
 /** @internal The handle rt.share() returns. */
@@ -23,9 +23,7 @@ export function shareFence(arena: Arena, slot: number, gen: number, ctxIndex: nu
  * @internal After every signaling pass on the owner's thread: wakes attached threads that wait on
  * fences. Costs one atomic load when none waits. While some do, at most every
  * REMOTE_SCAN_EVERY_MS (checked every REMOTE_SCAN_EVERY_PASSES passes) it also frees
- * registrations whose lease expired REMOTE_RECLAIM_AFTER_MS ago
- * (their thread died or stopped looking): compareExchange, so a late update by a live view fails
- * and that view registers afresh, never subtracting twice.
+ * registrations whose lease lapsed (reclaimWaiters: expired, probed, not answered).
  */
 export function publishSignals(arena: Arena): void {
   // The signaler's half of the futex protocol: the SIGNALED bit was published with an atomic
@@ -48,17 +46,40 @@ export function publishSignals(arena: Arena): void {
 }
 
 /**
- * @internal Frees registrations whose lease expired REMOTE_RECLAIM_AFTER_MS ago (their thread
- * died or stopped looking): compareExchange, so a late update by a live view fails and that view
- * registers afresh, never subtracting twice. Any thread may run it.
+ * @internal Is a lease (the word at `leaseWord`: ms since the time base) lapsed, its thread taken
+ * for dead? Not at the first look past `after` ms: a thread asleep in waitSync sleeps with no
+ * deadline and renews its leases only when something wakes it, so a reclaimer first probes: it
+ * marks the lease probed (odd, ending REMOTE_PROBE_ANSWER_MS from now) and notifies the signal
+ * epoch, which every remote wait sleeps on. A live thread wakes, sees its lease odd and renews it
+ * (an even lease: waiters.ts, leaseFrom); a thread that died answers nothing, and the next look
+ * after the probe's end finds it lapsed. Both writes are compareExchanges or the owner's stores,
+ * so a renewal is never overwritten by a probe. Any thread may call it.
+ */
+export function lapsed(i32: Int32Array, leaseWord: number, now: number, after: number, epochWord: number): boolean {
+  const lease = Atomics.load(i32, leaseWord);
+  if (((now - lease) | 0) <= after) return false;
+  if (lease & 1) return true; // probed, and not renewed since
+  if (Atomics.compareExchange(i32, leaseWord, lease, ((now - after + REMOTE_PROBE_ANSWER_MS) | 0) | 1) === lease) Atomics.notify(i32, epochWord);
+  return false;
+}
+
+/**
+ * @internal Frees registrations whose lease expired REMOTE_RECLAIM_AFTER_MS ago and that did
+ * not answer a probe (lapsed): their thread died or stopped looking. An entry that counts no
+ * wait (a view keeps its entry between waits) is freed at once, unprobed: nothing sleeps on it.
+ * compareExchange, so a late update by a live view fails and that view registers afresh, never
+ * subtracting twice. Any thread may run it.
  */
 export function reclaimWaiters(r: ArenaViews, now: number): void {
   const i = r.word(L.H_REMOTE_WAITERS);
+  const e = r.word(L.H_SIGNAL_EPOCH);
   for (let k = 0; k < L.RW_ENTRIES; k++) {
     const cw = r.remoteClaimWord(k);
     const cur = Atomics.load(r.i32, cw);
     if (!(cur & L.RW_CLAIMED)) continue;
-    if (((now - Atomics.load(r.i32, cw + 1)) | 0) <= REMOTE_RECLAIM_AFTER_MS) continue;
+    if (cur & L.RW_COUNT_MAX) {
+      if (!lapsed(r.i32, cw + 1, now, REMOTE_RECLAIM_AFTER_MS, e)) continue;
+    } else if (((now - Atomics.load(r.i32, cw + 1)) | 0) <= REMOTE_RECLAIM_AFTER_MS) continue;
     if (Atomics.compareExchange(r.i32, cw, cur, cur & ~0xffff) === cur) Atomics.sub(r.i32, i, cur & L.RW_COUNT_MAX);
   }
 }

@@ -57,9 +57,13 @@ export class RemoteFence {
   readonly #ci: number;
   readonly #context: number;
   readonly #seqno: number;
+  /** Its context's emitter is the runtime's owner (not an attached thread): waitSync may sleep
+   *  with no deadline (attached-runtime.ts, _waitSync). */
+  readonly #owner: boolean;
   #final: Final | undefined;
   #pendingError = 0;
-  #callbacks: RemoteCallback[] = [];
+  /** Queued callbacks (made by the first addCallback). */
+  #callbacks: RemoteCallback[] | undefined;
 
   /** @internal A real RemoteFence (its private fields), not an object shaped like one. */
   static _is(x: unknown): x is RemoteFence {
@@ -67,7 +71,7 @@ export class RemoteFence {
   }
 
   /** @internal Use view.fence(handle). */
-  constructor(rt: AttachedRuntime, slotWord: number, coldWord: number, gen: number, ci: number, context: number, seqno: number, recycled: boolean) {
+  constructor(rt: AttachedRuntime, slotWord: number, coldWord: number, gen: number, ci: number, context: number, seqno: number, recycled: boolean, owner: boolean) {
     this.#rt = rt;
     this.#w = slotWord;
     this.#cw = coldWord;
@@ -75,6 +79,7 @@ export class RemoteFence {
     this.#ci = ci;
     this.#context = context;
     this.#seqno = seqno;
+    this.#owner = owner;
     if (recycled) this.#final = RECYCLED;
   }
 
@@ -125,8 +130,11 @@ export class RemoteFence {
     return new DmaFenceError('ERR_STALE_HANDLE', `fence ${this.#context}:${this.#seqno} is signaled, but the owner released it and its slot was reused before this view read its values`);
   }
 
-  /** The waits' test (one function per view, made once). */
-  readonly #done = (): boolean => this.#look() !== undefined;
+  /** The waits' test (one function per view, made by its first wait that sleeps). */
+  #doneFn: (() => boolean) | undefined;
+  get #done(): () => boolean {
+    return (this.#doneFn ??= () => this.#look() !== undefined);
+  }
 
   /** Signaled yet? `false` can be late; `true` is final. */
   get signaled(): boolean {
@@ -218,10 +226,10 @@ export class RemoteFence {
    */
   waitSync(opts?: { timeoutNs?: number }): boolean {
     this.#rt._check();
-    if (opts === undefined) return this.#rt._waitSync(this.#done, Infinity);
+    if (opts === undefined) return this.#rt._waitSync(this.#done, Infinity, this.#owner);
     const o = checkOptions('waitSync options', opts, ['timeoutNs']);
     const timeoutNs = o.timeoutNs === undefined ? Infinity : checkDuration('timeoutNs', o.timeoutNs);
-    return this.#rt._waitSync(this.#done, timeoutNs);
+    return this.#rt._waitSync(this.#done, timeoutNs, this.#owner);
   }
 
   /**
@@ -232,7 +240,7 @@ export class RemoteFence {
     this.#rt._check();
     checkFunction('callback', fn);
     if (this.#look()) return false;
-    this.#callbacks.push(fn);
+    (this.#callbacks ??= []).push(fn);
     this.#rt._watch(this);
     return true;
   }
@@ -240,17 +248,19 @@ export class RemoteFence {
   /** F8: true only if fn was still queued. */
   removeCallback(fn: RemoteCallback): boolean {
     this.#rt._check();
-    const i = this.#callbacks.indexOf(fn);
+    const cbs = this.#callbacks;
+    const i = cbs ? cbs.indexOf(fn) : -1;
     if (i < 0) return false;
-    this.#callbacks.splice(i, 1);
-    if (!this.#callbacks.length) this.#rt._unwatch(this);
+    cbs!.splice(i, 1);
+    if (!cbs!.length) this.#rt._unwatch(this);
     return true;
   }
 
   /** @internal */
   _fire(): void {
     const cbs = this.#callbacks;
-    this.#callbacks = [];
+    this.#callbacks = undefined;
+    if (cbs === undefined) return;
     for (const fn of cbs) {
       try {
         fn(this);

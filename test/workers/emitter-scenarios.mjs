@@ -80,6 +80,22 @@ const SCENARIOS = {
     const value = a.waitSync({ timeoutNs: 30e9 });
     parentPort.postMessage({ timedOut, value, status: a.status, ms: performance.now() - t0, bad: [codeOf(() => a.waitSync({ timeout: 1 })), codeOf(() => a.waitSync({ timeoutNs: -1 }))] });
   },
+  /**
+   * An emitter asleep in waitSync with no deadline on the owner's fence `fences[0]`, holding a
+   * pending fence of its own (posted first): signals it once it wakes, and reports.
+   */
+  async sleeper({ runtime, fences }) {
+    const art = attachRuntime(runtime);
+    const ctx = art.createContext();
+    const own = ctx.createFence();
+    const a = art.fence(fences[0]);
+    parentPort.postMessage({ fence: own.fence.share() });
+    const t0 = performance.now();
+    const value = a.waitSync();
+    const ms = performance.now() - t0;
+    const signalCode = codeOf(() => own.signal());
+    parentPort.postMessage({ value, ms, status: a.status, signalCode });
+  },
   /** The owner disposes while this thread has contexts, handles and waits. */
   async ownerDispose({ runtime, fences }) {
     const art = attachRuntime(runtime);
