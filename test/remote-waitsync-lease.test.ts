@@ -19,7 +19,7 @@ import { BACKENDS, runtime } from './helpers.js';
 
 const scenarios = new URL('./workers/emitter-scenarios.mjs', import.meta.url);
 const settle = (ms: number) => new Promise((r) => setTimeout(r, ms));
-type Report = { value: boolean; ms: number; status: number; signalCode: string };
+type Report = { value: boolean; ms: number; status: number; held: boolean; signalCode: string };
 
 /** A worker running the 'sleeper' scenario on the owner's fence `a`: its own fence's handle, and its report. */
 async function sleeper(rt: Runtime, a: SharedFenceHandle) {
@@ -72,7 +72,8 @@ describe.each(BACKENDS)('waitSync with no deadline and the leases (%s backend)',
     expect(own.signaled).toBe(false); // its emitter header was not reclaimed: nothing cancelled
     a.signal();
     const r = await s.report();
-    expect(r).toMatchObject({ value: true, status: 1, signalCode: 'no error' });
+    // ... and it kept its hold on the owner's fence (the owner's hold scan probes a view's lease too).
+    expect(r).toMatchObject({ value: true, status: 1, held: true, signalCode: 'no error' });
     expect(r.ms).toBeGreaterThan(EMITTER_LEASE_MS);
     expect(await waited).toBe(true);
     expect(own.status).toBe(1);

@@ -20,7 +20,7 @@ import { ThreadEmitter, reclaimEmitters } from './emitter.js';
 import { ArenaReader } from './arena-reader.js';
 import { parseContextOptions } from '../runtime-options.js';
 import { reclaimWaiters } from './owner.js';
-import { adoptHold, parseHold, releaseHold, renewHold, stillHeld } from './holds.js';
+import { adoptHold, holdProbed, parseHold, releaseHold, renewHold, stillHeld } from './holds.js';
 import type { HeldRef } from './holds.js';
 import type { SharedFenceHandle, SharedRuntimeHandle } from './common.js';
 import { checkRuntimeHandle, parseFenceHandle } from './handles.js';
@@ -441,13 +441,17 @@ export class AttachedRuntime {
   #probed(): boolean {
     if (this.#waiters.probed) return true;
     const e = this.#emitter;
-    return e !== undefined && (Atomics.load(this.#i32, e.arena.word(L.EH_LEASE)) & 1) !== 0;
+    if (e !== undefined && (Atomics.load(this.#i32, e.arena.word(L.EH_LEASE)) & 1) !== 0) return true;
+    if (this.#held.size === 0) return false;
+    for (const h of this.#held.values()) if (holdProbed(this.#views, h)) return true;
+    return false;
   }
 
-  /** Renews this view's leases (waiter registration, emitter header): even, a probe answered. */
+  /** Renews this view's leases (waiter registration, emitter header, held fences): even, a probe answered. */
   #renewLeases(now: number): void {
     this.#waiters.sync(now);
     this.#emitter?.renew(now & ~1);
+    for (const h of this.#held.values()) renewHold(this.#views, h, now);
   }
 
   /**

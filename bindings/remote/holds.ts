@@ -20,6 +20,7 @@ import * as L from '../core/layout.js';
 import type { ArenaViews } from '../arena.js';
 import type { FenceRecord, FenceTable } from '../fence-table.js';
 import { REMOTE_RECLAIM_AFTER_MS, REMOTE_LEASE_MS, wallMs } from './common.js';
+import { lapsed } from './owner.js';
 
 /** The issuer looks at its entries this often, ms. */
 export const HOLD_SCAN_MS = 100;
@@ -99,7 +100,9 @@ function entrySlot(r: ArenaViews, k: number, issuer: number): number {
 
 /**
  * Counts the view entries that link to the handle entries in `entries` (entry -> its word as
- * issued), freeing those whose lease expired HOLD_EXPIRED_MS before `now` (their threads ended).
+ * issued), freeing those whose lease lapsed: expired HOLD_EXPIRED_MS before `now` and a probe
+ * unanswered (owner.ts, lapsed: a holder asleep in waitSync wakes and renews; one whose thread
+ * ended answers nothing).
  */
 function countViews(r: ArenaViews, entries: ReadonlyMap<number, number>, now: number): Map<number, number> {
   const views = new Map<number, number>();
@@ -112,7 +115,7 @@ function countViews(r: ArenaViews, entries: ReadonlyMap<number, number>, now: nu
     const k = (cur >>> L.HV_LINK_SHIFT) & (L.HOLD_ENTRIES - 1);
     const word = entries.get(k);
     if (word === undefined || viewWord(k, word) !== cur) continue;
-    if (((now - Atomics.load(i32, w + 1)) | 0) > HOLD_EXPIRED_MS) Atomics.compareExchange(i32, w, cur, 0);
+    if (lapsed(i32, w + 1, now, HOLD_EXPIRED_MS, r.word(L.H_SIGNAL_EPOCH))) Atomics.compareExchange(i32, w, cur, 0);
     else views.set(k, (views.get(k) ?? 0) + 1);
   }
   return views;
@@ -314,7 +317,7 @@ export function adoptHold(r: ArenaViews, k: number, word: number): HeldRef | und
     const v = (viewHint + n) % L.HOLD_ENTRIES;
     const w = entryWord(r, v);
     if (Atomics.load(i32, w) !== L.HS_FREE) continue;
-    Atomics.store(i32, w + 1, nowOf(r)); // before the claim: a scan never sees it expired
+    Atomics.store(i32, w + 1, nowOf(r) & ~1); // before the claim: a scan never sees it expired (even: odd is a probe's)
     if (Atomics.compareExchange(i32, w, L.HS_FREE, vword) !== L.HS_FREE) continue;
     viewHint = v + 1;
     if (Atomics.load(i32, entryWord(r, k)) === word) return { v, vword, k, word };
@@ -324,10 +327,16 @@ export function adoptHold(r: ArenaViews, k: number, word: number): HeldRef | und
   return undefined;
 }
 
-/** @internal The holder renews its lease (only while the view entry is still its own). */
+/** @internal The holder renews its lease (only while the view entry is still its own): even,
+ *  which also answers a probe. */
 export function renewHold(r: ArenaViews, h: HeldRef, now: number): void {
   const w = entryWord(r, h.v);
-  if (Atomics.load(r.i32, w) === h.vword) Atomics.store(r.i32, w + 1, now);
+  if (Atomics.load(r.i32, w) === h.vword) Atomics.store(r.i32, w + 1, now & ~1);
+}
+
+/** @internal Was the holder's lease probed (odd: a scan found it expired and waits for an answer)? */
+export function holdProbed(r: ArenaViews, h: HeldRef): boolean {
+  return (Atomics.load(r.i32, entryWord(r, h.v) + 1) & 1) !== 0 && Atomics.load(r.i32, entryWord(r, h.v)) === h.vword;
 }
 
 /** @internal Is the view entry still this view's (not freed after its lease expired)? */

@@ -94,7 +94,7 @@ const SCENARIOS = {
     const value = a.waitSync();
     const ms = performance.now() - t0;
     const signalCode = codeOf(() => own.signal());
-    parentPort.postMessage({ value, ms, status: a.status, signalCode });
+    parentPort.postMessage({ value, ms, status: a.status, held: a.held, signalCode });
   },
   /** The owner disposes while this thread has contexts, handles and waits. */
   async ownerDispose({ runtime, fences }) {
