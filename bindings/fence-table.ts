@@ -185,6 +185,15 @@ export class FenceTable {
   }
 
   /**
+   * A handle on the newest fence of context index `ctx` (its tail), which the core just made and
+   * pinned (schedPush with PUSH_PIN): a fresh slot, so a new record (as `created`).
+   */
+  tailHandle(ctx: number): DmaFence {
+    const a = this.arena;
+    return this.handleOf(this.created(a.i32[a.ctxWord(ctx) + (L.C_TAIL >> 2)], ctx));
+  }
+
+  /**
    * A new handle's reference. Its safety net (the FinalizationRegistry entry, about 1 µs each and
    * the garbage collection work it brings) is taken late: the handle waits on its record
    * (`youngDriver`, `youngFence`, `youngMore`) until the end of the current task (a microtask) or

@@ -225,12 +225,13 @@ export class SchedState implements SchedMember {
     const j = h.core.schedPush(a.base, e.index, 1, credits > this.c.creditLimit ? this.#clamp(e, credits) : credits, pj.dst, pj.bytes, pj.pattern, pj.allocId, L.NIL, 0, L.PUSH_PIN);
     if (j < 0) throw new DmaFenceRangeError('ERR_CAPACITY', 'no room for the job (raise maxJobs or maxFences)');
     if (nDeps !== 0) this.#addDeps(j, nDeps);
-    // The two fences schedPush just made and pinned, at their contexts' tails: fresh slots, no record yet.
+    // The two fences schedPush just made and pinned, at their contexts' tails (a call of their own:
+    // push's body is past what TurboFan inlines into its callers, and this keeps its budget for the rest).
     const t = h.fences;
     const fin = e.finCtx.index;
-    const finished = t.handleOf(t.created(a.i32[a.ctxWord(fin) + (L.C_TAIL >> 2)], fin));
+    const finished = t.tailHandle(fin);
     const sc = e.schedCtx;
-    const scheduled = sc === undefined ? undefined : t.handleOf(t.created(a.i32[a.ctxWord(sc.index) + (L.C_TAIL >> 2)], sc.index));
+    const scheduled = sc === undefined ? undefined : t.tailHandle(sc.index);
     this.d.kick();
     return new PushResult(a.ctxLastSeqno(fin), scheduled, finished);
   }
