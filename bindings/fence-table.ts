@@ -179,7 +179,8 @@ export class FenceTable {
    * `ctx` (pinned by the core, no record yet: a free slot never has one).
    */
   created(slot: number, ctx: number): FenceRecord {
-    const rec = newRecord(slot, this.arena.slotGen(slot), ctx);
+    const a = this.arena;
+    const rec = newRecord(slot, a.u32[a.slotWord(slot) + (L.S_GEN >> 2)], ctx); // slotGen, without its call
     this.records[slot] = rec;
     return rec;
   }
