@@ -71,7 +71,14 @@ export interface PushedJob {
   /** Signals when the job completed, with the hardware fence's error (S6), in seqno order per entity. */
   readonly finished: DmaFence;
   /** The three fields as a plain object (JSON.stringify uses it). */
-  toJSON(): { seqno: number; scheduled: DmaFence; finished: DmaFence };
+  toJSON(): {
+    /** Its seqno, the same on both fences. */
+    seqno: number;
+    /** Its scheduled fence. */
+    scheduled: DmaFence;
+    /** Its finished fence. */
+    finished: DmaFence;
+  };
 }
 
 /** Options of ent.flush. */
