@@ -114,6 +114,16 @@ export class DmaFence {
   static _is(x: unknown): x is DmaFence {
     return typeof x === 'object' && x !== null && #t in x;
   }
+  /**
+   * @internal The record of `x` when it is a handle of table `t`, after the checks every member
+   * makes (ERR_DISPOSED, ERR_STALE_HANDLE: thrown); undefined when `x` is not a DmaFence or is one
+   * of another table (the caller throws its own coded error). One call for a scheduler
+   * dependency's three checks (push's hot path).
+   */
+  static _recordIn(x: unknown, t: FenceTable): FenceRecord | undefined {
+    if (typeof x !== 'object' || x === null || !(#t in x) || x.#t !== t) return undefined;
+    return live(t, x.#rec);
+  }
   /** @internal */
   get _table(): FenceTable {
     return this.#t;

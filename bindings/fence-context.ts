@@ -186,7 +186,7 @@ export class FenceContext implements Issuer {
     if (slot === L.NIL) this.#full(1);
     const rec = t.created(slot, index);
     const df = new DriverFence(HANDLE_TOKEN, t, rec);
-    t.retain(rec, df, true);
+    t.retainNewDriver(rec, df);
     return df;
   }
 

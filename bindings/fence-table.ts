@@ -175,13 +175,23 @@ export class FenceTable {
   }
 
   /**
-   * The record of a fence fenceCreate just made on context index `ctx` (pinned by the core, no
-   * record yet: a free slot never has one).
+   * The record of a fence fenceCreate (or schedPush, with PUSH_PIN) just made on context index
+   * `ctx` (pinned by the core, no record yet: a free slot never has one).
    */
   created(slot: number, ctx: number): FenceRecord {
-    const rec = newRecord(slot, this.arena.slotGen(slot), ctx);
+    const a = this.arena;
+    const rec = newRecord(slot, a.u32[a.slotWord(slot) + (L.S_GEN >> 2)], ctx); // slotGen, without its call
     this.records[slot] = rec;
     return rec;
+  }
+
+  /**
+   * A handle on the newest fence of context index `ctx` (its tail), which the core just made and
+   * pinned (schedPush with PUSH_PIN): a fresh slot, so a new record (as `created`).
+   */
+  tailHandle(ctx: number): DmaFence {
+    const a = this.arena;
+    return this.handleOf(this.created(a.i32[a.ctxWord(ctx) + (L.C_TAIL >> 2)], ctx));
   }
 
   /**
@@ -197,10 +207,30 @@ export class FenceTable {
    */
   retain(rec: FenceRecord, handle: object, driver: boolean): void {
     rec.refs++;
+    if (driver || rec.youngFence !== undefined) this.#retainOther(rec, handle, driver);
+    else rec.youngFence = handle; // the usual: a DmaFence, the first of its fence in this task
+    if (!rec.young) this.#enlist(rec);
+  }
+
+  /**
+   * The reference of the DriverFence createFence just made on a new record (refs 0, no handle
+   * waiting): retain's steps for that case alone, so that createFence's body stays small.
+   */
+  retainNewDriver(rec: FenceRecord, handle: object): void {
+    rec.refs = 1;
+    rec.youngDriver = handle;
+    this.#enlist(rec);
+  }
+
+  /** retain, for a DriverFence or a second waiting DmaFence. */
+  #retainOther(rec: FenceRecord, handle: object, driver: boolean): void {
     if (driver && rec.youngDriver === undefined) rec.youngDriver = handle;
     else if (!driver && rec.youngFence === undefined) rec.youngFence = handle;
     else (rec.youngMore ??= []).push(handle, driver);
-    if (rec.young) return;
+  }
+
+  /** The record's slot goes on the young list (the record has its first waiting handle). */
+  #enlist(rec: FenceRecord): void {
     if (this.#youngCount === YOUNG_MAX || !this.#youngQueued) this.#youngRoom();
     rec.young = true;
     this.#young[this.#youngCount++] = rec.slot;
@@ -256,12 +286,8 @@ export class FenceTable {
   #unyoungMore(rec: FenceRecord, handle: object, driver: boolean): void {
     const more = rec.youngMore;
     const i = more === undefined ? -1 : more.indexOf(handle);
-    if (i < 0) {
-      this.#unregister(handle, driver); // it has its registry entry
-      return;
-    }
-    more!.splice(i, 2);
-    if (rec.youngDriver === undefined && rec.youngFence === undefined) this.#offYoung(rec);
+    if (i < 0) this.#unregister(handle, driver); // it has its registry entry
+    else more!.splice(i, 2);
   }
 
   /**
@@ -269,7 +295,7 @@ export class FenceTable {
    * list too, so that a task that creates and releases fences one after another never fills it.
    */
   #offYoung(rec: FenceRecord): void {
-    if (rec.young && (rec.youngMore === undefined || rec.youngMore.length === 0) && this.#young[this.#youngCount - 1] === rec.slot && this.records[rec.slot] === rec) {
+    if ((rec.youngMore === undefined || rec.youngMore.length === 0) && this.#young[this.#youngCount - 1] === rec.slot && this.records[rec.slot] === rec) {
       rec.young = false;
       this.#youngCount--;
     }
@@ -279,14 +305,11 @@ export class FenceTable {
   release(rec: FenceRecord, handle: object, driver: boolean): void {
     if (rec.refs === 1 && (rec.cb !== undefined || rec.waiters.length > 0)) this.#checkLastRelease(rec);
     // The usual handle was made in this task and waits on its record (no registry entry yet).
-    if (rec.youngDriver === handle) {
-      rec.youngDriver = undefined;
-      if (rec.youngFence === undefined) this.#offYoung(rec);
-    } else if (rec.youngFence === handle) {
-      rec.youngFence = undefined;
-      if (rec.youngDriver === undefined) this.#offYoung(rec);
-    } else this.#unyoungMore(rec, handle, driver);
-    this.#drop(rec);
+    if (rec.youngDriver === handle) rec.youngDriver = undefined;
+    else if (rec.youngFence === handle) rec.youngFence = undefined;
+    else this.#unyoungMore(rec, handle, driver);
+    if (rec.young && rec.youngDriver === undefined && rec.youngFence === undefined) this.#offYoung(rec);
+    if (--rec.refs === 0) this.#lastRef(rec);
   }
 
   /** F16 under strict: releasing the last reference of a pending fence with listeners throws. */
@@ -324,8 +347,11 @@ export class FenceTable {
   }
 
   #drop(rec: FenceRecord): void {
-    rec.refs--;
-    if (rec.refs > 0) return;
+    if (--rec.refs === 0) this.#lastRef(rec);
+  }
+
+  /** The record's last reference went. */
+  #lastRef(rec: FenceRecord): void {
     // A record detached from its slot (the slot recycled, maybe reused) never touches the slot again.
     if (this.records[rec.slot] !== rec) return;
     // Its callbacks are still to run (notify list, or running now): #notify detaches it after them.
@@ -432,12 +458,22 @@ export class FenceTable {
    * signaled. Under strict, an ordering break throws before anything changes.
    */
   signal(rec: FenceRecord, timestamp: number): boolean {
-    const { arena, core } = this;
-    const st = arena.slotState(rec.slot);
+    const arena = this.arena;
+    const st = arena.u32[arena.slotWord(rec.slot)];
     if (this.records[rec.slot] !== rec || st & L.FS_SIGNALED) return false;
-    const forced = (st & L.FS_FORCED) !== 0;
+    // A forced signal (F16) breaks no order; under strict an ordering break throws first.
+    if (st & L.FS_FORCED || this.log.strict) return this.#signalChecked(rec, timestamp, (st & L.FS_FORCED) !== 0);
+    const r = this.core.fenceSignal(arena.base, rec.slot, timestamp);
+    if (this.sharedOut) publishSignals(arena);
+    if (r === L.SIG_ORDERING) this.#noteOrder(rec);
+    this.#notify(rec);
+    return true;
+  }
+
+  /** signal's steps for a forced fence or under strict. */
+  #signalChecked(rec: FenceRecord, timestamp: number, forced: boolean): boolean {
     if (this.log.strict && !forced) this.#checkOrder(rec);
-    const r = core.fenceSignal(arena.base, rec.slot, timestamp);
+    const r = this.core.fenceSignal(this.arena.base, rec.slot, timestamp);
     this.publish();
     if (r === L.SIG_ORDERING && !forced) this.#noteOrder(rec);
     this.#notify(rec);
@@ -563,15 +599,23 @@ export class FenceTable {
    */
   #notify(rec: FenceRecord): void {
     if (this.records[rec.slot] !== rec) return;
-    if (rec.cb === undefined && rec.waiters.length === 0) {
-      // Nothing to run (the usual handle without listeners): no reference or try needed.
-      rec.notifyPending = false;
-      this.arena.setSlotFlag(rec.slot, L.FS_JS, false);
-      if (rec.refs === 0) this.#detach(rec);
-      return;
-    }
-    if (rec.moreCallbacks === NO_MORE && rec.waiters === NO_WAITERS) this.#notifyOne(rec);
-    else this.#notifyAll(rec);
+    if (rec.moreCallbacks !== NO_MORE || rec.waiters !== NO_WAITERS) this.#notifyAll(rec);
+    else if (rec.cb !== undefined) this.#notifyOne(rec);
+    else this.#notifyNone(rec);
+  }
+
+  /** Nothing to run (the usual handle without listeners): no reference or try needed. */
+  #notifyNone(rec: FenceRecord): void {
+    rec.notifyPending = false;
+    this.#clearJs(rec.slot);
+    if (rec.refs === 0) this.#detach(rec);
+  }
+
+  /** FS_JS off: no listener left in JS (a store, not setSlotFlag's general form). */
+  #clearJs(slot: number): void {
+    const { arena } = this;
+    const w = arena.slotWord(slot);
+    arena.u32[w] &= ~L.FS_JS;
   }
 
   /**
@@ -586,7 +630,7 @@ export class FenceTable {
     rec.cbFence = undefined;
     rec.notifyPending = true;
     rec.refs++;
-    this.arena.setSlotFlag(rec.slot, L.FS_JS, false);
+    this.#clearJs(rec.slot);
     const temp = this.#call(rec, fn, fence, undefined);
     // Listeners queued meanwhile (none can be once signaled, but the general path takes any).
     if (rec.cb !== undefined || rec.waiters.length !== 0) this.#notifyAll(rec);

@@ -44,6 +44,32 @@ describe.each(BACKENDS)('composite fences as scheduler dependencies (%s backend)
     await rt.dispose();
   });
 
+  it('S3: a push refused for a bad dependency after an array changes nothing; the next pushes, without deps and with the array, run', async () => {
+    const { rt, ring } = await rig(backend);
+    const e = rt.createScheduler({ ring }).createEntity();
+    const ctx = rt.createContext();
+    const [a, b] = [ctx.createFence(), rt.createContext().createFence()];
+    const arr = rt.fenceArray([a.fence, b.fence]);
+    let code: string | undefined;
+    try {
+      e.push({ deps: [arr, {} as DmaFence] });
+    } catch (err) {
+      code = (err as { code?: string }).code;
+    }
+    expect(code).toBe('ERR_INVALID_ARG');
+    expect(e.queued).toBe(0);
+    a.signal();
+    b.signal();
+    const plain = e.push({}); // (a push without deps right after the refused one)
+    rt.sim.runUntilIdle();
+    expect(arr.signaled).toBe(true);
+    const withArr = e.push({ deps: [arr] }); // signaled by now: dropped
+    rt.sim.runUntilIdle();
+    expect([plain.finished.status, withArr.finished.status]).toEqual([1, 1]);
+    expect(rt.violations).toEqual([]);
+    await rt.dispose();
+  });
+
   it('S3, X1: a signal-on-any array and a merge result as dependencies of one job', async () => {
     const { rt, ring } = await rig(backend);
     const e = rt.createScheduler({ ring }).createEntity();

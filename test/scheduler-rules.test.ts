@@ -53,6 +53,27 @@ describe.each(BACKENDS)('scheduler rules (%s backend)', (backend) => {
     await rt.dispose();
   });
 
+  it('S2: what push returns is read-only: assigning a field throws and changes nothing; toJSON and spreading through it give the three fields', async () => {
+    const { rt, ring } = await rig(backend);
+    const e = rt.createScheduler({ ring }).createEntity();
+    const a = e.push({});
+    const b = e.push({ deps: [a.finished] });
+    for (const [k, v] of [['seqno', 99], ['scheduled', b.scheduled], ['finished', b.finished]] as const) {
+      const before = a[k];
+      expect(() => ((a as unknown as Record<string, unknown>)[k] = v), k).toThrow(TypeError);
+      expect(a[k], k).toBe(before);
+    }
+    expect(a.seqno).toBe(1);
+    expect(a.finished.seqno).toBe(1);
+    expect(a.toJSON()).toEqual({ seqno: 1, scheduled: a.scheduled, finished: a.finished });
+    expect({ ...a.toJSON() }.finished).toBe(a.finished);
+    const { seqno, finished } = b; // destructuring reads the getters
+    expect([seqno, finished.seqno]).toEqual([2, 2]);
+    rt.sim.runUntilIdle();
+    expect([a.finished.status, b.finished.status]).toEqual([1, 1]);
+    await rt.dispose();
+  });
+
   it('R7: a job above the credit limit is clamped, recorded as a violation, and runs alone', async () => {
     const { rt, ring } = await rig(backend);
     const sched = rt.createScheduler({ ring, creditLimit: 4 });

@@ -53,6 +53,44 @@ export class EntityState {
   }
 }
 
+/**
+ * What push returns (Entity.push's `PushedJob`): the job's seqno and its two fences, read-only.
+ * The fields are getters over private fields, as the fence handles' are: an assignment throws a
+ * TypeError (strict code) or is ignored, and nothing changes. Not a frozen object literal: its
+ * `Object.freeze` was a runtime call on every push (README Performance, the scheduled pipeline).
+ */
+export class PushResult {
+  readonly #seqno: number;
+  readonly #scheduled: DmaFence | undefined;
+  readonly #finished: DmaFence;
+  /** @internal Made by SchedState.push. */
+  constructor(seqno: number, scheduled: DmaFence | undefined, finished: DmaFence) {
+    this.#seqno = seqno;
+    this.#scheduled = scheduled;
+    this.#finished = finished;
+  }
+  /** Its seqno, the same on both fences. */
+  get seqno(): number {
+    return this.#seqno;
+  }
+  /** Signals when the job is written into the ring (S4), or when it is cancelled or killed. */
+  get scheduled(): DmaFence | undefined {
+    return this.#scheduled;
+  }
+  /** Signals when the job completed, with the hardware fence's error (S6), in seqno order per entity. */
+  get finished(): DmaFence {
+    return this.#finished;
+  }
+  /** JSON.stringify and spreading see no own fields: this gives the three. */
+  toJSON(): { seqno: number; scheduled: DmaFence | undefined; finished: DmaFence } {
+    return { seqno: this.#seqno, scheduled: this.#scheduled, finished: this.#finished };
+  }
+  /** console.log / util.inspect (Node): the three fields. */
+  [Symbol.for('nodejs.util.inspect.custom')](): object {
+    return this.toJSON();
+  }
+}
+
 /** The zero-byte job (no dst, bytes, offset or pattern): what the ring's parse gives it. */
 const ZERO_JOB = Object.freeze({ dst: 0, bytes: 0, pattern: 0xab, allocId: 0 });
 
@@ -73,7 +111,7 @@ export class SchedState implements SchedMember {
   readonly p: RingProtocols;
   readonly entities: EntityState[] = [];
   /** Finished context index -> entity: dependencies on them pipeline (S3). */
-  readonly #byFinCtx = new Map<number, EntityState>();
+  readonly #byFinCtx: (EntityState | undefined)[] = [];
   /** fini/drop began: nothing more is pushed or run. */
   stopped = false;
   fini: Promise<void> | undefined;
@@ -156,7 +194,7 @@ export class SchedState implements SchedMember {
     const ent = new EntityState(e, k, name, w, priority, schedCtx, finCtx);
     ent.tracedRun = ent.tracedFin = finCtx.lastSeqno;
     this.entities.push(ent);
-    this.#byFinCtx.set(finCtx.index, ent);
+    this.#byFinCtx[finCtx.index] = ent;
     return ent;
   }
 
@@ -164,31 +202,49 @@ export class SchedState implements SchedMember {
 
   /**
    * Checks a job and queues it (one core call, plus one per dependency); its seqno and fences
-   * (scheduled: undefined in a job queue). Allocation-free but for the handles and the result.
+   * (scheduled: undefined in a job queue), as a `PushResult`. Allocation-free but for the
+   * handles, their records and the result. The rare cases (a killed entity, credits or a buffer
+   * given, composites among the dependencies, an over-limit job) are calls of their own, so that
+   * the usual push stays small for TurboFan's inlining budget (README Performance).
    */
-  push(e: EntityState, job: unknown, costKey: 'credits' | 'cost'): { seqno: number; scheduled: DmaFence | undefined; finished: DmaFence } {
+  push(e: EntityState, job: unknown, costKey: 'credits' | 'cost'): PushResult {
     const h = this.d.h;
     const keys = costKey === 'cost' ? QUEUE_JOB_KEYS : SCHED_JOB_KEYS;
     const o = checkOptions('job', job, keys) as Record<string, unknown>;
-    this.#checkOpen(e);
-    let credits = this.#credits(o[costKey], costKey);
+    if (e.killed || this.stopped) this.#checkOpen(e);
+    const cost = o[costKey];
+    const credits = cost === undefined ? 1 : this.#credits(cost, costKey);
     // A job with no buffer and no ring field is the zero-byte job: no parse (the same values).
-    const plain = o.dst === undefined && o.bytes === undefined && o.offset === undefined && o.pattern === undefined;
-    const pj = plain ? ZERO_JOB : this.ring._parseJob(job, keys);
-    const nDeps = this.#deps(e, o.deps);
+    const pj = o.dst === undefined && o.bytes === undefined && o.offset === undefined && o.pattern === undefined ? ZERO_JOB : this.ring._parseJob(job, keys);
+    const deps = o.deps;
+    const nDeps = deps === undefined ? 0 : this.#deps(e, deps);
     this.#room(1, nDeps);
-    if (nDeps) for (const f of o.deps as (DmaFence | null)[]) h.fences.enableDependency(f); // composites signal in the arena once enabled
-    credits = this.#clamp(e, credits);
+    // Composites signal in the arena once enabled (#deps saw whether any is among them).
+    if (nDeps !== 0 && this.#depComposite) this.#enableDeps(deps as (DmaFence | null)[]);
     const a = h.arena;
-    const j = h.core.schedPush(a.base, e.index, 1, credits, pj.dst, pj.bytes, pj.pattern, pj.allocId, L.NIL, 0, L.PUSH_PIN);
+    const j = h.core.schedPush(a.base, e.index, 1, credits > this.c.creditLimit ? this.#clamp(e, credits) : credits, pj.dst, pj.bytes, pj.pattern, pj.allocId, L.NIL, 0, L.PUSH_PIN);
     if (j < 0) throw new DmaFenceRangeError('ERR_CAPACITY', 'no room for the job (raise maxJobs or maxFences)');
-    const r = this.#refs;
-    for (let k = 0; k < nDeps; k++) h.core.schedAddDep(a.base, j, r.slot[k], r.gen[k], r.ctx[k], r.seqno[k]);
-    const seqno = a.ctxLastSeqno(e.finCtx.index);
-    const finished = h.fences.handle(a.i32[a.ctxWord(e.finCtx.index) + (L.C_TAIL >> 2)]);
-    const scheduled = e.schedCtx ? h.fences.handle(a.i32[a.ctxWord(e.schedCtx.index) + (L.C_TAIL >> 2)]) : undefined;
+    if (nDeps !== 0) this.#addDeps(j, nDeps);
+    // The two fences schedPush just made and pinned, at their contexts' tails (a call of their own:
+    // push's body is past what TurboFan inlines into its callers, and this keeps its budget for the rest).
+    const t = h.fences;
+    const fin = e.finCtx.index;
+    const finished = t.tailHandle(fin);
+    const sc = e.schedCtx;
+    const scheduled = sc === undefined ? undefined : t.tailHandle(sc.index);
     this.d.kick();
-    return { seqno, scheduled, finished };
+    return new PushResult(a.ctxLastSeqno(fin), scheduled, finished);
+  }
+
+  #addDeps(j: number, n: number): void {
+    const { arena: a, core } = this.d.h;
+    const r = this.#refs;
+    for (let k = 0; k < n; k++) core.schedAddDep(a.base, j, r.slot[k], r.gen[k], r.ctx[k], r.seqno[k]);
+  }
+
+  #enableDeps(deps: (DmaFence | null)[]): void {
+    this.#depComposite = false;
+    for (const f of deps) this.d.h.fences.enableDependency(f);
   }
 
   /** The batch form (S2 without handles): n jobs, job i after fence firstSeqno + i of `after`. */
@@ -209,7 +265,7 @@ export class SchedState implements SchedMember {
       afterSeqno = checkInteger('after.firstSeqno', af.firstSeqno, 0, Number.MAX_SAFE_INTEGER, 'ERR_INVALID_SEQNO');
       if (ctx !== e.finCtx.index && ctx !== e.schedCtx?.index) {
         // S3 pipelining: a finished context of this scheduler is waited for by its scheduled one.
-        const owner = this.#byFinCtx.get(ctx);
+        const owner = this.#byFinCtx[ctx];
         afterCtx = owner?.schedCtx ? owner.schedCtx.index : ctx;
         if (owner?.schedCtx) pushFlags = L.PUSH_AFTER_PIPELINED;
       }
@@ -269,44 +325,53 @@ export class SchedState implements SchedMember {
 
   /** The dependency references of the job being pushed (reused: #deps fills the first n). */
   readonly #refs = { slot: [] as number[], gen: [] as number[], ctx: [] as number[], seqno: [] as number[] };
+  /** #deps met a composite fence: push enables them once every check passed. */
+  #depComposite = false;
 
   /** S3: the dependencies of a job, into #refs (how many): null ignored, signaled ones dropped,
    *  own contexts ignored, the latest per context, and same-scheduler finished fences without
    *  error pipelined. */
   #deps(e: EntityState, deps: unknown): number {
-    if (deps === undefined) return 0;
     if (!Array.isArray(deps)) throw new DmaFenceTypeError('ERR_INVALID_ARG', `deps must be an array of DmaFence, got ${describe(deps)}`);
-    const h = this.d.h;
-    const a = h.arena;
+    const t = this.d.h.fences;
+    const a = t.arena;
     const r = this.#refs;
+    this.#depComposite = false;
     let n = 0; // the latest per context; a few entries: a linear search
     for (let i = 0; i < deps.length; i++) {
       const f: unknown = deps[i];
       if (f === null) continue;
-      if (!DmaFence._is(f)) throw new DmaFenceTypeError('ERR_INVALID_ARG', `deps[${i}] is not a DmaFence, got ${describe(f)}`);
-      if (f._table !== h.fences) throw new DmaFenceTypeError('ERR_FOREIGN_HANDLE', `deps[${i}] belongs to another runtime`);
-      const rec = f._record;
-      if (h.fences.isSignaledRaw(rec)) continue;
-      if (rec.ctx === e.finCtx.index || rec.ctx === e.schedCtx?.index) continue;
+      const rec = DmaFence._recordIn(f, t) ?? this.#badDep(f, i);
+      if (rec.composite !== undefined) this.#depComposite = true;
+      if (t.isSignaledRaw(rec)) continue;
+      const ctx = rec.ctx;
+      if (ctx === e.finCtx.index || ctx === e.schedCtx?.index) continue;
       const seqno = a.slotSeqno(rec.slot);
       let k = 0;
-      while (k < n && r.ctx[k] !== rec.ctx) k++;
-      if (k < n && !seqnoLater(seqno, r.seqno[k], (a.ctxFlags(rec.ctx) & L.CF_SEQNO64) !== 0)) continue;
+      while (k < n && r.ctx[k] !== ctx) k++;
+      if (k < n && !seqnoLater(seqno, r.seqno[k], (a.ctxFlags(ctx) & L.CF_SEQNO64) !== 0)) continue;
       r.slot[k] = rec.slot;
       r.gen[k] = rec.gen;
-      r.ctx[k] = rec.ctx;
+      r.ctx[k] = ctx;
       r.seqno[k] = seqno;
       if (k === n) n++;
     }
+    // S3 pipelining: a finished fence of this scheduler, without error, waits as its scheduled context.
     for (let k = 0; k < n; k++) {
-      const owner = this.#byFinCtx.get(r.ctx[k]);
-      if (owner?.schedCtx && a.slotError(r.slot[k]) === 0) {
+      const owner = this.#byFinCtx[r.ctx[k]];
+      if (owner !== undefined && owner.schedCtx !== undefined && a.slotError(r.slot[k]) === 0) {
         r.slot[k] = L.PIPELINED_SLOT;
         r.gen[k] = 0;
         r.ctx[k] = owner.schedCtx.index;
       }
     }
     return n;
+  }
+
+  /** deps[i] is neither null nor a handle of this runtime: the coded error. */
+  #badDep(f: unknown, i: number): never {
+    if (!DmaFence._is(f)) throw new DmaFenceTypeError('ERR_INVALID_ARG', `deps[${i}] is not a DmaFence, got ${describe(f)}`);
+    throw new DmaFenceTypeError('ERR_FOREIGN_HANDLE', `deps[${i}] belongs to another runtime`);
   }
 
   /** A context given by id (or a FenceContext of this runtime): its arena index. */

@@ -59,7 +59,10 @@ export interface SchedBatchJob extends Job {
   };
 }
 
-/** What push returns: the job's seqno and its two fences (S1, S2). */
+/**
+ * What push returns: the job's seqno and its two fences (S1, S2). Read-only: getters (an
+ * assignment throws in strict code and changes nothing); `toJSON()` gives the three fields.
+ */
 export interface PushedJob {
   /** Its seqno, the same on both fences. */
   readonly seqno: number;
@@ -67,6 +70,15 @@ export interface PushedJob {
   readonly scheduled: DmaFence;
   /** Signals when the job completed, with the hardware fence's error (S6), in seqno order per entity. */
   readonly finished: DmaFence;
+  /** The three fields as a plain object (JSON.stringify uses it). */
+  toJSON(): {
+    /** Its seqno, the same on both fences. */
+    seqno: number;
+    /** Its scheduled fence. */
+    scheduled: DmaFence;
+    /** Its finished fence. */
+    finished: DmaFence;
+  };
 }
 
 /** Options of ent.flush. */
@@ -235,7 +247,7 @@ export class Entity {
    */
   push(job: SchedJob): PushedJob {
     const e = this.#alive();
-    return Object.freeze(this.#s.push(e, job, 'credits')) as PushedJob; // scheduled: a scheduler's entity has one
+    return this.#s.push(e, job, 'credits') as PushedJob; // read-only getters (PushResult); scheduled: a scheduler's entity has one
   }
 
   /**
