@@ -32,9 +32,10 @@ import {
   FS_QUEUED, C_TAIL,
 } from "../bindings/core/layout";
 import { schedPass } from "./sched";
-import { fastRun, tiedRun } from "./fast-path";
+import { fastRun } from "./fast-path";
+import { tiedRun } from "./tied-run";
 import { schedRun } from "./sched-run";
-import { ctxPtr, slotPtr, allocSlot, initFence, reuseFence, signalUpTo, hotArray, hotAt, coldPtr } from "./fence";
+import { ctxPtr, slotPtr, allocSlot, initFence, reuseFence, signalUpTo, hotArray, hotAt, coldPtr, coldArray, coldAt } from "./fence";
 
 // @ts-ignore: decorator
 @inline export function ringPtr(base: usize, ring: i32): usize {
@@ -64,6 +65,83 @@ import { ctxPtr, slotPtr, allocSlot, initFence, reuseFence, signalUpTo, hotArray
 }
 
 /**
+ * ringSubmit's batch path: what allocSlot and initFence do per job, and the job's descriptor and
+ * start time, for n jobs from ring index `tail` (seqnos after `seqno`), with the free list's
+ * head, the bump index and the context's tail in locals, written back once: the same bytes as
+ * the per-job loop MODE_NO_FAST_PATH keeps (so test/fast-path.test.ts compares submission too).
+ * Each fence's link is written once (to the next fence, NIL for the last). A function of its own
+ * with no call in its loop, its slots popped from the free list in one loop and the never-used
+ * ones in a second, so that the compiler keeps the loop's words in registers. Returns the last
+ * job's slot. (Enough room was checked by the caller.)
+ */
+function submitSlots(base: usize, rp: usize, c: usize, state: u32, n: i32, tail: u32, seqno: f64, dst: u32, bytes: u32, pattern: u32, allocId: u32): i32 {
+  const slotBase = hotArray(base);
+  const coldBase = coldArray(base);
+  const mask = load<u32>(rp + R_MASK);
+  const descs = rp + RING_SIZE;
+  const starts = startPtr(rp, 0);
+  let freeHead = load<i32>(base + H_FREE_HEAD);
+  const prev = load<i32>(c + C_TAIL);
+  // Where the next fence's slot is linked: the context's head, or the last fence's link.
+  let link = prev == NIL ? c + C_HEAD : hotAt(slotBase, prev) + S_NEXT;
+  let k = <u32>(tail & mask);
+  let slot = NIL;
+  let i = 0;
+  // From the free list, then from the never-used slots.
+  for (; i < n && freeHead != NIL; i++) {
+    seqno += 1;
+    slot = freeHead;
+    const p = hotAt(slotBase, slot);
+    freeHead = load<i32>(p + S_NEXT);
+    const cp = coldAt(coldBase, slot);
+    store<i32>(p + S_ERROR, 0);
+    store<f64>(cp + CS_SEQNO, seqno);
+    store<f64>(cp + CS_TIMESTAMP, 0);
+    store<u32>(p + S_STATE, state);
+    store<i32>(link, slot); // (linked once written, as initFence does)
+    link = p + S_NEXT;
+    const d = descs + <usize>(k * DESC_SIZE);
+    store<f64>(d + D_SEQNO, seqno);
+    store<u32>(d + D_DST, dst);
+    store<u32>(d + D_BYTES, bytes);
+    store<u32>(d + D_PATTERN, pattern);
+    store<u32>(d + D_ALLOC_ID, allocId);
+    store<f64>(starts + <usize>(k * START_SIZE), 0);
+    k = <u32>((k + 1) & mask);
+  }
+  let bump = load<i32>(base + H_BUMP);
+  for (; i < n; i++) {
+    seqno += 1;
+    slot = bump;
+    bump++;
+    const p = hotAt(slotBase, slot);
+    const cp = coldAt(coldBase, slot);
+    store<i32>(p + S_ERROR, 0);
+    store<f64>(cp + CS_SEQNO, seqno);
+    store<f64>(cp + CS_TIMESTAMP, 0);
+    store<u32>(p + S_STATE, state);
+    store<i32>(link, slot);
+    link = p + S_NEXT;
+    const d = descs + <usize>(k * DESC_SIZE);
+    store<f64>(d + D_SEQNO, seqno);
+    store<u32>(d + D_DST, dst);
+    store<u32>(d + D_BYTES, bytes);
+    store<u32>(d + D_PATTERN, pattern);
+    store<u32>(d + D_ALLOC_ID, allocId);
+    store<f64>(starts + <usize>(k * START_SIZE), 0);
+    k = <u32>((k + 1) & mask);
+  }
+  if (n > 0) {
+    store<i32>(link, NIL);
+    store<i32>(c + C_TAIL, slot);
+  }
+  store<i32>(base + H_FREE_HEAD, freeHead);
+  store<i32>(base + H_BUMP, bump);
+  store<i32>(base + H_IN_USE, load<i32>(base + H_IN_USE) + n);
+  return slot;
+}
+
+/**
  * Submits n jobs that write `bytes` bytes of `pattern` at DMA offset `dst` (allocation `allocId`).
  * Each gets a fence with the ring context's next seqno (R2); the tail is published last.
  * pin = 1 (n must be 1): the fence is pinned for a handle and its slot is returned; pin = 2: held
@@ -83,51 +161,8 @@ export function ringSubmit(base: usize, ring: i32, n: i32, dst: u32, bytes: u32,
   const mask = load<u32>(rp + R_MASK);
   const starts = startPtr(rp, 0);
   if (!(load<u32>(base + H_MODE) & MODE_NO_FAST_PATH)) {
-    // The batch path: what allocSlot and initFence do per job, with the free list's head, the
-    // bump index and the context's tail in locals, written back once (the same bytes as the
-    // per-job loop below, which MODE_NO_FAST_PATH keeps for test/fast-path.test.ts to compare).
-    const slotBase = hotArray(base);
-    const state = (<u32>ctx << STATE_CTX_SHIFT) | FS_ALLOC | FS_QUEUED;
-    const descs = rp + RING_SIZE;
-    let freeHead = load<i32>(base + H_FREE_HEAD);
-    let bump = load<i32>(base + H_BUMP);
-    const prev = load<i32>(c + C_TAIL);
-    // Where the next fence's slot is linked: the context's head, or the last fence's link (each
-    // link written once, the last one NIL after the loop).
-    let link = prev == NIL ? c + C_HEAD : hotAt(slotBase, prev) + S_NEXT;
-    for (let i = 0; i < n; i++) {
-      seqno += 1;
-      if (freeHead != NIL) {
-        slot = freeHead;
-        freeHead = load<i32>(hotAt(slotBase, slot) + S_NEXT);
-      } else {
-        slot = bump; // enough room was checked above
-        bump++;
-      }
-      const p = hotAt(slotBase, slot);
-      const cp = coldPtr(base, slot); // (through the header: one value fewer live in the loop)
-      store<i32>(p + S_ERROR, 0);
-      store<f64>(cp + CS_SEQNO, seqno);
-      store<f64>(cp + CS_TIMESTAMP, 0);
-      store<u32>(p + S_STATE, state);
-      store<i32>(link, slot); // (linked once written, as initFence does)
-      link = p + S_NEXT;
-      const k = <u32>(tail + <u32>i) & mask;
-      const d = descs + <usize>(k * DESC_SIZE);
-      store<f64>(d + D_SEQNO, seqno);
-      store<u32>(d + D_DST, dst);
-      store<u32>(d + D_BYTES, bytes);
-      store<u32>(d + D_PATTERN, pattern);
-      store<u32>(d + D_ALLOC_ID, allocId);
-      store<f64>(starts + <usize>(k * START_SIZE), 0);
-    }
-    if (n > 0) {
-      store<i32>(link, NIL);
-      store<i32>(c + C_TAIL, slot);
-    }
-    store<i32>(base + H_FREE_HEAD, freeHead);
-    store<i32>(base + H_BUMP, bump);
-    store<i32>(base + H_IN_USE, load<i32>(base + H_IN_USE) + n);
+    slot = submitSlots(base, rp, c, (<u32>ctx << STATE_CTX_SHIFT) | FS_ALLOC | FS_QUEUED, n, tail, seqno, dst, bytes, pattern, allocId);
+    seqno += <f64>n;
   } else for (let i = 0; i < n; i++) {
     seqno += 1;
     slot = allocSlot(base);
