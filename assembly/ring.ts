@@ -14,7 +14,7 @@
  * the engine notes a request when it sees it (noteRequests) and answers it as a ring event.
  */
 import {
-  NIL, H_MAX_FENCES, H_IN_USE, H_RINGS_OFF, H_RING_COUNT, H_RING_STRIDE, H_DEV_NOW, H_DEV_RING,
+  HOT_SHIFT, NIL, H_MAX_FENCES, H_IN_USE, H_RINGS_OFF, H_RING_COUNT, H_RING_STRIDE, H_DEV_NOW, H_DEV_RING,
   H_NOTIFY_HEAD, H_MODE, H_IRQ_WORD, MODE_DEVICE_THREAD, H_DMA_OFF, H_DMA_MAP_OFF, H_CORR_OFF, H_CORR_COUNT, ST_CREATED,
   ST_JOBS_SUBMITTED, ST_JOBS_COMPLETED, ST_DMA_BYTES, ST_IRQS, ST_CORRUPTIONS, C_LAST_SEQNO,
   C_PENDING, C_CREATED, FS_PINNED, S_STATE, RING_SIZE, R_STATE, R_MASK, R_CAPACITY, R_CTX, R_TAIL,
@@ -75,69 +75,90 @@ import { ctxPtr, slotPtr, allocSlot, initFence, reuseFence, signalUpTo, hotArray
  * job's slot. (Enough room was checked by the caller.)
  */
 function submitSlots(base: usize, rp: usize, c: usize, state: u32, n: i32, tail: u32, seqno: f64, dst: u32, bytes: u32, pattern: u32, allocId: u32): i32 {
+  // (A job with no bytes and no buffer: its descriptor's words are constants in the loops, which
+  // leaves the compiler registers for the rest.)
+  if (<u32>(dst | bytes | pattern | allocId) == 0) return submitInto(base, rp, c, state, n, tail, seqno, 0, 0, 0, 0);
+  return submitInto(base, rp, c, state, n, tail, seqno, dst, bytes, pattern, allocId);
+}
+
+/**
+ * submitSlots' loops (inlined twice): first the fences (slots popped from the free list, then
+ * the never-used ones), then the descriptors and start times (in at most two segments: to the
+ * ring's end, then from its start). Two loops with few words each, kept in registers, where one
+ * loop doing both spilled them.
+ */
+// @ts-ignore: decorator
+@inline function submitInto(base: usize, rp: usize, c: usize, state: u32, n: i32, tail: u32, seqno: f64, dst: u32, bytes: u32, pattern: u32, allocId: u32): i32 {
   const slotBase = hotArray(base);
   const coldBase = coldArray(base);
-  const mask = load<u32>(rp + R_MASK);
-  const descs = rp + RING_SIZE;
-  const starts = startPtr(rp, 0);
   let freeHead = load<i32>(base + H_FREE_HEAD);
   const prev = load<i32>(c + C_TAIL);
   // Where the next fence's slot is linked: the context's head, or the last fence's link.
-  let link = prev == NIL ? c + C_HEAD : hotAt(slotBase, prev) + S_NEXT;
-  let k = <u32>(tail & mask);
-  let slot = NIL;
-  let i = 0;
-  // From the free list, then from the never-used slots.
-  for (; i < n && freeHead != NIL; i++) {
-    seqno += 1;
-    slot = freeHead;
+  const link0 = prev == NIL ? c + C_HEAD : hotAt(slotBase, prev) + S_NEXT;
+  let link = link0;
+  let sq = seqno;
+  let left = n;
+  for (; left > 0; left--) {
+    if (freeHead == NIL) break;
+    sq += 1;
+    const slot = freeHead;
     const p = hotAt(slotBase, slot);
     freeHead = load<i32>(p + S_NEXT);
     const cp = coldAt(coldBase, slot);
     store<i32>(p + S_ERROR, 0);
-    store<f64>(cp + CS_SEQNO, seqno);
+    store<f64>(cp + CS_SEQNO, sq);
     store<f64>(cp + CS_TIMESTAMP, 0);
     store<u32>(p + S_STATE, state);
     store<i32>(link, slot); // (linked once written, as initFence does)
     link = p + S_NEXT;
-    const d = descs + <usize>(k * DESC_SIZE);
-    store<f64>(d + D_SEQNO, seqno);
-    store<u32>(d + D_DST, dst);
-    store<u32>(d + D_BYTES, bytes);
-    store<u32>(d + D_PATTERN, pattern);
-    store<u32>(d + D_ALLOC_ID, allocId);
-    store<f64>(starts + <usize>(k * START_SIZE), 0);
-    k = <u32>((k + 1) & mask);
   }
   let bump = load<i32>(base + H_BUMP);
-  for (; i < n; i++) {
-    seqno += 1;
-    slot = bump;
+  for (; left > 0; left--) {
+    sq += 1;
+    const slot = bump;
     bump++;
     const p = hotAt(slotBase, slot);
     const cp = coldAt(coldBase, slot);
     store<i32>(p + S_ERROR, 0);
-    store<f64>(cp + CS_SEQNO, seqno);
+    store<f64>(cp + CS_SEQNO, sq);
     store<f64>(cp + CS_TIMESTAMP, 0);
     store<u32>(p + S_STATE, state);
     store<i32>(link, slot);
     link = p + S_NEXT;
-    const d = descs + <usize>(k * DESC_SIZE);
-    store<f64>(d + D_SEQNO, seqno);
-    store<u32>(d + D_DST, dst);
-    store<u32>(d + D_BYTES, bytes);
-    store<u32>(d + D_PATTERN, pattern);
-    store<u32>(d + D_ALLOC_ID, allocId);
-    store<f64>(starts + <usize>(k * START_SIZE), 0);
-    k = <u32>((k + 1) & mask);
   }
+  // The last job's slot: the one whose link is the last written.
+  let slot = NIL;
   if (n > 0) {
+    slot = <i32>(link - S_NEXT - slotBase) >> HOT_SHIFT;
     store<i32>(link, NIL);
     store<i32>(c + C_TAIL, slot);
   }
   store<i32>(base + H_FREE_HEAD, freeHead);
   store<i32>(base + H_BUMP, bump);
   store<i32>(base + H_IN_USE, load<i32>(base + H_IN_USE) + n);
+  // The descriptors and start times.
+  const mask = load<u32>(rp + R_MASK);
+  const descs = rp + RING_SIZE;
+  const starts = startPtr(rp, 0);
+  let k = <u32>(tail & mask);
+  let rest = <u32>n;
+  sq = seqno;
+  while (rest > 0) {
+    let end = <u32>(mask + 1);
+    if (<u32>(end - k) > rest) end = <u32>(k + rest);
+    rest = <u32>(rest - <u32>(end - k));
+    for (; k < end; k++) {
+      sq += 1;
+      const d = descs + <usize>(k * DESC_SIZE);
+      store<f64>(d + D_SEQNO, sq);
+      store<u32>(d + D_DST, dst);
+      store<u32>(d + D_BYTES, bytes);
+      store<u32>(d + D_PATTERN, pattern);
+      store<u32>(d + D_ALLOC_ID, allocId);
+      store<f64>(starts + <usize>(k * START_SIZE), 0);
+    }
+    k = 0;
+  }
   return slot;
 }
 

@@ -1872,72 +1872,92 @@ export class TsCore implements Core {
    * job's slot. (Enough room was checked by the caller.)
    */
   private submitSlots(base: number, rp: number, c: number, state: number, n: number, tail: number, seqno: number, dst: number, bytes: number, pattern: number, allocId: number): number {
+    // (A job with no bytes and no buffer: its descriptor's words are constants in the loops, which
+    // leaves the compiler registers for the rest.)
+    if (((dst | bytes | pattern | allocId) >>> 0) === 0) return this.submitInto(base, rp, c, state, n, tail, seqno, 0, 0, 0, 0);
+    return this.submitInto(base, rp, c, state, n, tail, seqno, dst, bytes, pattern, allocId);
+  }
+
+  /**
+   * submitSlots' loops (inlined twice): first the fences (slots popped from the free list, then
+   * the never-used ones), then the descriptors and start times (in at most two segments: to the
+   * ring's end, then from its start). Two loops with few words each, kept in registers, where one
+   * loop doing both spilled them.
+   */
+  private submitInto(base: number, rp: number, c: number, state: number, n: number, tail: number, seqno: number, dst: number, bytes: number, pattern: number, allocId: number): number {
     const i32 = this.i32;
     const u32 = this.u32;
     const f64 = this.f64;
     const slotBase = this.hotArray(base);
     const coldBase = this.coldArray(base);
-    const mask = u32[(rp + R_MASK) >>> 2];
-    const descs = rp + RING_SIZE;
-    const starts = this.startPtr(rp, 0);
     let freeHead = i32[(base + H_FREE_HEAD) >>> 2];
     const prev = i32[(c + C_TAIL) >>> 2];
     // Where the next fence's slot is linked: the context's head, or the last fence's link.
-    let link = prev === NIL ? c + C_HEAD : this.hotAt(slotBase, prev) + S_NEXT;
-    let k = (tail & mask);
-    let slot = NIL;
-    let i = 0;
-    // From the free list, then from the never-used slots.
-    for (; i < n && freeHead !== NIL; i++) {
-      seqno += 1;
-      slot = freeHead;
+    const link0 = prev === NIL ? c + C_HEAD : this.hotAt(slotBase, prev) + S_NEXT;
+    let link = link0;
+    let sq = seqno;
+    let left = n;
+    for (; left > 0; left--) {
+      if (freeHead === NIL) break;
+      sq += 1;
+      const slot = freeHead;
       const p = this.hotAt(slotBase, slot);
       freeHead = i32[(p + S_NEXT) >>> 2];
       const cp = this.coldAt(coldBase, slot);
       i32[(p + S_ERROR) >>> 2] = 0;
-      f64[(cp + CS_SEQNO) >>> 3] = seqno;
+      f64[(cp + CS_SEQNO) >>> 3] = sq;
       f64[(cp + CS_TIMESTAMP) >>> 3] = 0;
       u32[(p + S_STATE) >>> 2] = state;
       i32[link >>> 2] = slot; // (linked once written, as initFence does)
       link = p + S_NEXT;
-      const d = descs + (k * DESC_SIZE);
-      f64[(d + D_SEQNO) >>> 3] = seqno;
-      u32[(d + D_DST) >>> 2] = dst;
-      u32[(d + D_BYTES) >>> 2] = bytes;
-      u32[(d + D_PATTERN) >>> 2] = pattern;
-      u32[(d + D_ALLOC_ID) >>> 2] = allocId;
-      f64[(starts + (k * START_SIZE)) >>> 3] = 0;
-      k = ((k + 1) & mask);
     }
     let bump = i32[(base + H_BUMP) >>> 2];
-    for (; i < n; i++) {
-      seqno += 1;
-      slot = bump;
+    for (; left > 0; left--) {
+      sq += 1;
+      const slot = bump;
       bump++;
       const p = this.hotAt(slotBase, slot);
       const cp = this.coldAt(coldBase, slot);
       i32[(p + S_ERROR) >>> 2] = 0;
-      f64[(cp + CS_SEQNO) >>> 3] = seqno;
+      f64[(cp + CS_SEQNO) >>> 3] = sq;
       f64[(cp + CS_TIMESTAMP) >>> 3] = 0;
       u32[(p + S_STATE) >>> 2] = state;
       i32[link >>> 2] = slot;
       link = p + S_NEXT;
-      const d = descs + (k * DESC_SIZE);
-      f64[(d + D_SEQNO) >>> 3] = seqno;
-      u32[(d + D_DST) >>> 2] = dst;
-      u32[(d + D_BYTES) >>> 2] = bytes;
-      u32[(d + D_PATTERN) >>> 2] = pattern;
-      u32[(d + D_ALLOC_ID) >>> 2] = allocId;
-      f64[(starts + (k * START_SIZE)) >>> 3] = 0;
-      k = ((k + 1) & mask);
     }
+    // The last job's slot: the one whose link is the last written.
+    let slot = NIL;
     if (n > 0) {
+      slot = (link - S_NEXT - slotBase) >> HOT_SHIFT;
       i32[link >>> 2] = NIL;
       i32[(c + C_TAIL) >>> 2] = slot;
     }
     i32[(base + H_FREE_HEAD) >>> 2] = freeHead;
     i32[(base + H_BUMP) >>> 2] = bump;
     i32[(base + H_IN_USE) >>> 2] += n;
+    // The descriptors and start times.
+    const mask = u32[(rp + R_MASK) >>> 2];
+    const descs = rp + RING_SIZE;
+    const starts = this.startPtr(rp, 0);
+    let k = (tail & mask);
+    let rest = n;
+    sq = seqno;
+    while ((rest >>> 0) > 0) {
+      let end = (mask + 1);
+      if ((((end >>> 0) - k) >>> 0) > (rest >>> 0)) end = (k + (rest >>> 0));
+      rest = ((rest >>> 0) - ((end >>> 0) - k));
+      for (; (k >>> 0) < (end >>> 0); k++) {
+        sq += 1;
+        const d = descs + (k * DESC_SIZE);
+        f64[(d + D_SEQNO) >>> 3] = sq;
+        u32[(d + D_DST) >>> 2] = dst;
+        u32[(d + D_BYTES) >>> 2] = bytes;
+        u32[(d + D_PATTERN) >>> 2] = pattern;
+        u32[(d + D_ALLOC_ID) >>> 2] = allocId;
+        f64[(starts + (k * START_SIZE)) >>> 3] = 0;
+      }
+      k = 0;
+    }
     return slot;
   }
 
