@@ -364,7 +364,9 @@ function zeroRun(base: usize, rp: usize, c: usize, idx: u32, n: u32, e: f64, ste
     for (; j < end; j++) {
       if (load<u32>(descs + <usize>(j * DESC_SIZE) + D_BYTES) != 0) break;
       const q = hotAt(slotBase, h);
-      if (h == NIL || (load<u32>(q + S_STATE) & (FS_SIGNALED | FS_JS | FS_PINNED | FS_SCHED))) break;
+      // (the state word is read before the list's end is known: at NIL, a word of the arena
+      // before the slots, not used; one test then covers both)
+      if (<i32>(h == NIL) | <i32>(<u32>(load<u32>(q + S_STATE) & (FS_SIGNALED | FS_JS | FS_PINNED | FS_SCHED)) != 0)) break;
       const cur = h;
       h = recyclePlain(q, freeHead);
       freeHead = cur;

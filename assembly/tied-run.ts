@@ -67,7 +67,8 @@ function publishContexts(base: usize, rings: usize, stride: usize, count: i32, t
  * the contexts' pending counts and signaled seqnos only once they are no longer deferred. It
  * stops at a fence that is not plain, and ends after instant `steps - 1` (tiedRun counted the
  * instants before `until` and the other rings' events once, so the loop makes no time check).
- * A function of its own with no call in its loop (see zeroRun). Returns the position it stopped
+ * A function of its own with no call in its loop (see zeroRun), with two call sites (the
+ * first pass, and the pass after each fence that is not plain). Returns the position it stopped
  * or ended at, (instant * count + ring) * 2, plus 1 if it ended.
  */
 function tiedPlain(base: usize, rings: usize, stride: usize, count: i32, t: f64, full: i32, r: i32, steps: i32, deferred: bool): i32 {
@@ -83,7 +84,9 @@ function tiedPlain(base: usize, rings: usize, stride: usize, count: i32, t: f64,
       const c = ctxBase + <usize>(load<i32>(rp + R_CTX) * CTX_SIZE);
       const h = load<i32>(c + C_HEAD);
       const q = hotAt(slotBase, h);
-      if (h == NIL || (load<u32>(q + S_STATE) & (FS_SIGNALED | FS_JS | FS_PINNED | FS_SCHED))) {
+      // (the state word is read before the list's end is known: at NIL, a word of the arena
+      // before the slots, not used; one test then covers both)
+      if (<i32>(h == NIL) | <i32>(<u32>(load<u32>(q + S_STATE) & (FS_SIGNALED | FS_JS | FS_PINNED | FS_SCHED)) != 0)) {
         stopped = true;
         break;
       }
@@ -233,7 +236,6 @@ export function tiedRun(base: usize, t: f64, until: f64): i32 {
   let part = 0; // (the same, once stopped)
   let stop = false; // within an instant
   let deferred = true; // the contexts' pending counts and signaled seqnos not yet written (no signalRun yet)
-  // (Two call sites, the first and the one after each other fence: see zeroRun.)
   let code = tiedPlain(base, rings, stride, count, t, 0, 0, steps, true);
   for (;;) {
     const pos = code >> 1;

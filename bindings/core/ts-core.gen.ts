@@ -1350,7 +1350,9 @@ export class TsCore implements Core {
       for (; (j >>> 0) < (end >>> 0); j++) {
         if (u32[(descs + (j * DESC_SIZE) + D_BYTES) >>> 2] !== 0) break;
         const q = this.hotAt(slotBase, h);
-        if (h === NIL || (u32[(q + S_STATE) >>> 2] & (FS_SIGNALED | FS_JS | FS_PINNED | FS_SCHED))) break;
+        // (the state word is read before the list's end is known: at NIL, a word of the arena
+        // before the slots, not used; one test then covers both)
+        if (((h === NIL) ? 1 : 0) | ((((u32[(q + S_STATE) >>> 2] & (FS_SIGNALED | FS_JS | FS_PINNED | FS_SCHED)) >>> 0) !== 0) ? 1 : 0)) break;
         const cur = h;
         h = this.recyclePlain(q, freeHead);
         freeHead = cur;
@@ -1431,7 +1433,8 @@ export class TsCore implements Core {
    * the contexts' pending counts and signaled seqnos only once they are no longer deferred. It
    * stops at a fence that is not plain, and ends after instant `steps - 1` (tiedRun counted the
    * instants before `until` and the other rings' events once, so the loop makes no time check).
-   * A function of its own with no call in its loop (see zeroRun). Returns the position it stopped
+   * A function of its own with no call in its loop (see zeroRun), with two call sites (the
+   * first pass, and the pass after each fence that is not plain). Returns the position it stopped
    * or ended at, (instant * count + ring) * 2, plus 1 if it ended.
    */
   private tiedPlain(base: number, rings: number, stride: number, count: number, t: number, full: number, r: number, steps: number, deferred: boolean): number {
@@ -1450,7 +1453,9 @@ export class TsCore implements Core {
         const c = ctxBase + (i32[(rp + R_CTX) >>> 2] * CTX_SIZE);
         const h = i32[(c + C_HEAD) >>> 2];
         const q = this.hotAt(slotBase, h);
-        if (h === NIL || (u32[(q + S_STATE) >>> 2] & (FS_SIGNALED | FS_JS | FS_PINNED | FS_SCHED))) {
+        // (the state word is read before the list's end is known: at NIL, a word of the arena
+        // before the slots, not used; one test then covers both)
+        if (((h === NIL) ? 1 : 0) | ((((u32[(q + S_STATE) >>> 2] & (FS_SIGNALED | FS_JS | FS_PINNED | FS_SCHED)) >>> 0) !== 0) ? 1 : 0)) {
           stopped = true;
           break;
         }
@@ -1604,7 +1609,6 @@ export class TsCore implements Core {
     let part = 0; // (the same, once stopped)
     let stop = false; // within an instant
     let deferred = true; // the contexts' pending counts and signaled seqnos not yet written (no signalRun yet)
-    // (Two call sites, the first and the one after each other fence: see zeroRun.)
     let code = this.tiedPlain(base, rings, stride, count, t, 0, 0, steps, true);
     for (;;) {
       const pos = code >> 1;
