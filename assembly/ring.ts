@@ -181,7 +181,8 @@ export function ringSubmit(base: usize, ring: i32, n: i32, dst: u32, bytes: u32,
   let slot = NIL;
   const mask = load<u32>(rp + R_MASK);
   const starts = startPtr(rp, 0);
-  if (!(load<u32>(base + H_MODE) & MODE_NO_FAST_PATH)) {
+  // (One job, a scheduler's: the per-job path, the same bytes without the batch's setup.)
+  if (n > 1 && !(load<u32>(base + H_MODE) & MODE_NO_FAST_PATH)) {
     slot = submitSlots(base, rp, c, (<u32>ctx << STATE_CTX_SHIFT) | FS_ALLOC | FS_QUEUED, n, tail, seqno, dst, bytes, pattern, allocId);
     seqno += <f64>n;
   } else for (let i = 0; i < n; i++) {

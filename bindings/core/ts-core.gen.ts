@@ -1987,7 +1987,8 @@ export class TsCore implements Core {
     let slot = NIL;
     const mask = u32[(rp + R_MASK) >>> 2];
     const starts = this.startPtr(rp, 0);
-    if (!(u32[(base + H_MODE) >>> 2] & MODE_NO_FAST_PATH)) {
+    // (One job, a scheduler's: the per-job path, the same bytes without the batch's setup.)
+    if (n > 1 && !(u32[(base + H_MODE) >>> 2] & MODE_NO_FAST_PATH)) {
       slot = this.submitSlots(base, rp, c, (ctx << STATE_CTX_SHIFT) | FS_ALLOC | FS_QUEUED, n, tail, seqno, dst, bytes, pattern, allocId);
       seqno += n;
     } else for (let i = 0; i < n; i++) {
