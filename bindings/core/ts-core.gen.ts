@@ -1,7 +1,7 @@
 /**
  * generated from assembly/ by scripts/gen-ts-core.mjs; do not edit.
  *
- * The ts backend: the core of assembly/ (fence.ts, sched.ts, fast-path.ts, tied-run.ts, sched-run.ts, ring.ts), its one source, translated to
+ * The ts backend: the core of assembly/ (fence.ts, sched.ts, fast-path.ts, tied-run.ts, sched-run.ts, ring.ts, submit.ts), its one source, translated to
  * plain TypeScript over the same arena bytes, function by function: typed-array views made once,
  * no allocation per call. `npm run gen:core` writes this file (build:ts runs it before tsc) and
  * test/gen-core.test.ts fails when it differs from what the generator makes.
@@ -1865,163 +1865,6 @@ export class TsCore implements Core {
     return (x >>> 0) / 4294967296.0;
   }
 
-  /**
-   * ringSubmit's batch path: what allocSlot and initFence do per job, and the job's descriptor and
-   * start time, for n jobs from ring index `tail` (seqnos after `seqno`), with the free list's
-   * head, the bump index and the context's tail in locals, written back once: the same bytes as
-   * the per-job loop MODE_NO_FAST_PATH keeps (so test/fast-path.test.ts compares submission too).
-   * Each fence's link is written once (to the next fence, NIL for the last). A function of its own
-   * with no call in its loop, its slots popped from the free list in one loop and the never-used
-   * ones in a second, so that the compiler keeps the loop's words in registers. Returns the last
-   * job's slot. (Enough room was checked by the caller.)
-   */
-  private submitSlots(base: number, rp: number, c: number, state: number, n: number, tail: number, seqno: number, dst: number, bytes: number, pattern: number, allocId: number): number {
-    // (A job with no bytes and no buffer: its descriptor's words are constants in the loops, which
-    // leaves the compiler registers for the rest.)
-    if (((dst | bytes | pattern | allocId) >>> 0) === 0) return this.submitInto(base, rp, c, state, n, tail, seqno, 0, 0, 0, 0);
-    return this.submitInto(base, rp, c, state, n, tail, seqno, dst, bytes, pattern, allocId);
-  }
-
-  /**
-   * submitSlots' loops (inlined twice): first the fences (slots popped from the free list, then
-   * the never-used ones), then the descriptors and start times (in at most two segments: to the
-   * ring's end, then from its start). Two loops with few words each, kept in registers, where one
-   * loop doing both spilled them.
-   */
-  private submitInto(base: number, rp: number, c: number, state: number, n: number, tail: number, seqno: number, dst: number, bytes: number, pattern: number, allocId: number): number {
-    const i32 = this.i32;
-    const u32 = this.u32;
-    const f64 = this.f64;
-    const slotBase = this.hotArray(base);
-    const coldBase = this.coldArray(base);
-    let freeHead = i32[(base + H_FREE_HEAD) >>> 2];
-    const prev = i32[(c + C_TAIL) >>> 2];
-    // Where the next fence's slot is linked: the context's head, or the last fence's link.
-    const link0 = prev === NIL ? c + C_HEAD : this.hotAt(slotBase, prev) + S_NEXT;
-    let link = link0;
-    let sq = seqno;
-    let left = n;
-    for (; left > 0; left--) {
-      if (freeHead === NIL) break;
-      sq += 1;
-      const slot = freeHead;
-      const p = this.hotAt(slotBase, slot);
-      freeHead = i32[(p + S_NEXT) >>> 2];
-      const cp = this.coldAt(coldBase, slot);
-      i32[(p + S_ERROR) >>> 2] = 0;
-      f64[(cp + CS_SEQNO) >>> 3] = sq;
-      f64[(cp + CS_TIMESTAMP) >>> 3] = 0;
-      u32[(p + S_STATE) >>> 2] = state;
-      i32[link >>> 2] = slot; // (linked once written, as initFence does)
-      link = p + S_NEXT;
-    }
-    let bump = i32[(base + H_BUMP) >>> 2];
-    for (; left > 0; left--) {
-      sq += 1;
-      const slot = bump;
-      bump++;
-      const p = this.hotAt(slotBase, slot);
-      const cp = this.coldAt(coldBase, slot);
-      i32[(p + S_ERROR) >>> 2] = 0;
-      f64[(cp + CS_SEQNO) >>> 3] = sq;
-      f64[(cp + CS_TIMESTAMP) >>> 3] = 0;
-      u32[(p + S_STATE) >>> 2] = state;
-      i32[link >>> 2] = slot;
-      link = p + S_NEXT;
-    }
-    // The last job's slot: the one whose link is the last written.
-    let slot = NIL;
-    if (n > 0) {
-      slot = (link - S_NEXT - slotBase) >> HOT_SHIFT;
-      i32[link >>> 2] = NIL;
-      i32[(c + C_TAIL) >>> 2] = slot;
-    }
-    i32[(base + H_FREE_HEAD) >>> 2] = freeHead;
-    i32[(base + H_BUMP) >>> 2] = bump;
-    i32[(base + H_IN_USE) >>> 2] += n;
-    // The descriptors and start times.
-    const mask = u32[(rp + R_MASK) >>> 2];
-    const descs = rp + RING_SIZE;
-    const starts = this.startPtr(rp, 0);
-    let k = (tail & mask);
-    let rest = n;
-    sq = seqno;
-    while ((rest >>> 0) > 0) {
-      let end = (mask + 1);
-      if ((((end >>> 0) - k) >>> 0) > (rest >>> 0)) end = (k + (rest >>> 0));
-      rest = ((rest >>> 0) - ((end >>> 0) - k));
-      for (; (k >>> 0) < (end >>> 0); k++) {
-        sq += 1;
-        const d = descs + (k * DESC_SIZE);
-        f64[(d + D_SEQNO) >>> 3] = sq;
-        u32[(d + D_DST) >>> 2] = dst;
-        u32[(d + D_BYTES) >>> 2] = bytes;
-        u32[(d + D_PATTERN) >>> 2] = pattern;
-        u32[(d + D_ALLOC_ID) >>> 2] = allocId;
-        f64[(starts + (k * START_SIZE)) >>> 3] = 0;
-      }
-      k = 0;
-    }
-    return slot;
-  }
-
-  /**
-   * Submits n jobs that write `bytes` bytes of `pattern` at DMA offset `dst` (allocation `allocId`).
-   * Each gets a fence with the ring context's next seqno (R2); the tail is published last.
-   * pin = 1 (n must be 1): the fence is pinned for a handle and its slot is returned; pin = 2: held
-   * by a scheduler (FS_SCHED) instead, its slot returned. Otherwise
-   * returns n. -1: not enough ring space (R3); -2: not enough fence slots. Nothing changes then.
-   */
-  ringSubmit(base: number, ring: number, n: number, dst: number, bytes: number, pattern: number, allocId: number, pin: number, now: number): number {
-    const i32 = this.i32;
-    const u32 = this.u32;
-    const f64 = this.f64;
-    const rp = this.ringPtr(base, ring);
-    const tail = u32[(rp + R_TAIL) >>> 2];
-    if (((u32[(rp + R_CAPACITY) >>> 2] - (tail - u32[(rp + R_SIG_IDX) >>> 2])) | 0) < n) return -1;
-    if (((i32[(base + H_MAX_FENCES) >>> 2] - i32[(base + H_IN_USE) >>> 2]) | 0) < n) return -2;
-    this.reuseFence(base);
-    const ctx = i32[(rp + R_CTX) >>> 2];
-    const c = this.ctxPtr(base, ctx);
-    let seqno = f64[(c + C_LAST_SEQNO) >>> 3];
-    let slot = NIL;
-    const mask = u32[(rp + R_MASK) >>> 2];
-    const starts = this.startPtr(rp, 0);
-    // (One job, a scheduler's: the per-job path, the same bytes without the batch's setup.)
-    if (n > 1 && !(u32[(base + H_MODE) >>> 2] & MODE_NO_FAST_PATH)) {
-      slot = this.submitSlots(base, rp, c, (ctx << STATE_CTX_SHIFT) | FS_ALLOC | FS_QUEUED, n, tail, seqno, dst, bytes, pattern, allocId);
-      seqno += n;
-    } else for (let i = 0; i < n; i++) {
-      seqno += 1;
-      slot = this.allocSlot(base);
-      this.initFence(base, c, ctx, slot, seqno);
-      const d = this.descPtr(rp, tail + i);
-      f64[(d + D_SEQNO) >>> 3] = seqno;
-      u32[(d + D_DST) >>> 2] = dst;
-      u32[(d + D_BYTES) >>> 2] = bytes;
-      u32[(d + D_PATTERN) >>> 2] = pattern;
-      u32[(d + D_ALLOC_ID) >>> 2] = allocId;
-      f64[(starts + (((tail + i) & mask) * START_SIZE)) >>> 3] = 0;
-    }
-    if (pin) {
-      const p = this.slotPtr(base, slot);
-      u32[(p + S_STATE) >>> 2] |= (pin === 2 ? FS_SCHED : FS_PINNED);
-    }
-    f64[(c + C_LAST_SEQNO) >>> 3] = seqno;
-    u32[(c + C_PENDING) >>> 2] += n;
-    f64[(c + C_CREATED) >>> 3] += n;
-    f64[(base + ST_CREATED) >>> 3] += n;
-    f64[(base + ST_JOBS_SUBMITTED) >>> 3] += n;
-    // Publish: the device sees the jobs only once the tail moves (one atomic store on a shared arena).
-    Atomics.store(u32, (rp + R_TAIL) >>> 2, tail + n);
-    // On the virtual clock the driver steps the device: tell it to fetch now. A device thread
-    // is woken by the bindings' doorbell instead, and owns R_NEXT_T.
-    if (!(u32[(base + H_MODE) >>> 2] & MODE_DEVICE_THREAD) && !(u32[(rp + R_ENGINE) >>> 2] & (EN_BUSY | EN_HALTED)) && now < f64[(rp + R_NEXT_T) >>> 3]) {
-      f64[(rp + R_NEXT_T) >>> 3] = now;
-    }
-    return pin ? slot : n;
-  }
-
   /** The timeout handler (R6) is armed while running, and while draining (stopping with no STOP sent). */
   private timeoutArmed(base: number, rp: number): boolean {
     const u32 = this.u32;
@@ -2516,6 +2359,165 @@ export class TsCore implements Core {
       }
     }
     return 0; // unreachable: the loop returns
+  }
+
+  // ── assembly/submit.ts ─────────────────────────────────────────────────────────────────────────
+
+  /**
+   * ringSubmit's batch path: what allocSlot and initFence do per job, and the job's descriptor and
+   * start time, for n jobs from ring index `tail` (seqnos after `seqno`), with the free list's
+   * head, the bump index and the context's tail in locals, written back once: the same bytes as
+   * the per-job loop MODE_NO_FAST_PATH keeps (so test/fast-path.test.ts compares submission too).
+   * Each fence's link is written once (to the next fence, NIL for the last). A function of its own
+   * with no call in its loop, its slots popped from the free list in one loop and the never-used
+   * ones in a second, so that the compiler keeps the loop's words in registers. Returns the last
+   * job's slot. (Enough room was checked by the caller.)
+   */
+  private submitSlots(base: number, rp: number, c: number, state: number, n: number, tail: number, seqno: number, dst: number, bytes: number, pattern: number, allocId: number): number {
+    // (A job with no bytes and no buffer: its descriptor's words are constants in the loops, which
+    // leaves the compiler registers for the rest.)
+    if (((dst | bytes | pattern | allocId) >>> 0) === 0) return this.submitInto(base, rp, c, state, n, tail, seqno, 0, 0, 0, 0);
+    return this.submitInto(base, rp, c, state, n, tail, seqno, dst, bytes, pattern, allocId);
+  }
+
+  /**
+   * submitSlots' loops (inlined twice): first the fences (slots popped from the free list, then
+   * the never-used ones), then the descriptors and start times (in at most two segments: to the
+   * ring's end, then from its start). Two loops with few words each, kept in registers, where one
+   * loop doing both spilled them.
+   */
+  private submitInto(base: number, rp: number, c: number, state: number, n: number, tail: number, seqno: number, dst: number, bytes: number, pattern: number, allocId: number): number {
+    const i32 = this.i32;
+    const u32 = this.u32;
+    const f64 = this.f64;
+    const slotBase = this.hotArray(base);
+    const coldBase = this.coldArray(base);
+    let freeHead = i32[(base + H_FREE_HEAD) >>> 2];
+    const prev = i32[(c + C_TAIL) >>> 2];
+    // Where the next fence's slot is linked: the context's head, or the last fence's link.
+    const link0 = prev === NIL ? c + C_HEAD : this.hotAt(slotBase, prev) + S_NEXT;
+    let link = link0;
+    let sq = seqno;
+    let left = n;
+    for (; left > 0; left--) {
+      if (freeHead === NIL) break;
+      sq += 1;
+      const slot = freeHead;
+      const p = this.hotAt(slotBase, slot);
+      freeHead = i32[(p + S_NEXT) >>> 2];
+      const cp = this.coldAt(coldBase, slot);
+      i32[(p + S_ERROR) >>> 2] = 0;
+      f64[(cp + CS_SEQNO) >>> 3] = sq;
+      f64[(cp + CS_TIMESTAMP) >>> 3] = 0;
+      u32[(p + S_STATE) >>> 2] = state;
+      i32[link >>> 2] = slot; // (linked once written, as initFence does)
+      link = p + S_NEXT;
+    }
+    let bump = i32[(base + H_BUMP) >>> 2];
+    for (; left > 0; left--) {
+      sq += 1;
+      const slot = bump;
+      bump++;
+      const p = this.hotAt(slotBase, slot);
+      const cp = this.coldAt(coldBase, slot);
+      i32[(p + S_ERROR) >>> 2] = 0;
+      f64[(cp + CS_SEQNO) >>> 3] = sq;
+      f64[(cp + CS_TIMESTAMP) >>> 3] = 0;
+      u32[(p + S_STATE) >>> 2] = state;
+      i32[link >>> 2] = slot;
+      link = p + S_NEXT;
+    }
+    // The last job's slot: the one whose link is the last written.
+    let slot = NIL;
+    if (n > 0) {
+      slot = (link - S_NEXT - slotBase) >> HOT_SHIFT;
+      i32[link >>> 2] = NIL;
+      i32[(c + C_TAIL) >>> 2] = slot;
+    }
+    i32[(base + H_FREE_HEAD) >>> 2] = freeHead;
+    i32[(base + H_BUMP) >>> 2] = bump;
+    i32[(base + H_IN_USE) >>> 2] += n;
+    // The descriptors and start times.
+    const mask = u32[(rp + R_MASK) >>> 2];
+    const descs = rp + RING_SIZE;
+    const starts = this.startPtr(rp, 0);
+    let k = (tail & mask);
+    let rest = n;
+    sq = seqno;
+    while ((rest >>> 0) > 0) {
+      let end = (mask + 1);
+      if ((((end >>> 0) - k) >>> 0) > (rest >>> 0)) end = (k + (rest >>> 0));
+      rest = ((rest >>> 0) - ((end >>> 0) - k));
+      for (; (k >>> 0) < (end >>> 0); k++) {
+        sq += 1;
+        const d = descs + (k * DESC_SIZE);
+        f64[(d + D_SEQNO) >>> 3] = sq;
+        u32[(d + D_DST) >>> 2] = dst;
+        u32[(d + D_BYTES) >>> 2] = bytes;
+        u32[(d + D_PATTERN) >>> 2] = pattern;
+        u32[(d + D_ALLOC_ID) >>> 2] = allocId;
+        f64[(starts + (k * START_SIZE)) >>> 3] = 0;
+      }
+      k = 0;
+    }
+    return slot;
+  }
+
+  /**
+   * Submits n jobs that write `bytes` bytes of `pattern` at DMA offset `dst` (allocation `allocId`).
+   * Each gets a fence with the ring context's next seqno (R2); the tail is published last.
+   * pin = 1 (n must be 1): the fence is pinned for a handle and its slot is returned; pin = 2: held
+   * by a scheduler (FS_SCHED) instead, its slot returned. Otherwise
+   * returns n. -1: not enough ring space (R3); -2: not enough fence slots. Nothing changes then.
+   */
+  ringSubmit(base: number, ring: number, n: number, dst: number, bytes: number, pattern: number, allocId: number, pin: number, now: number): number {
+    const i32 = this.i32;
+    const u32 = this.u32;
+    const f64 = this.f64;
+    const rp = this.ringPtr(base, ring);
+    const tail = u32[(rp + R_TAIL) >>> 2];
+    if (((u32[(rp + R_CAPACITY) >>> 2] - (tail - u32[(rp + R_SIG_IDX) >>> 2])) | 0) < n) return -1;
+    if (((i32[(base + H_MAX_FENCES) >>> 2] - i32[(base + H_IN_USE) >>> 2]) | 0) < n) return -2;
+    this.reuseFence(base);
+    const ctx = i32[(rp + R_CTX) >>> 2];
+    const c = this.ctxPtr(base, ctx);
+    let seqno = f64[(c + C_LAST_SEQNO) >>> 3];
+    let slot = NIL;
+    const mask = u32[(rp + R_MASK) >>> 2];
+    const starts = this.startPtr(rp, 0);
+    // (One job, a scheduler's: the per-job path, the same bytes without the batch's setup.)
+    if (n > 1 && !(u32[(base + H_MODE) >>> 2] & MODE_NO_FAST_PATH)) {
+      slot = this.submitSlots(base, rp, c, (ctx << STATE_CTX_SHIFT) | FS_ALLOC | FS_QUEUED, n, tail, seqno, dst, bytes, pattern, allocId);
+      seqno += n;
+    } else for (let i = 0; i < n; i++) {
+      seqno += 1;
+      slot = this.allocSlot(base);
+      this.initFence(base, c, ctx, slot, seqno);
+      const d = this.descPtr(rp, tail + i);
+      f64[(d + D_SEQNO) >>> 3] = seqno;
+      u32[(d + D_DST) >>> 2] = dst;
+      u32[(d + D_BYTES) >>> 2] = bytes;
+      u32[(d + D_PATTERN) >>> 2] = pattern;
+      u32[(d + D_ALLOC_ID) >>> 2] = allocId;
+      f64[(starts + (((tail + i) & mask) * START_SIZE)) >>> 3] = 0;
+    }
+    if (pin) {
+      const p = this.slotPtr(base, slot);
+      u32[(p + S_STATE) >>> 2] |= (pin === 2 ? FS_SCHED : FS_PINNED);
+    }
+    f64[(c + C_LAST_SEQNO) >>> 3] = seqno;
+    u32[(c + C_PENDING) >>> 2] += n;
+    f64[(c + C_CREATED) >>> 3] += n;
+    f64[(base + ST_CREATED) >>> 3] += n;
+    f64[(base + ST_JOBS_SUBMITTED) >>> 3] += n;
+    // Publish: the device sees the jobs only once the tail moves (one atomic store on a shared arena).
+    Atomics.store(u32, (rp + R_TAIL) >>> 2, tail + n);
+    // On the virtual clock the driver steps the device: tell it to fetch now. A device thread
+    // is woken by the bindings' doorbell instead, and owns R_NEXT_T.
+    if (!(u32[(base + H_MODE) >>> 2] & MODE_DEVICE_THREAD) && !(u32[(rp + R_ENGINE) >>> 2] & (EN_BUSY | EN_HALTED)) && now < f64[(rp + R_NEXT_T) >>> 3]) {
+      f64[(rp + R_NEXT_T) >>> 3] = now;
+    }
+    return pin ? slot : n;
   }
 
   // ── support (not from assembly/) ───────────────────────────────────────────────────────────────
