@@ -7,24 +7,23 @@
  * scenarios with and without them (MODE_NO_FAST_PATH) and compares the arenas byte for byte.
  *
  * - fastRun: one ring, from its event to the next other ring's event (a run of one ring).
- * - tiedRun: several rings whose events fall at the same instants (rings fed alike on devices
- *   alike): step after step, each ring's completion in ring index order.
+ * - tiedRun (tied-run.ts): several rings whose events fall at the same instants (rings fed alike
+ *   on devices alike): step after step, each ring's completion in ring index order.
  *
  * Both refuse (return -1) whatever they do not cover; the general path then runs the event.
  */
 import {
-  NIL, H_NOTIFY_HEAD, H_DMA_OFF, H_DEV_NOW, H_RING_COUNT, H_RINGS_OFF, H_RING_STRIDE,
-  ST_JOBS_COMPLETED, ST_DMA_BYTES, ST_IRQS, RING_SIZE, R_STATE, R_MASK, R_CTX, R_TAIL, R_SIG_IDX,
-  R_STOP, R_INJECT, R_TIMEOUT_NS, R_FLAGS, R_HEAD, R_RETIRED, R_IRQS, R_ENGINE, R_WRITEBACK,
-  R_CUR_START, R_CUR_END, R_CUR_DUR, R_CUR_WRITTEN, R_CUR_FLAGS, R_NEXT_T, R_BASE_NS, R_PER_BYTE_NS,
-  R_ACK_AT, R_RESET_AT, RS_RUNNING, RS_STOPPING, RGF_STOPPABLE, RGF_RANDOM, RGF_NO_IRQ_HANDLER,
-  RGF_WAKE, RGF_TRACE, EN_BUSY, JF_NO_ACK, DMA_CHUNKS, DESC_SIZE, D_SEQNO, D_DST, D_BYTES, D_PATTERN,
-  D_ALLOC_ID, START_SIZE, C_HEAD, H_FREE_HEAD, H_IN_USE,
-  ST_SIGNALED, ST_SIGNAL_CALLS, S_STATE, S_GEN, S_NEXT, FS_SIGNALED, FS_JS,
-  FS_PINNED, FS_SCHED, C_TAIL, C_PENDING, C_SIGNALED_SEQNO, H_CTX_OFF, CTX_SIZE,
+  NIL, H_NOTIFY_HEAD, H_DMA_OFF, H_DEV_NOW, ST_JOBS_COMPLETED, ST_DMA_BYTES, ST_IRQS, RING_SIZE,
+  R_STATE, R_MASK, R_CTX, R_TAIL, R_SIG_IDX, R_STOP, R_INJECT, R_TIMEOUT_NS, R_FLAGS, R_HEAD,
+  R_RETIRED, R_IRQS, R_ENGINE, R_WRITEBACK, R_CUR_START, R_CUR_END, R_CUR_DUR, R_CUR_WRITTEN,
+  R_CUR_FLAGS, R_BASE_NS, R_PER_BYTE_NS, R_ACK_AT, R_RESET_AT, RS_RUNNING, RS_STOPPING,
+  RGF_STOPPABLE, RGF_RANDOM, RGF_NO_IRQ_HANDLER, RGF_WAKE, RGF_TRACE, EN_BUSY, JF_NO_ACK,
+  DMA_CHUNKS, DESC_SIZE, D_SEQNO, D_DST, D_BYTES, D_PATTERN, D_ALLOC_ID, START_SIZE, C_HEAD,
+  H_FREE_HEAD, H_IN_USE, ST_SIGNALED, ST_SIGNAL_CALLS, S_STATE, FS_SIGNALED, FS_JS, FS_PINNED,
+  FS_SCHED, C_TAIL, C_PENDING, C_SIGNALED_SEQNO,
 } from "../bindings/core/layout";
-import { ctxPtr, slotPtr, signalRun, recyclePlain, slotSeqno, hotArray, hotAt } from "./fence";
-import { descPtr, startPtr, canFetch, fetch, endEvent, writeChunk, owned } from "./ring";
+import { ctxPtr, signalRun, recyclePlain, slotSeqno, hotArray, hotAt } from "./fence";
+import { descPtr, startPtr, canFetch, fetch, endEvent, owned } from "./ring";
 
 /**
  * What both runs need of a ring at its event: the running job completes at that event with
@@ -51,10 +50,10 @@ import { descPtr, startPtr, canFetch, fetch, endEvent, writeChunk, owned } from 
 
 /**
  * The device's side of m completed jobs of a ring whose running job ended at end0 and whose
- * next m - 1 jobs took `step` each: their bytes (the jobs after the first: whole), start times,
- * then what publishRun writes.
+ * next m - 1 jobs took `step` each: their bytes (the jobs after the first: whole; none to look
+ * for unless `patterned`), start times, then what publishRun writes.
  */
-function finishRun(base: usize, ring: i32, rp: usize, m: i32, step: f64, end0: f64): i32 {
+export function finishRun(base: usize, ring: i32, rp: usize, m: i32, step: f64, end0: f64, patterned: bool): i32 {
   const head = load<u32>(rp + R_HEAD);
   const dma = base + <usize>load<u32>(base + H_DMA_OFF);
   let bytes: f64 = 0;
@@ -64,6 +63,16 @@ function finishRun(base: usize, ring: i32, rp: usize, m: i32, step: f64, end0: f
   const mask = load<u32>(rp + R_MASK);
   const descs = rp + RING_SIZE;
   const starts = startPtr(rp, 0);
+  if (!patterned && <u32>m > 1) {
+    // No job after the first has bytes (tiedRun checked them): their start times only.
+    for (let k: u32 = 1; k < <u32>m; k++) {
+      store<f64>(starts + <usize>((<u32>(head - 1 + k) & mask) * START_SIZE), tLast);
+      start = tLast;
+      tLast += step;
+    }
+    last = descs + <usize>((<u32>(head - 2 + <u32>m) & mask) * DESC_SIZE);
+    return publishRun(base, ring, rp, m, step, start, tLast, last, bytes);
+  }
   for (let k: u32 = 1; k < <u32>m; k++) {
     const i = <u32>(head - 1 + k) & mask;
     last = descs + <usize>(i * DESC_SIZE);
@@ -294,14 +303,51 @@ export function fastRun(base: usize, ring: i32, rp: usize, t: f64, limit: f64, i
 }
 
 /**
+ * How many of n zero-byte jobs, the first starting at e and each `step` long, complete before
+ * `limit` (at it too if `incl`) with no deadline reached (when `armed`: R6, `tmo` after each
+ * start): the count fastRun's per-job checks give (with the same sums), computed once per
+ * stretch so that zeroRun's loop makes none of them. When e and step are whole numbers and
+ * every sum stays within 2^53, the sums are exact: the count is computed directly (and a
+ * deadline at least one step away is never reached); otherwise the sums are made one by one,
+ * as the run makes them.
+ */
+function timelyJobs(e: f64, step: f64, n: u32, limit: f64, incl: bool, armed: bool, tmo: f64): u32 {
+  const whole = e >= 0 && step >= 1 && e == Math.floor(e) && step == Math.floor(step);
+  if (whole && e + <f64>n * step <= 9007199254740992.0 && (!armed || tmo >= step)) {
+    const last = e + <f64>n * step;
+    if (last < limit || (last == limit && incl)) return n;
+    // The last j in [0, n] with e + j step before the limit (an estimate, then exact steps).
+    let j = Math.floor((limit - e) / step);
+    if (j > <f64>n) j = <f64>n;
+    if (j < 0) j = 0;
+    while (j > 0 && !(e + j * step < limit || (e + j * step == limit && incl))) j -= 1;
+    while (j < <f64>n && (e + (j + 1) * step < limit || (e + (j + 1) * step == limit && incl))) j += 1;
+    return <u32>j;
+  }
+  let k: u32 = 0;
+  for (; k < n; k++) {
+    const en = e + step;
+    if (en > limit || (en == limit && !incl)) break;
+    if (armed && !(e + tmo > e && e + tmo >= en)) break;
+    e = en;
+  }
+  return k;
+}
+
+/**
  * fastRun's stretch of n zero-byte jobs from index idx, the first starting at e (the job before
  * it ended there), each `step` long, with plain fences: their fences signaled and recycled (the
  * list heads in locals), their start times, then the counts published (publishPlain). It stops
  * before a job with bytes, a fence that is not plain, the limit or a deadline (fastRun's checks,
- * which then see that job). A function of its own with no call in its loop, so that the
+ * which then see that job): the last two counted once before the loop (timelyJobs), so that
+ * per job the loop reads the job's size and its fence's state and does the job's writes, no
+ * more. The ring's slots are walked in at most two segments (to the ring's end, then from its
+ * start), with no index mask per job. A function of its own with no call in its loop, so that the
  * compiler keeps the loop's words in registers. Returns how many jobs it completed.
  */
 function zeroRun(base: usize, rp: usize, c: usize, idx: u32, n: u32, e: f64, step: f64, limit: f64, incl: bool, armed: bool, tmo: f64): u32 {
+  const cnt = timelyJobs(e, step, n, limit, incl, armed, tmo);
+  if (cnt == 0) return 0;
   const mask = load<u32>(rp + R_MASK);
   const descs = rp + RING_SIZE;
   const starts = startPtr(rp, 0);
@@ -309,294 +355,37 @@ function zeroRun(base: usize, rp: usize, c: usize, idx: u32, n: u32, e: f64, ste
   let h = load<i32>(c + C_HEAD);
   let freeHead = load<i32>(base + H_FREE_HEAD);
   let k: u32 = 0;
-  for (; k < n; k++) {
-    const i = <u32>(idx + k) & mask;
-    if (load<u32>(descs + <usize>(i * DESC_SIZE) + D_BYTES) != 0) break;
-    const en = e + step;
-    if (en > limit || (en == limit && !incl)) break;
-    if (armed && !(e + tmo > e && e + tmo >= en)) break;
-    const q = hotAt(slotBase, h);
-    if (h == NIL || (load<u32>(q + S_STATE) & (FS_SIGNALED | FS_JS | FS_PINNED | FS_SCHED))) break;
-    const cur = h;
-    h = recyclePlain(q, freeHead);
-    freeHead = cur;
-    store<f64>(starts + <usize>(i * START_SIZE), e);
-    e = en;
+  let i = <u32>(idx & mask);
+  for (;;) {
+    // One segment: from index i to the ring's end or the count.
+    let end = <u32>(mask + 1);
+    if (<u32>(end - i) > <u32>(cnt - k)) end = <u32>(i + cnt - k);
+    let j = i;
+    for (; j < end; j++) {
+      if (load<u32>(descs + <usize>(j * DESC_SIZE) + D_BYTES) != 0) break;
+      const q = hotAt(slotBase, h);
+      // (the state word is read before the list's end is known: at NIL, a word of the arena
+      // before the slots, not used; one test then covers both)
+      if (<i32>(h == NIL) | <i32>(<u32>(load<u32>(q + S_STATE) & (FS_SIGNALED | FS_JS | FS_PINNED | FS_SCHED)) != 0)) break;
+      const cur = h;
+      h = recyclePlain(q, freeHead);
+      freeHead = cur;
+      store<f64>(starts + <usize>(j * START_SIZE), e);
+      e += step;
+    }
+    k = <u32>(k + <u32>(j - i));
+    if (j < end || k >= cnt) break;
+    i = 0;
   }
   if (k != 0) publishPlain(base, c, <i32>k, load<f64>(descs + <usize>((<u32>(idx + k - 1) & mask) * DESC_SIZE) + D_SEQNO), h, freeHead);
   return k;
 }
 
-/**
- * The running job's chunks due before t (the general path's chunk events before that instant),
- * then the ring's next event. Its bytes are its allocation's (checked by the caller).
- */
-function chunksBefore(base: usize, ring: i32, rp: usize, t: f64): i32 {
-  const d = descPtr(rp, <u32>(load<u32>(rp + R_HEAD) - 1));
-  if (load<u32>(d + D_BYTES) == 0) return 0;
-  const start = load<f64>(rp + R_CUR_START);
-  const dur = load<f64>(rp + R_CUR_DUR);
-  let chunks = load<u32>(rp + R_CUR_WRITTEN);
-  let tc: f64 = -1;
-  let status = 0;
-  while (chunks < <u32>DMA_CHUNKS) {
-    const at = start + Math.floor(dur * <f64><u32>(chunks + 1) / <f64>DMA_CHUNKS);
-    if (!(at < t)) break;
-    status |= writeChunk(base, ring, d, chunks, at);
-    tc = at;
-    chunks++;
-  }
-  store<u32>(rp + R_CUR_WRITTEN, chunks);
-  return tc >= 0 ? endEvent(base, ring, rp, tc, status) : status;
-}
-
-/** The counts of n fences the tied pass signaled and recycled inline (one signal call each). */
+/** The counts of n fences signaled and recycled inline (one signal call each). */
 // @ts-ignore: decorator
-@inline function publishSignals(base: usize, n: i32): void {
+@inline export function publishSignals(base: usize, n: i32): void {
   if (n == 0) return;
   store<i32>(base + H_IN_USE, load<i32>(base + H_IN_USE) - n);
   store<f64>(base + ST_SIGNALED, load<f64>(base + ST_SIGNALED) + <f64>n);
   store<f64>(base + ST_SIGNAL_CALLS, load<f64>(base + ST_SIGNAL_CALLS) + <f64>n);
-}
-
-/**
- * The context words of the tied pass's inline fences, per ring of the group: `full` fences each,
- * one more for the rings below `below`, the job's fences in order (so the signaled seqno is the
- * last one's): the pending count and the signaled seqno, as signalRun would have left them.
- */
-function publishContexts(base: usize, rings: usize, stride: usize, count: i32, t: f64, full: i32, below: i32): void {
-  for (let r = 0; r < count; r++) {
-    const rp = rings + <usize>r * stride;
-    if (load<f64>(rp + R_NEXT_T) != t) continue;
-    const k = <u32>(full + (r < below ? 1 : 0));
-    if (k == 0) continue;
-    const c = ctxPtr(base, load<i32>(rp + R_CTX));
-    store<u32>(c + C_PENDING, load<u32>(c + C_PENDING) - k);
-    const seqno = load<f64>(descPtr(rp, <u32>(load<u32>(rp + R_HEAD) - 2 + k)) + D_SEQNO);
-    if (seqno > load<f64>(c + C_SIGNALED_SEQNO)) store<f64>(c + C_SIGNALED_SEQNO, seqno);
-  }
-}
-
-/**
- * tiedRun's inline signaling, from ring r of instant `full` (at time e): per instant, per ring of
- * the group in index order, the job's fence when it is plain (no handle, callbacks or holder: the
- * job's own, the context's next), what signalRun does for it: signaled with its job's time and
- * recycled, the free list's head and the global counters in locals (written once, at the end);
- * the contexts' pending counts and signaled seqnos only once they are no longer deferred. It
- * stops at a fence that is not plain, and ends after `steps` instants or before one that is not
- * before `until` and `other`. A function of its own with no call in its loop (see zeroRun).
- * Returns the position it stopped or ended at, (instant * count + ring) * 2, plus 1 if it ended.
- */
-function tiedPlain(base: usize, rings: usize, stride: usize, count: i32, t: f64, full: i32, r: i32, e: f64, step: f64, steps: i32, until: f64, other: f64, deferred: bool): i32 {
-  const slotBase = hotArray(base);
-  const ctxBase = base + <usize>load<u32>(base + H_CTX_OFF);
-  let freeHead = load<i32>(base + H_FREE_HEAD);
-  let n = 0;
-  let stopped = false;
-  for (;;) {
-    for (; r < count; r++) {
-      const rp = rings + <usize>r * stride;
-      if (load<f64>(rp + R_NEXT_T) != t) continue;
-      const c = ctxBase + <usize>(load<i32>(rp + R_CTX) * CTX_SIZE);
-      const h = load<i32>(c + C_HEAD);
-      const q = hotAt(slotBase, h);
-      if (h == NIL || (load<u32>(q + S_STATE) & (FS_SIGNALED | FS_JS | FS_PINNED | FS_SCHED))) {
-        stopped = true;
-        break;
-      }
-      const nx = recyclePlain(q, freeHead);
-      freeHead = h;
-      store<i32>(c + C_HEAD, nx);
-      if (nx == NIL) store<i32>(c + C_TAIL, NIL);
-      if (!deferred) {
-        store<u32>(c + C_PENDING, load<u32>(c + C_PENDING) - 1);
-        const seqno = slotSeqno(base, h);
-        if (seqno > load<f64>(c + C_SIGNALED_SEQNO)) store<f64>(c + C_SIGNALED_SEQNO, seqno);
-      }
-      n++;
-    }
-    if (stopped) break;
-    r = 0;
-    full++;
-    if (full >= steps) break;
-    e += step;
-    if (!(e <= until && e < other)) break;
-  }
-  store<i32>(base + H_FREE_HEAD, freeHead);
-  publishSignals(base, n);
-  return <i32>(<i32>(<i32>(full * count) + r) * 2 + (stopped ? 0 : 1));
-}
-
-/**
- * Tied rings: the rings whose next event is at t all complete their running job at one instant
- * end0, have more queued behind it, and their devices take one duration (`step`) per job: their
- * completions fall at the same instants end0, end0 + step, ... until another ring's event or
- * `until`. The general path runs them in (time, ring index) order, one scan of every ring per
- * event (and per DMA chunk); this pass runs the completions in the same order without the scans
- * and the per-event bookkeeping: per instant, per ring, the IRQ handler's signaling of that job's
- * fence (slots are recycled in the general path's order; a plain fence inline, with the free
- * list's head, the global counters and, until the first other fence, the contexts' pending
- * counts and signaled seqnos published once per pass; any other through signalRun, one fence,
- * all of those published first), then once per
- * ring the device's side of its run (finishRun). Jobs with bytes are covered when every byte of
- * the pass is one pattern written into memory its job's allocation owns: the order of the writes
- * then changes no byte, so each job is written whole. It stops after a fence with JS callbacks or
- * waiters, and before a fence already signaled, as the general path would return there. Returns
- * -1 when it does not apply, else the DR_* bits (0: the engine goes on).
- */
-export function tiedRun(base: usize, t: f64, until: f64): i32 {
-  if (load<i32>(base + H_NOTIFY_HEAD) != NIL) return -1;
-  const count = load<i32>(base + H_RING_COUNT);
-  const rings = base + <usize>load<u32>(base + H_RINGS_OFF);
-  const stride = <usize>load<i32>(base + H_RING_STRIDE);
-  let other = Infinity; // the next event of a ring outside the group
-  let end0: f64 = -1; // the group's first completion
-  let step: f64 = -1;
-  let patterned = false; // the pass writes bytes, all of one pattern:
-  let pattern: u32 = 0;
-  let steps: i32 = 0x7fffffff; // instants every ring of the group has a clean completion at
-  let first = 0; // the group's first ring
-  for (let r = 0; r < count; r++) {
-    const rp = rings + <usize>r * stride;
-    const tr = load<f64>(rp + R_NEXT_T);
-    if (tr != t) {
-      if (tr < other) other = tr;
-      continue;
-    }
-    const end = load<f64>(rp + R_CUR_END);
-    if ((end0 >= 0 && end != end0) || !(end <= until) || !runnable(base, rp)) return -1;
-    if (end0 < 0) first = r;
-    end0 = end;
-    if (load<u32>(rp + R_STOP) != 0 || <u32>(load<u32>(rp + R_INJECT) & <u32>~JF_NO_ACK) != 0) return -1;
-    const head = load<u32>(rp + R_HEAD);
-    // The running job's chunks still to write: [lo0, bytes0).
-    const d0 = descPtr(rp, <u32>(head - 1));
-    const bytes0 = load<u32>(d0 + D_BYTES);
-    const lo0 = <u32>(<u64>bytes0 * load<u32>(rp + R_CUR_WRITTEN) / DMA_CHUNKS);
-    if (bytes0 != lo0) {
-      const p = load<u32>(d0 + D_PATTERN);
-      if ((patterned && p != pattern) || !owned(base, load<u32>(d0 + D_DST) + lo0, bytes0 - lo0, load<u32>(d0 + D_ALLOC_ID))) return -1;
-      pattern = p;
-      patterned = true;
-    }
-    const tmo = load<f64>(rp + R_TIMEOUT_NS);
-    const armed = deadlines(rp);
-    if (armed && !(load<f64>(startPtr(rp, <u32>(head - 1))) + tmo >= end)) return -1;
-    // The jobs queued behind it that take `step` each (the first one sets it for the group).
-    const baseNs = load<f64>(rp + R_BASE_NS);
-    const perByte = load<f64>(rp + R_PER_BYTE_NS);
-    const queued = <u32>(atomic.load<u32>(rp + R_TAIL) - head);
-    const mask = load<u32>(rp + R_MASK);
-    const descs = rp + RING_SIZE;
-    let q: u32 = 1;
-    let cDst: u32 = 0;
-    let cBytes: u32 = 0;
-    let cAlloc: u32 = 0;
-    let next: f64 = -1; // the first event of the job that ends the ring's run, after its start
-    for (; <u32>(q - 1) < queued; q++) {
-      const d = descs + <usize>((<u32>(head + q - 1) & mask) * DESC_SIZE);
-      const b = load<u32>(d + D_BYTES);
-      const dur = Math.floor(baseNs + perByte * <f64>b); // (fetch's formula)
-      next = b != 0 ? Math.floor(dur / <f64>DMA_CHUNKS) : dur;
-      if (step < 0 && dur > 0) step = dur;
-      if (dur != step) break;
-      if (armed && !(tmo >= dur)) break; // R6: no deadline before a completion
-      if (b != 0) {
-        if (patterned && load<u32>(d + D_PATTERN) != pattern) break;
-        const dst = load<u32>(d + D_DST);
-        const id = load<u32>(d + D_ALLOC_ID);
-        if (dst != cDst || b != cBytes || id != cAlloc) {
-          if (!owned(base, dst, b, id)) break;
-          cDst = dst;
-          cBytes = b;
-          cAlloc = id;
-        }
-        pattern = load<u32>(d + D_PATTERN);
-        patterned = true;
-      }
-      next = -1;
-    }
-    // The job after the run starts at the run's last instant: its first event must come later
-    // (a chunk or a completion at that instant is the general path's before the next ring's).
-    if (next >= 0 && !(next >= 1)) q--;
-    if (<i32>q < steps) steps = <i32>q;
-  }
-  // Every event of the pass (its chunks too) comes before any other ring's.
-  if (step <= 0 || steps == 0 || !(end0 < other)) return -1;
-  // With bytes: no chunk lands at the instant its job starts (it would run between two rings'
-  // completions there, which matters if the bindings look at that instant).
-  if (patterned && !(Math.floor(step / <f64>DMA_CHUNKS) >= 1)) return -1;
-  // The instants, in order; per instant the rings in index order: the plain fences in tiedPlain,
-  // any other here, through signalRun.
-  let e = end0; // instant `full`'s time
-  let ePrev = end0; // and the one before
-  let full: i32 = 0; // instants every ring of the group ran
-  let ri = 0; // and the rings of the group below this index one more
-  let part = 0; // (the same, once stopped)
-  let stop = false; // within an instant
-  let deferred = true; // the contexts' pending counts and signaled seqnos not yet written (no signalRun yet)
-  // (Two call sites, the first and the one after each other fence: see zeroRun.)
-  let code = tiedPlain(base, rings, stride, count, t, 0, 0, end0, step, steps, until, other, true);
-  for (;;) {
-    const pos = code >> 1;
-    const nf = <i32>(pos / count);
-    ri = <i32>(pos - nf * count);
-    for (; full < nf; full++) {
-      // (tiedPlain's times, the same sums)
-      ePrev = e;
-      e += step;
-    }
-    if (code & 1) break; // the pass ended: its instants ran, or the next one comes too late
-    // Ring ri's fence at this instant is not plain: signalRun, the contexts' words written first.
-    if (deferred) {
-      // Until now every fence was inline: each ring below ri signaled full + 1, the others full.
-      publishContexts(base, rings, stride, count, t, full, ri);
-      deferred = false;
-    }
-    const rp = rings + <usize>ri * stride;
-    const seqno = load<f64>(descPtr(rp, <u32>(load<u32>(rp + R_HEAD) - 1 + <u32>full)) + D_SEQNO);
-    if (signalRun(base, load<i32>(rp + R_CTX), seqno, e, 0) == 0) {
-      part = ri; // a fence signaled before its job completed: the general path takes it
-      stop = true;
-      break;
-    }
-    if (load<i32>(base + H_NOTIFY_HEAD) != NIL) {
-      part = <i32>(ri + 1); // JS callbacks or waiters: back to the bindings at this job's time
-      stop = true;
-      break;
-    }
-    ri++; // (past the last ring: tiedPlain goes on with the next instant)
-    code = tiedPlain(base, rings, stride, count, t, full, ri, e, step, steps, until, other, false);
-  }
-  if (deferred) publishContexts(base, rings, stride, count, t, full, 0); // no stop: full each
-  // Nothing ran: stopped at the group's first fence of the first instant.
-  if (full == 0 && !(stop && part > first)) return -1;
-  const last = stop && part > first ? e : ePrev; // the last completion's time
-  let status = 0;
-  for (let r = 0; r < count; r++) {
-    const rp = rings + <usize>r * stride;
-    if (load<f64>(rp + R_NEXT_T) != t) continue;
-    const m = <i32>(full + (r < part ? 1 : 0));
-    if (m == 0) continue;
-    // The running job's remaining chunks (the others' bytes: finishRun).
-    const d0 = descPtr(rp, <u32>(load<u32>(rp + R_HEAD) - 1));
-    const bytes0 = load<u32>(d0 + D_BYTES);
-    const lo0 = <u32>(<u64>bytes0 * load<u32>(rp + R_CUR_WRITTEN) / DMA_CHUNKS);
-    if (bytes0 != lo0) {
-      const dma = base + <usize>load<u32>(base + H_DMA_OFF);
-      memory.fill(<usize>(dma + <usize>(load<u32>(d0 + D_DST) + lo0)), <u8>load<u32>(d0 + D_PATTERN), <usize>(bytes0 - lo0));
-      store<f64>(base + ST_DMA_BYTES, load<f64>(base + ST_DMA_BYTES) + <f64><u32>(bytes0 - lo0));
-    }
-    status |= finishRun(base, r, rp, m, step, end0);
-  }
-  // Stopped within an instant: the rings after the stop have not completed their job there, but
-  // the general path wrote its chunks due before that instant.
-  if (stop) {
-    for (let r = part; r < count; r++) {
-      const rp = rings + <usize>r * stride;
-      if (load<f64>(rp + R_NEXT_T) <= last && load<u32>(rp + R_ENGINE) == EN_BUSY) status |= chunksBefore(base, r, rp, last);
-    }
-  }
-  store<f64>(base + H_DEV_NOW, last);
-  return status;
 }

@@ -4,5 +4,6 @@
  * one arena. The typed bindings are hand-written in bindings/core/wasm-core.ts.
  */
 export { isLater, fenceCreate, fencesCreate, fenceSignal, signalUpTo, fenceSetError, fenceUnpin, fenceUnhold } from "./fence";
-export { ringSubmit, ringReschedule, devicesRun } from "./ring";
+export { ringSubmit } from "./submit";
+export { ringReschedule, devicesRun } from "./ring";
 export { schedPush, schedAddDep, schedPass } from "./sched";

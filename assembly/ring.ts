@@ -1,5 +1,6 @@
 /**
- * Ring and device core (wasm backend): job submission and the device engine on the virtual clock.
+ * Ring and device core (wasm backend): the device engine on the virtual clock (job submission:
+ * submit.ts).
  *
  * Contract: driver thread only (on the virtual clock the driver steps the device). No allocation,
  * no mutable statics: every word is in the arena (core/layout.ts draws the ring). Like fence.ts,
@@ -14,27 +15,26 @@
  * the engine notes a request when it sees it (noteRequests) and answers it as a ring event.
  */
 import {
-  NIL, H_MAX_FENCES, H_IN_USE, H_RINGS_OFF, H_RING_COUNT, H_RING_STRIDE, H_DEV_NOW, H_DEV_RING,
-  H_NOTIFY_HEAD, H_MODE, H_IRQ_WORD, MODE_DEVICE_THREAD, H_DMA_OFF, H_DMA_MAP_OFF, H_CORR_OFF, H_CORR_COUNT, ST_CREATED,
-  ST_JOBS_SUBMITTED, ST_JOBS_COMPLETED, ST_DMA_BYTES, ST_IRQS, ST_CORRUPTIONS, C_LAST_SEQNO,
-  C_PENDING, C_CREATED, FS_PINNED, S_STATE, RING_SIZE, R_STATE, R_MASK, R_CAPACITY, R_CTX, R_TAIL,
-  R_SIG_IDX, R_STOP, R_INJECT, R_TIMEOUT_NS, R_FLAGS, R_HEAD, R_RETIRED, R_IRQS, R_ENGINE, R_PRNG,
-  R_WRITEBACK, R_CUR_START, R_CUR_END, R_CUR_DUR, R_CUR_WRITTEN, R_CUR_FLAGS, R_NEXT_T, R_BASE_NS,
-  R_PER_BYTE_NS, R_JITTER, R_P_HANG, R_P_SLOW, R_P_LOST_IRQ, RS_RUNNING, RS_STOPPING,
-  RGF_STOPPABLE, RGF_RANDOM, RGF_NO_IRQ_HANDLER, RGF_WAKE, RGF_TRACE, DR_RETIRE, EN_BUSY, EN_HALTED, JF_HANG, JF_SLOW, JF_LOST_IRQ,
-  SLOW_FACTOR, DMA_CHUNKS, DR_NOTIFY, DR_TIMEOUT, DR_CORRUPTION, DESC_SIZE, D_SEQNO, D_DST, D_BYTES,
-  D_PATTERN, D_ALLOC_ID, START_SIZE, DMA_GRANULE_SHIFT, CORR_SIZE, CORR_CAP, CE_RING, CE_DST, CE_SEQNO,
-  CE_EXPECTED, CE_FOUND, CE_TIME, R_ACK, R_ACK_AT, R_RESET_AT, R_RESET_REQ, R_ACK_NS, R_RESET_NS, R_ACK_MODE,
-  ACK_DELAY_FACTOR, JF_NO_ACK, DR_ACK, DR_RESET, R_TRAIL_AT, R_TRAIL_IDX, R_STOP_MODE, R_WRITES_AFTER_ACK_NS,
-  R_P_LOST_WB, EN_TRAILING, JF_LOST_WB,
-  FS_SCHED, H_SCHED_COUNT, H_SCHED_SEEN, ST_SIGNAL_CALLS, SP_RAN, MODE_NO_FAST_PATH, C_HEAD, CS_SEQNO,
-  H_FREE_HEAD, H_BUMP, S_NEXT, S_ERROR, CS_TIMESTAMP, STATE_CTX_SHIFT, FS_ALLOC,
-  FS_QUEUED, C_TAIL,
+  NIL, H_RINGS_OFF, H_RING_COUNT, H_RING_STRIDE, H_DEV_NOW, H_DEV_RING, H_NOTIFY_HEAD, H_MODE,
+  H_IRQ_WORD, MODE_DEVICE_THREAD, H_DMA_OFF, H_DMA_MAP_OFF, H_CORR_OFF, H_CORR_COUNT,
+  ST_JOBS_COMPLETED, ST_DMA_BYTES, ST_IRQS, ST_CORRUPTIONS, RING_SIZE, R_STATE, R_MASK, R_CAPACITY,
+  R_CTX, R_TAIL, R_SIG_IDX, R_STOP, R_INJECT, R_TIMEOUT_NS, R_FLAGS, R_HEAD, R_RETIRED, R_IRQS,
+  R_ENGINE, R_PRNG, R_WRITEBACK, R_CUR_START, R_CUR_END, R_CUR_DUR, R_CUR_WRITTEN, R_CUR_FLAGS,
+  R_NEXT_T, R_BASE_NS, R_PER_BYTE_NS, R_JITTER, R_P_HANG, R_P_SLOW, R_P_LOST_IRQ, RS_RUNNING,
+  RS_STOPPING, RGF_STOPPABLE, RGF_RANDOM, RGF_NO_IRQ_HANDLER, RGF_WAKE, RGF_TRACE, DR_RETIRE,
+  EN_BUSY, EN_HALTED, JF_HANG, JF_SLOW, JF_LOST_IRQ, SLOW_FACTOR, DMA_CHUNKS, DR_NOTIFY, DR_TIMEOUT,
+  DR_CORRUPTION, DESC_SIZE, D_SEQNO, D_DST, D_BYTES, D_PATTERN, D_ALLOC_ID, START_SIZE,
+  DMA_GRANULE_SHIFT, CORR_SIZE, CORR_CAP, CE_RING, CE_DST, CE_SEQNO, CE_EXPECTED, CE_FOUND, CE_TIME,
+  R_ACK, R_ACK_AT, R_RESET_AT, R_RESET_REQ, R_ACK_NS, R_RESET_NS, R_ACK_MODE, ACK_DELAY_FACTOR,
+  JF_NO_ACK, DR_ACK, DR_RESET, R_TRAIL_AT, R_TRAIL_IDX, R_STOP_MODE, R_WRITES_AFTER_ACK_NS,
+  R_P_LOST_WB, EN_TRAILING, JF_LOST_WB, H_SCHED_COUNT, H_SCHED_SEEN, ST_SIGNAL_CALLS, SP_RAN,
+  MODE_NO_FAST_PATH,
 } from "../bindings/core/layout";
 import { schedPass } from "./sched";
-import { fastRun, tiedRun } from "./fast-path";
+import { fastRun } from "./fast-path";
+import { tiedRun } from "./tied-run";
 import { schedRun } from "./sched-run";
-import { ctxPtr, slotPtr, allocSlot, initFence, reuseFence, signalUpTo, hotArray, hotAt, coldPtr } from "./fence";
+import { signalUpTo } from "./fence";
 
 // @ts-ignore: decorator
 @inline export function ringPtr(base: usize, ring: i32): usize {
@@ -61,102 +61,6 @@ import { ctxPtr, slotPtr, allocSlot, initFence, reuseFence, signalUpTo, hotArray
   x ^= x << 5;
   store<u32>(rp + R_PRNG, x);
   return <f64><u32>x / 4294967296.0;
-}
-
-/**
- * Submits n jobs that write `bytes` bytes of `pattern` at DMA offset `dst` (allocation `allocId`).
- * Each gets a fence with the ring context's next seqno (R2); the tail is published last.
- * pin = 1 (n must be 1): the fence is pinned for a handle and its slot is returned; pin = 2: held
- * by a scheduler (FS_SCHED) instead, its slot returned. Otherwise
- * returns n. -1: not enough ring space (R3); -2: not enough fence slots. Nothing changes then.
- */
-export function ringSubmit(base: usize, ring: i32, n: i32, dst: u32, bytes: u32, pattern: u32, allocId: u32, pin: i32, now: f64): i32 {
-  const rp = ringPtr(base, ring);
-  const tail = load<u32>(rp + R_TAIL);
-  if (<i32>(load<u32>(rp + R_CAPACITY) - (tail - load<u32>(rp + R_SIG_IDX))) < n) return -1;
-  if (<i32>(load<i32>(base + H_MAX_FENCES) - load<i32>(base + H_IN_USE)) < n) return -2;
-  reuseFence(base);
-  const ctx = load<i32>(rp + R_CTX);
-  const c = ctxPtr(base, ctx);
-  let seqno = load<f64>(c + C_LAST_SEQNO);
-  let slot = NIL;
-  const mask = load<u32>(rp + R_MASK);
-  const starts = startPtr(rp, 0);
-  if (!(load<u32>(base + H_MODE) & MODE_NO_FAST_PATH)) {
-    // The batch path: what allocSlot and initFence do per job, with the free list's head, the
-    // bump index and the context's tail in locals, written back once (the same bytes as the
-    // per-job loop below, which MODE_NO_FAST_PATH keeps for test/fast-path.test.ts to compare).
-    const slotBase = hotArray(base);
-    const state = (<u32>ctx << STATE_CTX_SHIFT) | FS_ALLOC | FS_QUEUED;
-    const descs = rp + RING_SIZE;
-    let freeHead = load<i32>(base + H_FREE_HEAD);
-    let bump = load<i32>(base + H_BUMP);
-    const prev = load<i32>(c + C_TAIL);
-    // Where the next fence's slot is linked: the context's head, or the last fence's link (each
-    // link written once, the last one NIL after the loop).
-    let link = prev == NIL ? c + C_HEAD : hotAt(slotBase, prev) + S_NEXT;
-    for (let i = 0; i < n; i++) {
-      seqno += 1;
-      if (freeHead != NIL) {
-        slot = freeHead;
-        freeHead = load<i32>(hotAt(slotBase, slot) + S_NEXT);
-      } else {
-        slot = bump; // enough room was checked above
-        bump++;
-      }
-      const p = hotAt(slotBase, slot);
-      const cp = coldPtr(base, slot); // (through the header: one value fewer live in the loop)
-      store<i32>(p + S_ERROR, 0);
-      store<f64>(cp + CS_SEQNO, seqno);
-      store<f64>(cp + CS_TIMESTAMP, 0);
-      store<u32>(p + S_STATE, state);
-      store<i32>(link, slot); // (linked once written, as initFence does)
-      link = p + S_NEXT;
-      const k = <u32>(tail + <u32>i) & mask;
-      const d = descs + <usize>(k * DESC_SIZE);
-      store<f64>(d + D_SEQNO, seqno);
-      store<u32>(d + D_DST, dst);
-      store<u32>(d + D_BYTES, bytes);
-      store<u32>(d + D_PATTERN, pattern);
-      store<u32>(d + D_ALLOC_ID, allocId);
-      store<f64>(starts + <usize>(k * START_SIZE), 0);
-    }
-    if (n > 0) {
-      store<i32>(link, NIL);
-      store<i32>(c + C_TAIL, slot);
-    }
-    store<i32>(base + H_FREE_HEAD, freeHead);
-    store<i32>(base + H_BUMP, bump);
-    store<i32>(base + H_IN_USE, load<i32>(base + H_IN_USE) + n);
-  } else for (let i = 0; i < n; i++) {
-    seqno += 1;
-    slot = allocSlot(base);
-    initFence(base, c, ctx, slot, seqno);
-    const d = descPtr(rp, tail + <u32>i);
-    store<f64>(d + D_SEQNO, seqno);
-    store<u32>(d + D_DST, dst);
-    store<u32>(d + D_BYTES, bytes);
-    store<u32>(d + D_PATTERN, pattern);
-    store<u32>(d + D_ALLOC_ID, allocId);
-    store<f64>(starts + <usize>((<u32>(tail + <u32>i) & mask) * START_SIZE), 0);
-  }
-  if (pin) {
-    const p = slotPtr(base, slot);
-    store<u32>(p + S_STATE, load<u32>(p + S_STATE) | (pin == 2 ? FS_SCHED : FS_PINNED));
-  }
-  store<f64>(c + C_LAST_SEQNO, seqno);
-  store<u32>(c + C_PENDING, load<u32>(c + C_PENDING) + <u32>n);
-  store<f64>(c + C_CREATED, load<f64>(c + C_CREATED) + <f64>n);
-  store<f64>(base + ST_CREATED, load<f64>(base + ST_CREATED) + <f64>n);
-  store<f64>(base + ST_JOBS_SUBMITTED, load<f64>(base + ST_JOBS_SUBMITTED) + <f64>n);
-  // Publish: the device sees the jobs only once the tail moves (one atomic store on a shared arena).
-  atomic.store<u32>(rp + R_TAIL, tail + <u32>n);
-  // On the virtual clock the driver steps the device: tell it to fetch now. A device thread
-  // is woken by the bindings' doorbell instead, and owns R_NEXT_T.
-  if (!(load<u32>(base + H_MODE) & MODE_DEVICE_THREAD) && !(load<u32>(rp + R_ENGINE) & (EN_BUSY | EN_HALTED)) && now < load<f64>(rp + R_NEXT_T)) {
-    store<f64>(rp + R_NEXT_T, now);
-  }
-  return pin ? slot : n;
 }
 
 /** The timeout handler (R6) is armed while running, and while draining (stopping with no STOP sent). */

@@ -28,7 +28,8 @@ import {
   DR_SCHED, SP_RAN, PUSH_PIN, PUSH_AFTER_PIPELINED, SJF_AFTER_PIPELINED, PIPELINED_SLOT,
 } from "../bindings/core/layout";
 import { ctxPtr, slotPtr, allocSlot, initFence, reuseFence, signalUpTo, fenceUnhold, slotSeqno } from "./fence";
-import { ringPtr, ringSubmit } from "./ring";
+import { ringPtr } from "./ring";
+import { ringSubmit } from "./submit";
 
 // @ts-ignore: decorator
 @inline function schedPtr(base: usize, s: i32): usize {

@@ -221,6 +221,20 @@ describe('device fast path: the stretches of zero-byte jobs (zeroRun, tiedPlain)
         rt.sim.schedule(rt.sim.now + 100 * 120, () => log.push(`timer @${rt.sim.now}`));
       },
       () => rt.sim.runUntilIdle().nowNs,
+      // Past the ring's end (a stretch in two segments), from a time that is not a whole number
+      // (timelyJobs makes the sums one by one), up to a timer there and one at a whole instant.
+      () => rt.sim.advance(0.5).nowNs,
+      () => rings[0].submitBatch(200, {}),
+      () => {
+        rt.sim.schedule(rt.sim.now + 100 * 70 + 0.5, () => log.push(`timer @${rt.sim.now}`));
+      },
+      () => rt.sim.runUntilIdle().nowNs,
+      () => rt.sim.advance(0.5).nowNs,
+      () => rings[0].submitBatch(120, {}),
+      () => {
+        rt.sim.schedule(rt.sim.now + 100 * 50, () => log.push(`timer @${rt.sim.now}`));
+      },
+      () => rt.sim.runUntilIdle().nowNs,
       // (the rings stay alike: one job each at the held handle's and the callback's instants)
       () => rings.map((r) => r.submitBatch(40, {})),
       () => held[held.push(rings[1].submit({})) - 1].seqno,
@@ -242,7 +256,7 @@ describe('device fast path: the stretches of zero-byte jobs (zeroRun, tiedPlain)
   }
   const bytes = arenaWithoutMode;
 
-  it('R4: stretches stopped by a held handle, a callback, a job with bytes, a timer and a deadline give byte-identical arenas on both backends', async () => {
+  it('R4: stretches stopped by a held handle, a callback, a job with bytes, a timer and a deadline, across the ring\'s end and from a time that is not a whole number, give byte-identical arenas on both backends', async () => {
     const ws = [await scripted('wasm', false), await scripted('wasm', true), await scripted('ts', false), await scripted('ts', true)];
     const n = ws[0].ops.length;
     for (let i = 0; i < n; i++) {
@@ -253,9 +267,9 @@ describe('device fast path: the stretches of zero-byte jobs (zeroRun, tiedPlain)
         expect(bytes(ws[k].rt).equals(bytes(ws[0].rt)), `world ${k} arena after op ${i}`).toBe(true);
       }
     }
-    // (both callbacks ran, both timers fired, each fence with its own job's time)
+    // (both callbacks ran, the four timers fired, each fence with its own job's time)
     expect(ws[0].log.filter((l) => l.startsWith('cb')).length).toBe(2);
-    expect(ws[0].log.filter((l) => l.startsWith('timer')).length).toBe(2);
+    expect(ws[0].log.filter((l) => l.startsWith('timer')).length).toBe(4);
     for (let k = 1; k < 4; k++) expect(ws[k].held.map((f) => f.timestamp)).toEqual(ws[0].held.map((f) => f.timestamp));
     expect(ws[0].held.every((f) => f.signaled)).toBe(true);
     for (const w of ws) await w.rt.dispose();

@@ -1,7 +1,7 @@
 /**
  * generated from assembly/ by scripts/gen-ts-core.mjs; do not edit.
  *
- * The ts backend: the core of assembly/ (fence.ts, sched.ts, fast-path.ts, sched-run.ts, ring.ts), its one source, translated to
+ * The ts backend: the core of assembly/ (fence.ts, sched.ts, fast-path.ts, tied-run.ts, sched-run.ts, ring.ts, submit.ts), its one source, translated to
  * plain TypeScript over the same arena bytes, function by function: typed-array views made once,
  * no allocation per call. `npm run gen:core` writes this file (build:ts runs it before tsc) and
  * test/gen-core.test.ts fails when it differs from what the generator makes.
@@ -1024,10 +1024,10 @@ export class TsCore implements Core {
 
   /**
    * The device's side of m completed jobs of a ring whose running job ended at end0 and whose
-   * next m - 1 jobs took `step` each: their bytes (the jobs after the first: whole), start times,
-   * then what publishRun writes.
+   * next m - 1 jobs took `step` each: their bytes (the jobs after the first: whole; none to look
+   * for unless `patterned`), start times, then what publishRun writes.
    */
-  private finishRun(base: number, ring: number, rp: number, m: number, step: number, end0: number): number {
+  private finishRun(base: number, ring: number, rp: number, m: number, step: number, end0: number, patterned: boolean): number {
     const u32 = this.u32;
     const f64 = this.f64;
     const head = u32[(rp + R_HEAD) >>> 2];
@@ -1039,6 +1039,16 @@ export class TsCore implements Core {
     const mask = u32[(rp + R_MASK) >>> 2];
     const descs = rp + RING_SIZE;
     const starts = this.startPtr(rp, 0);
+    if (!patterned && (m >>> 0) > 1) {
+      // No job after the first has bytes (tiedRun checked them): their start times only.
+      for (let k = 1; k < (m >>> 0); k++) {
+        f64[(starts + (((head - 1 + k) & mask) * START_SIZE)) >>> 3] = tLast;
+        start = tLast;
+        tLast += step;
+      }
+      last = descs + (((head - 2 + m) & mask) * DESC_SIZE);
+      return this.publishRun(base, ring, rp, m, step, start, tLast, last, bytes);
+    }
     for (let k = 1; k < (m >>> 0); k++) {
       const i = (head - 1 + k) & mask;
       last = descs + (i * DESC_SIZE);
@@ -1098,7 +1108,7 @@ export class TsCore implements Core {
     i32[(c + C_HEAD) >>> 2] = head;
     if (head === NIL) i32[(c + C_TAIL) >>> 2] = NIL;
     if ((n | 0) === 0) return;
-    u32[(c + C_PENDING) >>> 2] -= n;
+    u32[(c + C_PENDING) >>> 2] -= (n >>> 0);
     if (seqno > f64[(c + C_SIGNALED_SEQNO) >>> 3]) f64[(c + C_SIGNALED_SEQNO) >>> 3] = seqno;
     this.publishSignals(base, n);
   }
@@ -1231,10 +1241,10 @@ export class TsCore implements Core {
         signaled = 0;
         k = this.zeroRun(base, rp, c, (head - 1 + (m >>> 0)), (queued - ((m | 0) - 1)), e, step, limit, incl, armed, tmo);
       }
-      if (k !== 0) {
+      if ((k >>> 0) !== 0) {
         h = i32[(c + C_HEAD) >>> 2];
         freeHead = i32[(base + H_FREE_HEAD) >>> 2];
-        m = ((m | 0) + k);
+        m = ((m | 0) + (k | 0));
         // Its last job: started at its start time, ended one step later (as it computed it).
         d = descs + (((head - 2 + (m >>> 0)) & mask) * DESC_SIZE);
         start = f64[(starts + (((head - 2 + (m >>> 0)) & mask) * START_SIZE)) >>> 3];
@@ -1274,17 +1284,56 @@ export class TsCore implements Core {
   }
 
   /**
+   * How many of n zero-byte jobs, the first starting at e and each `step` long, complete before
+   * `limit` (at it too if `incl`) with no deadline reached (when `armed`: R6, `tmo` after each
+   * start): the count fastRun's per-job checks give (with the same sums), computed once per
+   * stretch so that zeroRun's loop makes none of them. When e and step are whole numbers and
+   * every sum stays within 2^53, the sums are exact: the count is computed directly (and a
+   * deadline at least one step away is never reached); otherwise the sums are made one by one,
+   * as the run makes them.
+   */
+  private timelyJobs(e: number, step: number, n: number, limit: number, incl: boolean, armed: boolean, tmo: number): number {
+    const whole = e >= 0 && step >= 1 && e === Math.floor(e) && step === Math.floor(step);
+    if (whole && e + (n >>> 0) * step <= 9007199254740992.0 && (!armed || tmo >= step)) {
+      const last = e + (n >>> 0) * step;
+      if (last < limit || (last === limit && incl)) return n;
+      // The last j in [0, n] with e + j step before the limit (an estimate, then exact steps).
+      let j = Math.floor((limit - e) / step);
+      if (j > (n >>> 0)) j = n >>> 0;
+      if (j < 0) j = 0;
+      while (j > 0 && !(e + j * step < limit || (e + j * step === limit && incl)))
+        j -= 1;
+      while (j < (n >>> 0) && (e + (j + 1) * step < limit || (e + (j + 1) * step === limit && incl)))
+        j += 1;
+      return j >>> 0;
+    }
+    let k = 0;
+    for (; k < (n >>> 0); k++) {
+      const en = e + step;
+      if (en > limit || (en === limit && !incl)) break;
+      if (armed && !(e + tmo > e && e + tmo >= en)) break;
+      e = en;
+    }
+    return k;
+  }
+
+  /**
    * fastRun's stretch of n zero-byte jobs from index idx, the first starting at e (the job before
    * it ended there), each `step` long, with plain fences: their fences signaled and recycled (the
    * list heads in locals), their start times, then the counts published (publishPlain). It stops
    * before a job with bytes, a fence that is not plain, the limit or a deadline (fastRun's checks,
-   * which then see that job). A function of its own with no call in its loop, so that the
+   * which then see that job): the last two counted once before the loop (timelyJobs), so that
+   * per job the loop reads the job's size and its fence's state and does the job's writes, no
+   * more. The ring's slots are walked in at most two segments (to the ring's end, then from its
+   * start), with no index mask per job. A function of its own with no call in its loop, so that the
    * compiler keeps the loop's words in registers. Returns how many jobs it completed.
    */
   private zeroRun(base: number, rp: number, c: number, idx: number, n: number, e: number, step: number, limit: number, incl: boolean, armed: boolean, tmo: number): number {
     const i32 = this.i32;
     const u32 = this.u32;
     const f64 = this.f64;
+    const cnt = this.timelyJobs(e, step, n, limit, incl, armed, tmo) >>> 0;
+    if (cnt === 0) return 0;
     const mask = u32[(rp + R_MASK) >>> 2];
     const descs = rp + RING_SIZE;
     const starts = this.startPtr(rp, 0);
@@ -1292,23 +1341,43 @@ export class TsCore implements Core {
     let h = i32[(c + C_HEAD) >>> 2];
     let freeHead = i32[(base + H_FREE_HEAD) >>> 2];
     let k = 0;
-    for (; k < (n >>> 0); k++) {
-      const i = ((idx >>> 0) + k) & mask;
-      if (u32[(descs + (i * DESC_SIZE) + D_BYTES) >>> 2] !== 0) break;
-      const en = e + step;
-      if (en > limit || (en === limit && !incl)) break;
-      if (armed && !(e + tmo > e && e + tmo >= en)) break;
-      const q = this.hotAt(slotBase, h);
-      if (h === NIL || (u32[(q + S_STATE) >>> 2] & (FS_SIGNALED | FS_JS | FS_PINNED | FS_SCHED))) break;
-      const cur = h;
-      h = this.recyclePlain(q, freeHead);
-      freeHead = cur;
-      f64[(starts + (i * START_SIZE)) >>> 3] = e;
-      e = en;
+    let i = (idx & mask);
+    for (;;) {
+      // One segment: from index i to the ring's end or the count.
+      let end = (mask + 1);
+      if ((((end >>> 0) - i) >>> 0) > ((cnt - (k >>> 0)) >>> 0)) end = (i + cnt - (k >>> 0));
+      let j = i;
+      for (; (j >>> 0) < (end >>> 0); j++) {
+        if (u32[(descs + (j * DESC_SIZE) + D_BYTES) >>> 2] !== 0) break;
+        const q = this.hotAt(slotBase, h);
+        // (the state word is read before the list's end is known: at NIL, a word of the arena
+        // before the slots, not used; one test then covers both)
+        if (((h === NIL) ? 1 : 0) | ((((u32[(q + S_STATE) >>> 2] & (FS_SIGNALED | FS_JS | FS_PINNED | FS_SCHED)) >>> 0) !== 0) ? 1 : 0)) break;
+        const cur = h;
+        h = this.recyclePlain(q, freeHead);
+        freeHead = cur;
+        f64[(starts + (j * START_SIZE)) >>> 3] = e;
+        e += step;
+      }
+      k = ((k >>> 0) + (j - i));
+      if ((j >>> 0) < (end >>> 0) || (k >>> 0) >= cnt) break;
+      i = 0;
     }
-    if (k !== 0) this.publishPlain(base, c, k, f64[(descs + ((((idx >>> 0) + k - 1) & mask) * DESC_SIZE) + D_SEQNO) >>> 3], h, freeHead);
+    if ((k >>> 0) !== 0) this.publishPlain(base, c, k, f64[(descs + ((((idx >>> 0) + (k >>> 0) - 1) & mask) * DESC_SIZE) + D_SEQNO) >>> 3], h, freeHead);
     return k;
   }
+
+  /** The counts of n fences signaled and recycled inline (one signal call each). */
+  private publishSignals(base: number, n: number): void {
+    const i32 = this.i32;
+    const f64 = this.f64;
+    if ((n | 0) === 0) return;
+    i32[(base + H_IN_USE) >>> 2] -= (n | 0);
+    f64[(base + ST_SIGNALED) >>> 3] += (n | 0);
+    f64[(base + ST_SIGNAL_CALLS) >>> 3] += (n | 0);
+  }
+
+  // ── assembly/tied-run.ts ───────────────────────────────────────────────────────────────────────
 
   /**
    * The running job's chunks due before t (the general path's chunk events before that instant),
@@ -1335,16 +1404,6 @@ export class TsCore implements Core {
     return tc >= 0 ? this.endEvent(base, ring, rp, tc, status) : status;
   }
 
-  /** The counts of n fences the tied pass signaled and recycled inline (one signal call each). */
-  private publishSignals(base: number, n: number): void {
-    const i32 = this.i32;
-    const f64 = this.f64;
-    if ((n | 0) === 0) return;
-    i32[(base + H_IN_USE) >>> 2] -= n;
-    f64[(base + ST_SIGNALED) >>> 3] += (n | 0);
-    f64[(base + ST_SIGNAL_CALLS) >>> 3] += (n | 0);
-  }
-
   /**
    * The context words of the tied pass's inline fences, per ring of the group: `full` fences each,
    * one more for the rings below `below`, the job's fences in order (so the signaled seqno is the
@@ -1367,16 +1426,18 @@ export class TsCore implements Core {
   }
 
   /**
-   * tiedRun's inline signaling, from ring r of instant `full` (at time e): per instant, per ring of
-   * the group in index order, the job's fence when it is plain (no handle, callbacks or holder: the
-   * job's own, the context's next), what signalRun does for it: signaled with its job's time and
+   * tiedRun's inline signaling, from ring r of instant `full`: per instant, per ring of the group
+   * in index order, the job's fence when it is plain (no handle, callbacks or holder: the job's
+   * own, the context's next), what signalRun does for it: signaled with its job's time and
    * recycled, the free list's head and the global counters in locals (written once, at the end);
    * the contexts' pending counts and signaled seqnos only once they are no longer deferred. It
-   * stops at a fence that is not plain, and ends after `steps` instants or before one that is not
-   * before `until` and `other`. A function of its own with no call in its loop (see zeroRun).
-   * Returns the position it stopped or ended at, (instant * count + ring) * 2, plus 1 if it ended.
+   * stops at a fence that is not plain, and ends after instant `steps - 1` (tiedRun counted the
+   * instants before `until` and the other rings' events once, so the loop makes no time check).
+   * A function of its own with no call in its loop (see zeroRun), with two call sites (the
+   * first pass, and the pass after each fence that is not plain). Returns the position it stopped
+   * or ended at, (instant * count + ring) * 2, plus 1 if it ended.
    */
-  private tiedPlain(base: number, rings: number, stride: number, count: number, t: number, full: number, r: number, e: number, step: number, steps: number, until: number, other: number, deferred: boolean): number {
+  private tiedPlain(base: number, rings: number, stride: number, count: number, t: number, full: number, r: number, steps: number, deferred: boolean): number {
     const i32 = this.i32;
     const u32 = this.u32;
     const f64 = this.f64;
@@ -1385,14 +1446,16 @@ export class TsCore implements Core {
     let freeHead = i32[(base + H_FREE_HEAD) >>> 2];
     let n = 0;
     let stopped = false;
-    for (;;) {
+    for (; full < (steps | 0); full++) {
       for (; (r | 0) < count; r++) {
         const rp = rings + Math.imul(r, stride);
         if (f64[(rp + R_NEXT_T) >>> 3] !== t) continue;
         const c = ctxBase + (i32[(rp + R_CTX) >>> 2] * CTX_SIZE);
         const h = i32[(c + C_HEAD) >>> 2];
         const q = this.hotAt(slotBase, h);
-        if (h === NIL || (u32[(q + S_STATE) >>> 2] & (FS_SIGNALED | FS_JS | FS_PINNED | FS_SCHED))) {
+        // (the state word is read before the list's end is known: at NIL, a word of the arena
+        // before the slots, not used; one test then covers both)
+        if (((h === NIL) ? 1 : 0) | ((((u32[(q + S_STATE) >>> 2] & (FS_SIGNALED | FS_JS | FS_PINNED | FS_SCHED)) >>> 0) !== 0) ? 1 : 0)) {
           stopped = true;
           break;
         }
@@ -1409,10 +1472,6 @@ export class TsCore implements Core {
       }
       if (stopped) break;
       r = 0;
-      full++;
-      if (full >= (steps | 0)) break;
-      e += step;
-      if (!(e <= until && e < other)) break;
     }
     i32[(base + H_FREE_HEAD) >>> 2] = freeHead;
     this.publishSignals(base, n);
@@ -1488,7 +1547,16 @@ export class TsCore implements Core {
       let cBytes = 0;
       let cAlloc = 0;
       let next = -1; // the first event of the job that ends the ring's run, after its start
+      // Zero-byte jobs that take `step` with no deadline before their completion: nothing else to
+      // check of them (the loop below would find the same), so they are skipped in a tight scan.
+      const dur0 = Math.floor(baseNs + perByte * 0.0); // (fetch's formula)
+      let zeros = step > 0 && dur0 === step && (!armed || tmo >= dur0);
       for (; ((q - 1) >>> 0) < queued; q++) {
+        if (zeros) {
+          while (((q - 1) >>> 0) < queued && u32[(descs + (((head + q - 1) & mask) * DESC_SIZE) + D_BYTES) >>> 2] === 0)
+            q++;
+          if (((q - 1) >>> 0) >= queued) break;
+        }
         const d = descs + (((head + q - 1) & mask) * DESC_SIZE);
         const b = u32[(d + D_BYTES) >>> 2];
         const dur = Math.floor(baseNs + perByte * b); // (fetch's formula)
@@ -1510,6 +1578,7 @@ export class TsCore implements Core {
           patterned = true;
         }
         next = -1;
+        zeros = dur0 === step && (!armed || tmo >= dur0); // (step may have been set by this job)
       }
       // The job after the run starts at the run's last instant: its first event must come later
       // (a chunk or a completion at that instant is the general path's before the next ring's).
@@ -1521,6 +1590,16 @@ export class TsCore implements Core {
     // With bytes: no chunk lands at the instant its job starts (it would run between two rings'
     // completions there, which matters if the bindings look at that instant).
     if (patterned && !(Math.floor(step / DMA_CHUNKS) >= 1)) return -1;
+    // The instants before `until` and the other rings' next event (the first, end0, is): counted
+    // once, with the sums the pass makes.
+    let x = end0;
+    for (let j = 1; j < (steps | 0); j++) {
+      x += step;
+      if (!(x <= until && x < other)) {
+        steps = j;
+        break;
+      }
+    }
     // The instants, in order; per instant the rings in index order: the plain fences in tiedPlain,
     // any other here, through signalRun.
     let e = end0; // instant `full`'s time
@@ -1530,8 +1609,7 @@ export class TsCore implements Core {
     let part = 0; // (the same, once stopped)
     let stop = false; // within an instant
     let deferred = true; // the contexts' pending counts and signaled seqnos not yet written (no signalRun yet)
-    // (Two call sites, the first and the one after each other fence: see zeroRun.)
-    let code = this.tiedPlain(base, rings, stride, count, t, 0, 0, end0, step, steps, until, other, true);
+    let code = this.tiedPlain(base, rings, stride, count, t, 0, 0, steps, true);
     for (;;) {
       const pos = code >> 1;
       const nf = ((pos / count) | 0);
@@ -1561,7 +1639,7 @@ export class TsCore implements Core {
         break;
       }
       ri++; // (past the last ring: tiedPlain goes on with the next instant)
-      code = this.tiedPlain(base, rings, stride, count, t, full, ri, e, step, steps, until, other, false);
+      code = this.tiedPlain(base, rings, stride, count, t, full, ri, steps, false);
     }
     if (deferred) this.publishContexts(base, rings, stride, count, t, full, 0); // no stop: full each
     // Nothing ran: stopped at the group's first fence of the first instant.
@@ -1582,7 +1660,7 @@ export class TsCore implements Core {
         this.memoryFill((dma + (u32[(d0 + D_DST) >>> 2] + lo0)) >>> 0, u32[(d0 + D_PATTERN) >>> 2] & 255, (bytes0 - lo0) >>> 0);
         f64[(base + ST_DMA_BYTES) >>> 3] += ((bytes0 - lo0) >>> 0);
       }
-      status |= this.finishRun(base, r, rp, m, step, end0);
+      status |= this.finishRun(base, r, rp, m, step, end0, patterned);
     }
     // Stopped within an instant: the rings after the stop have not completed their job there, but
     // the general path wrote its chunks due before that instant.
@@ -1785,105 +1863,6 @@ export class TsCore implements Core {
     x ^= x << 5;
     u32[(rp + R_PRNG) >>> 2] = x;
     return (x >>> 0) / 4294967296.0;
-  }
-
-  /**
-   * Submits n jobs that write `bytes` bytes of `pattern` at DMA offset `dst` (allocation `allocId`).
-   * Each gets a fence with the ring context's next seqno (R2); the tail is published last.
-   * pin = 1 (n must be 1): the fence is pinned for a handle and its slot is returned; pin = 2: held
-   * by a scheduler (FS_SCHED) instead, its slot returned. Otherwise
-   * returns n. -1: not enough ring space (R3); -2: not enough fence slots. Nothing changes then.
-   */
-  ringSubmit(base: number, ring: number, n: number, dst: number, bytes: number, pattern: number, allocId: number, pin: number, now: number): number {
-    const i32 = this.i32;
-    const u32 = this.u32;
-    const f64 = this.f64;
-    const rp = this.ringPtr(base, ring);
-    const tail = u32[(rp + R_TAIL) >>> 2];
-    if (((u32[(rp + R_CAPACITY) >>> 2] - (tail - u32[(rp + R_SIG_IDX) >>> 2])) | 0) < n) return -1;
-    if (((i32[(base + H_MAX_FENCES) >>> 2] - i32[(base + H_IN_USE) >>> 2]) | 0) < n) return -2;
-    this.reuseFence(base);
-    const ctx = i32[(rp + R_CTX) >>> 2];
-    const c = this.ctxPtr(base, ctx);
-    let seqno = f64[(c + C_LAST_SEQNO) >>> 3];
-    let slot = NIL;
-    const mask = u32[(rp + R_MASK) >>> 2];
-    const starts = this.startPtr(rp, 0);
-    if (!(u32[(base + H_MODE) >>> 2] & MODE_NO_FAST_PATH)) {
-      // The batch path: what allocSlot and initFence do per job, with the free list's head, the
-      // bump index and the context's tail in locals, written back once (the same bytes as the
-      // per-job loop below, which MODE_NO_FAST_PATH keeps for test/fast-path.test.ts to compare).
-      const slotBase = this.hotArray(base);
-      const state = (ctx << STATE_CTX_SHIFT) | FS_ALLOC | FS_QUEUED;
-      const descs = rp + RING_SIZE;
-      let freeHead = i32[(base + H_FREE_HEAD) >>> 2];
-      let bump = i32[(base + H_BUMP) >>> 2];
-      const prev = i32[(c + C_TAIL) >>> 2];
-      // Where the next fence's slot is linked: the context's head, or the last fence's link (each
-      // link written once, the last one NIL after the loop).
-      let link = prev === NIL ? c + C_HEAD : this.hotAt(slotBase, prev) + S_NEXT;
-      for (let i = 0; i < n; i++) {
-        seqno += 1;
-        if (freeHead !== NIL) {
-          slot = freeHead;
-          freeHead = i32[(this.hotAt(slotBase, slot) + S_NEXT) >>> 2];
-        } else {
-          slot = bump; // enough room was checked above
-          bump++;
-        }
-        const p = this.hotAt(slotBase, slot);
-        const cp = this.coldPtr(base, slot); // (through the header: one value fewer live in the loop)
-        i32[(p + S_ERROR) >>> 2] = 0;
-        f64[(cp + CS_SEQNO) >>> 3] = seqno;
-        f64[(cp + CS_TIMESTAMP) >>> 3] = 0;
-        u32[(p + S_STATE) >>> 2] = state;
-        i32[link >>> 2] = slot; // (linked once written, as initFence does)
-        link = p + S_NEXT;
-        const k = (tail + i) & mask;
-        const d = descs + (k * DESC_SIZE);
-        f64[(d + D_SEQNO) >>> 3] = seqno;
-        u32[(d + D_DST) >>> 2] = dst;
-        u32[(d + D_BYTES) >>> 2] = bytes;
-        u32[(d + D_PATTERN) >>> 2] = pattern;
-        u32[(d + D_ALLOC_ID) >>> 2] = allocId;
-        f64[(starts + (k * START_SIZE)) >>> 3] = 0;
-      }
-      if (n > 0) {
-        i32[link >>> 2] = NIL;
-        i32[(c + C_TAIL) >>> 2] = slot;
-      }
-      i32[(base + H_FREE_HEAD) >>> 2] = freeHead;
-      i32[(base + H_BUMP) >>> 2] = bump;
-      i32[(base + H_IN_USE) >>> 2] += n;
-    } else for (let i = 0; i < n; i++) {
-      seqno += 1;
-      slot = this.allocSlot(base);
-      this.initFence(base, c, ctx, slot, seqno);
-      const d = this.descPtr(rp, tail + i);
-      f64[(d + D_SEQNO) >>> 3] = seqno;
-      u32[(d + D_DST) >>> 2] = dst;
-      u32[(d + D_BYTES) >>> 2] = bytes;
-      u32[(d + D_PATTERN) >>> 2] = pattern;
-      u32[(d + D_ALLOC_ID) >>> 2] = allocId;
-      f64[(starts + (((tail + i) & mask) * START_SIZE)) >>> 3] = 0;
-    }
-    if (pin) {
-      const p = this.slotPtr(base, slot);
-      u32[(p + S_STATE) >>> 2] |= (pin === 2 ? FS_SCHED : FS_PINNED);
-    }
-    f64[(c + C_LAST_SEQNO) >>> 3] = seqno;
-    u32[(c + C_PENDING) >>> 2] += n;
-    f64[(c + C_CREATED) >>> 3] += n;
-    f64[(base + ST_CREATED) >>> 3] += n;
-    f64[(base + ST_JOBS_SUBMITTED) >>> 3] += n;
-    // Publish: the device sees the jobs only once the tail moves (one atomic store on a shared arena).
-    Atomics.store(u32, (rp + R_TAIL) >>> 2, tail + n);
-    // On the virtual clock the driver steps the device: tell it to fetch now. A device thread
-    // is woken by the bindings' doorbell instead, and owns R_NEXT_T.
-    if (!(u32[(base + H_MODE) >>> 2] & MODE_DEVICE_THREAD) && !(u32[(rp + R_ENGINE) >>> 2] & (EN_BUSY | EN_HALTED)) && now < f64[(rp + R_NEXT_T) >>> 3]) {
-      f64[(rp + R_NEXT_T) >>> 3] = now;
-    }
-    return pin ? slot : n;
   }
 
   /** The timeout handler (R6) is armed while running, and while draining (stopping with no STOP sent). */
@@ -2380,6 +2359,165 @@ export class TsCore implements Core {
       }
     }
     return 0; // unreachable: the loop returns
+  }
+
+  // ── assembly/submit.ts ─────────────────────────────────────────────────────────────────────────
+
+  /**
+   * ringSubmit's batch path: what allocSlot and initFence do per job, and the job's descriptor and
+   * start time, for n jobs from ring index `tail` (seqnos after `seqno`), with the free list's
+   * head, the bump index and the context's tail in locals, written back once: the same bytes as
+   * the per-job loop MODE_NO_FAST_PATH keeps (so test/fast-path.test.ts compares submission too).
+   * Each fence's link is written once (to the next fence, NIL for the last). A function of its own
+   * with no call in its loop, its slots popped from the free list in one loop and the never-used
+   * ones in a second, so that the compiler keeps the loop's words in registers. Returns the last
+   * job's slot. (Enough room was checked by the caller.)
+   */
+  private submitSlots(base: number, rp: number, c: number, state: number, n: number, tail: number, seqno: number, dst: number, bytes: number, pattern: number, allocId: number): number {
+    // (A job with no bytes and no buffer: its descriptor's words are constants in the loops, which
+    // leaves the compiler registers for the rest.)
+    if (((dst | bytes | pattern | allocId) >>> 0) === 0) return this.submitInto(base, rp, c, state, n, tail, seqno, 0, 0, 0, 0);
+    return this.submitInto(base, rp, c, state, n, tail, seqno, dst, bytes, pattern, allocId);
+  }
+
+  /**
+   * submitSlots' loops (inlined twice): first the fences (slots popped from the free list, then
+   * the never-used ones), then the descriptors and start times (in at most two segments: to the
+   * ring's end, then from its start). Two loops with few words each, kept in registers, where one
+   * loop doing both spilled them.
+   */
+  private submitInto(base: number, rp: number, c: number, state: number, n: number, tail: number, seqno: number, dst: number, bytes: number, pattern: number, allocId: number): number {
+    const i32 = this.i32;
+    const u32 = this.u32;
+    const f64 = this.f64;
+    const slotBase = this.hotArray(base);
+    const coldBase = this.coldArray(base);
+    let freeHead = i32[(base + H_FREE_HEAD) >>> 2];
+    const prev = i32[(c + C_TAIL) >>> 2];
+    // Where the next fence's slot is linked: the context's head, or the last fence's link.
+    const link0 = prev === NIL ? c + C_HEAD : this.hotAt(slotBase, prev) + S_NEXT;
+    let link = link0;
+    let sq = seqno;
+    let left = n;
+    for (; left > 0; left--) {
+      if (freeHead === NIL) break;
+      sq += 1;
+      const slot = freeHead;
+      const p = this.hotAt(slotBase, slot);
+      freeHead = i32[(p + S_NEXT) >>> 2];
+      const cp = this.coldAt(coldBase, slot);
+      i32[(p + S_ERROR) >>> 2] = 0;
+      f64[(cp + CS_SEQNO) >>> 3] = sq;
+      f64[(cp + CS_TIMESTAMP) >>> 3] = 0;
+      u32[(p + S_STATE) >>> 2] = state;
+      i32[link >>> 2] = slot; // (linked once written, as initFence does)
+      link = p + S_NEXT;
+    }
+    let bump = i32[(base + H_BUMP) >>> 2];
+    for (; left > 0; left--) {
+      sq += 1;
+      const slot = bump;
+      bump++;
+      const p = this.hotAt(slotBase, slot);
+      const cp = this.coldAt(coldBase, slot);
+      i32[(p + S_ERROR) >>> 2] = 0;
+      f64[(cp + CS_SEQNO) >>> 3] = sq;
+      f64[(cp + CS_TIMESTAMP) >>> 3] = 0;
+      u32[(p + S_STATE) >>> 2] = state;
+      i32[link >>> 2] = slot;
+      link = p + S_NEXT;
+    }
+    // The last job's slot: the one whose link is the last written.
+    let slot = NIL;
+    if (n > 0) {
+      slot = (link - S_NEXT - slotBase) >> HOT_SHIFT;
+      i32[link >>> 2] = NIL;
+      i32[(c + C_TAIL) >>> 2] = slot;
+    }
+    i32[(base + H_FREE_HEAD) >>> 2] = freeHead;
+    i32[(base + H_BUMP) >>> 2] = bump;
+    i32[(base + H_IN_USE) >>> 2] += n;
+    // The descriptors and start times.
+    const mask = u32[(rp + R_MASK) >>> 2];
+    const descs = rp + RING_SIZE;
+    const starts = this.startPtr(rp, 0);
+    let k = (tail & mask);
+    let rest = n;
+    sq = seqno;
+    while ((rest >>> 0) > 0) {
+      let end = (mask + 1);
+      if ((((end >>> 0) - k) >>> 0) > (rest >>> 0)) end = (k + (rest >>> 0));
+      rest = ((rest >>> 0) - ((end >>> 0) - k));
+      for (; (k >>> 0) < (end >>> 0); k++) {
+        sq += 1;
+        const d = descs + (k * DESC_SIZE);
+        f64[(d + D_SEQNO) >>> 3] = sq;
+        u32[(d + D_DST) >>> 2] = dst;
+        u32[(d + D_BYTES) >>> 2] = bytes;
+        u32[(d + D_PATTERN) >>> 2] = pattern;
+        u32[(d + D_ALLOC_ID) >>> 2] = allocId;
+        f64[(starts + (k * START_SIZE)) >>> 3] = 0;
+      }
+      k = 0;
+    }
+    return slot;
+  }
+
+  /**
+   * Submits n jobs that write `bytes` bytes of `pattern` at DMA offset `dst` (allocation `allocId`).
+   * Each gets a fence with the ring context's next seqno (R2); the tail is published last.
+   * pin = 1 (n must be 1): the fence is pinned for a handle and its slot is returned; pin = 2: held
+   * by a scheduler (FS_SCHED) instead, its slot returned. Otherwise
+   * returns n. -1: not enough ring space (R3); -2: not enough fence slots. Nothing changes then.
+   */
+  ringSubmit(base: number, ring: number, n: number, dst: number, bytes: number, pattern: number, allocId: number, pin: number, now: number): number {
+    const i32 = this.i32;
+    const u32 = this.u32;
+    const f64 = this.f64;
+    const rp = this.ringPtr(base, ring);
+    const tail = u32[(rp + R_TAIL) >>> 2];
+    if (((u32[(rp + R_CAPACITY) >>> 2] - (tail - u32[(rp + R_SIG_IDX) >>> 2])) | 0) < n) return -1;
+    if (((i32[(base + H_MAX_FENCES) >>> 2] - i32[(base + H_IN_USE) >>> 2]) | 0) < n) return -2;
+    this.reuseFence(base);
+    const ctx = i32[(rp + R_CTX) >>> 2];
+    const c = this.ctxPtr(base, ctx);
+    let seqno = f64[(c + C_LAST_SEQNO) >>> 3];
+    let slot = NIL;
+    const mask = u32[(rp + R_MASK) >>> 2];
+    const starts = this.startPtr(rp, 0);
+    // (One job, a scheduler's: the per-job path, the same bytes without the batch's setup.)
+    if (n > 1 && !(u32[(base + H_MODE) >>> 2] & MODE_NO_FAST_PATH)) {
+      slot = this.submitSlots(base, rp, c, (ctx << STATE_CTX_SHIFT) | FS_ALLOC | FS_QUEUED, n, tail, seqno, dst, bytes, pattern, allocId);
+      seqno += n;
+    } else for (let i = 0; i < n; i++) {
+      seqno += 1;
+      slot = this.allocSlot(base);
+      this.initFence(base, c, ctx, slot, seqno);
+      const d = this.descPtr(rp, tail + i);
+      f64[(d + D_SEQNO) >>> 3] = seqno;
+      u32[(d + D_DST) >>> 2] = dst;
+      u32[(d + D_BYTES) >>> 2] = bytes;
+      u32[(d + D_PATTERN) >>> 2] = pattern;
+      u32[(d + D_ALLOC_ID) >>> 2] = allocId;
+      f64[(starts + (((tail + i) & mask) * START_SIZE)) >>> 3] = 0;
+    }
+    if (pin) {
+      const p = this.slotPtr(base, slot);
+      u32[(p + S_STATE) >>> 2] |= (pin === 2 ? FS_SCHED : FS_PINNED);
+    }
+    f64[(c + C_LAST_SEQNO) >>> 3] = seqno;
+    u32[(c + C_PENDING) >>> 2] += n;
+    f64[(c + C_CREATED) >>> 3] += n;
+    f64[(base + ST_CREATED) >>> 3] += n;
+    f64[(base + ST_JOBS_SUBMITTED) >>> 3] += n;
+    // Publish: the device sees the jobs only once the tail moves (one atomic store on a shared arena).
+    Atomics.store(u32, (rp + R_TAIL) >>> 2, tail + n);
+    // On the virtual clock the driver steps the device: tell it to fetch now. A device thread
+    // is woken by the bindings' doorbell instead, and owns R_NEXT_T.
+    if (!(u32[(base + H_MODE) >>> 2] & MODE_DEVICE_THREAD) && !(u32[(rp + R_ENGINE) >>> 2] & (EN_BUSY | EN_HALTED)) && now < f64[(rp + R_NEXT_T) >>> 3]) {
+      f64[(rp + R_NEXT_T) >>> 3] = now;
+    }
+    return pin ? slot : n;
   }
 
   // ── support (not from assembly/) ───────────────────────────────────────────────────────────────
