@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { Worker } from 'node:worker_threads';
 import { Errno, attachRuntime, createRuntime } from '../bindings/index.js';
-import type { SharedFenceHandle } from '../bindings/index.js';
+import type { Runtime, SharedFenceHandle } from '../bindings/index.js';
 import { BACKENDS, outcome } from './helpers.js';
 import * as L from '../bindings/core/layout.js';
 
@@ -35,6 +35,24 @@ function start(scenario: string, data: Msg) {
       return new Promise((resolve) => waiting.push({ pred, resolve: resolve as (m: Msg) => void }));
     },
   };
+}
+
+/** A thread claims the emitter header, creates fences until its slots are full, and detaches: its report. */
+async function fillOnce(rt: Runtime, backend: string): Promise<Msg> {
+  const f = start('fill', { runtime: rt.share(), backend, dispose: true });
+  const m = await f.next((x) => 'created' in x);
+  await f.w.terminate();
+  return m;
+}
+
+/** A runtime with one emitter header of 4 slots, a worker emitter running `scenario` that shares
+ *  held handles of its fences, and this thread's views of them (held, not read yet). */
+async function sharedFromWorker(backend: (typeof BACKENDS)[number], scenario: string) {
+  const rt = await createRuntime({ backend, maxEmitterThreads: 1, emitterFences: 4 });
+  const s = start(scenario, { runtime: rt.share() });
+  const { fences } = await s.next<{ fences: SharedFenceHandle[] }>((m) => 'fences' in m);
+  const view = attachRuntime(rt.share());
+  return { rt, s, fences, view, remotes: fences.map((h) => view.fence(h)) };
 }
 
 describe.each(BACKENDS)('attached emitter threads over their life (%s backend)', (backend) => {
@@ -67,18 +85,12 @@ describe.each(BACKENDS)('attached emitter threads over their life (%s backend)',
     await next.w.terminate();
     // Once the views let go, the next claimer frees those slots too.
     view.dispose();
-    const last = start('fill', { runtime: rt.share(), backend, dispose: true });
-    expect(await last.next((m) => 'created' in m)).toEqual({ created: 8, code: 'ERR_CAPACITY', backend });
-    await last.w.terminate();
+    expect(await fillOnce(rt, backend)).toEqual({ created: 8, code: 'ERR_CAPACITY', backend });
     await rt.dispose();
   }, 40e3);
 
   it('art.dispose(): pending fences of its contexts signal -ECANCELED; its objects throw ERR_DISPOSED; its slots are free again but those views hold', async () => {
-    const rt = await createRuntime({ backend, maxEmitterThreads: 1, emitterFences: 4 });
-    const s = start('artDispose', { runtime: rt.share() });
-    const { fences } = await s.next<{ fences: SharedFenceHandle[] }>((m) => 'fences' in m);
-    const view = attachRuntime(rt.share());
-    const remotes = fences.map((h) => view.fence(h));
+    const { rt, s, view, remotes } = await sharedFromWorker(backend, 'artDispose');
     const statuses = new Promise<number[]>((resolve) => {
       const got: number[] = [];
       remotes[1].addCallback((f) => got.push(f.status));
@@ -92,29 +104,19 @@ describe.each(BACKENDS)('attached emitter threads over their life (%s backend)',
     expect(await statuses).toEqual([-Errno.ECANCELED, -Errno.ECANCELED]);
     await s.w.terminate();
     // The 3 fences this thread's views hold keep their slots: one is free for the next claimer.
-    const fill = start('fill', { runtime: rt.share(), backend, dispose: true });
-    expect(await fill.next((m) => 'created' in m)).toMatchObject({ created: 1, code: 'ERR_CAPACITY' });
-    await fill.w.terminate();
+    expect(await fillOnce(rt, backend)).toMatchObject({ created: 1, code: 'ERR_CAPACITY' });
     expect(remotes.map((f) => f.status)).toEqual([1, -Errno.ECANCELED, -Errno.ECANCELED]);
     view.dispose();
-    const again = start('fill', { runtime: rt.share(), backend, dispose: true });
-    expect(await again.next((m) => 'created' in m)).toMatchObject({ created: 4, code: 'ERR_CAPACITY' });
-    await again.w.terminate();
+    expect(await fillOnce(rt, backend)).toMatchObject({ created: 4, code: 'ERR_CAPACITY' });
     await rt.dispose();
   });
 
   it('T2: a view that holds a fence reads how it ended after its emitter disposed, even when it never looked before and the slots were claimed again', async () => {
-    const rt = await createRuntime({ backend, maxEmitterThreads: 1, emitterFences: 4 });
-    const s = start('artDispose', { runtime: rt.share() });
-    const { fences } = await s.next<{ fences: SharedFenceHandle[] }>((m) => 'fences' in m);
-    const view = attachRuntime(rt.share());
-    const remotes = fences.map((h) => view.fence(h)); // held, and not read before the dispose
+    const { rt, s, view, remotes } = await sharedFromWorker(backend, 'artDispose'); // held, and not read before the dispose
     s.w.postMessage('dispose');
     await s.next((m) => 'after' in m);
     await s.w.terminate();
-    const fill = start('fill', { runtime: rt.share(), backend, dispose: true });
-    const filled = await fill.next((m) => 'created' in m); // (it reused every slot it could)
-    await fill.w.terminate();
+    const filled = await fillOnce(rt, backend); // (it reused every slot it could)
     expect(remotes.map((f) => [f.held, outcome(() => f.status), outcome(() => f.error)])).toEqual([
       [true, 1, 0],
       [true, -Errno.ECANCELED, -Errno.ECANCELED],
@@ -124,20 +126,15 @@ describe.each(BACKENDS)('attached emitter threads over their life (%s backend)',
     expect(filled).toMatchObject({ created: 1 });
     // A released view lets its slot go at the next claim; the others keep theirs.
     expect(remotes[0].release()).toBe(true);
-    const next = start('fill', { runtime: rt.share(), backend, dispose: true });
-    expect(await next.next((m) => 'created' in m)).toMatchObject({ created: 2 });
-    await next.w.terminate();
+    expect(await fillOnce(rt, backend)).toMatchObject({ created: 2 });
     expect(remotes[2].status).toBe(-Errno.ECANCELED);
     view.dispose();
     await rt.dispose();
   });
 
   it('T2: a fence shared twice and held by two views keeps its slot until both let go, and is freed once', async () => {
-    const rt = await createRuntime({ backend, maxEmitterThreads: 1, emitterFences: 4 });
-    const s = start('shareTwice', { runtime: rt.share() });
-    const { fences } = await s.next<{ fences: SharedFenceHandle[] }>((m) => 'fences' in m);
-    const view = attachRuntime(rt.share());
-    const [v1, v2] = fences.map((h) => view.fence(h));
+    const { rt, s, view, remotes } = await sharedFromWorker(backend, 'shareTwice');
+    const [v1, v2] = remotes;
     expect([v1.held, v2.held]).toEqual([true, true]);
     s.w.postMessage('dispose');
     await s.next((m) => 'disposed' in m);
@@ -168,7 +165,7 @@ describe.each(BACKENDS)('attached emitter threads over their life (%s backend)',
     const s = start('shareTwice', { runtime: rt.share() });
     const { fences } = await s.next<{ fences: SharedFenceHandle[] }>((m) => 'fences' in m);
     const view = attachRuntime(rt.share());
-    const vs = fences.map((h) => view.fence(h));
+    const vs = fences.map((h) => view.fence(h)); // (this runtime also has a fence of the owner's)
     // A stale slot word, as a thread that ended between claiming the entry and writing its slot
     // leaves it: the entries name the owner's slot.
     const { memory, base } = rt.share();
