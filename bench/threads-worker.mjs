@@ -86,6 +86,47 @@ modes.emitter = ({ n, runtime, fences, times }) => {
   parentPort.postMessage({ done: true, toWorkerNs: there });
 };
 
+/**
+ * bench/threads-split.mjs: one leg hand-written, the other dmafence. `wait` 'raw' (Atomics.wait on
+ * the ping word), 'busy' (the same after busyNs of busy work: as long as waitSync's own work
+ * before its sleep) or 'dma' (RemoteFence.waitSync on the main thread's fence); `sig` 'raw' (store
+ * and notify the pong word) or 'dma' (signal a fence of this thread's context).
+ */
+modes.split = ({ n, wait, sig, words, runtime, fences, times, busyNs }) => {
+  const W = new Int32Array(words);
+  const T = new Float64Array(times);
+  let a = attached.get(runtime.runtime);
+  if (a === undefined) {
+    const art = attachRuntime(runtime);
+    a = { art, ctx: art.createContext({ timelineName: 'pong' }) };
+    attached.set(runtime.runtime, a);
+  }
+  const ping = wait === 'dma' ? fences.map((h) => a.art.fence(h)) : [];
+  const pong = [];
+  if (sig === 'dma') for (let i = 0; i < n; i++) pong.push(a.ctx.createFence());
+  const there = new Float64Array(n);
+  parentPort.postMessage({ ready: true, fences: pong.map((df) => df.fence.share({ hold: false })) });
+  for (let i = 1; i <= n; i++) {
+    if (wait === 'dma') ping[i - 1].waitSync();
+    else {
+      if (wait === 'busy') for (const t = tick() + busyNs; tick() < t; );
+      while (Atomics.load(W, PING) !== i) Atomics.wait(W, PING, i - 1);
+    }
+    there[i - 1] = tick() - T[T_MAIN];
+    T[T_WORKER] = tick();
+    if (sig === 'dma') pong[i - 1].signal();
+    else {
+      Atomics.store(W, PONG, i);
+      Atomics.notify(W, PONG);
+    }
+  }
+  for (const df of pong) {
+    df.fence.release();
+    df.release();
+  }
+  parentPort.postMessage({ done: true, toWorkerNs: there });
+};
+
 /** The end of a dmafence mode: give the emitter slot back. */
 modes.detach = ({ runtime }) => {
   attached.get(runtime.runtime)?.art.dispose();

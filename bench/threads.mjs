@@ -29,8 +29,8 @@ const PONG = 1;
 const T_MAIN = 0;
 const T_WORKER = 1;
 
-/** One worker, driven one command at a time. */
-function startWorker() {
+/** One worker, driven one command at a time (bench/threads-split.mjs drives it too). */
+export function startWorker() {
   const w = new Worker(new URL('./threads-worker.mjs', import.meta.url));
   const inbox = [];
   const waiting = [];
