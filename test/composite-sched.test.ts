@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { DmaFence, Runtime } from '../bindings/index.js';
-import { BACKENDS, rig } from './helpers.js';
+import { BACKENDS, arenaWithoutMode, outcome, rig } from './helpers.js';
 
 /** Signals each fence at its time on the virtual clock. */
 function at(rt: Runtime, plan: [number, () => void][]): void {
@@ -67,6 +67,20 @@ describe.each(BACKENDS)('composite fences as scheduler dependencies (%s backend)
     rt.sim.runUntilIdle();
     expect([plain.finished.status, withArr.finished.status]).toEqual([1, 1]);
     expect(rt.violations).toEqual([]);
+    await rt.dispose();
+  });
+
+  it('S2, S3: a push refused under strict for its credits, with an array among its deps, changes nothing (the array is not enabled)', async () => {
+    const { rt, ring } = await rig(backend, {}, {}, { strict: true });
+    const e = rt.createScheduler({ ring, creditLimit: 4 }).createEntity();
+    const [a, b] = [rt.createContext().createFence(), rt.createContext().createFence()];
+    const arr = rt.fenceArray([a.fence, b.fence]);
+    const before = arenaWithoutMode(rt);
+    expect(outcome(() => e.push({ credits: 5, deps: [arr] }))).toBe('throw ERR_VIOLATION');
+    expect(arenaWithoutMode(rt).equals(before)).toBe(true);
+    const inUse = rt.stats.fencesInUse;
+    arr.release(); // not listening: it goes at once
+    expect(rt.stats.fencesInUse).toBe(inUse - 1);
     await rt.dispose();
   });
 

@@ -219,10 +219,12 @@ export class SchedState implements SchedMember {
     const deps = o.deps;
     const nDeps = deps === undefined ? 0 : this.#deps(e, deps);
     this.#room(1, nDeps);
+    // (a clamp refuses the push under strict: before anything below changes state)
+    const cr = credits > this.c.creditLimit ? this.#clamp(e, credits) : credits;
     // Composites signal in the arena once enabled (#deps saw whether any is among them).
     if (nDeps !== 0 && this.#depComposite) this.#enableDeps(deps as (DmaFence | null)[]);
     const a = h.arena;
-    const j = h.core.schedPush(a.base, e.index, 1, credits > this.c.creditLimit ? this.#clamp(e, credits) : credits, pj.dst, pj.bytes, pj.pattern, pj.allocId, L.NIL, 0, L.PUSH_PIN);
+    const j = h.core.schedPush(a.base, e.index, 1, cr, pj.dst, pj.bytes, pj.pattern, pj.allocId, L.NIL, 0, L.PUSH_PIN);
     if (j < 0) throw new DmaFenceRangeError('ERR_CAPACITY', 'no room for the job (raise maxJobs or maxFences)');
     if (nDeps !== 0) this.#addDeps(j, nDeps);
     // The two fences schedPush just made and pinned, at their contexts' tails (a call of their own:
