@@ -229,7 +229,6 @@ export class AttachedRuntime {
     this.#detached = true;
     this.#watched.clear();
     if (this.#ticker !== undefined) clearInterval(this.#ticker);
-    this.#waiters.close(); // the lingering count (waits still in progress uncount as they reject)
     // Wake this thread's own waits (they see the flag and reject); other threads' waits on the
     // same word just look again and sleep.
     Atomics.notify(this.i32, this.#epochIndex);
@@ -316,12 +315,11 @@ export class AttachedRuntime {
       const now = (wallMs() - this.#timeBase) | 0;
       for (const h of this.#held.values()) renewHold(this.#views, h, now);
     }
-    // Renews the lease; drops the lingering count (and gives the entry back) when no wait is in
-    // progress and none began since the last tick (waiters.ts). A registration
+    // Renews the lease, or gives the entry back when no wait is in progress. A registration
     // freed meanwhile (this thread was taken for dead: its event loop stood still past the lease
     // and a probe's answer) may have let signals pass without a notify: sync then makes the waits
     // look again (as begin() and end() do, when one of them finds it first).
-    if (this.#waiters.registered || this.#waiters.waits > 0) this.#waiters.sync((wallMs() - this.#timeBase) | 0, true);
+    if (this.#waiters.registered || this.#waiters.waits > 0) this.#waiters.sync((wallMs() - this.#timeBase) | 0);
     if (this.#keepCount === 0) {
       if (this.#refed) {
         this.#refed = false;

@@ -5,16 +5,11 @@
  * whose lease expired long ago and that did not answer a probe (a thread that died waiting), so
  * they stop paying a notify per signaling pass for them (owner.ts, publishSignals, lapsed).
  *
- * A view keeps its entry between waits, and stays counted in it (a lingering count of 1) once a
- * wait ends: back-to-back waits then write nothing shared (a wait that finds its entry still its
- * own with the count it wants, one atomic load, skips the compareExchange and the add on the
- * total before it sleeps and after it wakes), and read no clock. A lingering count only means
- * extra notifies for the signalers (an epoch bump and a notify per signaling pass), never a lost
- * wake-up. The count is given back off the hot path: by the view's ticker at a tick that finds no
- * wait ran since the last one (it frees the entry then), and at dispose; a lingering count is a
- * count like any other, with a lease: if its thread dies, a reclaimer probes it and frees it
- * (owner.ts, lapsed). The lease is renewed by the view's ticker, by a claim, and by a waitSync
- * that finds its lease probed.
+ * A view keeps its entry between waits (its count back at 0), so a wait that starts counts
+ * itself with one compareExchange and one add, and reads no clock: the lease is renewed by the
+ * view's ticker, by a claim, and by a waitSync that finds its lease probed. The ticker gives the
+ * entry back at a tick that finds no wait in progress; a signaler frees an entry whose count is 0
+ * and whose lease expired at once (nothing sleeps on it).
  */
 import * as L from '../core/layout.js';
 import type { ArenaViews } from '../arena.js';
@@ -36,11 +31,6 @@ export class WaiterRegistration {
   #tag = 0;
   #counted = 0;
   #waits = 0;
-  // The count this view keeps between waits (1 once a wait ended, 0 after a tick that found no
-  // wait since the last one, or after close()), and whether a wait began since the last tick.
-  #linger = 0;
-  #used = false;
-  #closed = false;
   readonly #hint = Math.floor(Math.random() * L.RW_ENTRIES);
 
   /** Makes this view's sleeping waits look again (a notify of the epoch they sleep on). */
@@ -61,7 +51,6 @@ export class WaiterRegistration {
    */
   begin(): boolean {
     this.#waits++;
-    this.#used = true;
     if (this.#update(NaN, false)) this.#onLost();
     return this.#reg >= 0;
   }
@@ -71,10 +60,9 @@ export class WaiterRegistration {
     return this.#reg >= 0;
   }
 
-  /** A wait ends: its count lingers (entry and count stay this view's until a tick finds no wait). */
+  /** A wait ends: uncount it (the entry stays this view's until a tick finds no wait). */
   end(): void {
     this.#waits--;
-    if (!this.#closed) this.#linger = 1;
     if (this.#update(NaN, false)) this.#onLost();
   }
 
@@ -95,35 +83,17 @@ export class WaiterRegistration {
 
   /**
    * Renews the lease from `now` (ms since the time base) and makes the entry hold
-   * min(max(waits, lingering count), RW_COUNT_MAX); with none, gives the entry back. Called by the
-   * view's ticker (`tick`: a lingering count is dropped if no wait began since the last tick),
-   * and by a waitSync that answers a probe. If the registration had been freed by
+   * min(waits, RW_COUNT_MAX); with no wait in progress, gives the entry back. Called by the
+   * view's ticker, and by a waitSync that answers a probe. If the registration had been freed by
    * another thread while waits were counted in it (its lease lapsed: the thread was taken for
    * dead), signals made meanwhile may not have notified: onLost makes every sleeping wait look
    * again, whichever call finds it (a new wait's begin() re-registers, so a later tick could no
    * longer tell), and it returns true.
    */
-  sync(now: number, tick = false): boolean {
-    if (tick) {
-      // The ticker: a count lingers for one more tick period only if a wait ran since the last.
-      if (!this.#used) this.#linger = 0;
-      this.#used = false;
-    }
-    const lost = this.#update(now, true);
+  sync(now: number): boolean {
+    const lost = this.#update(now, this.#waits === 0);
     if (lost) this.#onLost();
     return lost;
-  }
-
-  /** dispose: give the lingering count (and the entry, if no wait is in progress) back for good. */
-  close(): void {
-    this.#closed = true;
-    this.#linger = 0;
-    this.#update(NaN, true);
-  }
-
-  /** The count this view keeps in its entry now (waits in progress, or a lingering 1). */
-  get counted(): number {
-    return this.#reg >= 0 ? this.#counted : 0;
   }
 
   /**
@@ -134,7 +104,7 @@ export class WaiterRegistration {
    */
   #update(now: number, free: boolean): boolean {
     const i32 = this.#i32;
-    const want = Math.min(Math.max(this.#waits, this.#linger), L.RW_COUNT_MAX);
+    const want = Math.min(this.#waits, L.RW_COUNT_MAX);
     let lost = false;
     for (let tries = 0; tries < 16; tries++) {
       if (this.#reg >= 0) {
@@ -158,10 +128,6 @@ export class WaiterRegistration {
         this.#reg = -1;
         if (this.#counted > 0) lost = true;
         this.#counted = 0;
-        if (this.#waits === 0) {
-          this.#linger = 0; // only a lingering count was lost: nothing to register again for
-          return lost;
-        }
       }
       if (want === 0) return lost;
       if (now !== now) now = this.now();
