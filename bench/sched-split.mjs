@@ -17,7 +17,7 @@ if (!dirs.length) {
   process.stderr.write('usage: node bench/sched-split.mjs <dist/> [<other dist/>] [rounds]\n');
   process.exit(2);
 }
-const { makeSchedPipeline } = await import('./sched.mjs');
+const { makeSchedPipeline, schedPushes } = await import('./sched.mjs');
 const hr = () => process.hrtime.bigint();
 const N = 1024;
 const W = [];
@@ -38,17 +38,10 @@ const onFinished = (f) => {
   f.release();
 };
 // One copy of the push row's loop per build (as compare-builds.mjs): its call sites see one build's classes.
-const pushPhase = () => new Function('onFinished', `return function pushPhase(copy, render, n) {
-  for (let i = 0; i < n; i++) {
-    const c = copy.push({});
-    const r = render.push({ deps: [c.finished] });
-    c.scheduled.release();
-    c.finished.release();
-    r.scheduled.release();
-    if ((i & 63) === 63) r.finished.addCallback(onFinished);
-    else r.finished.release();
-  }
-}`)(onFinished);
+const pushPhase = () => {
+  const pushes = new Function(`return ${schedPushes.toString()}`)();
+  return (copy, render, n) => pushes(copy, render, n, onFinished);
+};
 for (const w of W) w.pushPhase = pushPhase();
 function round(w) {
   let push = 0n, run = 0n, it = 0;

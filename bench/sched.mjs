@@ -26,6 +26,12 @@ export function schedBatchLoop(rt, copy, render, n) {
 
 /** One ent.push per job, one dependency each, `onFinished` on every 64th finished fence. */
 export function schedPushLoop(rt, copy, render, n, onFinished) {
+  schedPushes(copy, render, n, onFinished);
+  rt.sim.runUntilIdle();
+}
+
+/** schedPushLoop's pushes, without the run. */
+export function schedPushes(copy, render, n, onFinished) {
   for (let i = 0; i < n; i++) {
     const c = copy.push({});
     const r = render.push({ deps: [c.finished] });
@@ -35,7 +41,6 @@ export function schedPushLoop(rt, copy, render, n, onFinished) {
     if ((i & 63) === 63) r.finished.addCallback(onFinished);
     else r.finished.release();
   }
-  rt.sim.runUntilIdle();
 }
 
 export async function section(h) {

@@ -53,6 +53,17 @@ const modes = {
 /** Per runtime id: this thread's attachment and its context, kept from run to run. */
 const attached = new Map();
 
+/** This worker's attached runtime and its context, made once per runtime. */
+function attachedOnce(runtime) {
+  let a = attached.get(runtime.runtime);
+  if (a === undefined) {
+    const art = attachRuntime(runtime);
+    a = { art, ctx: art.createContext({ timelineName: 'pong' }) };
+    attached.set(runtime.runtime, a);
+  }
+  return a;
+}
+
 /**
  * dmafence, the worker an emitter: it attaches the main thread's runtime once, creates its own
  * context, and per run its fences; it blocks on each of the main thread's fences with
@@ -60,12 +71,7 @@ const attached = new Map();
  */
 modes.emitter = ({ n, runtime, fences, times }) => {
   const T = new Float64Array(times);
-  let a = attached.get(runtime.runtime);
-  if (a === undefined) {
-    const art = attachRuntime(runtime);
-    a = { art, ctx: art.createContext({ timelineName: 'pong' }) };
-    attached.set(runtime.runtime, a);
-  }
+  const a = attachedOnce(runtime);
   const ping = fences.map((h) => a.art.fence(h));
   const pong = [];
   for (let i = 0; i < n; i++) pong.push(a.ctx.createFence());
@@ -95,12 +101,7 @@ modes.emitter = ({ n, runtime, fences, times }) => {
 modes.split = ({ n, wait, sig, words, runtime, fences, times, busyNs }) => {
   const W = new Int32Array(words);
   const T = new Float64Array(times);
-  let a = attached.get(runtime.runtime);
-  if (a === undefined) {
-    const art = attachRuntime(runtime);
-    a = { art, ctx: art.createContext({ timelineName: 'pong' }) };
-    attached.set(runtime.runtime, a);
-  }
+  const a = attachedOnce(runtime);
   const ping = wait === 'dma' ? fences.map((h) => a.art.fence(h)) : [];
   const pong = [];
   if (sig === 'dma') for (let i = 0; i < n; i++) pong.push(a.ctx.createFence());
