@@ -42,6 +42,15 @@ async function sleeper(rt: Runtime, a: SharedFenceHandle) {
   return { w, fence, report: () => next<Report>('value') };
 }
 
+/** A runtime, its fence `a`, a worker asleep in waitSync on it ('sleeper'), and this thread's view of the worker's own fence. */
+async function asleep(backend: (typeof BACKENDS)[number]) {
+  const rt = await runtime(backend, { maxEmitterThreads: 1 });
+  const a = rt.createContext().createFence();
+  const s = await sleeper(rt, a.fence.share());
+  const view = attachRuntime(rt.share());
+  return { rt, a, s, view, own: view.fence(s.fence) };
+}
+
 describe.each(BACKENDS)('waitSync with no deadline and the leases (%s backend)', (backend) => {
   const now = (rt: Runtime) => {
     const root = rt.arena.root;
@@ -50,12 +59,7 @@ describe.each(BACKENDS)('waitSync with no deadline and the leases (%s backend)',
   const waiting = (rt: Runtime) => Atomics.load(rt.arena.i32, rt.arena.word(L.H_REMOTE_WAITERS));
 
   it('F9, T2 across threads: a waitSync asleep past every lease is not taken for dead: it answers the probes, keeps its registration and emitter header, and wakes at once', async () => {
-    const rt = await runtime(backend, { maxEmitterThreads: 1 });
-    const ctx = rt.createContext();
-    const a = ctx.createFence();
-    const s = await sleeper(rt, a.fence.share());
-    const view = attachRuntime(rt.share());
-    const own = view.fence(s.fence);
+    const { rt, a, s, view, own } = await asleep(backend);
     const waited = own.wait(); // (its view's ticker looks after threads that ended, too)
     await settle(50);
     expect(waiting(rt)).toBe(2); // the sleeper's waitSync and this wait
@@ -116,12 +120,7 @@ describe.each(BACKENDS)('waitSync with no deadline and the leases (%s backend)',
   });
 
   it('T2: a worker terminated while asleep in waitSync: its registration and its emitter header are reclaimed once a probe goes unanswered; its pending fence signals -ECANCELED', async () => {
-    const rt = await runtime(backend, { maxEmitterThreads: 1 });
-    const ctx = rt.createContext();
-    const a = ctx.createFence();
-    const s = await sleeper(rt, a.fence.share());
-    const view = attachRuntime(rt.share());
-    const own = view.fence(s.fence);
+    const { rt, s, view, own } = await asleep(backend);
     await settle(50);
     expect(waiting(rt)).toBe(1);
     await s.w.terminate(); // asleep: it never uncounts itself, nor renews anything again
