@@ -157,6 +157,25 @@ describe.each(BACKENDS)('attached emitter threads over their life (%s backend)',
     await rt.dispose();
   });
 
+  it('T2: a hold entry an earlier claimer left open (issued after its entries were retired) is closed and freed by the next claimer', async () => {
+    const { rt, s, view, remotes, fences } = await sharedFromWorker(backend, 'artDispose');
+    s.w.postMessage('dispose');
+    await s.next((m) => 'after' in m);
+    await s.w.terminate();
+    remotes.forEach((v) => v.release());
+    // As a share() that a reclaim overtook leaves it: the entry open again, no view of it.
+    const { memory, base } = rt.share();
+    const i32 = new Int32Array(memory.buffer);
+    const holdOff = base + i32[(base + L.H_HOLD_OFF) >> 2];
+    const w = (holdOff + Math.floor(fences[1].hold! / 2 ** 31) * L.HOLD_SIZE + L.HD_WORD) >> 2;
+    const issued = fences[1].hold! % 2 ** 31;
+    Atomics.store(i32, w, issued);
+    expect(await fillOnce(rt, backend)).toMatchObject({ created: 4 });
+    expect(Atomics.load(i32, w)).toBe(L.HS_FREE);
+    view.dispose();
+    await rt.dispose();
+  });
+
   it("T2: a hold entry whose slot word names another thread's fence never frees that fence", async () => {
     const rt = await createRuntime({ backend, maxEmitterThreads: 1, emitterFences: 4 });
     const own = rt.createContext().createFence(); // the owner's fence, in the owner's range

@@ -176,7 +176,7 @@ export class HoldIssuer {
 
   /**
    * A thread that claims emitter header `issuer - 1` adopts the entries an earlier claimer left
-   * kept (retire): an entry with no view left is freed at once, the others join this issuer's
+   * kept (retire), or left open (issued after the retire): an entry with no view left is freed at once, the others join this issuer's
    * entries and their slots are unpinned by its scan once their last view is gone. Returns the
    * slots still held (the claimer's sweep leaves them).
    */
@@ -185,8 +185,14 @@ export class HoldIssuer {
     const i32 = r.i32;
     const entries = new Map<number, number>();
     for (let k = 0; k < L.HOLD_ENTRIES; k++) {
-      const cur = Atomics.load(i32, entryWord(r, k));
-      if ((cur & 3) === L.HS_CLOSED && ((cur >>> L.HD_ISSUER_SHIFT) & 0xff) === this.#issuer && !this.#out.has(k)) entries.set(k, (cur & ~3) | L.HS_ISSUED);
+      const w = entryWord(r, k);
+      const cur = Atomics.load(i32, w);
+      const st = cur & 3;
+      if ((st !== L.HS_CLOSED && st !== L.HS_ISSUED) || ((cur >>> L.HD_ISSUER_SHIFT) & 0xff) !== this.#issuer || this.#out.has(k)) continue;
+      // An entry still open was issued by an earlier claimer after its entries were retired (a
+      // reclaim that landed in the middle of its share()): closed first, like the others.
+      if (st === L.HS_ISSUED && Atomics.compareExchange(i32, w, cur, (cur & ~3) | L.HS_CLOSED) !== cur) continue;
+      entries.set(k, (cur & ~3) | L.HS_ISSUED);
     }
     const live = countViews(r, entries, nowOf(r));
     const held = new Set<number>();
