@@ -501,29 +501,48 @@ export function devicesRun(base: usize, until: f64): i32 {
       if (status > 0) return status;
       if (status == 0) continue;
     }
-    const limit = second < until ? second : until;
+    let limit = second < until ? second : until;
     // An event at `limit` itself is this ring's to run if `limit` is `until`, or if the other
     // ring there comes later in index order.
-    const incl = second > until || best < secondIdx;
-    const rp = rings + <usize>best * stride;
-    // Stay on this ring while it has the earliest event: no rescan per job.
+    let incl = second > until || best < secondIdx;
+    let ring = best;
     for (;;) {
-      const t = load<f64>(rp + R_NEXT_T);
-      if (t > limit || (t == limit && !incl) || t == Infinity) break;
-      // (limit == t: another ring has an event at this instant, a run would be one event.)
-      let status = fast && limit > t ? fastRun(base, best, rp, t, limit, incl) : threaded ? threadRun(base, best, rp, t, limit) : -1;
-      if (status < 0) {
-        store<f64>(base + H_DEV_NOW, t);
-        status = ringEvent(base, best, rp, t);
-      }
-      if (sched && load<f64>(base + ST_SIGNAL_CALLS) != load<f64>(base + H_SCHED_SEEN)) {
-        // Something signaled: the schedulers retire, finish and run jobs at this same instant.
-        const ran = schedPass(base, load<f64>(base + H_DEV_NOW));
-        status |= ran & ~SP_RAN;
+      const rp = rings + <usize>ring * stride;
+      // Stay on this ring while it has the earliest event: no rescan per job.
+      for (;;) {
+        const t = load<f64>(rp + R_NEXT_T);
+        if (t > limit || (t == limit && !incl) || t == Infinity) break;
+        // (limit == t: another ring has an event at this instant, a run would be one event.)
+        let status = fast && limit > t ? fastRun(base, ring, rp, t, limit, incl) : threaded ? threadRun(base, ring, rp, t, limit) : -1;
+        if (status < 0) {
+          store<f64>(base + H_DEV_NOW, t);
+          status = ringEvent(base, ring, rp, t);
+        }
+        if (sched && load<f64>(base + ST_SIGNAL_CALLS) != load<f64>(base + H_SCHED_SEEN)) {
+          // Something signaled: the schedulers retire, finish and run jobs at this same instant.
+          const ran = schedPass(base, load<f64>(base + H_DEV_NOW));
+          status |= ran & ~SP_RAN;
+          if (status) return status;
+          if (ran & SP_RAN) break; // rings got work: rescan their next events
+        }
         if (status) return status;
-        if (ran & SP_RAN) break; // rings got work: rescan their next events
       }
-      if (status) return status;
+      // Rings tied at bestT (the fast path's switch on, so no scheduler: a ring's events change
+      // no other ring's next event): this one's events there are done (its next is later), so
+      // the next event is the next ring's at bestT in index order, if any. It runs its events at
+      // that instant with no rescan (and no tiedRun refusing once per ring of the instant).
+      if (!fast || second != bestT) break;
+      let next = count;
+      for (let r = <i32>(ring + 1); r < count; r++) {
+        if (load<f64>(rings + <usize>r * stride + R_NEXT_T) == bestT) {
+          next = <i32>r;
+          break;
+        }
+      }
+      if (<i32>next == count) break;
+      ring = <i32>next;
+      limit = bestT;
+      incl = true;
     }
   }
   return 0; // unreachable: the loop returns

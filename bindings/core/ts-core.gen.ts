@@ -2336,29 +2336,48 @@ export class TsCore implements Core {
         if (status > 0) return status;
         if (status === 0) continue;
       }
-      const limit = second < until ? second : until;
+      let limit = second < until ? second : until;
       // An event at `limit` itself is this ring's to run if `limit` is `until`, or if the other
       // ring there comes later in index order.
-      const incl = second > until || best < secondIdx;
-      const rp = rings + Math.imul(best, stride);
-      // Stay on this ring while it has the earliest event: no rescan per job.
+      let incl = second > until || best < secondIdx;
+      let ring = best;
       for (;;) {
-        const t = f64[(rp + R_NEXT_T) >>> 3];
-        if (t > limit || (t === limit && !incl) || t === Infinity) break;
-        // (limit == t: another ring has an event at this instant, a run would be one event.)
-        let status = fast && limit > t ? this.fastRun(base, best, rp, t, limit, incl) : threaded ? this.threadRun(base, best, rp, t, limit) : -1;
-        if (status < 0) {
-          f64[(base + H_DEV_NOW) >>> 3] = t;
-          status = this.ringEvent(base, best, rp, t);
-        }
-        if (sched && f64[(base + ST_SIGNAL_CALLS) >>> 3] !== f64[(base + H_SCHED_SEEN) >>> 3]) {
-          // Something signaled: the schedulers retire, finish and run jobs at this same instant.
-          const ran = this.schedPass(base, f64[(base + H_DEV_NOW) >>> 3]);
-          status |= ran & ~SP_RAN;
+        const rp = rings + Math.imul(ring, stride);
+        // Stay on this ring while it has the earliest event: no rescan per job.
+        for (;;) {
+          const t = f64[(rp + R_NEXT_T) >>> 3];
+          if (t > limit || (t === limit && !incl) || t === Infinity) break;
+          // (limit == t: another ring has an event at this instant, a run would be one event.)
+          let status = fast && limit > t ? this.fastRun(base, ring, rp, t, limit, incl) : threaded ? this.threadRun(base, ring, rp, t, limit) : -1;
+          if (status < 0) {
+            f64[(base + H_DEV_NOW) >>> 3] = t;
+            status = this.ringEvent(base, ring, rp, t);
+          }
+          if (sched && f64[(base + ST_SIGNAL_CALLS) >>> 3] !== f64[(base + H_SCHED_SEEN) >>> 3]) {
+            // Something signaled: the schedulers retire, finish and run jobs at this same instant.
+            const ran = this.schedPass(base, f64[(base + H_DEV_NOW) >>> 3]);
+            status |= ran & ~SP_RAN;
+            if (status) return status;
+            if (ran & SP_RAN) break; // rings got work: rescan their next events
+          }
           if (status) return status;
-          if (ran & SP_RAN) break; // rings got work: rescan their next events
         }
-        if (status) return status;
+        // Rings tied at bestT (the fast path's switch on, so no scheduler: a ring's events change
+        // no other ring's next event): this one's events there are done (its next is later), so
+        // the next event is the next ring's at bestT in index order, if any. It runs its events at
+        // that instant with no rescan (and no tiedRun refusing once per ring of the instant).
+        if (!fast || second !== bestT) break;
+        let next = count;
+        for (let r = ((ring | 0) + 1); (r | 0) < count; r++) {
+          if (f64[(rings + Math.imul(r, stride) + R_NEXT_T) >>> 3] === bestT) {
+            next = r;
+            break;
+          }
+        }
+        if ((next | 0) === count) break;
+        ring = next;
+        limit = bestT;
+        incl = true;
       }
     }
     return 0; // unreachable: the loop returns
