@@ -17,8 +17,6 @@ export interface RingInterrupts {
   readonly contextId: number;
   /** The timeout handler's limit per job, ns (the real clock's watchdog period). */
   readonly timeoutNs: number;
-  /** Virtual clock: the device's next event time. */
-  nextEventNs(): number;
   /** The interrupt (R4): signal what the device retired. */
   irq(): void;
   /** The timeout handler (R6): the engine reported this ring's oldest job past its limit. */
@@ -62,7 +60,6 @@ export function interruptsOf(p: RingProtocols): RingInterrupts {
     name: p.name,
     contextId: p.ctxId,
     timeoutNs: p.timeoutNs,
-    nextEventNs: () => p.w.getF(L.R_NEXT_T),
     irq: () => void p.signalCompleted(),
     timeout: () => p.onTimeout(),
     watchdog: () => {

@@ -134,6 +134,9 @@ export class RingProtocols {
   /** Between core steps (both clocks): observe the device's answers, serve space waiters, end a drain. */
   afterStep(): void {
     if (this.disposed) return;
+    // Nothing waits on the device's answers (an ACK needs a stop under way: RS_STOPPING has
+    // one), nor for space or a condition: only the wake bit to keep true.
+    if (this.pendingReset === undefined && this.stop === undefined && this.conds.size === 0 && this.waiters.count() === 0) return this.syncWake();
     // The engine answers in the ring's words (both clocks): an effective reset, an ACK.
     if (this.pendingReset && this.w.load(L.R_RESET_REQ) === 2) {
       this.w.set(L.R_RESET_REQ, 0);

@@ -35,6 +35,10 @@ export class DeviceEngine implements EventSource {
   /** The schedulers, once the runtime has one (S, Q). */
   sched: SchedulerHook | undefined;
 
+  /** The f64 index of ring 0's next event time (R_NEXT_T), and the rings' stride in f64s. */
+  readonly #next0: number;
+  readonly #stride: number;
+
   constructor(
     private readonly arena: Arena,
     private readonly core: Core,
@@ -42,16 +46,22 @@ export class DeviceEngine implements EventSource {
     private readonly fences: FenceTable,
     private readonly memory: DmaMemory,
     private readonly log: ViolationLog,
-  ) {}
+  ) {
+    this.#next0 = (arena.base + arena.layout.ringsOff + L.R_NEXT_T) >> 3;
+    this.#stride = arena.header(L.H_RING_STRIDE) >> 3;
+  }
 
+  /** The earliest of the rings' next event times, read in place (the core keeps them). */
   nextEventNs(): number {
     if (this.fences.life.disposed) return Infinity; // a disposed runtime's device does nothing more
+    if (this.sched?.dirty()) return this.clock.now;
+    const f64 = this.arena.f64;
+    const stride = this.#stride;
     let t = Infinity;
-    for (const r of this.rings) {
-      const n = r.nextEventNs();
+    for (let i = this.#next0, end = i + this.rings.length * stride; i < end; i += stride) {
+      const n = f64[i];
       if (n < t) t = n;
     }
-    if (this.sched?.dirty()) return this.clock.now;
     return t;
   }
 
