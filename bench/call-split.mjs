@@ -35,17 +35,17 @@ function timerNs() {
   return median(xs);
 }
 
-async function make(mod, backend, rings, n) {
-  const rt = await mod.createRuntime({ backend, maxFences: 16384, maxRings: 8, maxRingCapacity: 1024, dmaBytes: 1 << 16 });
-  const dev = rt.createDevice({ latency: { baseNs: 1000, perByteNs: 0.25 } });
-  const rs = [];
-  for (let i = 0; i < rings; i++) rs.push(rt.createRing({ device: dev, capacity: 1024 }));
-  const job = {};
+/**
+ * The timed loops, compiled once per runtime (`new Function` with a source of its own), so that
+ * two builds' loops share no inline caches or optimized code: one closure of one function for
+ * both would see both builds' classes at each call site, and the order of their shapes there
+ * would favour one build (here the second one ran up to 25% faster on 8 rings at n = 1).
+ */
+const LOOPS = `
   const sub = [];
   const run = [];
   return {
-    rt,
-    /** Iterations timed call by call: ns per submitBatch call and per runUntilIdle call. */
+    rt: undefined,
     split(iters, tick) {
       sub.length = 0;
       run.length = 0;
@@ -60,7 +60,6 @@ async function make(mod, backend, rings, n) {
       }
       return { sub: median(sub), run: median(run) };
     },
-    /** Iterations timed in blocks of `block`: ns per iteration. */
     whole(blocks, block) {
       const xs = [];
       for (let i = 0; i < blocks; i++) {
@@ -73,7 +72,17 @@ async function make(mod, backend, rings, n) {
       }
       return median(xs);
     },
-  };
+  };`;
+let made = 0;
+async function make(mod, backend, rings, n) {
+  const rt = await mod.createRuntime({ backend, maxFences: 16384, maxRings: 8, maxRingCapacity: 1024, dmaBytes: 1 << 16 });
+  const dev = rt.createDevice({ latency: { baseNs: 1000, perByteNs: 0.25 } });
+  const rs = [];
+  for (let i = 0; i < rings; i++) rs.push(rt.createRing({ device: dev, capacity: 1024 }));
+  const loops = new Function('rt', 'rs', 'rings', 'n', 'job', 'now', 'median', `// runtime ${made++}${LOOPS}`);
+  const w = loops(rt, rs, rings, n, {}, now, median);
+  w.rt = rt;
+  return w;
 }
 
 const us = (x) => (x / 1000).toFixed(3);
@@ -86,12 +95,15 @@ const ratio = (a, b) => {
   const s = sorted(r);
   return `${median(r).toFixed(3)} [${s[0].toFixed(3)}-${s[s.length - 1].toFixed(3)}]`;
 };
+/** CASES=x1n16,x8n1 (rings and n) runs only those. */
+const only = process.env.CASES ? process.env.CASES.split(',') : null;
 const tick = timerNs();
 console.log(`timer ${tick.toFixed(0)} ns (subtracted from each split figure); ${ROUNDS} rounds; µs median [min-max]`);
 const fixed = {}; // backend/rings/build -> { n: median iteration ns }
 for (const backend of BACKENDS) {
   for (const rings of [1, 8]) {
     for (const n of [1, 16, 1024]) {
+      if (only && !only.includes(`x${rings}n${n}`)) continue;
       const iters = n === 1024 ? 200 : 2000;
       const ws = [];
       for (const b of builds) ws.push(await make(b.mod, backend, rings, n));
@@ -119,6 +131,7 @@ for (const backend of BACKENDS) {
   }
 }
 for (const [key, c] of Object.entries(fixed)) {
+  if (c[16] === undefined || c[1024] === undefined) continue;
   const perJob = (c[1024] - c[16]) / 1008;
   console.log(`${key}: fixed per iteration ${us(c[16] - 16 * perJob)} µs, ${perJob.toFixed(2)} ns per job-iteration`);
 }
