@@ -122,6 +122,25 @@ describe.each(BACKENDS)('bad input (%s backend)', (backend) => {
     expect((rt.sim as VirtualClock).pendingTimers).toBe(0);
   });
 
+  it("R2: a job's own enumerable keys are checked by name (an unknown one after valid ones is refused, nothing changes); an inherited one is not checked, a field is read wherever it is", async () => {
+    const rt = await runtime(backend);
+    const ring = rt.createRing({ device: rt.createDevice(), capacity: 8 });
+    const before = arenaSnapshot(rt);
+    for (const submit of [(j: object) => ring.submit(j), (j: object) => ring.submitBatch(2, j)]) {
+      expect(() => submit({ pattern: 1, bytes: 0, patern: 2 })).toThrow(/job has no option "patern" \(did you mean "pattern"\?\)/);
+      expect(codeOf(() => submit({ pattern: 1, bytes: 0, patern: 2 }))).toBe('ERR_INVALID_ARG');
+      expect(codeOf(() => submit(Object.assign(Object.create({ pattern: 3 }), { sizes: 1 })))).toBe('ERR_INVALID_ARG');
+    }
+    expect(arenaSnapshot(rt).equals(before)).toBe(true);
+    // Inherited keys are not checked by name (bogus is no error); pattern is read from the prototype.
+    const buf = rt.memory.alloc(64);
+    const inherited = Object.assign(Object.create({ pattern: 7, bogus: 1 }), { dst: buf, bytes: 4 }) as object;
+    const first = ring.submitBatch(2, inherited);
+    expect(ring.submit(inherited).seqno).toBe(first + 2);
+    rt.sim.runUntilIdle();
+    expect([...buf.read()].slice(0, 5)).toEqual([7, 7, 7, 7, 0]);
+  });
+
   it('a disposed runtime refuses work with ERR_DISPOSED', async () => {
     const rt = await runtime(backend);
     await rt.dispose();
