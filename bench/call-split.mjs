@@ -39,8 +39,8 @@ function timerNs() {
 /**
  * The timed loops, compiled once per runtime (`new Function` with a source of its own), so that
  * two builds' loops share no inline caches or optimized code: one closure of one function for
- * both would see both builds' classes at each call site, and the order of their shapes there
- * would favour one build (here the second one ran up to 25% faster on 8 rings at n = 1).
+ * both would see both builds' classes at each call site (polymorphic, and in an order that may
+ * favour one build).
  */
 const LOOPS = `
   const sub = [];
