@@ -176,6 +176,45 @@ describe.each(BACKENDS)('waitSync with no deadline and the leases (%s backend)',
     await rt.dispose();
   });
 
+  it('F9 across threads: a waitSync whose emitter header was reclaimed (its lease left odd, never renewable again) answers that probe once per sleep: it sleeps and times out, it does not spin', async () => {
+    const rt = await runtime(backend, { maxEmitterThreads: 1 });
+    const root = rt.arena.root;
+    const a = rt.createContext().createFence();
+    const w = new Worker(scenarios);
+    const msgs: Record<string, unknown>[] = [];
+    let wake: (() => void) | undefined;
+    w.on('message', (m) => {
+      msgs.push(m);
+      wake?.();
+    });
+    const next = async (key: string, ms: number) => {
+      const until = performance.now() + ms;
+      while (performance.now() < until) {
+        const m = msgs.find((x) => key in x);
+        if (m) return m;
+        await Promise.race([new Promise<void>((r) => (wake = r)), settle(50)]);
+      }
+      return undefined;
+    };
+    w.postMessage({ scenario: 'reclaimedSleeper', runtime: rt.share(), fences: [a.fence.share()] });
+    expect(await next('ready', 20_000)).toBeDefined();
+    const lease = root.word(root.header(L.H_EMIT_OFF) + L.EH_LEASE);
+    let reclaimed = 0;
+    for (let i = 0; i < 100 && !reclaimed; i++) {
+      Atomics.store(root.i32, lease, ((now(rt) - EMITTER_LEASE_MS - 10) | 0) | 1); // expired, probed, unanswered
+      reclaimed = reclaimEmitters(root);
+    }
+    expect(reclaimed).toBe(1);
+    expect(Atomics.load(root.i32, lease) & 1).toBe(1); // a reclaim leaves the lease as it was
+    w.postMessage({ go: true });
+    const r = (await next('value', 10_000)) as { value: boolean; ms: number } | undefined;
+    await w.terminate();
+    expect(r).toMatchObject({ value: false }); // undefined: it spun past its deadline
+    expect(r!.ms).toBeGreaterThanOrEqual(290);
+    a.signal();
+    await rt.dispose();
+  }, 30_000);
+
   it('T2: a worker terminated while asleep in waitSync: its registration and its emitter header are reclaimed once a probe goes unanswered; its pending fence signals -ECANCELED', async () => {
     const { rt, s, view, own } = await asleep(backend);
     await settle(50);

@@ -477,6 +477,7 @@ export class AttachedRuntime {
     this.#waiters.begin(); // (1)
     try {
       let timedOut = false;
+      let answered = false;
       for (;;) {
         if (timedOut) {
           // Before (2): a registration taken meanwhile is made afresh, then looked past.
@@ -486,8 +487,11 @@ export class AttachedRuntime {
         const epoch = Atomics.load(i32, ei); // (2)
         this._check();
         if (done()) return true; // (3): the common wake ends here, with no clock read
-        if (this.#probed()) {
-          this.#renewLeases(this.#rel(monoMs())); // a probe answered; then (2) again
+        if (!answered && this.#probed()) {
+          // A probe answered, then (2) again; once per sleep: a lease this thread cannot renew
+          // any more (its emitter header reclaimed) stays odd, and must not make it spin.
+          this.#renewLeases(this.#rel(monoMs()));
+          answered = true;
           continue;
         }
         let left = Infinity;
@@ -503,6 +507,7 @@ export class AttachedRuntime {
           throw new DmaFenceError('ERR_WOULD_BLOCK', `this thread may not block (Atomics.wait: ${(e as Error)?.message}): use wait() instead of waitSync()`);
         }
         timedOut = r === 'timed-out';
+        answered = false;
       }
     } finally {
       this.#waiters.end();
