@@ -14,7 +14,7 @@ import { median, percentile } from './stats.mjs';
 import { dmafenceEmitter, modes, startWorker } from './threads.mjs';
 
 const [dirA, dirB] = [process.argv[2], process.argv[3]];
-const rounds = Number(process.argv[4] ?? 12);
+const rounds = Number(process.argv[4] ?? 16);
 const trips = Number(process.argv[5] ?? 4000);
 const which = process.argv[6] ?? 'both';
 if (!dirA || !dirB || !(rounds >= 1 && trips >= 10) || !['wasm', 'ts', 'both'].includes(which)) {
