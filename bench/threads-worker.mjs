@@ -8,7 +8,16 @@
 import { parentPort } from 'node:worker_threads';
 
 const tick = () => Number(process.hrtime.bigint());
-const { attachRuntime } = await import('../dist/index.js');
+/** The build a command runs on: `dist` (a file URL of a dist/index.js; bench/threads-ab.mjs
+ *  alternates two), else this checkout's. Each loaded once. */
+const builds = new Map();
+const DEFAULT_DIST = new URL('../dist/index.js', import.meta.url).href;
+async function build(dist = DEFAULT_DIST) {
+  let b = builds.get(dist);
+  if (b === undefined) builds.set(dist, (b = await import(dist)));
+  return b;
+}
+let attachRuntime;
 
 /** Word indices of the control block (an Int32Array over the command's SharedArrayBuffer). */
 const PING = 0;
@@ -141,7 +150,12 @@ parentPort.on('message', (msg) => {
     parentPort.close();
     return;
   }
-  Promise.resolve(modes[msg.cmd](msg)).catch((e) => {
-    parentPort.postMessage({ error: String(e?.stack ?? e) });
-  });
+  build(msg.dist)
+    .then((b) => {
+      attachRuntime = b.attachRuntime;
+      return modes[msg.cmd](msg);
+    })
+    .catch((e) => {
+      parentPort.postMessage({ error: String(e?.stack ?? e) });
+    });
 });

@@ -62,7 +62,7 @@ export function startWorker() {
  * The main thread's side of each mode: `run(worker, n)` sets the worker up, runs n round trips and
  * returns { ms, rttNs, toWorkerNs, toMainNs } (per-trip samples in ns).
  */
-const modes = {
+export const modes = {
   /** Hand-written Atomics: store + notify the ping word, Atomics.waitAsync on the pong word. */
   atomics: {
     label: 'hand-written Atomics (SharedArrayBuffer; main Atomics.waitAsync, worker Atomics.wait)',
@@ -129,9 +129,10 @@ const modes = {
  * worker (blocked in RemoteFence.waitSync) wakes and signals its own, this thread wakes from
  * RemoteFence.wait on its view of the worker's fence. One runtime per backend for the whole run,
  * and the worker keeps its attachment and context (as an application would): each run only
- * creates its fences, outside the timed loop.
+ * creates its fences, outside the timed loop. `dist`: the build's file URL, for the worker
+ * (bench/threads-ab.mjs; default this checkout's).
  */
-function dmafenceEmitter(backend, createRuntime, attachRuntime, maxTrips) {
+export function dmafenceEmitter(backend, createRuntime, attachRuntime, maxTrips, dist) {
   let rt;
   let ctx;
   let view;
@@ -147,7 +148,7 @@ function dmafenceEmitter(backend, createRuntime, attachRuntime, maxTrips) {
       const T = new Float64Array(times);
       const ping = [];
       for (let i = 0; i < n; i++) ping.push(ctx.createFence());
-      worker.post({ cmd: 'emitter', n, runtime: rt.share(), fences: ping.map((df) => df.fence.share({ hold: false })), times });
+      worker.post({ cmd: 'emitter', dist, n, runtime: rt.share(), fences: ping.map((df) => df.fence.share({ hold: false })), times });
       const ready = await worker.next();
       const pong = ready.fences.map((h) => view.fence(h));
       const rtt = new Float64Array(n);
@@ -172,7 +173,7 @@ function dmafenceEmitter(backend, createRuntime, attachRuntime, maxTrips) {
     },
     async close(worker) {
       if (rt === undefined) return;
-      worker.post({ cmd: 'detach', runtime: rt.share() });
+      worker.post({ cmd: 'detach', dist, runtime: rt.share() });
       await worker.next();
       await rt.dispose();
     },

@@ -12,7 +12,7 @@ import { Worker } from 'node:worker_threads';
 import { Errno, attachRuntime } from '../bindings/index.js';
 import type { Runtime, SharedFenceHandle } from '../bindings/index.js';
 import * as L from '../bindings/core/layout.js';
-import { reclaimWaiters } from '../bindings/remote/owner.js';
+import { lapsed, reclaimWaiters } from '../bindings/remote/owner.js';
 import { EMITTER_LEASE_MS, reclaimEmitters } from '../bindings/remote/emitter.js';
 import { REMOTE_LEASE_MS, REMOTE_POLL_MS, REMOTE_PROBE_ANSWER_MS, REMOTE_RECLAIM_AFTER_MS } from '../bindings/remote/common.js';
 import { BACKENDS, runtime } from './helpers.js';
@@ -118,6 +118,102 @@ describe.each(BACKENDS)('waitSync with no deadline and the leases (%s backend)',
     view.dispose();
     await rt.dispose();
   });
+
+  it('F9 across threads: a probe bumps the signal epoch as well as notifying it (a sleep that read the epoch before the probe cannot sleep through its notify)', async () => {
+    const rt = await runtime(backend);
+    const root = rt.arena.root;
+    const e = root.word(L.H_SIGNAL_EPOCH);
+    const lease = root.remoteClaimWord(0) + 1;
+    Atomics.store(root.i32, lease, 0); // renewed at time 0 (even)
+    const before = Atomics.load(root.i32, e);
+    expect(lapsed(root.i32, lease, REMOTE_RECLAIM_AFTER_MS, REMOTE_RECLAIM_AFTER_MS, e)).toBe(false); // not expired yet: nothing
+    expect(Atomics.load(root.i32, e)).toBe(before);
+    expect(lapsed(root.i32, lease, REMOTE_RECLAIM_AFTER_MS + 1, REMOTE_RECLAIM_AFTER_MS, e)).toBe(false); // expired: probed
+    expect(Atomics.load(root.i32, lease) & 1).toBe(1);
+    expect(Atomics.load(root.i32, e)).toBe(before + 1);
+    expect(lapsed(root.i32, lease, REMOTE_RECLAIM_AFTER_MS + 1, REMOTE_RECLAIM_AFTER_MS, e)).toBe(false); // probed, the answer's time not up
+    expect(Atomics.load(root.i32, e)).toBe(before + 1); // a second look does not bump again
+    Atomics.store(root.i32, lease, 0);
+    await rt.dispose();
+  });
+
+  it('F9 across threads: waitSync checks its leases after its look at the fence, before it sleeps: a probe made after the epoch read is answered at once, not slept through', async () => {
+    const rt = await runtime(backend);
+    const root = rt.arena.root;
+    const a = rt.createContext().createFence();
+    const view = attachRuntime(rt.share());
+    const f = view.fence(a.fence.share());
+    const leaseOf = () => {
+      for (let k = 0; k < L.RW_ENTRIES; k++) if (Atomics.load(root.i32, root.remoteClaimWord(k)) & L.RW_CLAIMED) return root.remoteClaimWord(k) + 1;
+      throw new Error('no registration');
+    };
+    // The wait's looks at the fence: the first (before it counts itself), then (3) after the
+    // epoch read, where a reclaimer probes this view's registration; the next look ends it.
+    let looks = 0;
+    let probedAt = 0;
+    let seen: { ms: number; lease: number } | undefined;
+    const done = () => {
+      looks++;
+      if (looks === 2) {
+        const w = leaseOf();
+        const later = now(rt) + REMOTE_LEASE_MS + REMOTE_RECLAIM_AFTER_MS + 10; // expired
+        expect(lapsed(root.i32, w, later, REMOTE_RECLAIM_AFTER_MS, root.word(L.H_SIGNAL_EPOCH))).toBe(false);
+        expect(Atomics.load(root.i32, w) & 1).toBe(1); // probed
+        probedAt = performance.now();
+      } else if (looks === 3) {
+        seen = { ms: performance.now() - probedAt, lease: Atomics.load(root.i32, leaseOf()) };
+        return true;
+      }
+      return false;
+    };
+    expect(view._waitSync(done, 3e9, true)).toBe(true);
+    expect(looks).toBe(3);
+    expect(seen!.lease & 1).toBe(0); // answered (renewed) before the next look...
+    expect(seen!.ms).toBeLessThan(REMOTE_PROBE_ANSWER_MS); // ...at once, not at the wait's timeout (3 s)
+    expect(f.signaled).toBe(false);
+    a.signal();
+    view.dispose();
+    await rt.dispose();
+  });
+
+  it('F9 across threads: a waitSync whose emitter header was reclaimed (its lease left odd, never renewable again) answers that probe once per sleep: it sleeps and times out, it does not spin', async () => {
+    const rt = await runtime(backend, { maxEmitterThreads: 1 });
+    const root = rt.arena.root;
+    const a = rt.createContext().createFence();
+    const w = new Worker(scenarios);
+    const msgs: Record<string, unknown>[] = [];
+    let wake: (() => void) | undefined;
+    w.on('message', (m) => {
+      msgs.push(m);
+      wake?.();
+    });
+    const next = async (key: string, ms: number) => {
+      const until = performance.now() + ms;
+      while (performance.now() < until) {
+        const m = msgs.find((x) => key in x);
+        if (m) return m;
+        await Promise.race([new Promise<void>((r) => (wake = r)), settle(50)]);
+      }
+      return undefined;
+    };
+    w.postMessage({ scenario: 'reclaimedSleeper', runtime: rt.share(), fences: [a.fence.share()] });
+    expect(await next('ready', 20_000)).toBeDefined();
+    const lease = root.word(root.header(L.H_EMIT_OFF) + L.EH_LEASE);
+    let reclaimed = 0;
+    for (let i = 0; i < 100 && !reclaimed; i++) {
+      Atomics.store(root.i32, lease, ((now(rt) - EMITTER_LEASE_MS - 10) | 0) | 1); // expired, probed, unanswered
+      reclaimed = reclaimEmitters(root);
+    }
+    expect(reclaimed).toBe(1);
+    expect(Atomics.load(root.i32, lease) & 1).toBe(1); // a reclaim leaves the lease as it was
+    w.postMessage({ go: true });
+    const r = (await next('value', 10_000)) as { value: boolean; ms: number } | undefined;
+    await w.terminate();
+    expect(r).toMatchObject({ value: false }); // undefined: it spun past its deadline
+    expect(r!.ms).toBeGreaterThanOrEqual(290);
+    a.signal();
+    await rt.dispose();
+  }, 30_000);
 
   it('T2: a worker terminated while asleep in waitSync: its registration and its emitter header are reclaimed once a probe goes unanswered; its pending fence signals -ECANCELED', async () => {
     const { rt, s, view, own } = await asleep(backend);

@@ -457,15 +457,18 @@ export class AttachedRuntime {
   /**
    * @internal The same wait, blocking this thread (Atomics.wait): for workers, where it is the
    * fastest wake there is. ERR_WOULD_BLOCK where the thread may not block (a page's main thread).
-   * This thread's event loop does not run while it sleeps, so its leases are not renewed by its
-   * timers: it sleeps with no deadline (but the caller's), and a reclaimer that finds one of its
-   * leases expired probes it first (owner.ts, lapsed): the probe's notify wakes it, and it
-   * renews. On a fence of an attached emitter (`owner` false) it sleeps REMOTE_POLL_MS at most at
-   * a time and looks after threads that ended at each timeout, so that the emitter's death
-   * cancels the fence (T2) even if no other thread looks.
+   * The caller (RemoteFence.waitSync) made the disposed check. This thread's event loop does not
+   * run while it sleeps, so its leases are not renewed by its timers: it sleeps with no deadline
+   * (but the caller's), and a reclaimer that finds one of its leases expired probes it first
+   * (owner.ts, lapsed: the lease marked odd, then the epoch bumped and notified). The probe check
+   * comes after the epoch read (2): a probe made before that read is seen by the check, one made
+   * after it changed the epoch the sleep compares with, so its notify is never slept through. A
+   * wake that finds the fence signaled returns without it (the next wait, or this thread's
+   * timers once its event loop runs, answer a probe). On a fence of an attached emitter (`owner`
+   * false) it sleeps REMOTE_POLL_MS at most at a time and looks after threads that ended at each
+   * timeout, so that the emitter's death cancels the fence (T2) even if no other thread looks.
    */
   _waitSync(done: () => boolean, timeoutNs: number, owner: boolean): boolean {
-    this._check();
     if (done()) return true;
     if (timeoutNs === 0) return false;
     const i32 = this.#i32;
@@ -473,17 +476,24 @@ export class AttachedRuntime {
     const end = timeoutNs === Infinity ? Infinity : monoMs() + timeoutNs / 1e6;
     this.#waiters.begin(); // (1)
     try {
-      let renew = this.#probed();
       let timedOut = false;
+      let answered = false;
       for (;;) {
-        if (renew || timedOut) {
+        if (timedOut) {
           // Before (2): a registration taken meanwhile is made afresh, then looked past.
           this.#renewLeases(this.#rel(monoMs()));
-          if (timedOut) this.#lookAfterOthers();
+          this.#lookAfterOthers();
         }
         const epoch = Atomics.load(i32, ei); // (2)
         this._check();
         if (done()) return true; // (3): the common wake ends here, with no clock read
+        if (!answered && this.#probed()) {
+          // A probe answered, then (2) again; once per sleep: a lease this thread cannot renew
+          // any more (its emitter header reclaimed) stays odd, and must not make it spin.
+          this.#renewLeases(this.#rel(monoMs()));
+          answered = true;
+          continue;
+        }
         let left = Infinity;
         if (end !== Infinity) {
           left = end - monoMs();
@@ -497,7 +507,7 @@ export class AttachedRuntime {
           throw new DmaFenceError('ERR_WOULD_BLOCK', `this thread may not block (Atomics.wait: ${(e as Error)?.message}): use wait() instead of waitSync()`);
         }
         timedOut = r === 'timed-out';
-        renew = !timedOut && this.#probed();
+        answered = false;
       }
     } finally {
       this.#waiters.end();

@@ -49,8 +49,8 @@ export function publishSignals(arena: Arena): void {
  * @internal Is a lease (the word at `leaseWord`: ms since the time base) lapsed, its thread taken
  * for dead? Not at the first look past `after` ms: a thread asleep in waitSync sleeps with no
  * deadline and renews its leases only when something wakes it, so a reclaimer first probes: it
- * marks the lease probed (odd, ending REMOTE_PROBE_ANSWER_MS from now) and notifies the signal
- * epoch, which every remote wait sleeps on. A live thread wakes, sees its lease odd and renews it
+ * marks the lease probed (odd, ending REMOTE_PROBE_ANSWER_MS from now), then bumps and notifies
+ * the signal epoch, which every remote wait sleeps on. A live thread wakes, sees its lease odd and renews it
  * (an even lease: waiters.ts, leaseFrom); a thread that died answers nothing, and the next look
  * after the probe's end finds it lapsed. Both writes are compareExchanges or the owner's stores,
  * so a renewal is never overwritten by a probe. Any thread may call it.
@@ -59,7 +59,12 @@ export function lapsed(i32: Int32Array, leaseWord: number, now: number, after: n
   const lease = Atomics.load(i32, leaseWord);
   if (((now - lease) | 0) <= after) return false;
   if (lease & 1) return true; // probed, and not renewed since
-  if (Atomics.compareExchange(i32, leaseWord, lease, ((now - after + REMOTE_PROBE_ANSWER_MS) | 0) | 1) === lease) Atomics.notify(i32, epochWord);
+  if (Atomics.compareExchange(i32, leaseWord, lease, ((now - after + REMOTE_PROBE_ANSWER_MS) | 0) | 1) === lease) {
+    // Bumped, not only notified: a waitSync that read the epoch before this and checked its
+    // leases before the mark sleeps on a stale value and returns at once (attached-runtime.ts).
+    Atomics.add(i32, epochWord, 1);
+    Atomics.notify(i32, epochWord);
+  }
   return false;
 }
 

@@ -96,6 +96,20 @@ const SCENARIOS = {
     const signalCode = codeOf(() => own.signal());
     parentPort.postMessage({ value, ms, status: a.status, held: a.held, signalCode });
   },
+  /**
+   * An emitter whose header the test thread reclaims meanwhile (leaving its lease odd, as a
+   * reclaim does): told to go on, it waits on the owner's fence `fences[0]` with a deadline.
+   */
+  async reclaimedSleeper({ runtime, fences }) {
+    const art = attachRuntime(runtime);
+    art.createContext();
+    const a = art.fence(fences[0]);
+    parentPort.postMessage({ ready: true });
+    await message();
+    const t0 = performance.now();
+    const value = a.waitSync({ timeoutNs: 300e6 });
+    parentPort.postMessage({ value, ms: performance.now() - t0 });
+  },
   /** The owner disposes while this thread has contexts, handles and waits. */
   async ownerDispose({ runtime, fences }) {
     const art = attachRuntime(runtime);
