@@ -64,11 +64,20 @@ export function finishRun(base: usize, ring: i32, rp: usize, m: i32, step: f64, 
   const descs = rp + RING_SIZE;
   const starts = startPtr(rp, 0);
   if (!patterned && <u32>m > 1) {
-    // No job after the first has bytes (tiedRun checked them): their start times only.
-    for (let k: u32 = 1; k < <u32>m; k++) {
-      store<f64>(starts + <usize>((<u32>(head - 1 + k) & mask) * START_SIZE), tLast);
-      start = tLast;
-      tLast += step;
+    // No job after the first has bytes (tiedRun checked them): their start times only, in at
+    // most two segments (to the ring's end, then from its start; no mask per job).
+    let j = <u32>(head & mask);
+    let rest = <u32>(m - 1);
+    while (rest > 0) {
+      let end = <u32>(mask + 1);
+      if (<u32>(end - j) > rest) end = <u32>(j + rest);
+      rest = <u32>(rest - <u32>(end - j));
+      for (; j < end; j++) {
+        store<f64>(starts + <usize>(j * START_SIZE), tLast);
+        start = tLast;
+        tLast += step;
+      }
+      j = 0;
     }
     last = descs + <usize>((<u32>(head - 2 + <u32>m) & mask) * DESC_SIZE);
     return publishRun(base, ring, rp, m, step, start, tLast, last, bytes);
