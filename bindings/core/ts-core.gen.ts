@@ -1246,12 +1246,12 @@ export class TsCore implements Core {
         if (step === dur0) {
           this.publishPlain(base, c, signaled, f64[(lastPlain + D_SEQNO) >>> 3], h, freeHead);
           signaled = 0;
-          k = this.zeroRun(base, rp, c, head, queued, e, step, limit, incl, armed, tmo);
+          k = this.zeroRun(base, c, slotBase, descs, starts, mask, head, queued, e, step, limit, incl, armed, tmo);
         }
       } else if (step === dur0 && (m >>> 0) <= queued) {
         this.publishPlain(base, c, signaled, f64[(lastPlain + D_SEQNO) >>> 3], h, freeHead);
         signaled = 0;
-        k = this.zeroRun(base, rp, c, (head - 1 + (m >>> 0)), (queued - ((m | 0) - 1)), e, step, limit, incl, armed, tmo);
+        k = this.zeroRun(base, c, slotBase, descs, starts, mask, (head - 1 + (m >>> 0)), (queued - ((m | 0) - 1)), e, step, limit, incl, armed, tmo);
       }
       if ((k >>> 0) !== 0) {
         h = i32[(c + C_HEAD) >>> 2];
@@ -1340,16 +1340,12 @@ export class TsCore implements Core {
    * start), with no index mask per job. A function of its own with no call in its loop, so that the
    * compiler keeps the loop's words in registers. Returns how many jobs it completed.
    */
-  private zeroRun(base: number, rp: number, c: number, idx: number, n: number, e: number, step: number, limit: number, incl: boolean, armed: boolean, tmo: number): number {
+  private zeroRun(base: number, c: number, slotBase: number, descs: number, starts: number, mask: number, idx: number, n: number, e: number, step: number, limit: number, incl: boolean, armed: boolean, tmo: number): number {
     const i32 = this.i32;
     const u32 = this.u32;
     const f64 = this.f64;
     const cnt = this.timelyJobs(e, step, n, limit, incl, armed, tmo) >>> 0;
     if (cnt === 0) return 0;
-    const mask = u32[(rp + R_MASK) >>> 2];
-    const descs = rp + RING_SIZE;
-    const starts = this.startPtr(rp, 0);
-    const slotBase = this.hotArray(base);
     let h = i32[(c + C_HEAD) >>> 2];
     let freeHead = i32[(base + H_FREE_HEAD) >>> 2];
     let k = 0;
@@ -1361,10 +1357,9 @@ export class TsCore implements Core {
       let j = i;
       for (; (j >>> 0) < (end >>> 0); j++) {
         if (u32[(descs + (j * DESC_SIZE) + D_BYTES) >>> 2] !== 0) break;
+        if (h < 0) break; // (the list's end: slots are never negative, NIL is)
         const q = this.hotAt(slotBase, h);
-        // (the state word is read before the list's end is known: at NIL, a word of the arena
-        // before the slots, not used; one test then covers both)
-        if (((h === NIL) ? 1 : 0) | ((((u32[(q + S_STATE) >>> 2] & (FS_SIGNALED | FS_JS | FS_PINNED | FS_SCHED)) >>> 0) !== 0) ? 1 : 0)) break;
+        if (((u32[(q + S_STATE) >>> 2] & (FS_SIGNALED | FS_JS | FS_PINNED | FS_SCHED)) >>> 0) !== 0) break;
         const cur = h;
         h = this.recyclePlain(q, freeHead);
         freeHead = cur;
