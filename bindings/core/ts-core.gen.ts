@@ -2458,14 +2458,15 @@ export class TsCore implements Core {
    * the per-job loop MODE_NO_FAST_PATH keeps (so test/fast-path.test.ts compares submission too).
    * Each fence's link is written once (to the next fence, NIL for the last). A function of its own
    * with no call in its loop, its slots popped from the free list in one loop and the never-used
-   * ones in a second, so that the compiler keeps the loop's words in registers. Returns the last
-   * job's slot. (Enough room was checked by the caller.)
+   * ones in a second, so that the compiler keeps the loop's words in registers; the arrays'
+   * addresses come as arguments (V8 kept an address computed here as its parts and recomputed the
+   * start times' per job). Returns the last job's slot. (Enough room was checked by the caller.)
    */
-  private submitSlots(base: number, rp: number, c: number, state: number, n: number, tail: number, seqno: number, dst: number, bytes: number, pattern: number, allocId: number): number {
+  private submitSlots(base: number, slotBase: number, coldBase: number, descs: number, starts: number, mask: number, c: number, state: number, n: number, tail: number, seqno: number, dst: number, bytes: number, pattern: number, allocId: number): number {
     // (A job with no bytes and no buffer: its descriptor's words are constants in the loops, which
     // leaves the compiler registers for the rest.)
-    if (((dst | bytes | pattern | allocId) >>> 0) === 0) return this.submitInto(base, rp, c, state, n, tail, seqno, 0, 0, 0, 0);
-    return this.submitInto(base, rp, c, state, n, tail, seqno, dst, bytes, pattern, allocId);
+    if (((dst | bytes | pattern | allocId) >>> 0) === 0) return this.submitInto(base, slotBase, coldBase, descs, starts, mask, c, state, n, tail, seqno, 0, 0, 0, 0);
+    return this.submitInto(base, slotBase, coldBase, descs, starts, mask, c, state, n, tail, seqno, dst, bytes, pattern, allocId);
   }
 
   /**
@@ -2474,12 +2475,10 @@ export class TsCore implements Core {
    * ring's end, then from its start). Two loops with few words each, kept in registers, where one
    * loop doing both spilled them.
    */
-  private submitInto(base: number, rp: number, c: number, state: number, n: number, tail: number, seqno: number, dst: number, bytes: number, pattern: number, allocId: number): number {
+  private submitInto(base: number, slotBase: number, coldBase: number, descs: number, starts: number, mask: number, c: number, state: number, n: number, tail: number, seqno: number, dst: number, bytes: number, pattern: number, allocId: number): number {
     const i32 = this.i32;
     const u32 = this.u32;
     const f64 = this.f64;
-    const slotBase = this.hotArray(base);
-    const coldBase = this.coldArray(base);
     let freeHead = i32[(base + H_FREE_HEAD) >>> 2];
     const prev = i32[(c + C_TAIL) >>> 2];
     // Where the next fence's slot is linked: the context's head, or the last fence's link.
@@ -2487,8 +2486,9 @@ export class TsCore implements Core {
     let link = link0;
     let sq = seqno;
     let left = n;
-    for (; left > 0; left--) {
-      if (freeHead === NIL) break;
+    // (The list's end tested after each pop, apart from the count: slots are never negative,
+    // NIL is. Tested together in the loop's condition, they took V8 six instructions a job.)
+    if (freeHead >= 0) for (; left > 0;) {
       sq += 1;
       const slot = freeHead;
       const p = this.hotAt(slotBase, slot);
@@ -2500,6 +2500,8 @@ export class TsCore implements Core {
       u32[(p + S_STATE) >>> 2] = state;
       i32[link >>> 2] = slot; // (linked once written, as initFence does)
       link = p + S_NEXT;
+      left--;
+      if (freeHead < 0) break;
     }
     let bump = i32[(base + H_BUMP) >>> 2];
     for (; left > 0; left--) {
@@ -2526,9 +2528,6 @@ export class TsCore implements Core {
     i32[(base + H_BUMP) >>> 2] = bump;
     i32[(base + H_IN_USE) >>> 2] += n;
     // The descriptors and start times.
-    const mask = u32[(rp + R_MASK) >>> 2];
-    const descs = rp + RING_SIZE;
-    const starts = this.startPtr(rp, 0);
     let k = (tail & mask);
     let rest = n;
     sq = seqno;
@@ -2575,7 +2574,7 @@ export class TsCore implements Core {
     const starts = this.startPtr(rp, 0);
     // (One job, a scheduler's: the per-job path, the same bytes without the batch's setup.)
     if (n > 1 && !(u32[(base + H_MODE) >>> 2] & MODE_NO_FAST_PATH)) {
-      slot = this.submitSlots(base, rp, c, (ctx << STATE_CTX_SHIFT) | FS_ALLOC | FS_QUEUED, n, tail, seqno, dst, bytes, pattern, allocId);
+      slot = this.submitSlots(base, this.hotArray(base), this.coldArray(base), rp + RING_SIZE, starts, mask, c, (ctx << STATE_CTX_SHIFT) | FS_ALLOC | FS_QUEUED, n, tail, seqno, dst, bytes, pattern, allocId);
       seqno += n;
     } else for (let i = 0; i < n; i++) {
       seqno += 1;
