@@ -352,7 +352,9 @@ function timelyJobs(e: f64, step: f64, n: u32, limit: f64, incl: bool, armed: bo
  * per job the loop reads the job's size and its fence's state and does the job's writes, no
  * more. The ring's slots are walked in at most two segments (to the ring's end, then from its
  * start), with no index mask per job. A function of its own with no call in its loop, so that the
- * compiler keeps the loop's words in registers. Returns how many jobs it completed.
+ * compiler keeps the loop's words in registers; the arrays' addresses (slots, descriptors, start
+ * times) come as arguments, since V8 keeps an address computed here as its parts (the arena's
+ * base, the offset from the header) and reloaded them per job. Returns how many jobs it completed.
  */
 function zeroRun(base: usize, c: usize, slotBase: usize, descs: usize, starts: usize, mask: u32, idx: u32, n: u32, e: f64, step: f64, limit: f64, incl: bool, armed: bool, tmo: f64): u32 {
   const cnt = timelyJobs(e, step, n, limit, incl, armed, tmo);

@@ -1338,7 +1338,9 @@ export class TsCore implements Core {
    * per job the loop reads the job's size and its fence's state and does the job's writes, no
    * more. The ring's slots are walked in at most two segments (to the ring's end, then from its
    * start), with no index mask per job. A function of its own with no call in its loop, so that the
-   * compiler keeps the loop's words in registers. Returns how many jobs it completed.
+   * compiler keeps the loop's words in registers; the arrays' addresses (slots, descriptors, start
+   * times) come as arguments, since V8 keeps an address computed here as its parts (the arena's
+   * base, the offset from the header) and reloaded them per job. Returns how many jobs it completed.
    */
   private zeroRun(base: number, c: number, slotBase: number, descs: number, starts: number, mask: number, idx: number, n: number, e: number, step: number, limit: number, incl: boolean, armed: boolean, tmo: number): number {
     const i32 = this.i32;
