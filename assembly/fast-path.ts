@@ -64,11 +64,20 @@ export function finishRun(base: usize, ring: i32, rp: usize, m: i32, step: f64, 
   const descs = rp + RING_SIZE;
   const starts = startPtr(rp, 0);
   if (!patterned && <u32>m > 1) {
-    // No job after the first has bytes (tiedRun checked them): their start times only.
-    for (let k: u32 = 1; k < <u32>m; k++) {
-      store<f64>(starts + <usize>((<u32>(head - 1 + k) & mask) * START_SIZE), tLast);
-      start = tLast;
-      tLast += step;
+    // No job after the first has bytes (tiedRun checked them): their start times only, in at
+    // most two segments (to the ring's end, then from its start; no mask per job).
+    let j = <u32>(head & mask);
+    let rest = <u32>(m - 1);
+    while (rest > 0) {
+      let end = <u32>(mask + 1);
+      if (<u32>(end - j) > rest) end = <u32>(j + rest);
+      rest = <u32>(rest - <u32>(end - j));
+      for (; j < end; j++) {
+        store<f64>(starts + <usize>(j * START_SIZE), tLast);
+        start = tLast;
+        tLast += step;
+      }
+      j = 0;
     }
     last = descs + <usize>((<u32>(head - 2 + <u32>m) & mask) * DESC_SIZE);
     return publishRun(base, ring, rp, m, step, start, tLast, last, bytes);
@@ -253,12 +262,12 @@ export function fastRun(base: usize, ring: i32, rp: usize, t: f64, limit: f64, i
       if (step == dur0) {
         publishPlain(base, c, signaled, load<f64>(lastPlain + D_SEQNO), h, freeHead);
         signaled = 0;
-        k = zeroRun(base, rp, c, <u32>head, <u32>queued, e, step, limit, incl, armed, tmo);
+        k = zeroRun(base, c, slotBase, descs, starts, mask, <u32>head, <u32>queued, e, step, limit, incl, armed, tmo);
       }
     } else if (step == dur0 && <u32>m <= queued) {
       publishPlain(base, c, signaled, load<f64>(lastPlain + D_SEQNO), h, freeHead);
       signaled = 0;
-      k = zeroRun(base, rp, c, <u32>(head - 1 + <u32>m), <u32>(queued - <u32>(m - 1)), e, step, limit, incl, armed, tmo);
+      k = zeroRun(base, c, slotBase, descs, starts, mask, <u32>(head - 1 + <u32>m), <u32>(queued - <u32>(m - 1)), e, step, limit, incl, armed, tmo);
     }
     if (k != 0) {
       h = load<i32>(c + C_HEAD);
@@ -343,15 +352,13 @@ function timelyJobs(e: f64, step: f64, n: u32, limit: f64, incl: bool, armed: bo
  * per job the loop reads the job's size and its fence's state and does the job's writes, no
  * more. The ring's slots are walked in at most two segments (to the ring's end, then from its
  * start), with no index mask per job. A function of its own with no call in its loop, so that the
- * compiler keeps the loop's words in registers. Returns how many jobs it completed.
+ * compiler keeps the loop's words in registers; the arrays' addresses (slots, descriptors, start
+ * times) come as arguments, since V8 keeps an address computed here as its parts (the arena's
+ * base, the offset from the header) and reloaded them per job. Returns how many jobs it completed.
  */
-function zeroRun(base: usize, rp: usize, c: usize, idx: u32, n: u32, e: f64, step: f64, limit: f64, incl: bool, armed: bool, tmo: f64): u32 {
+function zeroRun(base: usize, c: usize, slotBase: usize, descs: usize, starts: usize, mask: u32, idx: u32, n: u32, e: f64, step: f64, limit: f64, incl: bool, armed: bool, tmo: f64): u32 {
   const cnt = timelyJobs(e, step, n, limit, incl, armed, tmo);
   if (cnt == 0) return 0;
-  const mask = load<u32>(rp + R_MASK);
-  const descs = rp + RING_SIZE;
-  const starts = startPtr(rp, 0);
-  const slotBase = hotArray(base);
   let h = load<i32>(c + C_HEAD);
   let freeHead = load<i32>(base + H_FREE_HEAD);
   let k: u32 = 0;
@@ -363,10 +370,9 @@ function zeroRun(base: usize, rp: usize, c: usize, idx: u32, n: u32, e: f64, ste
     let j = i;
     for (; j < end; j++) {
       if (load<u32>(descs + <usize>(j * DESC_SIZE) + D_BYTES) != 0) break;
+      if (h < 0) break; // (the list's end: slots are never negative, NIL is)
       const q = hotAt(slotBase, h);
-      // (the state word is read before the list's end is known: at NIL, a word of the arena
-      // before the slots, not used; one test then covers both)
-      if (<i32>(h == NIL) | <i32>(<u32>(load<u32>(q + S_STATE) & (FS_SIGNALED | FS_JS | FS_PINNED | FS_SCHED)) != 0)) break;
+      if (<u32>(load<u32>(q + S_STATE) & (FS_SIGNALED | FS_JS | FS_PINNED | FS_SCHED)) != 0) break;
       const cur = h;
       h = recyclePlain(q, freeHead);
       freeHead = cur;

@@ -20,14 +20,15 @@ import { ringPtr, descPtr, startPtr } from "./ring";
  * the per-job loop MODE_NO_FAST_PATH keeps (so test/fast-path.test.ts compares submission too).
  * Each fence's link is written once (to the next fence, NIL for the last). A function of its own
  * with no call in its loop, its slots popped from the free list in one loop and the never-used
- * ones in a second, so that the compiler keeps the loop's words in registers. Returns the last
- * job's slot. (Enough room was checked by the caller.)
+ * ones in a second, so that the compiler keeps the loop's words in registers; the arrays'
+ * addresses come as arguments (V8 kept an address computed here as its parts and recomputed the
+ * start times' per job). Returns the last job's slot. (Enough room was checked by the caller.)
  */
-function submitSlots(base: usize, rp: usize, c: usize, state: u32, n: i32, tail: u32, seqno: f64, dst: u32, bytes: u32, pattern: u32, allocId: u32): i32 {
+function submitSlots(base: usize, slotBase: usize, coldBase: usize, descs: usize, starts: usize, mask: u32, c: usize, state: u32, n: i32, tail: u32, seqno: f64, dst: u32, bytes: u32, pattern: u32, allocId: u32): i32 {
   // (A job with no bytes and no buffer: its descriptor's words are constants in the loops, which
   // leaves the compiler registers for the rest.)
-  if (<u32>(dst | bytes | pattern | allocId) == 0) return submitInto(base, rp, c, state, n, tail, seqno, 0, 0, 0, 0);
-  return submitInto(base, rp, c, state, n, tail, seqno, dst, bytes, pattern, allocId);
+  if (<u32>(dst | bytes | pattern | allocId) == 0) return submitInto(base, slotBase, coldBase, descs, starts, mask, c, state, n, tail, seqno, 0, 0, 0, 0);
+  return submitInto(base, slotBase, coldBase, descs, starts, mask, c, state, n, tail, seqno, dst, bytes, pattern, allocId);
 }
 
 /**
@@ -37,9 +38,7 @@ function submitSlots(base: usize, rp: usize, c: usize, state: u32, n: i32, tail:
  * loop doing both spilled them.
  */
 // @ts-ignore: decorator
-@inline function submitInto(base: usize, rp: usize, c: usize, state: u32, n: i32, tail: u32, seqno: f64, dst: u32, bytes: u32, pattern: u32, allocId: u32): i32 {
-  const slotBase = hotArray(base);
-  const coldBase = coldArray(base);
+@inline function submitInto(base: usize, slotBase: usize, coldBase: usize, descs: usize, starts: usize, mask: u32, c: usize, state: u32, n: i32, tail: u32, seqno: f64, dst: u32, bytes: u32, pattern: u32, allocId: u32): i32 {
   let freeHead = load<i32>(base + H_FREE_HEAD);
   const prev = load<i32>(c + C_TAIL);
   // Where the next fence's slot is linked: the context's head, or the last fence's link.
@@ -47,8 +46,9 @@ function submitSlots(base: usize, rp: usize, c: usize, state: u32, n: i32, tail:
   let link = link0;
   let sq = seqno;
   let left = n;
-  for (; left > 0; left--) {
-    if (freeHead == NIL) break;
+  // (The list's end tested after each pop, apart from the count: slots are never negative,
+  // NIL is. Tested together in the loop's condition, they took V8 six instructions a job.)
+  if (freeHead >= 0) for (; left > 0; ) {
     sq += 1;
     const slot = freeHead;
     const p = hotAt(slotBase, slot);
@@ -60,6 +60,8 @@ function submitSlots(base: usize, rp: usize, c: usize, state: u32, n: i32, tail:
     store<u32>(p + S_STATE, state);
     store<i32>(link, slot); // (linked once written, as initFence does)
     link = p + S_NEXT;
+    left--;
+    if (freeHead < 0) break;
   }
   let bump = load<i32>(base + H_BUMP);
   for (; left > 0; left--) {
@@ -86,9 +88,6 @@ function submitSlots(base: usize, rp: usize, c: usize, state: u32, n: i32, tail:
   store<i32>(base + H_BUMP, bump);
   store<i32>(base + H_IN_USE, load<i32>(base + H_IN_USE) + n);
   // The descriptors and start times.
-  const mask = load<u32>(rp + R_MASK);
-  const descs = rp + RING_SIZE;
-  const starts = startPtr(rp, 0);
   let k = <u32>(tail & mask);
   let rest = <u32>n;
   sq = seqno;
@@ -132,7 +131,7 @@ export function ringSubmit(base: usize, ring: i32, n: i32, dst: u32, bytes: u32,
   const starts = startPtr(rp, 0);
   // (One job, a scheduler's: the per-job path, the same bytes without the batch's setup.)
   if (n > 1 && !(load<u32>(base + H_MODE) & MODE_NO_FAST_PATH)) {
-    slot = submitSlots(base, rp, c, (<u32>ctx << STATE_CTX_SHIFT) | FS_ALLOC | FS_QUEUED, n, tail, seqno, dst, bytes, pattern, allocId);
+    slot = submitSlots(base, hotArray(base), coldArray(base), rp + RING_SIZE, starts, mask, c, (<u32>ctx << STATE_CTX_SHIFT) | FS_ALLOC | FS_QUEUED, n, tail, seqno, dst, bytes, pattern, allocId);
     seqno += <f64>n;
   } else for (let i = 0; i < n; i++) {
     seqno += 1;

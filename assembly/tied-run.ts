@@ -110,6 +110,68 @@ function tiedPlain(base: usize, rings: usize, stride: usize, count: i32, t: f64,
 }
 
 /**
+ * tiedPlain for a group that is every ring from `lo` to `hi` (the usual one: rings fed alike),
+ * from ring r of instant `full`: the same fences in the same order, with no test of each ring's
+ * membership per instant, the rings walked by address, the context's tail written once at the
+ * end (for the lists emptied) and the count of fences from the positions, not per job. The
+ * deferred and the published loops are two copies (tiedAllLoop), so neither tests `deferred`
+ * per job, and the arrays' addresses come as arguments (slotBase, ctxBase: V8 keeps an address
+ * computed here as its parts, two registers or reloads). Called from two sites (see zeroRun).
+ * Returns what tiedPlain returns.
+ */
+function tiedAll(base: usize, slotBase: usize, ctxBase: usize, rings: usize, stride: usize, count: i32, lo: i32, hi: i32, full: i32, r: i32, steps: i32, deferred: bool): i32 {
+  if (deferred) return tiedAllLoop(base, slotBase, ctxBase, rings, stride, count, lo, hi, full, r, steps, true);
+  return tiedAllLoop(base, slotBase, ctxBase, rings, stride, count, lo, hi, full, r, steps, false);
+}
+
+/** tiedAll's loop, `deferred` a constant in each copy. */
+// @ts-ignore: decorator
+@inline function tiedAllLoop(base: usize, slotBase: usize, ctxBase: usize, rings: usize, stride: usize, count: i32, lo: i32, hi: i32, full: i32, r: i32, steps: i32, deferred: bool): i32 {
+  let freeHead = load<i32>(base + H_FREE_HEAD);
+  const rpLo = <usize>(rings + <usize>lo * stride);
+  const rpHi = <usize>(rings + <usize>hi * stride);
+  let i0: i32 = 0; // (the first instant's rings before i0 ran)
+  if (r > lo) i0 = r < hi ? <i32>(r - lo) : <i32>(hi - lo);
+  const full0 = full;
+  let rp = <usize>(rpLo + <usize>i0 * stride);
+  let stopped = false;
+  for (; full < steps; full++) {
+    for (; rp < rpHi; rp = <usize>(rp + stride)) {
+      const c = ctxBase + <usize>(load<i32>(rp + R_CTX) * CTX_SIZE);
+      const h = load<i32>(c + C_HEAD);
+      // The list's end, or a fence that is not plain (slots are never negative: NIL is).
+      if (h < 0) {
+        stopped = true;
+        break;
+      }
+      const q = hotAt(slotBase, h);
+      if (<u32>(load<u32>(q + S_STATE) & (FS_SIGNALED | FS_JS | FS_PINNED | FS_SCHED)) != 0) {
+        stopped = true;
+        break;
+      }
+      store<i32>(c + C_HEAD, recyclePlain(q, freeHead));
+      freeHead = h;
+      if (!deferred) {
+        store<u32>(c + C_PENDING, load<u32>(c + C_PENDING) - 1);
+        const seqno = slotSeqno(base, h);
+        if (seqno > load<f64>(c + C_SIGNALED_SEQNO)) store<f64>(c + C_SIGNALED_SEQNO, seqno);
+      }
+    }
+    if (stopped) break;
+    rp = rpLo;
+  }
+  store<i32>(base + H_FREE_HEAD, freeHead);
+  // The lists emptied: their tails (tiedPlain writes them as each list ends).
+  for (let p = rpLo; p < rpHi; p = <usize>(p + stride)) {
+    const c = ctxBase + <usize>(load<i32>(p + R_CTX) * CTX_SIZE);
+    if (load<i32>(c + C_HEAD) == NIL) store<i32>(c + C_TAIL, NIL);
+  }
+  const i = <i32>(<usize>(rp - rpLo) / stride); // (0 once ended)
+  publishSignals(base, <i32>(<i32>((full - full0) * <i32>(hi - lo)) + i - i0));
+  return <i32>(<i32>(<i32>(full * count) + (stopped ? <i32>(lo + i) : 0)) * 2 + (stopped ? 0 : 1));
+}
+
+/**
  * Tied rings: the rings whose next event is at t all complete their running job at one instant
  * end0, have more queued behind it, and their devices take one duration (`step`) per job: their
  * completions fall at the same instants end0, end0 + step, ... until another ring's event or
@@ -138,6 +200,8 @@ export function tiedRun(base: usize, t: f64, until: f64): i32 {
   let pattern: u32 = 0;
   let steps: i32 = 0x7fffffff; // instants every ring of the group has a clean completion at
   let first = 0; // the group's first ring
+  let hi = 0; // and the one after its last
+  let members = 0;
   for (let r = 0; r < count; r++) {
     const rp = rings + <usize>r * stride;
     const tr = load<f64>(rp + R_NEXT_T);
@@ -145,6 +209,8 @@ export function tiedRun(base: usize, t: f64, until: f64): i32 {
       if (tr < other) other = tr;
       continue;
     }
+    hi = <i32>(r + 1);
+    members++;
     const end = load<f64>(rp + R_CUR_END);
     if ((end0 >= 0 && end != end0) || !(end <= until) || !runnable(base, rp)) return -1;
     if (end0 < 0) first = r;
@@ -181,7 +247,17 @@ export function tiedRun(base: usize, t: f64, until: f64): i32 {
     let zeros = step > 0 && dur0 == step && (!armed || tmo >= dur0);
     for (; <u32>(q - 1) < queued; q++) {
       if (zeros) {
-        while (<u32>(q - 1) < queued && load<u32>(descs + <usize>((<u32>(head + q - 1) & mask) * DESC_SIZE) + D_BYTES) == 0) q++;
+        // (in at most two segments: to the ring's end, then from its start; no mask per job)
+        let j = <u32>(<u32>(head + q - 1) & mask);
+        for (;;) {
+          let end = <u32>(mask + 1);
+          if (<u32>(end - j) > <u32>(queued - (q - 1))) end = <u32>(j + queued - (q - 1));
+          const j0 = j;
+          while (j < end && load<u32>(descs + <usize>(j * DESC_SIZE) + D_BYTES) == 0) j++;
+          q = <u32>(q + <u32>(j - j0));
+          if (j < end || <u32>(q - 1) >= queued) break;
+          j = 0;
+        }
         if (<u32>(q - 1) >= queued) break;
       }
       const d = descs + <usize>((<u32>(head + q - 1) & mask) * DESC_SIZE);
@@ -236,7 +312,10 @@ export function tiedRun(base: usize, t: f64, until: f64): i32 {
   let part = 0; // (the same, once stopped)
   let stop = false; // within an instant
   let deferred = true; // the contexts' pending counts and signaled seqnos not yet written (no signalRun yet)
-  let code = tiedPlain(base, rings, stride, count, t, 0, 0, steps, true);
+  const all = members == <i32>(hi - first); // every ring from first to hi: tiedAll
+  const slotBase = hotArray(base);
+  const ctxBase = base + <usize>load<u32>(base + H_CTX_OFF);
+  let code = all ? tiedAll(base, slotBase, ctxBase, rings, stride, count, first, hi, 0, 0, steps, true) : tiedPlain(base, rings, stride, count, t, 0, 0, steps, true);
   for (;;) {
     const pos = code >> 1;
     const nf = <i32>(pos / count);
@@ -266,7 +345,7 @@ export function tiedRun(base: usize, t: f64, until: f64): i32 {
       break;
     }
     ri++; // (past the last ring: tiedPlain goes on with the next instant)
-    code = tiedPlain(base, rings, stride, count, t, full, ri, steps, false);
+    code = all ? tiedAll(base, slotBase, ctxBase, rings, stride, count, first, hi, full, ri, steps, false) : tiedPlain(base, rings, stride, count, t, full, ri, steps, false);
   }
   if (deferred) publishContexts(base, rings, stride, count, t, full, 0); // no stop: full each
   // Nothing ran: stopped at the group's first fence of the first instant.

@@ -1043,11 +1043,20 @@ export class TsCore implements Core {
     const descs = rp + RING_SIZE;
     const starts = this.startPtr(rp, 0);
     if (!patterned && (m >>> 0) > 1) {
-      // No job after the first has bytes (tiedRun checked them): their start times only.
-      for (let k = 1; k < (m >>> 0); k++) {
-        f64[(starts + (((head - 1 + k) & mask) * START_SIZE)) >>> 3] = tLast;
-        start = tLast;
-        tLast += step;
+      // No job after the first has bytes (tiedRun checked them): their start times only, in at
+      // most two segments (to the ring's end, then from its start; no mask per job).
+      let j = (head & mask);
+      let rest = (m - 1);
+      while ((rest >>> 0) > 0) {
+        let end = (mask + 1);
+        if ((((end >>> 0) - j) >>> 0) > (rest >>> 0)) end = (j + (rest >>> 0));
+        rest = ((rest >>> 0) - ((end >>> 0) - j));
+        for (; (j >>> 0) < (end >>> 0); j++) {
+          f64[(starts + (j * START_SIZE)) >>> 3] = tLast;
+          start = tLast;
+          tLast += step;
+        }
+        j = 0;
       }
       last = descs + (((head - 2 + m) & mask) * DESC_SIZE);
       return this.publishRun(base, ring, rp, m, step, start, tLast, last, bytes);
@@ -1237,12 +1246,12 @@ export class TsCore implements Core {
         if (step === dur0) {
           this.publishPlain(base, c, signaled, f64[(lastPlain + D_SEQNO) >>> 3], h, freeHead);
           signaled = 0;
-          k = this.zeroRun(base, rp, c, head, queued, e, step, limit, incl, armed, tmo);
+          k = this.zeroRun(base, c, slotBase, descs, starts, mask, head, queued, e, step, limit, incl, armed, tmo);
         }
       } else if (step === dur0 && (m >>> 0) <= queued) {
         this.publishPlain(base, c, signaled, f64[(lastPlain + D_SEQNO) >>> 3], h, freeHead);
         signaled = 0;
-        k = this.zeroRun(base, rp, c, (head - 1 + (m >>> 0)), (queued - ((m | 0) - 1)), e, step, limit, incl, armed, tmo);
+        k = this.zeroRun(base, c, slotBase, descs, starts, mask, (head - 1 + (m >>> 0)), (queued - ((m | 0) - 1)), e, step, limit, incl, armed, tmo);
       }
       if ((k >>> 0) !== 0) {
         h = i32[(c + C_HEAD) >>> 2];
@@ -1329,18 +1338,16 @@ export class TsCore implements Core {
    * per job the loop reads the job's size and its fence's state and does the job's writes, no
    * more. The ring's slots are walked in at most two segments (to the ring's end, then from its
    * start), with no index mask per job. A function of its own with no call in its loop, so that the
-   * compiler keeps the loop's words in registers. Returns how many jobs it completed.
+   * compiler keeps the loop's words in registers; the arrays' addresses (slots, descriptors, start
+   * times) come as arguments, since V8 keeps an address computed here as its parts (the arena's
+   * base, the offset from the header) and reloaded them per job. Returns how many jobs it completed.
    */
-  private zeroRun(base: number, rp: number, c: number, idx: number, n: number, e: number, step: number, limit: number, incl: boolean, armed: boolean, tmo: number): number {
+  private zeroRun(base: number, c: number, slotBase: number, descs: number, starts: number, mask: number, idx: number, n: number, e: number, step: number, limit: number, incl: boolean, armed: boolean, tmo: number): number {
     const i32 = this.i32;
     const u32 = this.u32;
     const f64 = this.f64;
     const cnt = this.timelyJobs(e, step, n, limit, incl, armed, tmo) >>> 0;
     if (cnt === 0) return 0;
-    const mask = u32[(rp + R_MASK) >>> 2];
-    const descs = rp + RING_SIZE;
-    const starts = this.startPtr(rp, 0);
-    const slotBase = this.hotArray(base);
     let h = i32[(c + C_HEAD) >>> 2];
     let freeHead = i32[(base + H_FREE_HEAD) >>> 2];
     let k = 0;
@@ -1352,10 +1359,9 @@ export class TsCore implements Core {
       let j = i;
       for (; (j >>> 0) < (end >>> 0); j++) {
         if (u32[(descs + (j * DESC_SIZE) + D_BYTES) >>> 2] !== 0) break;
+        if (h < 0) break; // (the list's end: slots are never negative, NIL is)
         const q = this.hotAt(slotBase, h);
-        // (the state word is read before the list's end is known: at NIL, a word of the arena
-        // before the slots, not used; one test then covers both)
-        if (((h === NIL) ? 1 : 0) | ((((u32[(q + S_STATE) >>> 2] & (FS_SIGNALED | FS_JS | FS_PINNED | FS_SCHED)) >>> 0) !== 0) ? 1 : 0)) break;
+        if (((u32[(q + S_STATE) >>> 2] & (FS_SIGNALED | FS_JS | FS_PINNED | FS_SCHED)) >>> 0) !== 0) break;
         const cur = h;
         h = this.recyclePlain(q, freeHead);
         freeHead = cur;
@@ -1482,6 +1488,70 @@ export class TsCore implements Core {
   }
 
   /**
+   * tiedPlain for a group that is every ring from `lo` to `hi` (the usual one: rings fed alike),
+   * from ring r of instant `full`: the same fences in the same order, with no test of each ring's
+   * membership per instant, the rings walked by address, the context's tail written once at the
+   * end (for the lists emptied) and the count of fences from the positions, not per job. The
+   * deferred and the published loops are two copies (tiedAllLoop), so neither tests `deferred`
+   * per job, and the arrays' addresses come as arguments (slotBase, ctxBase: V8 keeps an address
+   * computed here as its parts, two registers or reloads). Called from two sites (see zeroRun).
+   * Returns what tiedPlain returns.
+   */
+  private tiedAll(base: number, slotBase: number, ctxBase: number, rings: number, stride: number, count: number, lo: number, hi: number, full: number, r: number, steps: number, deferred: boolean): number {
+    if (deferred) return this.tiedAllLoop(base, slotBase, ctxBase, rings, stride, count, lo, hi, full, r, steps, true);
+    return this.tiedAllLoop(base, slotBase, ctxBase, rings, stride, count, lo, hi, full, r, steps, false);
+  }
+
+  /** tiedAll's loop, `deferred` a constant in each copy. */
+  private tiedAllLoop(base: number, slotBase: number, ctxBase: number, rings: number, stride: number, count: number, lo: number, hi: number, full: number, r: number, steps: number, deferred: boolean): number {
+    const i32 = this.i32;
+    const u32 = this.u32;
+    const f64 = this.f64;
+    let freeHead = i32[(base + H_FREE_HEAD) >>> 2];
+    const rpLo = (rings + Math.imul(lo, stride));
+    const rpHi = (rings + Math.imul(hi, stride)) >>> 0;
+    let i0 = 0; // (the first instant's rings before i0 ran)
+    if ((r | 0) > lo) i0 = (r | 0) < (hi | 0) ? (r - lo) : (hi - lo);
+    const full0 = full;
+    let rp = (rpLo + Math.imul(i0, stride));
+    let stopped = false;
+    for (; full < (steps | 0); full++) {
+      for (; (rp >>> 0) < rpHi; rp = ((rp >>> 0) + stride)) {
+        const c = ctxBase + (i32[((rp >>> 0) + R_CTX) >>> 2] * CTX_SIZE);
+        const h = i32[(c + C_HEAD) >>> 2];
+        // The list's end, or a fence that is not plain (slots are never negative: NIL is).
+        if (h < 0) {
+          stopped = true;
+          break;
+        }
+        const q = this.hotAt(slotBase, h);
+        if (((u32[(q + S_STATE) >>> 2] & (FS_SIGNALED | FS_JS | FS_PINNED | FS_SCHED)) >>> 0) !== 0) {
+          stopped = true;
+          break;
+        }
+        i32[(c + C_HEAD) >>> 2] = this.recyclePlain(q, freeHead);
+        freeHead = h;
+        if (!deferred) {
+          u32[(c + C_PENDING) >>> 2]--;
+          const seqno = this.slotSeqno(base, h);
+          if (seqno > f64[(c + C_SIGNALED_SEQNO) >>> 3]) f64[(c + C_SIGNALED_SEQNO) >>> 3] = seqno;
+        }
+      }
+      if (stopped) break;
+      rp = rpLo;
+    }
+    i32[(base + H_FREE_HEAD) >>> 2] = freeHead;
+    // The lists emptied: their tails (tiedPlain writes them as each list ends).
+    for (let p = rpLo; (p >>> 0) < rpHi; p = ((p >>> 0) + stride)) {
+      const c = ctxBase + (i32[((p >>> 0) + R_CTX) >>> 2] * CTX_SIZE);
+      if (i32[(c + C_HEAD) >>> 2] === NIL) i32[(c + C_TAIL) >>> 2] = NIL;
+    }
+    const i = (((((rp >>> 0) - rpLo) >>> 0) / (stride >>> 0)) >>> 0); // (0 once ended)
+    this.publishSignals(base, (Math.imul((full - full0), (hi - lo)) + i - i0));
+    return (((Math.imul(full, count) + (stopped ? (lo + i) : 0)) | 0) * 2 + (stopped ? 0 : 1));
+  }
+
+  /**
    * Tied rings: the rings whose next event is at t all complete their running job at one instant
    * end0, have more queued behind it, and their devices take one duration (`step`) per job: their
    * completions fall at the same instants end0, end0 + step, ... until another ring's event or
@@ -1513,6 +1583,8 @@ export class TsCore implements Core {
     let pattern = 0;
     let steps = 0x7fffffff; // instants every ring of the group has a clean completion at
     let first = 0; // the group's first ring
+    let hi = 0; // and the one after its last
+    let members = 0;
     for (let r = 0; r < count; r++) {
       const rp = rings + Math.imul(r, stride);
       const tr = f64[(rp + R_NEXT_T) >>> 3];
@@ -1520,6 +1592,8 @@ export class TsCore implements Core {
         if (tr < other) other = tr;
         continue;
       }
+      hi = (r + 1);
+      members++;
       const end = f64[(rp + R_CUR_END) >>> 3];
       if ((end0 >= 0 && end !== end0) || !(end <= until) || !this.runnable(base, rp)) return -1;
       if (end0 < 0) first = r;
@@ -1554,13 +1628,23 @@ export class TsCore implements Core {
       // check of them (the loop below would find the same), so they are skipped in a tight scan.
       const dur0 = Math.floor(baseNs + perByte * 0.0); // (fetch's formula)
       let zeros = step > 0 && dur0 === step && (!armed || tmo >= dur0);
-      for (; ((q - 1) >>> 0) < queued; q++) {
+      for (; (((q >>> 0) - 1) >>> 0) < queued; q++) {
         if (zeros) {
-          while (((q - 1) >>> 0) < queued && u32[(descs + (((head + q - 1) & mask) * DESC_SIZE) + D_BYTES) >>> 2] === 0)
-            q++;
-          if (((q - 1) >>> 0) >= queued) break;
+          // (in at most two segments: to the ring's end, then from its start; no mask per job)
+          let j = ((head + (q >>> 0) - 1) & mask);
+          for (;;) {
+            let end = (mask + 1);
+            if ((((end >>> 0) - j) >>> 0) > ((queued - ((q >>> 0) - 1)) >>> 0)) end = (j + queued - ((q >>> 0) - 1));
+            const j0 = j;
+            while ((j >>> 0) < (end >>> 0) && u32[(descs + (j * DESC_SIZE) + D_BYTES) >>> 2] === 0)
+              j++;
+            q = ((q >>> 0) + (j - j0));
+            if ((j >>> 0) < (end >>> 0) || (((q >>> 0) - 1) >>> 0) >= queued) break;
+            j = 0;
+          }
+          if ((((q >>> 0) - 1) >>> 0) >= queued) break;
         }
-        const d = descs + (((head + q - 1) & mask) * DESC_SIZE);
+        const d = descs + (((head + (q >>> 0) - 1) & mask) * DESC_SIZE);
         const b = u32[(d + D_BYTES) >>> 2];
         const dur = Math.floor(baseNs + perByte * b); // (fetch's formula)
         next = b !== 0 ? Math.floor(dur / DMA_CHUNKS) : dur;
@@ -1612,7 +1696,10 @@ export class TsCore implements Core {
     let part = 0; // (the same, once stopped)
     let stop = false; // within an instant
     let deferred = true; // the contexts' pending counts and signaled seqnos not yet written (no signalRun yet)
-    let code = this.tiedPlain(base, rings, stride, count, t, 0, 0, steps, true);
+    const all = members === ((hi - first) | 0); // every ring from first to hi: tiedAll
+    const slotBase = this.hotArray(base);
+    const ctxBase = base + u32[(base + H_CTX_OFF) >>> 2];
+    let code = all ? this.tiedAll(base, slotBase, ctxBase, rings, stride, count, first, hi, 0, 0, steps, true) : this.tiedPlain(base, rings, stride, count, t, 0, 0, steps, true);
     for (;;) {
       const pos = code >> 1;
       const nf = ((pos / count) | 0);
@@ -1642,7 +1729,7 @@ export class TsCore implements Core {
         break;
       }
       ri++; // (past the last ring: tiedPlain goes on with the next instant)
-      code = this.tiedPlain(base, rings, stride, count, t, full, ri, steps, false);
+      code = all ? this.tiedAll(base, slotBase, ctxBase, rings, stride, count, first, hi, full, ri, steps, false) : this.tiedPlain(base, rings, stride, count, t, full, ri, steps, false);
     }
     if (deferred) this.publishContexts(base, rings, stride, count, t, full, 0); // no stop: full each
     // Nothing ran: stopped at the group's first fence of the first instant.
@@ -2392,14 +2479,15 @@ export class TsCore implements Core {
    * the per-job loop MODE_NO_FAST_PATH keeps (so test/fast-path.test.ts compares submission too).
    * Each fence's link is written once (to the next fence, NIL for the last). A function of its own
    * with no call in its loop, its slots popped from the free list in one loop and the never-used
-   * ones in a second, so that the compiler keeps the loop's words in registers. Returns the last
-   * job's slot. (Enough room was checked by the caller.)
+   * ones in a second, so that the compiler keeps the loop's words in registers; the arrays'
+   * addresses come as arguments (V8 kept an address computed here as its parts and recomputed the
+   * start times' per job). Returns the last job's slot. (Enough room was checked by the caller.)
    */
-  private submitSlots(base: number, rp: number, c: number, state: number, n: number, tail: number, seqno: number, dst: number, bytes: number, pattern: number, allocId: number): number {
+  private submitSlots(base: number, slotBase: number, coldBase: number, descs: number, starts: number, mask: number, c: number, state: number, n: number, tail: number, seqno: number, dst: number, bytes: number, pattern: number, allocId: number): number {
     // (A job with no bytes and no buffer: its descriptor's words are constants in the loops, which
     // leaves the compiler registers for the rest.)
-    if (((dst | bytes | pattern | allocId) >>> 0) === 0) return this.submitInto(base, rp, c, state, n, tail, seqno, 0, 0, 0, 0);
-    return this.submitInto(base, rp, c, state, n, tail, seqno, dst, bytes, pattern, allocId);
+    if (((dst | bytes | pattern | allocId) >>> 0) === 0) return this.submitInto(base, slotBase, coldBase, descs, starts, mask, c, state, n, tail, seqno, 0, 0, 0, 0);
+    return this.submitInto(base, slotBase, coldBase, descs, starts, mask, c, state, n, tail, seqno, dst, bytes, pattern, allocId);
   }
 
   /**
@@ -2408,12 +2496,10 @@ export class TsCore implements Core {
    * ring's end, then from its start). Two loops with few words each, kept in registers, where one
    * loop doing both spilled them.
    */
-  private submitInto(base: number, rp: number, c: number, state: number, n: number, tail: number, seqno: number, dst: number, bytes: number, pattern: number, allocId: number): number {
+  private submitInto(base: number, slotBase: number, coldBase: number, descs: number, starts: number, mask: number, c: number, state: number, n: number, tail: number, seqno: number, dst: number, bytes: number, pattern: number, allocId: number): number {
     const i32 = this.i32;
     const u32 = this.u32;
     const f64 = this.f64;
-    const slotBase = this.hotArray(base);
-    const coldBase = this.coldArray(base);
     let freeHead = i32[(base + H_FREE_HEAD) >>> 2];
     const prev = i32[(c + C_TAIL) >>> 2];
     // Where the next fence's slot is linked: the context's head, or the last fence's link.
@@ -2421,8 +2507,9 @@ export class TsCore implements Core {
     let link = link0;
     let sq = seqno;
     let left = n;
-    for (; left > 0; left--) {
-      if (freeHead === NIL) break;
+    // (The list's end tested after each pop, apart from the count: slots are never negative,
+    // NIL is. Tested together in the loop's condition, they took V8 six instructions a job.)
+    if (freeHead >= 0) for (; left > 0;) {
       sq += 1;
       const slot = freeHead;
       const p = this.hotAt(slotBase, slot);
@@ -2434,6 +2521,8 @@ export class TsCore implements Core {
       u32[(p + S_STATE) >>> 2] = state;
       i32[link >>> 2] = slot; // (linked once written, as initFence does)
       link = p + S_NEXT;
+      left--;
+      if (freeHead < 0) break;
     }
     let bump = i32[(base + H_BUMP) >>> 2];
     for (; left > 0; left--) {
@@ -2460,9 +2549,6 @@ export class TsCore implements Core {
     i32[(base + H_BUMP) >>> 2] = bump;
     i32[(base + H_IN_USE) >>> 2] += n;
     // The descriptors and start times.
-    const mask = u32[(rp + R_MASK) >>> 2];
-    const descs = rp + RING_SIZE;
-    const starts = this.startPtr(rp, 0);
     let k = (tail & mask);
     let rest = n;
     sq = seqno;
@@ -2509,7 +2595,7 @@ export class TsCore implements Core {
     const starts = this.startPtr(rp, 0);
     // (One job, a scheduler's: the per-job path, the same bytes without the batch's setup.)
     if (n > 1 && !(u32[(base + H_MODE) >>> 2] & MODE_NO_FAST_PATH)) {
-      slot = this.submitSlots(base, rp, c, (ctx << STATE_CTX_SHIFT) | FS_ALLOC | FS_QUEUED, n, tail, seqno, dst, bytes, pattern, allocId);
+      slot = this.submitSlots(base, this.hotArray(base), this.coldArray(base), rp + RING_SIZE, starts, mask, c, (ctx << STATE_CTX_SHIFT) | FS_ALLOC | FS_QUEUED, n, tail, seqno, dst, bytes, pattern, allocId);
       seqno += n;
     } else for (let i = 0; i < n; i++) {
       seqno += 1;
