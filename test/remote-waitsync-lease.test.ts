@@ -21,8 +21,11 @@ const scenarios = new URL('./workers/emitter-scenarios.mjs', import.meta.url);
 const settle = (ms: number) => new Promise((r) => setTimeout(r, ms));
 type Report = { value: boolean; ms: number; status: number; held: boolean; signalCode: string };
 
-/** A worker running the 'sleeper' scenario on the owner's fence `a`: its own fence's handle, and its report. */
-async function sleeper(rt: Runtime, a: SharedFenceHandle) {
+/**
+ * A worker on the emitter scenarios, and `next(key, ms)`: its first message that has `key`,
+ * waited for up to `ms` (undefined past it).
+ */
+function scenarioWorker() {
   const w = new Worker(scenarios);
   const msgs: Record<string, unknown>[] = [];
   let wake: (() => void) | undefined;
@@ -30,16 +33,24 @@ async function sleeper(rt: Runtime, a: SharedFenceHandle) {
     msgs.push(m);
     wake?.();
   });
-  const next = async <T>(key: string): Promise<T> => {
-    for (;;) {
+  const next = async <T = Record<string, unknown>>(key: string, ms = Infinity): Promise<T | undefined> => {
+    const until = performance.now() + ms;
+    while (performance.now() < until) {
       const m = msgs.find((x) => key in x);
       if (m) return m as T;
-      await new Promise<void>((r) => (wake = r));
+      await Promise.race([new Promise<void>((r) => (wake = r)), settle(50)]);
     }
+    return undefined;
   };
+  return { w, next };
+}
+
+/** A worker running the 'sleeper' scenario on the owner's fence `a`: its own fence's handle, and its report. */
+async function sleeper(rt: Runtime, a: SharedFenceHandle) {
+  const { w, next } = scenarioWorker();
   w.postMessage({ scenario: 'sleeper', runtime: rt.share(), fences: [a] });
-  const { fence } = await next<{ fence: SharedFenceHandle }>('fence');
-  return { w, fence, report: () => next<Report>('value') };
+  const { fence } = (await next<{ fence: SharedFenceHandle }>('fence'))!;
+  return { w, fence, report: async () => (await next<Report>('value'))! };
 }
 
 /** A runtime, its fence `a`, a worker asleep in waitSync on it ('sleeper'), and this thread's view of the worker's own fence. */
@@ -180,22 +191,7 @@ describe.each(BACKENDS)('waitSync with no deadline and the leases (%s backend)',
     const rt = await runtime(backend, { maxEmitterThreads: 1 });
     const root = rt.arena.root;
     const a = rt.createContext().createFence();
-    const w = new Worker(scenarios);
-    const msgs: Record<string, unknown>[] = [];
-    let wake: (() => void) | undefined;
-    w.on('message', (m) => {
-      msgs.push(m);
-      wake?.();
-    });
-    const next = async (key: string, ms: number) => {
-      const until = performance.now() + ms;
-      while (performance.now() < until) {
-        const m = msgs.find((x) => key in x);
-        if (m) return m;
-        await Promise.race([new Promise<void>((r) => (wake = r)), settle(50)]);
-      }
-      return undefined;
-    };
+    const { w, next } = scenarioWorker();
     w.postMessage({ scenario: 'reclaimedSleeper', runtime: rt.share(), fences: [a.fence.share()] });
     expect(await next('ready', 20_000)).toBeDefined();
     const lease = root.word(root.header(L.H_EMIT_OFF) + L.EH_LEASE);
@@ -207,7 +203,7 @@ describe.each(BACKENDS)('waitSync with no deadline and the leases (%s backend)',
     expect(reclaimed).toBe(1);
     expect(Atomics.load(root.i32, lease) & 1).toBe(1); // a reclaim leaves the lease as it was
     w.postMessage({ go: true });
-    const r = (await next('value', 10_000)) as { value: boolean; ms: number } | undefined;
+    const r = await next<{ value: boolean; ms: number }>('value', 10_000);
     await w.terminate();
     expect(r).toMatchObject({ value: false }); // undefined: it spun past its deadline
     expect(r!.ms).toBeGreaterThanOrEqual(290);
