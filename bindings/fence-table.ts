@@ -240,7 +240,7 @@ export class FenceTable {
     rec.refs++;
     if (driver || rec.youngFence !== undefined) this.#retainOther(rec, handle, driver);
     else rec.youngFence = handle; // the usual: a DmaFence, the first of its fence in this task
-    if (!rec.young) this.#enlist(rec);
+    if (rec.young !== true) this.#enlist(rec); // a compare with true, not a truthiness test (a field read as any value)
   }
 
   /** retain, for a DriverFence or a second waiting DmaFence. */
@@ -330,7 +330,7 @@ export class FenceTable {
     if (rec.youngDriver === handle) rec.youngDriver = undefined;
     else if (rec.youngFence === handle) rec.youngFence = undefined;
     else this.#unyoungMore(rec, handle, driver);
-    if (rec.young && rec.youngDriver === undefined && rec.youngFence === undefined) {
+    if (rec.young === true && rec.youngDriver === undefined && rec.youngFence === undefined) {
       // #offYoung's usual case written out: its last waiting handle went, and its slot is the newest on the list.
       const n = this.#youngCount;
       if (rec.youngMore === undefined && n !== 0 && this.#young[n - 1] === rec.slot && this.records[rec.slot] === rec) {
