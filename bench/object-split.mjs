@@ -6,12 +6,29 @@
 //   row     the same and one callback: the object API row (bench/core.mjs objectApiLoop)
 //   plain   the row's peer, the plain JS fence object (bench/core.mjs plainFenceLoop)
 //   node bench/object-split.mjs [dist/] [rounds]
+// With --instructions, each step's instructions per fence instead of its time (valgrind's
+// cachegrind, V8's background compilation off, so that which callees get inlined does not vary
+// between runs): the difference of two runs of the step alone, 300 and 100 loops of 1,000 fences,
+// so start-up and compilation cancel out. Slow (a minute a step); needs valgrind.
+//   node bench/object-split.mjs --instructions [dist/] [--backend ts]
 import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { median, sorted } from './stats.mjs';
 import { objectApiLoop, plainFenceLoop } from './core.mjs';
 
 const args = process.argv.slice(2);
+const flag = (name) => {
+  const i = args.indexOf(name);
+  if (i < 0) return undefined;
+  const v = args[i + 1];
+  args.splice(i, 2);
+  return v;
+};
+const instructions = args.includes('--instructions');
+if (instructions) args.splice(args.indexOf('--instructions'), 1);
+const only = flag('--loops'); // internal: `--loops <step> <n>` runs one step n times, untimed (for valgrind)
+const backend = flag('--backend') ?? 'wasm';
 const dir = args.find((a) => !/^\d+$/.test(a)) ?? 'dist';
 const rounds = Number(args.find((a) => /^\d+$/.test(a)) ?? 10);
 const { createRuntime } = await import(pathToFileURL(resolve(dir, 'index.js')).href);
@@ -73,10 +90,34 @@ const steps = {
   },
 };
 const names = Object.keys(steps);
+if (instructions) {
+  const self = fileURLToPath(import.meta.url);
+  const count = (step, loops) => {
+    const r = spawnSync(
+      'valgrind',
+      ['--tool=cachegrind', '--cache-sim=no', '--cachegrind-out-file=/dev/null', process.execPath, '--no-concurrent-recompilation', self, dir, '--backend', backend, '--loops', step, String(loops)],
+      { encoding: 'utf8' },
+    );
+    const m = /I\s+refs:\s+([\d,]+)/.exec(r.stderr ?? '');
+    if (!m) throw new Error(`valgrind gave no count for ${step}: ${r.error?.message ?? r.stderr?.slice(-300)}`);
+    return Number(m[1].replace(/,/g, ''));
+  };
+  for (const n of names) console.log(`${n.padEnd(7)} ${Math.round((count(n, 300) - count(n, 100)) / (200 * K))} instructions per fence (${backend})`);
+  process.exit(0);
+}
 const fns = {};
 const res = {};
+if (only !== undefined) {
+  const rt = await createRuntime({ backend, maxFences: 4096 });
+  const fn = steps[only](rt.createContext(), rt);
+  for (let i = 0; i < rounds; i++) {
+    fn(); // rounds: the loop count that follows the step's name
+    if (i % 10 === 9) await new Promise((r) => setTimeout(r, 0)); // the end of a task, as in the timed rounds
+  }
+  process.exit(0);
+}
 for (const n of names) {
-  const rt = await createRuntime({ backend: 'wasm', maxFences: 4096 });
+  const rt = await createRuntime({ backend, maxFences: 4096 });
   const ctx = rt.createContext();
   fns[n] = steps[n](ctx, rt);
   res[n] = [];

@@ -11,6 +11,23 @@
 import * as L from './core/layout.js';
 import { DmaFenceRangeError } from './errors.js';
 
+// Module-local copies of the layout constants the slot and context accessors use: TurboFan folds
+// a module's own `const` to an immediate, an imported binding is a cell load and a hole check.
+const HOT_SHIFT = L.HOT_SHIFT;
+const COLD_SHIFT = L.COLD_SHIFT;
+const CTX_SIZE = L.CTX_SIZE;
+const S_GEN = L.S_GEN;
+const S_ERROR = L.S_ERROR;
+const STATE_FLAGS_MASK = L.STATE_FLAGS_MASK;
+const STATE_CTX_SHIFT = L.STATE_CTX_SHIFT;
+const CS_SEQNO = L.CS_SEQNO;
+const CS_TIMESTAMP = L.CS_TIMESTAMP;
+const C_LAST_SEQNO = L.C_LAST_SEQNO;
+const C_SIGNALED_SEQNO = L.C_SIGNALED_SEQNO;
+const C_PENDING = L.C_PENDING;
+const C_HEAD = L.C_HEAD;
+const S_NEXT = L.S_NEXT;
+
 /** The arena starts past the wasm module's (empty) static data; address 0 stays unused. */
 export const ARENA_BASE = 1024;
 const PAGE = 65536;
@@ -65,7 +82,7 @@ export function computeLayout(s: ArenaSizes): ArenaLayout {
   const totalSlots = s.maxFences + maxEmitters * emitSlots;
   const holdOff = align(emitOff + maxEmitters * L.EH_SIZE);
   const ctxOff = align(holdOff + L.HOLD_ENTRIES * L.HOLD_SIZE);
-  const slotOff = align(ctxOff + s.maxContexts * L.CTX_SIZE);
+  const slotOff = align(ctxOff + s.maxContexts * CTX_SIZE);
   const coldOff = align(slotOff + totalSlots * L.HOT_SIZE);
   const ringsOff = align(coldOff + totalSlots * L.COLD_SIZE);
   const dmaOff = align(ringsOff + s.maxRings * s.ringStride);
@@ -278,7 +295,7 @@ export class Arena extends ArenaViews {
 
   // ── context entries ──
   ctxWord(ctx: number): number {
-    return this.ctxWord0 + ctx * (L.CTX_SIZE >> 2);
+    return this.ctxWord0 + ctx * (CTX_SIZE >> 2);
   }
   /** Claims the next context table entry and the next id (C1). Returns the index, or -1 if full. */
   createContext(seqno64: boolean, startSeqno: number, fixedId?: number, flags = 0): number {
@@ -294,11 +311,11 @@ export class Arena extends ArenaViews {
     const id = fixedId ?? this.allocContextIds(1);
     const w = this.ctxWord(index);
     this.u32[w + (L.C_FLAGS >> 2)] = L.CF_LIVE | (seqno64 ? L.CF_SEQNO64 : 0) | flags;
-    this.f64[(w >> 1) + (L.C_LAST_SEQNO >> 3)] = startSeqno - 1;
-    this.f64[(w >> 1) + (L.C_SIGNALED_SEQNO >> 3)] = startSeqno - 1;
-    this.i32[w + (L.C_HEAD >> 2)] = L.NIL;
+    this.f64[(w >> 1) + (C_LAST_SEQNO >> 3)] = startSeqno - 1;
+    this.f64[(w >> 1) + (C_SIGNALED_SEQNO >> 3)] = startSeqno - 1;
+    this.i32[w + (C_HEAD >> 2)] = L.NIL;
     this.i32[w + (L.C_TAIL >> 2)] = L.NIL;
-    this.u32[w + (L.C_PENDING >> 2)] = 0;
+    this.u32[w + (C_PENDING >> 2)] = 0;
     this.i32[w + (L.C_RING >> 2)] = L.NIL;
     this.f64[(w >> 1) + (L.C_CREATED >> 3)] = 0;
     // The id last (atomic), once the entry is whole: a view in another thread scans entries up to
@@ -324,20 +341,20 @@ export class Arena extends ArenaViews {
     return this.u32[this.ctxWord(ctx) + (L.C_FLAGS >> 2)];
   }
   ctxLastSeqno(ctx: number): number {
-    return this.f64[(this.ctxWord(ctx) >> 1) + (L.C_LAST_SEQNO >> 3)];
+    return this.f64[(this.ctxWord(ctx) >> 1) + (C_LAST_SEQNO >> 3)];
   }
   ctxSignaledSeqno(ctx: number): number {
-    return this.f64[(this.ctxWord(ctx) >> 1) + (L.C_SIGNALED_SEQNO >> 3)];
+    return this.f64[(this.ctxWord(ctx) >> 1) + (C_SIGNALED_SEQNO >> 3)];
   }
   ctxPending(ctx: number): number {
-    return this.u32[this.ctxWord(ctx) + (L.C_PENDING >> 2)];
+    return this.u32[this.ctxWord(ctx) + (C_PENDING >> 2)];
   }
   /** The seqno of the oldest pending fence of a context, or undefined. */
   ctxOldestPending(ctx: number): number | undefined {
-    let s = this.i32[this.ctxWord(ctx) + (L.C_HEAD >> 2)];
+    let s = this.i32[this.ctxWord(ctx) + (C_HEAD >> 2)];
     while (s !== L.NIL) {
       if (!(this.slotState(s) & L.FS_SIGNALED)) return this.slotSeqno(s);
-      s = this.i32[this.slotWord(s) + (L.S_NEXT >> 2)];
+      s = this.i32[this.slotWord(s) + (S_NEXT >> 2)];
     }
     return undefined;
   }
@@ -346,17 +363,17 @@ export class Arena extends ArenaViews {
   /** The slots of context `ctx`'s pending fences, oldest first (cold path: it allocates). */
   ctxPendingSlots(ctx: number): number[] {
     const out: number[] = [];
-    for (let s = this.i32[this.ctxWord(ctx) + (L.C_HEAD >> 2)]; s !== L.NIL; s = this.i32[this.slotWord(s) + (L.S_NEXT >> 2)]) {
+    for (let s = this.i32[this.ctxWord(ctx) + (C_HEAD >> 2)]; s !== L.NIL; s = this.i32[this.slotWord(s) + (S_NEXT >> 2)]) {
       if (!(this.slotState(s) & L.FS_SIGNALED)) out.push(s);
     }
     return out;
   }
 
   ctxFindPending(ctx: number, seqno: number): number {
-    let s = this.i32[this.ctxWord(ctx) + (L.C_HEAD >> 2)];
+    let s = this.i32[this.ctxWord(ctx) + (C_HEAD >> 2)];
     while (s !== L.NIL) {
       if (!(this.slotState(s) & L.FS_SIGNALED) && this.slotSeqno(s) === seqno) return s;
-      s = this.i32[this.slotWord(s) + (L.S_NEXT >> 2)];
+      s = this.i32[this.slotWord(s) + (S_NEXT >> 2)];
     }
     return L.NIL;
   }
@@ -364,36 +381,36 @@ export class Arena extends ArenaViews {
   // ── fence slots ──
   /** Word index of a slot's hot words (S_*). */
   slotWord(slot: number): number {
-    return this.slotWord0 + (slot << (L.HOT_SHIFT - 2));
+    return this.slotWord0 + (slot << (HOT_SHIFT - 2));
   }
   /** Word index of a slot's cold words (CS_*). */
   coldWord(slot: number): number {
-    return this.coldWord0 + (slot << (L.COLD_SHIFT - 2));
+    return this.coldWord0 + (slot << (COLD_SHIFT - 2));
   }
   slotState(slot: number): number {
     return this.u32[this.slotWord(slot)];
   }
   slotFlags(slot: number): number {
-    return this.u32[this.slotWord(slot)] & L.STATE_FLAGS_MASK;
+    return this.u32[this.slotWord(slot)] & STATE_FLAGS_MASK;
   }
   slotCtx(slot: number): number {
-    return this.u32[this.slotWord(slot)] >>> L.STATE_CTX_SHIFT;
+    return this.u32[this.slotWord(slot)] >>> STATE_CTX_SHIFT;
   }
   setSlotFlag(slot: number, flag: number, on: boolean): void {
     const w = this.slotWord(slot);
     this.u32[w] = on ? this.u32[w] | flag : this.u32[w] & ~flag;
   }
   slotGen(slot: number): number {
-    return this.u32[this.slotWord(slot) + (L.S_GEN >> 2)];
+    return this.u32[this.slotWord(slot) + (S_GEN >> 2)];
   }
   slotError(slot: number): number {
-    return this.i32[this.slotWord(slot) + (L.S_ERROR >> 2)];
+    return this.i32[this.slotWord(slot) + (S_ERROR >> 2)];
   }
   slotSeqno(slot: number): number {
-    return this.f64[(this.coldWord(slot) >> 1) + (L.CS_SEQNO >> 3)];
+    return this.f64[(this.coldWord(slot) >> 1) + (CS_SEQNO >> 3)];
   }
   slotTimestamp(slot: number): number {
-    return this.f64[(this.coldWord(slot) >> 1) + (L.CS_TIMESTAMP >> 3)];
+    return this.f64[(this.coldWord(slot) >> 1) + (CS_TIMESTAMP >> 3)];
   }
   inUse(): number {
     return this.header(L.H_IN_USE);
@@ -436,7 +453,7 @@ export class Arena extends ArenaViews {
       out.push(s);
       const w = this.slotWord(s);
       this.u32[w] &= ~L.FS_NOTIFY;
-      s = this.i32[w + (L.S_NEXT >> 2)];
+      s = this.i32[w + (S_NEXT >> 2)];
     }
     this.setHeader(L.H_NOTIFY_HEAD, L.NIL);
     this.setHeader(L.H_NOTIFY_TAIL, L.NIL);

@@ -13,6 +13,9 @@ import * as L from './core/layout.js';
 import type { HwRing } from './hw-ring.js';
 import { DmaFenceRangeError, DmaFenceTypeError, checkErrno, checkInteger, checkOptions } from './errors.js';
 
+/** A module-local copy: TurboFan folds it to an immediate (an imported binding is a cell load and a hole check). */
+const NIL = L.NIL;
+
 /** Options of `rt.createContext()`: the timeline's names, its seqnos, and the issuer's hooks. */
 export interface ContextOptions extends IssuerOps {
   /** Shown by fences while pending (F14). Default "dmafence". */
@@ -51,6 +54,8 @@ export class FenceContext implements Issuer {
   readonly #ops: IssuerOps;
   readonly #hooked: boolean;
   readonly #index: number;
+  /** The f64 index of its entry's last seqno (arena.ctxLastSeqno without the call: createFence's check). */
+  readonly #lastSeqnoAt: number;
   /** @internal set when nothing can signal this context any more */
   _dead = false;
   /** @internal set once its driver is unloaded (T5) */
@@ -67,6 +72,7 @@ export class FenceContext implements Issuer {
     this.#t = table;
     this.#index = index;
     this.#id = table.arena.ctxId(index);
+    this.#lastSeqnoAt = (table.arena.ctxWord(index) >> 1) + (L.C_LAST_SEQNO >> 3);
     this.#driverName = opts.driverName ?? 'dmafence';
     this.#timelineName = opts.timelineName ?? `timeline-${this.#id}`;
     this.#seqno64 = opts.seqno64 ?? false;
@@ -181,12 +187,11 @@ export class FenceContext implements Issuer {
     t.life.check();
     const index = this.#index;
     // One call for the two cold checks (ring-owned, seqnos exhausted), in that order: a small body inlines.
-    if (this.#ring !== undefined || t.arena.ctxLastSeqno(index) >= Number.MAX_SAFE_INTEGER) this.#createChecks();
-    const slot = t.core.fenceCreate(t.arena.base, index);
-    if (slot === L.NIL) this.#full(1);
-    const rec = t.created(slot, index);
+    if (this.#ring !== undefined || t.arena.f64[this.#lastSeqnoAt] >= Number.MAX_SAFE_INTEGER) this.#createChecks();
+    const rec = t.createForDriver(index);
+    if (rec === undefined) this.#full(1);
     const df = new DriverFence(HANDLE_TOKEN, t, rec);
-    t.retainNewDriver(rec, df);
+    rec.youngDriver = df; // the reference createForDriver took, waiting for its registry entry (FenceTable.retain)
     return df;
   }
 
@@ -229,6 +234,6 @@ export class FenceContext implements Issuer {
     this.#t.life.check();
     checkSeqno('seqno', seqno);
     const slot = this.#t.arena.ctxFindPending(this.index, seqno);
-    return slot === L.NIL ? null : this.#t.handle(slot);
+    return slot === NIL ? null : this.#t.handle(slot);
   }
 }

@@ -22,6 +22,19 @@ import { Errno } from './errors.js';
 import { CallbackErrors } from './callback-errors.js';
 import { blockedWaiters, waitAny } from './fence-waits.js';
 
+// Module-local copies of the layout constants the hot paths use: TurboFan folds a module's own
+// `const` to an immediate, while an imported binding is a cell load and a hole check at every use
+// (README Performance, the object API).
+const FS_SIGNALED = L.FS_SIGNALED;
+const FS_FORCED = L.FS_FORCED;
+const FS_JS = L.FS_JS;
+const FS_ENABLED = L.FS_ENABLED;
+const SIG_ORDERING = L.SIG_ORDERING;
+const S_GEN = L.S_GEN;
+const S_GEN_WORD = L.S_GEN >> 2;
+const SLOT_WORD_SHIFT = L.HOT_SHIFT - 2;
+const NIL = L.NIL;
+
 export type { Issuer, IssuerOps } from './issuer.js';
 export type { CallbackErrorListener } from './callback-errors.js';
 
@@ -84,20 +97,20 @@ export interface FenceRecord {
   composite: CompositePart | undefined;
 }
 
-/** A new record (no handle yet: the caller retains). */
-function newRecord(slot: number, gen: number, ctx: number): FenceRecord {
+/** A new record: `refs` references, `young` when its slot is going on the young list (FenceTable.retain). */
+function newRecord(slot: number, gen: number, ctx: number, refs: number, young: boolean): FenceRecord {
   // One literal, fields in one order: the constants come from its boilerplate, only the
   // arguments and the two shared empty arrays are stored.
   return {
     slot,
     gen,
     ctx,
-    refs: 0,
+    refs,
     cb: undefined,
     cbFence: undefined,
     moreCallbacks: NO_MORE,
     waiters: NO_WAITERS,
-    young: false,
+    young,
     youngDriver: undefined,
     youngFence: undefined,
     youngMore: undefined,
@@ -155,7 +168,7 @@ export class FenceTable {
   record(slot: number): FenceRecord {
     let rec = this.records[slot];
     if (!rec) {
-      rec = newRecord(slot, this.arena.slotGen(slot), this.arena.slotCtx(slot));
+      rec = newRecord(slot, this.arena.slotGen(slot), this.arena.slotCtx(slot), 0, false);
       this.arena.setSlotFlag(slot, L.FS_PINNED, true);
       this.records[slot] = rec;
     }
@@ -180,8 +193,26 @@ export class FenceTable {
    */
   created(slot: number, ctx: number): FenceRecord {
     const a = this.arena;
-    const rec = newRecord(slot, a.u32[a.slotWord(slot) + (L.S_GEN >> 2)], ctx); // slotGen, without its call
+    const rec = newRecord(slot, a.u32[a.slotWord(slot) + (S_GEN >> 2)], ctx, 0, false); // slotGen, without its call
     this.records[slot] = rec;
+    return rec;
+  }
+
+  /**
+   * ctx.createFence()'s steps after its checks, in one body: a new fence on context index `ctx`
+   * (fenceCreate), its record with the one reference of the DriverFence the caller makes at once
+   * and stores in `youngDriver`, and the slot on the young list (retain, `#enlist`). undefined when
+   * no slot is free. Written out flat so that the path costs one call whether or not TurboFan
+   * inlines it into the caller (README Performance, the object API).
+   */
+  createForDriver(ctx: number): FenceRecord | undefined {
+    const a = this.arena;
+    const slot = this.core.fenceCreate(a.base, ctx);
+    if (slot === NIL) return undefined;
+    const rec = newRecord(slot, a.u32[a.slotWord0 + (slot << SLOT_WORD_SHIFT) + S_GEN_WORD], ctx, 1, true);
+    this.records[slot] = rec;
+    if (this.#youngCount >= this.#youngLimit) this.#youngRoom();
+    this.#young[this.#youngCount++] = slot;
     return rec;
   }
 
@@ -209,17 +240,7 @@ export class FenceTable {
     rec.refs++;
     if (driver || rec.youngFence !== undefined) this.#retainOther(rec, handle, driver);
     else rec.youngFence = handle; // the usual: a DmaFence, the first of its fence in this task
-    if (!rec.young) this.#enlist(rec);
-  }
-
-  /**
-   * The reference of the DriverFence createFence just made on a new record (refs 0, no handle
-   * waiting): retain's steps for that case alone, so that createFence's body stays small.
-   */
-  retainNewDriver(rec: FenceRecord, handle: object): void {
-    rec.refs = 1;
-    rec.youngDriver = handle;
-    this.#enlist(rec);
+    if (rec.young !== true) this.#enlist(rec); // a compare with true, not a truthiness test (a field read as any value)
   }
 
   /** retain, for a DriverFence or a second waiting DmaFence. */
@@ -231,7 +252,7 @@ export class FenceTable {
 
   /** The record's slot goes on the young list (the record has its first waiting handle). */
   #enlist(rec: FenceRecord): void {
-    if (this.#youngCount === YOUNG_MAX || !this.#youngQueued) this.#youngRoom();
+    if (this.#youngCount >= this.#youngLimit) this.#youngRoom();
     rec.young = true;
     this.#young[this.#youngCount++] = rec.slot;
   }
@@ -239,8 +260,8 @@ export class FenceTable {
   /** Before a slot goes on the young list: room on it (a full list is flushed) and the end-of-task flush queued. */
   #youngRoom(): void {
     if (this.#youngCount === YOUNG_MAX) this.#flushYoung();
-    if (!this.#youngQueued) {
-      this.#youngQueued = true;
+    if (this.#youngLimit === 0) {
+      this.#youngLimit = YOUNG_MAX;
       queueMicrotask(this.#registerYoung);
     }
   }
@@ -252,12 +273,13 @@ export class FenceTable {
   /** Slots whose record has handles waiting for their registry entry (duplicates and stale slots are skipped). */
   readonly #young = new Int32Array(YOUNG_MAX);
   #youngCount = 0;
-  #youngQueued = false;
+  /** YOUNG_MAX while the end-of-task flush is queued, else 0: one compare tells a slot needs #youngRoom first. */
+  #youngLimit = 0;
   /** Registry entries taken so far (a handle released in the task that made it takes none). */
   registered = 0;
   /** The handles still unreleased get their registry entry. */
   readonly #registerYoung = (): void => {
-    this.#youngQueued = false;
+    this.#youngLimit = 0;
     this.#flushYoung();
   };
 
@@ -308,8 +330,20 @@ export class FenceTable {
     if (rec.youngDriver === handle) rec.youngDriver = undefined;
     else if (rec.youngFence === handle) rec.youngFence = undefined;
     else this.#unyoungMore(rec, handle, driver);
-    if (rec.young && rec.youngDriver === undefined && rec.youngFence === undefined) this.#offYoung(rec);
-    if (--rec.refs === 0) this.#lastRef(rec);
+    if (rec.young === true && rec.youngDriver === undefined && rec.youngFence === undefined) {
+      // #offYoung's usual case written out: its last waiting handle went, and its slot is the newest on the list.
+      const n = this.#youngCount;
+      if (rec.youngMore === undefined && n !== 0 && this.#young[n - 1] === rec.slot && this.records[rec.slot] === rec) {
+        rec.young = false;
+        this.#youngCount = n - 1;
+      } else this.#offYoung(rec);
+    }
+    if (--rec.refs !== 0) return;
+    // #lastRef's usual case written out (attached, no listener, not composite, no callback still to run): it leaves the slot.
+    if (rec.cb === undefined && rec.waiters.length === 0 && rec.composite === undefined && !rec.notifyPending && this.records[rec.slot] === rec) {
+      this.records[rec.slot] = undefined;
+      this.core.fenceUnpin(this.arena.base, rec.slot);
+    } else this.#lastRef(rec);
   }
 
   /** F16 under strict: releasing the last reference of a pending fence with listeners throws. */
@@ -368,7 +402,7 @@ export class FenceTable {
     // F16: nobody can reach this fence any more, but someone is waiting on it.
     this.log.note(this.#f16(rec));
     this.core.fenceSetError(this.arena.base, rec.slot, -Errno.EDEADLK);
-    this.arena.setSlotFlag(rec.slot, L.FS_FORCED, true);
+    this.arena.setSlotFlag(rec.slot, FS_FORCED, true);
     rec.refs++; // the forced signal's callbacks run on an attached record
     this.signal(rec, this.clock.now);
     rec.refs--;
@@ -391,7 +425,7 @@ export class FenceTable {
 
   /** Signaled? A record whose slot was recycled (last handle gone) was signaled. */
   isSignaledRaw(rec: FenceRecord): boolean {
-    return this.records[rec.slot] !== rec || (this.arena.slotState(rec.slot) & L.FS_SIGNALED) !== 0;
+    return this.records[rec.slot] !== rec || (this.arena.slotState(rec.slot) & FS_SIGNALED) !== 0;
   }
 
   /**
@@ -426,9 +460,9 @@ export class FenceTable {
   /** F13: the issuer's enable hook, at most once; false from it means complete: signal now. */
   enableSignaling(rec: FenceRecord, handle: DmaFence): void {
     const flags = this.arena.slotFlags(rec.slot);
-    if (flags & (L.FS_ENABLED | L.FS_SIGNALED)) return;
+    if (flags & (FS_ENABLED | FS_SIGNALED)) return;
     this.reachIssuer(rec, 'enable_signaling');
-    this.arena.setSlotFlag(rec.slot, L.FS_ENABLED, true);
+    this.arena.setSlotFlag(rec.slot, FS_ENABLED, true);
     const hook = this.issuers[rec.ctx].ops.enableSignaling;
     if (hook && hook(handle) === false) this.signal(rec, this.clock.now);
   }
@@ -460,13 +494,41 @@ export class FenceTable {
   signal(rec: FenceRecord, timestamp: number): boolean {
     const arena = this.arena;
     const st = arena.u32[arena.slotWord(rec.slot)];
-    if (this.records[rec.slot] !== rec || st & L.FS_SIGNALED) return false;
+    if (this.records[rec.slot] !== rec || st & FS_SIGNALED) return false;
     // A forced signal (F16) breaks no order; under strict an ordering break throws first.
-    if (st & L.FS_FORCED || this.log.strict) return this.#signalChecked(rec, timestamp, (st & L.FS_FORCED) !== 0);
-    const r = this.core.fenceSignal(arena.base, rec.slot, timestamp);
+    if (st & FS_FORCED || this.log.strict) return this.#signalChecked(rec, timestamp, (st & FS_FORCED) !== 0);
+    const slot = rec.slot;
+    const r = this.core.fenceSignal(arena.base, slot, timestamp);
     if (this.sharedOut) publishSignals(arena);
-    if (r === L.SIG_ORDERING) this.#noteOrder(rec);
-    this.#notify(rec);
+    if (r === SIG_ORDERING) this.#noteOrder(rec);
+    // #notify, its usual case (one callback, no waiter: #notifyOne and #call) written out here, so
+    // that a signal is one flat body: called as a whole (too big for TurboFan to inline into the
+    // caller, whose inlining budget then goes to the handles' small members), never half inlined
+    // with its callees left as calls (README Performance, the object API). The rest: #notify.
+    const fn = rec.cb;
+    if (fn === undefined || rec.moreCallbacks !== NO_MORE || rec.waiters !== NO_WAITERS || this.records[slot] !== rec) {
+      this.#notify(rec);
+      return true;
+    }
+    const fence = rec.cbFence!;
+    rec.cb = undefined;
+    rec.cbFence = undefined;
+    rec.notifyPending = true;
+    rec.refs++;
+    arena.u32[arena.slotWord0 + (slot << SLOT_WORD_SHIFT)] &= ~FS_JS;
+    // The handle it was added through may be released by now: then a live one for the call (#call).
+    const temp = this.DmaFence._released(fence) ? this.handleOf(rec) : undefined;
+    const h = temp ?? fence;
+    try {
+      fn(h);
+    } catch (e) {
+      this.callbackErrors.report(e, h);
+    }
+    // Listeners queued meanwhile (none can be once signaled, but the general path takes any).
+    if (rec.cb !== undefined || rec.waiters.length !== 0) this.#notifyAll(rec);
+    temp?.release();
+    rec.notifyPending = false;
+    if (--rec.refs === 0 && this.records[slot] === rec) this.#detach(rec);
     return true;
   }
 
@@ -475,7 +537,7 @@ export class FenceTable {
     if (this.log.strict && !forced) this.#checkOrder(rec);
     const r = this.core.fenceSignal(this.arena.base, rec.slot, timestamp);
     this.publish();
-    if (r === L.SIG_ORDERING && !forced) this.#noteOrder(rec);
+    if (r === SIG_ORDERING && !forced) this.#noteOrder(rec);
     this.#notify(rec);
     return true;
   }
@@ -615,7 +677,7 @@ export class FenceTable {
   #clearJs(slot: number): void {
     const { arena } = this;
     const w = arena.slotWord(slot);
-    arena.u32[w] &= ~L.FS_JS;
+    arena.u32[w] &= ~FS_JS;
   }
 
   /**
@@ -643,7 +705,7 @@ export class FenceTable {
   #notifyAll(rec: FenceRecord): void {
     rec.notifyPending = true;
     rec.refs++;
-    this.arena.setSlotFlag(rec.slot, L.FS_JS, false);
+    this.arena.setSlotFlag(rec.slot, FS_JS, false);
     let temp: DmaFence | undefined;
     try {
       while (rec.cb !== undefined) {
@@ -704,10 +766,10 @@ export class FenceTable {
     const { arena } = this;
     const w = arena.slotWord(rec.slot);
     const st = arena.u32[w];
-    if (this.records[rec.slot] !== rec || st & L.FS_SIGNALED) return false;
+    if (this.records[rec.slot] !== rec || st & FS_SIGNALED) return false;
     if (this.issuers[rec.ctx].quiet) {
       // No issuer hook to poll or enable (and its driver is loaded): nothing can signal it here.
-      arena.u32[w] = st | L.FS_ENABLED | L.FS_JS;
+      arena.u32[w] = st | FS_ENABLED | FS_JS;
     } else if (!this.#enableForCallback(rec, handle)) return false;
     if (rec.cb === undefined) {
       rec.cb = fn;
@@ -721,7 +783,7 @@ export class FenceTable {
     if (this.isSignaled(rec, handle)) return false;
     this.enableSignaling(rec, handle);
     if (this.isSignaledRaw(rec)) return false;
-    this.arena.setSlotFlag(rec.slot, L.FS_JS, true);
+    this.arena.setSlotFlag(rec.slot, FS_JS, true);
     return true;
   }
 
@@ -751,7 +813,7 @@ export class FenceTable {
   addWaiter(rec: FenceRecord, w: Waiter): void {
     if (rec.waiters === NO_WAITERS) rec.waiters = [];
     rec.waiters.push(w);
-    this.arena.setSlotFlag(rec.slot, L.FS_JS, true);
+    this.arena.setSlotFlag(rec.slot, FS_JS, true);
   }
 
   removeWaiter(rec: FenceRecord, w: Waiter): void {
@@ -763,7 +825,7 @@ export class FenceTable {
   #syncJsFlag(rec: FenceRecord): void {
     // A callback may have released the last handle (and the slot been reused): touch only our own.
     if (this.records[rec.slot] !== rec) return;
-    if (!this.#hasListeners(rec) && !this.isSignaledRaw(rec)) this.arena.setSlotFlag(rec.slot, L.FS_JS, false);
+    if (!this.#hasListeners(rec) && !this.isSignaledRaw(rec)) this.arena.setSlotFlag(rec.slot, FS_JS, false);
   }
 
   /**

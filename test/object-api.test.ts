@@ -143,6 +143,42 @@ describe.each(BACKENDS)('object API fast paths (%s backend)', (backend) => {
     expect(got).toEqual([1, 'f2']);
   });
 
+  it('F6: one callback (the usual fence, signal written out for it): the handle it was added through, or a live one if that was released; by signal() and by signalUpTo; its error still thrown', async () => {
+    const rt = await runtime(backend);
+    const ctx = rt.createContext();
+    const got: unknown[] = [];
+    const attached = () => rt.fences.records.filter((r) => r !== undefined).length;
+    const before = attached();
+    const note = (f: DmaFence) => (h: DmaFence) => got.push(h === f ? 'same' : h.released ? 'stale' : `live ${h.seqno}`);
+    // Kept: the handle itself; released before the signal: a live handle of the same fence.
+    for (const release of [false, true]) {
+      for (const bySignal of [true, false]) {
+        const df = ctx.createFence();
+        const f = df.fence;
+        f.addCallback(note(f));
+        if (release) f.release();
+        if (bySignal) df.signal();
+        else ctx.signalUpTo(ctx.lastSeqno);
+        if (!release) f.release();
+        df.release();
+      }
+    }
+    expect(got).toEqual(['same', 'same', 'live 3', 'live 4']);
+    expect(attached()).toBe(before); // every record left its slot
+    const df = ctx.createFence();
+    df.fence.addCallback(() => {
+      throw new Error('only');
+    });
+    let err: { code?: string; errors?: unknown[] } | undefined;
+    try {
+      df.signal();
+    } catch (e) {
+      err = e as typeof err;
+    }
+    expect(err?.code).toBe('ERR_CALLBACK');
+    expect(err?.errors?.map((e) => (e as Error).message)).toEqual(['only']);
+  });
+
   it('callback errors: one that throws does not stop the others (first or later in the list); signal throws ERR_CALLBACK after all ran', async () => {
     const rt = await runtime(backend);
     const df = rt.createContext().createFence();
