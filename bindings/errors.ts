@@ -145,15 +145,19 @@ export function checkOptions(name: string, v: unknown, keys?: readonly string[])
   if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new DmaFenceTypeError('ERR_INVALID_ARG', `${name} must be an object, got ${describe(v)}`);
   if (keys) {
     for (const k of Object.keys(v)) {
-      if (keys.includes(k)) continue;
-      const near = closest(k, keys);
-      throw new DmaFenceTypeError(
-        'ERR_INVALID_ARG',
-        `${name} has no option ${JSON.stringify(k)}${near ? ` (did you mean ${JSON.stringify(near)}?)` : ''}; valid: ${keys.join(', ')}`,
-      );
+      if (!keys.includes(k)) throw unknownOption(name, k, keys);
     }
   }
   return v as Record<string, unknown>;
+}
+
+/** The error for an option `k` that `name` does not have (checkOptions'). */
+export function unknownOption(name: string, k: string, keys: readonly string[]): DmaFenceTypeError {
+  const near = closest(k, keys);
+  return new DmaFenceTypeError(
+    'ERR_INVALID_ARG',
+    `${name} has no option ${JSON.stringify(k)}${near ? ` (did you mean ${JSON.stringify(near)}?)` : ''}; valid: ${keys.join(', ')}`,
+  );
 }
 
 /** The valid key nearest to `k` by edit distance (case-insensitive), if it is near enough to be a typo. */

@@ -141,6 +141,23 @@ describe.each(BACKENDS)('bad input (%s backend)', (backend) => {
     expect([...buf.read()].slice(0, 5)).toEqual([7, 7, 7, 7, 0]);
   });
 
+  it('R2: a Proxy job is checked as a plain one: a trap that throws while its keys are walked, or keys that change between two asks, still get ERR_INVALID_ARG for an unknown key and change nothing', async () => {
+    const rt = await runtime(backend);
+    const ring = rt.createRing({ device: rt.createDevice(), capacity: 8 });
+    const before = arenaSnapshot(rt);
+    for (const submit of [(j: object) => ring.submit(j), (j: object) => ring.submitBatch(2, j)]) {
+      // for…in asks for the prototype, Object.keys does not: the throwing trap is not the answer.
+      expect(codeOf(() => submit(new Proxy({ bogus: 1 }, { getPrototypeOf: () => { throw new Error('trap'); } })))).toBe('ERR_INVALID_ARG');
+      // An unknown key seen once is refused: the job is not asked again (it would now say none).
+      let asks = 0;
+      const shifty = new Proxy({ bogus: 1 }, { ownKeys: (t) => (asks++ === 0 ? Reflect.ownKeys(t) : []) });
+      expect(codeOf(() => submit(shifty))).toBe('ERR_INVALID_ARG');
+    }
+    expect(arenaSnapshot(rt).equals(before)).toBe(true);
+    // A Proxy of a valid job whose prototype trap throws is accepted, as a plain job is.
+    expect(ring.submit(new Proxy({}, { getPrototypeOf: () => { throw new Error('trap'); } })).seqno).toBeGreaterThan(0);
+  });
+
   it('a disposed runtime refuses work with ERR_DISPOSED', async () => {
     const rt = await runtime(backend);
     await rt.dispose();

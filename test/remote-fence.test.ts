@@ -382,6 +382,23 @@ describe('remote fences: runtime identity and dispose', () => {
     expect(ran).toBe(0);
   });
 
+  it('dispose: a waitSync whose options dispose the view (a getter) throws ERR_DISPOSED, on a signaled fence and on a pending one', async () => {
+    for (const backend of BACKENDS) {
+      const rt = await runtime(backend);
+      const ctx = rt.createContext();
+      const done = ctx.createFence();
+      const pending = ctx.createFence();
+      done.signal();
+      for (const df of [done, pending]) {
+        const view = attachRuntime(rt.share());
+        const v = view.fence(df.fence.share());
+        expect(codeOf(() => v.waitSync({ get timeoutNs() { view.dispose(); return 0; } }))).toBe('ERR_DISPOSED');
+      }
+      pending.signal();
+      await rt.dispose();
+    }
+  });
+
   it('dispose wakes a wait in another thread, which rejects ERR_DISPOSED', async () => {
     const rt = await runtime('wasm');
     const ctx = rt.createContext();

@@ -229,6 +229,7 @@ export class RemoteFence {
     if (opts === undefined) return this.#rt._waitSync(this.#done, Infinity, this.#owner);
     const o = checkOptions('waitSync options', opts, ['timeoutNs']);
     const timeoutNs = o.timeoutNs === undefined ? Infinity : checkDuration('timeoutNs', o.timeoutNs);
+    this.#rt._check(); // again: reading the options ran the caller's code (a getter may have disposed the view)
     return this.#rt._waitSync(this.#done, timeoutNs, this.#owner);
   }
 

@@ -8,22 +8,31 @@
 import * as L from '../core/layout.js';
 import type { DmaFence } from '../dma-fence.js';
 import { checkAbortSignal } from '../dma-fence.js';
-import { DmaFenceError, DmaFenceRangeError, DmaFenceTypeError, abortReason, checkInteger, checkOptions } from '../errors.js';
+import { DmaFenceError, DmaFenceRangeError, DmaFenceTypeError, abortReason, checkInteger, checkOptions, unknownOption } from '../errors.js';
 import type { RingProtocols, SpaceQueue } from './protocols.js';
 import { JOB_KEYS, PROTOCOL_KEYS, STATES } from './types.js';
 import type { Job, ParsedJob, ProtocolOptions, SpaceWaiter } from './types.js';
 
 /**
  * checkOptions('job', job, JOB_KEYS) without its array of the job's keys (a submit's fixed cost):
- * the own enumerable keys looked at in place; any other key, or anything but an object, goes to
- * checkOptions, which throws the same error as ever.
+ * the own enumerable keys looked at in place, an unknown one refused with checkOptions' error
+ * (found once: a Proxy that answers differently the second time is not asked again). Anything but
+ * a plain object, or an object whose walk throws (a Proxy's trap: `for…in` also asks for its
+ * prototype, which Object.keys does not), goes to checkOptions, which throws or accepts as ever.
  */
 function checkJob(job: unknown): Job {
   if (job === null || typeof job !== 'object' || Array.isArray(job)) return checkOptions('job', job, JOB_KEYS) as Job;
-  for (const k in job) {
-    if (k === 'dst' || k === 'offset' || k === 'bytes' || k === 'pattern' || !Object.hasOwn(job, k)) continue;
+  let unknown: string | undefined;
+  try {
+    for (const k in job) {
+      if (k === 'dst' || k === 'offset' || k === 'bytes' || k === 'pattern' || !Object.hasOwn(job, k)) continue;
+      unknown = k;
+      break;
+    }
+  } catch {
     return checkOptions('job', job, JOB_KEYS) as Job;
   }
+  if (unknown !== undefined) throw unknownOption('job', unknown, JOB_KEYS);
   return job as Job;
 }
 
