@@ -463,8 +463,7 @@ export class AttachedRuntime {
    * (owner.ts, lapsed: the lease marked odd, then the epoch bumped and notified). The probe check
    * comes after the epoch read (2): a probe made before that read is seen by the check, one made
    * after it changed the epoch the sleep compares with, so its notify is never slept through. A
-   * wake that finds the fence signaled returns without it (the next wait, or this thread's
-   * timers once its event loop runs, answer a probe). On a fence of an attached emitter (`owner`
+   * wake answers a probe before its look, so one that finds the fence signaled leaves none. On a fence of an attached emitter (`owner`
    * false) it sleeps REMOTE_POLL_MS at most at a time and looks after threads that ended at each
    * timeout, so that the emitter's death cancels the fence (T2) even if no other thread looks.
    */
@@ -508,6 +507,13 @@ export class AttachedRuntime {
         }
         timedOut = r === 'timed-out';
         answered = false;
+        if (!timedOut && this.#probed()) {
+          // Woken or the epoch moved, perhaps by a probe made after the check above: answered
+          // here, before the look, so that a wake that finds the fence signaled and returns
+          // leaves no probe unanswered.
+          this.#renewLeases(this.#rel(monoMs()));
+          answered = true;
+        }
       }
     } finally {
       this.#waiters.end();
