@@ -108,6 +108,17 @@ export class DmaFence {
     return f.#rec === null;
   }
   /**
+   * @internal The table's release of a handle it made for a callback's call: release() without
+   * its rethrow of kept callback errors, which the signal that ran the callbacks reports once they
+   * have all run (a rethrow here, in the middle of a notify, lost the callbacks after it).
+   */
+  static _drop(f: DmaFence): void {
+    const rec = f.#rec;
+    if (rec === null) return;
+    f.#t.release(rec, f, true);
+    f.#rec = null;
+  }
+  /**
    * @internal A real DmaFence handle (made by a runtime), not an object that only shares its
    * prototype: a brand check on the private field, so forged objects are refused with a code.
    */

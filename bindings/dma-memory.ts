@@ -273,7 +273,7 @@ export class DmaMemory {
     const own = fence._table.handle(fence._record.slot);
     const done = () => {
       if (!b._freed) this.#release(b);
-      own.release();
+      DmaFence._drop(own); // (no rethrow of kept callback errors: this runs as a callback)
     };
     if (!own.addCallback(done)) done();
   }

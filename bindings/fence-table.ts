@@ -152,7 +152,7 @@ export class FenceTable {
     readonly log: ViolationLog,
     readonly issuers: Issuer[],
     /** The DmaFence class, passed in to keep the import graph acyclic. */
-    private readonly DmaFence: { new (token: symbol, t: FenceTable, rec: FenceRecord): DmaFence; _released(f: DmaFence): boolean },
+    private readonly DmaFence: { new (token: symbol, t: FenceTable, rec: FenceRecord): DmaFence; _released(f: DmaFence): boolean; _drop(f: DmaFence): void },
     /** Ends with the runtime: every handle's member checks it. */
     readonly life: Lifetime,
   ) {
@@ -526,7 +526,7 @@ export class FenceTable {
     }
     // Listeners queued meanwhile (none can be once signaled, but the general path takes any).
     if (rec.cb !== undefined || rec.waiters.length !== 0) this.#notifyAll(rec);
-    temp?.release();
+    if (temp !== undefined) this.DmaFence._drop(temp);
     rec.notifyPending = false;
     if (--rec.refs === 0 && this.records[slot] === rec) this.#detach(rec);
     return true;
@@ -696,7 +696,7 @@ export class FenceTable {
     const temp = this.#call(rec, fn, fence, undefined);
     // Listeners queued meanwhile (none can be once signaled, but the general path takes any).
     if (rec.cb !== undefined || rec.waiters.length !== 0) this.#notifyAll(rec);
-    temp?.release();
+    if (temp !== undefined) this.DmaFence._drop(temp);
     rec.notifyPending = false;
     rec.refs--;
     if (rec.refs === 0 && this.records[rec.slot] === rec) this.#detach(rec);
@@ -724,7 +724,7 @@ export class FenceTable {
         for (const w of ws) w.wake();
       }
     } finally {
-      temp?.release();
+      if (temp !== undefined) this.DmaFence._drop(temp);
       rec.notifyPending = false;
       rec.refs--;
       // Nobody references it any more (its emitter's reference went with the signal): leave the slot.

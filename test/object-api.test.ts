@@ -179,6 +179,49 @@ describe.each(BACKENDS)('object API fast paths (%s backend)', (backend) => {
     expect(err?.errors?.map((e) => (e as Error).message)).toEqual(['only']);
   });
 
+  it('F6: a callback that throws through a released handle (the call gets a live one, released after it) loses no later callback and no slot; ERR_CALLBACK is thrown once, after all ran; by signal() and by signalUpTo', async () => {
+    const rt = await runtime(backend);
+    const ctx = rt.createContext();
+    const inUse = rt.stats.fencesInUse;
+    const thrown = (fn: () => void) => {
+      try {
+        fn();
+      } catch (e) {
+        return e as { code?: string; errors?: unknown[] };
+      }
+      return undefined;
+    };
+    // signalUpTo over two fences: the first one's callback throws, the second's must still run.
+    let ran = 0;
+    const d1 = ctx.createFence();
+    const d2 = ctx.createFence();
+    const f1 = d1.fence;
+    const f2 = d2.fence;
+    f1.addCallback(() => {
+      throw new Error('boom');
+    });
+    f2.addCallback(() => ran++);
+    f1.release();
+    f2.release();
+    const e = thrown(() => ctx.signalUpTo(d2.seqno));
+    expect(e?.code).toBe('ERR_CALLBACK');
+    expect(e?.errors?.map((x) => (x as Error).message)).toEqual(['boom']);
+    expect(ran).toBe(1);
+    d1.release();
+    d2.release();
+    expect(rt.stats.fencesInUse).toBe(inUse);
+    // One fence, signal(): its one callback throws through a released handle; the slot comes back.
+    const d3 = ctx.createFence();
+    d3.fence.addCallback(() => {
+      throw new Error('once');
+    });
+    d3.fence.release();
+    expect(thrown(() => d3.signal())?.code).toBe('ERR_CALLBACK');
+    d3.release();
+    expect(rt.stats.fencesInUse).toBe(inUse);
+    expect(thrown(() => rt.createContext().createFence().signal())).toBeUndefined(); // nothing left kept
+  });
+
   it('callback errors: one that throws does not stop the others (first or later in the list); signal throws ERR_CALLBACK after all ran', async () => {
     const rt = await runtime(backend);
     const df = rt.createContext().createFence();
