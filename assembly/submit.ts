@@ -87,7 +87,8 @@ function submitSlots(base: usize, slotBase: usize, coldBase: usize, descs: usize
   store<i32>(base + H_FREE_HEAD, freeHead);
   store<i32>(base + H_BUMP, bump);
   store<i32>(base + H_IN_USE, load<i32>(base + H_IN_USE) + n);
-  // The descriptors and start times.
+  // The descriptors and start times, each segment walked by address (no index multiplied per
+  // job); a blank descriptor's words after its seqno as two 8-byte zeros (f64 +0 is zero bytes).
   let k = <u32>(tail & mask);
   let rest = <u32>n;
   sq = seqno;
@@ -95,15 +96,31 @@ function submitSlots(base: usize, slotBase: usize, coldBase: usize, descs: usize
     let end = <u32>(mask + 1);
     if (<u32>(end - k) > rest) end = <u32>(k + rest);
     rest = <u32>(rest - <u32>(end - k));
-    for (; k < end; k++) {
-      sq += 1;
-      const d = descs + <usize>(k * DESC_SIZE);
-      store<f64>(d + D_SEQNO, sq);
-      store<u32>(d + D_DST, dst);
-      store<u32>(d + D_BYTES, bytes);
-      store<u32>(d + D_PATTERN, pattern);
-      store<u32>(d + D_ALLOC_ID, allocId);
-      store<f64>(starts + <usize>(k * START_SIZE), 0);
+    let d = <usize>(descs + <usize>(k * DESC_SIZE));
+    let s = <usize>(starts + <usize>(k * START_SIZE));
+    const e = <usize>(starts + <usize>(end * START_SIZE));
+    if (<u32>(dst | bytes | pattern | allocId) == 0) {
+      while (s < e) {
+        sq += 1;
+        store<f64>(d + D_SEQNO, sq);
+        store<f64>(d + D_DST, 0); // (D_DST and D_BYTES)
+        store<f64>(d + D_PATTERN, 0); // (D_PATTERN and D_ALLOC_ID)
+        store<f64>(s, 0);
+        s = <usize>(s + START_SIZE);
+        d = <usize>(d + DESC_SIZE);
+      }
+    } else {
+      while (s < e) {
+        sq += 1;
+        store<f64>(d + D_SEQNO, sq);
+        store<u32>(d + D_DST, dst);
+        store<u32>(d + D_BYTES, bytes);
+        store<u32>(d + D_PATTERN, pattern);
+        store<u32>(d + D_ALLOC_ID, allocId);
+        store<f64>(s, 0);
+        s = <usize>(s + START_SIZE);
+        d = <usize>(d + DESC_SIZE);
+      }
     }
     k = 0;
   }

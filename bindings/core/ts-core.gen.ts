@@ -2548,7 +2548,8 @@ export class TsCore implements Core {
     i32[(base + H_FREE_HEAD) >>> 2] = freeHead;
     i32[(base + H_BUMP) >>> 2] = bump;
     i32[(base + H_IN_USE) >>> 2] += n;
-    // The descriptors and start times.
+    // The descriptors and start times, each segment walked by address (no index multiplied per
+    // job); a blank descriptor's words after its seqno as two 8-byte zeros (f64 +0 is zero bytes).
     let k = (tail & mask);
     let rest = n;
     sq = seqno;
@@ -2556,15 +2557,31 @@ export class TsCore implements Core {
       let end = (mask + 1);
       if ((((end >>> 0) - k) >>> 0) > (rest >>> 0)) end = (k + (rest >>> 0));
       rest = ((rest >>> 0) - ((end >>> 0) - k));
-      for (; (k >>> 0) < (end >>> 0); k++) {
-        sq += 1;
-        const d = descs + (k * DESC_SIZE);
-        f64[(d + D_SEQNO) >>> 3] = sq;
-        u32[(d + D_DST) >>> 2] = dst;
-        u32[(d + D_BYTES) >>> 2] = bytes;
-        u32[(d + D_PATTERN) >>> 2] = pattern;
-        u32[(d + D_ALLOC_ID) >>> 2] = allocId;
-        f64[(starts + (k * START_SIZE)) >>> 3] = 0;
+      let d = (descs + (k * DESC_SIZE));
+      let s = (starts + (k * START_SIZE));
+      const e = (starts + ((end >>> 0) * START_SIZE)) >>> 0;
+      if (((dst | bytes | pattern | allocId) >>> 0) === 0) {
+        while ((s >>> 0) < e) {
+          sq += 1;
+          f64[((d >>> 0) + D_SEQNO) >>> 3] = sq;
+          f64[((d >>> 0) + D_DST) >>> 3] = 0; // (D_DST and D_BYTES)
+          f64[((d >>> 0) + D_PATTERN) >>> 3] = 0; // (D_PATTERN and D_ALLOC_ID)
+          f64[s >>> 3] = 0;
+          s = ((s >>> 0) + START_SIZE);
+          d = ((d >>> 0) + DESC_SIZE);
+        }
+      } else {
+        while ((s >>> 0) < e) {
+          sq += 1;
+          f64[((d >>> 0) + D_SEQNO) >>> 3] = sq;
+          u32[((d >>> 0) + D_DST) >>> 2] = dst;
+          u32[((d >>> 0) + D_BYTES) >>> 2] = bytes;
+          u32[((d >>> 0) + D_PATTERN) >>> 2] = pattern;
+          u32[((d >>> 0) + D_ALLOC_ID) >>> 2] = allocId;
+          f64[s >>> 3] = 0;
+          s = ((s >>> 0) + START_SIZE);
+          d = ((d >>> 0) + DESC_SIZE);
+        }
       }
       k = 0;
     }
