@@ -230,7 +230,8 @@ describe('device fast path: the stretches of zero-byte jobs (zeroRun, tiedPlain)
       },
       () => rt.sim.runUntilIdle().nowNs,
       () => rt.sim.advance(0.5).nowNs,
-      () => rings[0].submitBatch(120, {}),
+      // (over descriptors of the jobs with bytes: a blank descriptor, pattern 0, written whole)
+      () => rings[0].submitBatch(120, { pattern: 0 }),
       () => {
         rt.sim.schedule(rt.sim.now + 100 * 50, () => log.push(`timer @${rt.sim.now}`));
       },
