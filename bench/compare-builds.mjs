@@ -13,18 +13,12 @@
 import { Bench } from 'tinybench';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { median } from './stats.mjs';
+import { median, takeFlag } from './stats.mjs';
 import { objectApiLoop, plainFenceLoop } from './core.mjs';
 import { makeSchedPipeline, schedPushLoop, schedPushes } from './sched.mjs';
 
 const args = process.argv.slice(2);
-const flag = (name) => {
-  const i = args.indexOf(name);
-  if (i < 0) return undefined;
-  const v = args[i + 1];
-  args.splice(i, 2);
-  return v;
-};
+const flag = (name) => takeFlag(args, name);
 const only = flag('--only');
 const onlyBackend = flag('--backend');
 const [beforeDir, afterDir] = args;

@@ -14,17 +14,11 @@
 import { resolve } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { median, sorted } from './stats.mjs';
+import { median, sorted, takeFlag } from './stats.mjs';
 import { objectApiLoop, plainFenceLoop } from './core.mjs';
 
 const args = process.argv.slice(2);
-const flag = (name) => {
-  const i = args.indexOf(name);
-  if (i < 0) return undefined;
-  const v = args[i + 1];
-  args.splice(i, 2);
-  return v;
-};
+const flag = (name) => takeFlag(args, name);
 const instructions = args.includes('--instructions');
 if (instructions) args.splice(args.indexOf('--instructions'), 1);
 const only = flag('--loops'); // internal: `--loops <step> <n>` runs one step n times, untimed (for valgrind)

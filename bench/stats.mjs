@@ -28,3 +28,12 @@ export function percentile(xs, p) {
   if (s.length === 0) return NaN;
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
 }
+
+/** Takes `name value` out of a command line's arguments (`args`, changed in place): the value, or undefined. */
+export function takeFlag(args, name) {
+  const i = args.indexOf(name);
+  if (i < 0) return undefined;
+  const v = args[i + 1];
+  args.splice(i, 2);
+  return v;
+}
