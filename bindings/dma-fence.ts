@@ -293,8 +293,27 @@ export class DmaFence {
     const t = this.#t;
     t.life.check();
     if (rec === null) return false;
+    if (rec.refs === 1 && (rec.cb !== undefined || rec.waiters.length !== 0)) return DmaFence.#releaseListened(this, rec, t);
     t.release(rec, this, false);
     this.#rec = null;
+    if (t.callbackErrors.kept.length !== 0) t.rethrowCallbackErrors();
+    return true;
+  }
+
+  /**
+   * The last reference of a fence with listeners (F16: the table signals it -EDEADLK, or refuses
+   * under strict): the handle counts as released before the table's work, so a callback that work
+   * runs gets a live handle (the table's #call), never this one half released (its release() would
+   * return true a second time); a refusal puts it back.
+   */
+  static #releaseListened(f: DmaFence, rec: FenceRecord, t: FenceTable): boolean {
+    f.#rec = null;
+    try {
+      t.release(rec, f, false);
+    } catch (e) {
+      f.#rec = rec;
+      throw e;
+    }
     if (t.callbackErrors.kept.length !== 0) t.rethrowCallbackErrors();
     return true;
   }

@@ -312,6 +312,26 @@ describe.each(BACKENDS)('fence rules (%s backend)', (backend) => {
     expect(codeOf(() => f.signaled)).toBe('ERR_STALE_HANDLE');
   });
 
+  it('F16: a callback run by that release gets a live handle, not the one being released: releasing what it was given cannot release that handle twice', async () => {
+    const rt = await runtime(backend);
+    const ctx = rt.createContext();
+    const inUse = rt.stats.fencesInUse;
+    const df = ctx.createFence();
+    const f = df.fence;
+    let inner: boolean | undefined;
+    let same: boolean | undefined;
+    f.addCallback((h) => {
+      same = h === f;
+      inner = h.release();
+    });
+    df.release();
+    expect(f.release()).toBe(true);
+    expect(same).toBe(false);
+    expect(inner).toBe(true); // the live handle the call was given, released once
+    expect(f.release()).toBe(false);
+    expect(rt.stats.fencesInUse).toBe(inUse);
+  });
+
   it('F16: under strict, that release throws and the fence stays pending', async () => {
     const rt = await runtime(backend, { strict: true });
     const df = rt.createContext().createFence();
