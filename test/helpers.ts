@@ -38,6 +38,16 @@ export function codeOf(fn: () => unknown): string | undefined {
   return undefined;
 }
 
+/** What fn throws (an ERR_CALLBACK carries the callbacks' errors), or undefined if it returns. */
+export function thrownBy(fn: () => unknown): { code?: string; errors?: unknown[] } | undefined {
+  try {
+    fn();
+  } catch (e) {
+    return e as { code?: string; errors?: unknown[] };
+  }
+  return undefined;
+}
+
 export async function rejectionCode(p: Promise<unknown>): Promise<string | undefined> {
   try {
     await p;

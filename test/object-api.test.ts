@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { DmaFence, DriverFence, Errno } from '../bindings/index.js';
-import { BACKENDS, codeOf, runtime } from './helpers.js';
+import { BACKENDS, codeOf, runtime, thrownBy } from './helpers.js';
 
 const gc = (globalThis as { gc?: () => void }).gc;
 
@@ -169,12 +169,7 @@ describe.each(BACKENDS)('object API fast paths (%s backend)', (backend) => {
     df.fence.addCallback(() => {
       throw new Error('only');
     });
-    let err: { code?: string; errors?: unknown[] } | undefined;
-    try {
-      df.signal();
-    } catch (e) {
-      err = e as typeof err;
-    }
+    const err = thrownBy(() => df.signal());
     expect(err?.code).toBe('ERR_CALLBACK');
     expect(err?.errors?.map((e) => (e as Error).message)).toEqual(['only']);
   });
@@ -183,14 +178,6 @@ describe.each(BACKENDS)('object API fast paths (%s backend)', (backend) => {
     const rt = await runtime(backend);
     const ctx = rt.createContext();
     const inUse = rt.stats.fencesInUse;
-    const thrown = (fn: () => void) => {
-      try {
-        fn();
-      } catch (e) {
-        return e as { code?: string; errors?: unknown[] };
-      }
-      return undefined;
-    };
     // signalUpTo over two fences: the first one's callback throws, the second's must still run.
     let ran = 0;
     const d1 = ctx.createFence();
@@ -203,7 +190,7 @@ describe.each(BACKENDS)('object API fast paths (%s backend)', (backend) => {
     f2.addCallback(() => ran++);
     f1.release();
     f2.release();
-    const e = thrown(() => ctx.signalUpTo(d2.seqno));
+    const e = thrownBy(() => ctx.signalUpTo(d2.seqno));
     expect(e?.code).toBe('ERR_CALLBACK');
     expect(e?.errors?.map((x) => (x as Error).message)).toEqual(['boom']);
     expect(ran).toBe(1);
@@ -216,10 +203,10 @@ describe.each(BACKENDS)('object API fast paths (%s backend)', (backend) => {
       throw new Error('once');
     });
     d3.fence.release();
-    expect(thrown(() => d3.signal())?.code).toBe('ERR_CALLBACK');
+    expect(thrownBy(() => d3.signal())?.code).toBe('ERR_CALLBACK');
     d3.release();
     expect(rt.stats.fencesInUse).toBe(inUse);
-    expect(thrown(() => rt.createContext().createFence().signal())).toBeUndefined(); // nothing left kept
+    expect(thrownBy(() => rt.createContext().createFence().signal())).toBeUndefined(); // nothing left kept
   });
 
   it('callback errors: one that throws does not stop the others (first or later in the list); signal throws ERR_CALLBACK after all ran', async () => {
@@ -235,12 +222,7 @@ describe.each(BACKENDS)('object API fast paths (%s backend)', (backend) => {
       ran.push(3);
       throw new Error('three');
     });
-    let err: { code?: string; errors?: unknown[] } | undefined;
-    try {
-      df.signal();
-    } catch (e) {
-      err = e as typeof err;
-    }
+    const err = thrownBy(() => df.signal());
     expect(ran).toEqual([1, 2, 3]);
     expect(err?.code).toBe('ERR_CALLBACK');
     expect(err?.errors?.map((e) => (e as Error).message)).toEqual(['one', 'three']);
