@@ -10,20 +10,11 @@
 // output is the median [min-max] over rounds, and with two builds the median after/before ratio
 // of the rounds' iteration times. The fixed part: cost(16) - 16 * (cost(1024) - cost(16)) / 1008.
 //   node bench/call-split.mjs <dist/> [<other dist/>] [rounds] [wasm|ts|both]
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { buildsFromArgs } from './builds.mjs';
 import { median, sorted } from './stats.mjs';
 
-const args = process.argv.slice(2);
-const dirs = args.filter((a) => !/^\d+$/.test(a) && a !== 'wasm' && a !== 'ts' && a !== 'both');
-const ROUNDS = Number(args.find((a) => /^\d+$/.test(a)) ?? 5);
-const BACKENDS = args.includes('ts') ? ['ts'] : args.includes('wasm') ? ['wasm'] : ['wasm', 'ts'];
-if (dirs.length === 0) {
-  process.stderr.write('usage: node bench/call-split.mjs <dist/> [<other dist/>] [rounds] [wasm|ts|both]\n');
-  process.exit(2);
-}
-const builds = [];
-for (const d of dirs) builds.push({ dir: d, mod: await import(pathToFileURL(resolve(d, 'index.js')).href) });
+const { builds, rounds: ROUNDS, backend } = await buildsFromArgs('node bench/call-split.mjs <dist/> [<other dist/>] [rounds] [wasm|ts|both]');
+const BACKENDS = backend === 'ts' ? ['ts'] : backend === 'wasm' ? ['wasm'] : ['wasm', 'ts'];
 
 const now = () => Number(process.hrtime.bigint());
 /** The timer's own cost: the median of back-to-back reads. */

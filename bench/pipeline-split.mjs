@@ -5,20 +5,11 @@
 // Each round times 200 iterations per build and workload; a figure is the median over the
 // iterations of ns per job, and the output the median [min-max] over rounds.
 //   node bench/pipeline-split.mjs <dist/> [<other dist/>] [rounds] [wasm|ts]
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { buildsFromArgs } from './builds.mjs';
 import { median, sorted } from './stats.mjs';
 
-const args = process.argv.slice(2);
-const dirs = args.filter((a) => !/^\d+$/.test(a) && a !== 'wasm' && a !== 'ts');
-const ROUNDS = Number(args.find((a) => /^\d+$/.test(a)) ?? 5);
-const BACKEND = args.includes('ts') ? 'ts' : 'wasm';
-if (dirs.length === 0) {
-  process.stderr.write('usage: node bench/pipeline-split.mjs <dist/> [<other dist/>] [rounds] [wasm|ts]\n');
-  process.exit(2);
-}
-const builds = [];
-for (const d of dirs) builds.push({ dir: d, mod: await import(pathToFileURL(resolve(d, 'index.js')).href) });
+const { builds, rounds: ROUNDS, backend } = await buildsFromArgs('node bench/pipeline-split.mjs <dist/> [<other dist/>] [rounds] [wasm|ts]');
+const BACKEND = backend === 'ts' ? 'ts' : 'wasm';
 
 const now = () => Number(process.hrtime.bigint());
 async function make(mod, rings) {

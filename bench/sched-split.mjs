@@ -7,22 +7,15 @@
 //   callbacks (two push calls, four handles, three releases, a callback every 64th) and the
 //   runUntilIdle after them; and the same jobs by pushBatch (no handles) for the core's share.
 //   node bench/sched-split.mjs <dist/> [<other dist/>] [rounds]   (profile: node --cpu-prof ...)
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { buildsFromArgs } from './builds.mjs';
 import { median, sorted } from './stats.mjs';
-const args = process.argv.slice(2);
-const dirs = args.filter((a) => !/^\d+$/.test(a));
-const rounds = Number(args.find((a) => /^\d+$/.test(a)) ?? 5);
-if (!dirs.length) {
-  process.stderr.write('usage: node bench/sched-split.mjs <dist/> [<other dist/>] [rounds]\n');
-  process.exit(2);
-}
+const { builds, rounds } = await buildsFromArgs('node bench/sched-split.mjs <dist/> [<other dist/>] [rounds]');
 const { makeSchedPipeline, schedPushes } = await import('./sched.mjs');
 const hr = () => process.hrtime.bigint();
 const N = 1024;
 const W = [];
-for (const dir of dirs) {
-  const { createRuntime } = await import(pathToFileURL(resolve(dir, 'index.js')).href);
+for (const { dir, mod } of builds) {
+  const { createRuntime } = mod;
   const { rt, copy, render } = await makeSchedPipeline(createRuntime, 'wasm');
   const p = await makeSchedPipeline(createRuntime, 'wasm');
   const rt2 = await createRuntime({ backend: 'wasm', maxFences: 16384, maxContexts: 64, maxRings: 4, maxRingCapacity: 1024 });
