@@ -18,7 +18,9 @@
 //   worker parked:    the worker keeps an Atomics.waitAsync pending on another word all along (as an
 //                     emitter does on the disposed word).
 //   busy as the library: each thread spins, at each point of its turn, about as long as the
-//                     library's own work takes there (BUSY, here and in threads-worker.mjs).
+//                     library's own work takes there (BUSY.as: main thread; worker: its `busy`).
+//   busy, all before / after the notify: the same spins per thread, those not after its wake all
+//                     before its notify (on the other thread's wake path), or all after it.
 //
 //   node bench/threads-hops.mjs [rounds] [trips] [wasm|ts|both|none]
 import os from 'node:os';
@@ -38,12 +40,20 @@ const PONG = 1;
 const EPOCH = 2;
 const LINE_MAIN = 32;
 const LINE_WORKER = 48;
-/** The busy spins, µs: about what the library's own work takes at each point of the main thread's
- *  turn (per-step timestamps in a scratch build): its signal before the notify, its wait() from the
- *  notify to the host's waitAsync call, from that call to the sleep, from the wake to the caller. */
-const BUSY = { beforeNotify: 0.4, beforeArm: 0.8, armed: 1.2, wake: 0.9 };
+/**
+ * The busy spins, µs, per thread: `as` about what the library's own work takes at each point of the
+ * turn (per-step timestamps in a scratch build; main: its signal before the notify, its wait()
+ * from the notify to the host's waitAsync call, from that call to the sleep, from the wake to the
+ * caller; worker: waitSync before its sleep, after its wake, its signal before the notify); `before`
+ * and `after` the same totals with all but the wake's before or after the notify.
+ */
+const BUSY = {
+  as: { main: { beforeNotify: 0.4, beforeArm: 0.8, armed: 1.2, wake: 0.9 }, worker: { beforeWait: 1.2, wake: 0.7, beforeNotify: 1.0 } },
+  before: { main: { beforeNotify: 2.4, beforeArm: 0, armed: 0, wake: 0.9 }, worker: { beforeWait: 0, wake: 0.7, beforeNotify: 2.2 } },
+  after: { main: { beforeNotify: 0, beforeArm: 0.8, armed: 1.6, wake: 0.9 }, worker: { beforeWait: 2.2, wake: 0.7, beforeNotify: 0 } },
+};
 const spin = (us) => {
-  for (const end = performance.now() + us / 1000; performance.now() < end; );
+  if (us > 0) for (const end = performance.now() + us / 1000; performance.now() < end; );
 };
 const same = (v) => v;
 async function sleepAsync(r) {
@@ -56,14 +66,14 @@ function variant(shape) {
   const line = shape === 'line' || shape === 'line2';
   const before = shape === 'line2';
   const epoch = shape === 'epoch';
-  const busy = shape === 'busy';
+  const busy = BUSY[shape]?.main;
   return {
     async run(worker, n) {
       const words = shape === 'wmem' ? new WebAssembly.Memory({ initial: 64, maximum: 64, shared: true }).buffer : new SharedArrayBuffer(256);
       const W = new Int32Array(words);
       const times = new SharedArrayBuffer(16);
       const T = new Float64Array(times);
-      worker.post({ cmd: 'atomicsVariant', n, words, times, line, before, epoch, parked: shape === 'parked', busy });
+      worker.post({ cmd: 'atomicsVariant', n, words, times, line, before, epoch, parked: shape === 'parked', busy: BUSY[shape]?.worker });
       await worker.next();
       const rtt = new Float64Array(n);
       let sink = 0;
@@ -72,18 +82,18 @@ function variant(shape) {
         const s = tick();
         T[0] = s; // as the plain mode (threads.mjs): this thread's time, and the worker's read below
         if (line) Atomics.store(W, LINE_MAIN, i);
-        if (busy) spin(BUSY.beforeNotify);
+        if (busy) spin(busy.beforeNotify);
         Atomics.store(W, PING, i);
         if (epoch) Atomics.add(W, EPOCH, 1);
         Atomics.notify(W, epoch ? EPOCH : PING);
         if (before) sink ^= Atomics.load(W, LINE_WORKER);
-        if (busy) spin(BUSY.beforeArm);
+        if (busy) spin(busy.beforeArm);
         let slept = false;
         for (;;) {
           const e = epoch ? Atomics.load(W, EPOCH) : i - 1;
           if (Atomics.load(W, PONG) === i) break;
           const r = Atomics.waitAsync(W, epoch ? EPOCH : PONG, e);
-          if (busy) spin(BUSY.armed);
+          if (busy) spin(busy.armed);
           if (!r.async) continue;
           slept = true;
           if (shape === 'hop1') await r.value.then(same);
@@ -91,7 +101,7 @@ function variant(shape) {
           else if (shape === 'async') await sleepAsync(r);
           else await r.value;
         }
-        if (busy && slept) spin(BUSY.wake);
+        if (busy && slept) spin(busy.wake);
         if (line && Atomics.load(W, LINE_WORKER) !== i) throw new Error("line: the worker's second word is not there");
         const e = tick();
         rtt[i - 1] = e - s;
@@ -114,7 +124,9 @@ const list = [
   ['wasm memory', variant('wmem')],
   ['one word', variant('epoch')],
   ['worker parked', variant('parked')],
-  ['busy as the library', variant('busy')],
+  ['busy as the library', variant('as')],
+  ['busy, all before the notify', variant('before')],
+  ['busy, all after the notify', variant('after')],
 ];
 if (which !== 'none') {
   const { createRuntime, attachRuntime } = await import('../dist/index.js');

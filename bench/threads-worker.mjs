@@ -28,12 +28,9 @@ const LINE_MAIN = 32;
 const LINE_WORKER = 48;
 const EPOCH = 2;
 const PARKED = 3;
-/** atomicsVariant's `busy` spins, µs: about what the library's own work takes at each point of
- *  this thread's turn (per-step timestamps in a scratch build: waitSync before its sleep and after
- *  its wake, the signal before its notify). */
-const BUSY = { workerBeforeWait: 1.2, workerWake: 0.7, workerBeforeNotify: 1.0 };
+/** Spins `us` µs (atomicsVariant's `busy`: { beforeWait, wake, beforeNotify }, from threads-hops.mjs). */
 const spin = (us) => {
-  for (const end = performance.now() + us / 1000; performance.now() < end; );
+  if (us > 0) for (const end = performance.now() + us / 1000; performance.now() < end; );
 };
 /** Float64 indices of the timestamp block: main's signal time, this thread's signal time. */
 const T_MAIN = 0;
@@ -61,9 +58,9 @@ const modes = {
    * there). `line`: a second word written on a line of its own before the pong store, and the main
    * thread's read after the wake (`before`: read before the wait too); `epoch`: both threads sleep
    * on one word that each bumps and notifies; `parked`: an Atomics.waitAsync pending on another word
-   * all along; `busy`: spins as long as the library's own work at each point of this thread's turn.
+   * all along; `busy`: spins (µs) before its wait, after its wake and before its notify.
    */
-  atomicsVariant({ n, words, times, line = false, before = false, epoch = false, parked = false, busy = false }) {
+  atomicsVariant({ n, words, times, line = false, before = false, epoch = false, parked = false, busy = undefined }) {
     const W = new Int32Array(words);
     if (parked) Atomics.waitAsync(W, PARKED, 0);
     const T = new Float64Array(times);
@@ -72,7 +69,7 @@ const modes = {
     let sink = 0; // what the early reads saw (posted back, so that they are made)
     for (let i = 1; i <= n; i++) {
       if (before) sink ^= Atomics.load(W, LINE_MAIN);
-      if (busy) spin(BUSY.workerBeforeWait);
+      if (busy) spin(busy.beforeWait);
       let slept = false;
       for (;;) {
         const e = epoch ? Atomics.load(W, EPOCH) : i - 1;
@@ -80,12 +77,12 @@ const modes = {
         Atomics.wait(W, epoch ? EPOCH : PING, e);
         slept = true;
       }
-      if (busy && slept) spin(BUSY.workerWake);
+      if (busy && slept) spin(busy.wake);
       if (line && Atomics.load(W, LINE_MAIN) !== i) throw new Error('line: the main thread\'s second word is not there');
       there[i - 1] = tick() - T[T_MAIN];
       T[T_WORKER] = tick();
       if (line) Atomics.store(W, LINE_WORKER, i);
-      if (busy) spin(BUSY.workerBeforeNotify);
+      if (busy) spin(busy.beforeNotify);
       Atomics.store(W, PONG, i);
       if (epoch) Atomics.add(W, EPOCH, 1);
       Atomics.notify(W, epoch ? EPOCH : PONG);
