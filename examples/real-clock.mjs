@@ -9,6 +9,9 @@
 import { createRuntime } from 'dmafence';
 import { parseArgs } from 'node:util';
 
+// A reader that stops early (`| head`) ends the example quietly, not with an EPIPE error.
+process.stdout.on('error', (e) => { if (e.code === 'EPIPE') process.exit(0); throw e; });
+
 const { values: args } = parseArgs({ options: { jobs: { type: 'string', default: '64' }, backend: { type: 'string', default: 'wasm' } } });
 const JOBS = Number(args.jobs);
 if (!Number.isInteger(JOBS) || JOBS < 1 || JOBS > 100_000) throw new RangeError(`--jobs takes 1 to 100000, got ${args.jobs}`);

@@ -11,6 +11,9 @@ import { createRuntime } from 'dmafence';
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 
+// A reader that stops early (`| head`) ends the example quietly, not with an EPIPE error.
+process.stdout.on('error', (e) => { if (e.code === 'EPIPE') process.exit(0); throw e; });
+
 const { values: args } = parseArgs({ options: { out: { type: 'string', default: 'trace-export.json' }, backend: { type: 'string', default: 'wasm' } } });
 if (args.backend !== 'wasm' && args.backend !== 'ts') throw new RangeError(`--backend takes wasm or ts, got ${args.backend}`);
 

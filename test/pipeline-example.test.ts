@@ -3,7 +3,7 @@
  * process against the built package (dist/, imported by the package's own name). Checks what it
  * prints and the trace it writes, on both backends, and that one seed gives one run on both.
  */
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,6 +17,7 @@ const run = (args: string[]) => spawnSync(process.execPath, ['examples/pipeline/
 describe('pipeline example', () => {
   const dir = mkdtempSync(join(tmpdir(), 'dmafence-pipeline-'));
   const outputs: Record<string, string> = {};
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it.each(BACKENDS)('S3/S4/M3 (%s backend): renders every frame after its copy and compute, frees every input on signal, writes a trace', (backend) => {
     const trace = join(dir, `${backend}.json`);
@@ -57,7 +58,17 @@ describe('pipeline example', () => {
     if (!outputs.wasm || !outputs.ts) throw new Error('the runs above did not complete');
     const strip = (s: string) => s.replace(/^.*backend.*$/m, '').replace(/trace: .*$/m, '');
     expect(strip(outputs.ts)).toBe(strip(outputs.wasm));
-    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('prints what the README shows (default run, wasm backend)', () => {
+    const trace = join(dir, 'default.json');
+    const r = run(['--trace', trace]);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const shown = /### The pipeline example[\s\S]*?It prints:\n\n```\n([\s\S]*?)```/.exec(readme);
+    expect(shown).not.toBeNull();
+    expect(r.stdout.replaceAll(trace, 'pipeline-trace.json')).toBe(shown![1]);
   });
 
   it('refuses a bad flag with a message', () => {

@@ -52,6 +52,20 @@ describe('README examples', () => {
     expect(pkg.files).toEqual(expect.arrayContaining(['examples/*.mjs', 'examples/pipeline']));
   });
 
+  it('an example piped into `head -1` ends quietly (no EPIPE error), as the command line does', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dmafence-head-'));
+    try {
+      for (const [file, flags] of [['examples/real-clock.mjs', ''], ['examples/trace-export.mjs', `--out ${join(dir, 't.json')}`], ['examples/custom-policy.mjs', ''], ['examples/pipeline/pipeline.mjs', `--trace ${join(dir, 'p.json')}`]]) {
+        // The shell's status is head's; the example's stderr is what shows an unhandled EPIPE.
+        const r = spawnSync('sh', ['-c', `"${process.execPath}" ${file} ${flags} | head -1`], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+        expect(r.stderr, file).toBe('');
+        expect(r.stdout.split('\n').length, file).toBe(2);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it.each(BACKENDS)('real clock (%s backend): every job done by the device thread, every fence seen signaled, the process exits', (backend) => {
     const r = node(['examples/real-clock.mjs', '--jobs', '40', '--backend', backend]);
     expect(r.stderr).toBe('');

@@ -19,6 +19,9 @@ import { createRuntime, Errno } from 'dmafence';
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 
+// A reader that stops early (`| head`) ends the example quietly, not with an EPIPE error.
+process.stdout.on('error', (e) => { if (e.code === 'EPIPE') process.exit(0); throw e; });
+
 const { values: args } = parseArgs({
   options: {
     backend: { type: 'string', default: 'wasm' },
