@@ -1,5 +1,5 @@
 /**
- * Violations: rule breaks the kernel would WARN about (SEMANTICS.md ids in `rule`). They are
+ * Violations: rule breaks the kernel would WARN about (docs/RULES.md ids in `rule`). They are
  * recorded, never silently dropped; under `strict: true` the runtime throws a ViolationError
  * instead, before changing anything where the break can be seen in advance.
  */
@@ -22,7 +22,11 @@ export type ViolationKind =
 export interface Violation {
   /** What went wrong. */
   kind: ViolationKind;
-  /** The SEMANTICS.md rule it breaks. */
+  /**
+   * The rule it breaks: its id in [docs/RULES.md](../docs/RULES.md) (shipped in the package, at
+   * `node_modules/dmafence/docs/RULES.md`), whose line for it is at the anchor of the same name:
+   * `docs/RULES.md#T1` for `T1` (in the API reference, the RULES page's `#T1`).
+   */
   rule: string;
   /** A sentence naming the fence, ring or buffer concerned. */
   message: string;
@@ -39,10 +43,10 @@ export interface Violation {
 /**
  * A rule break thrown under `strict: true` (code ERR_VIOLATION) instead of being recorded in
  * `rt.violations`; thrown before anything changes where the break can be seen in advance. The
- * rule id (SEMANTICS.md: C3, F4, F11, F16, M2, T1, T2, T5) is in `violation.rule`.
+ * rule id (C3, F4, F11, F16, M2, T1, T2, T5: each a line of docs/RULES.md) is in `violation.rule`.
  */
 export class ViolationError extends DmaFenceError {
-  /** The break: its kind, SEMANTICS rule id, message, time and fence. */
+  /** The break: its kind, rule id (docs/RULES.md), message, time and fence. */
   readonly violation: Violation;
   /** ERR_VIOLATION, its message naming the kind and rule (the runtime makes them). */
   constructor(v: Violation) {

@@ -203,7 +203,7 @@ const STREAM_KEYS = ['name', 'ring', 'entity', 'credits', 'jobs', 'bytes', 'inte
 const SCHED_KEYS = ['name', 'ring', 'creditLimit', 'timeoutNs', 'hangLimit', 'order'] as const;
 const DEVICE_INJECTS: readonly InjectKind[] = ['hang', 'slow', 'lostIrq', 'noAck', 'lostWriteback'];
 const ACTIONS = ['drop', 'lose', 'unload', 'fini', 'kill'] as const;
-/** Rule ids a scenario may expect (SEMANTICS.md). */
+/** Rule ids a scenario may expect (docs/RULES.md). */
 const RULE_ID = /^[A-Z][0-9]+(\.[0-9]+)?$/;
 /** Most jobs of all streams together (the fence table follows). */
 export const MAX_SCENARIO_JOBS = 1_000_000;
