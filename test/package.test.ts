@@ -31,6 +31,9 @@ function anchorsOf(md: string): Set<string> {
   return out;
 }
 
+/** Where the README links the package's own files (the package page resolves no relative link). */
+const UNPKG = 'https://unpkg.com/dmafence/';
+
 describe('package', () => {
   it('the package page: every relative link of the shipped Markdown resolves to a shipped file (and its anchor to a heading); license, changelog and metadata', () => {
     const listing = JSON.parse(npm(['pack', '--dry-run', '--json', '--ignore-scripts'], root))[0] as { files: { path: string }[] };
@@ -43,8 +46,15 @@ describe('package', () => {
       const md = readFileSync(join(root, file), 'utf8');
       const dir = posix.dirname(file);
       for (const m of md.replace(/^```[\s\S]*?^```/gm, '').matchAll(/\]\(([^)\s]+)\)/g)) {
-        const link = m[1];
-        if (/^[a-z]+:/i.test(link)) continue; // https:, mailto: (absolute: not the package's files)
+        let link = m[1];
+        // The README is rendered on the package page, where a relative link has no repository to
+        // resolve against: it links the package's files by their address on unpkg, one per file.
+        if (link.startsWith(UNPKG)) link = posix.relative(dir, link.slice(UNPKG.length)) || posix.basename(file);
+        else if (/^[a-z]+:/i.test(link)) continue; // https:, mailto: (absolute: not the package's files)
+        else if (file === 'README.md' && !link.startsWith('#')) {
+          broken.push(`${file}: ${link} (relative: broken on the package page; link https://unpkg.com/dmafence/...)`);
+          continue;
+        }
         checked++;
         const [path, anchor] = link.split('#') as [string, string | undefined];
         const target = path === '' ? file : posix.normalize(posix.join(dir, path)).replace(/\/$/, '');

@@ -47,7 +47,7 @@ describe('README examples', () => {
     for (const [script, file] of [['example:real-clock', 'examples/real-clock.mjs'], ['example:trace', 'examples/trace-export.mjs'], ['example:policy', 'examples/custom-policy.mjs'], ['example:pipeline', 'examples/pipeline/pipeline.mjs']]) {
       expect(readme).toContain(`npm run ${script}`);
       expect(pkg.scripts[script]).toBe(`node ${file}`);
-      expect(readme).toContain(`](${file})`);
+      expect(readme).toContain(`](https://unpkg.com/dmafence/${file})`);
     }
     expect(pkg.files).toEqual(expect.arrayContaining(['examples/*.mjs', 'examples/pipeline']));
   });
