@@ -221,6 +221,34 @@ export function compareTable(base, run, baseName) {
       out.push(`|${c === 'wasm' ? ` ${r.workload} ` : ' '}| ${c} | ${cell(b[c])} | ${cell(r[c])} | ${ratio.toFixed(2)} | ${real} |`);
     }
   }
+  const threads = compareThreads(base.threads?.rows, run.threads?.rows, missing);
+  if (threads.length) out.push('', ...threads);
   if (missing.length) out.push('', `Not in ${baseName}: ${missing.join('; ')}.`);
   return out.join('\n');
+}
+
+/**
+ * The cross-thread rows (bench/threads.mjs) of two runs: round trips/s per mode, with the same
+ * verdict as the other rows (every round of one run beyond every round of the other), the round
+ * trip's p50 and the ratio to hand-written Atomics in each run. A mode only in this run is added
+ * to `missing`.
+ */
+function compareThreads(baseRows, rows, missing) {
+  if (!rows?.length || !baseRows?.length) return [];
+  const out = ['| cross-thread ping-pong | base | this run | this/base | beyond both spreads | p50 base → this | vs Atomics base → this |', '|---|---:|---:|---:|---|---:|---:|'];
+  const byMode = new Map(baseRows.map((r) => [r.mode, r]));
+  for (const r of rows) {
+    const b = byMode.get(r.mode);
+    if (!b) {
+      missing.push(r.workload);
+      continue;
+    }
+    const [t, u] = [r.roundTrips, b.roundTrips];
+    let real = 'no (within the spread)';
+    if (t.rounds < 2 || u.rounds < 2) real = 'unknown (one round)';
+    else if (t.min > u.max) real = '**likely real: faster**';
+    else if (t.max < u.min) real = '**likely real: slower**';
+    out.push(`| ${r.mode} | ${sig(u.median)} [${range(u.min, u.max)}] | ${sig(t.median)} [${range(t.min, t.max)}] | ${(t.median / u.median).toFixed(2)} | ${real} | ${b.rttUs.p50.toFixed(1)} → ${r.rttUs.p50.toFixed(1)} µs | ${b.vsAtomics.toFixed(2)} → ${r.vsAtomics.toFixed(2)} |`);
+  }
+  return out;
 }

@@ -153,6 +153,11 @@ describe('bench', () => {
       if (r.peer) expect(lines[2]).toMatch(/^\| \| peer \| /);
       for (const l of lines.slice(0, r.peer ? 3 : 2)) expect(l).toMatch(/\| \d+\.\d\d \| (no \(within the spread\)|\*\*likely real: (faster|slower)\*\*) \|$/);
     }
+    // The cross-thread rows too, one per mode.
+    expect(cmp).toContain('| cross-thread ping-pong | base | this run | this/base | beyond both spreads |');
+    for (const mode of ['atomics', 'postMessage', 'dmafence-wasm', 'dmafence-ts']) {
+      expect(cmp).toMatch(new RegExp(`\\| ${mode} \\| [^|]+ \\| [^|]+ \\| \\d+\\.\\d\\d \\| (no \\(within the spread\\)|\\*\\*likely real: (faster|slower)\\*\\*) \\| [\\d.]+ → [\\d.]+ µs \\| [\\d.]+ → [\\d.]+ \\|`));
+    }
   });
 
   it('--only runs the sections named, and the JSON says which', () => {
