@@ -11,7 +11,7 @@ import os from 'node:os';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { median, percentile } from './stats.mjs';
-import { dmafenceEmitter, modes, startWorker } from './threads.mjs';
+import { dmafenceEmitter, interleaved, modes } from './threads.mjs';
 
 const [dirA, dirB] = [process.argv[2], process.argv[3]];
 const rounds = Number(process.argv[4] ?? 16);
@@ -32,26 +32,14 @@ for (const b of backends) {
 }
 const acc = new Map(list.map(([k]) => [k, { rates: [], rtt: [], p50: [], there: [], back: [] }]));
 const loadBefore = os.loadavg()[0];
-const worker = startWorker();
-try {
-  for (const [, m] of list) await m.run(worker, 500);
-  for (let round = 0; round < rounds; round++) {
-    const order = list.slice(round % list.length).concat(list.slice(0, round % list.length));
-    for (const [k, m] of order) {
-      const r = await m.run(worker, trips);
-      const a = acc.get(k);
-      a.rates.push(trips / (r.ms / 1000));
-      a.p50.push(percentile(Array.from(r.rttNs), 50) / 1000);
-      for (const x of r.rttNs) a.rtt.push(x);
-      a.there.push(percentile(Array.from(r.toWorkerNs), 50) / 1000);
-      a.back.push(percentile(Array.from(r.toMainNs), 50) / 1000);
-    }
-  }
-  for (const [, m] of list) await m.close?.(worker);
-} finally {
-  worker.post({ cmd: 'exit' });
-  await worker.close();
-}
+await interleaved(list, rounds, trips, (k, r) => {
+  const a = acc.get(k);
+  a.rates.push(trips / (r.ms / 1000));
+  a.p50.push(percentile(Array.from(r.rttNs), 50) / 1000);
+  for (const x of r.rttNs) a.rtt.push(x);
+  a.there.push(percentile(Array.from(r.toWorkerNs), 50) / 1000);
+  a.back.push(percentile(Array.from(r.toMainNs), 50) / 1000);
+});
 const base = acc.get('atomics').rates;
 console.log(`A ${dirA}, B ${dirB}: ${rounds} rounds of ${trips} round trips per mode; load average (1 min) ${loadBefore.toFixed(1)} before, ${os.loadavg()[0].toFixed(1)} after, on ${os.cpus().length} cores\n`);
 console.log('| mode | round trips/s (median; min-max) | vs Atomics (median of rounds) | round trip p50 (median of rounds) | p50 / p99 (all trips) | main -> worker / worker -> main wake p50 (median of rounds) |');

@@ -25,7 +25,7 @@
 //   node bench/threads-hops.mjs [rounds] [trips] [wasm|ts|both|none]
 import os from 'node:os';
 import { median, percentile } from './stats.mjs';
-import { dmafenceEmitter, modes, startWorker } from './threads.mjs';
+import { dmafenceEmitter, interleaved, modes } from './threads.mjs';
 
 const rounds = Number(process.argv[2] ?? 12);
 const trips = Number(process.argv[3] ?? 4000);
@@ -134,22 +134,10 @@ if (which !== 'none') {
 }
 const acc = new Map(list.map(([k]) => [k, { rates: [], p50: [] }]));
 const loadBefore = os.loadavg()[0];
-const worker = startWorker();
-try {
-  for (const [, m] of list) await m.run(worker, 500);
-  for (let round = 0; round < rounds; round++) {
-    const order = list.slice(round % list.length).concat(list.slice(0, round % list.length));
-    for (const [k, m] of order) {
-      const r = await m.run(worker, trips);
-      acc.get(k).rates.push(trips / (r.ms / 1000));
-      acc.get(k).p50.push(percentile(Array.from(r.rttNs), 50) / 1000);
-    }
-  }
-  for (const [, m] of list) await m.close?.(worker);
-} finally {
-  worker.post({ cmd: 'exit' });
-  await worker.close();
-}
+await interleaved(list, rounds, trips, (k, r) => {
+  acc.get(k).rates.push(trips / (r.ms / 1000));
+  acc.get(k).p50.push(percentile(Array.from(r.rttNs), 50) / 1000);
+});
 const base = acc.get('hand-written Atomics');
 console.log(`${rounds} rounds of ${trips} round trips per mode; load average (1 min) ${loadBefore.toFixed(1)} before, ${os.loadavg()[0].toFixed(1)} after, on ${os.cpus().length} cores\n`);
 console.log("| mode | round trips/s (median) | vs Atomics (median of rounds) | round trip p50 (median of rounds) | p50 minus Atomics' (median; min-max of rounds) |");

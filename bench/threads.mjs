@@ -125,6 +125,27 @@ export const modes = {
 };
 
 /**
+ * Runs `list` ([name, mode] pairs, each mode a `{ run(worker, trips), close?(worker) }`) between
+ * the main thread and one new worker: each mode once to warm up, then `rounds` rounds of `trips`
+ * round trips, interleaved, the order rotating per round; `onResult(name, result)` gets every
+ * timed run. The worker is ended after. Used by bench/threads-ab.mjs and bench/threads-hops.mjs.
+ */
+export async function interleaved(list, rounds, trips, onResult) {
+  const worker = startWorker();
+  try {
+    for (const [, m] of list) await m.run(worker, 500);
+    for (let round = 0; round < rounds; round++) {
+      const order = list.slice(round % list.length).concat(list.slice(0, round % list.length));
+      for (const [k, m] of order) onResult(k, await m.run(worker, trips));
+    }
+    for (const [, m] of list) await m.close?.(worker);
+  } finally {
+    worker.post({ cmd: 'exit' });
+    await worker.close();
+  }
+}
+
+/**
  * dmafence, the worker an emitter on this thread's runtime: this thread signals its fence, the
  * worker (blocked in RemoteFence.waitSync) wakes and signals its own, this thread wakes from
  * RemoteFence.wait on its view of the worker's fence. One runtime per backend for the whole run,
