@@ -7,7 +7,7 @@ import {
   HOT_SHIFT, NIL, H_MAX_FENCES, H_IN_USE, H_MODE, MODE_DEVICE_THREAD, MODE_NO_FAST_PATH, ST_CREATED,
   ST_JOBS_SUBMITTED, C_LAST_SEQNO, C_PENDING, C_CREATED, C_HEAD, C_TAIL, FS_PINNED, FS_SCHED,
   FS_ALLOC, FS_QUEUED, STATE_CTX_SHIFT, S_STATE, S_NEXT, S_ERROR, CS_SEQNO, CS_TIMESTAMP,
-  H_FREE_HEAD, H_BUMP, RING_SIZE, R_MASK, R_CAPACITY, R_CTX, R_TAIL, R_SIG_IDX, R_ENGINE, R_NEXT_T,
+  H_FREE_HEAD, H_BUMP, RING_SIZE, R_MASK, R_CAPACITY, R_CTX, R_TAIL, R_ZERO_FROM, R_SIG_IDX, R_ENGINE, R_NEXT_T,
   EN_BUSY, EN_HALTED, DESC_SIZE, D_SEQNO, D_DST, D_BYTES, D_PATTERN, D_ALLOC_ID, START_SIZE,
 } from "../bindings/core/layout";
 import { ctxPtr, slotPtr, allocSlot, initFence, reuseFence, hotArray, hotAt, coldArray, coldAt } from "./fence";
@@ -170,6 +170,11 @@ export function ringSubmit(base: usize, ring: i32, n: i32, dst: u32, bytes: u32,
     const p = slotPtr(base, slot);
     store<u32>(p + S_STATE, load<u32>(p + S_STATE) | (pin == 2 ? FS_SCHED : FS_PINNED));
   }
+  // The jobs with no bytes up to the tail (R_ZERO_FROM): a batch with bytes moves the word past
+  // itself, one without keeps it, at most capacity jobs back (the counters wrap).
+  const zeroFrom = load<u32>(rp + R_ZERO_FROM);
+  if (bytes != 0) store<u32>(rp + R_ZERO_FROM, tail + <u32>n);
+  else if (<u32>(tail + <u32>n - zeroFrom) > load<u32>(rp + R_CAPACITY)) store<u32>(rp + R_ZERO_FROM, <u32>(tail + <u32>n - load<u32>(rp + R_CAPACITY)));
   store<f64>(c + C_LAST_SEQNO, seqno);
   store<u32>(c + C_PENDING, load<u32>(c + C_PENDING) + <u32>n);
   store<f64>(c + C_CREATED, load<f64>(c + C_CREATED) + <f64>n);

@@ -10,7 +10,7 @@
 import {
   NIL, H_NOTIFY_HEAD, H_DMA_OFF, H_DEV_NOW, H_RING_COUNT, H_RINGS_OFF, H_RING_STRIDE, ST_DMA_BYTES,
   R_CTX, R_TAIL, R_STOP, R_INJECT, R_TIMEOUT_NS, R_HEAD, R_ENGINE, R_CUR_START, R_CUR_END, R_CUR_DUR,
-  R_CUR_WRITTEN, R_NEXT_T, R_BASE_NS, R_PER_BYTE_NS, R_MASK, RING_SIZE, EN_BUSY, JF_NO_ACK, DMA_CHUNKS,
+  R_CUR_WRITTEN, R_NEXT_T, R_BASE_NS, R_PER_BYTE_NS, R_MASK, R_ZERO_FROM, RING_SIZE, EN_BUSY, JF_NO_ACK, DMA_CHUNKS,
   DESC_SIZE, D_SEQNO, D_DST, D_BYTES, D_PATTERN, D_ALLOC_ID, C_HEAD, C_TAIL, C_PENDING,
   C_SIGNALED_SEQNO, H_FREE_HEAD, H_CTX_OFF, CTX_SIZE, S_STATE, FS_SIGNALED, FS_JS, FS_PINNED, FS_SCHED,
 } from "../bindings/core/layout";
@@ -234,6 +234,7 @@ export function tiedRun(base: usize, t: f64, until: f64): i32 {
     const baseNs = load<f64>(rp + R_BASE_NS);
     const perByte = load<f64>(rp + R_PER_BYTE_NS);
     const queued = <u32>(atomic.load<u32>(rp + R_TAIL) - head);
+    const zeroFrom = load<u32>(rp + R_ZERO_FROM);
     const mask = load<u32>(rp + R_MASK);
     const descs = rp + RING_SIZE;
     let q: u32 = 1;
@@ -247,6 +248,11 @@ export function tiedRun(base: usize, t: f64, until: f64): i32 {
     let zeros = step > 0 && dur0 == step && (!armed || tmo >= dur0);
     for (; <u32>(q - 1) < queued; q++) {
       if (zeros) {
+        // The jobs from R_ZERO_FROM to the tail have no bytes (ringSubmit): not read.
+        if (<u32>(<u32>(head + q - 1) - zeroFrom) <= <u32>(<u32>(head + queued) - zeroFrom)) {
+          q = <u32>(queued + 1);
+          break;
+        }
         // (in at most two segments: to the ring's end, then from its start; no mask per job)
         let j = <u32>(<u32>(head + q - 1) & mask);
         for (;;) {

@@ -276,3 +276,34 @@ describe('device fast path: the stretches of zero-byte jobs (zeroRun, tiedPlain)
     for (const w of ws) await w.rt.dispose();
   });
 });
+
+describe('device fast path: the jobs with no bytes at the tail (R_ZERO_FROM), whose sizes tiedRun does not read', () => {
+  it.each(['wasm', 'ts'] as const)('R4: ringSubmit keeps every job from R_ZERO_FROM to the tail without bytes, at most capacity back (%s)', async (backend) => {
+    const rt = await runtime(backend, { maxFences: 256, maxRings: 1, maxRingCapacity: 16, dmaBytes: 1 << 12 });
+    const dev = rt.createDevice({ latency: { baseNs: 100, perByteNs: 0 } });
+    const ring = rt.createRing({ device: dev, capacity: 16 });
+    const buf = rt.memory.alloc(256);
+    const a = rt.arena;
+    const word = (w: number) => a.u32[(a.base + a.layout.ringsOff + w) >> 2];
+    /** Jobs with no bytes up to the tail, as the word says (the counters are u32). */
+    const zeros = () => (word(L.R_TAIL) - word(L.R_ZERO_FROM)) >>> 0;
+    let run = 0; // (the jobs with no bytes submitted since the last job with bytes)
+    const r = prng(11);
+    for (let i = 0; i < 200; i++) {
+      const n = 1 + Math.floor(r() * 12);
+      if (r() < 0.2) {
+        ring.submitBatch(n, { dst: buf, bytes: 64, pattern: 3 });
+        run = 0;
+      } else if (r() < 0.1) {
+        ring.submit({}).release();
+        run += 1;
+      } else {
+        ring.submitBatch(n, r() < 0.5 ? {} : { dst: buf, bytes: 0 });
+        run += n;
+      }
+      expect(zeros(), `op ${i}`).toBe(Math.min(run, 16));
+      rt.sim.runUntilIdle();
+    }
+    await rt.dispose();
+  });
+});

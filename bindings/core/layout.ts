@@ -53,7 +53,7 @@
 /** Arena magic: "DMAF". */
 export const MAGIC = 0x464d4144;
 /** Bumped whenever any offset below changes. */
-export const LAYOUT_VERSION = 7;
+export const LAYOUT_VERSION = 8;
 /** "No slot / no context / end of list". */
 export const NIL = -1;
 /** 16-byte alignment of the arena and of every region. */
@@ -408,7 +408,7 @@ export const FS_SCHED = 256;
 /*
  * ╒═ Ring (RING_SIZE = 256 B header, capacity × DESC_SIZE descriptors, capacity start times) ═╕
  * │ driver:  0 state  4 capacity  8 mask  12 ctx  16 tail  20 sigIdx  24 stop  28 inject     │
- * │          32 timeoutNs f64     40 flags (RGF_*)     44 (free, to 64)                      │
+ * │          32 timeoutNs f64     40 flags (RGF_*)     44 zeroFrom     48 (free, to 64)      │
  * │ device:  64 head (fetched)  68 retired  72 irqs  76 ack  80 engine (EN_*)  84 prng       │
  * │          88 writeback f64   96 curStart f64  104 curEnd f64  112 curDur f64              │
  * │          120 curWritten u32  124 curFlags (JF_*)  128 nextT f64                          │
@@ -443,6 +443,12 @@ export const R_STOP = 24;
 export const R_INJECT = 28;
 export const R_TIMEOUT_NS = 32;
 export const R_FLAGS = 40;
+/**
+ * Every job from this index (a free-running counter, as tail) to the tail has no bytes (its
+ * descriptor's bytes are 0), at most capacity jobs back: kept by ringSubmit, so that the
+ * device's fast paths know those jobs' sizes without reading their descriptors.
+ */
+export const R_ZERO_FROM = 44;
 export const R_HEAD = 64;
 export const R_RETIRED = 68;
 export const R_IRQS = 72;
