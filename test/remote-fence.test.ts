@@ -250,7 +250,7 @@ describe.each(BACKENDS)('remote fences (%s backend)', (backend) => {
       }
     };
     // At least 2.5 s, and on until the worker has seen every kind of answer and read enough (a
-    // loaded machine may need longer: a run at load 11 once fell short at 25 s); 50 s at most.
+    // loaded machine may need longer: a full run at load 11 failed this test once); 50 s at most.
     const start = performance.now();
     const covered = () => Atomics.load(ctl, 1) === 15 && Atomics.load(ctl, 2) >= 200_000;
     let fences = 0;
