@@ -153,7 +153,8 @@ export class DmaFence {
    */
   get kind(): 'fence' | 'array' | 'chain' | 'stub' {
     const rec = live(this.#t, this.#rec);
-    return rec.composite ? rec.composite.kind : rec.ctx === 0 ? 'stub' : 'fence';
+    const c = rec.x.composite;
+    return c ? c.kind : rec.ctx === 0 ? 'stub' : 'fence';
   }
 
   /** F1, F13: signaled yet? Polls the issuer's `signaled` hook, which may signal it now. */
@@ -211,7 +212,7 @@ export class DmaFence {
 
   /** The earliest deadline set on it (F15), or Infinity. */
   get deadline(): number {
-    return live(this.#t, this.#rec).deadline ?? Infinity;
+    return live(this.#t, this.#rec).x.deadline ?? Infinity;
   }
 
   /**
@@ -280,7 +281,7 @@ export class DmaFence {
     const rec = live(this.#t, this.#rec);
     const hold = checkBoolean('hold', checkOptions('share options', opts, ['hold']).hold, true);
     // A composite signals only once enabled (X1.2): another thread's wait needs it enabled.
-    if (rec.composite) this.#t.enableSignaling(rec, this);
+    if (rec.x.composite) this.#t.enableSignaling(rec, this);
     const h = shareFence(this.#t.arena, rec.slot, rec.gen, rec.ctx, this.context, this.seqno);
     const k = hold ? HoldIssuer.of(this.#t).issue(rec) : undefined;
     if (k !== undefined) h.hold = k;
@@ -293,7 +294,7 @@ export class DmaFence {
     const t = this.#t;
     t.life.check();
     if (rec === null) return false;
-    if (rec.refs === 1 && (rec.cb !== undefined || rec.waiters.length !== 0)) return DmaFence.#releaseListened(this, rec, t);
+    if (rec.refs === 1 && (rec.cb !== undefined || rec.x.waiters.length !== 0)) return DmaFence.#releaseListened(this, rec, t);
     t.release(rec, this, false);
     this.#rec = null;
     if (t.callbackErrors.kept.length !== 0) t.rethrowCallbackErrors();

@@ -344,7 +344,7 @@ export class SchedState implements SchedMember {
       const f: unknown = deps[i];
       if (f === null) continue;
       const rec = DmaFence._recordIn(f, t) ?? this.#badDep(f, i);
-      if (rec.composite !== undefined) this.#depComposite = true;
+      if (rec.x.composite !== undefined) this.#depComposite = true;
       if (t.isSignaledRaw(rec)) continue;
       const ctx = rec.ctx;
       if (ctx === e.finCtx.index || ctx === e.schedCtx?.index) continue;
