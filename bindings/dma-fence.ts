@@ -282,7 +282,7 @@ export class DmaFence {
     const hold = checkBoolean('hold', checkOptions('share options', opts, ['hold']).hold, true);
     // A composite signals only once enabled (X1.2): another thread's wait needs it enabled.
     if (rec.x.composite) this.#t.enableSignaling(rec, this);
-    const h = shareFence(this.#t.arena, rec.slot, rec.gen, rec.ctx, this.context, this.seqno);
+    const h = shareFence(this.#t.arena, rec.slot, this.#t.arena.slotGen(rec.slot), rec.ctx, this.context, this.seqno);
     const k = hold ? HoldIssuer.of(this.#t).issue(rec) : undefined;
     if (k !== undefined) h.hold = k;
     return h;

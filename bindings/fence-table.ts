@@ -30,8 +30,6 @@ const FS_FORCED = L.FS_FORCED;
 const FS_JS = L.FS_JS;
 const FS_ENABLED = L.FS_ENABLED;
 const SIG_ORDERING = L.SIG_ORDERING;
-const S_GEN = L.S_GEN;
-const S_GEN_WORD = L.S_GEN >> 2;
 const SLOT_WORD_SHIFT = L.HOT_SHIFT - 2;
 const NIL = L.NIL;
 
@@ -93,8 +91,8 @@ export function extraOf(rec: FenceRecord): RecordExtra {
  * call to inline or to reach through the generic construct stub; README Performance, the object API).
  */
 export interface FenceRecord {
+  /** Its slot, pinned while the record is attached: the slot's generation (arena.slotGen) cannot move meanwhile, so it is read there, not kept. */
   readonly slot: number;
-  readonly gen: number;
   readonly ctx: number;
   refs: number;
   /**
@@ -122,12 +120,11 @@ export interface FenceRecord {
 }
 
 /** A new record: `refs` references, `young` when its slot is going on the young list (FenceTable.retain). */
-function newRecord(slot: number, gen: number, ctx: number, refs: number, young: boolean): FenceRecord {
+function newRecord(slot: number, ctx: number, refs: number, young: boolean): FenceRecord {
   // One literal, fields in one order: the constants come from its boilerplate, only the
   // arguments and the shared NO_EXTRA are stored.
   return {
     slot,
-    gen,
     ctx,
     refs,
     cb: undefined,
@@ -188,7 +185,7 @@ export class FenceTable {
   record(slot: number): FenceRecord {
     let rec = this.records[slot];
     if (!rec) {
-      rec = newRecord(slot, this.arena.slotGen(slot), this.arena.slotCtx(slot), 0, false);
+      rec = newRecord(slot, this.arena.slotCtx(slot), 0, false);
       this.arena.setSlotFlag(slot, L.FS_PINNED, true);
       this.records[slot] = rec;
     }
@@ -212,8 +209,7 @@ export class FenceTable {
    * `ctx` (pinned by the core, no record yet: a free slot never has one).
    */
   created(slot: number, ctx: number): FenceRecord {
-    const a = this.arena;
-    const rec = newRecord(slot, a.u32[a.slotWord(slot) + (S_GEN >> 2)], ctx, 0, false); // slotGen, without its call
+    const rec = newRecord(slot, ctx, 0, false);
     this.records[slot] = rec;
     return rec;
   }
@@ -229,7 +225,7 @@ export class FenceTable {
     const a = this.arena;
     const slot = this.core.fenceCreate(a.base, ctx);
     if (slot === NIL) return undefined;
-    const rec = newRecord(slot, a.u32[a.slotWord0 + (slot << SLOT_WORD_SHIFT) + S_GEN_WORD], ctx, 1, true);
+    const rec = newRecord(slot, ctx, 1, true);
     this.records[slot] = rec;
     if (this.#youngCount >= this.#youngLimit) this.#youngRoom();
     this.#young[this.#youngCount++] = slot;

@@ -353,7 +353,7 @@ export class SchedState implements SchedMember {
       while (k < n && r.ctx[k] !== ctx) k++;
       if (k < n && !seqnoLater(seqno, r.seqno[k], (a.ctxFlags(ctx) & L.CF_SEQNO64) !== 0)) continue;
       r.slot[k] = rec.slot;
-      r.gen[k] = rec.gen;
+      r.gen[k] = a.slotGen(rec.slot); // stable while the record pins the slot
       r.ctx[k] = ctx;
       r.seqno[k] = seqno;
       if (k === n) n++;
