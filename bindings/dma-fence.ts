@@ -7,6 +7,7 @@
  * ERR_STALE_HANDLE. Reads are direct arena reads (no call into the core).
  */
 import type { FenceCallback, FenceRecord, FenceTable } from './fence-table.js';
+import { listened } from './fence-table.js';
 import * as L from './core/layout.js';
 import { shareFence } from './attach.js';
 import type { SharedFenceHandle } from './attach.js';
@@ -305,7 +306,7 @@ export class DmaFence {
       if (t.callbackErrors.kept.length !== 0) t.rethrowCallbackErrors();
       return true;
     }
-    if (rec.refs === 1 && (rec.cb !== undefined || rec.x.waiters.length !== 0)) return DmaFence.#releaseListened(this, rec, t);
+    if (rec.refs === 1 && listened(rec)) return DmaFence.#releaseListened(this, rec, t);
     t.release(rec, this, false);
     this.#rec = null;
     if (t.callbackErrors.kept.length !== 0) t.rethrowCallbackErrors();

@@ -79,6 +79,15 @@ export interface RecordExtra {
 
 const NO_EXTRA: RecordExtra = Object.freeze({ more: NO_MORE, waiters: NO_WAITERS, youngMore: undefined, deadline: undefined, composite: undefined });
 
+/**
+ * Callbacks or waiters queued? (F16's question.) A record without cold state is answered from
+ * `cb` alone, without reading through `x` (whose two shapes, shared and own, would make the read
+ * polymorphic in the hot paths).
+ */
+export function listened(rec: FenceRecord): boolean {
+  return rec.cb !== undefined || (rec.x !== NO_EXTRA && rec.x.waiters.length !== 0);
+}
+
 /** The record's own cold state, made on first use (to write into). */
 export function extraOf(rec: FenceRecord): RecordExtra {
   if (rec.x === NO_EXTRA) rec.x = { more: NO_MORE, waiters: NO_WAITERS, youngMore: undefined, deadline: undefined, composite: undefined };
@@ -348,7 +357,7 @@ export class FenceTable {
 
   /** An explicit release. Under strict, F16 throws before anything changes. */
   release(rec: FenceRecord, handle: object, driver: boolean): void {
-    if (rec.refs === 1 && (rec.cb !== undefined || rec.x.waiters.length > 0)) this.#checkLastRelease(rec);
+    if (rec.refs === 1 && listened(rec)) this.#checkLastRelease(rec);
     // The usual handle was made in this task and waits on its record (no registry entry yet).
     if (rec.youngDriver === handle) rec.youngDriver = undefined;
     else if (rec.youngFence === handle) rec.youngFence = undefined;
@@ -413,7 +422,7 @@ export class FenceTable {
     if (this.records[rec.slot] !== rec) return;
     // Its callbacks are still to run (notify list, or running now): #notify detaches it after them.
     if (rec.notifyPending) return;
-    if (this.#hasListeners(rec) && !this.isSignaledRaw(rec)) this.#dropListened(rec);
+    if (listened(rec) && !this.isSignaledRaw(rec)) this.#dropListened(rec);
     else this.#detach(rec);
   }
 
@@ -438,10 +447,6 @@ export class FenceTable {
     this.records[rec.slot] = undefined;
     rec.x.composite?.released(rec);
     this.core.fenceUnpin(this.arena.base, rec.slot);
-  }
-
-  #hasListeners(rec: FenceRecord): boolean {
-    return rec.cb !== undefined || rec.x.waiters.length > 0;
   }
 
   // ── state ──
@@ -548,7 +553,7 @@ export class FenceTable {
       this.callbackErrors.report(e, h);
     }
     // Listeners queued meanwhile (none can be once signaled, but the general path takes any).
-    if (rec.cb !== undefined || rec.x.waiters.length !== 0) this.#notifyAll(rec);
+    if (rec.cb !== undefined || rec.x !== NO_EXTRA) this.#notifyAll(rec); // (#notifyAll: whatever the cold state holds)
     if (temp !== undefined) this.DmaFence._drop(temp);
     rec.notifyPending = false;
     if (--rec.refs === 0 && this.records[slot] === rec) this.#detach(rec);
@@ -718,7 +723,7 @@ export class FenceTable {
     this.#clearJs(rec.slot);
     const temp = this.#call(rec, fn, fence, undefined);
     // Listeners queued meanwhile (none can be once signaled, but the general path takes any).
-    if (rec.cb !== undefined || rec.x.waiters.length !== 0) this.#notifyAll(rec);
+    if (rec.cb !== undefined || rec.x !== NO_EXTRA) this.#notifyAll(rec); // (#notifyAll: whatever the cold state holds)
     if (temp !== undefined) this.DmaFence._drop(temp);
     rec.notifyPending = false;
     rec.refs--;
@@ -851,7 +856,7 @@ export class FenceTable {
   #syncJsFlag(rec: FenceRecord): void {
     // A callback may have released the last handle (and the slot been reused): touch only our own.
     if (this.records[rec.slot] !== rec) return;
-    if (!this.#hasListeners(rec) && !this.isSignaledRaw(rec)) this.arena.setSlotFlag(rec.slot, FS_JS, false);
+    if (!listened(rec) && !this.isSignaledRaw(rec)) this.arena.setSlotFlag(rec.slot, FS_JS, false);
   }
 
   /**
