@@ -225,21 +225,26 @@ export class FenceTable {
 
   /**
    * ctx.createFence()'s steps after its checks, in one body: a new fence on context index `ctx`
-   * (fenceCreate), its record with the one reference of the DriverFence the caller makes at once
-   * and stores in `youngDriver`, and the slot on the young list (retain, `#enlist`). undefined when
-   * no slot is free. Written out flat so that the path costs one call whether or not TurboFan
-   * inlines it into the caller (README Performance, the object API).
+   * (fenceCreate), its record, the DriverFence (made here by `Driver`, the class, passed in as
+   * DmaFence is to the constructor) with the record's one reference, waiting in `youngDriver`, and
+   * the slot on the young list (retain, `#enlist`). undefined when no slot is free. Written out
+   * flat so that the path costs one call whether or not TurboFan inlines it into the caller, and
+   * so that the record and its DriverFence are allocated together, the store of one into the
+   * other needing no write barrier (README Performance, the object API).
    */
-  createForDriver(ctx: number): FenceRecord | undefined {
+  createForDriver<D extends object>(ctx: number, Driver: new (token: symbol, t: FenceTable, rec: FenceRecord) => D): D | undefined {
     const a = this.arena;
     const slot = this.core.fenceCreate(a.base, ctx);
     if (slot === NIL) return undefined;
     const rec = newRecord(slot, ctx, 1, true);
+    const df = new Driver(HANDLE_TOKEN, this, rec);
+    rec.youngDriver = df;
     this.records[slot] = rec;
     if (this.#youngCount >= this.#youngLimit) this.#youngRoom();
     this.#young[this.#youngCount++] = slot;
-    return rec;
+    return df;
   }
+
 
   /**
    * A handle on the newest fence of context index `ctx` (its tail), which the core just made and
