@@ -7,9 +7,11 @@
 //   plain   the row's peer, the plain JS fence object (bench/core.mjs plainFenceLoop)
 //   node bench/object-split.mjs [dist/] [rounds]
 // With --instructions, each step's instructions per fence instead of its time (valgrind's
-// cachegrind, V8's background compilation off, so that which callees get inlined does not vary
-// between runs): the difference of two runs of the step alone, 300 and 100 loops of 1,000 fences,
-// so start-up and compilation cancel out. Slow (a minute a step); needs valgrind.
+// cachegrind; V8 single-threaded, so that which callees get inlined does not vary between runs
+// and no helper thread's work is counted): the difference of two runs of the step alone, 300 and
+// 100 loops of 1,000 fences, so start-up and compilation cancel out. Single runs still vary by
+// up to ~100 instructions a fence (when the scavenges fall): compare medians of several. Slow (a
+// minute a step); needs valgrind.
 //   node bench/object-split.mjs --instructions [dist/] [--backend ts]
 import { resolve } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -89,7 +91,7 @@ if (instructions) {
   const count = (step, loops) => {
     const r = spawnSync(
       'valgrind',
-      ['--tool=cachegrind', '--cache-sim=no', '--cachegrind-out-file=/dev/null', process.execPath, '--no-concurrent-recompilation', self, dir, '--backend', backend, '--loops', step, String(loops)],
+      ['--tool=cachegrind', '--cache-sim=no', '--cachegrind-out-file=/dev/null', process.execPath, '--single-threaded', self, dir, '--backend', backend, '--loops', step, String(loops)],
       { encoding: 'utf8' },
     );
     const m = /I\s+refs:\s+([\d,]+)/.exec(r.stderr ?? '');

@@ -7,6 +7,7 @@
  * ERR_STALE_HANDLE. Reads are direct arena reads (no call into the core).
  */
 import type { FenceCallback, FenceRecord, FenceTable } from './fence-table.js';
+import { listened } from './fence-table.js';
 import * as L from './core/layout.js';
 import { shareFence } from './attach.js';
 import type { SharedFenceHandle } from './attach.js';
@@ -153,7 +154,8 @@ export class DmaFence {
    */
   get kind(): 'fence' | 'array' | 'chain' | 'stub' {
     const rec = live(this.#t, this.#rec);
-    return rec.composite ? rec.composite.kind : rec.ctx === 0 ? 'stub' : 'fence';
+    const c = rec.x.composite;
+    return c ? c.kind : rec.ctx === 0 ? 'stub' : 'fence';
   }
 
   /** F1, F13: signaled yet? Polls the issuer's `signaled` hook, which may signal it now. */
@@ -211,7 +213,7 @@ export class DmaFence {
 
   /** The earliest deadline set on it (F15), or Infinity. */
   get deadline(): number {
-    return live(this.#t, this.#rec).deadline ?? Infinity;
+    return live(this.#t, this.#rec).x.deadline ?? Infinity;
   }
 
   /**
@@ -280,8 +282,8 @@ export class DmaFence {
     const rec = live(this.#t, this.#rec);
     const hold = checkBoolean('hold', checkOptions('share options', opts, ['hold']).hold, true);
     // A composite signals only once enabled (X1.2): another thread's wait needs it enabled.
-    if (rec.composite) this.#t.enableSignaling(rec, this);
-    const h = shareFence(this.#t.arena, rec.slot, rec.gen, rec.ctx, this.context, this.seqno);
+    if (rec.x.composite) this.#t.enableSignaling(rec, this);
+    const h = shareFence(this.#t.arena, rec.slot, this.#t.arena.slotGen(rec.slot), rec.ctx, this.context, this.seqno);
     const k = hold ? HoldIssuer.of(this.#t).issue(rec) : undefined;
     if (k !== undefined) h.hold = k;
     return h;
@@ -293,7 +295,18 @@ export class DmaFence {
     const t = this.#t;
     t.life.check();
     if (rec === null) return false;
-    if (rec.refs === 1 && (rec.cb !== undefined || rec.waiters.length !== 0)) return DmaFence.#releaseListened(this, rec, t);
+    if (rec.youngFence === this && rec.youngDriver !== undefined && rec.refs > 1) {
+      // The usual (a DriverFence's `fence`, released before it): not the last reference, and this
+      // handle waits on its record beside the DriverFence (FenceTable.retain), which keeps the
+      // record on the young list. All FenceTable.release would do is these two stores, so no call
+      // (README Performance, the object API).
+      rec.youngFence = undefined;
+      rec.refs--;
+      this.#rec = null;
+      if (t.callbackErrors.kept.length !== 0) t.rethrowCallbackErrors();
+      return true;
+    }
+    if (rec.refs === 1 && listened(rec)) return DmaFence.#releaseListened(this, rec, t);
     t.release(rec, this, false);
     this.#rec = null;
     if (t.callbackErrors.kept.length !== 0) t.rethrowCallbackErrors();

@@ -5,7 +5,6 @@
  * Contract: driver thread only. Reads (lastSeqno, signaledSeqno, pending) are direct arena reads
  * and exact on the driver thread.
  */
-import { HANDLE_TOKEN } from './handle-token.js';
 import type { FenceTable, Issuer, IssuerOps } from './fence-table.js';
 import type { DmaFence } from './dma-fence.js';
 import { DriverFence, checkSeqno } from './dma-fence.js';
@@ -188,10 +187,8 @@ export class FenceContext implements Issuer {
     const index = this.#index;
     // One call for the two cold checks (ring-owned, seqnos exhausted), in that order: a small body inlines.
     if (this.#ring !== undefined || t.arena.f64[this.#lastSeqnoAt] >= Number.MAX_SAFE_INTEGER) this.#createChecks();
-    const rec = t.createForDriver(index);
-    if (rec === undefined) this.#full(1);
-    const df = new DriverFence(HANDLE_TOKEN, t, rec);
-    rec.youngDriver = df; // the reference createForDriver took, waiting for its registry entry (FenceTable.retain)
+    const df = t.createForDriver(index, DriverFence);
+    if (df === undefined) this.#full(1);
     return df;
   }
 

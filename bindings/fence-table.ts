@@ -30,8 +30,6 @@ const FS_FORCED = L.FS_FORCED;
 const FS_JS = L.FS_JS;
 const FS_ENABLED = L.FS_ENABLED;
 const SIG_ORDERING = L.SIG_ORDERING;
-const S_GEN = L.S_GEN;
-const S_GEN_WORD = L.S_GEN >> 2;
 const SLOT_WORD_SHIFT = L.HOT_SHIFT - 2;
 const NIL = L.NIL;
 
@@ -59,64 +57,92 @@ const NO_MORE = Object.freeze([]) as unknown as MoreCallback[];
 const NO_WAITERS = Object.freeze([]) as unknown as Waiter[];
 
 /**
+ * A record's cold state: what most fences never get (a second callback, a waiter, a third
+ * handle in one task, a deadline, a composite structure). Every record starts with the shared,
+ * frozen NO_EXTRA (a write into it throws instead of sharing state between fences); the first
+ * write gives it its own (`extraOf`). Out of the record so that the record is 11 fields, not 15:
+ * 32 bytes less garbage a fence, and one compare (`rec.x !== NO_EXTRA`) where the hot paths
+ * tested four fields (README Performance, the object API).
+ */
+export interface RecordExtra {
+  /** The queued callbacks after the record's own `cb`, in registration order; empty whenever `cb` is undefined. */
+  more: MoreCallback[];
+  /** A shared empty array until the first waiter. */
+  waiters: Waiter[];
+  /** Handles past the record's two young fields, as (handle, driver) pairs (FenceTable.retain). */
+  youngMore: (object | boolean)[] | undefined;
+  /** The earliest deadline set (F15); undefined for none (not Infinity: a double field would box a number). */
+  deadline: number | undefined;
+  /** A composite fence's structure (array, chain link: composite/), or undefined for a plain one. */
+  composite: CompositePart | undefined;
+}
+
+const NO_EXTRA: RecordExtra = Object.freeze({ more: NO_MORE, waiters: NO_WAITERS, youngMore: undefined, deadline: undefined, composite: undefined });
+
+/**
+ * Callbacks or waiters queued? (F16's question.) A record without cold state is answered from
+ * `cb` alone, without reading through `x` (whose two shapes, shared and own, would make the read
+ * polymorphic in the hot paths).
+ */
+export function listened(rec: FenceRecord): boolean {
+  return rec.cb !== undefined || (rec.x !== NO_EXTRA && rec.x.waiters.length !== 0);
+}
+
+/** The record's own cold state, made on first use (to write into). */
+export function extraOf(rec: FenceRecord): RecordExtra {
+  if (rec.x === NO_EXTRA) rec.x = { more: NO_MORE, waiters: NO_WAITERS, youngMore: undefined, deadline: undefined, composite: undefined };
+  return rec.x;
+}
+
+/**
  * The JS state of a fence with handles. A plain object made by `newRecord` (an object literal:
  * one map for every record, allocated inline by TurboFan wherever it is made, with no constructor
  * call to inline or to reach through the generic construct stub; README Performance, the object API).
  */
 export interface FenceRecord {
+  /** Its slot, pinned while the record is attached: the slot's generation (arena.slotGen) cannot move meanwhile, so it is read there, not kept. */
   readonly slot: number;
-  readonly gen: number;
   readonly ctx: number;
   refs: number;
   /**
    * The first queued callback and the handle it was added through, in the record itself: most
-   * fences get one callback or none, and then no array is made. `moreCallbacks` holds the rest,
-   * in registration order; it is empty whenever `cb` is undefined.
+   * fences get one callback or none, and then no array is made. `x.more` holds the rest, in
+   * registration order; it is empty whenever `cb` is undefined.
    */
   cb: FenceCallback | undefined;
   cbFence: DmaFence | undefined;
-  moreCallbacks: MoreCallback[];
-  /** A shared empty array until the first waiter. */
-  waiters: Waiter[];
+  /** The cold state (waiters, more callbacks, deadline, composite): NO_EXTRA until written (extraOf). */
+  x: RecordExtra;
   /**
    * Handles not yet in the GC safety net (FenceTable.retain): the DriverFence, the first other
-   * handle, then any more as (handle, driver) pairs; `young` while the slot is on the table's list.
+   * handle, then any more as (handle, driver) pairs in `x.youngMore`; `young` while the slot is on
+   * the table's list.
    */
   young: boolean;
   youngDriver: object | undefined;
   youngFence: object | undefined;
-  youngMore: (object | boolean)[] | undefined;
-  /** The earliest deadline set (F15); undefined for none (not Infinity: a double field would box a number per record). */
-  deadline: number | undefined;
   /**
    * Signaled, on the notify list, callbacks not yet run: the record must stay attached to its
    * slot (and the slot pinned) until they have run, even if its last handle is released meanwhile.
    */
   notifyPending: boolean;
-  /** A composite fence's structure (array, chain link: composite/), or undefined for a plain one. */
-  composite: CompositePart | undefined;
 }
 
 /** A new record: `refs` references, `young` when its slot is going on the young list (FenceTable.retain). */
-function newRecord(slot: number, gen: number, ctx: number, refs: number, young: boolean): FenceRecord {
+function newRecord(slot: number, ctx: number, refs: number, young: boolean): FenceRecord {
   // One literal, fields in one order: the constants come from its boilerplate, only the
-  // arguments and the two shared empty arrays are stored.
+  // arguments and the shared NO_EXTRA are stored.
   return {
     slot,
-    gen,
     ctx,
     refs,
     cb: undefined,
     cbFence: undefined,
-    moreCallbacks: NO_MORE,
-    waiters: NO_WAITERS,
+    x: NO_EXTRA,
     young,
     youngDriver: undefined,
     youngFence: undefined,
-    youngMore: undefined,
-    deadline: undefined,
     notifyPending: false,
-    composite: undefined,
   };
 }
 
@@ -168,7 +194,7 @@ export class FenceTable {
   record(slot: number): FenceRecord {
     let rec = this.records[slot];
     if (!rec) {
-      rec = newRecord(slot, this.arena.slotGen(slot), this.arena.slotCtx(slot), 0, false);
+      rec = newRecord(slot, this.arena.slotCtx(slot), 0, false);
       this.arena.setSlotFlag(slot, L.FS_PINNED, true);
       this.records[slot] = rec;
     }
@@ -192,29 +218,33 @@ export class FenceTable {
    * `ctx` (pinned by the core, no record yet: a free slot never has one).
    */
   created(slot: number, ctx: number): FenceRecord {
-    const a = this.arena;
-    const rec = newRecord(slot, a.u32[a.slotWord(slot) + (S_GEN >> 2)], ctx, 0, false); // slotGen, without its call
+    const rec = newRecord(slot, ctx, 0, false);
     this.records[slot] = rec;
     return rec;
   }
 
   /**
    * ctx.createFence()'s steps after its checks, in one body: a new fence on context index `ctx`
-   * (fenceCreate), its record with the one reference of the DriverFence the caller makes at once
-   * and stores in `youngDriver`, and the slot on the young list (retain, `#enlist`). undefined when
-   * no slot is free. Written out flat so that the path costs one call whether or not TurboFan
-   * inlines it into the caller (README Performance, the object API).
+   * (fenceCreate), its record, the DriverFence (made here by `Driver`, the class, passed in as
+   * DmaFence is to the constructor) with the record's one reference, waiting in `youngDriver`, and
+   * the slot on the young list (retain, `#enlist`). undefined when no slot is free. Written out
+   * flat so that the path costs one call whether or not TurboFan inlines it into the caller, and
+   * so that the record and its DriverFence are allocated together, the store of one into the
+   * other needing no write barrier (README Performance, the object API).
    */
-  createForDriver(ctx: number): FenceRecord | undefined {
+  createForDriver<D extends object>(ctx: number, Driver: new (token: symbol, t: FenceTable, rec: FenceRecord) => D): D | undefined {
     const a = this.arena;
     const slot = this.core.fenceCreate(a.base, ctx);
     if (slot === NIL) return undefined;
-    const rec = newRecord(slot, a.u32[a.slotWord0 + (slot << SLOT_WORD_SHIFT) + S_GEN_WORD], ctx, 1, true);
+    const rec = newRecord(slot, ctx, 1, true);
+    const df = new Driver(HANDLE_TOKEN, this, rec);
+    rec.youngDriver = df;
     this.records[slot] = rec;
     if (this.#youngCount >= this.#youngLimit) this.#youngRoom();
     this.#young[this.#youngCount++] = slot;
-    return rec;
+    return df;
   }
+
 
   /**
    * A handle on the newest fence of context index `ctx` (its tail), which the core just made and
@@ -228,7 +258,7 @@ export class FenceTable {
   /**
    * A new handle's reference. Its safety net (the FinalizationRegistry entry, about 1 µs each and
    * the garbage collection work it brings) is taken late: the handle waits on its record
-   * (`youngDriver`, `youngFence`, `youngMore`) until the end of the current task (a microtask) or
+   * (`youngDriver`, `youngFence`, `x.youngMore`) until the end of the current task (a microtask) or
    * until YOUNG_MAX records wait, and a handle released before then never costs an entry (the
    * usual create, read, signal, release). Until then its record holds it strongly, and the
    * record is held by `records` (a record leaves its slot only once its last reference went), so
@@ -247,7 +277,10 @@ export class FenceTable {
   #retainOther(rec: FenceRecord, handle: object, driver: boolean): void {
     if (driver && rec.youngDriver === undefined) rec.youngDriver = handle;
     else if (!driver && rec.youngFence === undefined) rec.youngFence = handle;
-    else (rec.youngMore ??= []).push(handle, driver);
+    else {
+      const x = extraOf(rec);
+      (x.youngMore ??= []).push(handle, driver);
+    }
   }
 
   /** The record's slot goes on the young list (the record has its first waiting handle). */
@@ -293,9 +326,12 @@ export class FenceTable {
       rec.young = false;
       if (rec.youngDriver !== undefined) this.#register(rec.youngDriver, rec, true);
       if (rec.youngFence !== undefined) this.#register(rec.youngFence, rec, false);
-      const more = rec.youngMore;
-      if (more !== undefined) for (let j = 0; j < more.length; j += 2) this.#register(more[j] as object, rec, more[j + 1] as boolean);
-      rec.youngDriver = rec.youngFence = rec.youngMore = undefined;
+      const more = rec.x.youngMore;
+      if (more !== undefined) {
+        for (let j = 0; j < more.length; j += 2) this.#register(more[j] as object, rec, more[j + 1] as boolean);
+        rec.x.youngMore = undefined;
+      }
+      rec.youngDriver = rec.youngFence = undefined;
     }
   }
 
@@ -304,9 +340,9 @@ export class FenceTable {
     this.registered++;
   }
 
-  /** A handle not in the record's own two waiting fields: off `youngMore`, else out of the registry. */
+  /** A handle not in the record's own two waiting fields: off `x.youngMore`, else out of the registry. */
   #unyoungMore(rec: FenceRecord, handle: object, driver: boolean): void {
-    const more = rec.youngMore;
+    const more = rec.x.youngMore;
     const i = more === undefined ? -1 : more.indexOf(handle);
     if (i < 0) this.#unregister(handle, driver); // it has its registry entry
     else more!.splice(i, 2);
@@ -317,7 +353,8 @@ export class FenceTable {
    * list too, so that a task that creates and releases fences one after another never fills it.
    */
   #offYoung(rec: FenceRecord): void {
-    if ((rec.youngMore === undefined || rec.youngMore.length === 0) && this.#young[this.#youngCount - 1] === rec.slot && this.records[rec.slot] === rec) {
+    const more = rec.x.youngMore;
+    if ((more === undefined || more.length === 0) && this.#young[this.#youngCount - 1] === rec.slot && this.records[rec.slot] === rec) {
       rec.young = false;
       this.#youngCount--;
     }
@@ -325,7 +362,7 @@ export class FenceTable {
 
   /** An explicit release. Under strict, F16 throws before anything changes. */
   release(rec: FenceRecord, handle: object, driver: boolean): void {
-    if (rec.refs === 1 && (rec.cb !== undefined || rec.waiters.length > 0)) this.#checkLastRelease(rec);
+    if (rec.refs === 1 && listened(rec)) this.#checkLastRelease(rec);
     // The usual handle was made in this task and waits on its record (no registry entry yet).
     if (rec.youngDriver === handle) rec.youngDriver = undefined;
     else if (rec.youngFence === handle) rec.youngFence = undefined;
@@ -333,14 +370,14 @@ export class FenceTable {
     if (rec.young === true && rec.youngDriver === undefined && rec.youngFence === undefined) {
       // #offYoung's usual case written out: its last waiting handle went, and its slot is the newest on the list.
       const n = this.#youngCount;
-      if (rec.youngMore === undefined && n !== 0 && this.#young[n - 1] === rec.slot && this.records[rec.slot] === rec) {
+      if (rec.x === NO_EXTRA && n !== 0 && this.#young[n - 1] === rec.slot && this.records[rec.slot] === rec) {
         rec.young = false;
         this.#youngCount = n - 1;
       } else this.#offYoung(rec);
     }
     if (--rec.refs !== 0) return;
-    // #lastRef's usual case written out (attached, no listener, not composite, no callback still to run): it leaves the slot.
-    if (rec.cb === undefined && rec.waiters.length === 0 && rec.composite === undefined && !rec.notifyPending && this.records[rec.slot] === rec) {
+    // #lastRef's usual case written out (attached, no listener, no cold state, no callback still to run): it leaves the slot.
+    if (rec.cb === undefined && rec.x === NO_EXTRA && !rec.notifyPending && this.records[rec.slot] === rec) {
       this.records[rec.slot] = undefined;
       this.core.fenceUnpin(this.arena.base, rec.slot);
     } else this.#lastRef(rec);
@@ -390,7 +427,7 @@ export class FenceTable {
     if (this.records[rec.slot] !== rec) return;
     // Its callbacks are still to run (notify list, or running now): #notify detaches it after them.
     if (rec.notifyPending) return;
-    if (this.#hasListeners(rec) && !this.isSignaledRaw(rec)) this.#dropListened(rec);
+    if (listened(rec) && !this.isSignaledRaw(rec)) this.#dropListened(rec);
     else this.#detach(rec);
   }
 
@@ -413,12 +450,8 @@ export class FenceTable {
   /** The record leaves its slot: the slot is unpinned (and recycled if signaled and unlinked). */
   #detach(rec: FenceRecord): void {
     this.records[rec.slot] = undefined;
-    rec.composite?.released(rec);
+    rec.x.composite?.released(rec);
     this.core.fenceUnpin(this.arena.base, rec.slot);
-  }
-
-  #hasListeners(rec: FenceRecord): boolean {
-    return rec.cb !== undefined || rec.waiters.length > 0;
   }
 
   // ── state ──
@@ -474,14 +507,14 @@ export class FenceTable {
    */
   enableDependency(f: DmaFence | null): void {
     const rec = f?._record;
-    if (rec?.composite && this.records[rec.slot] === rec) this.enableSignaling(rec, f!);
+    if (rec?.x.composite && this.records[rec.slot] === rec) this.enableSignaling(rec, f!);
   }
 
   /** F15: forward a deadline hint to the issuer if it is the earliest so far. */
   setDeadline(rec: FenceRecord, tNs: number, handle: DmaFence): void {
-    if (this.isSignaledRaw(rec) || tNs >= (rec.deadline ?? Infinity)) return;
+    if (this.isSignaledRaw(rec) || tNs >= (rec.x.deadline ?? Infinity)) return;
     this.reachIssuer(rec, 'set_deadline');
-    rec.deadline = tNs;
+    extraOf(rec).deadline = tNs;
     this.issuers[rec.ctx].ops.setDeadline?.(handle, tNs);
   }
 
@@ -506,7 +539,7 @@ export class FenceTable {
     // caller, whose inlining budget then goes to the handles' small members), never half inlined
     // with its callees left as calls (README Performance, the object API). The rest: #notify.
     const fn = rec.cb;
-    if (fn === undefined || rec.moreCallbacks !== NO_MORE || rec.waiters !== NO_WAITERS || this.records[slot] !== rec) {
+    if (fn === undefined || rec.x !== NO_EXTRA || this.records[slot] !== rec) {
       this.#notify(rec);
       return true;
     }
@@ -525,7 +558,7 @@ export class FenceTable {
       this.callbackErrors.report(e, h);
     }
     // Listeners queued meanwhile (none can be once signaled, but the general path takes any).
-    if (rec.cb !== undefined || rec.waiters.length !== 0) this.#notifyAll(rec);
+    if (rec.cb !== undefined || rec.x !== NO_EXTRA) this.#notifyAll(rec); // (#notifyAll: whatever the cold state holds)
     if (temp !== undefined) this.DmaFence._drop(temp);
     rec.notifyPending = false;
     if (--rec.refs === 0 && this.records[slot] === rec) this.#detach(rec);
@@ -661,7 +694,7 @@ export class FenceTable {
    */
   #notify(rec: FenceRecord): void {
     if (this.records[rec.slot] !== rec) return;
-    if (rec.moreCallbacks !== NO_MORE || rec.waiters !== NO_WAITERS) this.#notifyAll(rec);
+    if (rec.x.more !== NO_MORE || rec.x.waiters !== NO_WAITERS) this.#notifyAll(rec);
     else if (rec.cb !== undefined) this.#notifyOne(rec);
     else this.#notifyNone(rec);
   }
@@ -695,7 +728,7 @@ export class FenceTable {
     this.#clearJs(rec.slot);
     const temp = this.#call(rec, fn, fence, undefined);
     // Listeners queued meanwhile (none can be once signaled, but the general path takes any).
-    if (rec.cb !== undefined || rec.waiters.length !== 0) this.#notifyAll(rec);
+    if (rec.cb !== undefined || rec.x !== NO_EXTRA) this.#notifyAll(rec); // (#notifyAll: whatever the cold state holds)
     if (temp !== undefined) this.DmaFence._drop(temp);
     rec.notifyPending = false;
     rec.refs--;
@@ -711,16 +744,16 @@ export class FenceTable {
       while (rec.cb !== undefined) {
         const fn = rec.cb;
         const fence = rec.cbFence!;
-        const more = rec.moreCallbacks;
+        const more = rec.x.more;
         rec.cb = undefined;
         rec.cbFence = undefined;
-        rec.moreCallbacks = NO_MORE;
+        if (more !== NO_MORE) rec.x.more = NO_MORE;
         temp = this.#call(rec, fn, fence, temp);
         for (let i = 0; i < more.length; i++) temp = this.#call(rec, more[i].fn, more[i].fence, temp);
       }
-      if (rec.waiters.length) {
-        const ws = rec.waiters;
-        rec.waiters = NO_WAITERS;
+      if (rec.x.waiters.length) {
+        const ws = rec.x.waiters;
+        rec.x.waiters = NO_WAITERS;
         for (const w of ws) w.wake();
       }
     } finally {
@@ -788,14 +821,15 @@ export class FenceTable {
   }
 
   #moreCallback(rec: FenceRecord, fn: FenceCallback, handle: DmaFence): void {
-    if (rec.moreCallbacks === NO_MORE) rec.moreCallbacks = [];
-    rec.moreCallbacks.push({ fn, fence: handle });
+    const x = extraOf(rec);
+    if (x.more === NO_MORE) x.more = [];
+    x.more.push({ fn, fence: handle });
   }
 
   /** F8: true only if fn was still queued (it then never runs). */
   removeCallback(rec: FenceRecord, fn: FenceCallback): boolean {
     if (rec.cb === undefined) return false;
-    const more = rec.moreCallbacks;
+    const more = rec.x.more;
     if (rec.cb === fn) {
       // The next one moves up into the record's own fields (registration order is kept).
       const next = more.length ? more.shift()! : undefined;
@@ -811,21 +845,23 @@ export class FenceTable {
   }
 
   addWaiter(rec: FenceRecord, w: Waiter): void {
-    if (rec.waiters === NO_WAITERS) rec.waiters = [];
-    rec.waiters.push(w);
+    const x = extraOf(rec);
+    if (x.waiters === NO_WAITERS) x.waiters = [];
+    x.waiters.push(w);
     this.arena.setSlotFlag(rec.slot, FS_JS, true);
   }
 
   removeWaiter(rec: FenceRecord, w: Waiter): void {
-    const i = rec.waiters.indexOf(w);
-    if (i >= 0) rec.waiters.splice(i, 1);
+    const ws = rec.x.waiters;
+    const i = ws.indexOf(w);
+    if (i >= 0) ws.splice(i, 1);
     this.#syncJsFlag(rec);
   }
 
   #syncJsFlag(rec: FenceRecord): void {
     // A callback may have released the last handle (and the slot been reused): touch only our own.
     if (this.records[rec.slot] !== rec) return;
-    if (!this.#hasListeners(rec) && !this.isSignaledRaw(rec)) this.arena.setSlotFlag(rec.slot, FS_JS, false);
+    if (!listened(rec) && !this.isSignaledRaw(rec)) this.arena.setSlotFlag(rec.slot, FS_JS, false);
   }
 
   /**

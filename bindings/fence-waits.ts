@@ -58,8 +58,8 @@ export function waitAny(t: FenceTable, recs: FenceRecord[], timeoutNs: number, s
 export function blockedWaiters(t: FenceTable): number {
   let n = 0;
   for (const rec of t.records) {
-    if (!rec || !rec.waiters.length || !t.issuers[rec.ctx].dead || t.isSignaledRaw(rec)) continue;
-    for (const w of rec.waiters) if (w.unbounded) n++;
+    if (!rec || !rec.x.waiters.length || !t.issuers[rec.ctx].dead || t.isSignaledRaw(rec)) continue;
+    for (const w of rec.x.waiters) if (w.unbounded) n++;
   }
   return n;
 }

@@ -101,6 +101,74 @@ describe.each(BACKENDS)('object API fast paths (%s backend)', (backend) => {
     expect(rt.violations).toEqual([]);
   });
 
+  it('F16: a DriverFence\'s fence released before it (the handle\'s own short path) takes no registry entry and keeps no slot; the DriverFence kept past the task still takes its entry and is reported leaked once collected', async () => {
+    const rt = await runtime(backend);
+    const ctx = rt.createContext();
+    const inUse = rt.stats.fencesInUse;
+    const before = rt.fences.registered;
+    // Released in the task: the slot comes back once the DriverFence goes too, in either order of its two handles' releases.
+    for (let i = 0; i < 3; i++) {
+      const df = ctx.createFence();
+      const f = df.fence;
+      expect(f.release()).toBe(true);
+      expect([f.released, df.released, f.release()]).toEqual([true, false, false]);
+      expect(codeOf(() => f.seqno)).toBe('ERR_STALE_HANDLE');
+      const g = df.fence; // a new handle: the first one is released
+      expect(g).not.toBe(f);
+      expect(g.seqno).toBe(df.seqno);
+      df.signal();
+      if (i === 1) df.release(), g.release();
+      else g.release(), df.release();
+    }
+    expect(rt.stats.fencesInUse).toBe(inUse);
+    await Promise.resolve();
+    expect(rt.fences.registered).toBe(before);
+    // Kept past the task: the DriverFence takes an entry, its released fence handle none.
+    (() => {
+      const df = ctx.createFence();
+      expect(df.fence.release()).toBe(true);
+    })();
+    await Promise.resolve();
+    expect(rt.fences.registered).toBe(before + 1);
+    await collect(() => rt.violations.length > 0);
+    expect(rt.violations.map((v) => [v.kind, v.rule, v.seqno])).toEqual([['leaked-driver-fence', 'F16', 4]]);
+    expect(ctx.signalUpTo(4)).toBe(1);
+    expect(rt.stats.fencesInUse).toBe(inUse);
+  });
+
+  it('F6, F8, F15: a record\'s cold state (more callbacks, waiters, deadline) is its own: another fence never sees it, before or after', async () => {
+    const rt = await runtime(backend);
+    const ctx = rt.createContext();
+    const log: string[] = [];
+    const a = ctx.createFence();
+    const fa = a.fence;
+    fa.addCallback(() => log.push('a1'));
+    fa.addCallback(() => log.push('a2'));
+    fa.setDeadline(500);
+    const waited = fa.wait();
+    const b = ctx.createFence();
+    const fb = b.fence;
+    fb.addCallback(() => log.push('b1'));
+    expect([fa.deadline, fb.deadline]).toEqual([500, Infinity]);
+    fb.setDeadline(900);
+    expect([fa.deadline, fb.deadline]).toEqual([500, 900]);
+    b.signal(); // out of order (C3, recorded): only b's own callback runs
+    expect(log).toEqual(['b1']);
+    a.signal();
+    expect(log).toEqual(['b1', 'a1', 'a2']);
+    expect(await waited).toBe(true);
+    // A fence made after them starts with none of it.
+    const c = ctx.createFence();
+    const fc = c.fence;
+    expect(fc.deadline).toBe(Infinity);
+    fc.addCallback(() => log.push('c1'));
+    expect(fc.removeCallback(() => 0)).toBe(false);
+    c.signal();
+    expect(log).toEqual(['b1', 'a1', 'a2', 'c1']);
+    for (const h of [fa, fb, fc, a, b, c]) h.release();
+    expect(rt.stats.fencesInUse).toBe(0);
+  });
+
   it('F3, F6-F8: callbacks run in registration order; removing the first moves the next up; a callback added twice runs twice', async () => {
     const rt = await runtime(backend);
     const ctx = rt.createContext();

@@ -10,6 +10,7 @@
  * it listens (as the kernel's callbacks do).
  */
 import type { CompositePart, FenceRecord, Waiter } from '../fence-table.js';
+import { extraOf } from '../fence-table.js';
 import type { CompositeHost, TracedFence } from './host.js';
 
 export class FenceArray implements CompositePart {
@@ -48,7 +49,7 @@ export class FenceArray implements CompositePart {
       },
     });
     this.self = host.fenceAt(ctx.index, 1);
-    this.self.composite = this;
+    extraOf(this.self).composite = this;
     for (const c of children) host.ref(c);
   }
 

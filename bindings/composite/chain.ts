@@ -11,6 +11,7 @@
  * of 10^6 links releases in constant stack (X2.7).
  */
 import type { CompositePart, FenceRecord, Waiter } from '../fence-table.js';
+import { extraOf } from '../fence-table.js';
 import type { FenceContext } from '../fence-context.js';
 import { partOf } from './host.js';
 import type { CompositeHost, TracedFence } from './host.js';
@@ -141,7 +142,7 @@ export class Chains {
     }
     const self = host.fenceAt(cc.ctx.index, seqno);
     cc.newest = Math.max(cc.newest, seqno);
-    self.composite = new ChainLink(this, cc, self, host.ref(fence), prev ? host.ref(prev) : null, prevSeqno);
+    extraOf(self).composite = new ChainLink(this, cc, self, host.ref(fence), prev ? host.ref(prev) : null, prevSeqno);
     return self;
   }
 

@@ -67,8 +67,9 @@ export class Composites {
     const any = checkBoolean('signalOnAny', o.signalOnAny, false);
     if (recs.length === 0) throw new DmaFenceRangeError('ERR_INVALID_ARG', 'a fence array needs at least one fence (-EINVAL)');
     recs.forEach((r, i) => {
-      if (r.composite) {
-        throw new DmaFenceTypeError('ERR_INVALID_ARG', `fences[${i}] is ${r.composite.kind === 'array' ? 'an array' : 'a chain link'}: arrays do not nest (flatten with rt.merge first)`);
+      const composite = r.x.composite;
+      if (composite) {
+        throw new DmaFenceTypeError('ERR_INVALID_ARG', `fences[${i}] is ${composite.kind === 'array' ? 'an array' : 'a chain link'}: arrays do not nest (flatten with rt.merge first)`);
       }
     });
     return this.host.handle(this.#array(recs, any));

@@ -231,7 +231,7 @@ export class CompositeHost {
   /** F15 on a fence without a user's handle. */
   setDeadline(rec: FenceRecord, tNs: number): void {
     const t = this.t;
-    if (t.isSignaledRaw(rec) || tNs >= (rec.deadline ?? Infinity)) return;
+    if (t.isSignaledRaw(rec) || tNs >= (rec.x.deadline ?? Infinity)) return;
     const h = t.handleOf(rec);
     try {
       t.setDeadline(rec, tNs, h);
@@ -301,6 +301,6 @@ export class CompositeHost {
 
 /** The composite part of a record, if it is of this kind. */
 export function partOf<T extends CompositePart>(rec: FenceRecord | null | undefined, kind: T['kind']): T | undefined {
-  const c = rec?.composite;
+  const c = rec?.x.composite;
   return c && c.kind === kind ? (c as T) : undefined;
 }

@@ -164,6 +164,6 @@ export class SwSyncTimeline {
     this.#life.check();
     const rec = this.#host.rec(fence, 'fence');
     if (rec.ctx !== this.#ctx.index) throw new DmaFenceTypeError('ERR_INVALID_ARG', `that fence is not a point of sw_sync timeline ${this.#name}`);
-    return rec.deadline ?? null;
+    return rec.x.deadline ?? null;
   }
 }

@@ -344,7 +344,7 @@ export class SchedState implements SchedMember {
       const f: unknown = deps[i];
       if (f === null) continue;
       const rec = DmaFence._recordIn(f, t) ?? this.#badDep(f, i);
-      if (rec.composite !== undefined) this.#depComposite = true;
+      if (rec.x.composite !== undefined) this.#depComposite = true;
       if (t.isSignaledRaw(rec)) continue;
       const ctx = rec.ctx;
       if (ctx === e.finCtx.index || ctx === e.schedCtx?.index) continue;
@@ -353,7 +353,7 @@ export class SchedState implements SchedMember {
       while (k < n && r.ctx[k] !== ctx) k++;
       if (k < n && !seqnoLater(seqno, r.seqno[k], (a.ctxFlags(ctx) & L.CF_SEQNO64) !== 0)) continue;
       r.slot[k] = rec.slot;
-      r.gen[k] = rec.gen;
+      r.gen[k] = a.slotGen(rec.slot); // stable while the record pins the slot
       r.ctx[k] = ctx;
       r.seqno[k] = seqno;
       if (k === n) n++;
