@@ -28,9 +28,9 @@ import {
   DR_SCHED, SP_RAN, PUSH_PIN, PUSH_AFTER_PIPELINED, SJF_AFTER_PIPELINED, PIPELINED_SLOT,
   C_HEAD, C_TAIL, S_NEXT, S_ERROR, FS_JS, FS_SCHED, H_FREE_HEAD, ST_SIGNALED, H_MODE, MODE_NO_FAST_PATH,
   MODE_DEVICE_THREAD, R_TAIL, R_CAPACITY, R_SIG_IDX, R_CTX, R_ENGINE, R_NEXT_T, EN_BUSY, EN_HALTED, D_SEQNO, D_DST,
-  D_BYTES, D_PATTERN, D_ALLOC_ID, ST_JOBS_SUBMITTED,
+  D_BYTES, D_PATTERN, D_ALLOC_ID, ST_JOBS_SUBMITTED, H_BUMP, CS_SEQNO, CS_TIMESTAMP, FS_QUEUED,
 } from "../bindings/core/layout";
-import { ctxPtr, slotPtr, allocSlot, initFence, reuseFence, signalUpTo, fenceUnhold, slotSeqno } from "./fence";
+import { ctxPtr, slotPtr, allocSlot, initFence, reuseFence, signalUpTo, fenceUnhold, slotSeqno, hotArray, coldArray, hotAt, coldAt } from "./fence";
 import { ringPtr, descPtr, startPtr } from "./ring";
 import { ringSubmit } from "./submit";
 
@@ -103,6 +103,110 @@ function freeJob(base: usize, j: i32): void {
 }
 
 /**
+ * schedPush's loop for jobs with no handles (pushBatch; the fast path's, off with
+ * MODE_NO_FAST_PATH): per job its scheduled fence (if any), its finished fence and its record,
+ * in that order, the same bytes as newFence and allocJob per job, with the free lists' heads,
+ * the bump indices and the contexts' and entity's tails in locals, the contexts' counters and
+ * last seqnos written once (as fencesCreate). One loop with no call. Returns the first record.
+ */
+function pushRun(base: usize, ep: usize, ent: i32, n: i32, schedCtx: i32, finCtx: i32, seqno0: f64, order0: f64, jflags: u32, credits: u32, dst: u32, bytes: u32, pattern: u32, allocId: u32, afterCtx: i32, afterSeqno: f64): i32 {
+  const hot = hotArray(base);
+  const cold = coldArray(base);
+  const jobs = base + <usize>load<u32>(base + H_JOB_OFF);
+  const two = schedCtx != NIL;
+  const sc = two ? ctxPtr(base, schedCtx) : ctxPtr(base, finCtx);
+  const fc = ctxPtr(base, finCtx);
+  const sState = (<u32>schedCtx << STATE_CTX_SHIFT) | FS_ALLOC | FS_QUEUED;
+  const fState = (<u32>finCtx << STATE_CTX_SHIFT) | FS_ALLOC | FS_QUEUED;
+  let freeHead = load<i32>(base + H_FREE_HEAD);
+  let bump = load<i32>(base + H_BUMP);
+  let sPrev = two ? load<i32>(sc + C_TAIL) : NIL;
+  let fPrev = load<i32>(fc + C_TAIL);
+  let jFree = load<i32>(base + H_JOB_FREE);
+  let jBump = load<i32>(base + H_JOB_BUMP);
+  let eTail = load<i32>(ep + ET_TAIL);
+  let first = NIL;
+  let seqno = seqno0;
+  let order = order0;
+  for (let i = 0; i < n; i++) {
+    seqno += 1;
+    if (two) {
+      let slot = freeHead;
+      if (slot != NIL) freeHead = load<i32>(hotAt(hot, slot) + S_NEXT);
+      else slot = bump++;
+      const p = hotAt(hot, slot);
+      const cp = coldAt(cold, slot);
+      store<i32>(p + S_NEXT, NIL);
+      store<i32>(p + S_ERROR, 0);
+      store<f64>(cp + CS_SEQNO, seqno);
+      store<f64>(cp + CS_TIMESTAMP, 0);
+      store<u32>(p + S_STATE, sState);
+      if (sPrev == NIL) store<i32>(sc + C_HEAD, slot);
+      else store<i32>(hotAt(hot, sPrev) + S_NEXT, slot);
+      sPrev = slot;
+    }
+    let slot = freeHead;
+    if (slot != NIL) freeHead = load<i32>(hotAt(hot, slot) + S_NEXT);
+    else slot = bump++;
+    const p = hotAt(hot, slot);
+    const cp = coldAt(cold, slot);
+    store<i32>(p + S_NEXT, NIL);
+    store<i32>(p + S_ERROR, 0);
+    store<f64>(cp + CS_SEQNO, seqno);
+    store<f64>(cp + CS_TIMESTAMP, 0);
+    store<u32>(p + S_STATE, fState);
+    if (fPrev == NIL) store<i32>(fc + C_HEAD, slot);
+    else store<i32>(hotAt(hot, fPrev) + S_NEXT, slot);
+    fPrev = slot;
+    let j = jFree;
+    if (j != NIL) jFree = load<i32>(jobs + <usize>(j * SJ_SIZE) + SJ_NEXT);
+    else j = jBump++;
+    if (first == NIL) first = j;
+    const jp = jobs + <usize>(j * SJ_SIZE);
+    store<i32>(jp + SJ_ENTITY, ent);
+    store<i32>(jp + SJ_NEXT, NIL);
+    store<u32>(jp + SJ_FLAGS, jflags);
+    store<u32>(jp + SJ_CREDITS, credits);
+    store<f64>(jp + SJ_SEQNO, seqno);
+    store<f64>(jp + SJ_ORDER, order);
+    order += 1;
+    store<i32>(jp + SJ_HW_SLOT, NIL);
+    store<i32>(jp + SJ_RING_NEXT, NIL);
+    store<i32>(jp + SJ_ERROR, 0);
+    store<i32>(jp + SJ_DEPS, NIL);
+    store<u32>(jp + SJ_DST, dst);
+    store<u32>(jp + SJ_BYTES, bytes);
+    store<u32>(jp + SJ_PATTERN, pattern);
+    store<u32>(jp + SJ_ALLOC_ID, allocId);
+    store<i32>(jp + SJ_AFTER_CTX, afterCtx);
+    store<f64>(jp + SJ_AFTER_SEQNO, afterSeqno + <f64>i);
+    if (eTail == NIL) store<i32>(ep + ET_HEAD, j);
+    else store<i32>(jobs + <usize>(eTail * SJ_SIZE) + SJ_NEXT, j);
+    eTail = j;
+  }
+  if (load<i32>(ep + ET_CURSOR) == NIL) store<i32>(ep + ET_CURSOR, first);
+  store<i32>(ep + ET_TAIL, eTail);
+  store<i32>(base + H_JOB_FREE, jFree);
+  store<i32>(base + H_JOB_BUMP, jBump);
+  store<i32>(base + H_JOBS_IN_USE, load<i32>(base + H_JOBS_IN_USE) + n);
+  store<i32>(base + H_FREE_HEAD, freeHead);
+  store<i32>(base + H_BUMP, bump);
+  const fences = two ? <i32>(n * 2) : n;
+  store<i32>(base + H_IN_USE, load<i32>(base + H_IN_USE) + fences);
+  if (two) {
+    store<i32>(sc + C_TAIL, sPrev);
+    store<f64>(sc + C_LAST_SEQNO, seqno);
+    store<u32>(sc + C_PENDING, load<u32>(sc + C_PENDING) + <u32>n);
+    store<f64>(sc + C_CREATED, load<f64>(sc + C_CREATED) + <f64>n);
+  }
+  store<i32>(fc + C_TAIL, fPrev);
+  store<f64>(fc + C_LAST_SEQNO, seqno);
+  store<u32>(fc + C_PENDING, load<u32>(fc + C_PENDING) + <u32>n);
+  store<f64>(fc + C_CREATED, load<f64>(fc + C_CREATED) + <f64>n);
+  return first;
+}
+
+/**
  * S2: queues n jobs on entity `ent`, each with the entity's next seqno on its scheduled fence
  * (none in a job queue) and its finished fence; job i writes the given descriptor when it runs,
  * and with afterCtx != NIL depends on fence afterSeqno + i of that context. pin = 1 (n = 1): the
@@ -124,7 +228,11 @@ export function schedPush(base: usize, ent: i32, n: i32, credits: u32, dst: u32,
   let seqno = load<f64>(ep + ET_SEQNO);
   let order = load<f64>(sp + SC_PUSHED);
   let first = NIL;
-  for (let i = 0; i < n; i++) {
+  if (!pin && !(load<u32>(base + H_MODE) & MODE_NO_FAST_PATH)) {
+    first = pushRun(base, ep, ent, n, schedCtx, finCtx, seqno, order, flags & PUSH_AFTER_PIPELINED ? SJF_AFTER_PIPELINED : 0, credits, dst, bytes, pattern, allocId, afterCtx, afterSeqno);
+    seqno += <f64>n;
+    order += <f64>n;
+  } else for (let i = 0; i < n; i++) {
     seqno += 1;
     if (schedCtx != NIL) newFence(base, schedCtx, seqno, pin);
     newFence(base, finCtx, seqno, pin);
