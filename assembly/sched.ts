@@ -133,7 +133,10 @@ function pushRun(base: usize, ep: usize, ent: i32, n: i32, schedCtx: i32, finCtx
     if (two) {
       let slot = freeHead;
       if (slot != NIL) freeHead = load<i32>(hotAt(hot, slot) + S_NEXT);
-      else slot = bump++;
+      else {
+        slot = bump;
+        bump++;
+      }
       const p = hotAt(hot, slot);
       const cp = coldAt(cold, slot);
       store<i32>(p + S_NEXT, NIL);
@@ -147,7 +150,10 @@ function pushRun(base: usize, ep: usize, ent: i32, n: i32, schedCtx: i32, finCtx
     }
     let slot = freeHead;
     if (slot != NIL) freeHead = load<i32>(hotAt(hot, slot) + S_NEXT);
-    else slot = bump++;
+    else {
+      slot = bump;
+      bump++;
+    }
     const p = hotAt(hot, slot);
     const cp = coldAt(cold, slot);
     store<i32>(p + S_NEXT, NIL);
@@ -160,7 +166,10 @@ function pushRun(base: usize, ep: usize, ent: i32, n: i32, schedCtx: i32, finCtx
     fPrev = slot;
     let j = jFree;
     if (j != NIL) jFree = load<i32>(jobs + <usize>(j * SJ_SIZE) + SJ_NEXT);
-    else j = jBump++;
+    else {
+      j = jBump;
+      jBump++;
+    }
     if (first == NIL) first = j;
     const jp = jobs + <usize>(j * SJ_SIZE);
     store<i32>(jp + SJ_ENTITY, ent);

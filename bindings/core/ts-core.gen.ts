@@ -577,6 +577,131 @@ export class TsCore implements Core {
   }
 
   /**
+   * schedPush's loop for jobs with no handles (pushBatch; the fast path's, off with
+   * MODE_NO_FAST_PATH): per job its scheduled fence (if any), its finished fence and its record,
+   * in that order, the same bytes as newFence and allocJob per job, with the free lists' heads,
+   * the bump indices and the contexts' and entity's tails in locals, the contexts' counters and
+   * last seqnos written once (as fencesCreate). One loop with no call. Returns the first record.
+   */
+  private pushRun(base: number, ep: number, ent: number, n: number, schedCtx: number, finCtx: number, seqno0: number, order0: number, jflags: number, credits: number, dst: number, bytes: number, pattern: number, allocId: number, afterCtx: number, afterSeqno: number): number {
+    const i32 = this.i32;
+    const u32 = this.u32;
+    const f64 = this.f64;
+    const hot = this.hotArray(base);
+    const cold = this.coldArray(base);
+    const jobs = base + u32[(base + H_JOB_OFF) >>> 2];
+    const two = schedCtx !== NIL;
+    const sc = two ? this.ctxPtr(base, schedCtx) : this.ctxPtr(base, finCtx);
+    const fc = this.ctxPtr(base, finCtx);
+    const sState = (schedCtx << STATE_CTX_SHIFT) | FS_ALLOC | FS_QUEUED;
+    const fState = (finCtx << STATE_CTX_SHIFT) | FS_ALLOC | FS_QUEUED;
+    let freeHead = i32[(base + H_FREE_HEAD) >>> 2];
+    let bump = i32[(base + H_BUMP) >>> 2];
+    let sPrev = two ? i32[(sc + C_TAIL) >>> 2] : NIL;
+    let fPrev = i32[(fc + C_TAIL) >>> 2];
+    let jFree = i32[(base + H_JOB_FREE) >>> 2];
+    let jBump = i32[(base + H_JOB_BUMP) >>> 2];
+    let eTail = i32[(ep + ET_TAIL) >>> 2];
+    let first = NIL;
+    let seqno = seqno0;
+    let order = order0;
+    for (let i = 0; i < n; i++) {
+      seqno += 1;
+      if (two) {
+        let slot = freeHead;
+        if (slot !== NIL)
+          freeHead = i32[(this.hotAt(hot, slot) + S_NEXT) >>> 2];
+        else {
+          slot = bump;
+          bump++;
+        }
+        const p = this.hotAt(hot, slot);
+        const cp = this.coldAt(cold, slot);
+        i32[(p + S_NEXT) >>> 2] = NIL;
+        i32[(p + S_ERROR) >>> 2] = 0;
+        f64[(cp + CS_SEQNO) >>> 3] = seqno;
+        f64[(cp + CS_TIMESTAMP) >>> 3] = 0;
+        u32[(p + S_STATE) >>> 2] = sState;
+        if (sPrev === NIL)
+          i32[(sc + C_HEAD) >>> 2] = slot;
+        else
+          i32[(this.hotAt(hot, sPrev) + S_NEXT) >>> 2] = slot;
+        sPrev = slot;
+      }
+      let slot = freeHead;
+      if (slot !== NIL)
+        freeHead = i32[(this.hotAt(hot, slot) + S_NEXT) >>> 2];
+      else {
+        slot = bump;
+        bump++;
+      }
+      const p = this.hotAt(hot, slot);
+      const cp = this.coldAt(cold, slot);
+      i32[(p + S_NEXT) >>> 2] = NIL;
+      i32[(p + S_ERROR) >>> 2] = 0;
+      f64[(cp + CS_SEQNO) >>> 3] = seqno;
+      f64[(cp + CS_TIMESTAMP) >>> 3] = 0;
+      u32[(p + S_STATE) >>> 2] = fState;
+      if (fPrev === NIL)
+        i32[(fc + C_HEAD) >>> 2] = slot;
+      else
+        i32[(this.hotAt(hot, fPrev) + S_NEXT) >>> 2] = slot;
+      fPrev = slot;
+      let j = jFree;
+      if (j !== NIL)
+        jFree = i32[(jobs + (j * SJ_SIZE) + SJ_NEXT) >>> 2];
+      else {
+        j = jBump;
+        jBump++;
+      }
+      if (first === NIL) first = j;
+      const jp = jobs + (j * SJ_SIZE);
+      i32[(jp + SJ_ENTITY) >>> 2] = ent;
+      i32[(jp + SJ_NEXT) >>> 2] = NIL;
+      u32[(jp + SJ_FLAGS) >>> 2] = jflags;
+      u32[(jp + SJ_CREDITS) >>> 2] = credits;
+      f64[(jp + SJ_SEQNO) >>> 3] = seqno;
+      f64[(jp + SJ_ORDER) >>> 3] = order;
+      order += 1;
+      i32[(jp + SJ_HW_SLOT) >>> 2] = NIL;
+      i32[(jp + SJ_RING_NEXT) >>> 2] = NIL;
+      i32[(jp + SJ_ERROR) >>> 2] = 0;
+      i32[(jp + SJ_DEPS) >>> 2] = NIL;
+      u32[(jp + SJ_DST) >>> 2] = dst;
+      u32[(jp + SJ_BYTES) >>> 2] = bytes;
+      u32[(jp + SJ_PATTERN) >>> 2] = pattern;
+      u32[(jp + SJ_ALLOC_ID) >>> 2] = allocId;
+      i32[(jp + SJ_AFTER_CTX) >>> 2] = afterCtx;
+      f64[(jp + SJ_AFTER_SEQNO) >>> 3] = afterSeqno + i;
+      if (eTail === NIL)
+        i32[(ep + ET_HEAD) >>> 2] = j;
+      else
+        i32[(jobs + (eTail * SJ_SIZE) + SJ_NEXT) >>> 2] = j;
+      eTail = j;
+    }
+    if (i32[(ep + ET_CURSOR) >>> 2] === NIL) i32[(ep + ET_CURSOR) >>> 2] = first;
+    i32[(ep + ET_TAIL) >>> 2] = eTail;
+    i32[(base + H_JOB_FREE) >>> 2] = jFree;
+    i32[(base + H_JOB_BUMP) >>> 2] = jBump;
+    i32[(base + H_JOBS_IN_USE) >>> 2] += n;
+    i32[(base + H_FREE_HEAD) >>> 2] = freeHead;
+    i32[(base + H_BUMP) >>> 2] = bump;
+    const fences = two ? (n * 2) : n;
+    i32[(base + H_IN_USE) >>> 2] += fences;
+    if (two) {
+      i32[(sc + C_TAIL) >>> 2] = sPrev;
+      f64[(sc + C_LAST_SEQNO) >>> 3] = seqno;
+      u32[(sc + C_PENDING) >>> 2] += n;
+      f64[(sc + C_CREATED) >>> 3] += n;
+    }
+    i32[(fc + C_TAIL) >>> 2] = fPrev;
+    f64[(fc + C_LAST_SEQNO) >>> 3] = seqno;
+    u32[(fc + C_PENDING) >>> 2] += n;
+    f64[(fc + C_CREATED) >>> 3] += n;
+    return first;
+  }
+
+  /**
    * S2: queues n jobs on entity `ent`, each with the entity's next seqno on its scheduled fence
    * (none in a job queue) and its finished fence; job i writes the given descriptor when it runs,
    * and with afterCtx != NIL depends on fence afterSeqno + i of that context. pin = 1 (n = 1): the
@@ -601,7 +726,11 @@ export class TsCore implements Core {
     let seqno = f64[(ep + ET_SEQNO) >>> 3];
     let order = f64[(sp + SC_PUSHED) >>> 3];
     let first = NIL;
-    for (let i = 0; i < n; i++) {
+    if (!pin && !(u32[(base + H_MODE) >>> 2] & MODE_NO_FAST_PATH)) {
+      first = this.pushRun(base, ep, ent, n, schedCtx, finCtx, seqno, order, flags & PUSH_AFTER_PIPELINED ? SJF_AFTER_PIPELINED : 0, credits, dst, bytes, pattern, allocId, afterCtx, afterSeqno);
+      seqno += n;
+      order += n;
+    } else for (let i = 0; i < n; i++) {
       seqno += 1;
       if (schedCtx !== NIL) this.newFence(base, schedCtx, seqno, pin);
       this.newFence(base, finCtx, seqno, pin);
