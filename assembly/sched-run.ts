@@ -28,8 +28,10 @@ import {
   R_TAIL, R_STOP, R_INJECT, R_TIMEOUT_NS, R_HEAD, R_MASK, R_CUR_END, R_NEXT_T, R_BASE_NS,
   R_PER_BYTE_NS, R_SIG_IDX, R_ENGINE, EN_BUSY, DMA_CHUNKS, R_WRITEBACK, R_RETIRED, R_IRQS,
   R_CUR_START, R_CUR_DUR, R_CUR_WRITTEN, ST_JOBS_COMPLETED, ST_IRQS, JF_NO_ACK, DESC_SIZE, D_SEQNO, D_BYTES, SP_RAN,
+  C_HEAD, C_TAIL, C_PENDING, C_SIGNALED_SEQNO, S_STATE, S_NEXT, CS_TIMESTAMP, FS_SIGNALED, FS_JS, FS_QUEUED, FS_PINNED,
+  FS_SCHED, ST_SIGNALED, ST_SIGNAL_CALLS,
 } from "../bindings/core/layout";
-import { signalRun } from "./fence";
+import { signalRun, ctxPtr, slotPtr, coldPtr, slotSeqno } from "./fence";
 import { descPtr, startPtr, canFetch, fetch, endEvent } from "./ring";
 import { runnable, deadlines } from "./fast-path";
 import { schedPass } from "./sched";
@@ -41,6 +43,38 @@ import { schedPass } from "./sched";
 // @ts-ignore: decorator
 @inline function inGroup(rp: usize, t: f64): bool {
   return load<f64>(rp + R_NEXT_T) == t && load<u32>(rp + R_ENGINE) == EN_BUSY;
+}
+
+/**
+ * The IRQ handler's signal of one job's ring fence at t, as signalRun(ctx, seqno, t, 0) does it
+ * when that is the context's oldest pending fence, held (by a scheduler, FS_SCHED, or a handle)
+ * and without JS callbacks or waiters, and the next fence, if any, is signaled or has seqno + 1:
+ * the same bytes (the slot stays: timestamp, then the state), without its setup. Any other case:
+ * signalRun. Returns the fences signaled (0: this one was signaled before its job completed).
+ */
+// @ts-ignore: decorator
+@inline function signalHeld(base: usize, ctx: i32, seqno: f64, t: f64): i32 {
+  const c = ctxPtr(base, ctx);
+  const head = load<i32>(c + C_HEAD);
+  if (head != NIL) {
+    const p = slotPtr(base, head);
+    const st = load<u32>(p + S_STATE);
+    if (!(st & (FS_SIGNALED | FS_JS)) && (st & (FS_PINNED | FS_SCHED)) && slotSeqno(base, head) == seqno) {
+      const next = load<i32>(p + S_NEXT);
+      if (next == NIL || (load<u32>(slotPtr(base, next) + S_STATE) & FS_SIGNALED) || slotSeqno(base, next) == seqno + 1) {
+        store<f64>(coldPtr(base, head) + CS_TIMESTAMP, t);
+        atomic.store<u32>(p + S_STATE, (st | FS_SIGNALED) & ~FS_QUEUED);
+        store<i32>(c + C_HEAD, next);
+        if (next == NIL) store<i32>(c + C_TAIL, NIL);
+        store<u32>(c + C_PENDING, load<u32>(c + C_PENDING) - 1);
+        if (seqno > load<f64>(c + C_SIGNALED_SEQNO)) store<f64>(c + C_SIGNALED_SEQNO, seqno);
+        store<f64>(base + ST_SIGNALED, load<f64>(base + ST_SIGNALED) + 1);
+        store<f64>(base + ST_SIGNAL_CALLS, load<f64>(base + ST_SIGNAL_CALLS) + 1);
+        return 1;
+      }
+    }
+  }
+  return signalRun(base, ctx, seqno, t, 0);
 }
 
 /**
@@ -142,7 +176,7 @@ export function schedRun(base: usize, t: f64, until: f64): i32 {
       const rp = rings + <usize>r * stride;
       if (!inGroup(rp, t)) continue;
       const i = <u32>(load<u32>(rp + R_HEAD) - 1 + <u32>full);
-      if (signalRun(base, load<i32>(rp + R_CTX), load<f64>(descPtr(rp, i) + D_SEQNO), e, 0) == 0) {
+      if (signalHeld(base, load<i32>(rp + R_CTX), load<f64>(descPtr(rp, i) + D_SEQNO), e) == 0) {
         part = r; // a fence signaled before its job completed: the general path takes it
         stop = true;
         break;

@@ -7,10 +7,36 @@
 //   callbacks (two push calls, four handles, three releases, a callback every 64th) and the
 //   runUntilIdle after them; and the same jobs by pushBatch (no handles) for the core's share.
 //   node bench/sched-split.mjs <dist/> [<other dist/>] [rounds]   (profile: node --cpu-prof ...)
+// With --instructions, the batch row's instructions per job instead (pushBatch and run; valgrind's
+// count for 120 rounds less that for 20, after 30 to warm up; wasm compiled at once by TurboFan):
+//   node bench/sched-split.mjs --instructions <dist/> [<other dist/>] [ts]
+import { spawnSync } from 'node:child_process';
+import { resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { buildsFromArgs } from './builds.mjs';
 import { median, sorted } from './stats.mjs';
+const { makeSchedPipeline, schedBatchLoop, schedPushes } = await import('./sched.mjs');
+if (process.argv[2] === '--child') {
+  const [dir, loops, backend] = process.argv.slice(3);
+  const { createRuntime } = await import(pathToFileURL(resolve(dir, 'index.js')).href);
+  const { rt, copy, render } = await makeSchedPipeline(createRuntime, backend);
+  for (let i = 0; i < 30 + Number(loops); i++) schedBatchLoop(rt, copy, render, 1024);
+  process.exit(0);
+}
+if (process.argv.includes('--instructions')) {
+  process.argv.splice(process.argv.indexOf('--instructions'), 1);
+  const { builds, backend } = await buildsFromArgs('node bench/sched-split.mjs --instructions <dist/> [<other dist/>] [wasm|ts]');
+  const self = fileURLToPath(import.meta.url);
+  const count = (dir, loops) => {
+    const r = spawnSync('valgrind', ['--tool=cachegrind', '--cache-sim=no', '--cachegrind-out-file=/dev/null', process.execPath, '--no-concurrent-recompilation', '--no-liftoff', '--no-wasm-tier-up', self, '--child', dir, String(loops), backend ?? 'wasm'], { encoding: 'utf8' });
+    const m = /I\s+refs:\s+([\d,]+)/.exec(r.stderr ?? '');
+    if (!m) throw new Error(`valgrind gave no count: ${r.error?.message ?? r.stderr?.slice(-300)}`);
+    return Number(m[1].replace(/,/g, ''));
+  };
+  for (const { dir } of builds) console.log(dir, 'batch row:', Math.round((count(dir, 120) - count(dir, 20)) / (100 * 2 * 1024)), `instructions per job (${backend ?? 'wasm'})`);
+  process.exit(0);
+}
 const { builds, rounds } = await buildsFromArgs('node bench/sched-split.mjs <dist/> [<other dist/>] [rounds]');
-const { makeSchedPipeline, schedPushes } = await import('./sched.mjs');
 const hr = () => process.hrtime.bigint();
 const N = 1024;
 const W = [];

@@ -14,7 +14,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import * as L from '../bindings/core/layout.js';
-import type { DmaBuffer, DmaFence, Entity, HwRing, Runtime } from '../bindings/index.js';
+import type { DmaBuffer, DmaFence, Entity, HwRing, JobQueue, Runtime } from '../bindings/index.js';
 import { expectSameWorlds, outcome, prng, runtime } from './helpers.js';
 
 const SCENARIOS = 24;
@@ -24,6 +24,7 @@ interface World {
   rt: Runtime;
   rings: HwRing[];
   ents: Entity[];
+  queues: JobQueue[];
   bufs: DmaBuffer[];
   held: DmaFence[];
   fins: DmaFence[];
@@ -59,13 +60,17 @@ async function world(backend: 'wasm' | 'ts', seed: number, fast: boolean): Promi
   const devs = s.devs.map((d, i) => rt.createDevice({ name: `d${i}`, latency: { baseNs: d.baseNs, perByteNs: d.perByteNs, jitter: d.jitter }, ...(d.faults ? { faults: d.faults } : {}), resetNs: 2000, ackNs: 300 }));
   const rings = s.rings.map((g, i) => rt.createRing({ device: devs[g.dev], capacity: g.capacity, timeoutNs: g.timeoutNs, name: `r${i}` }));
   const ents: Entity[] = [];
+  const queues: JobQueue[] = [];
+  // A ring with no scheduler is now and then fed by a job queue (its own draws: the shapes above stay).
+  const q = prng(seed * 7919 + 11);
   s.rings.forEach((g, i) => {
+    if (!g.sched && q() < 0.8) queues.push(rt.createJobQueue({ ring: rings[i], capacity: 4 }));
     if (!g.sched) return;
     const sc = rt.createScheduler({ ring: rings[i], ...(g.creditLimit ? { creditLimit: g.creditLimit } : {}) });
     for (let k = 0; k < g.ents; k++) ents.push(sc.createEntity({ priority: k ? 'high' : 'normal' }));
   });
   const bufs = [rt.memory.alloc(1024), rt.memory.alloc(256)];
-  return { rt, rings, ents, bufs, held: [], fins: [], log: [] };
+  return { rt, rings, ents, queues, bufs, held: [], fins: [], log: [] };
 }
 
 /** One operation, drawn from the op PRNG (the same draws for the four runtimes). */
@@ -91,7 +96,20 @@ function step(w: World, r: () => number): unknown {
     });
   }
   if (op < 0.45) {
-    // push with a dependency on an earlier finished fence; a callback, a held handle or neither.
+    // push with a dependency on an earlier finished fence; a callback, a held handle or neither
+    // (now and then a job queue's submit, with the same dependency and fates).
+    const queue = w.queues.length && k > 0.5 ? w.queues[Math.floor(((k - 0.5) / 0.5) * w.queues.length)] : undefined;
+    if (queue) {
+      const fate = r();
+      return guard(() => {
+        const dep = w.fins.length ? w.fins[Math.floor(k * w.fins.length)] : null;
+        const f = queue.submit({ cost: 1, deps: dep ? [dep] : [] });
+        log.push(`queued #${f.seqno}`);
+        if (fate < 0.5) watch(f, 'queue');
+        else w.fins.push(f);
+        return f.seqno;
+      });
+    }
     return guard(() => {
       const dep = w.fins.length ? w.fins[Math.floor(k * w.fins.length)] : null;
       const j = ent.push({ deps: dep ? [dep] : [] });
@@ -141,11 +159,16 @@ function final(w: World): string[] {
 }
 
 describe('device fast path under schedulers (R4, S4, S6): the same run with and without it, on both backends', () => {
+  let queued = 0;
   it.each(Array.from({ length: SCENARIOS }, (_, i) => i + 1))('S6: scheduled scenario %i gives byte-identical arenas and the same callbacks, timestamps and violations', async (seed) => {
     const worlds = await expectSameWorlds((backend, fast) => world(backend, seed, fast), seed, OPS, step, final);
     expect(worlds[0].log.length).toBeGreaterThan(0);
     expect(worlds[0].rt.stats.jobsCompleted).toBeGreaterThan(0);
+    queued += worlds[0].log.filter((l) => l.startsWith('queued ')).length;
     for (const w of worlds) await w.rt.dispose();
+  });
+  it('Q1: the scenarios above fed job queues too (a scheduler of one entity and no scheduled context)', () => {
+    expect(queued).toBeGreaterThan(10);
   });
 });
 

@@ -581,6 +581,131 @@ export class TsCore implements Core {
   }
 
   /**
+   * schedPush's loop for jobs with no handles (pushBatch; the fast path's, off with
+   * MODE_NO_FAST_PATH): per job its scheduled fence (if any), its finished fence and its record,
+   * in that order, the same bytes as newFence and allocJob per job, with the free lists' heads,
+   * the bump indices and the contexts' and entity's tails in locals, the contexts' counters and
+   * last seqnos written once (as fencesCreate). One loop with no call. Returns the first record.
+   */
+  private pushRun(base: number, ep: number, ent: number, n: number, schedCtx: number, finCtx: number, seqno0: number, order0: number, jflags: number, credits: number, dst: number, bytes: number, pattern: number, allocId: number, afterCtx: number, afterSeqno: number): number {
+    const i32 = this.i32;
+    const u32 = this.u32;
+    const f64 = this.f64;
+    const hot = this.hotArray(base);
+    const cold = this.coldArray(base);
+    const jobs = base + u32[(base + H_JOB_OFF) >>> 2];
+    const two = schedCtx !== NIL;
+    const sc = two ? this.ctxPtr(base, schedCtx) : this.ctxPtr(base, finCtx);
+    const fc = this.ctxPtr(base, finCtx);
+    const sState = (schedCtx << STATE_CTX_SHIFT) | FS_ALLOC | FS_QUEUED;
+    const fState = (finCtx << STATE_CTX_SHIFT) | FS_ALLOC | FS_QUEUED;
+    let freeHead = i32[(base + H_FREE_HEAD) >>> 2];
+    let bump = i32[(base + H_BUMP) >>> 2];
+    let sPrev = two ? i32[(sc + C_TAIL) >>> 2] : NIL;
+    let fPrev = i32[(fc + C_TAIL) >>> 2];
+    let jFree = i32[(base + H_JOB_FREE) >>> 2];
+    let jBump = i32[(base + H_JOB_BUMP) >>> 2];
+    let eTail = i32[(ep + ET_TAIL) >>> 2];
+    let first = NIL;
+    let seqno = seqno0;
+    let order = order0;
+    for (let i = 0; i < n; i++) {
+      seqno += 1;
+      if (two) {
+        let slot = freeHead;
+        if (slot !== NIL)
+          freeHead = i32[(this.hotAt(hot, slot) + S_NEXT) >>> 2];
+        else {
+          slot = bump;
+          bump++;
+        }
+        const p = this.hotAt(hot, slot);
+        const cp = this.coldAt(cold, slot);
+        i32[(p + S_NEXT) >>> 2] = NIL;
+        i32[(p + S_ERROR) >>> 2] = 0;
+        f64[(cp + CS_SEQNO) >>> 3] = seqno;
+        f64[(cp + CS_TIMESTAMP) >>> 3] = 0;
+        u32[(p + S_STATE) >>> 2] = sState;
+        if (sPrev === NIL)
+          i32[(sc + C_HEAD) >>> 2] = slot;
+        else
+          i32[(this.hotAt(hot, sPrev) + S_NEXT) >>> 2] = slot;
+        sPrev = slot;
+      }
+      let slot = freeHead;
+      if (slot !== NIL)
+        freeHead = i32[(this.hotAt(hot, slot) + S_NEXT) >>> 2];
+      else {
+        slot = bump;
+        bump++;
+      }
+      const p = this.hotAt(hot, slot);
+      const cp = this.coldAt(cold, slot);
+      i32[(p + S_NEXT) >>> 2] = NIL;
+      i32[(p + S_ERROR) >>> 2] = 0;
+      f64[(cp + CS_SEQNO) >>> 3] = seqno;
+      f64[(cp + CS_TIMESTAMP) >>> 3] = 0;
+      u32[(p + S_STATE) >>> 2] = fState;
+      if (fPrev === NIL)
+        i32[(fc + C_HEAD) >>> 2] = slot;
+      else
+        i32[(this.hotAt(hot, fPrev) + S_NEXT) >>> 2] = slot;
+      fPrev = slot;
+      let j = jFree;
+      if (j !== NIL)
+        jFree = i32[(jobs + (j * SJ_SIZE) + SJ_NEXT) >>> 2];
+      else {
+        j = jBump;
+        jBump++;
+      }
+      if (first === NIL) first = j;
+      const jp = jobs + (j * SJ_SIZE);
+      i32[(jp + SJ_ENTITY) >>> 2] = ent;
+      i32[(jp + SJ_NEXT) >>> 2] = NIL;
+      u32[(jp + SJ_FLAGS) >>> 2] = jflags;
+      u32[(jp + SJ_CREDITS) >>> 2] = credits;
+      f64[(jp + SJ_SEQNO) >>> 3] = seqno;
+      f64[(jp + SJ_ORDER) >>> 3] = order;
+      order += 1;
+      i32[(jp + SJ_HW_SLOT) >>> 2] = NIL;
+      i32[(jp + SJ_RING_NEXT) >>> 2] = NIL;
+      i32[(jp + SJ_ERROR) >>> 2] = 0;
+      i32[(jp + SJ_DEPS) >>> 2] = NIL;
+      u32[(jp + SJ_DST) >>> 2] = dst;
+      u32[(jp + SJ_BYTES) >>> 2] = bytes;
+      u32[(jp + SJ_PATTERN) >>> 2] = pattern;
+      u32[(jp + SJ_ALLOC_ID) >>> 2] = allocId;
+      i32[(jp + SJ_AFTER_CTX) >>> 2] = afterCtx;
+      f64[(jp + SJ_AFTER_SEQNO) >>> 3] = afterSeqno + i;
+      if (eTail === NIL)
+        i32[(ep + ET_HEAD) >>> 2] = j;
+      else
+        i32[(jobs + (eTail * SJ_SIZE) + SJ_NEXT) >>> 2] = j;
+      eTail = j;
+    }
+    if (i32[(ep + ET_CURSOR) >>> 2] === NIL) i32[(ep + ET_CURSOR) >>> 2] = first;
+    i32[(ep + ET_TAIL) >>> 2] = eTail;
+    i32[(base + H_JOB_FREE) >>> 2] = jFree;
+    i32[(base + H_JOB_BUMP) >>> 2] = jBump;
+    i32[(base + H_JOBS_IN_USE) >>> 2] += n;
+    i32[(base + H_FREE_HEAD) >>> 2] = freeHead;
+    i32[(base + H_BUMP) >>> 2] = bump;
+    const fences = two ? (n * 2) : n;
+    i32[(base + H_IN_USE) >>> 2] += fences;
+    if (two) {
+      i32[(sc + C_TAIL) >>> 2] = sPrev;
+      f64[(sc + C_LAST_SEQNO) >>> 3] = seqno;
+      u32[(sc + C_PENDING) >>> 2] += n;
+      f64[(sc + C_CREATED) >>> 3] += n;
+    }
+    i32[(fc + C_TAIL) >>> 2] = fPrev;
+    f64[(fc + C_LAST_SEQNO) >>> 3] = seqno;
+    u32[(fc + C_PENDING) >>> 2] += n;
+    f64[(fc + C_CREATED) >>> 3] += n;
+    return first;
+  }
+
+  /**
    * S2: queues n jobs on entity `ent`, each with the entity's next seqno on its scheduled fence
    * (none in a job queue) and its finished fence; job i writes the given descriptor when it runs,
    * and with afterCtx != NIL depends on fence afterSeqno + i of that context. pin = 1 (n = 1): the
@@ -605,7 +730,11 @@ export class TsCore implements Core {
     let seqno = f64[(ep + ET_SEQNO) >>> 3];
     let order = f64[(sp + SC_PUSHED) >>> 3];
     let first = NIL;
-    for (let i = 0; i < n; i++) {
+    if (!pin && !(u32[(base + H_MODE) >>> 2] & MODE_NO_FAST_PATH)) {
+      first = this.pushRun(base, ep, ent, n, schedCtx, finCtx, seqno, order, flags & PUSH_AFTER_PIPELINED ? SJF_AFTER_PIPELINED : 0, credits, dst, bytes, pattern, allocId, afterCtx, afterSeqno);
+      seqno += n;
+      order += n;
+    } else for (let i = 0; i < n; i++) {
       seqno += 1;
       if (schedCtx !== NIL) this.newFence(base, schedCtx, seqno, pin);
       this.newFence(base, finCtx, seqno, pin);
@@ -644,6 +773,50 @@ export class TsCore implements Core {
     f64[(base + ST_CREATED) >>> 3] += Math.imul(n, perJob);
     i32[(base + H_SCHED_KICK) >>> 2] = 1;
     return first;
+  }
+
+  /**
+   * signalUpTo(ctx, seqno, error) when that signals one fence, the context's oldest pending one,
+   * with no handle, callbacks or holder (a scheduled or finished fence of a job pushed in a batch):
+   * its seqno is `seqno` and the next fence, if any, is pending with seqno + 1 (else the context's
+   * last seqno is `seqno`). The same bytes as signalLoop for that fence (error set if it has none,
+   * the slot recycled at once, never shown signaled), without its setup. `fast` off
+   * (MODE_NO_FAST_PATH), or any other case: signalUpTo.
+   */
+  private signalOne(base: number, ctx: number, seqno: number, error: number, now: number, fast: boolean): void {
+    const i32 = this.i32;
+    const u32 = this.u32;
+    const f64 = this.f64;
+    const c = this.ctxPtr(base, ctx);
+    const head = i32[(c + C_HEAD) >>> 2];
+    let done = false;
+    if (fast && head !== NIL) {
+      const p = this.slotPtr(base, head);
+      if (!(u32[(p + S_STATE) >>> 2] & (FS_SIGNALED | FS_JS | FS_PINNED | FS_SCHED)) && this.slotSeqno(base, head) === seqno) {
+        const next = i32[(p + S_NEXT) >>> 2];
+        let one = false;
+        if (next === NIL)
+          one = f64[(c + C_LAST_SEQNO) >>> 3] === seqno;
+        else
+          one = !(u32[(this.slotPtr(base, next) + S_STATE) >>> 2] & FS_SIGNALED) && this.slotSeqno(base, next) === seqno + 1;
+        if (one) {
+          if (error !== 0 && i32[(p + S_ERROR) >>> 2] === 0) i32[(p + S_ERROR) >>> 2] = error;
+          u32[(p + S_STATE) >>> 2] = 0;
+          u32[(p + S_GEN) >>> 2]++;
+          i32[(p + S_NEXT) >>> 2] = i32[(base + H_FREE_HEAD) >>> 2];
+          i32[(base + H_FREE_HEAD) >>> 2] = head;
+          i32[(base + H_IN_USE) >>> 2]--;
+          i32[(c + C_HEAD) >>> 2] = next;
+          if (next === NIL) i32[(c + C_TAIL) >>> 2] = NIL;
+          u32[(c + C_PENDING) >>> 2]--;
+          if (seqno > f64[(c + C_SIGNALED_SEQNO) >>> 3]) f64[(c + C_SIGNALED_SEQNO) >>> 3] = seqno;
+          f64[(base + ST_SIGNALED) >>> 3]++;
+          f64[(base + ST_SIGNAL_CALLS) >>> 3]++;
+          done = true;
+        }
+      }
+    }
+    if (!done) this.signalUpTo(base, ctx, seqno, error, now);
   }
 
   /**
@@ -745,11 +918,34 @@ export class TsCore implements Core {
   }
 
   /**
+   * depsReady(j, false) for a job with no dependency list: met already (SJF_DEPS_OK), or waiting
+   * for its `after` fence alone (not pipelined) or for nothing, decided here with the same stores;
+   * any other job (`fast` off too): depsReady.
+   */
+  private headReady(base: number, j: number, fast: boolean): boolean {
+    const i32 = this.i32;
+    const u32 = this.u32;
+    const f64 = this.f64;
+    const jp = this.jobPtr(base, j);
+    const flags = u32[(jp + SJ_FLAGS) >>> 2];
+    if (flags & SJF_DEPS_OK) return true;
+    if (!fast || i32[(jp + SJ_DEPS) >>> 2] !== NIL || (flags & SJF_AFTER_PIPELINED)) return this.depsReady(base, j, false);
+    const after = i32[(jp + SJ_AFTER_CTX) >>> 2];
+    if (after !== NIL) {
+      if (f64[(this.ctxPtr(base, after) + C_SIGNALED_SEQNO) >>> 3] < f64[(jp + SJ_AFTER_SEQNO) >>> 3]) return false;
+      i32[(jp + SJ_AFTER_CTX) >>> 2] = NIL;
+    }
+    i32[(jp + SJ_DEPS) >>> 2] = NIL;
+    u32[(jp + SJ_FLAGS) >>> 2] = flags | SJF_DEPS_OK;
+    return true;
+  }
+
+  /**
    * S6: the entity's finished fences signal in seqno order, each once its job is done: one
    * signalUpTo per run of done jobs with the same error (the finished context holds exactly one
    * fence per job, in seqno order, so signaling up to the run's last seqno signals just these).
    */
-  private finishDone(base: number, ep: number, now: number): boolean {
+  private finishDone(base: number, ep: number, now: number, fast: boolean): boolean {
     const i32 = this.i32;
     const u32 = this.u32;
     const f64 = this.f64;
@@ -770,7 +966,7 @@ export class TsCore implements Core {
       head = next;
       any = true;
     }
-    if (runLast >= 0) this.signalUpTo(base, finCtx, runLast, runErr, now);
+    if (runLast >= 0) this.signalOne(base, finCtx, runLast, runErr, now, fast);
     i32[(ep + ET_HEAD) >>> 2] = head;
     if (head === NIL) i32[(ep + ET_TAIL) >>> 2] = NIL;
     return any;
@@ -780,7 +976,7 @@ export class TsCore implements Core {
    * The job at the entity's cursor leaves the queue: its scheduled fence signals (S4, S8), at once
    * unless `defer` (the caller then signals up to the last such job itself).
    */
-  private dequeue(base: number, sp: number, ep: number, jp: number, now: number, defer: boolean): void {
+  private dequeue(base: number, sp: number, ep: number, jp: number, now: number, defer: boolean, fast: boolean): void {
     const i32 = this.i32;
     const u32 = this.u32;
     const f64 = this.f64;
@@ -788,11 +984,11 @@ export class TsCore implements Core {
     u32[(ep + ET_QUEUED) >>> 2]--;
     u32[(sp + SC_QUEUED) >>> 2]--;
     const schedCtx = i32[(ep + ET_SCHED_CTX) >>> 2];
-    if (schedCtx !== NIL && !defer) this.signalUpTo(base, schedCtx, f64[(jp + SJ_SEQNO) >>> 3], 0, now);
+    if (schedCtx !== NIL && !defer) this.signalOne(base, schedCtx, f64[(jp + SJ_SEQNO) >>> 3], 0, now, fast);
   }
 
   /** S5: the entity whose head job runs next (highest priority, then FIFO or round robin), or NIL. */
-  private pick(base: number, sp: number): number {
+  private pick(base: number, sp: number, fast: boolean): number {
     const i32 = this.i32;
     const u32 = this.u32;
     const f64 = this.f64;
@@ -817,7 +1013,7 @@ export class TsCore implements Core {
         key = f64[(this.jobPtr(base, cur) + SJ_ORDER) >>> 3];
       }
       if (prio === bestPrio && key >= bestKey) continue;
-      if (!this.depsReady(base, cur, false)) {
+      if (!this.headReady(base, cur, fast)) {
         u32[(sp + SC_FLAGS) >>> 2] |= SCF_DEP_WAIT;
         continue;
       }
@@ -828,6 +1024,170 @@ export class TsCore implements Core {
     return best;
   }
 
+  /**
+   * ringSubmit(ring, 1, job's descriptor, pin 2) for job record jp, the same bytes in the same
+   * order (its per-job path: the fence, held by the scheduler, the descriptor, the start time, the
+   * counters, the tail, the ring's next event), without the batch path's setup. Returns the ring
+   * fence's slot, -1 (ring full) or -2 (no fence slot), nothing changed then.
+   */
+  private submitOne(base: number, rp: number, jp: number, now: number): number {
+    const i32 = this.i32;
+    const u32 = this.u32;
+    const f64 = this.f64;
+    const tail = u32[(rp + R_TAIL) >>> 2];
+    if (((u32[(rp + R_CAPACITY) >>> 2] - (tail - u32[(rp + R_SIG_IDX) >>> 2])) | 0) < 1) return -1;
+    if (((i32[(base + H_MAX_FENCES) >>> 2] - i32[(base + H_IN_USE) >>> 2]) | 0) < 1) return -2;
+    this.reuseFence(base);
+    const ctx = i32[(rp + R_CTX) >>> 2];
+    const c = this.ctxPtr(base, ctx);
+    const seqno = f64[(c + C_LAST_SEQNO) >>> 3] + 1;
+    const slot = this.allocSlot(base);
+    this.initFence(base, c, ctx, slot, seqno);
+    const d = this.descPtr(rp, tail);
+    f64[(d + D_SEQNO) >>> 3] = seqno;
+    u32[(d + D_DST) >>> 2] = u32[(jp + SJ_DST) >>> 2];
+    u32[(d + D_BYTES) >>> 2] = u32[(jp + SJ_BYTES) >>> 2];
+    u32[(d + D_PATTERN) >>> 2] = u32[(jp + SJ_PATTERN) >>> 2];
+    u32[(d + D_ALLOC_ID) >>> 2] = u32[(jp + SJ_ALLOC_ID) >>> 2];
+    f64[this.startPtr(rp, tail) >>> 3] = 0;
+    const p = this.slotPtr(base, slot);
+    u32[(p + S_STATE) >>> 2] |= FS_SCHED;
+    f64[(c + C_LAST_SEQNO) >>> 3] = seqno;
+    u32[(c + C_PENDING) >>> 2]++;
+    f64[(c + C_CREATED) >>> 3]++;
+    f64[(base + ST_CREATED) >>> 3]++;
+    f64[(base + ST_JOBS_SUBMITTED) >>> 3]++;
+    Atomics.store(u32, (rp + R_TAIL) >>> 2, tail + 1);
+    if (!(u32[(base + H_MODE) >>> 2] & MODE_DEVICE_THREAD) && !(u32[(rp + R_ENGINE) >>> 2] & (EN_BUSY | EN_HALTED)) && now < f64[(rp + R_NEXT_T) >>> 3]) {
+      f64[(rp + R_NEXT_T) >>> 3] = now;
+    }
+    return slot;
+  }
+
+  /**
+   * finishDone for the usual case, the entity's oldest job done and the next not (or none): its
+   * record freed, its finished fence signaled (signalOne), the same stores; else finishDone.
+   */
+  private finishOne(base: number, ep: number, now: number): boolean {
+    const i32 = this.i32;
+    const u32 = this.u32;
+    const f64 = this.f64;
+    const head = i32[(ep + ET_HEAD) >>> 2];
+    if (head === NIL) {
+      i32[(ep + ET_TAIL) >>> 2] = NIL;
+      return false;
+    }
+    const jp = this.jobPtr(base, head);
+    if (!(u32[(jp + SJ_FLAGS) >>> 2] & SJF_DONE)) return false;
+    const next = i32[(jp + SJ_NEXT) >>> 2];
+    if (next !== NIL && (u32[(this.jobPtr(base, next) + SJ_FLAGS) >>> 2] & SJF_DONE)) return this.finishDone(base, ep, now, true);
+    const err = i32[(jp + SJ_ERROR) >>> 2];
+    const seqno = f64[(jp + SJ_SEQNO) >>> 3];
+    this.freeJob(base, head);
+    this.signalOne(base, i32[(ep + ET_FIN_CTX) >>> 2], seqno, err, now, true);
+    i32[(ep + ET_HEAD) >>> 2] = next;
+    if (next === NIL) i32[(ep + ET_TAIL) >>> 2] = NIL;
+    return true;
+  }
+
+  /**
+   * passOne for the usual scheduler (the fast path's, off with MODE_NO_FAST_PATH): one entity,
+   * neither killed nor guilty, not stopped or cancelling. The same steps and stores as passOne
+   * there, without its loops over entities, the waits they allow (a killed job's) and the choice
+   * among entities: retire the ring jobs whose fence signaled, signal the entity's finished fences,
+   * write its ready jobs while credits and ring allow, then signal their scheduled fences up to the
+   * last. -1 when it does not apply (passOne runs).
+   */
+  private passSingle(base: number, sp: number, now: number): number {
+    const i32 = this.i32;
+    const u32 = this.u32;
+    const f64 = this.f64;
+    const flags0 = u32[(sp + SC_FLAGS) >>> 2];
+    const e = i32[(sp + SC_ENT_HEAD) >>> 2];
+    if ((flags0 & (SCF_CANCEL | SCF_STOPPED)) || e === NIL || e !== i32[(sp + SC_ENT_TAIL) >>> 2]) return -1;
+    const ep = this.entPtr(base, e);
+    if (u32[(ep + ET_FLAGS) >>> 2] & (ETF_KILLED | ETF_GUILTY)) return -1;
+    const flags = flags0 & ~SCF_DEP_WAIT;
+    u32[(sp + SC_FLAGS) >>> 2] = flags;
+    let changed = false;
+    // S6: retire (passOne's first step; the ring is not dropped: no cancel).
+    let j = i32[(sp + SC_RING_HEAD) >>> 2];
+    if (j !== NIL) {
+      while (j !== NIL) {
+        const jp = this.jobPtr(base, j);
+        const hw = i32[(jp + SJ_HW_SLOT) >>> 2];
+        const hp = this.slotPtr(base, hw);
+        if (!(u32[(hp + S_STATE) >>> 2] & FS_SIGNALED)) break;
+        const err = i32[(hp + S_ERROR) >>> 2];
+        this.fenceUnhold(base, hw);
+        i32[(jp + SJ_HW_SLOT) >>> 2] = NIL;
+        u32[(sp + SC_CREDIT_COUNT) >>> 2] -= u32[(jp + SJ_CREDITS) >>> 2];
+        if (i32[(jp + SJ_ERROR) >>> 2] === 0) i32[(jp + SJ_ERROR) >>> 2] = err;
+        u32[(jp + SJ_FLAGS) >>> 2] |= SJF_DONE;
+        j = i32[(jp + SJ_RING_NEXT) >>> 2];
+        changed = true;
+      }
+      i32[(sp + SC_RING_HEAD) >>> 2] = j;
+    }
+    if (j === NIL) i32[(sp + SC_RING_TAIL) >>> 2] = NIL;
+    if (this.finishOne(base, ep, now)) changed = true;
+    // S4, S5: the entity's ready jobs in order, head-of-line.
+    let status = 0;
+    let wait = false;
+    let full = false;
+    const ring = i32[(sp + SC_RING) >>> 2];
+    const rp = this.ringPtr(base, ring);
+    const schedCtx = i32[(ep + ET_SCHED_CTX) >>> 2];
+    let ranCtx = NIL;
+    let ranSeqno = 0;
+    for (;;) {
+      const cur = i32[(ep + ET_CURSOR) >>> 2];
+      if (cur === NIL) break;
+      if (!this.headReady(base, cur, true)) {
+        u32[(sp + SC_FLAGS) >>> 2] |= SCF_DEP_WAIT;
+        break;
+      }
+      const jp = this.jobPtr(base, cur);
+      const credits = u32[(jp + SJ_CREDITS) >>> 2];
+      if (((u32[(sp + SC_CREDIT_COUNT) >>> 2] + credits) >>> 0) > u32[(sp + SC_CREDIT_LIMIT) >>> 2]) break;
+      if (u32[(rp + R_STATE) >>> 2] !== RS_RUNNING) {
+        wait = true;
+        break;
+      }
+      if (ranCtx !== NIL && ((i32[(base + H_MAX_FENCES) >>> 2] - i32[(base + H_IN_USE) >>> 2]) | 0) < 1) {
+        this.signalOne(base, ranCtx, ranSeqno, 0, now, true);
+        ranCtx = NIL;
+      }
+      const hw = this.submitOne(base, rp, jp, now);
+      if (hw < 0) {
+        wait = hw === -2;
+        full = hw === -1;
+        break;
+      }
+      i32[(jp + SJ_HW_SLOT) >>> 2] = hw;
+      u32[(sp + SC_CREDIT_COUNT) >>> 2] += credits;
+      const tail = i32[(sp + SC_RING_TAIL) >>> 2];
+      if (tail === NIL)
+        i32[(sp + SC_RING_HEAD) >>> 2] = cur;
+      else
+        i32[(this.jobPtr(base, tail) + SJ_RING_NEXT) >>> 2] = cur;
+      i32[(sp + SC_RING_TAIL) >>> 2] = cur;
+      i32[(sp + SC_RR_LAST) >>> 2] = e;
+      this.dequeue(base, sp, ep, jp, now, true, true);
+      ranCtx = schedCtx;
+      ranSeqno = f64[(jp + SJ_SEQNO) >>> 3];
+      status |= SP_RAN;
+      changed = true;
+    }
+    if (ranCtx !== NIL) this.signalOne(base, ranCtx, ranSeqno, 0, now, true);
+    let f2 = u32[(sp + SC_FLAGS) >>> 2] & ~(SCF_RING_WAIT | SCF_RING_FULL);
+    if (wait) f2 |= SCF_RING_WAIT;
+    if (full) f2 |= SCF_RING_FULL;
+    u32[(sp + SC_FLAGS) >>> 2] = f2;
+    if (changed && (flags & SCF_WAKE)) status |= DR_SCHED;
+    return status;
+  }
+
   /** One scheduler's pass: retire, finish, cancel, select. DR_SCHED (if flagged SCF_WAKE) | SP_RAN. */
   private passOne(base: number, sp: number, now: number): number {
     const i32 = this.i32;
@@ -835,6 +1195,7 @@ export class TsCore implements Core {
     const f64 = this.f64;
     let changed = false;
     let status = 0;
+    const fast = !(u32[(base + H_MODE) >>> 2] & MODE_NO_FAST_PATH);
     const flags = u32[(sp + SC_FLAGS) >>> 2] & ~SCF_DEP_WAIT;
     u32[(sp + SC_FLAGS) >>> 2] = flags;
     const ring = i32[(sp + SC_RING) >>> 2];
@@ -872,7 +1233,7 @@ export class TsCore implements Core {
         const ep = this.entPtr(base, e);
         const ef = u32[(ep + ET_FLAGS) >>> 2];
         for (;;) {
-          if (this.finishDone(base, ep, now)) changed = true;
+          if (this.finishDone(base, ep, now, fast)) changed = true;
           const cur = i32[(ep + ET_CURSOR) >>> 2];
           if (cur === NIL || cur !== i32[(ep + ET_HEAD) >>> 2]) break;
           if (!cancel && !(ef & (ETF_KILLED | ETF_GUILTY))) break;
@@ -882,7 +1243,7 @@ export class TsCore implements Core {
             break;
           }
           const jp = this.jobPtr(base, cur);
-          this.dequeue(base, sp, ep, jp, now, false);
+          this.dequeue(base, sp, ep, jp, now, false, fast);
           i32[(jp + SJ_ERROR) >>> 2] = cancel ? ERRNO_CANCELED : ef & ETF_KILLED ? ERRNO_SRCH : ERRNO_CANCELED;
           u32[(jp + SJ_FLAGS) >>> 2] |= SJF_DONE;
           changed = true;
@@ -902,7 +1263,7 @@ export class TsCore implements Core {
     let ranSeqno = 0;
     if (!(flags & SCF_STOPPED)) {
       for (;;) {
-        const e = this.pick(base, sp);
+        const e = this.pick(base, sp, fast);
         if (e === NIL) break;
         const ep = this.entPtr(base, e);
         const jp = this.jobPtr(base, i32[(ep + ET_CURSOR) >>> 2]);
@@ -914,7 +1275,7 @@ export class TsCore implements Core {
         }
         if (ranCtx !== NIL && ((i32[(base + H_MAX_FENCES) >>> 2] - i32[(base + H_IN_USE) >>> 2]) | 0) < 1) {
           // Short of fence slots: the deferred signal first (it may recycle some), as without it.
-          this.signalUpTo(base, ranCtx, ranSeqno, 0, now);
+          this.signalOne(base, ranCtx, ranSeqno, 0, now, fast);
           ranCtx = NIL;
         }
         const hw = this.ringSubmit(base, ring, 1, u32[(jp + SJ_DST) >>> 2], u32[(jp + SJ_BYTES) >>> 2], u32[(jp + SJ_PATTERN) >>> 2], u32[(jp + SJ_ALLOC_ID) >>> 2], 2, now);
@@ -934,7 +1295,7 @@ export class TsCore implements Core {
           i32[(this.jobPtr(base, tail) + SJ_RING_NEXT) >>> 2] = j2;
         i32[(sp + SC_RING_TAIL) >>> 2] = j2;
         i32[(sp + SC_RR_LAST) >>> 2] = e;
-        this.dequeue(base, sp, ep, jp, now, single);
+        this.dequeue(base, sp, ep, jp, now, single, fast);
         if (single) {
           ranCtx = i32[(ep + ET_SCHED_CTX) >>> 2];
           ranSeqno = f64[(jp + SJ_SEQNO) >>> 3];
@@ -943,7 +1304,7 @@ export class TsCore implements Core {
         changed = true;
       }
     }
-    if (ranCtx !== NIL) this.signalUpTo(base, ranCtx, ranSeqno, 0, now);
+    if (ranCtx !== NIL) this.signalOne(base, ranCtx, ranSeqno, 0, now, fast);
     let f2 = u32[(sp + SC_FLAGS) >>> 2] & ~(SCF_RING_WAIT | SCF_RING_FULL);
     if (wait) f2 |= SCF_RING_WAIT;
     if (full) f2 |= SCF_RING_FULL;
@@ -981,6 +1342,7 @@ export class TsCore implements Core {
     // A kick (push, kill, restart: the bindings changed something) runs every scheduler; otherwise
     // only those passDue finds something to do for.
     const kick = i32[(base + H_SCHED_KICK) >>> 2] !== 0;
+    const fast = !(u32[(base + H_MODE) >>> 2] & MODE_NO_FAST_PATH);
     i32[(base + H_SCHED_KICK) >>> 2] = 0;
     let status = 0;
     for (;;) {
@@ -991,7 +1353,9 @@ export class TsCore implements Core {
         const sp = this.schedPtr(base, s);
         if (!(u32[(sp + SC_FLAGS) >>> 2] & SCF_LIVE)) continue;
         if (!kick && !this.passDue(base, sp)) continue;
-        status |= this.passOne(base, sp, now);
+        let st = fast ? this.passSingle(base, sp, now) : -1;
+        if (st < 0) st = this.passOne(base, sp, now);
+        status |= st;
         if (blockedAt < 0 && (u32[(sp + SC_FLAGS) >>> 2] & SCF_DEP_WAIT)) blockedAt = f64[(base + ST_SIGNAL_CALLS) >>> 3];
       }
       if (blockedAt < 0 || f64[(base + ST_SIGNAL_CALLS) >>> 3] === blockedAt) break;
@@ -1787,6 +2151,40 @@ export class TsCore implements Core {
   }
 
   /**
+   * The IRQ handler's signal of one job's ring fence at t, as signalRun(ctx, seqno, t, 0) does it
+   * when that is the context's oldest pending fence, held (by a scheduler, FS_SCHED, or a handle)
+   * and without JS callbacks or waiters, and the next fence, if any, is signaled or has seqno + 1:
+   * the same bytes (the slot stays: timestamp, then the state), without its setup. Any other case:
+   * signalRun. Returns the fences signaled (0: this one was signaled before its job completed).
+   */
+  private signalHeld(base: number, ctx: number, seqno: number, t: number): number {
+    const i32 = this.i32;
+    const u32 = this.u32;
+    const f64 = this.f64;
+    const c = this.ctxPtr(base, ctx);
+    const head = i32[(c + C_HEAD) >>> 2];
+    if (head !== NIL) {
+      const p = this.slotPtr(base, head);
+      const st = u32[(p + S_STATE) >>> 2];
+      if (!(st & (FS_SIGNALED | FS_JS)) && (st & (FS_PINNED | FS_SCHED)) && this.slotSeqno(base, head) === seqno) {
+        const next = i32[(p + S_NEXT) >>> 2];
+        if (next === NIL || (u32[(this.slotPtr(base, next) + S_STATE) >>> 2] & FS_SIGNALED) || this.slotSeqno(base, next) === seqno + 1) {
+          f64[(this.coldPtr(base, head) + CS_TIMESTAMP) >>> 3] = t;
+          Atomics.store(u32, (p + S_STATE) >>> 2, (st | FS_SIGNALED) & ~FS_QUEUED);
+          i32[(c + C_HEAD) >>> 2] = next;
+          if (next === NIL) i32[(c + C_TAIL) >>> 2] = NIL;
+          u32[(c + C_PENDING) >>> 2]--;
+          if (seqno > f64[(c + C_SIGNALED_SEQNO) >>> 3]) f64[(c + C_SIGNALED_SEQNO) >>> 3] = seqno;
+          f64[(base + ST_SIGNALED) >>> 3]++;
+          f64[(base + ST_SIGNAL_CALLS) >>> 3]++;
+          return 1;
+        }
+      }
+    }
+    return this.signalRun(base, ctx, seqno, t, 0);
+  }
+
+  /**
    * The device's side of m zero-byte jobs of a ring completed at t, t + step, ...: what the general
    * path's events leave in the engine's words (the start times and write-backs were written in the
    * run), the counters, the next fetch and the ring's next event.
@@ -1890,7 +2288,7 @@ export class TsCore implements Core {
         const rp = rings + Math.imul(r, stride);
         if (!this.inGroup(rp, t)) continue;
         const i = (u32[(rp + R_HEAD) >>> 2] - 1 + full);
-        if ((this.signalRun(base, i32[(rp + R_CTX) >>> 2], f64[(this.descPtr(rp, i) + D_SEQNO) >>> 3], e, 0) | 0) === 0) {
+        if ((this.signalHeld(base, i32[(rp + R_CTX) >>> 2], f64[(this.descPtr(rp, i) + D_SEQNO) >>> 3], e) | 0) === 0) {
           part = r; // a fence signaled before its job completed: the general path takes it
           stop = true;
           break;
