@@ -13,7 +13,7 @@
  * the ring (S4, S5), so a scheduled pipeline runs with no JS per job.
  */
 import {
-  NIL, H_MAX_FENCES, H_IN_USE, H_NOTIFY_HEAD, ST_CREATED, ST_SIGNAL_CALLS, C_LAST_SEQNO,
+  NIL, R_MASK, H_MAX_FENCES, H_IN_USE, H_NOTIFY_HEAD, ST_CREATED, ST_SIGNAL_CALLS, C_LAST_SEQNO,
   C_SIGNALED_SEQNO, C_PENDING, C_CREATED, S_STATE, S_GEN, S_ERROR, STATE_CTX_SHIFT,
   FS_ALLOC, FS_SIGNALED, FS_PINNED, R_STATE, RS_RUNNING, RS_DROPPED, H_SCHED_OFF, H_ENT_OFF,
   H_JOB_OFF, H_DEP_OFF, H_MAX_ENTS, H_MAX_JOBS, H_MAX_DEPS, H_SCHED_COUNT, H_JOB_FREE, H_JOB_BUMP,
@@ -32,7 +32,7 @@ import {
 } from "../bindings/core/layout";
 import { ctxPtr, slotPtr, allocSlot, initFence, reuseFence, signalUpTo, fenceUnhold, slotSeqno, hotArray, coldArray, hotAt, coldAt } from "./fence";
 import { ringPtr, descPtr, startPtr } from "./ring";
-import { ringSubmit } from "./submit";
+import { ringSubmit, markZeroFrom, writeJob } from "./submit";
 
 // @ts-ignore: decorator
 @inline function schedPtr(base: usize, s: i32): usize {
@@ -522,15 +522,9 @@ function pick(base: usize, sp: usize, fast: bool): i32 {
   const ctx = load<i32>(rp + R_CTX);
   const c = ctxPtr(base, ctx);
   const seqno = load<f64>(c + C_LAST_SEQNO) + 1;
-  const slot = allocSlot(base);
-  initFence(base, c, ctx, slot, seqno);
-  const d = descPtr(rp, tail);
-  store<f64>(d + D_SEQNO, seqno);
-  store<u32>(d + D_DST, load<u32>(jp + SJ_DST));
-  store<u32>(d + D_BYTES, load<u32>(jp + SJ_BYTES));
-  store<u32>(d + D_PATTERN, load<u32>(jp + SJ_PATTERN));
-  store<u32>(d + D_ALLOC_ID, load<u32>(jp + SJ_ALLOC_ID));
-  store<f64>(startPtr(rp, tail), 0);
+  const bytes = load<u32>(jp + SJ_BYTES);
+  const slot = writeJob(base, c, ctx, rp, startPtr(rp, 0), load<u32>(rp + R_MASK), tail, seqno, load<u32>(jp + SJ_DST), bytes, load<u32>(jp + SJ_PATTERN), load<u32>(jp + SJ_ALLOC_ID));
+  markZeroFrom(rp, tail, 1, bytes);
   const p = slotPtr(base, slot);
   store<u32>(p + S_STATE, load<u32>(p + S_STATE) | FS_SCHED);
   store<f64>(c + C_LAST_SEQNO, seqno);

@@ -132,6 +132,38 @@ function submitSlots(base: usize, slotBase: usize, coldBase: usize, descs: usize
 }
 
 /**
+ * One job written the per-job way: its fence (a slot from the free list, initialized on context
+ * `c`), its descriptor at ring index `at` and its start time 0 ("not started"). Returns the slot.
+ * ringSubmit's per-job path and the scheduler's one-job submit (sched.ts submitOne) both use it.
+ */
+// @ts-ignore: decorator
+@inline export function writeJob(base: usize, c: usize, ctx: i32, rp: usize, starts: usize, mask: u32, at: u32, seqno: f64, dst: u32, bytes: u32, pattern: u32, allocId: u32): i32 {
+  const slot = allocSlot(base);
+  initFence(base, c, ctx, slot, seqno);
+  const d = descPtr(rp, at);
+  store<f64>(d + D_SEQNO, seqno);
+  store<u32>(d + D_DST, dst);
+  store<u32>(d + D_BYTES, bytes);
+  store<u32>(d + D_PATTERN, pattern);
+  store<u32>(d + D_ALLOC_ID, allocId);
+  store<f64>(starts + <usize>((at & mask) * START_SIZE), 0);
+  return slot;
+}
+
+/**
+ * The jobs with no bytes up to the tail (R_ZERO_FROM), for `n` jobs of `bytes` each written from
+ * `tail`: a batch with bytes moves the word past itself, one without keeps it, at most capacity
+ * jobs back (the counters wrap). Every path that writes descriptors calls it (ringSubmit, the
+ * scheduler's one-job submit), since the tied pass skips reading the sizes it marks.
+ */
+// @ts-ignore: decorator
+@inline export function markZeroFrom(rp: usize, tail: u32, n: u32, bytes: u32): void {
+  const zeroFrom = load<u32>(rp + R_ZERO_FROM);
+  if (bytes != 0) store<u32>(rp + R_ZERO_FROM, tail + n);
+  else if (<u32>(tail + n - zeroFrom) > load<u32>(rp + R_CAPACITY)) store<u32>(rp + R_ZERO_FROM, <u32>(tail + n - load<u32>(rp + R_CAPACITY)));
+}
+
+/**
  * Submits n jobs that write `bytes` bytes of `pattern` at DMA offset `dst` (allocation `allocId`).
  * Each gets a fence with the ring context's next seqno (R2); the tail is published last.
  * pin = 1 (n must be 1): the fence is pinned for a handle and its slot is returned; pin = 2: held
@@ -156,25 +188,13 @@ export function ringSubmit(base: usize, ring: i32, n: i32, dst: u32, bytes: u32,
     seqno += <f64>n;
   } else for (let i = 0; i < n; i++) {
     seqno += 1;
-    slot = allocSlot(base);
-    initFence(base, c, ctx, slot, seqno);
-    const d = descPtr(rp, tail + <u32>i);
-    store<f64>(d + D_SEQNO, seqno);
-    store<u32>(d + D_DST, dst);
-    store<u32>(d + D_BYTES, bytes);
-    store<u32>(d + D_PATTERN, pattern);
-    store<u32>(d + D_ALLOC_ID, allocId);
-    store<f64>(starts + <usize>((<u32>(tail + <u32>i) & mask) * START_SIZE), 0);
+    slot = writeJob(base, c, ctx, rp, starts, mask, tail + <u32>i, seqno, dst, bytes, pattern, allocId);
   }
   if (pin) {
     const p = slotPtr(base, slot);
     store<u32>(p + S_STATE, load<u32>(p + S_STATE) | (pin == 2 ? FS_SCHED : FS_PINNED));
   }
-  // The jobs with no bytes up to the tail (R_ZERO_FROM): a batch with bytes moves the word past
-  // itself, one without keeps it, at most capacity jobs back (the counters wrap).
-  const zeroFrom = load<u32>(rp + R_ZERO_FROM);
-  if (bytes != 0) store<u32>(rp + R_ZERO_FROM, tail + <u32>n);
-  else if (<u32>(tail + <u32>n - zeroFrom) > load<u32>(rp + R_CAPACITY)) store<u32>(rp + R_ZERO_FROM, <u32>(tail + <u32>n - load<u32>(rp + R_CAPACITY)));
+  markZeroFrom(rp, tail, <u32>n, bytes);
   store<f64>(c + C_LAST_SEQNO, seqno);
   store<u32>(c + C_PENDING, load<u32>(c + C_PENDING) + <u32>n);
   store<f64>(c + C_CREATED, load<f64>(c + C_CREATED) + <f64>n);
