@@ -111,12 +111,14 @@ export class DmaFence {
   /**
    * @internal The table's release of a handle it made for a callback's call: release() without
    * its rethrow of kept callback errors, which the signal that ran the callbacks reports once they
-   * have all run (a rethrow here, in the middle of a notify, lost the callbacks after it).
+   * have all run (a rethrow here, in the middle of a notify, lost the callbacks after it). The
+   * handle is a plain one (not a DriverFence's fence): released as such, or its registry entry
+   * outlives it and its collection unpins the slot a second time.
    */
   static _drop(f: DmaFence): void {
     const rec = f.#rec;
     if (rec === null) return;
-    f.#t.release(rec, f, true);
+    f.#t.release(rec, f, false);
     f.#rec = null;
   }
   /**

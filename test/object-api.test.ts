@@ -68,6 +68,33 @@ describe.each(BACKENDS)('object API fast paths (%s backend)', (backend) => {
     expect(ctx.pending).toBe(0);
   });
 
+  it('F16/M3: the handle memory.freeAfter holds, dropped by a signal in a later task, leaves the live handles of its fence pinned: collected, nothing unpins the slot twice', async () => {
+    const rt = await runtime(backend, { maxFences: 16 });
+    const ctx = rt.createContext();
+    const buf = rt.memory.alloc(64);
+    const df = ctx.createFence();
+    const f = df.fence;
+    rt.memory.freeAfter(buf, f);
+    await new Promise((r) => setTimeout(r, 1)); // a later task: the handles have their registry entries
+    df.signal({ timestamp: 42 }); // frees buf and drops freeAfter's own handle
+    expect(df.release()).toBe(true);
+    let n = 0;
+    await collect(() => ++n > 5);
+    // The slot stays f's: new fences take other slots, and f reads and shares its own values.
+    const others = [0, 1, 2].map(() => ctx.createFence());
+    others[0].signal({ timestamp: 99 });
+    expect([f.seqno, f.status, f.timestamp]).toEqual([1, 1, 42]);
+    expect(f.share().seqno).toBe(1);
+    expect(rt.memory.available).toBe(rt.memory.size);
+    for (const o of others) {
+      o.signal();
+      o.release();
+    }
+    expect(f.release()).toBe(true);
+    expect(rt.violations).toEqual([]);
+    await rt.dispose();
+  });
+
   it('F16: a DriverFence leaked in the task that made it, with nothing else in that task, is reported once collected', async () => {
     const rt = await runtime(backend);
     const ctx = rt.createContext();
