@@ -1041,15 +1041,9 @@ export class TsCore implements Core {
     const ctx = i32[(rp + R_CTX) >>> 2];
     const c = this.ctxPtr(base, ctx);
     const seqno = f64[(c + C_LAST_SEQNO) >>> 3] + 1;
-    const slot = this.allocSlot(base);
-    this.initFence(base, c, ctx, slot, seqno);
-    const d = this.descPtr(rp, tail);
-    f64[(d + D_SEQNO) >>> 3] = seqno;
-    u32[(d + D_DST) >>> 2] = u32[(jp + SJ_DST) >>> 2];
-    u32[(d + D_BYTES) >>> 2] = u32[(jp + SJ_BYTES) >>> 2];
-    u32[(d + D_PATTERN) >>> 2] = u32[(jp + SJ_PATTERN) >>> 2];
-    u32[(d + D_ALLOC_ID) >>> 2] = u32[(jp + SJ_ALLOC_ID) >>> 2];
-    f64[this.startPtr(rp, tail) >>> 3] = 0;
+    const bytes = u32[(jp + SJ_BYTES) >>> 2];
+    const slot = this.writeJob(base, c, ctx, rp, this.startPtr(rp, 0), u32[(rp + R_MASK) >>> 2], tail, seqno, u32[(jp + SJ_DST) >>> 2], bytes, u32[(jp + SJ_PATTERN) >>> 2], u32[(jp + SJ_ALLOC_ID) >>> 2]);
+    this.markZeroFrom(rp, tail, 1, bytes);
     const p = this.slotPtr(base, slot);
     u32[(p + S_STATE) >>> 2] |= FS_SCHED;
     f64[(c + C_LAST_SEQNO) >>> 3] = seqno;
@@ -3001,6 +2995,40 @@ export class TsCore implements Core {
   }
 
   /**
+   * One job written the per-job way: its fence (a slot from the free list, initialized on context
+   * `c`), its descriptor at ring index `at` and its start time 0 ("not started"). Returns the slot.
+   * ringSubmit's per-job path and the scheduler's one-job submit (sched.ts submitOne) both use it.
+   */
+  private writeJob(base: number, c: number, ctx: number, rp: number, starts: number, mask: number, at: number, seqno: number, dst: number, bytes: number, pattern: number, allocId: number): number {
+    const u32 = this.u32;
+    const f64 = this.f64;
+    const slot = this.allocSlot(base);
+    this.initFence(base, c, ctx, slot, seqno);
+    const d = this.descPtr(rp, at);
+    f64[(d + D_SEQNO) >>> 3] = seqno;
+    u32[(d + D_DST) >>> 2] = dst;
+    u32[(d + D_BYTES) >>> 2] = bytes;
+    u32[(d + D_PATTERN) >>> 2] = pattern;
+    u32[(d + D_ALLOC_ID) >>> 2] = allocId;
+    f64[(starts + ((at & mask) * START_SIZE)) >>> 3] = 0;
+    return slot;
+  }
+
+  /**
+   * The jobs with no bytes up to the tail (R_ZERO_FROM), for `n` jobs of `bytes` each written from
+   * `tail`: a batch with bytes moves the word past itself, one without keeps it, at most capacity
+   * jobs back (the counters wrap). Every path that writes descriptors calls it (ringSubmit, the
+   * scheduler's one-job submit), since the tied pass skips reading the sizes it marks.
+   */
+  private markZeroFrom(rp: number, tail: number, n: number, bytes: number): void {
+    const u32 = this.u32;
+    const zeroFrom = u32[(rp + R_ZERO_FROM) >>> 2];
+    if (bytes !== 0)
+      u32[(rp + R_ZERO_FROM) >>> 2] = tail + n;
+    else if (((tail + n - zeroFrom) >>> 0) > u32[(rp + R_CAPACITY) >>> 2]) u32[(rp + R_ZERO_FROM) >>> 2] = (tail + n - u32[(rp + R_CAPACITY) >>> 2]);
+  }
+
+  /**
    * Submits n jobs that write `bytes` bytes of `pattern` at DMA offset `dst` (allocation `allocId`).
    * Each gets a fence with the ring context's next seqno (R2); the tail is published last.
    * pin = 1 (n must be 1): the fence is pinned for a handle and its slot is returned; pin = 2: held
@@ -3028,26 +3056,13 @@ export class TsCore implements Core {
       seqno += n;
     } else for (let i = 0; i < n; i++) {
       seqno += 1;
-      slot = this.allocSlot(base);
-      this.initFence(base, c, ctx, slot, seqno);
-      const d = this.descPtr(rp, tail + i);
-      f64[(d + D_SEQNO) >>> 3] = seqno;
-      u32[(d + D_DST) >>> 2] = dst;
-      u32[(d + D_BYTES) >>> 2] = bytes;
-      u32[(d + D_PATTERN) >>> 2] = pattern;
-      u32[(d + D_ALLOC_ID) >>> 2] = allocId;
-      f64[(starts + (((tail + i) & mask) * START_SIZE)) >>> 3] = 0;
+      slot = this.writeJob(base, c, ctx, rp, starts, mask, tail + i, seqno, dst, bytes, pattern, allocId);
     }
     if (pin) {
       const p = this.slotPtr(base, slot);
       u32[(p + S_STATE) >>> 2] |= (pin === 2 ? FS_SCHED : FS_PINNED);
     }
-    // The jobs with no bytes up to the tail (R_ZERO_FROM): a batch with bytes moves the word past
-    // itself, one without keeps it, at most capacity jobs back (the counters wrap).
-    const zeroFrom = u32[(rp + R_ZERO_FROM) >>> 2];
-    if (bytes !== 0)
-      u32[(rp + R_ZERO_FROM) >>> 2] = tail + n;
-    else if (((tail + n - zeroFrom) >>> 0) > u32[(rp + R_CAPACITY) >>> 2]) u32[(rp + R_ZERO_FROM) >>> 2] = (tail + n - u32[(rp + R_CAPACITY) >>> 2]);
+    this.markZeroFrom(rp, tail, n, bytes);
     f64[(c + C_LAST_SEQNO) >>> 3] = seqno;
     u32[(c + C_PENDING) >>> 2] += n;
     f64[(c + C_CREATED) >>> 3] += n;
