@@ -445,8 +445,9 @@ export const R_TIMEOUT_NS = 32;
 export const R_FLAGS = 40;
 /**
  * Every job from this index (a free-running counter, as tail) to the tail has no bytes (its
- * descriptor's bytes are 0), at most capacity jobs back: kept by ringSubmit, so that the
- * device's fast paths know those jobs' sizes without reading their descriptors.
+ * descriptor's bytes are 0), at most capacity jobs back: kept by every submission (markZeroFrom in
+ * assembly/submit.ts), so that the device's fast paths know those jobs' sizes without reading
+ * their descriptors.
  */
 export const R_ZERO_FROM = 44;
 export const R_HEAD = 64;
