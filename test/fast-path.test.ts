@@ -21,6 +21,8 @@ import { arenaWithoutMode, expectSameWorlds, outcome, prng, runtime } from './he
 const SCENARIOS = 32;
 /** Tied scenarios: rings alike on devices alike, fed at the same instants (tiedRun). */
 const TIED = 24;
+/** Tied scenarios whose rings' u32 counters start just short of 2^32 (they wrap early). */
+const WRAPPED = 16;
 const OPS = 60;
 
 interface World {
@@ -80,6 +82,17 @@ async function world(backend: 'wasm' | 'ts', seed: number, fast: boolean): Promi
     rt.createDevice({ name: `d${i}`, latency: { baseNs: d.baseNs, perByteNs: d.perByteNs, jitter: d.jitter }, ...(d.faults ? { faults: d.faults } : {}), resetNs: 2000, ackNs: 300 }),
   );
   const rings = s.rings.map((g, i) => rt.createRing({ device: devs[g.dev], capacity: g.capacity, timeoutNs: g.timeoutNs, name: `r${i}` }));
+  if (seed > SCENARIOS + TIED) {
+    // The wrapped scenarios: every ring's free-running u32 counters (tail, signal index, head,
+    // retired, trail) and R_ZERO_FROM start a few batches short of 2^32 (1 to 160 jobs, by seed),
+    // so they wrap early: the tied pass's mark and every index difference must hold across it.
+    const a = rt.arena;
+    const start = 2 ** 32 - 1 - ((seed * 37) % 160);
+    for (let i = 0; i < rings.length; i++) {
+      const rp = a.base + a.layout.ringsOff + i * a.layout.ringStride;
+      for (const w of [L.R_TAIL, L.R_SIG_IDX, L.R_HEAD, L.R_RETIRED, L.R_TRAIL_IDX, L.R_ZERO_FROM]) a.u32[(rp + w) >> 2] = start;
+    }
+  }
   const bufs = [rt.memory.alloc(1024), rt.memory.alloc(256), rt.memory.alloc(4096)];
   const ents = s.sched ? [rt.createScheduler({ ring: rings[0] }).createEntity()] : [];
   return { rt, devs, rings, bufs, held: [], ents, log: [], tied: s.tied };
@@ -183,7 +196,7 @@ function final(w: World): string[] {
 }
 
 describe('device fast path (R4, C3, M2): the same run with and without it, on both backends', () => {
-  it.each(Array.from({ length: SCENARIOS + TIED }, (_, i) => i + 1))('R4: scenario %i gives byte-identical arenas and the same callbacks, timestamps and violations', async (seed) => {
+  it.each(Array.from({ length: SCENARIOS + TIED + WRAPPED }, (_, i) => i + 1))('R4: scenario %i gives byte-identical arenas and the same callbacks, timestamps and violations', async (seed) => {
     const worlds = await expectSameWorlds((backend, fast) => world(backend, seed, fast), seed, OPS, step, final);
     expect(worlds[0].log.length + worlds[0].held.length).toBeGreaterThan(0);
     for (const w of worlds) await w.rt.dispose();
@@ -305,5 +318,35 @@ describe('device fast path: the jobs with no bytes at the tail (R_ZERO_FROM), wh
       rt.sim.runUntilIdle();
     }
     await rt.dispose();
+  });
+
+  it('R4: across the u32 wrap of the ring counters, the tied pass takes the mark modulo 2^32: zero-byte jobs queued before the wrap, jobs with bytes across it, give the general path\'s bytes', async () => {
+    /** Four rings alike, their counters 8 short of 2^32: 4 zero-byte jobs, 8 with bytes (R_ZERO_FROM moves past the wrap), 4 zero-byte. */
+    async function run(backend: 'wasm' | 'ts', fast: boolean) {
+      const rt = await runtime(backend, { maxFences: 256, maxRings: 4, maxRingCapacity: 64, dmaBytes: 1 << 14 });
+      if (!fast) rt.arena.setHeader(L.H_MODE, rt.arena.header(L.H_MODE) | L.MODE_NO_FAST_PATH);
+      const dev = rt.createDevice({ latency: { baseNs: 100, perByteNs: 0 } });
+      const rings = [0, 1, 2, 3].map(() => rt.createRing({ device: dev, capacity: 64 }));
+      const a = rt.arena;
+      for (let i = 0; i < rings.length; i++) {
+        const rp = a.base + a.layout.ringsOff + i * a.layout.ringStride;
+        for (const w of [L.R_TAIL, L.R_SIG_IDX, L.R_HEAD, L.R_RETIRED, L.R_TRAIL_IDX, L.R_ZERO_FROM]) a.u32[(rp + w) >> 2] = 2 ** 32 - 8;
+      }
+      const bufs = rings.map(() => rt.memory.alloc(64));
+      for (const g of rings) g.submitBatch(4, {});
+      for (const [i, g] of rings.entries()) g.submitBatch(8, { dst: bufs[i], bytes: 64, pattern: 5 + i });
+      for (const g of rings) g.submitBatch(4, {});
+      rt.sim.runUntilIdle();
+      const out = { arena: arenaWithoutMode(rt), bytes: bufs.map((b) => b.read()[63]), now: rt.sim.now, dma: rt.stats.dmaBytesWritten };
+      await rt.dispose();
+      return out;
+    }
+    for (const backend of ['wasm', 'ts'] as const) {
+      const general = await run(backend, false);
+      const fast = await run(backend, true);
+      expect(general.bytes).toEqual([5, 6, 7, 8]);
+      expect([fast.bytes, fast.now, fast.dma]).toEqual([general.bytes, general.now, general.dma]);
+      expect(fast.arena.equals(general.arena), `${backend}: the arenas`).toBe(true);
+    }
   });
 });
