@@ -222,7 +222,7 @@ export function compareTable(base, run, baseName) {
     }
   }
   const threads = compareThreads(base.threads?.rows, run.threads?.rows, missing);
-  if (threads.length) out.push('', ...threads);
+  if (threads.length) out.push('', threads.join('\n'));
   if (missing.length) out.push('', `Not in ${baseName}: ${missing.join('; ')}.`);
   return out.join('\n');
 }
