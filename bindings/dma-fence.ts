@@ -220,7 +220,9 @@ export class DmaFence {
 
   /**
    * F6, F7: fn(fence) runs once, synchronously, when the fence signals. Returns false if the fence
-   * is already signaled: fn will then never run. Enables signaling (F13).
+   * is already signaled: fn will then never run. Enables signaling (F13). Like every call that
+   * runs callbacks, it throws `ERR_CALLBACK` (with no `callbackError` listener) for the errors of
+   * callbacks run or kept meanwhile only after its own work: fn has then been added.
    */
   addCallback(fn: FenceCallback): boolean {
     const t = this.#t;
