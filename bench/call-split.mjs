@@ -12,6 +12,7 @@
 //   node bench/call-split.mjs <dist/> [<other dist/>] [rounds] [wasm|ts|both]
 import { buildsFromArgs } from './builds.mjs';
 import { median, sorted } from './stats.mjs';
+import { pipelineRuntime } from './pipeline-setup.mjs';
 
 const { builds, rounds: ROUNDS, backend } = await buildsFromArgs('node bench/call-split.mjs <dist/> [<other dist/>] [rounds] [wasm|ts|both]');
 const BACKENDS = backend === 'ts' ? ['ts'] : backend === 'wasm' ? ['wasm'] : ['wasm', 'ts'];
@@ -67,10 +68,7 @@ const LOOPS = `
   };`;
 let made = 0;
 async function make(mod, backend, rings, n) {
-  const rt = await mod.createRuntime({ backend, maxFences: 16384, maxRings: 8, maxRingCapacity: 1024, dmaBytes: 1 << 16 });
-  const dev = rt.createDevice({ latency: { baseNs: 1000, perByteNs: 0.25 } });
-  const rs = [];
-  for (let i = 0; i < rings; i++) rs.push(rt.createRing({ device: dev, capacity: 1024 }));
+  const { rt, rs } = await pipelineRuntime(mod.createRuntime, backend, rings);
   const loops = new Function('rt', 'rs', 'rings', 'n', 'job', 'now', 'median', 'min', `// runtime ${made++}${LOOPS}`);
   const w = loops(rt, rs, rings, n, {}, now, median, (xs) => sorted(xs)[0]);
   w.rt = rt;

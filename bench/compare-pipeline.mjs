@@ -12,6 +12,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { median, sorted } from './stats.mjs';
 import { makeSchedPipeline, schedBatchLoop, schedPushLoop } from './sched.mjs';
+import { pipelineRuntime } from './pipeline-setup.mjs';
 
 const [beforeDir, afterDir, roundsArg, backendArg] = process.argv.slice(2);
 if (!beforeDir || !afterDir) {
@@ -25,9 +26,7 @@ const builds = { before: await load(beforeDir), after: await load(afterDir) };
 
 /** Each workload: make(createRuntime) -> { jobs, fn, rt }. */
 const pipeline = (bytes, rings) => async (createRuntime) => {
-  const rt = await createRuntime({ backend: BACKEND, maxFences: 16384, maxRings: 8, maxRingCapacity: 1024, dmaBytes: 1 << 16 });
-  const dev = rt.createDevice({ latency: { baseNs: 1000, perByteNs: 0.25 } });
-  const rs = Array.from({ length: rings }, () => rt.createRing({ device: dev, capacity: 1024 }));
+  const { rt, rs } = await pipelineRuntime(createRuntime, BACKEND, rings);
   const job = bytes ? { dst: rt.memory.alloc(bytes) } : {};
   return {
     rt,

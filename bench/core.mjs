@@ -1,6 +1,7 @@
 // Core workloads of `npm run bench`: the signal loop, create+signal in batches, the object API
 // (against a plain JS fence object, its peer), and the pipeline on the virtual clock.
 // Goals are the issue's, for wasm on the project's 2-core machine.
+import { pipelineRuntime } from './pipeline-setup.mjs';
 
 /**
  * The object API's peer: what an app writes without this library, a fence as a plain JS object
@@ -142,9 +143,7 @@ export async function section(h) {
   for (const bytes of [0, 4096]) {
     for (const rings of [1, 8]) {
       const s = await pair(`pipeline ${bytes} B x${rings}`, async (backend) => {
-        const rt = await createRuntime({ backend, maxFences: 16384, maxRings: 8, maxRingCapacity: 1024, dmaBytes: 1 << 16 });
-        const dev = rt.createDevice({ latency: { baseNs: 1000, perByteNs: 0.25 } });
-        const rs = Array.from({ length: rings }, () => rt.createRing({ device: dev, capacity: 1024 }));
+        const { rt, rs } = await pipelineRuntime(createRuntime, backend, rings);
         const job = bytes ? { dst: rt.memory.alloc(bytes) } : {};
         return {
           fn: () => {

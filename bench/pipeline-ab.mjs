@@ -9,6 +9,7 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { median, percentile } from './stats.mjs';
+import { pipelineRuntime } from './pipeline-setup.mjs';
 
 const [beforeDir, afterDir, ringsArg, blocksArg, backendArg] = process.argv.slice(2);
 if (!beforeDir || !afterDir) {
@@ -22,9 +23,7 @@ const B = 8;
 const now = () => Number(process.hrtime.bigint());
 async function make(dir) {
   const { createRuntime } = await import(pathToFileURL(resolve(dir, 'index.js')).href);
-  const rt = await createRuntime({ backend: BACKEND, maxFences: 16384, maxRings: 8, maxRingCapacity: 1024, dmaBytes: 1 << 16 });
-  const dev = rt.createDevice({ latency: { baseNs: 1000, perByteNs: 0.25 } });
-  const rs = Array.from({ length: RINGS }, () => rt.createRing({ device: dev, capacity: 1024 }));
+  const { rt, rs } = await pipelineRuntime(createRuntime, BACKEND, RINGS);
   const jobs = 1024 * RINGS;
   const sub = [];
   const run = [];

@@ -24,6 +24,7 @@ import { compileKernel } from './pipeline-kernel.mjs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { median, sorted } from './stats.mjs';
+import { pipelineRuntime } from './pipeline-setup.mjs';
 
 
 const dir = process.argv[2] ?? 'dist';
@@ -54,9 +55,7 @@ function kernel(rings) {
   };
 }
 async function build(rings) {
-  const rt = await createRuntime({ backend: 'wasm', maxFences: 16384, maxRings: 8, maxRingCapacity: 1024, dmaBytes: 1 << 16 });
-  const dev = rt.createDevice({ latency: { baseNs: 1000, perByteNs: 0.25 } });
-  const rs = Array.from({ length: rings }, () => rt.createRing({ device: dev, capacity: 1024 }));
+  const { rt, rs } = await pipelineRuntime(createRuntime, 'wasm', rings);
   return {
     rt,
     fn: () => {

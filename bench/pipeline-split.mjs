@@ -7,15 +7,14 @@
 //   node bench/pipeline-split.mjs <dist/> [<other dist/>] [rounds] [wasm|ts]
 import { buildsFromArgs } from './builds.mjs';
 import { median, sorted } from './stats.mjs';
+import { pipelineRuntime } from './pipeline-setup.mjs';
 
 const { builds, rounds: ROUNDS, backend } = await buildsFromArgs('node bench/pipeline-split.mjs <dist/> [<other dist/>] [rounds] [wasm|ts]');
 const BACKEND = backend === 'ts' ? 'ts' : 'wasm';
 
 const now = () => Number(process.hrtime.bigint());
 async function make(mod, rings) {
-  const rt = await mod.createRuntime({ backend: BACKEND, maxFences: 16384, maxRings: 8, maxRingCapacity: 1024, dmaBytes: 1 << 16 });
-  const dev = rt.createDevice({ latency: { baseNs: 1000, perByteNs: 0.25 } });
-  const rs = Array.from({ length: rings }, () => rt.createRing({ device: dev, capacity: 1024 }));
+  const { rt, rs } = await pipelineRuntime(mod.createRuntime, BACKEND, rings);
   const jobs = 1024 * rings;
   const sub = [];
   const run = [];
