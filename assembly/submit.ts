@@ -134,7 +134,7 @@ function submitSlots(base: usize, slotBase: usize, coldBase: usize, descs: usize
 /**
  * One job written the per-job way: its fence (a slot from the free list, initialized on context
  * `c`), its descriptor at ring index `at` and its start time 0 ("not started"). Returns the slot.
- * ringSubmit's per-job path and the scheduler's one-job submit (sched.ts submitOne) both use it.
+ * ringSubmit's per-job path and the scheduler's one-job submit (sched-fast.ts submitOne) both use it.
  */
 // @ts-ignore: decorator
 @inline export function writeJob(base: usize, c: usize, ctx: i32, rp: usize, starts: usize, mask: u32, at: u32, seqno: f64, dst: u32, bytes: u32, pattern: u32, allocId: u32): i32 {

@@ -1,7 +1,7 @@
 /**
  * generated from assembly/ by scripts/gen-ts-core.mjs; do not edit.
  *
- * The ts backend: the core of assembly/ (fence.ts, sched.ts, fast-path.ts, tied-run.ts, sched-run.ts, ring.ts, submit.ts), its one source, translated to
+ * The ts backend: the core of assembly/ (fence.ts, sched-fast.ts, sched.ts, fast-path.ts, tied-run.ts, sched-run.ts, ring.ts, submit.ts), its one source, translated to
  * plain TypeScript over the same arena bytes, function by function: typed-array views made once,
  * no allocation per call. `npm run gen:core` writes this file (build:ts runs it before tsc) and
  * test/gen-core.test.ts fails when it differs from what the generator makes.
@@ -505,80 +505,7 @@ export class TsCore implements Core {
       u32[(p + S_STATE) >>> 2] = st;
   }
 
-  // ── assembly/sched.ts ──────────────────────────────────────────────────────────────────────────
-
-  private schedPtr(base: number, s: number): number {
-    const u32 = this.u32;
-    return base + u32[(base + H_SCHED_OFF) >>> 2] + (s * SC_SIZE);
-  }
-
-  private entPtr(base: number, e: number): number {
-    const u32 = this.u32;
-    return base + u32[(base + H_ENT_OFF) >>> 2] + (e * ET_SIZE);
-  }
-
-  private jobPtr(base: number, j: number): number {
-    const u32 = this.u32;
-    return base + u32[(base + H_JOB_OFF) >>> 2] + (j * SJ_SIZE);
-  }
-
-  private depPtr(base: number, d: number): number {
-    const u32 = this.u32;
-    return base + u32[(base + H_DEP_OFF) >>> 2] + (d * DP_SIZE);
-  }
-
-  /** Pops a free job record (the caller checked that one is free). */
-  private allocJob(base: number): number {
-    const i32 = this.i32;
-    let j = i32[(base + H_JOB_FREE) >>> 2];
-    if (j !== NIL) {
-      i32[(base + H_JOB_FREE) >>> 2] = i32[(this.jobPtr(base, j) + SJ_NEXT) >>> 2];
-    } else {
-      j = i32[(base + H_JOB_BUMP) >>> 2];
-      i32[(base + H_JOB_BUMP) >>> 2] = j + 1;
-    }
-    i32[(base + H_JOBS_IN_USE) >>> 2]++;
-    return j;
-  }
-
-  private freeDep(base: number, d: number): void {
-    const i32 = this.i32;
-    i32[(this.depPtr(base, d) + DP_NEXT) >>> 2] = i32[(base + H_DEP_FREE) >>> 2];
-    i32[(base + H_DEP_FREE) >>> 2] = d;
-    i32[(base + H_DEPS_IN_USE) >>> 2]--;
-  }
-
-  /** A finished job's record goes back to the free list, with its unresolved dependency references. */
-  private freeJob(base: number, j: number): void {
-    const i32 = this.i32;
-    const jp = this.jobPtr(base, j);
-    let d = i32[(jp + SJ_DEPS) >>> 2];
-    while (d !== NIL) {
-      const next = i32[(this.depPtr(base, d) + DP_NEXT) >>> 2];
-      this.freeDep(base, d);
-      d = next;
-    }
-    i32[(jp + SJ_DEPS) >>> 2] = NIL;
-    i32[(jp + SJ_NEXT) >>> 2] = i32[(base + H_JOB_FREE) >>> 2];
-    i32[(base + H_JOB_FREE) >>> 2] = j;
-    i32[(base + H_JOBS_IN_USE) >>> 2]--;
-  }
-
-  /** A new pending fence with `seqno` on context `ctx` (C2: seqno is the context's next). */
-  private newFence(base: number, ctx: number, seqno: number, pin: number): void {
-    const u32 = this.u32;
-    const f64 = this.f64;
-    const c = this.ctxPtr(base, ctx);
-    const slot = this.allocSlot(base);
-    this.initFence(base, c, ctx, slot, seqno);
-    f64[(c + C_LAST_SEQNO) >>> 3] = seqno;
-    if (pin) {
-      const p = this.slotPtr(base, slot);
-      u32[(p + S_STATE) >>> 2] |= FS_PINNED;
-    }
-    u32[(c + C_PENDING) >>> 2]++;
-    f64[(c + C_CREATED) >>> 3]++;
-  }
+  // ── assembly/sched-fast.ts ─────────────────────────────────────────────────────────────────────
 
   /**
    * schedPush's loop for jobs with no handles (pushBatch; the fast path's, off with
@@ -703,6 +630,239 @@ export class TsCore implements Core {
     u32[(fc + C_PENDING) >>> 2] += n;
     f64[(fc + C_CREATED) >>> 3] += n;
     return first;
+  }
+
+  /**
+   * ringSubmit(ring, 1, job's descriptor, pin 2) for job record jp, the same bytes in the same
+   * order (its per-job path: the fence, held by the scheduler, the descriptor, the start time, the
+   * counters, the tail, the ring's next event), without the batch path's setup. Returns the ring
+   * fence's slot, -1 (ring full) or -2 (no fence slot), nothing changed then.
+   */
+  private submitOne(base: number, rp: number, jp: number, now: number): number {
+    const i32 = this.i32;
+    const u32 = this.u32;
+    const f64 = this.f64;
+    const tail = u32[(rp + R_TAIL) >>> 2];
+    if (((u32[(rp + R_CAPACITY) >>> 2] - (tail - u32[(rp + R_SIG_IDX) >>> 2])) | 0) < 1) return -1;
+    if (((i32[(base + H_MAX_FENCES) >>> 2] - i32[(base + H_IN_USE) >>> 2]) | 0) < 1) return -2;
+    this.reuseFence(base);
+    const ctx = i32[(rp + R_CTX) >>> 2];
+    const c = this.ctxPtr(base, ctx);
+    const seqno = f64[(c + C_LAST_SEQNO) >>> 3] + 1;
+    const bytes = u32[(jp + SJ_BYTES) >>> 2];
+    const slot = this.writeJob(base, c, ctx, rp, this.startPtr(rp, 0), u32[(rp + R_MASK) >>> 2], tail, seqno, u32[(jp + SJ_DST) >>> 2], bytes, u32[(jp + SJ_PATTERN) >>> 2], u32[(jp + SJ_ALLOC_ID) >>> 2]);
+    this.markZeroFrom(rp, tail, 1, bytes);
+    const p = this.slotPtr(base, slot);
+    u32[(p + S_STATE) >>> 2] |= FS_SCHED;
+    f64[(c + C_LAST_SEQNO) >>> 3] = seqno;
+    u32[(c + C_PENDING) >>> 2]++;
+    f64[(c + C_CREATED) >>> 3]++;
+    f64[(base + ST_CREATED) >>> 3]++;
+    f64[(base + ST_JOBS_SUBMITTED) >>> 3]++;
+    Atomics.store(u32, (rp + R_TAIL) >>> 2, tail + 1);
+    if (!(u32[(base + H_MODE) >>> 2] & MODE_DEVICE_THREAD) && !(u32[(rp + R_ENGINE) >>> 2] & (EN_BUSY | EN_HALTED)) && now < f64[(rp + R_NEXT_T) >>> 3]) {
+      f64[(rp + R_NEXT_T) >>> 3] = now;
+    }
+    return slot;
+  }
+
+  /**
+   * finishDone for the usual case, the entity's oldest job done and the next not (or none): its
+   * record freed, its finished fence signaled (signalOne), the same stores; else finishDone.
+   */
+  private finishOne(base: number, ep: number, now: number): boolean {
+    const i32 = this.i32;
+    const u32 = this.u32;
+    const f64 = this.f64;
+    const head = i32[(ep + ET_HEAD) >>> 2];
+    if (head === NIL) {
+      i32[(ep + ET_TAIL) >>> 2] = NIL;
+      return false;
+    }
+    const jp = this.jobPtr(base, head);
+    if (!(u32[(jp + SJ_FLAGS) >>> 2] & SJF_DONE)) return false;
+    const next = i32[(jp + SJ_NEXT) >>> 2];
+    if (next !== NIL && (u32[(this.jobPtr(base, next) + SJ_FLAGS) >>> 2] & SJF_DONE)) return this.finishDone(base, ep, now, true);
+    const err = i32[(jp + SJ_ERROR) >>> 2];
+    const seqno = f64[(jp + SJ_SEQNO) >>> 3];
+    this.freeJob(base, head);
+    this.signalOne(base, i32[(ep + ET_FIN_CTX) >>> 2], seqno, err, now, true);
+    i32[(ep + ET_HEAD) >>> 2] = next;
+    if (next === NIL) i32[(ep + ET_TAIL) >>> 2] = NIL;
+    return true;
+  }
+
+  /**
+   * passOne for the usual scheduler (the fast path's, off with MODE_NO_FAST_PATH): one entity,
+   * neither killed nor guilty, not stopped or cancelling. The same steps and stores as passOne
+   * there, without its loops over entities, the waits they allow (a killed job's) and the choice
+   * among entities: retire the ring jobs whose fence signaled, signal the entity's finished fences,
+   * write its ready jobs while credits and ring allow, then signal their scheduled fences up to the
+   * last. -1 when it does not apply (passOne runs).
+   */
+  private passSingle(base: number, sp: number, now: number): number {
+    const i32 = this.i32;
+    const u32 = this.u32;
+    const f64 = this.f64;
+    const flags0 = u32[(sp + SC_FLAGS) >>> 2];
+    const e = i32[(sp + SC_ENT_HEAD) >>> 2];
+    if ((flags0 & (SCF_CANCEL | SCF_STOPPED)) || e === NIL || e !== i32[(sp + SC_ENT_TAIL) >>> 2]) return -1;
+    const ep = this.entPtr(base, e);
+    if (u32[(ep + ET_FLAGS) >>> 2] & (ETF_KILLED | ETF_GUILTY)) return -1;
+    const flags = flags0 & ~SCF_DEP_WAIT;
+    u32[(sp + SC_FLAGS) >>> 2] = flags;
+    let changed = false;
+    // S6: retire (passOne's first step; the ring is not dropped: no cancel).
+    let j = i32[(sp + SC_RING_HEAD) >>> 2];
+    if (j !== NIL) {
+      while (j !== NIL) {
+        const jp = this.jobPtr(base, j);
+        const hw = i32[(jp + SJ_HW_SLOT) >>> 2];
+        const hp = this.slotPtr(base, hw);
+        if (!(u32[(hp + S_STATE) >>> 2] & FS_SIGNALED)) break;
+        const err = i32[(hp + S_ERROR) >>> 2];
+        this.fenceUnhold(base, hw);
+        i32[(jp + SJ_HW_SLOT) >>> 2] = NIL;
+        u32[(sp + SC_CREDIT_COUNT) >>> 2] -= u32[(jp + SJ_CREDITS) >>> 2];
+        if (i32[(jp + SJ_ERROR) >>> 2] === 0) i32[(jp + SJ_ERROR) >>> 2] = err;
+        u32[(jp + SJ_FLAGS) >>> 2] |= SJF_DONE;
+        j = i32[(jp + SJ_RING_NEXT) >>> 2];
+        changed = true;
+      }
+      i32[(sp + SC_RING_HEAD) >>> 2] = j;
+    }
+    if (j === NIL) i32[(sp + SC_RING_TAIL) >>> 2] = NIL;
+    if (this.finishOne(base, ep, now)) changed = true;
+    // S4, S5: the entity's ready jobs in order, head-of-line.
+    let status = 0;
+    let wait = false;
+    let full = false;
+    const ring = i32[(sp + SC_RING) >>> 2];
+    const rp = this.ringPtr(base, ring);
+    const schedCtx = i32[(ep + ET_SCHED_CTX) >>> 2];
+    let ranCtx = NIL;
+    let ranSeqno = 0;
+    for (;;) {
+      const cur = i32[(ep + ET_CURSOR) >>> 2];
+      if (cur === NIL) break;
+      if (!this.headReady(base, cur, true)) {
+        u32[(sp + SC_FLAGS) >>> 2] |= SCF_DEP_WAIT;
+        break;
+      }
+      const jp = this.jobPtr(base, cur);
+      const credits = u32[(jp + SJ_CREDITS) >>> 2];
+      if (((u32[(sp + SC_CREDIT_COUNT) >>> 2] + credits) >>> 0) > u32[(sp + SC_CREDIT_LIMIT) >>> 2]) break;
+      if (u32[(rp + R_STATE) >>> 2] !== RS_RUNNING) {
+        wait = true;
+        break;
+      }
+      if (ranCtx !== NIL && ((i32[(base + H_MAX_FENCES) >>> 2] - i32[(base + H_IN_USE) >>> 2]) | 0) < 1) {
+        this.signalOne(base, ranCtx, ranSeqno, 0, now, true);
+        ranCtx = NIL;
+      }
+      const hw = this.submitOne(base, rp, jp, now);
+      if (hw < 0) {
+        wait = hw === -2;
+        full = hw === -1;
+        break;
+      }
+      i32[(jp + SJ_HW_SLOT) >>> 2] = hw;
+      u32[(sp + SC_CREDIT_COUNT) >>> 2] += credits;
+      const tail = i32[(sp + SC_RING_TAIL) >>> 2];
+      if (tail === NIL)
+        i32[(sp + SC_RING_HEAD) >>> 2] = cur;
+      else
+        i32[(this.jobPtr(base, tail) + SJ_RING_NEXT) >>> 2] = cur;
+      i32[(sp + SC_RING_TAIL) >>> 2] = cur;
+      i32[(sp + SC_RR_LAST) >>> 2] = e;
+      this.dequeue(base, sp, ep, jp, now, true, true);
+      ranCtx = schedCtx;
+      ranSeqno = f64[(jp + SJ_SEQNO) >>> 3];
+      status |= SP_RAN;
+      changed = true;
+    }
+    if (ranCtx !== NIL) this.signalOne(base, ranCtx, ranSeqno, 0, now, true);
+    let f2 = u32[(sp + SC_FLAGS) >>> 2] & ~(SCF_RING_WAIT | SCF_RING_FULL);
+    if (wait) f2 |= SCF_RING_WAIT;
+    if (full) f2 |= SCF_RING_FULL;
+    u32[(sp + SC_FLAGS) >>> 2] = f2;
+    if (changed && (flags & SCF_WAKE)) status |= DR_SCHED;
+    return status;
+  }
+
+  // ── assembly/sched.ts ──────────────────────────────────────────────────────────────────────────
+
+  private schedPtr(base: number, s: number): number {
+    const u32 = this.u32;
+    return base + u32[(base + H_SCHED_OFF) >>> 2] + (s * SC_SIZE);
+  }
+
+  private entPtr(base: number, e: number): number {
+    const u32 = this.u32;
+    return base + u32[(base + H_ENT_OFF) >>> 2] + (e * ET_SIZE);
+  }
+
+  private jobPtr(base: number, j: number): number {
+    const u32 = this.u32;
+    return base + u32[(base + H_JOB_OFF) >>> 2] + (j * SJ_SIZE);
+  }
+
+  private depPtr(base: number, d: number): number {
+    const u32 = this.u32;
+    return base + u32[(base + H_DEP_OFF) >>> 2] + (d * DP_SIZE);
+  }
+
+  /** Pops a free job record (the caller checked that one is free). */
+  private allocJob(base: number): number {
+    const i32 = this.i32;
+    let j = i32[(base + H_JOB_FREE) >>> 2];
+    if (j !== NIL) {
+      i32[(base + H_JOB_FREE) >>> 2] = i32[(this.jobPtr(base, j) + SJ_NEXT) >>> 2];
+    } else {
+      j = i32[(base + H_JOB_BUMP) >>> 2];
+      i32[(base + H_JOB_BUMP) >>> 2] = j + 1;
+    }
+    i32[(base + H_JOBS_IN_USE) >>> 2]++;
+    return j;
+  }
+
+  private freeDep(base: number, d: number): void {
+    const i32 = this.i32;
+    i32[(this.depPtr(base, d) + DP_NEXT) >>> 2] = i32[(base + H_DEP_FREE) >>> 2];
+    i32[(base + H_DEP_FREE) >>> 2] = d;
+    i32[(base + H_DEPS_IN_USE) >>> 2]--;
+  }
+
+  /** A finished job's record goes back to the free list, with its unresolved dependency references. */
+  private freeJob(base: number, j: number): void {
+    const i32 = this.i32;
+    const jp = this.jobPtr(base, j);
+    let d = i32[(jp + SJ_DEPS) >>> 2];
+    while (d !== NIL) {
+      const next = i32[(this.depPtr(base, d) + DP_NEXT) >>> 2];
+      this.freeDep(base, d);
+      d = next;
+    }
+    i32[(jp + SJ_DEPS) >>> 2] = NIL;
+    i32[(jp + SJ_NEXT) >>> 2] = i32[(base + H_JOB_FREE) >>> 2];
+    i32[(base + H_JOB_FREE) >>> 2] = j;
+    i32[(base + H_JOBS_IN_USE) >>> 2]--;
+  }
+
+  /** A new pending fence with `seqno` on context `ctx` (C2: seqno is the context's next). */
+  private newFence(base: number, ctx: number, seqno: number, pin: number): void {
+    const u32 = this.u32;
+    const f64 = this.f64;
+    const c = this.ctxPtr(base, ctx);
+    const slot = this.allocSlot(base);
+    this.initFence(base, c, ctx, slot, seqno);
+    f64[(c + C_LAST_SEQNO) >>> 3] = seqno;
+    if (pin) {
+      const p = this.slotPtr(base, slot);
+      u32[(p + S_STATE) >>> 2] |= FS_PINNED;
+    }
+    u32[(c + C_PENDING) >>> 2]++;
+    f64[(c + C_CREATED) >>> 3]++;
   }
 
   /**
@@ -1022,164 +1182,6 @@ export class TsCore implements Core {
       bestKey = key;
     }
     return best;
-  }
-
-  /**
-   * ringSubmit(ring, 1, job's descriptor, pin 2) for job record jp, the same bytes in the same
-   * order (its per-job path: the fence, held by the scheduler, the descriptor, the start time, the
-   * counters, the tail, the ring's next event), without the batch path's setup. Returns the ring
-   * fence's slot, -1 (ring full) or -2 (no fence slot), nothing changed then.
-   */
-  private submitOne(base: number, rp: number, jp: number, now: number): number {
-    const i32 = this.i32;
-    const u32 = this.u32;
-    const f64 = this.f64;
-    const tail = u32[(rp + R_TAIL) >>> 2];
-    if (((u32[(rp + R_CAPACITY) >>> 2] - (tail - u32[(rp + R_SIG_IDX) >>> 2])) | 0) < 1) return -1;
-    if (((i32[(base + H_MAX_FENCES) >>> 2] - i32[(base + H_IN_USE) >>> 2]) | 0) < 1) return -2;
-    this.reuseFence(base);
-    const ctx = i32[(rp + R_CTX) >>> 2];
-    const c = this.ctxPtr(base, ctx);
-    const seqno = f64[(c + C_LAST_SEQNO) >>> 3] + 1;
-    const bytes = u32[(jp + SJ_BYTES) >>> 2];
-    const slot = this.writeJob(base, c, ctx, rp, this.startPtr(rp, 0), u32[(rp + R_MASK) >>> 2], tail, seqno, u32[(jp + SJ_DST) >>> 2], bytes, u32[(jp + SJ_PATTERN) >>> 2], u32[(jp + SJ_ALLOC_ID) >>> 2]);
-    this.markZeroFrom(rp, tail, 1, bytes);
-    const p = this.slotPtr(base, slot);
-    u32[(p + S_STATE) >>> 2] |= FS_SCHED;
-    f64[(c + C_LAST_SEQNO) >>> 3] = seqno;
-    u32[(c + C_PENDING) >>> 2]++;
-    f64[(c + C_CREATED) >>> 3]++;
-    f64[(base + ST_CREATED) >>> 3]++;
-    f64[(base + ST_JOBS_SUBMITTED) >>> 3]++;
-    Atomics.store(u32, (rp + R_TAIL) >>> 2, tail + 1);
-    if (!(u32[(base + H_MODE) >>> 2] & MODE_DEVICE_THREAD) && !(u32[(rp + R_ENGINE) >>> 2] & (EN_BUSY | EN_HALTED)) && now < f64[(rp + R_NEXT_T) >>> 3]) {
-      f64[(rp + R_NEXT_T) >>> 3] = now;
-    }
-    return slot;
-  }
-
-  /**
-   * finishDone for the usual case, the entity's oldest job done and the next not (or none): its
-   * record freed, its finished fence signaled (signalOne), the same stores; else finishDone.
-   */
-  private finishOne(base: number, ep: number, now: number): boolean {
-    const i32 = this.i32;
-    const u32 = this.u32;
-    const f64 = this.f64;
-    const head = i32[(ep + ET_HEAD) >>> 2];
-    if (head === NIL) {
-      i32[(ep + ET_TAIL) >>> 2] = NIL;
-      return false;
-    }
-    const jp = this.jobPtr(base, head);
-    if (!(u32[(jp + SJ_FLAGS) >>> 2] & SJF_DONE)) return false;
-    const next = i32[(jp + SJ_NEXT) >>> 2];
-    if (next !== NIL && (u32[(this.jobPtr(base, next) + SJ_FLAGS) >>> 2] & SJF_DONE)) return this.finishDone(base, ep, now, true);
-    const err = i32[(jp + SJ_ERROR) >>> 2];
-    const seqno = f64[(jp + SJ_SEQNO) >>> 3];
-    this.freeJob(base, head);
-    this.signalOne(base, i32[(ep + ET_FIN_CTX) >>> 2], seqno, err, now, true);
-    i32[(ep + ET_HEAD) >>> 2] = next;
-    if (next === NIL) i32[(ep + ET_TAIL) >>> 2] = NIL;
-    return true;
-  }
-
-  /**
-   * passOne for the usual scheduler (the fast path's, off with MODE_NO_FAST_PATH): one entity,
-   * neither killed nor guilty, not stopped or cancelling. The same steps and stores as passOne
-   * there, without its loops over entities, the waits they allow (a killed job's) and the choice
-   * among entities: retire the ring jobs whose fence signaled, signal the entity's finished fences,
-   * write its ready jobs while credits and ring allow, then signal their scheduled fences up to the
-   * last. -1 when it does not apply (passOne runs).
-   */
-  private passSingle(base: number, sp: number, now: number): number {
-    const i32 = this.i32;
-    const u32 = this.u32;
-    const f64 = this.f64;
-    const flags0 = u32[(sp + SC_FLAGS) >>> 2];
-    const e = i32[(sp + SC_ENT_HEAD) >>> 2];
-    if ((flags0 & (SCF_CANCEL | SCF_STOPPED)) || e === NIL || e !== i32[(sp + SC_ENT_TAIL) >>> 2]) return -1;
-    const ep = this.entPtr(base, e);
-    if (u32[(ep + ET_FLAGS) >>> 2] & (ETF_KILLED | ETF_GUILTY)) return -1;
-    const flags = flags0 & ~SCF_DEP_WAIT;
-    u32[(sp + SC_FLAGS) >>> 2] = flags;
-    let changed = false;
-    // S6: retire (passOne's first step; the ring is not dropped: no cancel).
-    let j = i32[(sp + SC_RING_HEAD) >>> 2];
-    if (j !== NIL) {
-      while (j !== NIL) {
-        const jp = this.jobPtr(base, j);
-        const hw = i32[(jp + SJ_HW_SLOT) >>> 2];
-        const hp = this.slotPtr(base, hw);
-        if (!(u32[(hp + S_STATE) >>> 2] & FS_SIGNALED)) break;
-        const err = i32[(hp + S_ERROR) >>> 2];
-        this.fenceUnhold(base, hw);
-        i32[(jp + SJ_HW_SLOT) >>> 2] = NIL;
-        u32[(sp + SC_CREDIT_COUNT) >>> 2] -= u32[(jp + SJ_CREDITS) >>> 2];
-        if (i32[(jp + SJ_ERROR) >>> 2] === 0) i32[(jp + SJ_ERROR) >>> 2] = err;
-        u32[(jp + SJ_FLAGS) >>> 2] |= SJF_DONE;
-        j = i32[(jp + SJ_RING_NEXT) >>> 2];
-        changed = true;
-      }
-      i32[(sp + SC_RING_HEAD) >>> 2] = j;
-    }
-    if (j === NIL) i32[(sp + SC_RING_TAIL) >>> 2] = NIL;
-    if (this.finishOne(base, ep, now)) changed = true;
-    // S4, S5: the entity's ready jobs in order, head-of-line.
-    let status = 0;
-    let wait = false;
-    let full = false;
-    const ring = i32[(sp + SC_RING) >>> 2];
-    const rp = this.ringPtr(base, ring);
-    const schedCtx = i32[(ep + ET_SCHED_CTX) >>> 2];
-    let ranCtx = NIL;
-    let ranSeqno = 0;
-    for (;;) {
-      const cur = i32[(ep + ET_CURSOR) >>> 2];
-      if (cur === NIL) break;
-      if (!this.headReady(base, cur, true)) {
-        u32[(sp + SC_FLAGS) >>> 2] |= SCF_DEP_WAIT;
-        break;
-      }
-      const jp = this.jobPtr(base, cur);
-      const credits = u32[(jp + SJ_CREDITS) >>> 2];
-      if (((u32[(sp + SC_CREDIT_COUNT) >>> 2] + credits) >>> 0) > u32[(sp + SC_CREDIT_LIMIT) >>> 2]) break;
-      if (u32[(rp + R_STATE) >>> 2] !== RS_RUNNING) {
-        wait = true;
-        break;
-      }
-      if (ranCtx !== NIL && ((i32[(base + H_MAX_FENCES) >>> 2] - i32[(base + H_IN_USE) >>> 2]) | 0) < 1) {
-        this.signalOne(base, ranCtx, ranSeqno, 0, now, true);
-        ranCtx = NIL;
-      }
-      const hw = this.submitOne(base, rp, jp, now);
-      if (hw < 0) {
-        wait = hw === -2;
-        full = hw === -1;
-        break;
-      }
-      i32[(jp + SJ_HW_SLOT) >>> 2] = hw;
-      u32[(sp + SC_CREDIT_COUNT) >>> 2] += credits;
-      const tail = i32[(sp + SC_RING_TAIL) >>> 2];
-      if (tail === NIL)
-        i32[(sp + SC_RING_HEAD) >>> 2] = cur;
-      else
-        i32[(this.jobPtr(base, tail) + SJ_RING_NEXT) >>> 2] = cur;
-      i32[(sp + SC_RING_TAIL) >>> 2] = cur;
-      i32[(sp + SC_RR_LAST) >>> 2] = e;
-      this.dequeue(base, sp, ep, jp, now, true, true);
-      ranCtx = schedCtx;
-      ranSeqno = f64[(jp + SJ_SEQNO) >>> 3];
-      status |= SP_RAN;
-      changed = true;
-    }
-    if (ranCtx !== NIL) this.signalOne(base, ranCtx, ranSeqno, 0, now, true);
-    let f2 = u32[(sp + SC_FLAGS) >>> 2] & ~(SCF_RING_WAIT | SCF_RING_FULL);
-    if (wait) f2 |= SCF_RING_WAIT;
-    if (full) f2 |= SCF_RING_FULL;
-    u32[(sp + SC_FLAGS) >>> 2] = f2;
-    if (changed && (flags & SCF_WAKE)) status |= DR_SCHED;
-    return status;
   }
 
   /** One scheduler's pass: retire, finish, cancel, select. DR_SCHED (if flagged SCF_WAKE) | SP_RAN. */
@@ -2997,7 +2999,7 @@ export class TsCore implements Core {
   /**
    * One job written the per-job way: its fence (a slot from the free list, initialized on context
    * `c`), its descriptor at ring index `at` and its start time 0 ("not started"). Returns the slot.
-   * ringSubmit's per-job path and the scheduler's one-job submit (sched.ts submitOne) both use it.
+   * ringSubmit's per-job path and the scheduler's one-job submit (sched-fast.ts submitOne) both use it.
    */
   private writeJob(base: number, c: number, ctx: number, rp: number, starts: number, mask: number, at: number, seqno: number, dst: number, bytes: number, pattern: number, allocId: number): number {
     const u32 = this.u32;
